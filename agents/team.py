@@ -1,0 +1,219 @@
+"""Product teams: capacity, WIP limit, a backlog, beliefs about what helps, and the choice of what to build.
+
+Each week a team scores waiting items by ``(1 - w) * pressure + w * believed value per person-week`` where
+``w = a * (0.25 + 0.75 * evidence)``: its effective alignment ``a`` and how much evidence backs its beliefs.
+Without data, beliefs carry little weight and the loudest requester wins.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.work import TEAM_IDEA_KINDS, WorkItem
+
+#: Prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect.
+PRIOR_SD = 0.006
+#: Item-to-item spread of effects within a kind (sd, driver points), as a team sees it when measuring one item.
+ITEM_SD = 0.003
+#: Weeks after which a team's own idea that nobody picked up is dropped from the backlog.
+IDEA_SHELF_LIFE = 26
+#: Person-weeks one experiment costs.
+EXPERIMENT_COST = 0.5
+#: Effective capacity never falls below this share, however many streams a team juggles.
+MIN_FOCUS = 0.3
+
+
+class ProductTeam(mesa.Agent):
+    """A product team and its backlog."""
+
+    def __init__(self, model, name: str, cfg):
+        super().__init__(model)
+        self.name = name
+        self.cfg = cfg
+        self.stream = model.stream("team", name)
+        self.backlog: list[WorkItem] = []
+        self.wip: list[WorkItem] = []
+        self.last_top: list[WorkItem] = []
+        kinds = model.kind_names
+        insight = model.insight
+        believed, true = model.kind_believed, model.kind_true
+        noise = self.stream.normal(0.0, (1.0 - insight) * 0.002, size=believed.shape)
+        self.belief = believed + insight * (true - believed) + noise
+        self.precision = np.full(len(kinds), 1.0 / PRIOR_SD**2)
+        self.prior_precision = self.precision.copy()
+        self.pending: list[tuple[int, int, np.ndarray]] = []  # (week due, kind index, observation)
+
+    # ---------------------------------------------------------------- weekly cycle
+    def capacity(self) -> float:
+        """People available this week: skills, and project funding's shrink after go-live."""
+        m = self.model
+        cap = self.cfg.capacity * (0.8 + 0.4 * m.skills)
+        if m.funding_mode() == "project" and m.week >= m.scenario.funding.go_live_week:
+            cap *= m.scenario.funding.retention
+        return cap
+
+    @property
+    def alignment(self) -> float:
+        return 1.0 - (1.0 - self.cfg.alignment) * (1.0 - self.model.trump)
+
+    def evidence(self) -> float:
+        """How far data backs the team's beliefs, in [0, 1]."""
+        learned = 1.0 - self.prior_precision / self.precision
+        return float(min(1.0, 0.5 * self.model.insight + learned.mean()))
+
+    def step(self) -> None:
+        m, t = self.model, self.model.week
+        rec = m.records
+        self.learn(t)
+        self.discover()
+        cap = self.capacity()
+        experiments = self.experiment(cap)
+        self.pull(t)
+        used = self.work(cap - experiments * EXPERIMENT_COST, t) + experiments * EXPERIMENT_COST
+        rec.add("capacity", t, cap)
+        rec.add("capacity_used", t, used)
+        if m.shared_is_outcome:
+            rec.add("goal_capacity", t, experiments * EXPERIMENT_COST)
+        rec.add("team_weeks", t, 1)
+        rec.add("wip", t, len(self.wip))
+        rec.add("backlog", t, len(self.backlog))
+        rec.add("belief_error_sum", t, float(np.abs(self.belief - m.kind_true).mean()))
+        rec.add("belief_error_n", t, 1)
+
+    def discover(self) -> None:
+        """The team's own outcome ideas; stale ones leave the backlog."""
+        t = self.model.week
+        self.backlog = [i for i in self.backlog if i.requester != self.name or t - i.created < IDEA_SHELF_LIFE]
+        for _ in range(self.stream.poisson(self.cfg.discovery_rate)):
+            kind = TEAM_IDEA_KINDS[self.stream.integers(len(TEAM_IDEA_KINDS))]
+            self.model.new_item(kind, self.name, self.name, self.cfg.influence)
+
+    def experiment(self, cap: float) -> int:
+        """Cheap experiments on the most uncertain promising kinds; their results arrive with the data lag."""
+        m = self.model
+        if m.maturity <= 0 or self.cfg.experiment_share <= 0:
+            return 0
+        n = int(cap * self.cfg.experiment_share / EXPERIMENT_COST)
+        if n == 0:
+            return 0
+        value = self.belief @ m.goal_drivers
+        upper = value + 2.0 * np.sqrt(1.0 / self.precision) * np.linalg.norm(m.goal_drivers)
+        upper[~m.experimentable] = -np.inf
+        for k in np.argsort(-upper, kind="stable")[:n]:
+            obs = m.kind_true[k] + self.stream.normal(0.0, m.noise_sd * 1.5, size=m.kind_true.shape[1])
+            self.pending.append((m.week + m.lag, int(k), obs))
+            m.records.add("experiments", m.week, 1)
+        return n
+
+    def observe(self, item: WorkItem) -> None:
+        """Schedule the measurement of a released item's effect (needs data)."""
+        m = self.model
+        if m.maturity <= 0 or item.experiment:
+            return
+        obs = item.true_effect + self.stream.normal(0.0, m.noise_sd, size=item.true_effect.shape)
+        self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs))
+
+    def learn(self, t: int) -> None:
+        """Fold arrived measurements into beliefs (normal-normal update per kind)."""
+        due = [p for p in self.pending if p[0] <= t]
+        if not due:
+            return
+        self.pending = [p for p in self.pending if p[0] > t]
+        obs_precision = 1.0 / (self.model.noise_sd**2 + ITEM_SD**2)
+        for _, k, obs in due:
+            total = self.precision[k] + obs_precision
+            self.belief[k] = (self.precision[k] * self.belief[k] + obs_precision * obs) / total
+            self.precision[k] = total
+
+    # ---------------------------------------------------------------- choosing
+    def scores(self, items: list[WorkItem]) -> np.ndarray:
+        """Priority of each waiting item: pressure blended with believed value, by alignment and evidence."""
+        m = self.model
+        pressure = np.array([i.pressure * self.urgency(i) for i in items])
+        value = np.array([m.item_value(i, self.belief) / i.size for i in items])
+        pressure = pressure / pressure.max() if pressure.max() > 0 else pressure
+        value = np.clip(value, 0.0, None)
+        value = value / value.max() if value.max() > 0 else value
+        w = self.alignment * (0.25 + 0.75 * self.evidence())
+        age = np.array([m.week - i.created for i in items])
+        return (1.0 - w) * pressure + w * value + 0.002 * age
+
+    def urgency(self, item: WorkItem) -> float:
+        u = 1.0
+        if item.due is not None and item.due - self.model.week <= 3:
+            u += 2.0
+        if item.escalated:
+            u += 2.0
+        return u
+
+    def limit(self) -> int:
+        """The WIP limit; without a real choice the team cannot refuse loud demands."""
+        if self.model.scenario.leadership.real_choice:
+            return self.cfg.wip_limit
+        loud = sum(1 for i in self.backlog if i.pressure >= 0.5)
+        return min(self.cfg.wip_limit + loud, 4 * self.cfg.wip_limit)
+
+    def pull(self, t: int) -> None:
+        """Start the best waiting items while WIP is below the limit; forced and planned work goes first."""
+        m = self.model
+        waiting = [i for i in self.backlog if i.started is None]
+        if not waiting:
+            self.last_top = []
+            return
+        s = self.scores(waiting)
+        rigid_plan = m.funding_mode() == "project" and t < m.scenario.funding.go_live_week
+        key = [(-(i.forced), -(rigid_plan and i.plan), -s[k], i.id) for k, i in enumerate(waiting)]
+        ranked = [waiting[k] for k in sorted(range(len(waiting)), key=lambda k: key[k])]
+        limit = self.limit()
+        top = ranked[:limit]
+        still = [i for i in self.last_top if i.started is None]
+        if still:
+            m.records.add("priority_churn_sum", t, sum(1 for i in still if i not in top) / len(still))
+        self.last_top = top
+        for item in ranked:
+            if self.in_development() >= limit and not item.forced:
+                continue
+            self.start(item, t)
+
+    def in_development(self) -> int:
+        """Items started and not yet built (work waiting for approval no longer holds a WIP slot)."""
+        return sum(1 for i in self.wip if i.finished is None)
+
+    def start(self, item: WorkItem, t: int) -> None:
+        item.started = t
+        self.backlog.remove(item)
+        self.wip.append(item)
+        for other, share in self.cfg.depends_on.items():
+            if self.stream.random() < share:
+                item.blocked_by = self.model.new_dependency(item, other)
+                item.handoffs += 1
+
+    def work(self, cap: float, t: int) -> float:
+        """Spread this week's effective capacity over unblocked items in progress; return person-weeks used."""
+        m = self.model
+        active = [i for i in self.wip if i.finished is None and
+                  (i.blocked_by is None or i.blocked_by.released is not None)]
+        if not active:
+            return 0.0
+        streams = len({i.requester for i in active})
+        m.records.add("switches", t, streams - 1)
+        budget = max(cap, 0.0) * max(MIN_FOCUS, 1.0 - self.cfg.switch_cost * (streams - 1))
+        used = 0.0
+        for n_left, item in enumerate(sorted(active, key=lambda i: (i.remaining, i.id))):
+            share = budget / (len(active) - n_left)
+            done = min(share, item.remaining)
+            item.remaining -= done
+            item.touch_weeks += 1
+            budget -= done
+            used += done
+            if item.serves_goal:
+                m.records.add("goal_capacity", t, done)
+            if item.remaining <= 1e-9:
+                item.finished = t
+                m.finish(item)
+        return used
+
+    def release(self, item: WorkItem) -> None:
+        self.wip.remove(item)
+        self.observe(item)

@@ -1,0 +1,20 @@
+"""alignsim: an organisational alignment simulator.
+
+Public API::
+
+    from sim import load_scenario, run, run_many
+    scenario = load_scenario("b2b_activation").with_overrides({"leadership.trump": 0.9})
+    result = run(scenario, seed=1)          # result.weekly, result.summary
+    ensemble = run_many(scenario, seeds=20)  # ensemble.summary, ensemble.weekly
+"""
+
+from sim.metrics import METRICS, Metric
+from sim.registry import MODELS, get_model
+from sim.runner import EnsembleResult, RunResult, run, run_many
+from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
+
+__all__ = [
+    "METRICS", "MODELS", "EnsembleResult", "Metric", "RunResult", "Scenario", "ScenarioError",
+    "bundled_scenarios", "get_model", "load_scenario", "run", "run_many", "scenario_from_toml",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,220 @@
+"""The ``alignsim`` command line: list, show, validate, run and compare scenarios.
+
+Bad input (unknown scenario, malformed file, bad value or flag) prints one message naming the field and the
+allowed values, and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.metrics import METRICS
+from sim.registry import get_model
+from sim.runner import EnsembleResult, run_many
+from sim.scenario import Scenario, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override
+from sim.stats import paired_difference
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+def _positive(name: str, minimum: int = 1):
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
+        return value
+    return check
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="alignsim", description="Organisational alignment simulator.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the bundled scenarios")
+    sub.add_parser("metrics", help="list the metric registry")
+
+    show = sub.add_parser("show", help="print a scenario fully resolved, as TOML")
+    show.add_argument("scenario", metavar="NAME|FILE")
+    show.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value")
+
+    val = sub.add_parser("validate", help="check a scenario file")
+    val.add_argument("scenario", metavar="FILE")
+
+    run = sub.add_parser("run", help="run a scenario over one or more seeds")
+    run.add_argument("scenario", metavar="NAME|FILE")
+    _run_flags(run)
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a value, e.g. departments.sales.alignment=0.9 (repeatable)")
+    run.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    run.add_argument("--out", metavar="DIR", help="also write scenario.toml, summary.csv, weekly.csv/.parquet")
+
+    cmp_ = sub.add_parser("compare", help="compare two scenarios on the same seeds (paired differences)")
+    cmp_.add_argument("a", metavar="A")
+    cmp_.add_argument("b", metavar="B")
+    _run_flags(cmp_, default_seeds=20)
+    cmp_.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override in both")
+    cmp_.add_argument("--set-a", action="append", default=[], metavar="PATH=VALUE", help="override in A only")
+    cmp_.add_argument("--set-b", action="append", default=[], metavar="PATH=VALUE", help="override in B only")
+    cmp_.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    return p
+
+
+def _run_flags(p: argparse.ArgumentParser, default_seeds: int = 1) -> None:
+    p.add_argument("--seed", type=_positive("--seed", 0), default=0, help="first seed (default 0)")
+    p.add_argument("--seeds", type=_positive("--seeds"), default=default_seeds,
+                   help=f"number of seeds: seed, seed+1, ... (default {default_seeds})")
+    p.add_argument("--weeks", type=_positive("--weeks"), default=None, help="horizon in weeks (1-2000)")
+
+
+def _overrides(items: list[str]) -> dict[str, Any]:
+    return dict(parse_override(x) for x in items)
+
+
+def _scenario(name: str, sets: list[str], weeks: int | None = None) -> Scenario:
+    overrides = _overrides(sets)
+    if weeks is not None:
+        overrides["weeks"] = weeks
+    return load_scenario(name, overrides)
+
+
+def _ensemble(scenario: Scenario, seed: int, n: int) -> EnsembleResult:
+    seeds = list(range(seed, seed + n))
+    return run_many(scenario, seeds, progress=n > 1)
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if abs(v) >= 1e4:
+        return f"{v:,.0f}"
+    return f"{v:.4g}" if abs(v) < 10 else f"{v:.2f}"
+
+
+def _table(frame: pd.DataFrame) -> str:
+    text = frame.map(lambda v: _fmt(v) if isinstance(v, float) else v)
+    return text.to_string()
+
+
+def cmd_list(args) -> int:
+    rows = [(name, describe(path)) for name, path in bundled_scenarios().items()]
+    width = max(len(n) for n, _ in rows)
+    for name, text in rows:
+        print(f"{name:<{width}}  {text}")
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    metrics = get_model("alignment").metrics()
+    frame = pd.DataFrame([{"metric": m.name, "kind": m.kind, "unit": m.unit, "better": m.better,
+                           "description": m.description} for m in metrics.values()]).set_index("metric")
+    with pd.option_context("display.max_colwidth", 90, "display.width", 200):
+        print(frame.to_string())
+    return 0
+
+
+def cmd_show(args) -> int:
+    sys.stdout.write(_scenario(args.scenario, args.set).to_toml())
+    return 0
+
+
+def cmd_validate(args) -> int:
+    scenario = load_scenario(args.scenario)
+    print(f"ok: {scenario.name} ({scenario.weeks} weeks, {len(scenario.departments)} departments, "
+          f"{len(scenario.teams)} team(s))")
+    return 0
+
+
+def cmd_run(args) -> int:
+    scenario = _scenario(args.scenario, args.set, args.weeks)
+    ens = _ensemble(scenario, args.seed, args.seeds)
+    agg = ens.aggregate()
+    units = {n: m.unit for n, m in METRICS.items()}
+    if args.format == "json":
+        print(json.dumps({
+            "scenario": scenario.name, "model": scenario.model, "weeks": scenario.weeks, "seeds": ens.seeds,
+            "summary": {k: float(v) for k, v in agg["mean"].items()},
+            "ci95": {k: [float(agg.at[k, "ci_low"]), float(agg.at[k, "ci_high"])] for k in agg.index},
+            "graph": ens.extra.get("graph", {}),
+        }, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(ens.summary.to_csv(index=False))
+    else:
+        print(f"{scenario.name}: {scenario.description}".rstrip(": "))
+        print(f"{scenario.weeks} weeks, seeds {ens.seeds[0]}..{ens.seeds[-1]} ({len(ens.seeds)})\n")
+        frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
+        if len(ens.seeds) == 1:
+            frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
+        print(_table(frame))
+    if args.out:
+        _write(Path(args.out), scenario, ens)
+    return 0
+
+
+def _write(out: Path, scenario: Scenario, ens: EnsembleResult) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
+        ens.summary.to_csv(out / "summary.csv", index=False)
+        ens.aggregate().to_csv(out / "aggregate.csv")
+        ens.weekly.to_csv(out / "weekly.csv", index=False)
+        ens.weekly.to_parquet(out / "weekly.parquet", index=False)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
+    print(f"wrote {out}/scenario.toml, summary.csv, aggregate.csv, weekly.csv, weekly.parquet", file=sys.stderr)
+
+
+def cmd_compare(args) -> int:
+    a = _scenario(args.a, args.set + args.set_a, args.weeks)
+    b = _scenario(args.b, args.set + args.set_b, args.weeks)
+    ea, eb = _ensemble(a, args.seed, args.seeds), _ensemble(b, args.seed, args.seeds)
+    rows = []
+    for name in METRICS:
+        d = paired_difference(ea.summary[name], eb.summary[name])
+        rows.append({"metric": name, "mean_a": ea.summary[name].mean(), "mean_b": eb.summary[name].mean(), **d})
+    frame = pd.DataFrame(rows).set_index("metric")
+    if args.format == "json":
+        print(json.dumps({"a": a.name, "b": b.name, "seeds": ea.seeds,
+                          "metrics": json.loads(frame.to_json(orient="index"))}, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(frame.to_csv())
+    else:
+        print(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}")
+        print(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}")
+        print(f"paired over seeds {ea.seeds[0]}..{ea.seeds[-1]}; difference = B - A with 95% CI\n")
+        print(_table(frame.drop(columns="effect_size")))
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "metrics": cmd_metrics, "show": cmd_show, "validate": cmd_validate,
+            "run": cmd_run, "compare": cmd_compare}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # exits 2 with a usage line on bad flags
+    try:
+        return COMMANDS[args.command](args)
+    except (ScenarioError, UsageError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        print(f"alignsim: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The alignment model: departments and product teams (Mesa agents) around one product and its customers.
+
+One step is one week:
+1. departments read their KPI, act in their domain and send demands (in random order);
+2. teams learn from arrived measurements, pick work and build it (in random order);
+3. approvers review finished work; released work moves the product drivers;
+4. drivers decay, customers move through the funnel, and the week's counters are recorded.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import mesa
+import numpy as np
+
+from agents.customers import CustomerPopulation
+from agents.department import ROLE_AGENTS, Department, progress, KPI_WINDOW
+from agents.team import ProductTeam
+from sim.metrics import Records, metric, window_value
+from sim.organisation import build_graph, measures
+from sim.scenario import Scenario
+from sim.work import DRIVERS, TEAM_IDEA_KINDS, WorkItem, effect_vector
+
+
+class AlignmentModel(mesa.Model):
+    """An organisation steered by local KPIs or by a shared success criterion."""
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None):
+        super().__init__(seed=seed)
+        self.scenario = scenario = scenario or Scenario()
+        self.weeks = int(weeks or scenario.weeks)
+        self._stream_root = int(self.rng.integers(2**63))
+        self.records = Records(self.weeks)
+        self.graph = build_graph(scenario)
+        self.graph_measures = measures(self.graph)
+        self.week = 0
+        self.trump = scenario.leadership.trump
+        self.shared = metric(scenario.leadership.shared_criterion)
+        self.shared_is_outcome = self.shared.kind == "outcome"
+
+        depts = scenario.departments
+        roles = {d.role: d for d in depts.values()}
+        self.insight = roles["ux_design"].insight if "ux_design" in roles else 0.0
+        self.maturity = roles["data_analytics"].maturity if "data_analytics" in roles else 0.0
+        self.skills = roles["hr"].skills if "hr" in roles else 0.5
+        self.lag = 1 + int(round(12 * (1.0 - self.maturity)))
+        self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
+
+        self.kind_names = list(scenario.kinds)
+        self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
+        self.kind_true = np.array([effect_vector(scenario.kinds[k].true) for k in self.kind_names])
+        self.kind_believed = np.array([effect_vector(scenario.kinds[k].believed) for k in self.kind_names])
+        self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
+        experimentable = set(TEAM_IDEA_KINDS) | {"key_account_feature", "self_service_feature"}
+        self.experimentable = np.array([k in experimentable for k in self.kind_names])
+        public = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
+        self.goal_fit = dict(zip(self.kind_names, self._kind_value(public)))
+        self._serves_goal = self._kind_value(self.kind_true) >= 0.5
+
+        self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
+        self.customers = CustomerPopulation(scenario.customers, self.stream("customers"))
+        self._effects = {k: self.stream("effects", k) for k in self.kind_names}
+        self._escalations = self.stream("escalations")
+        self._approvals = self.stream("approvals")
+        self._items = 0
+        self._due: dict[int, list[WorkItem]] = {}
+        self._by_requester: dict[str, list[WorkItem]] = {}
+
+        self.departments_by_name: dict[str, Department] = {
+            name: ROLE_AGENTS[cfg.role](self, name, cfg) for name, cfg in depts.items()}
+        self.teams_by_name: dict[str, ProductTeam] = {
+            name: ProductTeam(self, name, cfg) for name, cfg in scenario.teams.items()}
+        self.departments = self.agents.select(agent_type=Department)
+        self.teams = self.agents.select(agent_type=ProductTeam)
+        self.campaign = 0.0
+        self.calls = 0.0
+        self.key_deals = 0
+        self.running = True
+
+    # ---------------------------------------------------------------- randomness
+    def stream(self, *key: str) -> np.random.Generator:
+        """An independent random stream for one subsystem, fixed by the seed and the key only."""
+        words = [zlib.crc32("/".join(key).encode())]
+        return np.random.default_rng([self._stream_root, *words])
+
+    # ---------------------------------------------------------------- levers and views
+    def funding_mode(self) -> str:
+        f = self.scenario.funding
+        if f.switch_to_product_week is not None and self.week >= f.switch_to_product_week:
+            return "product"
+        return f.mode
+
+    def shared_progress(self) -> float:
+        """The shared criterion's measured progress against its target (seen with the data lag)."""
+        t = self.week - (self.lag if self.shared_is_outcome else 0)
+        value = window_value(self.shared, self.records, t - KPI_WINDOW, t)
+        return progress(value, self.scenario.leadership.shared_target, self.shared.better)
+
+    def _kind_value(self, effects: np.ndarray) -> np.ndarray:
+        """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1."""
+        if self.shared.drivers is not None:
+            value = np.clip(effects @ self.goal_drivers, 0.0, None)
+        else:
+            value = np.array([1.0 if self.shared.kinds is None or k in self.shared.kinds else 0.0
+                              for k in self.kind_names])
+        value = value / np.array([self.scenario.kinds[k].size for k in self.kind_names])
+        top = value.max()
+        return value / top if top > 0 else value
+
+    def item_value(self, item: WorkItem, belief: np.ndarray) -> float:
+        """What a team believes an item adds to the shared criterion."""
+        if self.shared.drivers is not None:
+            return float(belief[self.kind_index[item.kind]] @ self.goal_drivers)
+        return 1.0 if self.shared.kinds is None or item.kind in self.shared.kinds else 0.0
+
+    def items_of(self, requester: str) -> list[WorkItem]:
+        return self._by_requester.get(requester, [])
+
+    # ---------------------------------------------------------------- work items
+    def new_item(self, kind: str, team: str, requester: str, pressure: float, **terms) -> WorkItem:
+        """Create a work item in a team's backlog with a hidden true effect drawn for its kind."""
+        spec = self.scenario.kinds[kind]
+        rng = self._effects[kind]
+        size = spec.size * float(rng.lognormal(-0.045, 0.3))
+        spread = float(rng.lognormal(-spec.effect_sd**2 / 2, spec.effect_sd)) if spec.effect_sd > 0 else 1.0
+        self._items += 1
+        item = WorkItem(id=self._items, kind=kind, team=team, requester=requester, size=size,
+                        true_effect=self.kind_true[self.kind_index[kind]] * spread, created=self.week,
+                        pressure=pressure, serves_goal=bool(self._serves_goal[self.kind_index[kind]]), **terms)
+        item.approval_path = tuple(self.scenario.teams[team].approval_chain)
+        self.teams_by_name[team].backlog.append(item)
+        if item.due is not None:
+            self._due.setdefault(item.due, []).append(item)
+        self._by_requester.setdefault(requester, []).append(item)
+        return item
+
+    def new_dependency(self, parent: WorkItem, team: str) -> WorkItem:
+        """Work another team must do before ``parent`` can proceed."""
+        dep = self.new_item(parent.kind, team, parent.team, parent.pressure)
+        dep.size = dep.remaining = 0.3 * parent.size
+        dep.true_effect = np.zeros_like(dep.true_effect)
+        dep.serves_goal = parent.serves_goal
+        dep.parent = parent
+        return dep
+
+    def escalate(self, item: WorkItem) -> None:
+        """A requester goes over the team's head; leadership backs the team with probability ``trump``."""
+        item.escalated = True
+        item.forced = bool(self._escalations.random() >= self.trump)
+        self.records.add("escalations", self.week, 1)
+
+    def finish(self, item: WorkItem) -> None:
+        """Built work enters its approval chain (or is released at once without one)."""
+        if item.approval_path:
+            item.approval_step = 0
+            item.queued_since = self.week
+            self.departments_by_name[item.approval_path[0]].queue.append(item)
+        else:
+            self.release(item)
+
+    def rework(self, item: WorkItem) -> None:
+        """An approver sends an item back: a quarter of its work is redone and the chain starts again."""
+        item.finished = None
+        item.remaining = 0.25 * item.size
+        item.approval_step = 0
+
+    def release(self, item: WorkItem) -> None:
+        """Ship an item: move the drivers, settle promises and milestones, schedule its measurement."""
+        t, rec = self.week, self.records
+        item.released = t
+        e = item.true_effect
+        self.drivers = np.clip(self.drivers + np.where(e >= 0, e * (1.0 - self.drivers), e * self.drivers), 0, 1)
+        rec.add("released", t, 1)
+        lead = t - item.started + 1
+        rec.add("lead_time_sum", t, lead)
+        rec.add("touch_sum", t, min(item.touch_weeks, lead))
+        rec.add("handoffs_sum", t, item.handoffs)
+        if item.due is not None and t <= item.due:
+            if item.promise:
+                rec.add("promises_due", t, 1)
+                rec.add("promises_kept", t, 1)
+                self.key_deals += 1
+            if item.milestone:
+                rec.add("milestones_due", t, 1)
+                rec.add("milestones_on_time", t, 1)
+        self.teams_by_name[item.team].release(item)
+
+    def _settle_missed(self) -> None:
+        """Promises and milestones whose due date passed unreleased count as missed, once."""
+        t = self.week
+        for i in self._due.pop(t, ()):
+            if i.released is None and (i.promise or i.milestone):
+                self.records.add("promises_due" if i.promise else "milestones_due", t, 1)
+
+    # ---------------------------------------------------------------- the week
+    def step(self) -> None:
+        t = self.week
+        self.campaign, self.calls, self.key_deals = 0.0, 0.0, 0
+        self.departments.shuffle_do("step")
+        self.teams.shuffle_do("step")
+        for name in self._approval_order:
+            dept = self.departments_by_name[name]
+            for item in dept.review():
+                item.approval_step += 1
+                item.handoffs += 1
+                if self._approvals.random() < dept.cfg.rework_share:
+                    self.rework(item)
+                elif item.approval_step < len(item.approval_path):
+                    item.queued_since = t
+                    self.departments_by_name[item.approval_path[item.approval_step]].queue.append(item)
+                else:
+                    self.release(item)
+        self._settle_missed()
+        self.drivers *= 1.0 - self.scenario.product.decay
+        self.customers.step(t, self.drivers, self.campaign, self.calls, self.key_deals, self.records)
+        rec = self.records
+        rec.add("campaign_active", t, float(self.campaign > 0))
+        for d, v in zip(DRIVERS, self.drivers):
+            rec.c[f"driver_{d}"][t] = v
+        self.week += 1
+        if self.week >= self.weeks:
+            self.running = False
+
+    @property
+    def _approval_order(self) -> list[str]:
+        return [n for n, d in self.departments_by_name.items() if d.queue]
+
+    def run(self) -> AlignmentModel:
+        """Run every week of the horizon."""
+        while self.running:
+            self.step()
+        return self

@@ -1,0 +1,25 @@
+"""Small statistics for ensembles: means with t-based 95% confidence intervals, paired differences."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of a sample; the interval collapses to the mean for fewer than two values."""
+    x = np.asarray(values, dtype=float)
+    mean = float(x.mean()) if x.size else float("nan")
+    if x.size < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def paired_difference(a, b, level: float = 0.95) -> dict[str, float]:
+    """Mean of ``b - a`` over paired seeds with its CI, and the standardised effect size (dz)."""
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    mean, low, high = mean_ci(d, level)
+    sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
+    return {"difference": mean, "ci_low": low, "ci_high": high,
+            "effect_size": mean / sd if sd > 0 else (0.0 if mean == 0 else float("inf") * np.sign(mean))}
