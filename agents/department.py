@@ -30,7 +30,7 @@ class Department(mesa.Agent):
         self.cfg = cfg
         self.stream = model.stream("department", name)
         self.kpi = metric(cfg.kpi)
-        self.requests = model.scenario.request_weights(name)
+        self.requests = model.setup.request_weights(name)
         self.progress = 0.5
         self.queue: list = []  # items waiting for this unit's approval
         self.open_demands: list = []

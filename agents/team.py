@@ -49,8 +49,8 @@ class ProductTeam(mesa.Agent):
         """People available this week: skills, and project funding's shrink after go-live."""
         m = self.model
         cap = self.cfg.capacity * (0.8 + 0.4 * m.skills)
-        if m.funding_mode() == "project" and m.week >= m.scenario.funding.go_live_week:
-            cap *= m.scenario.funding.retention
+        if m.funding_mode() == "project" and m.week >= m.setup.funding.go_live_week:
+            cap *= m.setup.funding.retention
         return cap
 
     @property
@@ -149,7 +149,7 @@ class ProductTeam(mesa.Agent):
 
     def limit(self) -> int:
         """The WIP limit; without a real choice the team cannot refuse loud demands."""
-        if self.model.scenario.leadership.real_choice:
+        if self.model.setup.leadership.real_choice:
             return self.cfg.wip_limit
         loud = sum(1 for i in self.backlog if i.pressure >= 0.5)
         return min(self.cfg.wip_limit + loud, 4 * self.cfg.wip_limit)
@@ -162,7 +162,7 @@ class ProductTeam(mesa.Agent):
             self.last_top = []
             return
         s = self.scores(waiting)
-        rigid_plan = m.funding_mode() == "project" and t < m.scenario.funding.go_live_week
+        rigid_plan = m.funding_mode() == "project" and t < m.setup.funding.go_live_week
         key = [(-(i.forced), -(rigid_plan and i.plan), -s[k], i.id) for k, i in enumerate(waiting)]
         ranked = [waiting[k] for k in sorted(range(len(waiting)), key=lambda k: key[k])]
         limit = self.limit()

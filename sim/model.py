@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from agents.customers import CustomerPopulation
-from agents.department import ROLE_AGENTS, Department, progress, KPI_WINDOW
+from agents.department import ROLE_AGENTS, Department, progress
 from agents.team import ProductTeam
 from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
@@ -23,12 +23,17 @@ from sim.scenario import Scenario
 from sim.work import DRIVERS, TEAM_IDEA_KINDS, WorkItem, effect_vector
 
 
+#: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
+SHARED_WINDOW = 8
+
+
 class AlignmentModel(mesa.Model):
     """An organisation steered by local KPIs or by a shared success criterion."""
 
     def __init__(self, scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None):
-        super().__init__(seed=seed)
-        self.scenario = scenario = scenario or Scenario()
+        super().__init__(rng=seed)  # Mesa >= 3.5 deprecates seed=; rng= works on every Mesa 3
+        # not "self.scenario": newer Mesa reserves that name for its own scenario object
+        self.setup = scenario = scenario or Scenario()
         self.weeks = int(weeks or scenario.weeks)
         self._stream_root = int(self.rng.integers(2**63))
         self.records = Records(self.weeks)
@@ -86,7 +91,7 @@ class AlignmentModel(mesa.Model):
 
     # ---------------------------------------------------------------- levers and views
     def funding_mode(self) -> str:
-        f = self.scenario.funding
+        f = self.setup.funding
         if f.switch_to_product_week is not None and self.week >= f.switch_to_product_week:
             return "product"
         return f.mode
@@ -94,8 +99,8 @@ class AlignmentModel(mesa.Model):
     def shared_progress(self) -> float:
         """The shared criterion's measured progress against its target (seen with the data lag)."""
         t = self.week - (self.lag if self.shared_is_outcome else 0)
-        value = window_value(self.shared, self.records, t - KPI_WINDOW, t)
-        return progress(value, self.scenario.leadership.shared_target, self.shared.better)
+        value = window_value(self.shared, self.records, t - SHARED_WINDOW, t)
+        return progress(value, self.setup.leadership.shared_target, self.shared.better)
 
     def _kind_value(self, effects: np.ndarray) -> np.ndarray:
         """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1."""
@@ -104,7 +109,7 @@ class AlignmentModel(mesa.Model):
         else:
             value = np.array([1.0 if self.shared.kinds is None or k in self.shared.kinds else 0.0
                               for k in self.kind_names])
-        value = value / np.array([self.scenario.kinds[k].size for k in self.kind_names])
+        value = value / np.array([self.setup.kinds[k].size for k in self.kind_names])
         top = value.max()
         return value / top if top > 0 else value
 
@@ -120,7 +125,7 @@ class AlignmentModel(mesa.Model):
     # ---------------------------------------------------------------- work items
     def new_item(self, kind: str, team: str, requester: str, pressure: float, **terms) -> WorkItem:
         """Create a work item in a team's backlog with a hidden true effect drawn for its kind."""
-        spec = self.scenario.kinds[kind]
+        spec = self.setup.kinds[kind]
         rng = self._effects[kind]
         size = spec.size * float(rng.lognormal(-0.045, 0.3))
         spread = float(rng.lognormal(-spec.effect_sd**2 / 2, spec.effect_sd)) if spec.effect_sd > 0 else 1.0
@@ -128,7 +133,7 @@ class AlignmentModel(mesa.Model):
         item = WorkItem(id=self._items, kind=kind, team=team, requester=requester, size=size,
                         true_effect=self.kind_true[self.kind_index[kind]] * spread, created=self.week,
                         pressure=pressure, serves_goal=bool(self._serves_goal[self.kind_index[kind]]), **terms)
-        item.approval_path = tuple(self.scenario.teams[team].approval_chain)
+        item.approval_path = tuple(self.setup.teams[team].approval_chain)
         self.teams_by_name[team].backlog.append(item)
         if item.due is not None:
             self._due.setdefault(item.due, []).append(item)
@@ -162,6 +167,7 @@ class AlignmentModel(mesa.Model):
     def rework(self, item: WorkItem) -> None:
         """An approver sends an item back: a quarter of its work is redone and the chain starts again."""
         item.finished = None
+        item.reworks += 1
         item.remaining = 0.25 * item.size
         item.approval_step = 0
 
@@ -212,7 +218,7 @@ class AlignmentModel(mesa.Model):
                 else:
                     self.release(item)
         self._settle_missed()
-        self.drivers *= 1.0 - self.scenario.product.decay
+        self.drivers *= 1.0 - self.setup.product.decay
         self.customers.step(t, self.drivers, self.campaign, self.calls, self.key_deals, self.records)
         rec = self.records
         rec.add("campaign_active", t, float(self.campaign > 0))

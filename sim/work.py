@@ -101,6 +101,7 @@ class WorkItem:
     finished: int | None = None
     released: int | None = None
     touch_weeks: int = 0
+    reworks: int = 0
     handoffs: int = 0
     escalated: bool = False
     forced: bool = False

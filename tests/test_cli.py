@@ -1,0 +1,125 @@
+"""The alignsim command line: every command, every format, and bad input (exit 2, no traceback)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import METRICS, bundled_scenarios, load_scenario
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_list_shows_every_preset(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in bundled_scenarios():
+        assert name in out
+
+
+def test_metrics_lists_the_registry(capsys):
+    assert main(["metrics"]) == 0
+    out = capsys.readouterr().out
+    assert "activation_rate_30d" in out and "outcome" in out and "output" in out
+
+
+def test_show_prints_resolved_toml_that_loads_back(capsys, tmp_path):
+    assert main(["show", "product_logic", "--set", "teams.core.wip_limit=4"]) == 0
+    path = tmp_path / "x.toml"
+    path.write_text(capsys.readouterr().out)
+    s = load_scenario(path)
+    assert s.teams["core"].wip_limit == 4 and s.leadership.trump == 0.9
+
+
+def test_validate(capsys, tmp_path):
+    assert main(["validate", str(ROOT / "scenarios" / "b2b_activation.toml")]) == 0
+    assert capsys.readouterr().out.startswith("ok: b2b_activation")
+
+
+def test_run_table_for_several_seeds(capsys):
+    assert main(["run", "b2b_activation", "--seeds", "3", "--weeks", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "seeds 0..2 (3)" in out and "ci_low" in out and "activation_rate_30d" in out
+
+
+def test_run_json_summary_maps_each_metric_to_its_mean(capsys):
+    assert main(["run", "b2b_activation", "--seeds", "3", "--weeks", "12", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["seeds"] == [0, 1, 2] and data["weeks"] == 12
+    assert set(METRICS) <= set(data["summary"])
+    assert main(["run", "b2b_activation", "--seeds", "3", "--weeks", "12", "--format", "csv"]) == 0
+    frame = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert data["summary"]["leads"] == pytest.approx(frame["leads"].mean())
+
+
+def test_run_seed_and_set(capsys):
+    main(["run", "b2b_activation", "--seed", "4", "--weeks", "8", "--format", "json",
+          "--set", "leadership.trump=1.0"])
+    a = json.loads(capsys.readouterr().out)
+    main(["run", "b2b_activation", "--seed", "4", "--weeks", "8", "--format", "json"])
+    b = json.loads(capsys.readouterr().out)
+    assert a["seeds"] == [4] and a["summary"] != b["summary"]
+
+
+def test_run_out_writes_files(capsys, tmp_path):
+    assert main(["run", "data_blind", "--seeds", "2", "--weeks", "6", "--out", str(tmp_path / "r")]) == 0
+    files = {p.name for p in (tmp_path / "r").iterdir()}
+    assert files == {"scenario.toml", "summary.csv", "aggregate.csv", "weekly.csv", "weekly.parquet"}
+    weekly = pd.read_parquet(tmp_path / "r" / "weekly.parquet")
+    assert len(weekly) == 12 and {"seed", "week"} <= set(weekly.columns)
+    assert load_scenario(tmp_path / "r" / "scenario.toml").departments["data_analytics"].maturity == 0
+
+
+def test_compare_reports_paired_differences(capsys):
+    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "4", "--weeks", "20",
+                 "--set-b", "leadership.trump=1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = data["metrics"]["shared_goal_capacity_share"]
+    assert row["difference"] == pytest.approx(row["mean_b"] - row["mean_a"])
+    assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+    assert data["metrics"]["leads"]["mean_a"] == data["metrics"]["leads"]["mean_a"]
+
+
+def test_compare_identical_scenarios_have_zero_difference(capsys):
+    main(["compare", "data_blind", "data_blind", "--seeds", "3", "--weeks", "8", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert all(row["difference"] == 0 for row in data["metrics"].values())
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["run", "nope"], "unknown scenario 'nope'; bundled scenarios:"),
+    (["run", "b2b_activation", "--set", "departments.salez.alignment=1"], "unknown department 'salez'"),
+    (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
+    (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
+    (["run", "b2b_activation", "--seeds", "0"], "--seeds must be >= 1"),
+    (["run", "b2b_activation", "--weeks", "x"], "--weeks must be a whole number"),
+    (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
+    (["validate", "/no/such/file.toml"], "does not exist"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_a_message_and_no_traceback(argv, fragment):
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", *argv], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_malformed_file_exits_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[teams.core\ncapacity = 3\n")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(bad)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "malformed TOML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unwritable_out_keeps_printed_results(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "b2b_activation", "--weeks", "4",
+                           "--out", str(blocker / "sub")], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "cannot write results" in proc.stderr
+    assert "activation_rate_30d" in proc.stdout  # the table was printed before the write failed

@@ -1,0 +1,97 @@
+"""Product teams: capacity, WIP, context switching, learning and prioritisation."""
+
+import numpy as np
+
+from agents.team import ProductTeam
+from sim import Scenario, load_scenario, run_many
+from sim.model import AlignmentModel
+
+
+def _stepped(scenario, seed=0, check=None):
+    model = AlignmentModel(scenario, seed=seed)
+    while model.running:
+        model.step()
+        if check:
+            check(model)
+    return model
+
+
+def test_capacity_is_never_exceeded(b2b):
+    model = _stepped(b2b.with_overrides({"customers.population": 800}))
+    c = model.records.c
+    assert (c["capacity_used"] <= c["capacity"] + 1e-9).all()
+    assert c["capacity_used"].sum() > 0
+
+
+def test_wip_limit_holds_when_prioritisation_is_a_real_choice():
+    s = load_scenario("product_logic").with_overrides({"customers.population": 600, "teams.core.wip_limit": 2})
+
+    def check(model):
+        for team in model.teams_by_name.values():
+            # forced (escalated) items and work sent back by an approver re-enter regardless of the limit
+            exempt = sum(1 for i in team.wip if (i.forced or i.reworks) and i.finished is None)
+            assert team.in_development() <= 2 + exempt
+
+    _stepped(s, check=check)
+
+
+def test_without_real_choice_loud_demands_break_the_wip_limit():
+    s = load_scenario("b2b_activation").with_overrides({"customers.population": 600})
+    peaks = []
+    for seed in range(5):
+        model = _stepped(s, seed, check=lambda m: peaks.append(m.teams_by_name["core"].in_development()))
+    assert max(peaks) > s.teams["core"].wip_limit
+
+
+def test_context_switching_costs_delivery_over_seeds():
+    base = load_scenario("b2b_activation").with_overrides({"customers.population": 600})
+    calm = run_many(base.with_overrides({"teams.core.switch_cost": 0.0}), 10).summary
+    costly = run_many(base.with_overrides({"teams.core.switch_cost": 0.3}), 10).summary
+    assert costly["capacity_utilisation"].mean() < calm["capacity_utilisation"].mean() - 0.05
+
+
+def test_data_makes_beliefs_converge():
+    s = Scenario().with_overrides({"customers.population": 400, "weeks": 104})
+    for seed in range(3):
+        blind = _stepped(s.with_overrides({"departments.data_analytics.maturity": 0.0}), seed).records.c
+        rich = _stepped(s.with_overrides({"departments.data_analytics.maturity": 0.9}), seed).records.c
+        err = lambda c, t: c["belief_error_sum"][t] / c["belief_error_n"][t]
+        assert err(blind, 103) == err(blind, 0)  # nothing measured, nothing learned
+        assert err(rich, 103) < 0.7 * err(rich, 0)
+
+
+def _loud_and_quiet(alignment, learned, insight=0.3):
+    s = Scenario().with_overrides({"customers.population": 200, "teams.core.alignment": alignment,
+                                   "departments.ux_design.insight": insight})
+    model = AlignmentModel(s, seed=0)
+    team: ProductTeam = model.teams_by_name["core"]
+    loud = model.new_item("key_account_feature", "core", "sales", pressure=1.0)
+    quiet = model.new_item("onboarding_simplification", "core", "core", pressure=0.1)
+    quiet.size = loud.size = 3.0
+    if learned:  # as if many measurements had arrived: beliefs at the truth, high precision
+        team.belief = model.kind_true.copy()
+        team.precision = team.prior_precision * 100
+    return team.scores([loud, quiet])
+
+
+def test_aligned_team_with_evidence_prefers_value_over_pressure():
+    loud, quiet = _loud_and_quiet(alignment=1.0, learned=True)
+    assert quiet > loud
+
+
+def test_unaligned_team_follows_pressure_whatever_it_knows():
+    loud, quiet = _loud_and_quiet(alignment=0.0, learned=True)
+    assert loud > quiet
+
+
+def test_without_evidence_the_loudest_voice_wins_even_for_an_aligned_team():
+    loud, quiet = _loud_and_quiet(alignment=1.0, learned=False, insight=0.0)
+    assert loud > quiet
+
+
+def test_project_team_shrinks_after_go_live():
+    s = load_scenario("self_service_launch").with_overrides({"customers.population": 400})
+    c = _stepped(s).records.c
+    go_live = s.funding.go_live_week
+    assert np.allclose(c["capacity"][go_live:], s.funding.retention * c["capacity"][0])
+    assert np.allclose(c["capacity"][:go_live], c["capacity"][0])
