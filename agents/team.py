@@ -199,12 +199,13 @@ class ProductTeam(mesa.Agent):
         streams = len({i.requester for i in active})
         m.records.add("switches", t, streams - 1)
         budget = max(cap, 0.0) * max(MIN_FOCUS, 1.0 - self.cfg.switch_cost * (streams - 1))
+        slot = max(cap, 1e-9) / self.cfg.wip_limit  # a focused week's work on one item
         used = 0.0
         for n_left, item in enumerate(sorted(active, key=lambda i: (i.remaining, i.id))):
             share = budget / (len(active) - n_left)
             done = min(share, item.remaining)
             item.remaining -= done
-            item.touch_weeks += 1
+            item.touch_weeks += min(1.0, done / slot)
             budget -= done
             used += done
             if item.serves_goal:

@@ -100,7 +100,7 @@ class WorkItem:
     started: int | None = None
     finished: int | None = None
     released: int | None = None
-    touch_weeks: int = 0
+    touch_weeks: float = 0.0
     reworks: int = 0
     handoffs: int = 0
     escalated: bool = False
