@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: app test bench demo clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: app test bench clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
@@ -13,18 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-## app: the main entry point (a CLI demo run until the browser app lands)
+## app: the browser app (http://localhost:8501)
 app: $(STAMP)
-	@if [ -f app.py ]; then \
-		$(BIN)/streamlit run app.py --browser.gatherUsageStats false; \
-	else \
-		$(MAKE) --no-print-directory demo; \
+	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
+
+## browser: Debian's chromium for the real-browser tests (browser downloads do not work here)
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-demo: $(STAMP)
-	$(BIN)/alignsim compare b2b_activation product_logic --seeds 20
-
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

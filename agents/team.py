@@ -73,8 +73,10 @@ class ProductTeam(mesa.Agent):
         used = self.work(cap - experiments * EXPERIMENT_COST, t) + experiments * EXPERIMENT_COST
         rec.add("capacity", t, cap)
         rec.add("capacity_used", t, used)
-        if m.shared_is_outcome:
-            rec.add("goal_capacity", t, experiments * EXPERIMENT_COST)
+        if experiments:
+            rec.add_work("experiments", t, experiments * EXPERIMENT_COST)
+            if m.shared_is_outcome:
+                rec.add("goal_capacity", t, experiments * EXPERIMENT_COST)
         rec.add("team_weeks", t, 1)
         rec.add("wip", t, len(self.wip))
         rec.add("backlog", t, len(self.backlog))
@@ -208,6 +210,7 @@ class ProductTeam(mesa.Agent):
             item.touch_weeks += min(1.0, done / slot)
             budget -= done
             used += done
+            m.records.add_work(item.requester, t, done)
             if item.serves_goal:
                 m.records.add("goal_capacity", t, done)
             if item.remaining <= 1e-9:

@@ -17,9 +17,8 @@ import pandas as pd
 
 from sim.metrics import METRICS
 from sim.registry import get_model
-from sim.runner import EnsembleResult, run_many
+from sim.runner import EnsembleResult, compare, run_many
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override
-from sim.stats import paired_difference
 
 EXIT_USAGE = 2
 
@@ -181,11 +180,7 @@ def cmd_compare(args) -> int:
     a = _scenario(args.a, args.set + args.set_a, args.weeks)
     b = _scenario(args.b, args.set + args.set_b, args.weeks)
     ea, eb = _ensemble(a, args.seed, args.seeds), _ensemble(b, args.seed, args.seeds)
-    rows = []
-    for name in METRICS:
-        d = paired_difference(ea.summary[name], eb.summary[name])
-        rows.append({"metric": name, "mean_a": ea.summary[name].mean(), "mean_b": eb.summary[name].mean(), **d})
-    frame = pd.DataFrame(rows).set_index("metric")
+    frame = compare(ea, eb, METRICS)
     if args.format == "json":
         print(json.dumps({"a": a.name, "b": b.name, "seeds": ea.seeds,
                           "metrics": json.loads(frame.to_json(orient="index"))}, indent=2))

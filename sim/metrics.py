@@ -153,9 +153,27 @@ class Records:
         self.weeks = weeks
         self.c = {name: np.zeros(weeks) for name in COUNTERS}
         self.success_days = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
+        #: person-weeks of team work per requester (department, team, or "experiments") and week
+        self.by_requester: dict[str, np.ndarray] = {}
 
     def add(self, name: str, t: int, value: float) -> None:
         self.c[name][t] += value
+
+    def add_work(self, requester: str, t: int, person_weeks: float) -> None:
+        if requester not in self.by_requester:
+            self.by_requester[requester] = np.zeros(self.weeks)
+        self.by_requester[requester][t] += person_weeks
+
+
+def capacity_frame(rec: Records) -> pd.DataFrame:
+    """Where the teams' time went: long table of week, requester, person_weeks (weeks with work only)."""
+    rows = [pd.DataFrame({"week": np.arange(1, rec.weeks + 1), "requester": name, "person_weeks": values})
+            for name, values in sorted(rec.by_requester.items())]
+    if not rows:
+        return pd.DataFrame({"week": pd.Series(dtype=int), "requester": pd.Series(dtype=str),
+                             "person_weeks": pd.Series(dtype=float)})
+    frame = pd.concat(rows, ignore_index=True)
+    return frame[frame["person_weeks"] > 0].reset_index(drop=True)
 
 
 def _median_from_hist(hist: np.ndarray) -> float:

@@ -11,7 +11,11 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to run one kind of model: ``simulate(scenario, seed, weeks) -> (weekly, summary, extra)``."""
+    """How to run one kind of model: ``simulate(scenario, seed, weeks) -> (weekly, summary, extra)``.
+
+    ``extra`` holds model-specific results: plain values (e.g. graph measures, the same for every seed) and
+    long DataFrames (e.g. where the team's time went), which ensembles stack with a ``seed`` column.
+    """
 
     name: str
     description: str
@@ -39,11 +43,12 @@ def get_model(name: str) -> ModelSpec:
 
 
 def _simulate_alignment(scenario, seed: int, weeks: int | None):
-    from sim.metrics import summarise, weekly_frame
+    from sim.metrics import capacity_frame, summarise, weekly_frame
     from sim.model import AlignmentModel
 
     model = AlignmentModel(scenario, seed=seed, weeks=weeks).run()
-    return weekly_frame(model.records), summarise(model.records), {"graph": model.graph_measures}
+    extra = {"graph": model.graph_measures, "capacity": capacity_frame(model.records)}
+    return weekly_frame(model.records), summarise(model.records), extra
 
 
 def _alignment_metrics():

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from sim.registry import get_model
 from sim.scenario import Scenario
-from sim.stats import mean_ci
+from sim.stats import mean_ci, paired_difference
 
 
 @dataclass
@@ -56,13 +56,38 @@ def run_many(scenario: Scenario, seeds: Iterable[int] | int, weeks: int | None =
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if not seed_list:
         raise ValueError("seeds: at least one seed is needed")
-    summaries, weeklies, extra = [], [], {}
+    summaries, weeklies, extras = [], [], []
     bar = tqdm(seed_list, desc=scenario.name, unit="run", disable=None if progress else True, leave=False)
     for seed in bar:
         result = run(scenario, seed, weeks)
-        extra = result.extra
         summaries.append({"seed": seed, **result.summary})
         weeklies.append(result.weekly.assign(seed=seed))
-    weekly = pd.concat(weeklies, ignore_index=True)
-    weekly = weekly[["seed", *[c for c in weekly.columns if c != "seed"]]]
-    return EnsembleResult(scenario, seed_list, pd.DataFrame(summaries), weekly, extra)
+        extras.append(result.extra)
+    return EnsembleResult(scenario, seed_list, pd.DataFrame(summaries), _stack(weeklies), _merge_extra(extras,
+                                                                                                     seed_list))
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["seed", *[c for c in frame.columns if c != "seed"]]]
+
+
+def _merge_extra(extras: list[dict[str, Any]], seeds: list[int]) -> dict[str, Any]:
+    """Per-seed DataFrames are stacked with a seed column; other values are taken from the first run."""
+    merged: dict[str, Any] = {}
+    for key, value in extras[0].items():
+        if isinstance(value, pd.DataFrame):
+            merged[key] = _stack([e[key].assign(seed=s) for e, s in zip(extras, seeds)])
+        else:
+            merged[key] = value
+    return merged
+
+
+def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Per metric: mean of A, mean of B, and the paired difference B - A with its 95% CI and effect size."""
+    if a.seeds != b.seeds:
+        raise ValueError("compare needs both ensembles on the same seeds")
+    names = list(metrics) if metrics is not None else [c for c in a.summary.columns if c != "seed"]
+    rows = [{"metric": n, "mean_a": a.summary[n].mean(), "mean_b": b.summary[n].mean(),
+             **paired_difference(a.summary[n], b.summary[n])} for n in names]
+    return pd.DataFrame(rows).set_index("metric")

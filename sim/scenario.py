@@ -391,6 +391,17 @@ def scenario_from_toml(text: str, source: str = "<upload>") -> Scenario:
     return _validate(data, source=source)
 
 
+def scenario_from_bytes(data: bytes, source: str = "<upload>") -> Scenario:
+    """A scenario from uploaded bytes: size-checked, UTF-8 decoded, parsed and validated; nothing is executed."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{source}: not a UTF-8 text file (expected a TOML scenario)") from None
+    return scenario_from_toml(text, source)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size

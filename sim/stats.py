@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -23,3 +24,12 @@ def paired_difference(a, b, level: float = 0.95) -> dict[str, float]:
     sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
     return {"difference": mean, "ci_low": low, "ci_high": high,
             "effect_size": mean / sd if sd > 0 else (0.0 if mean == 0 else float("inf") * np.sign(mean))}
+
+
+def bands(frame: pd.DataFrame, value: str, by: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean of ``value`` with a t-based CI per group (e.g. per week and scenario over seeds)."""
+    g = frame.groupby(by, sort=True)[value].agg(["mean", "std", "count"]).reset_index()
+    dof = (g["count"] - 1).clip(lower=1)
+    half = stats.t.ppf(0.5 + level / 2, dof) * g["std"].fillna(0.0) / np.sqrt(g["count"])
+    half = half.where(g["count"] > 1, 0.0)
+    return g.assign(low=g["mean"] - half, high=g["mean"] + half).drop(columns=["std"])

@@ -1,0 +1,212 @@
+"""Shared pieces of the Streamlit pages: choosing a scenario, the lever panel, cached ensembles, exports.
+
+The app holds no model logic: it edits scenarios (via ``sim.levers``), runs them (``sim.run_many``) and draws
+results (``sim.charts``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario, run_many
+from sim.charts import to_image
+from sim.levers import Lever, get_value, levers_for
+from sim.runner import EnsembleResult
+from sim.scenario import MAX_FILE_BYTES, Scenario, describe, scenario_from_bytes, scenario_from_toml
+
+DEFAULT_PRESET = "b2b_activation"
+DEFAULT_SEEDS = 20
+OUTCOMES = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate"]
+OUTPUTS = ["output_attainment", "features_delivered", "onboarding_calls", "leads"]
+ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_weeks", "escalations"]
+
+
+@dataclass
+class Choice:
+    """The scenario the user works on: the base (preset or upload) and the edited version."""
+
+    base: Scenario
+    edited: Scenario
+    overrides: dict
+    seeds: int
+
+
+def setup_page(title: str) -> None:
+    st.title(title)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
+    return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)))
+
+
+def ensemble(scenario: Scenario, seeds: int, label: str = "") -> EnsembleResult:
+    """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs."""
+    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"):
+        return _ensemble(scenario.to_toml(), seeds)
+
+
+def base_scenario() -> Scenario:
+    """The base scenario held in the session (a preset, an upload, or the self-assessment's answer)."""
+    if "base_toml" not in st.session_state:
+        set_base(load_scenario(DEFAULT_PRESET), DEFAULT_PRESET)
+    return scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"])
+
+
+def set_base(scenario: Scenario, label: str) -> None:
+    """Make ``scenario`` the base everything works on, and forget lever edits made to the previous base."""
+    st.session_state["base_toml"] = scenario.to_toml()
+    st.session_state["base_label"] = label
+    for key in [k for k in st.session_state if str(k).startswith("lever:")]:
+        del st.session_state[key]
+
+
+def scenario_picker() -> None:
+    """Sidebar: pick a preset, upload a TOML file or paste one. Bad input shows its message, nothing runs."""
+    presets = list(bundled_scenarios())
+    st.sidebar.header("Scenario")
+    base_scenario()  # make sure the session holds a base
+    label = st.session_state["base_label"]
+    index = presets.index(label) if label in presets else None
+    choice = st.sidebar.selectbox("Preset", presets, index=index, key="preset_choice",
+                                  placeholder=f"custom: {label}",
+                                  help="A bundled scenario. Its levers can be changed below.")
+    if choice is not None and choice != label:
+        set_base(load_scenario(choice), choice)
+    if choice:
+        st.sidebar.caption(describe(bundled_scenarios()[choice]))
+    with st.sidebar.expander("Upload or paste a scenario (TOML)"):
+        upload = st.file_uploader("Scenario file", type=["toml"], key="upload",
+                                  help=f"At most {MAX_FILE_BYTES // 1024} KiB. It is parsed, never executed.")
+        if upload is not None and st.session_state.get("upload_seen") != upload.file_id:
+            st.session_state["upload_seen"] = upload.file_id
+            _accept(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
+        pasted = st.text_area("…or paste TOML", key="pasted", height=120,
+                              placeholder='extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
+        if st.button("Use pasted scenario", key="use_pasted"):
+            _accept(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
+        if st.session_state.get("upload_error"):
+            st.error(st.session_state["upload_error"])
+
+
+def _accept(load, label: str) -> None:
+    try:
+        scenario = load()
+    except ScenarioError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    st.session_state["upload_error"] = ""
+    set_base(scenario, scenario.name if scenario.name not in ("default", "") else label)
+
+
+def _widget(lever: Lever, value):
+    key = f"lever:{lever.path}"
+    if lever.widget == "slider":
+        return st.slider(lever.label, float(lever.low), float(lever.high), float(value), float(lever.step),
+                         help=lever.help, key=key)
+    if lever.widget == "int":
+        return int(st.number_input(lever.label, int(lever.low), int(lever.high), int(value), int(lever.step),
+                                   help=lever.help, key=key))
+    if lever.widget == "select":
+        options = list(lever.options)
+        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key)
+    if lever.widget == "toggle":
+        return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
+    if lever.widget == "chain":
+        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key)
+    if lever.widget == "optional_week":
+        on = st.checkbox(f"{lever.label}: run a campaign", value=value is not None, key=key + ":on",
+                         help=lever.help)
+        if not on:
+            return None
+        return int(st.number_input(lever.label, int(lever.low), int(lever.high), int(value or 8), 1, key=key))
+    raise ValueError(lever.widget)
+
+
+def lever_panel(base: Scenario, where=st.sidebar) -> dict:
+    """Widgets for every lever of ``base``, grouped; returns the overrides that differ from the base."""
+    overrides = {}
+    groups: dict[str, list[Lever]] = {}
+    for lever in levers_for(base):
+        groups.setdefault(lever.group, []).append(lever)
+    for group, levers in groups.items():
+        with where.expander(group, expanded=group == "Direction"):
+            for lever in levers:
+                current = get_value(base, lever.path)
+                value = _widget(lever, current)
+                if value != current:
+                    overrides[lever.path] = value
+    return overrides
+
+
+def choose(where=st.sidebar) -> Choice:
+    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario."""
+    scenario_picker()
+    base = base_scenario()
+    seeds = where.slider("Seeds (runs averaged)", 5, 60, DEFAULT_SEEDS, 5, key="seeds",
+                         help="Every scenario runs on the same seeds, so differences are paired.")
+    where.header("Levers")
+    overrides = lever_panel(base, where)
+    try:
+        edited = base.with_overrides(overrides)
+    except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
+        st.error(str(exc))
+        edited = base
+    st.session_state["edited_toml"] = edited.to_toml()
+    return Choice(base, edited, overrides, seeds)
+
+
+def edited_scenario() -> Scenario | None:
+    """The scenario as last edited on the Explore page, if any."""
+    text = st.session_state.get("edited_toml")
+    return scenario_from_toml(text, "edited scenario") if text else None
+
+
+def export_panel(scenario: Scenario, result: EnsembleResult, charts: dict) -> None:
+    """Downloads: the scenario as TOML, results as CSV and Parquet, charts as PNG or SVG."""
+    st.subheader("Export")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button("Scenario (TOML)", scenario.to_toml(), file_name=f"{scenario.name}.toml",
+                       mime="application/toml", key="dl_toml")
+    c2.download_button("Summary per seed (CSV)", result.summary.to_csv(index=False),
+                       file_name=f"{scenario.name}_summary.csv", mime="text/csv", key="dl_csv")
+    buf = io.BytesIO()
+    result.weekly.to_parquet(buf, index=False)
+    c3.download_button("Weekly results (Parquet)", buf.getvalue(), file_name=f"{scenario.name}_weekly.parquet",
+                       mime="application/octet-stream", key="dl_parquet")
+    c4.download_button("Weekly results (CSV)", result.weekly.to_csv(index=False),
+                       file_name=f"{scenario.name}_weekly.csv", mime="text/csv", key="dl_weekly_csv")
+    c5, c6, c7 = st.columns([2, 1, 1])
+    name = c5.selectbox("Chart", list(charts), key="export_chart")
+    fmt = c6.radio("Format", ["png", "svg"], horizontal=True, key="export_format")
+    if c7.button("Prepare image", key="export_prepare"):
+        st.session_state["export_image"] = (name, fmt, to_image(charts[name], fmt))
+    prepared = st.session_state.get("export_image")
+    if prepared and prepared[:2] == (name, fmt):
+        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}.{fmt}",
+                           mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
+
+
+def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str]) -> None:
+    """Mean of each metric over seeds, with the difference to a reference ensemble when given."""
+    cols = st.columns(len(names))
+    for col, name in zip(cols, names):
+        value = result.summary[name].mean()
+        delta = None if reference is None else value - reference.summary[name].mean()
+        col.metric(name.replace("_", " "), _fmt(value), None if delta is None or abs(delta) < 1e-12
+                   else _fmt(delta), delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat([f.assign(scenario=label) for label, f in frames.items()], ignore_index=True)
+
+
+LOWER_IS_BETTER = {n for n, m in METRICS.items() if m.better == "lower"}

@@ -1,0 +1,91 @@
+"""The article's three questions as a self-assessment whose answers become a scenario.
+
+Each answer sets a handful of levers on top of the article's B2B story (``b2b_activation``); the explanation
+lists exactly what was set, so nothing is hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.scenario import Scenario, load_scenario
+
+ANSWERS = ("Yes", "Tja (partly)", "No")
+BASE = "b2b_activation"
+SILO_DEPARTMENTS = ("sales", "marketing", "customer_success", "customer_support", "finance")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    help: str
+    #: answer -> (overrides, what it means)
+    effects: dict[str, tuple[dict, str]]
+
+
+def _departments(alignment: float) -> dict:
+    return {f"departments.{d}.alignment": alignment for d in SILO_DEPARTMENTS}
+
+
+QUESTIONS: dict[str, Question] = {
+    "shared_product": Question(
+        "1. Do we agree on what the product is, and what value it must create for users and for the business?",
+        "A shared picture of the product becomes a shared success criterion that trumps local KPIs.",
+        {
+            "Yes": ({"leadership.trump": 0.8, **_departments(0.7)},
+                    "one shared success criterion (activation) trumps local KPIs (trump 0.8); departments "
+                    "mostly aligned (0.7)"),
+            "Tja (partly)": ({"leadership.trump": 0.4, **_departments(0.4)},
+                             "the shared criterion wins some conflicts (trump 0.4); departments half aligned (0.4)"),
+            "No": ({"leadership.trump": 0.0, **_departments(0.1)},
+                   "no shared criterion trumps local KPIs (trump 0); departments follow their own KPI (0.1)"),
+        }),
+    "outcome_steering": Question(
+        "2. Are teams measured and steered on outcome, or mainly on deliveries?",
+        "Outcome steering: teams choose work by its effect, are funded over time and may say no.",
+        {
+            "Yes": ({"teams.core.alignment": 0.9, "funding.mode": "product", "leadership.real_choice": True,
+                     "departments.finance.plan_items": 2},
+                    "the team steers on outcome (alignment 0.9), is funded as a product and holds its WIP limit; "
+                    "a small milestone plan (2 items)"),
+            "Tja (partly)": ({"teams.core.alignment": 0.6, "funding.mode": "product", "leadership.real_choice": True,
+                              "departments.finance.plan_items": 6},
+                             "the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item plan"),
+            "No": ({"teams.core.alignment": 0.2, "funding.mode": "project", "leadership.real_choice": False,
+                    "departments.finance.plan_items": 8},
+                   "the team delivers what is asked (alignment 0.2), is project-funded and cannot say no; "
+                   "an 8-item milestone plan"),
+        }),
+    "learning": Question(
+        "3. Do we have data to learn fast enough, and do we use that learning to prioritise?",
+        "Data maturity sets how fast and how precisely effects are measured; experiments need data.",
+        {
+            "Yes": ({"departments.data_analytics.maturity": 0.8, "departments.ux_design.insight": 0.6,
+                     "teams.core.experiment_share": 0.15},
+                    "effects measured within about 3 weeks with little noise (maturity 0.8), good user insight "
+                    "(0.6), 15% of capacity on experiments"),
+            "Tja (partly)": ({"departments.data_analytics.maturity": 0.4, "departments.ux_design.insight": 0.3,
+                              "teams.core.experiment_share": 0.05},
+                             "effects measured after about 8 weeks, noisily (maturity 0.4); some insight (0.3); "
+                             "5% on experiments"),
+            "No": ({"departments.data_analytics.maturity": 0.0, "departments.ux_design.insight": 0.1,
+                    "teams.core.experiment_share": 0.0},
+                   "nothing is measured (maturity 0), little user insight (0.1), no experiments"),
+        }),
+}
+
+
+def scenario_from_answers(answers: dict[str, str]) -> tuple[Scenario, list[str]]:
+    """The scenario the answers describe, and one line per question saying what was set."""
+    overrides: dict = {"name": "self_assessment",
+                       "description": "From the self-assessment: " + "; ".join(
+                           f"Q{i + 1} {answers[k]}" for i, k in enumerate(QUESTIONS))}
+    lines = []
+    for key, question in QUESTIONS.items():
+        answer = answers.get(key)
+        if answer not in question.effects:
+            raise ValueError(f"answer to {key!r} must be one of {', '.join(ANSWERS)}, got {answer!r}")
+        values, meaning = question.effects[answer]
+        overrides.update(values)
+        lines.append(f"Q{list(QUESTIONS).index(key) + 1} ({answer}): {meaning}")
+    return load_scenario(BASE).with_overrides(overrides), lines

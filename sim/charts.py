@@ -1,0 +1,129 @@
+"""Altair charts of results: metrics over time with uncertainty bands, the delivery paradox, where the team's time
+went, differences between scenarios, and the organisation graph. Charts only read results; they run nothing.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import networkx as nx
+import pandas as pd
+
+from sim.metrics import METRICS
+from sim.stats import bands
+
+WIDTH = 320
+HEIGHT = 200
+# Streamlit fits a whole chart (axes, legend, title) into its height, so layouts leave room for them.
+
+
+def _title(metric: str) -> str:
+    m = METRICS.get(metric)
+    return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
+
+
+def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -> alt.Chart:
+    """Each metric's weekly mean over seeds with its 95% band; one line per ``by`` value (e.g. scenario)."""
+    keys = ["week"] + ([by] if by else [])
+    frames = []
+    for name in metrics:
+        band = bands(weekly, name, keys).assign(metric=_title(name))
+        if METRICS[name].unit == "share":  # a share's band stays within [0, 1]
+            band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
+        frames.append(band)
+    data = pd.concat(frames, ignore_index=True)
+    color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#1f77b4")
+    base = alt.Chart(data).encode(x=alt.X("week:Q", title="week"))
+    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None), y2="high:Q", color=color)
+    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None), color=color,
+                                   tooltip=[*keys, alt.Tooltip("mean:Q", format=".3f"),
+                                            alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")])
+    return (band + line).properties(width=WIDTH, height=HEIGHT).facet(
+        facet=alt.Facet("metric:N", title=None, sort=[_title(m) for m in metrics]), columns=2
+    ).resolve_scale(y="independent")
+
+
+def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
+    """The delivery paradox: output attainment (x) against outcome change (y), one point per seed."""
+    color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#d62728")
+    points = alt.Chart(summary).mark_circle(size=70, opacity=0.7).encode(
+        x=alt.X("output_attainment:Q", title="output attainment (departments' KPIs)",
+                scale=alt.Scale(zero=False)),
+        y=alt.Y("outcome_change:Q", title="outcome change (index points)"),
+        color=color,
+        tooltip=["seed", alt.Tooltip("output_attainment:Q", format=".2f"),
+                 alt.Tooltip("outcome_change:Q", format=".2f")] + ([by] if by else []),
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(y="y:Q")
+    return (zero + points).properties(width=WIDTH + 120, height=HEIGHT + 160,
+                                      title="We delivered everything we said. Why no effect?")
+
+
+def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
+    """Where the team's time went: mean person-weeks per week by requester, stacked."""
+    seeds = capacity_long["seed"].nunique() if "seed" in capacity_long else 1
+    data = capacity_long.groupby(["week", "requester"], as_index=False)["person_weeks"].sum()
+    data["person_weeks"] = data["person_weeks"] / max(seeds, 1)
+    return alt.Chart(data).mark_area().encode(
+        x=alt.X("week:Q"), y=alt.Y("person_weeks:Q", stack="zero", title="person-weeks per week"),
+        color=alt.Color("requester:N", title="requested by", legend=alt.Legend(orient="right")),
+        tooltip=["week", "requester", alt.Tooltip("person_weeks:Q", format=".2f")],
+    ).properties(width=WIDTH * 2, height=HEIGHT + 120, title="Where did the team's time go?")
+
+
+def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
+    """Paired differences B - A with 95% CIs, each metric on its own scale (standardised by |mean A|)."""
+    rows = table.loc[metrics].reset_index()
+    scale = rows["mean_a"].abs().where(rows["mean_a"].abs() > 1e-9, 1.0)
+    rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
+    base = alt.Chart(rows).encode(y=alt.Y("metric:N", sort=metrics, title=None))
+    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title="difference B − A, relative to A",
+                                                        axis=alt.Axis(format="%")), x2="hi:Q")
+    dots = base.mark_point(filled=True, size=60).encode(
+        x="rel:Q", color=alt.condition("datum.lo > 0 || datum.hi < 0", alt.value("#d62728"), alt.value("grey")),
+        tooltip=["metric", alt.Tooltip("difference:Q", format=".4g"), alt.Tooltip("ci_low:Q", format=".4g"),
+                 alt.Tooltip("ci_high:Q", format=".4g")])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=22 * len(metrics))
+
+
+def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
+    """Teams in the middle, departments around them (deterministic)."""
+    teams = [n for n, u in g.nodes(data="unit") if u == "team"]
+    others = [n for n in g.nodes if n not in teams]
+    return {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
+
+
+def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
+    """The organisation graph: edges by kind, nodes sized by influence and coloured by alignment."""
+    pos = layout(g)
+    load = load or {}
+    nodes = pd.DataFrame([{"unit": n, "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
+                           "influence": d["influence"], "alignment": d["alignment"], "kpi": d["kpi"],
+                           "load": round(load.get(n, 0.0), 2)} for n, d in g.nodes(data=True)])
+    edges = pd.DataFrame([{"kind": k, "x": pos[u][0], "y": pos[u][1], "x2": pos[v][0], "y2": pos[v][1],
+                           "edge": f"{u} → {v}"} for u, v, k in g.edges(data="kind")])
+    axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
+    lines = alt.Chart(edges).mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
+        color=alt.Color("kind:N", title="edge", scale=alt.Scale(domain=["requests", "approval", "dependency"],
+                                                                range=["#9ecae1", "#d62728", "#2ca02c"])),
+        tooltip=["edge", "kind"])
+    dots = alt.Chart(nodes).mark_circle(stroke="black", strokeWidth=1, opacity=0.95).encode(
+        x="x:Q", y="y:Q",
+        size=alt.Size("influence:Q", scale=alt.Scale(domain=[0, 1], range=[80, 1400]), title="influence"),
+        color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), title="alignment"),
+        tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])
+    labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="unit:N")
+    return (lines + dots + labels).properties(width=520, height=420)
+
+
+def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
+    """A chart as PNG or SVG bytes (rendered locally by vl-convert)."""
+    import vl_convert as vlc
+
+    spec = chart.to_json()
+    if fmt == "png":
+        return vlc.vegalite_to_png(spec, scale=2)
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode()
+    raise ValueError(f"format must be 'png' or 'svg', got {fmt!r}")

@@ -1,0 +1,111 @@
+"""The levers a leader can pull: which scenario values the app offers, with labels and help text.
+
+A lever is a dotted scenario path plus how to present it. The app renders levers as widgets and turns the chosen
+values into ``Scenario.with_overrides``; nothing here runs the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sim.metrics import METRICS
+from sim.scenario import Scenario
+
+Widget = Literal["slider", "int", "select", "toggle", "chain", "optional_week"]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One adjustable scenario value."""
+
+    path: str
+    label: str
+    help: str
+    widget: Widget
+    group: str
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.05
+    options: tuple[str, ...] = ()
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The scenario's value at a dotted path."""
+    node: Any = scenario.model_dump(mode="python")
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
+OUTPUT_KPIS = tuple(n for n, m in METRICS.items() if m.kind == "output" and n != "output_attainment")
+ALL_KPIS = tuple(METRICS)
+
+DEPARTMENT_HELP = {
+    "alignment": "How much the shared success criterion counts against this department's own KPI when it decides "
+                 "what to ask for (0: only its own KPI, 1: only the shared criterion).",
+    "influence": "How much this department's demands weigh with the product team (how loud its voice is).",
+    "kpi": "The metric this department is measured and steered on. Output KPIs count deliveries; outcome KPIs "
+           "count what customers do.",
+}
+
+
+def levers_for(scenario: Scenario) -> list[Lever]:
+    """The levers of a scenario, grouped: direction, funding, data, teams, departments, campaign, approvals."""
+    departments = tuple(scenario.departments)
+    levers = [
+        Lever("leadership.shared_criterion", "Shared success criterion",
+              "The one metric every unit is asked to serve. Pick an outcome (what customers do); an output metric "
+              "such as features_delivered shows what happens when the shared criterion is the wrong one.",
+              "select", "Direction", options=ALL_KPIS),
+        Lever("leadership.trump", "How much it trumps local KPIs",
+              "0: every department follows its own KPI. 1: the shared criterion wins every conflict, and leadership "
+              "backs the team when a department escalates.", "slider", "Direction"),
+        Lever("leadership.real_choice", "Prioritisation is a real choice",
+              "On: the team may say no and its WIP limit holds. Off: loud demands get in regardless.",
+              "toggle", "Direction"),
+        Lever("funding.mode", "Funding",
+              "Product: the team is funded over time and keeps improving. Project: planned by milestones; most "
+              "people leave after go-live.", "select", "Funding", options=("product", "project")),
+        Lever("funding.go_live_week", "Project go-live week",
+              "Under project funding, the week after which the team shrinks to its retained share.",
+              "int", "Funding", low=1, high=520, step=1),
+        Lever("departments.data_analytics.maturity", "Data maturity",
+              "How fast and how precisely the effect of shipped work is measured. 0: not measured at all, "
+              "1: measured within a week, almost without noise.", "slider", "Data and learning")
+        if "data_analytics" in departments else None,
+        Lever("departments.ux_design.insight", "User insight (UX)",
+              "How close the teams' initial beliefs about what helps customers are to the truth.",
+              "slider", "Data and learning") if "ux_design" in departments else None,
+    ]
+    for team in scenario.teams:
+        levers += [
+            Lever(f"teams.{team}.capacity", f"{team}: people", "Person-weeks of work per week.",
+                  "slider", "Teams", low=1, high=30, step=0.5),
+            Lever(f"teams.{team}.wip_limit", f"{team}: WIP limit", "Items in development at once.",
+                  "int", "Teams", low=1, high=20, step=1),
+            Lever(f"teams.{team}.alignment", f"{team}: alignment",
+                  "How much the team weighs its belief of an item's effect on the shared criterion against the "
+                  "pressure behind it.", "slider", "Teams"),
+            Lever(f"teams.{team}.approval_chain", f"{team}: approval chain",
+                  "Units that must sign off, in order. Every hop is a queue: longer chains mean longer lead times.",
+                  "chain", "Approvals", options=departments),
+        ]
+    if "marketing" in departments:
+        levers += [
+            Lever("departments.marketing.campaign_start_week", "Campaign start week",
+                  "When Marketing plans its campaign (an aligned Marketing waits until onboarding is ready). "
+                  "Empty: no campaign.", "optional_week", "Campaign", low=1, high=520, step=1),
+            Lever("departments.marketing.campaign_lift", "Campaign lift",
+                  "Extra leads during the campaign, relative to organic inflow.", "slider", "Campaign",
+                  low=0, high=5, step=0.25),
+        ]
+    for name in departments:
+        if name == "leadership":
+            continue
+        for field in ("alignment", "influence"):
+            levers.append(Lever(f"departments.{name}.{field}", f"{name}: {field}", DEPARTMENT_HELP[field],
+                                "slider", "Departments"))
+        levers.append(Lever(f"departments.{name}.kpi", f"{name}: KPI", DEPARTMENT_HELP["kpi"], "select",
+                            "Departments", options=ALL_KPIS))
+    return [lever for lever in levers if lever is not None]

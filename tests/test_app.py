@@ -1,0 +1,159 @@
+"""The Streamlit app, page by page, with AppTest: presets, levers, compare, organisation, self-assessment,
+bad uploads and exports. Assertions read rendered values and chart data, not just the absence of errors."""
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim import load_scenario, run_many
+from sim.runner import compare
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = 20
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _charts(at):
+    return at.get("vega_lite_chart")
+
+
+def _chart_data(chart):
+    """The chart's main dataset (the largest one; layered charts also carry e.g. a zero line)."""
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    return max(frames, key=len)
+
+
+def _metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def _lever(at, kind, label):
+    return next(w for w in getattr(at.sidebar, kind) if w.label == label)
+
+
+def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
+    at = _app()
+    expected = run_many(load_scenario("b2b_activation"), SEEDS).summary
+    assert float(_metric(at, "activation rate 30d").value) == pytest.approx(
+        expected["activation_rate_30d"].mean(), rel=2e-3)
+    charts = _charts(at)
+    assert len(charts) == 4
+    data = _chart_data(charts[0])
+    assert set(data["week"]) == set(range(1, 53)) and (data["count"] == SEEDS).all()
+    assert (data["low"] <= data["mean"] + 1e-12).all() and (data["mean"] <= data["high"] + 1e-12).all()
+    paradox = _chart_data(charts[2])
+    assert len(paradox) == SEEDS and {"output_attainment", "outcome_change"} <= set(paradox.columns)
+    assert "We delivered everything" in charts[2].proto.spec
+
+
+def test_picking_a_preset_changes_the_numbers():
+    at = _app()
+    before = _metric(at, "context switches").value
+    at.sidebar.selectbox[0].set_value("product_logic").run()
+    assert not at.exception
+    assert at.session_state["base_label"] == "product_logic"
+    assert _metric(at, "context switches").value != before
+
+
+def test_a_lever_change_is_shown_against_the_preset():
+    at = _app()
+    _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
+    assert not at.exception
+    assert any("leadership.trump" in i.value for i in at.info)
+    delta = _metric(at, "shared goal capacity share").delta
+    assert delta is not None and float(delta) > 0.1  # the team spends more time on the goal
+    data = _chart_data(_charts(at)[0])
+    assert set(data["scenario"]) == {"edited", "preset"}
+
+
+def test_where_the_team_time_went_sums_to_the_capacity_used():
+    at = _app()
+    data = _chart_data(_charts(at)[3])
+    result = run_many(load_scenario("b2b_activation"), SEEDS)
+    assert {"sales", "core"} <= set(data["requester"]) and data["week"].max() == 52
+    total = data["person_weeks"].sum()
+    expected = result.extra["capacity"]["person_weeks"].sum() / SEEDS
+    assert total == pytest.approx(expected, rel=1e-6)
+
+
+def test_bad_pasted_scenario_shows_the_message_and_keeps_the_old_scenario():
+    at = _app()
+    at.sidebar.text_area[0].set_value("[teams.core]\nwip_limit = -3\n").run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and "teams.core.wip_limit" in errors[0] and "greater than or equal to 1" in errors[0]
+    assert at.session_state["base_label"] == "b2b_activation"
+    at.sidebar.text_area[0].set_value("this is = = not toml").run()
+    at.sidebar.button[0].click().run()
+    assert "malformed TOML" in at.sidebar.error[0].value
+
+
+def test_good_pasted_scenario_becomes_the_base():
+    at = _app()
+    at.sidebar.text_area[0].set_value('name = "mine"\nextends = "data_blind"\n[leadership]\ntrump = 0.3\n').run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception and at.session_state["base_label"] == "mine"
+    assert _lever(at, "slider", "How much it trumps local KPIs").value == pytest.approx(0.3)
+
+
+def test_exports_are_offered():
+    at = _app()
+    labels = {b.label for b in at.get("download_button")} if at.get("download_button") else set()
+    assert {"Scenario (TOML)", "Summary per seed (CSV)", "Weekly results (Parquet)"} <= labels
+    at.button(key="export_prepare").click().run()
+    assert not at.exception
+    name, fmt, data = at.session_state["export_image"]
+    assert fmt == "png" and data.startswith(b"\x89PNG")
+
+
+def test_compare_page_reports_the_paired_differences():
+    at = _app()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    at.selectbox(key="cmp_b").set_value("product_logic").run()
+    table = at.dataframe[0].value
+    expected = compare(run_many(load_scenario("b2b_activation"), SEEDS),
+                       run_many(load_scenario("product_logic"), SEEDS))
+    for m in ("activation_rate_30d", "context_switches", "outcome_change"):
+        assert table.loc[m, "difference"] == pytest.approx(expected.loc[m, "difference"])
+        assert table.loc[m, "ci_low"] == pytest.approx(expected.loc[m, "ci_low"])
+    assert len(_charts(at)) == 3
+
+
+def test_organisation_page_edits_edges_and_shows_the_effect():
+    at = _app()
+    at.switch_page("pages/organisation.py").run()
+    assert not at.exception
+    spec = json.dumps(json.loads(_charts(at)[0].proto.spec))
+    assert "influence" in spec and "alignment" in spec
+    at.multiselect(key="org_chain:core").set_value(["legal", "marketing", "finance", "leadership"]).run()
+    assert not at.exception
+    lead = _metric(at, "lead time weeks")
+    assert float(lead.delta) > 1.0  # a longer chain lengthens lead time
+    measures = at.dataframe[0].value
+    assert measures.loc["longest_approval_chain", "after"] == 4
+    assert measures.loc["longest_approval_chain", "before"] == 1
+
+
+def test_self_assessment_turns_answers_into_a_scenario_to_explore():
+    at = _app()
+    at.switch_page("pages/self_assessment.py").run()
+    assert not at.exception
+    for radio in at.radio:
+        radio.set_value("No")
+    at.run()
+    assert any("nothing is measured" in m.value for m in at.markdown)
+    at.button(key="explore_answers").click().run()
+    assert not at.exception
+    assert at.session_state["base_label"] == "self-assessment"
+    assert _lever(at, "slider", "Data maturity").value == 0.0

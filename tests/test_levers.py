@@ -1,0 +1,38 @@
+"""The levers the app offers: every path exists, has help, and round-trips through overrides."""
+
+import pytest
+
+from sim import bundled_scenarios, load_scenario
+from sim.levers import get_value, levers_for
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_every_lever_path_exists_and_accepts_its_current_value(name):
+    s = load_scenario(name)
+    levers = levers_for(s)
+    assert len({lever.path for lever in levers}) == len(levers)
+    for lever in levers:
+        value = get_value(s, lever.path)
+        assert lever.help and lever.label
+        assert s.with_overrides({lever.path: value}) == s
+        if lever.widget in ("select",):
+            assert value in lever.options
+        if lever.widget in ("slider", "int") and value is not None:
+            assert lever.low <= value <= lever.high, lever.path
+
+
+def test_the_issue_levers_are_offered():
+    paths = {lever.path for lever in levers_for(load_scenario("b2b_activation"))}
+    for path in ["leadership.shared_criterion", "leadership.trump", "departments.sales.alignment",
+                 "departments.sales.influence", "departments.sales.kpi", "funding.mode",
+                 "departments.data_analytics.maturity", "teams.core.capacity", "teams.core.wip_limit",
+                 "departments.marketing.campaign_start_week", "teams.core.approval_chain"]:
+        assert path in paths
+
+
+def test_levers_follow_the_scenario_s_teams(tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text("[teams.growth]\n[teams.platform]\n")
+    paths = {lever.path for lever in levers_for(load_scenario(path))}
+    assert "teams.growth.wip_limit" in paths and "teams.platform.wip_limit" in paths
+    assert "teams.core.wip_limit" not in paths
