@@ -75,7 +75,7 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
     rows = table.loc[metrics].reset_index()
     scale = rows["mean_a"].abs().where(rows["mean_a"].abs() > 1e-9, 1.0)
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
-    base = alt.Chart(rows).encode(y=alt.Y("metric:N", sort=metrics, title=None))
+    base = alt.Chart(rows).encode(y=alt.Y("metric:N", sort=metrics, title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title="difference B − A, relative to A",
                                                         axis=alt.Axis(format="%")), x2="hi:Q")
     dots = base.mark_point(filled=True, size=60).encode(
@@ -83,7 +83,7 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
         tooltip=["metric", alt.Tooltip("difference:Q", format=".4g"), alt.Tooltip("ci_low:Q", format=".4g"),
                  alt.Tooltip("ci_high:Q", format=".4g")])
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
-    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=22 * len(metrics))
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=28 * len(metrics) + 60)
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
