@@ -20,22 +20,91 @@ ACTIVATION_DAYS = 30
 STALE_WEEKS = 13
 
 
-class CustomerPopulation:
-    """All accounts of the market and their funnel state."""
+#: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled).
+STALLED_AGES = 52
 
-    def __init__(self, params, rng: np.random.Generator):
+
+def activation_hazard(p, drivers) -> float:
+    """Weekly chance of a first success for an organic customer in onboarding (without a call)."""
+    onboarding_ease, feature_fit, _, self_service = drivers
+    return p.activation_hazard * (0.6 * onboarding_ease + 0.25 * self_service + 0.15 * feature_fit)
+
+
+def abandon_chance(p, drivers) -> float:
+    """Weekly chance of abandoning the set-up flow."""
+    return p.abandon_rate * (1.0 - drivers[0])
+
+
+def active_churn(p, drivers) -> float:
+    """Weekly churn of an activated customer: worse fit and reliability raise it."""
+    _, feature_fit, reliability, _ = drivers
+    return p.churn_activated * max(0.2, 1.0 + 2.0 * (0.55 - feature_fit) + 1.5 * (0.6 - reliability))
+
+
+def late_activation(p, h: float, weeks_stalled) -> np.ndarray | float:
+    """Weekly chance that a stalled customer still reaches a first success; it fades with weeks stalled."""
+    return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / STALE_WEEKS)
+
+
+def steady_state(p, drivers) -> np.ndarray:
+    """The long-run share of accounts in each funnel position if the product stayed as it is (no campaigns,
+    calls or promises): prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51, churned."""
+    n_onb, n_st = ONBOARDING_WEEKS, STALLED_AGES
+    i_lead, i_onb, i_act = 1, 2, 2 + n_onb
+    i_st, i_churn = i_act + 1, i_act + 1 + n_st
+    size = i_churn + 1
+    P = np.zeros((size, size))
+    P[0, i_lead], P[0, 0] = p.lead_rate, 1.0 - p.lead_rate
+    close = p.close_rate * drivers[1]
+    cold = min(p.lead_loss, 1.0 - close)
+    P[i_lead, i_onb], P[i_lead, 0], P[i_lead, i_lead] = close, cold, 1.0 - close - cold
+    h, ab = activation_hazard(p, drivers), abandon_chance(p, drivers)
+    for a in range(n_onb):
+        succeed = min(h, 1.0)
+        drop = min(ab, 1.0 - succeed)
+        P[i_onb + a, i_act] = succeed
+        P[i_onb + a, i_st] += drop
+        rest = 1.0 - succeed - drop
+        P[i_onb + a, i_st if a == n_onb - 1 else i_onb + a + 1] += rest
+    churn = min(active_churn(p, drivers), 1.0)
+    P[i_act, i_churn], P[i_act, i_act] = churn, 1.0 - churn
+    for a in range(n_st):
+        late = min(float(late_activation(p, h, a)), 1.0)
+        leave = min(p.churn_stalled, 1.0 - late)
+        P[i_st + a, i_act] = late
+        P[i_st + a, i_churn] = leave
+        P[i_st + a, i_st + min(a + 1, n_st - 1)] += 1.0 - late - leave
+    P[i_churn, 0], P[i_churn, i_churn] = p.winback, 1.0 - p.winback
+    # stationary distribution: pi P = pi, sum(pi) = 1 (least squares is robust to absorbing corner cases)
+    A = np.vstack([P.T - np.eye(size), np.ones(size)])
+    b = np.zeros(size + 1)
+    b[-1] = 1.0
+    pi = np.linalg.lstsq(A, b, rcond=None)[0]
+    pi = np.clip(pi, 0.0, None)
+    return pi / pi.sum()
+
+
+class CustomerPopulation:
+    """All accounts of the market and their funnel state, starting in the steady state of the week-0 product."""
+
+    def __init__(self, params, rng: np.random.Generator, drivers: np.ndarray):
         self.p = params
         self.rng = rng
         n = params.population
-        self.state = np.full(n, PROSPECT, dtype=np.int8)
-        self.entered = np.zeros(n, dtype=np.int32)
+        pi = steady_state(params, drivers)
+        position = rng.choice(pi.size, size=n, p=pi)
+        i_onb, i_act = 2, 2 + ONBOARDING_WEEKS
+        i_st, i_churn = i_act + 1, i_act + 1 + STALLED_AGES
+        self.state = np.select(
+            [position == 0, position == 1, position < i_act, position == i_act, position < i_churn],
+            [PROSPECT, LEAD, ONBOARDING, ACTIVATED, STALLED], CHURNED).astype(np.int8)
+        weeks_in = np.where(self.state == ONBOARDING, position - i_onb,
+                            np.where(self.state == STALLED, position - i_st, 0))
+        self.entered = (-weeks_in).astype(np.int32)  # week 0 minus the weeks already spent in the state
         self.from_campaign = np.zeros(n, dtype=bool)
-        self.tracked = np.zeros(n, dtype=bool)
-        self.bought = np.zeros(n, dtype=np.int32)  # bought during the run: counts for time to first success
-        installed = int(round(params.installed_base * n))
-        self.state[:installed] = STALLED
-        self.state[:int(round(params.installed_active * installed))] = ACTIVATED
-        self.entered[:installed] = -STALE_WEEKS
+        #: bought during the run (or in onboarding at its start): counts for time to first success
+        self.tracked = self.state == ONBOARDING
+        self.bought = self.entered.copy()
 
     def counts(self) -> np.ndarray:
         """Accounts per state, in the order of ``STATES``."""
@@ -45,7 +114,7 @@ class CustomerPopulation:
              rec: Records) -> None:
         """Advance every account by one week and record the funnel counters for week ``t``."""
         p, n = self.p, self.state.size
-        onboarding_ease, feature_fit, reliability, self_service = drivers
+        feature_fit, reliability, self_service = drivers[1], drivers[2], drivers[3]
         u = self.rng.random(n, dtype=np.float32)
         u_day = self.rng.random(n, dtype=np.float32)
         u_call = self.rng.random(n, dtype=np.float32)
@@ -80,8 +149,7 @@ class CustomerPopulation:
         rec.add("onboarding_started", t, bought_idx.size)
 
         # onboarding: first success, abandoned setup, or stalled at the end of the window
-        quality = 0.6 * onboarding_ease + 0.25 * self_service + 0.15 * feature_fit
-        hazard = p.activation_hazard * quality
+        hazard = activation_hazard(p, drivers)
         is_onb = state == ONBOARDING
         onb_idx = np.flatnonzero(is_onb)
         n_calls = int(min(calls, onb_idx.size))
@@ -91,7 +159,7 @@ class CustomerPopulation:
             called[onb_idx[order]] = True
         rec.add("calls", t, n_calls)
         h = np.where(self.from_campaign, hazard * p.campaign_lead_quality, hazard) + p.call_boost * called
-        p_abandon = p.abandon_rate * (1.0 - onboarding_ease)
+        p_abandon = abandon_chance(p, drivers)
         success = is_onb & (u < h)
         abandon = is_onb & ~success & (u < h + p_abandon)
         days = np.clip(7 * (t - self.bought) + (7 * u_day).astype(np.int32), 0, MAX_DAYS)
@@ -105,17 +173,16 @@ class CustomerPopulation:
 
         # stalled: late first success or churn; activated: churn driven by fit and reliability
         is_stalled = state == STALLED
-        p_late = hazard * p.late_activation * np.exp(-age / STALE_WEEKS)
+        p_late = late_activation(p, hazard, age)
         late = is_stalled & (u < p_late)
         stalled_churn = is_stalled & ~late & (u < p_late + p.churn_stalled)
         new[late] = ACTIVATED
         first = (success | late) & self.tracked
         np.add.at(rec.success_days[t], days[first], 1)
         rec.add("first_successes", t, first.sum())
-        risk = max(0.2, 1.0 + 2.0 * (0.55 - feature_fit) + 1.5 * (0.6 - reliability))
         is_active = state == ACTIVATED
-        active_churn = is_active & (u < p.churn_activated * risk)
-        churned = stalled_churn | active_churn
+        lost = is_active & (u < active_churn(p, drivers))
+        churned = stalled_churn | lost
         new[churned] = CHURNED
         rec.add("churned", t, churned.sum())
         back = (state == CHURNED) & (u < p.winback)

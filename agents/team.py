@@ -15,7 +15,7 @@ from sim.work import TEAM_IDEA_KINDS, WorkItem
 #: Prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect.
 PRIOR_SD = 0.006
 #: Item-to-item spread of effects within a kind (sd, driver points), as a team sees it when measuring one item.
-ITEM_SD = 0.003
+ITEM_SD = 0.008
 #: Weeks after which a team's own idea that nobody picked up is dropped from the backlog.
 IDEA_SHELF_LIFE = 26
 #: Person-weeks one experiment costs.
@@ -84,46 +84,70 @@ class ProductTeam(mesa.Agent):
         rec.add("belief_error_n", t, 1)
 
     def discover(self) -> None:
-        """The team's own outcome ideas; stale ones leave the backlog."""
-        t = self.model.week
+        """The team's own outcome ideas; stale ones leave the backlog.
+
+        Without evidence an idea's kind is a guess (uniform); with evidence ideas follow believed value.
+        """
+        m, t = self.model, self.model.week
         self.backlog = [i for i in self.backlog if i.requester != self.name or t - i.created < IDEA_SHELF_LIFE]
-        for _ in range(self.stream.poisson(self.cfg.discovery_rate)):
-            kind = TEAM_IDEA_KINDS[self.stream.integers(len(TEAM_IDEA_KINDS))]
-            self.model.new_item(kind, self.name, self.name, self.cfg.influence)
+        n = self.stream.poisson(self.cfg.discovery_rate)
+        if n == 0:
+            return
+        idx = [m.kind_index[k] for k in TEAM_IDEA_KINDS]
+        value = np.clip(m.effect_value(self.belief[idx]), 0.0, None) / m.kind_size[idx]
+        guided = value / value.sum() if value.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+        e = self.evidence()
+        p = (1.0 - e) / len(idx) + e * guided
+        for k in self.stream.choice(len(idx), size=n, p=p / p.sum()):
+            m.new_item(TEAM_IDEA_KINDS[k], self.name, self.name, self.cfg.influence)
 
     def experiment(self, cap: float) -> int:
-        """Cheap experiments on the most uncertain promising kinds; their results arrive with the data lag."""
+        """Build-measure-learn: test the most promising untested waiting items before building them.
+
+        Each test costs EXPERIMENT_COST person-weeks and reveals the item's own effect, with noise, after the
+        data lag; it needs data (maturity > 0) and an outcome criterion to learn about.
+        """
         m = self.model
-        if m.maturity <= 0 or self.cfg.experiment_share <= 0:
+        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.shared.drivers is None:
             return 0
-        n = int(cap * self.cfg.experiment_share / EXPERIMENT_COST)
-        if n == 0:
+        budget = int(cap * self.cfg.experiment_share / EXPERIMENT_COST)
+        candidates = [i for i in self.backlog if i.started is None and not i.tested]
+        if budget == 0 or not candidates:
             return 0
-        value = self.belief @ m.goal_drivers
-        upper = value + 2.0 * np.sqrt(1.0 / self.precision) * np.linalg.norm(m.goal_drivers)
-        upper[~m.experimentable] = -np.inf
-        for k in np.argsort(-upper, kind="stable")[:n]:
-            obs = m.kind_true[k] + self.stream.normal(0.0, m.noise_sd * 1.5, size=m.kind_true.shape[1])
-            self.pending.append((m.week + m.lag, int(k), obs))
-            m.records.add("experiments", m.week, 1)
-        return n
+        believed = [m.item_value(i, self.belief) / i.size for i in candidates]
+        chosen = [candidates[k] for k in np.argsort(-np.array(believed), kind="stable")[:budget]]
+        for item in chosen:
+            item.tested = True
+            obs = item.true_effect + self.stream.normal(0.0, m.noise_sd * 1.5, size=item.true_effect.shape)
+            self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd * 1.5, item))
+        m.records.add("experiments", m.week, len(chosen))
+        return len(chosen)
 
     def observe(self, item: WorkItem) -> None:
-        """Schedule the measurement of a released item's effect (needs data)."""
+        """Schedule the measurement of a released item's effect (needs data). A tested item was already measured,
+        and was built *because* its test looked good: measuring it again would bias the kind's belief upwards."""
         m = self.model
-        if m.maturity <= 0 or item.experiment:
+        if m.maturity <= 0 or item.tested:
             return
         obs = item.true_effect + self.stream.normal(0.0, m.noise_sd, size=item.true_effect.shape)
-        self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs))
+        self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
 
     def learn(self, t: int) -> None:
-        """Fold arrived measurements into beliefs (normal-normal update per kind)."""
+        """Fold arrived measurements into beliefs (normal-normal update per kind); a tested item also gets its
+        own estimate."""
         due = [p for p in self.pending if p[0] <= t]
         if not due:
             return
         self.pending = [p for p in self.pending if p[0] > t]
-        obs_precision = 1.0 / (self.model.noise_sd**2 + ITEM_SD**2)
-        for _, k, obs in due:
+        for _, k, obs, noise, item in due:
+            if item is not None and item.started is None:
+                prior = 1.0 / (ITEM_SD**2 + 1.0 / self.precision[k])
+                own = 1.0 / noise**2
+                item.estimate = (prior * self.belief[k] + own * obs) / (prior + own)
+                killed = item.requester == self.name and self.model.item_value(item, self.belief) <= 0
+                if killed and item in self.backlog:
+                    self.backlog.remove(item)  # the experiment killed the team's own idea
+            obs_precision = 1.0 / (noise**2 + ITEM_SD**2)
             total = self.precision[k] + obs_precision
             self.belief[k] = (self.precision[k] * self.belief[k] + obs_precision * obs) / total
             self.precision[k] = total
@@ -159,7 +183,7 @@ class ProductTeam(mesa.Agent):
     def pull(self, t: int) -> None:
         """Start the best waiting items while WIP is below the limit; forced and planned work goes first."""
         m = self.model
-        waiting = [i for i in self.backlog if i.started is None]
+        waiting = [i for i in self.backlog if i.started is None and not (i.tested and i.estimate is None)]
         if not waiting:
             self.last_top = []
             return
@@ -211,6 +235,8 @@ class ProductTeam(mesa.Agent):
             budget -= done
             used += done
             m.records.add_work(item.requester, t, done)
+            if item.requester == m.loudest:
+                m.records.add("loudest_capacity", t, done)
             if item.serves_goal:
                 m.records.add("goal_capacity", t, done)
             if item.remaining <= 1e-9:

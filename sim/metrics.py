@@ -27,7 +27,7 @@ COUNTERS: tuple[str, ...] = (
     "released", "promises_due", "promises_kept", "milestones_due", "milestones_on_time", "reviews",
     "capacity", "capacity_used", "goal_capacity", "switches", "team_weeks", "lead_time_sum", "touch_sum",
     "handoffs_sum", "belief_error_sum", "belief_error_n", "priority_churn_sum", "escalations",
-    "attainment_sum", "attainment_n", "wip", "backlog", "experiments",
+    "attainment_sum", "attainment_n", "wip", "backlog", "experiments", "loudest_capacity",
     *(f"driver_{d}" for d in DRIVERS),
 )
 
@@ -131,6 +131,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     _m("priority_churn", "organisation", "share / team-week",
        "How much a team's top priorities change from one week to the next.", "lower", "ratio",
        "priority_churn_sum", "team_weeks"),
+    _m("loudest_voice_share", "organisation", "share",
+       "Share of team capacity used on the demands of the most influential department.", "lower", "ratio",
+       "loudest_capacity", "capacity_used"),
     _m("escalations", "organisation", "escalations", "Demands escalated over the team's head.", "lower", "sum",
        "escalations"),
     _m("capacity_utilisation", "organisation", "share", "Share of team capacity that produced work.", "higher",

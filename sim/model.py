@@ -20,7 +20,7 @@ from agents.team import ProductTeam
 from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import Scenario
-from sim.work import DRIVERS, TEAM_IDEA_KINDS, WorkItem, effect_vector
+from sim.work import DRIVERS, WorkItem, effect_vector
 
 
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
@@ -57,14 +57,13 @@ class AlignmentModel(mesa.Model):
         self.kind_true = np.array([effect_vector(scenario.kinds[k].true) for k in self.kind_names])
         self.kind_believed = np.array([effect_vector(scenario.kinds[k].believed) for k in self.kind_names])
         self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
-        experimentable = set(TEAM_IDEA_KINDS) | {"key_account_feature", "self_service_feature"}
-        self.experimentable = np.array([k in experimentable for k in self.kind_names])
+        self.kind_size = np.array([scenario.kinds[k].size for k in self.kind_names])
         public = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
+        self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
         self.goal_fit = dict(zip(self.kind_names, self._kind_value(public)))
         self._serves_goal = self._kind_value(self.kind_true) >= 0.5
 
-        self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
-        self.customers = CustomerPopulation(scenario.customers, self.stream("customers"))
+        self.customers = CustomerPopulation(scenario.customers, self.stream("customers"), self.drivers)
         self._effects = {k: self.stream("effects", k) for k in self.kind_names}
         self._escalations = self.stream("escalations")
         self._approvals = self.stream("approvals")
@@ -76,6 +75,9 @@ class AlignmentModel(mesa.Model):
             name: ROLE_AGENTS[cfg.role](self, name, cfg) for name, cfg in depts.items()}
         self.teams_by_name: dict[str, ProductTeam] = {
             name: ProductTeam(self, name, cfg) for name, cfg in scenario.teams.items()}
+        requesters = [d for d in self.departments_by_name.values() if d.requests]
+        #: the department whose demands weigh most with the teams (the loudest voice)
+        self.loudest = max(requesters, key=lambda d: d.cfg.influence).name if requesters else ""
         self.departments = self.agents.select(agent_type=Department)
         self.teams = self.agents.select(agent_type=ProductTeam)
         self.campaign = 0.0
@@ -105,7 +107,7 @@ class AlignmentModel(mesa.Model):
     def _kind_value(self, effects: np.ndarray) -> np.ndarray:
         """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1."""
         if self.shared.drivers is not None:
-            value = np.clip(effects @ self.goal_drivers, 0.0, None)
+            value = np.clip(self.effect_value(effects), 0.0, None)
         else:
             value = np.array([1.0 if self.shared.kinds is None or k in self.shared.kinds else 0.0
                               for k in self.kind_names])
@@ -113,10 +115,17 @@ class AlignmentModel(mesa.Model):
         top = value.max()
         return value / top if top > 0 else value
 
+    def effect_value(self, effects: np.ndarray) -> np.ndarray | float:
+        """Value for an outcome criterion of effect vector(s) at today's drivers: gains shrink as a driver nears 1
+        (the same diminishing returns as a release)."""
+        realised = np.where(effects >= 0, effects * (1.0 - self.drivers), effects * self.drivers)
+        return realised @ self.goal_drivers
+
     def item_value(self, item: WorkItem, belief: np.ndarray) -> float:
-        """What a team believes an item adds to the shared criterion."""
+        """What a team believes an item adds to the shared criterion (its own estimate once tested)."""
         if self.shared.drivers is not None:
-            return float(belief[self.kind_index[item.kind]] @ self.goal_drivers)
+            effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
+            return float(self.effect_value(effect))
         return 1.0 if self.shared.kinds is None or item.kind in self.shared.kinds else 0.0
 
     def items_of(self, requester: str) -> list[WorkItem]:
@@ -128,7 +137,7 @@ class AlignmentModel(mesa.Model):
         spec = self.setup.kinds[kind]
         rng = self._effects[kind]
         size = spec.size * float(rng.lognormal(-0.045, 0.3))
-        spread = float(rng.lognormal(-spec.effect_sd**2 / 2, spec.effect_sd)) if spec.effect_sd > 0 else 1.0
+        spread = 1.0 + spec.effect_sd * float(rng.standard_normal())  # mean kept; a large spread makes duds
         self._items += 1
         item = WorkItem(id=self._items, kind=kind, team=team, requester=requester, size=size,
                         true_effect=self.kind_true[self.kind_index[kind]] * spread, created=self.week,

@@ -77,11 +77,10 @@ class Product(_Strict):
 
 
 class Customers(_Strict):
-    """The customer population and its funnel rates (weekly probabilities unless stated)."""
+    """The customer population and its funnel rates (weekly probabilities unless stated). The population starts
+    in the steady state of the week-0 product, so outcome changes during a run come from what happens in it."""
 
     population: int = Field(5000, ge=10, le=5_000_000, description="number of accounts (prospects and customers)")
-    installed_base: Unit = Field(0.25, description="share of accounts that are paying customers at week 0")
-    installed_active: Unit = Field(0.72, description="share of the installed base that is activated (rest stalled)")
     lead_rate: Unit = Field(0.006, description="weekly chance a prospect becomes a lead (organic)")
     lead_loss: Unit = Field(0.10, description="weekly chance a lead goes cold")
     close_rate: Unit = Field(0.10, description="weekly chance a lead buys, at feature fit 1")
@@ -94,7 +93,7 @@ class Customers(_Strict):
     churn_stalled: Unit = Field(0.006, description="weekly churn of stalled customers")
     winback: Unit = Field(0.01, description="weekly chance a churned account becomes a prospect again")
     contact_rate: float = Field(0.12, ge=0.0, le=10.0, description="weekly support contacts per activated customer")
-    call_boost: Unit = Field(0.015, description="added activation chance in a week with an onboarding call")
+    call_boost: Unit = Field(0.008, description="added activation chance in a week with an onboarding call")
     campaign_lead_quality: Unit = Field(0.6, description="campaign leads' activation relative to organic leads")
 
 
@@ -104,7 +103,8 @@ class Kind(_Strict):
     true: dict[Driver, float] = Field(default_factory=dict)
     believed: dict[Driver, float] = Field(default_factory=dict)
     size: float = Field(2.0, gt=0.0, le=100.0, description="mean size in person-weeks")
-    effect_sd: float = Field(0.5, ge=0.0, le=5.0, description="item-to-item spread, relative to the mean effect")
+    effect_sd: float = Field(1.5, ge=0.0, le=5.0, description="item-to-item spread (sd), relative to the mean "
+                             "effect; 1.5 makes about a quarter of items harmful")
 
 
 class Team(_Strict):

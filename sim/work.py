@@ -94,7 +94,6 @@ class WorkItem:
     promise: bool = False
     milestone: bool = False
     plan: bool = False
-    experiment: bool = False
     serves_goal: bool = False
     remaining: float = field(init=False)
     started: int | None = None
@@ -104,6 +103,8 @@ class WorkItem:
     reworks: int = 0
     handoffs: int = 0
     escalated: bool = False
+    tested: bool = False
+    estimate: np.ndarray | None = None
     forced: bool = False
     blocked_by: WorkItem | None = None
     parent: WorkItem | None = None

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from agents.customers import ACTIVATED, ONBOARDING, PROSPECT, STALLED, STATES, CustomerPopulation
+from agents.customers import ONBOARDING, STATES, CustomerPopulation, steady_state
 from sim import Scenario
 from sim.metrics import Records
 
 
-def _population(seed=0, **params):
+def _population(seed=0, drivers=(0.3, 0.55, 0.6, 0.3), **params):
     p = Scenario().customers.model_copy(update=params)
-    return CustomerPopulation(p, np.random.default_rng(seed))
+    return CustomerPopulation(p, np.random.default_rng(seed), np.asarray(drivers, dtype=float))
 
 
 def _simulate(pop, weeks, drivers, campaign=0.0, calls=0.0):
@@ -20,11 +20,31 @@ def _simulate(pop, weeks, drivers, campaign=0.0, calls=0.0):
     return rec
 
 
-def test_population_is_numpy_backed_and_starts_with_the_installed_base():
-    pop = _population(population=1000, installed_base=0.3, installed_active=0.5)
-    assert isinstance(pop.state, np.ndarray) and pop.state.size == 1000
-    counts = pop.counts()
-    assert counts[ACTIVATED] == 150 and counts[STALLED] == 150 and counts[PROSPECT] == 700
+def test_population_is_numpy_backed_and_starts_in_the_steady_state():
+    drivers = np.array([0.3, 0.55, 0.6, 0.3])
+    pop = _population(population=200_000, drivers=drivers)
+    assert isinstance(pop.state, np.ndarray) and pop.state.size == 200_000
+    pi = steady_state(Scenario().customers, drivers)
+    shares = pop.counts() / pop.state.size
+    expected = [pi[0], pi[1], pi[2:7].sum(), pi[7], pi[8:60].sum(), pi[60]]
+    assert shares == pytest.approx(expected, abs=0.005)
+
+
+def test_the_steady_state_stays_steady_when_nothing_changes():
+    drivers = [0.3, 0.55, 0.6, 0.3]
+    pop = _population(3, population=50_000, drivers=drivers)
+    start = pop.counts() / 50_000
+    _simulate(pop, 52, drivers)
+    assert pop.counts() / 50_000 == pytest.approx(start, abs=0.01)
+
+
+def test_steady_state_is_a_distribution_that_improves_with_the_product():
+    worse = steady_state(Scenario().customers, np.array([0.2, 0.5, 0.5, 0.2]))
+    better = steady_state(Scenario().customers, np.array([0.7, 0.5, 0.5, 0.7]))
+    for pi in (worse, better):
+        assert pi.sum() == pytest.approx(1.0) and (pi >= 0).all()
+    active_share = lambda pi: pi[7] / (pi[2:7].sum() + pi[7] + pi[8:60].sum())
+    assert active_share(better) > active_share(worse)
 
 
 def test_customers_are_conserved_every_week():
@@ -64,10 +84,13 @@ def test_calls_are_capped_by_customers_in_onboarding():
         assert rec.c["calls"][t] == onboarding
 
 
-def test_time_to_first_success_excludes_the_installed_base():
-    pop = _population(population=400, installed_base=1.0, installed_active=0.0, lead_rate=0.0)
+def test_time_to_first_success_counts_only_customers_in_onboarding_or_bought_during_the_run():
+    pop = _population(population=20_000)
+    pop.p = pop.p.model_copy(update={"lead_rate": 0.0, "close_rate": 0.0})  # from now on nobody new buys
+    in_onboarding = int((pop.state == ONBOARDING).sum())
+    assert in_onboarding > 0
     rec = _simulate(pop, 20, [1.0, 1.0, 1.0, 1.0])
-    assert rec.success_days.sum() == 0
+    assert 0 < rec.success_days.sum() <= in_onboarding
 
 
 @pytest.mark.parametrize("seed", [0, 1])

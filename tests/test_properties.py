@@ -17,7 +17,8 @@ def scenarios(draw):
     overrides = {
         "weeks": draw(st.integers(1, 40)),
         "customers.population": draw(st.integers(10, 1500)),
-        "customers.installed_base": draw(unit),
+        "customers.churn_activated": draw(st.floats(0.0, 0.05)),
+        "customers.winback": draw(unit),
         "customers.lead_rate": draw(st.floats(0.0, 0.1)),
         "leadership.trump": draw(unit),
         "leadership.real_choice": draw(st.booleans()),
