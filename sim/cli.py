@@ -19,6 +19,7 @@ from sim.metrics import METRICS
 from sim.registry import get_model
 from sim.runner import EnsembleResult, compare, run_many
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override
+from sim.sweep import SweepError
 
 EXIT_USAGE = 2
 
@@ -69,6 +70,27 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set-a", action="append", default=[], metavar="PATH=VALUE", help="override in A only")
     cmp_.add_argument("--set-b", action="append", default=[], metavar="PATH=VALUE", help="override in B only")
     cmp_.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    sw = sub.add_parser("sweep", help="run a sweep spec (TOML) on local processes or a Dask cluster")
+    sw.add_argument("spec", metavar="SPEC")
+    sw.add_argument("--workers", type=_positive("--workers"), default=None, help="local processes (default: cores)")
+    sw.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to run on instead")
+    sw.add_argument("--out", metavar="DIR", help="folder for runs.parquet, weekly.parquet, manifest.json "
+                    "(default: results/<spec name>)")
+    sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    sw.add_argument("--chunk-size", type=_positive("--chunk-size"), default=None, help="runs per task")
+
+    an = sub.add_parser("analyze", help="Sobol or Morris sensitivity indices of a finished sweep (SALib)")
+    an.add_argument("dir", metavar="DIR")
+    an.add_argument("--metric", action="append", default=None, help="metric to analyse (repeatable)")
+
+    claims = sub.add_parser("claims", help="check DESIGN.md's claims over paired seeds")
+    claims.add_argument("--seeds", type=_positive("--seeds", 2), default=30, help="seeds 0..N-1 (default 30)")
+    claims.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    claims.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
+    claims.add_argument("--robustness", action="store_true",
+                        help="also move each main parameter by -25%% and +25%%, one at a time")
+    claims.add_argument("--robustness-seeds", type=_positive("--robustness-seeds", 2), default=30)
     return p
 
 
@@ -194,8 +216,68 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from sim.sweep import load_spec, sweep
+
+    spec = load_spec(args.spec)
+    if args.address and not args.address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise UsageError(f"--address {args.address!r}: expected a scheduler address like tcp://HOST:PORT")
+    out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
+    try:
+        table = sweep(spec, out=out, workers=args.workers, address=args.address, resume=args.resume,
+                      chunk_size=args.chunk_size, progress=True)
+    except KeyboardInterrupt:
+        print(f"alignsim: interrupted; finished runs are kept in {out}/parts: rerun with --resume",
+              file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if "connect" in str(exc).lower() or isinstance(exc, TimeoutError):
+            raise UsageError(f"--address {args.address}: cannot reach the Dask scheduler ({exc})") from None
+        raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
+    print(f"{len(table)} runs in {out}/runs.parquet" + (" and weekly.parquet" if spec.keep_weekly else "")
+          + "; manifest.json describes the sweep")
+    return 0
+
+
+def cmd_analyze(args) -> int:
+    from sim.charts import to_image
+    from sim.sweep import analysis_chart, analyze
+
+    table = analyze(args.dir, args.metric)
+    out = Path(args.dir)
+    table.to_csv(out / "analysis.csv", index=False)
+    try:
+        (out / "analysis.png").write_bytes(to_image(analysis_chart(table), "png"))
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write analysis.png: {exc.strerror or exc}") from None
+    with pd.option_context("display.width", 160, "display.max_rows", 500):
+        print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
+    print(f"\nwrote {out}/analysis.csv and {out}/analysis.png", file=sys.stderr)
+    return 0
+
+
+def cmd_claims(args) -> int:
+    from sim import claims as claims_report
+
+    results = claims_report.evaluate(seeds=args.seeds, workers=args.workers)
+    robust = (claims_report.robustness(seeds=args.robustness_seeds, workers=args.workers)
+              if args.robustness else None)
+    if args.format == "json":
+        out = {"seeds": results[0].seeds, "versions": claims_report.versions(),
+               "claims": [r.as_dict() for r in results]}
+        if robust is not None:
+            out["robustness"] = json.loads(robust.to_json(orient="records"))
+        print(json.dumps(out, indent=2))
+    elif args.format == "markdown":
+        sys.stdout.write(claims_report.markdown(results, robust, args.robustness_seeds))
+    else:
+        sys.stdout.write(claims_report.table(results, robust))
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "metrics": cmd_metrics, "show": cmd_show, "validate": cmd_validate,
-            "run": cmd_run, "compare": cmd_compare}
+            "run": cmd_run, "compare": cmd_compare, "claims": cmd_claims, "sweep": cmd_sweep,
+            "analyze": cmd_analyze}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 with a usage line on bad flags
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, UsageError) as exc:
+    except (ScenarioError, UsageError, SweepError) as exc:
         message = exc.args[0] if exc.args else str(exc)
         print(f"alignsim: error: {message}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,3 +93,11 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     rows = [{"metric": n, "mean_a": a.summary[n].mean(), "mean_b": b.summary[n].mean(),
              **paired_difference(a.summary[n], b.summary[n])} for n in names]
     return pd.DataFrame(rows).set_index("metric")
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Local worker processes. Forked where the platform allows, whatever start method another library set
+    (importing Mesa switches the process-wide default to "spawn", which would re-run a caller's script)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

@@ -123,3 +123,29 @@ def test_unwritable_out_keeps_printed_results(tmp_path):
                            "--out", str(blocker / "sub")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "cannot write results" in proc.stderr
     assert "activation_rate_30d" in proc.stdout  # the table was printed before the write failed
+
+
+def test_claims_json_shape(capsys):
+    assert main(["claims", "--seeds", "3", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["seeds"] == [0, 1, 2] and "alignsim" in data["versions"]
+    ids = [c["id"] for c in data["claims"]]
+    assert ids[:7] == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"] and len(ids) >= 9
+    for claim in data["claims"]:
+        assert {"id", "title", "metric", "difference", "ci_low", "ci_high", "passed"} <= set(claim)
+        assert claim["ci_low"] <= claim["difference"] <= claim["ci_high"]
+        assert claim["metric"] in METRICS and isinstance(claim["passed"], bool)
+
+
+def test_claims_markdown_and_table(capsys):
+    assert main(["claims", "--seeds", "3", "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# The claims, checked") and "seeds: 0..2" in md and "| C1 " in md
+    assert main(["claims", "--seeds", "3"]) == 0
+    assert "claims hold" in capsys.readouterr().out
+
+
+def test_claims_refuses_a_single_seed():
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "--seeds must be >= 2" in proc.stderr

@@ -30,3 +30,37 @@ def test_readme_has_the_two_quick_start_commands_and_every_preset():
 
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_claims_report_is_generated_for_the_current_claims():
+    from sim.claims import CLAIMS
+
+    report = (ROOT / "docs" / "CLAIMS.md").read_text()
+    assert report.startswith("# The claims, checked")
+    for claim in CLAIMS:
+        assert f"## {claim.id}: {claim.title}" in report, f"regenerate docs/CLAIMS.md ({claim.id} changed)"
+    assert "## Robustness" in report
+
+
+def test_research_example_specs_are_valid():
+    from sim.sweep import load_spec, plan
+
+    for path in sorted((ROOT / "docs" / "examples").glob("*.toml")):
+        base, points, runs = plan(load_spec(path))
+        assert len(runs) > 0, path.name
+
+
+def test_research_example_script_runs(tmp_path):
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "RESEARCH.md").read_text()
+    script = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
+    (tmp_path / "example.py").write_text(script)
+    proc = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "results" / "sales" / "activation.png").read_bytes().startswith(b"\x89PNG")

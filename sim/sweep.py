@@ -1,0 +1,408 @@
+"""Sweeps: many runs of one scenario over a design of parameter values and seeds, on local processes or a Dask
+cluster, written incrementally to Parquet so that an interrupted sweep loses no finished run.
+
+A sweep spec (TOML) names a base scenario, parameters as dotted paths with values (grid) or ranges (lhs, sobol,
+morris), seeds per point, weeks, metrics and whether weekly series are kept. Every run is identified by its
+point and seed, and its result depends on nothing else: one worker, N workers and Dask give identical rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import tomllib
+from collections.abc import Callable, Iterable
+from concurrent.futures import as_completed
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.levers import get_value
+from sim.metrics import METRICS
+from sim.runner import process_pool, run
+from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioError, load_scenario
+
+Design = Literal["grid", "lhs", "sobol", "morris"]
+MORRIS_LEVELS = 4
+
+
+class SweepError(ValueError):
+    """A sweep spec or output folder that cannot be used; the message names the field and allowed values."""
+
+
+class SweepSpec(BaseModel):
+    """What to run: a base scenario, a design over parameters, seeds per point, and what to keep."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(description="bundled scenario name or path to a scenario file")
+    parameters: dict[str, list[float | int | str | bool]] = Field(
+        description="dotted path -> values (grid) or [low, high] (lhs, sobol, morris)")
+    design: Design = "grid"
+    samples: int = Field(8, ge=1, le=100_000, description="lhs: points; sobol: base samples N; morris: trajectories")
+    seeds: int = Field(1, ge=1, le=10_000, description="seeds per point: 0..seeds-1")
+    weeks: int | None = Field(None, ge=1, le=2000)
+    metrics: list[str] | None = Field(None, description="summary metrics to keep (default: all)")
+    keep_weekly: bool = False
+    design_seed: int = Field(0, ge=0, description="seed of the sampling design (lhs, sobol, morris)")
+
+    @field_validator("parameters")
+    @classmethod
+    def _some(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("at least one parameter is needed, e.g. \"departments.sales.alignment\" = [0.0, 1.0]")
+        for path, values in v.items():
+            if not values:
+                raise ValueError(f"{path!r} has no values")
+        return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, v: list[str] | None) -> list[str] | None:
+        unknown = [m for m in v or [] if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {unknown}; allowed: {', '.join(METRICS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SweepSpec:
+        if self.design != "grid":
+            for path, values in self.parameters.items():
+                numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in values)
+                if len(values) != 2 or not numeric or not values[0] < values[1]:
+                    raise ValueError(f"parameters.{path}: design {self.design!r} needs a range [low, high] with "
+                                     f"low < high, got {values}")
+        if self.design == "morris" and len(self.parameters) < 1:
+            raise ValueError("morris needs at least one parameter")
+        if self.design == "sobol" and len(self.parameters) < 2:
+            raise ValueError("sobol needs at least two parameters")
+        return self
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """A sweep spec from a TOML file, validated."""
+    p = Path(path)
+    if not p.is_file():
+        raise SweepError(f"sweep spec {str(p)!r} does not exist")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise SweepError(f"{p}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{p}: malformed TOML: {exc}") from None
+    if isinstance(data.get("scenario"), str) and data["scenario"].endswith(".toml"):
+        data["scenario"] = str((p.parent / data["scenario"]).resolve())  # relative to the spec
+    return spec_from_dict(data, source=str(p))
+
+
+def spec_from_dict(data: dict[str, Any], source: str = "sweep spec") -> SweepSpec:
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            field = ".".join(str(x) for x in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown field; allowed: {', '.join(SweepSpec.model_fields)}"
+            lines.append(f"{field}: {msg}" if field else msg)
+        raise SweepError(f"{source}: " + "; ".join(lines)) from None
+
+
+# ---------------------------------------------------------------- the design
+
+
+def problem(spec: SweepSpec) -> dict[str, Any]:
+    """The SALib problem of a range design."""
+    names = list(spec.parameters)
+    return {"num_vars": len(names), "names": names, "bounds": [list(map(float, spec.parameters[n])) for n in names]}
+
+
+def design_points(spec: SweepSpec, base: Scenario) -> pd.DataFrame:
+    """One row per design point, one column per parameter (values cast to the scenario field's type)."""
+    names = list(spec.parameters)
+    if spec.design == "grid":
+        grids = np.meshgrid(*[np.arange(len(spec.parameters[n])) for n in names], indexing="ij")
+        rows = [{n: spec.parameters[n][int(i)] for n, i in zip(names, idx)}
+                for idx in zip(*(g.ravel() for g in grids))]
+        frame = pd.DataFrame(rows, columns=names)
+    else:
+        from SALib.sample import latin, morris, sobol
+
+        prob = problem(spec)
+        if spec.design == "lhs":
+            x = latin.sample(prob, spec.samples, seed=spec.design_seed)
+        elif spec.design == "sobol":
+            x = sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.design_seed)
+        else:
+            x = morris.sample(prob, spec.samples, num_levels=MORRIS_LEVELS, seed=spec.design_seed)
+        frame = pd.DataFrame(x, columns=names)
+    for n in names:  # integer fields get integer values
+        if isinstance(get_value(base, n), int) and not isinstance(get_value(base, n), bool):
+            frame[n] = frame[n].round().astype(int)
+    return frame
+
+
+def plan(spec: SweepSpec) -> tuple[Scenario, pd.DataFrame, pd.DataFrame]:
+    """The base scenario, the design points and the runs (run, point, seed); checks every point's overrides."""
+    try:
+        base = load_scenario(spec.scenario)
+        if spec.weeks is not None:
+            base = base.with_overrides({"weeks": spec.weeks})
+    except ScenarioError as exc:
+        raise SweepError(f"scenario: {exc}") from None
+    for path in spec.parameters:
+        try:
+            get_value(base, path)
+        except (KeyError, TypeError):
+            raise SweepError(f"parameters: unknown scenario path {path!r} (see `alignsim show "
+                             f"{spec.scenario}` for the paths)") from None
+    points = design_points(spec, base)
+    for i, row in points.iterrows():
+        try:
+            base.with_overrides(row.to_dict())
+        except ScenarioError as exc:
+            raise SweepError(f"parameters, design point {i}: {exc}") from None
+    runs = pd.DataFrame([(p * spec.seeds + s, p, s) for p in range(len(points)) for s in range(spec.seeds)],
+                        columns=["run", "point", "seed"])
+    return base, points, runs
+
+
+def spec_hash(spec: SweepSpec, base: Scenario) -> str:
+    """Identity of a sweep: the spec and the fully resolved base scenario."""
+    text = json.dumps(spec.model_dump(mode="json"), sort_keys=True) + base.to_toml()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- running
+
+
+def run_chunk(base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: list[str] | None,
+              keep_weekly: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Run a chunk of (run, point, seed, overrides); returns summary rows and, if kept, weekly rows."""
+    from sim.scenario import scenario_from_toml
+
+    base = scenario_from_toml(base_toml, "sweep base")
+    rows, weeklies = [], []
+    for run_id, point, seed, overrides in jobs:
+        result = run(base.with_overrides(overrides), seed=seed)
+        summary = result.summary if metrics is None else {m: result.summary[m] for m in metrics}
+        rows.append({"run": run_id, "point": point, "seed": seed, **overrides, **summary})
+        if keep_weekly:
+            weekly = result.weekly if metrics is None else result.weekly[["week", *metrics]]
+            weeklies.append(weekly.assign(run=run_id, point=point, seed=seed))
+    return pd.DataFrame(rows), (pd.concat(weeklies, ignore_index=True) if keep_weekly else None)
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _done_runs(out: Path) -> set[int]:
+    parts = sorted((out / "parts").glob("runs-*.parquet"))
+    if not parts:
+        return set()
+    return set(pd.concat([pd.read_parquet(p, columns=["run"]) for p in parts])["run"].tolist())
+
+
+def _chunks(jobs: list, size: int) -> list[list]:
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+
+
+def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: int | None = None,
+          address: str | None = None, resume: bool = False, chunk_size: int | None = None,
+          progress: bool = False) -> pd.DataFrame:
+    """Run a sweep and return its runs table (one row per run: parameters, seed, summary metrics).
+
+    With ``out``, each finished chunk is written at once to ``out/parts`` and the sweep ends with
+    ``runs.parquet`` (and ``weekly.parquet`` if kept) and ``manifest.json``; ``resume`` runs only what is missing.
+    ``address`` sends the runs to a Dask scheduler instead of local processes.
+    """
+    spec = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    base, points, runs = plan(spec)
+    digest = spec_hash(spec, base)
+    workers = workers or os.cpu_count() or 1
+    out_dir = Path(out) if out is not None else None
+    done: set[int] = set()
+    manifest: dict[str, Any] = {}
+    if out_dir is not None:
+        manifest = _prepare(out_dir, spec, digest, resume, len(runs))
+        done = _done_runs(out_dir)
+    todo = [(int(r.run), int(r.point), int(r.seed), points.iloc[int(r.point)].to_dict())
+            for r in runs.itertuples() if int(r.run) not in done]
+    size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 4))))
+    chunks = _chunks(todo, size)
+    results: list[pd.DataFrame] = []
+    weeklies: list[pd.DataFrame] = []
+
+    def keep(chunk_rows: pd.DataFrame, chunk_weekly: pd.DataFrame | None) -> None:
+        if out_dir is not None:
+            first = int(chunk_rows["run"].min())
+            if chunk_weekly is not None:
+                _atomic_parquet(chunk_weekly, out_dir / "parts" / f"weekly-{first:09d}.parquet")
+            _atomic_parquet(chunk_rows, out_dir / "parts" / f"runs-{first:09d}.parquet")
+        else:
+            results.append(chunk_rows)
+            if chunk_weekly is not None:
+                weeklies.append(chunk_weekly)
+
+    _execute(chunks, base.to_toml(), spec, workers, address, keep, progress, total=len(todo))
+    if out_dir is None:
+        table = pd.concat(results, ignore_index=True) if results else pd.DataFrame()
+        return table.sort_values("run").reset_index(drop=True)
+    return _finish(out_dir, manifest, spec)
+
+
+def _execute(chunks: list, base_toml: str, spec: SweepSpec, workers: int, address: str | None,
+             keep: Callable, progress: bool, total: int) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="run", desc="sweep", disable=None if progress else True)
+    args = (spec.metrics, spec.keep_weekly)
+    try:
+        if address:
+            from dask.distributed import Client
+            from dask.distributed import as_completed as dask_completed
+
+            with Client(address, timeout=30) as client:
+                futures = [client.submit(run_chunk, base_toml, c, *args, pure=False) for c in chunks]
+                for fut in dask_completed(futures):
+                    rows, weekly = fut.result()
+                    keep(rows, weekly)
+                    bar.update(len(rows))
+        elif workers <= 1 or len(chunks) <= 1:
+            for c in chunks:
+                rows, weekly = run_chunk(base_toml, c, *args)
+                keep(rows, weekly)
+                bar.update(len(rows))
+        else:
+            with process_pool(workers) as pool:
+                futures = [pool.submit(run_chunk, base_toml, c, *args) for c in chunks]
+                for fut in as_completed(futures):
+                    rows, weekly = fut.result()
+                    keep(rows, weekly)
+                    bar.update(len(rows))
+    finally:
+        bar.close()
+
+
+def _prepare(out: Path, spec: SweepSpec, digest: str, resume: bool, n_runs: int) -> dict[str, Any]:
+    manifest_path = out / "manifest.json"
+    if out.exists() and any(out.iterdir()):
+        if not resume:
+            raise SweepError(f"--out {out}: folder is not empty; use --resume to continue that sweep or choose "
+                             "another folder")
+        if not manifest_path.is_file():
+            raise SweepError(f"--out {out}: no manifest.json, so this is not a sweep to resume")
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("spec_hash") != digest:
+            raise SweepError(f"--out {out}: holds a different sweep (spec or scenario changed); choose another "
+                             "folder")
+        manifest["resumed"] = manifest.get("resumed", 0) + 1
+        return manifest
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    manifest = {"spec": spec.model_dump(mode="json"), "spec_hash": digest, "runs": n_runs,
+                "seeds": list(range(spec.seeds)), "versions": _versions(),
+                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "finished": None}
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec) -> pd.DataFrame:
+    parts = sorted((out / "parts").glob("runs-*.parquet"))
+    table = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    table = table.drop_duplicates("run").sort_values("run").reset_index(drop=True)
+    _atomic_parquet(table, out / "runs.parquet")
+    if spec.keep_weekly:
+        weekly = pd.concat([pd.read_parquet(p) for p in sorted((out / "parts").glob("weekly-*.parquet"))],
+                           ignore_index=True).sort_values(["run", "week"]).reset_index(drop=True)
+        _atomic_parquet(weekly, out / "weekly.parquet")
+    manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    manifest["completed_runs"] = len(table)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return table
+
+
+def _versions() -> dict[str, str]:
+    import mesa
+
+    import sim
+
+    return {"alignsim": sim.__version__, "mesa": mesa.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------- analysis
+
+
+def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Sensitivity indices per metric and parameter for a finished sobol or morris sweep (SALib).
+
+    Sobol: first-order S1 and total ST with confidence half-widths; Morris: mu_star, sigma and mu_star_conf.
+    Outcomes are averaged over seeds per design point first.
+    """
+    out = Path(out)
+    manifest_path, runs_path = out / "manifest.json", out / "runs.parquet"
+    if not manifest_path.is_file() or not runs_path.is_file():
+        raise SweepError(f"{out}: not a finished sweep (needs manifest.json and runs.parquet)")
+    spec = spec_from_dict(json.loads(manifest_path.read_text())["spec"], source=str(manifest_path))
+    if spec.design not in ("sobol", "morris"):
+        raise SweepError(f"{out}: analyze needs a 'sobol' or 'morris' design; this sweep used {spec.design!r}")
+    table = pd.read_parquet(runs_path)
+    names = list(spec.parameters)
+    means = table.groupby("point").mean(numeric_only=True).sort_index()
+    expected = len(design_points(spec, load_scenario(spec.scenario)))
+    if len(means) != expected:
+        raise SweepError(f"{out}: {len(means)} of {expected} design points finished; resume the sweep first")
+    wanted = list(metrics) if metrics else [m for m in (spec.metrics or METRICS) if m in means.columns]
+    unknown = [m for m in wanted if m not in means.columns]
+    if unknown:
+        raise SweepError(f"--metric: not in this sweep: {unknown}; allowed: "
+                         f"{', '.join(c for c in means.columns if c in METRICS)}")
+    prob = problem(spec)
+    x = means[names].to_numpy(dtype=float)
+    rows = []
+    for m in wanted:
+        y = means[m].to_numpy(dtype=float)
+        if np.allclose(y, y[0]):
+            rows += [{"metric": m, "parameter": n, **_blank(spec.design)} for n in names]
+            continue
+        if spec.design == "sobol":
+            from SALib.analyze import sobol
+
+            r = sobol.analyze(prob, y, calc_second_order=False, seed=spec.design_seed)
+            rows += [{"metric": m, "parameter": n, "S1": r["S1"][i], "S1_conf": r["S1_conf"][i],
+                      "ST": r["ST"][i], "ST_conf": r["ST_conf"][i]} for i, n in enumerate(names)]
+        else:
+            from SALib.analyze import morris
+
+            r = morris.analyze(prob, x, y, num_levels=MORRIS_LEVELS, seed=spec.design_seed)
+            rows += [{"metric": m, "parameter": n, "mu_star": r["mu_star"][i], "sigma": r["sigma"][i],
+                      "mu_star_conf": r["mu_star_conf"][i]} for i, n in enumerate(names)]
+    return pd.DataFrame(rows)
+
+
+def _blank(design: str) -> dict[str, float]:
+    keys = ("S1", "S1_conf", "ST", "ST_conf") if design == "sobol" else ("mu_star", "sigma", "mu_star_conf")
+    return dict.fromkeys(keys, 0.0)
+
+
+def analysis_chart(table: pd.DataFrame):
+    """A bar chart of the main index (ST or mu_star) per parameter, one panel per metric."""
+    import altair as alt
+
+    index = "ST" if "ST" in table else "mu_star"
+    return alt.Chart(table).mark_bar().encode(
+        x=alt.X(f"{index}:Q", title=index), y=alt.Y("parameter:N", title=None),
+        tooltip=["metric", "parameter", alt.Tooltip(f"{index}:Q", format=".3f")],
+    ).properties(width=260, height=22 * table["parameter"].nunique() + 40).facet(
+        facet=alt.Facet("metric:N", title=None), columns=2).resolve_scale(x="independent")

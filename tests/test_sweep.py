@@ -1,0 +1,157 @@
+"""Sweeps: designs, executors (local processes, Dask), incremental Parquet, resume, analysis, bad specs."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.sweep import SweepError, analyze, design_points, load_spec, plan, spec_from_dict, sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID = {"scenario": "b2b_activation", "weeks": 8, "seeds": 2, "design": "grid",
+        "metrics": ["activation_rate_30d", "context_switches", "features_delivered"],
+        "parameters": {"departments.sales.alignment": [0.0, 1.0], "teams.core.wip_limit": [2, 4]}}
+
+
+def _spec(**changes):
+    return spec_from_dict({**GRID, **changes})
+
+
+def test_grid_design_crosses_every_value_and_runs_every_seed():
+    base, points, runs = plan(_spec())
+    assert len(points) == 4 and len(runs) == 8
+    assert set(map(tuple, points.to_numpy().tolist())) == {(0.0, 2), (0.0, 4), (1.0, 2), (1.0, 4)}
+    assert points["teams.core.wip_limit"].dtype.kind == "i"
+
+
+@pytest.mark.parametrize("design,n", [("lhs", 5), ("sobol", 4 * (2 + 2)), ("morris", 3 * (2 + 1))])
+def test_sampling_designs_stay_in_range_and_are_reproducible(design, n):
+    spec = _spec(design=design, samples=5 if design == "lhs" else (4 if design == "sobol" else 3),
+                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    base, points, _ = plan(spec)
+    assert len(points) == n
+    assert points["leadership.trump"].between(0, 1).all() and points["teams.core.capacity"].between(2, 8).all()
+    assert points.equals(design_points(spec, base))
+
+
+def test_one_worker_two_workers_and_dask_give_identical_rows(tmp_path):
+    spec = _spec()
+    one = sweep(spec, workers=1)
+    two = sweep(spec, out=tmp_path / "two", workers=2, chunk_size=1)
+    assert one.equals(two)
+    assert pd.read_parquet(tmp_path / "two" / "runs.parquet").equals(two)
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = sweep(spec, out=tmp_path / "dask", address=cluster.scheduler_address, chunk_size=2)
+    assert one.equals(dask)
+    assert set(one.columns) >= {"run", "point", "seed", "departments.sales.alignment", "activation_rate_30d"}
+
+
+def test_outputs_manifest_and_weekly(tmp_path):
+    spec = _spec(keep_weekly=True)
+    table = sweep(spec, out=tmp_path / "s", workers=1)
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["spec"]["parameters"] == GRID["parameters"] and len(manifest["spec_hash"]) == 64
+    assert manifest["seeds"] == [0, 1] and manifest["completed_runs"] == len(table) == 8
+    assert {"alignsim", "mesa", "python"} <= set(manifest["versions"]) and manifest["finished"]
+    weekly = pd.read_parquet(tmp_path / "s" / "weekly.parquet")
+    assert len(weekly) == 8 * 8 and {"run", "week", "activation_rate_30d"} <= set(weekly.columns)
+
+
+def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 4\nmetrics = ["leads"]\n'
+                         '[parameters]\n"leadership.trump" = [0.0, 0.5, 1.0]\n')
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
+                             "--workers", "1", "--chunk-size", "1"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(list((out / "parts").glob("runs-*.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "parts").glob("runs-*.parquet")))
+    assert 3 <= finished < 12, "the driver should have been killed mid-sweep"
+    assert not (out / "runs.parquet").exists()
+    with pytest.raises(SweepError, match="--resume"):
+        sweep(load_spec(spec_path), out=out, workers=1)
+    resumed = sweep(load_spec(spec_path), out=out, workers=2, resume=True)
+    assert resumed.equals(sweep(load_spec(spec_path), workers=1))
+    assert json.loads((out / "manifest.json").read_text())["resumed"] == 1
+
+
+def test_resume_refuses_a_different_sweep(tmp_path):
+    sweep(_spec(), out=tmp_path / "a", workers=1)
+    with pytest.raises(SweepError, match="different sweep"):
+        sweep(_spec(seeds=3), out=tmp_path / "a", workers=1, resume=True)
+
+
+def test_analyze_a_tiny_morris_design(tmp_path):
+    spec = _spec(design="morris", samples=3, seeds=2, weeks=10,
+                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    sweep(spec, out=tmp_path / "m", workers=1)
+    table = analyze(tmp_path / "m")
+    assert set(table["parameter"]) == {"leadership.trump", "teams.core.capacity"}
+    assert set(table["metric"]) == set(GRID["metrics"])
+    assert (table["mu_star"] >= 0).all() and {"sigma", "mu_star_conf"} <= set(table.columns)
+    trump = table[(table.metric == "context_switches") & (table.parameter == "leadership.trump")]
+    assert float(trump["mu_star"].iloc[0]) > 0  # the shared criterion moves context switching
+
+
+def test_analyze_refuses_a_grid(tmp_path):
+    sweep(_spec(), out=tmp_path / "g", workers=1)
+    with pytest.raises(SweepError, match="needs a 'sobol' or 'morris' design"):
+        analyze(tmp_path / "g")
+
+
+@pytest.mark.parametrize("changes,fragment", [
+    ({"design": "factorial"}, "design: Input should be 'grid', 'lhs', 'sobol' or 'morris'"),
+    ({"seedz": 3}, "seedz: unknown field; allowed: scenario, parameters"),
+    ({"design": "lhs", "parameters": {"leadership.trump": [0.0, 0.5, 1.0]}}, "needs a range [low, high]"),
+    ({"design": "lhs", "parameters": {"leadership.trump": [1.0, 0.0]}}, "low < high"),
+    ({"metrics": ["vibes"]}, "unknown metric(s) ['vibes']"),
+    ({"parameters": {}}, "at least one parameter"),
+    ({"seeds": 0}, "seeds: Input should be greater than or equal to 1"),
+])
+def test_bad_specs_name_the_field(changes, fragment):
+    with pytest.raises(SweepError) as err:
+        spec_from_dict({**GRID, **changes})
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("changes,fragment", [
+    ({"parameters": {"teams.core.speed": [1, 2]}}, "unknown scenario path 'teams.core.speed'"),
+    ({"parameters": {"teams.core.wip_limit": [0, 2]}}, "design point 0"),
+    ({"scenario": "nope"}, "unknown scenario 'nope'"),
+])
+def test_bad_parameters_are_caught_before_running(changes, fragment):
+    with pytest.raises(SweepError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        plan(_spec(**changes))
+
+
+def test_cli_sweep_and_analyze(tmp_path):
+    spec = tmp_path / "m.toml"
+    spec.write_text('scenario = "b2b_activation"\nweeks = 6\nseeds = 1\ndesign = "morris"\nsamples = 2\n'
+                    'metrics = ["leads"]\n[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
+                    '"teams.core.capacity" = [2.0, 8.0]\n')
+    out = tmp_path / "out"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "sim.cli", *a], cwd=ROOT, capture_output=True, text=True)
+    proc = run("sweep", str(spec), "--out", str(out), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "6 runs" in proc.stdout
+    proc = run("analyze", str(out))
+    assert proc.returncode == 0 and "mu_star" in proc.stdout
+    assert (out / "analysis.png").read_bytes().startswith(b"\x89PNG")
+    proc = run("sweep", str(spec), "--out", str(out))
+    assert proc.returncode == 2 and "--resume" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("sweep", str(tmp_path / "missing.toml"))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    proc = run("sweep", str(spec), "--address", "localhost:1")
+    assert proc.returncode == 2 and "tcp://HOST:PORT" in proc.stderr
