@@ -33,8 +33,9 @@ def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -
     data = pd.concat(frames, ignore_index=True)
     color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#1f77b4")
     base = alt.Chart(data).encode(x=alt.X("week:Q", title="week"))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None), y2="high:Q", color=color)
-    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None), color=color,
+    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)),
+                                               y2="high:Q", color=color)
+    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=False)), color=color,
                                    tooltip=[*keys, alt.Tooltip("mean:Q", format=".3f"),
                                             alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")])
     return (band + line).properties(width=WIDTH, height=HEIGHT).facet(

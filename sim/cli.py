@@ -7,6 +7,7 @@ allowed values, and exits with code 2.
 from __future__ import annotations
 
 import argparse
+from concurrent.futures.process import BrokenProcessPool
 import json
 import math
 import sys
@@ -230,6 +231,10 @@ def cmd_sweep(args) -> int:
         print(f"alignsim: interrupted; finished runs are kept in {out}/parts: rerun with --resume",
               file=sys.stderr)
         return 130
+    except BrokenProcessPool:
+        print(f"alignsim: a worker process died; finished runs are kept in {out}/parts: rerun with --resume",
+              file=sys.stderr)
+        return 1
     except OSError as exc:
         if "connect" in str(exc).lower() or isinstance(exc, TimeoutError):
             raise UsageError(f"--address {args.address}: cannot reach the Dask scheduler ({exc})") from None
