@@ -11,7 +11,7 @@ from sim.organisation import build_graph, measures
 setup_page("Organisation")
 start = edited_scenario() or base_scenario()
 st.caption(f"Starting from **{start.name}** (as edited on Explore). Node size: influence; colour: alignment; "
-           "hover a node for its KPI and how much team time it used.")
+           "outline: load (team time its demands used). Hover a node for its KPI.")
 seeds = st.slider("Seeds", 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
 
 overrides = {}

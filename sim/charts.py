@@ -95,7 +95,8 @@ def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
 
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
-    """The organisation graph: edges by kind, nodes sized by influence and coloured by alignment."""
+    """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
+    load (the team time a unit's demands used)."""
     pos = layout(g)
     load = load or {}
     nodes = pd.DataFrame([{"unit": n, "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
@@ -109,8 +110,10 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         color=alt.Color("kind:N", title="edge", scale=alt.Scale(domain=["requests", "approval", "dependency"],
                                                                 range=["#9ecae1", "#d62728", "#2ca02c"])),
         tooltip=["edge", "kind"])
-    dots = alt.Chart(nodes).mark_circle(stroke="black", strokeWidth=1, opacity=0.95).encode(
+    dots = alt.Chart(nodes).mark_circle(stroke="black", opacity=0.95).encode(
         x="x:Q", y="y:Q",
+        strokeWidth=alt.StrokeWidth("load:Q", scale=alt.Scale(range=[0.5, 6]),
+                                    title="team time used (person-weeks)"),
         size=alt.Size("influence:Q", scale=alt.Scale(domain=[0, 1], range=[80, 1400]), title="influence"),
         color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), title="alignment"),
         tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])

@@ -3,6 +3,7 @@
 import pytest
 
 from sim import Scenario, load_scenario
+from sim.model import AlignmentModel
 
 
 @pytest.fixture
@@ -14,3 +15,18 @@ def small() -> Scenario:
 @pytest.fixture
 def b2b() -> Scenario:
     return load_scenario("b2b_activation")
+
+
+def _step_through(scenario: Scenario, seed: int = 0, check=None) -> AlignmentModel:
+    """Run a model week by week, calling ``check(model)`` after every week."""
+    model = AlignmentModel(scenario, seed=seed)
+    while model.running:
+        model.step()
+        if check:
+            check(model)
+    return model
+
+
+@pytest.fixture
+def step_through():
+    return _step_through

@@ -17,14 +17,6 @@ def test_progress(value, target, better, expected):
     assert progress(value, target, better) == pytest.approx(expected)
 
 
-def _run(scenario, seed=0, check=None):
-    model = AlignmentModel(scenario, seed=seed)
-    while model.running:
-        model.step()
-        if check:
-            check(model)
-    return model
-
 
 def test_effective_alignment_rises_with_trump():
     s = Scenario().with_overrides({"departments.sales.alignment": 0.2, "leadership.trump": 0.5})
@@ -32,18 +24,18 @@ def test_effective_alignment_rises_with_trump():
     assert sales.alignment == pytest.approx(1 - 0.8 * 0.5)
 
 
-def test_unaligned_marketing_launches_on_schedule_aligned_waits_for_readiness():
+def test_unaligned_marketing_launches_on_schedule_aligned_waits_for_readiness(step_through):
     base = load_scenario("b2b_activation").with_overrides({"weeks": 30})
-    loud = _run(base).records.c["campaign_active"]
+    loud = step_through(base).records.c["campaign_active"]
     assert loud.sum() == base.departments["marketing"].campaign_weeks
     assert loud[base.departments["marketing"].campaign_start_week - 1] == 1
-    waiting = _run(base.with_overrides({"departments.marketing.alignment": 1.0,
+    waiting = step_through(base.with_overrides({"departments.marketing.alignment": 1.0,
                                         "departments.marketing.readiness_threshold": 1.0,
                                         "leadership.shared_target": 0.99})).records.c["campaign_active"]
     assert waiting.sum() == 0
 
 
-def test_sales_keeps_at_most_its_open_promises():
+def test_sales_keeps_at_most_its_open_promises(step_through):
     s = load_scenario("b2b_activation").with_overrides({"customers.population": 500})
 
     def check(model):
@@ -51,14 +43,14 @@ def test_sales_keeps_at_most_its_open_promises():
         open_ = [i for i in model.items_of("sales") if i.promise and i.released is None and i.due >= t]
         assert len(open_) <= s.departments["sales"].max_open_promises
 
-    _run(s, check=check)
+    step_through(s, check=check)
 
 
-def test_aligned_customer_success_holds_fewer_calls():
+def test_aligned_customer_success_holds_fewer_calls(step_through):
     base = load_scenario("b2b_activation").with_overrides({"customers.population": 3000, "weeks": 26})
     cap = base.departments["customer_success"].call_capacity
-    silo = _run(base).records.c["calls"]
-    aligned = _run(base.with_overrides({"departments.customer_success.alignment": 1.0})).records.c["calls"]
+    silo = step_through(base).records.c["calls"]
+    aligned = step_through(base.with_overrides({"departments.customer_success.alignment": 1.0})).records.c["calls"]
     assert silo.max() <= cap and aligned.max() <= cap / 2
     assert aligned.sum() < silo.sum()
 
@@ -75,7 +67,7 @@ def test_finance_plan_is_fixed_under_project_funding_and_shrinks_with_alignment_
     assert plan({"funding.mode": "product", "departments.finance.alignment": 0.5}) == 4
 
 
-def test_output_attainment_counts_only_output_kpis():
-    model = _run(Scenario().with_overrides({"customers.population": 300, "weeks": 3}))
+def test_output_attainment_counts_only_output_kpis(step_through):
+    model = step_through(Scenario().with_overrides({"customers.population": 300, "weeks": 3}))
     outputs = sum(1 for d in model.departments_by_name.values() if d.kpi.kind == "output")
     assert list(model.records.c["attainment_n"]) == [outputs] * 3

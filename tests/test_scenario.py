@@ -148,3 +148,15 @@ def test_bundled_files_are_valid_toml_with_only_known_top_level_keys():
     allowed = set(Scenario.model_fields) | {"extends"}
     for path in bundled_scenarios().values():
         assert set(tomllib.loads(path.read_text())) <= allowed, path.name
+
+
+def test_uploaded_bytes_are_size_checked_and_decoded():
+    from sim.scenario import scenario_from_bytes
+
+    with pytest.raises(ScenarioError, match="larger than 256 KiB"):
+        scenario_from_bytes(b"#" * (MAX_FILE_BYTES + 1), "big.toml")
+    with pytest.raises(ScenarioError, match="not a UTF-8 text file"):
+        scenario_from_bytes(b"\xff\xfe\x00weeks = 3", "binary.toml")
+    with pytest.raises(ScenarioError, match="up.toml: weeks"):
+        scenario_from_bytes(b"weeks = -1\n", "up.toml")
+    assert scenario_from_bytes(b'extends = "data_blind"\nweeks = 12\n', "ok.toml").weeks == 12

@@ -155,3 +155,13 @@ def test_cli_sweep_and_analyze(tmp_path):
     assert proc.returncode == 2 and "does not exist" in proc.stderr
     proc = run("sweep", str(spec), "--address", "localhost:1")
     assert proc.returncode == 2 and "tcp://HOST:PORT" in proc.stderr
+
+
+def test_analyze_a_tiny_sobol_design(tmp_path):
+    spec = _spec(design="sobol", samples=4, seeds=1, weeks=6, metrics=["context_switches", "leads"],
+                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    table = sweep(spec, out=tmp_path / "s", workers=2)
+    assert len(table) == 4 * (2 + 2)
+    indices = analyze(tmp_path / "s")
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
+    assert set(indices["metric"]) == {"context_switches", "leads"} and len(indices) == 4

@@ -7,23 +7,15 @@ from sim import Scenario, load_scenario, run_many
 from sim.model import AlignmentModel
 
 
-def _stepped(scenario, seed=0, check=None):
-    model = AlignmentModel(scenario, seed=seed)
-    while model.running:
-        model.step()
-        if check:
-            check(model)
-    return model
 
-
-def test_capacity_is_never_exceeded(b2b):
-    model = _stepped(b2b.with_overrides({"customers.population": 800}))
+def test_capacity_is_never_exceeded(b2b, step_through):
+    model = step_through(b2b.with_overrides({"customers.population": 800}))
     c = model.records.c
     assert (c["capacity_used"] <= c["capacity"] + 1e-9).all()
     assert c["capacity_used"].sum() > 0
 
 
-def test_wip_limit_holds_when_prioritisation_is_a_real_choice():
+def test_wip_limit_holds_when_prioritisation_is_a_real_choice(step_through):
     s = load_scenario("product_logic").with_overrides({"customers.population": 600, "teams.core.wip_limit": 2})
 
     def check(model):
@@ -32,14 +24,14 @@ def test_wip_limit_holds_when_prioritisation_is_a_real_choice():
             exempt = sum(1 for i in team.wip if (i.forced or i.reworks) and i.finished is None)
             assert team.in_development() <= 2 + exempt
 
-    _stepped(s, check=check)
+    step_through(s, check=check)
 
 
-def test_without_real_choice_loud_demands_break_the_wip_limit():
+def test_without_real_choice_loud_demands_break_the_wip_limit(step_through):
     s = load_scenario("b2b_activation").with_overrides({"customers.population": 600})
     peaks = []
     for seed in range(5):
-        model = _stepped(s, seed, check=lambda m: peaks.append(m.teams_by_name["core"].in_development()))
+        step_through(s, seed, check=lambda m: peaks.append(m.teams_by_name["core"].in_development()))
     assert max(peaks) > s.teams["core"].wip_limit
 
 
@@ -50,11 +42,11 @@ def test_context_switching_costs_delivery_over_seeds():
     assert costly["capacity_utilisation"].mean() < calm["capacity_utilisation"].mean() - 0.05
 
 
-def test_data_makes_beliefs_converge():
+def test_data_makes_beliefs_converge(step_through):
     s = Scenario().with_overrides({"customers.population": 400, "weeks": 104})
     for seed in range(3):
-        blind = _stepped(s.with_overrides({"departments.data_analytics.maturity": 0.0}), seed).records.c
-        rich = _stepped(s.with_overrides({"departments.data_analytics.maturity": 0.9}), seed).records.c
+        blind = step_through(s.with_overrides({"departments.data_analytics.maturity": 0.0}), seed).records.c
+        rich = step_through(s.with_overrides({"departments.data_analytics.maturity": 0.9}), seed).records.c
         err = lambda c, t: c["belief_error_sum"][t] / c["belief_error_n"][t]
         assert err(blind, 103) == err(blind, 0)  # nothing measured, nothing learned
         assert err(rich, 103) < 0.7 * err(rich, 0)
@@ -89,9 +81,9 @@ def test_without_evidence_the_loudest_voice_wins_even_for_an_aligned_team():
     assert loud > quiet
 
 
-def test_project_team_shrinks_after_go_live():
+def test_project_team_shrinks_after_go_live(step_through):
     s = load_scenario("self_service_launch").with_overrides({"customers.population": 400})
-    c = _stepped(s).records.c
+    c = step_through(s).records.c
     go_live = s.funding.go_live_week
     assert np.allclose(c["capacity"][go_live:], s.funding.retention * c["capacity"][0])
     assert np.allclose(c["capacity"][:go_live], c["capacity"][0])
