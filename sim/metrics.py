@@ -170,13 +170,11 @@ class Records:
 
 def capacity_frame(rec: Records) -> pd.DataFrame:
     """Where the teams' time went: long table of week, requester, person_weeks (weeks with work only)."""
-    rows = [pd.DataFrame({"week": np.arange(1, rec.weeks + 1), "requester": name, "person_weeks": values})
-            for name, values in sorted(rec.by_requester.items())]
-    if not rows:
-        return pd.DataFrame({"week": pd.Series(dtype=int), "requester": pd.Series(dtype=str),
-                             "person_weeks": pd.Series(dtype=float)})
-    frame = pd.concat(rows, ignore_index=True)
-    return frame[frame["person_weeks"] > 0].reset_index(drop=True)
+    names = sorted(rec.by_requester)
+    work = np.array([rec.by_requester[n] for n in names]).reshape(len(names), rec.weeks)
+    who, week = np.nonzero(work > 0)
+    return pd.DataFrame({"week": week + 1, "requester": np.array(names, dtype=object)[who],
+                         "person_weeks": work[who, week]})
 
 
 def _median_from_hist(hist: np.ndarray) -> float:

@@ -111,7 +111,7 @@ class AlignmentModel(mesa.Model):
         else:
             value = np.array([1.0 if self.shared.kinds is None or k in self.shared.kinds else 0.0
                               for k in self.kind_names])
-        value = value / np.array([self.setup.kinds[k].size for k in self.kind_names])
+        value = value / self.kind_size
         top = value.max()
         return value / top if top > 0 else value
 
