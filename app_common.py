@@ -36,6 +36,7 @@ class Choice:
 
 
 def setup_page(title: str) -> None:
+    st.set_page_config(page_title=f"alignsim · {title}", layout="wide")
     st.title(title)
 
 

@@ -118,7 +118,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), title="alignment"),
         tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])
     labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="unit:N")
-    return (lines + dots + labels).properties(width=520, height=420)
+    return (lines + dots + labels).properties(width=640, height=500)
 
 
 def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:

@@ -118,7 +118,7 @@ def test_exports_are_offered():
 
 def test_compare_page_reports_the_paired_differences():
     at = _app()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("pages/1_Compare.py").run()
     assert not at.exception
     at.selectbox(key="cmp_b").set_value("product_logic").run()
     table = at.dataframe[0].value
@@ -132,7 +132,7 @@ def test_compare_page_reports_the_paired_differences():
 
 def test_organisation_page_edits_edges_and_shows_the_effect():
     at = _app()
-    at.switch_page("pages/organisation.py").run()
+    at.switch_page("pages/2_Organisation.py").run()
     assert not at.exception
     spec = json.dumps(json.loads(_charts(at)[0].proto.spec))
     assert "influence" in spec and "alignment" in spec
@@ -147,7 +147,7 @@ def test_organisation_page_edits_edges_and_shows_the_effect():
 
 def test_self_assessment_turns_answers_into_a_scenario_to_explore():
     at = _app()
-    at.switch_page("pages/self_assessment.py").run()
+    at.switch_page("pages/3_Self-assessment.py").run()
     assert not at.exception
     for radio in at.radio:
         radio.set_value("No")

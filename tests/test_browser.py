@@ -101,13 +101,13 @@ def test_explore_renders_and_reacts_to_a_lever(server, browser, shots):
     page.close()
 
 
-@pytest.mark.parametrize("path,name,text", [("compare", "compare.png", "Paired over seeds"),
-                                            ("organisation", "organisation.png", "approval chain (in order)"),
-                                            ("self_assessment", "self_assessment.png", "Three questions")])
+@pytest.mark.parametrize("path,name,text", [("Compare", "compare.png", "Paired over seeds"),
+                                            ("Organisation", "organisation.png", "approval chain (in order)"),
+                                            ("Self-assessment", "self_assessment.png", "Three questions")])
 def test_other_pages_render(server, browser, shots, path, name, text):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/{path}")
-    if path != "self_assessment":
+    if path != "Self-assessment":
         _settle(page)
     else:
         page.wait_for_selector("text=Explore this organisation", timeout=60_000)

@@ -19,4 +19,4 @@ for line in explanation:
     st.markdown(f"- {line}")
 if st.button("Explore this organisation", type="primary", key="explore_answers"):
     set_base(scenario, "self-assessment")
-    st.switch_page("pages/explore.py")
+    st.switch_page("app.py")
