@@ -114,7 +114,7 @@ class ProductTeam(mesa.Agent):
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
         if budget == 0 or not candidates:
             return 0
-        believed = [m.item_value(i, self.belief) / i.size for i in candidates]
+        believed = self.values_per_week_of_work(candidates)
         chosen = [candidates[k] for k in np.argsort(-np.array(believed), kind="stable")[:budget]]
         for item in chosen:
             item.tested = True
@@ -157,13 +157,27 @@ class ProductTeam(mesa.Agent):
         """Priority of each waiting item: pressure blended with believed value, by alignment and evidence."""
         m = self.model
         pressure = np.array([i.pressure * self.urgency(i) for i in items])
-        value = np.array([m.item_value(i, self.belief) / i.size for i in items])
+        value = self.values_per_week_of_work(items)
         pressure = pressure / pressure.max() if pressure.max() > 0 else pressure
         value = np.clip(value, 0.0, None)
         value = value / value.max() if value.max() > 0 else value
         w = self.alignment * (0.25 + 0.75 * self.evidence())
         age = np.array([m.week - i.created for i in items])
         return (1.0 - w) * pressure + w * value + 0.002 * age
+
+    def values_per_week_of_work(self, items: list[WorkItem]) -> np.ndarray:
+        """Believed value of each item per person-week; untested items of one kind share their kind's value."""
+        m, by_kind = self.model, {}
+        values = np.empty(len(items))
+        for n, item in enumerate(items):
+            if item.estimate is not None:
+                v = m.item_value(item, self.belief)
+            elif item.kind in by_kind:
+                v = by_kind[item.kind]
+            else:
+                v = by_kind[item.kind] = m.item_value(item, self.belief)
+            values[n] = v / item.size
+        return values
 
     def urgency(self, item: WorkItem) -> float:
         u = 1.0

@@ -83,11 +83,22 @@ def customer_rate() -> float:
     return 100_000 * 52 / _median(lambda: run(s, seed=0), 3)
 
 
-def sweep_efficiency(runs_per_worker: int = 12) -> tuple[float, float, float]:
-    spec = spec_from_dict({"scenario": "b2b_activation", "seeds": runs_per_worker, "metrics": ["leads"],
+def sweep_efficiency(runs: int = 60, repeat: int = 3) -> tuple[float, float, float]:
+    """Best-of-``repeat`` wall time of one sweep on 1 and on 2 local workers, and T1 / (2 T2).
+
+    Best-of, because this virtual machine's CPU time is noisy; both sides are measured the same way."""
+    spec = spec_from_dict({"scenario": "b2b_activation", "seeds": runs // 2, "metrics": ["leads"],
                            "parameters": {"leadership.trump": [0.0, 1.0]}})
-    one = _median(lambda: sweep(spec, workers=1), 1)
-    two = _median(lambda: sweep(spec, workers=2, chunk_size=2), 1)
+
+    def best(workers: int) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            sweep(spec, workers=workers)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    one, two = best(1), best(2)
     return one, two, one / (2 * two)
 
 
@@ -111,7 +122,7 @@ def main() -> None:
                      "<= 3 s"))
         rows.append(("  peak memory of that process", f"{large['peak_mib']:.0f} MiB", "<= 1024 MiB"))
         one, two, eff = sweep_efficiency()
-        rows.append(("sweep, 24 runs: 1 worker / 2 workers", f"{one:.2f} s / {two:.2f} s", ""))
+        rows.append(("sweep, 60 runs: 1 worker / 2 workers (best of 3)", f"{one:.2f} s / {two:.2f} s", ""))
         rows.append(("  parallel efficiency 1 -> 2 workers", f"{eff:.0%}", ">= 80%"))
     cust, boltz = customer_rate(), boltzmann_rate()
     rows.append(("customer-steps per second (alignsim)", f"{cust:,.0f}", ""))
