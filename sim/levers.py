@@ -38,7 +38,6 @@ def get_value(scenario: Scenario, path: str) -> Any:
     return node
 
 
-OUTPUT_KPIS = tuple(n for n, m in METRICS.items() if m.kind == "output" and n != "output_attainment")
 ALL_KPIS = tuple(METRICS)
 
 DEPARTMENT_HELP = {

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.metrics import METRICS
-from sim.work import DEFAULT_KINDS, DRIVERS
+from sim.work import DEFAULT_KINDS
 
 def _scenario_dir() -> Path:
     here = Path(__file__).resolve().parent
@@ -346,10 +346,6 @@ class Scenario(_Strict):
         """The fully resolved scenario as TOML text."""
         return dumps_toml(self.model_dump(mode="json", exclude_none=True))
 
-    @property
-    def drivers(self) -> tuple[str, ...]:
-        return DRIVERS
-
 
 # ---------------------------------------------------------------- loading
 
@@ -441,9 +437,8 @@ def _resolve(name_or_path: str | Path, seen: tuple[Path, ...]) -> dict[str, Any]
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: must be a scenario name or path, got {parent!r}")
-    base = parent if parent in bundled_scenarios() else str((path.parent / parent))
-    merged = deep_merge(_resolve(base, seen=(*seen, path)), data)
-    return merged
+    base = parent if parent in bundled_scenarios() else str(path.parent / parent)
+    return deep_merge(_resolve(base, seen=(*seen, path)), data)
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -543,16 +538,15 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     node: Any = data
     for depth, part in enumerate(parts):
+        parent = parts[depth - 1] if depth else ""
         here = ".".join(parts[:depth]) or "scenario"
         if not isinstance(node, dict):
             raise ScenarioError(f"override {path}: {here} is a value, not a table")
-        last = depth == len(parts) - 1
-        if part not in node and not (parts[depth - 1] in _FREE_MAPPINGS if depth else False):
-            what = {"departments": "department", "teams": "team", "kinds": "kind"}.get(parts[depth - 1] if depth else "",
-                                                                                      "field")
+        if part not in node and parent not in _FREE_MAPPINGS:
+            what = {"departments": "department", "teams": "team", "kinds": "kind"}.get(parent, "field")
             raise ScenarioError(f"override {path}: unknown {what} {part!r} in {here}; "
                                 f"allowed: {', '.join(map(str, node))}")
-        if last:
+        if depth == len(parts) - 1:
             node[part] = value
         else:
             if node.get(part) is None:

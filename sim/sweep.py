@@ -16,7 +16,7 @@ import platform
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -312,7 +312,7 @@ def _prepare(out: Path, spec: SweepSpec, digest: str, resume: bool, n_runs: int)
     (out / "parts").mkdir(parents=True, exist_ok=True)
     manifest = {"spec": spec.model_dump(mode="json"), "spec_hash": digest, "runs": n_runs,
                 "seeds": list(range(spec.seeds)), "versions": _versions(),
-                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "finished": None}
+                "started": datetime.now(UTC).isoformat(timespec="seconds"), "finished": None}
     manifest_path.write_text(json.dumps(manifest, indent=2))
     return manifest
 
@@ -326,7 +326,7 @@ def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec) -> pd.DataFram
         weekly = pd.concat([pd.read_parquet(p) for p in sorted((out / "parts").glob("weekly-*.parquet"))],
                            ignore_index=True).sort_values(["run", "week"]).reset_index(drop=True)
         _atomic_parquet(weekly, out / "weekly.parquet")
-    manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    manifest["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     manifest["completed_runs"] = len(table)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return table
