@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_common import setup_page
+from sim.charts import capacity
 from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, PUSH, TEMPLATES, Decision, Workshop, WorkshopError)
 from sim.workshop_report import handout_html, outcome_chart, tables_chart
 
@@ -151,7 +152,10 @@ def facilitator(code: str, key: str) -> None:
                     "- The article's three questions: do we agree on what the product is and the value it must "
                     "create? Are teams steered on outcome or on deliveries? Do we have data to learn fast enough, "
                     "and do we use it to prioritise?")
-        st.download_button("Handout (HTML with charts)", handout_html(session["code"], spec["title"], results),
+        time_used = shop.team_time(session["code"])
+        st.altair_chart(capacity(time_used), width="content")
+        st.download_button("Handout (HTML with charts)",
+                           handout_html(session["code"], spec["title"], results, time_used),
                            file_name=f"workshop_{session['code']}.html", mime="text/html", key="handout")
 
 

@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 
 from agents.department import progress
-from sim.metrics import METRICS, window_value
+from sim.metrics import METRICS, capacity_frame, window_value
 from sim.scenario import load_scenario
 
 #: Templates: a bundled scenario, rounds, weeks per round, and the departments people can play.
@@ -235,11 +235,30 @@ class Workshop:
         return replay(row["template"], row["seed"], row["rounds_played"], self.decisions(row["code"]),
                       row["switch"], row["switch_round"], players=self.players(row["code"]))
 
+    def team_time(self, code: str) -> pd.DataFrame:
+        """Where the product team's time went in the played rounds."""
+        row = self.session(code)
+        return team_time(row["template"], row["seed"], row["rounds_played"], self.decisions(row["code"]),
+                         row["switch"], row["switch_round"])
+
 
 def replay(template: str, seed: int, rounds: int, decisions: dict[tuple[int, str], Decision],
            switch: str | None = None, switch_round: int | None = None,
            players: dict[str, str] | None = None) -> pd.DataFrame:
-    """Run the template's scenario for ``rounds`` rounds, applying the decisions at the start of each round."""
+    """Run the template's scenario for ``rounds`` rounds, applying the decisions at the start of each round;
+    one row per round and playable department."""
+    return _play(template, seed, rounds, decisions, switch, switch_round, players)[0]
+
+
+def team_time(template: str, seed: int, rounds: int, decisions: dict[tuple[int, str], Decision],
+              switch: str | None = None, switch_round: int | None = None) -> pd.DataFrame:
+    """Where the product team's time went in the played rounds: week, requester, person_weeks."""
+    model = _play(template, seed, rounds, decisions, switch, switch_round)[1]
+    frame = capacity_frame(model.records)
+    return frame[frame["week"] <= model.week].reset_index(drop=True)
+
+
+def _play(template, seed, rounds, decisions, switch=None, switch_round=None, players=None):
     from sim.model import AlignmentModel
 
     spec = TEMPLATES[template]
@@ -272,7 +291,7 @@ def replay(template: str, seed: int, rounds: int, decisions: dict[tuple[int, str
                          "output_attainment": attainment,
                          "logic": LOGIC_SWITCHES[switch] if switch and switch_round is not None
                          and r >= switch_round else "local KPIs"})
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS), model
 
 
 def _apply(model, dept: str, base_cfg, decision: Decision) -> None:

@@ -7,7 +7,7 @@ import html
 import altair as alt
 import pandas as pd
 
-from sim.charts import to_image
+from sim.charts import capacity, to_image
 
 
 def outcome_chart(results: pd.DataFrame) -> alt.HConcatChart:
@@ -36,9 +36,10 @@ def tables_chart(frames: pd.DataFrame) -> alt.Chart:
     ).properties(width=420, height=260, title="Tables side by side")
 
 
-def handout_html(code: str, title: str, results: pd.DataFrame) -> str:
+def handout_html(code: str, title: str, results: pd.DataFrame, team_time: pd.DataFrame) -> str:
     """A self-contained HTML handout: the charts (as SVG), the round-by-round table and the three questions."""
     svg = to_image(outcome_chart(results), "svg").decode()
+    time_svg = to_image(capacity(team_time), "svg").decode()
     table = results[["round", "department", "played_by", "kpi", "kpi_value", "kpi_attainment", "shared_outcome",
                      "logic"]].round(3).to_html(index=False, border=0)
     return f"""<!doctype html>
@@ -48,6 +49,7 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}}</style></
 <h1>Workshop {html.escape(code)}: {html.escape(title)}</h1>
 <p>"We delivered everything we said we would. Why can't we see the effect?"</p>
 {svg}
+{time_svg}
 <h2>Round by round</h2>
 {table}
 <h2>Three questions for your organisation</h2>

@@ -145,3 +145,15 @@ def test_twenty_participants_join_and_decide_at_once(shop):
         list(pool.map(play, seats))
     for code in sessions:
         assert len(shop.players(code)) == 5 and len(shop.decisions(code)) == 5
+
+
+def test_team_time_and_handout(shop):
+    from sim.workshop_report import handout_html
+
+    code, key = shop.create(seed=1)
+    shop.play_round(code, key)
+    shop.play_round(code, key)
+    time_used = shop.team_time(code)
+    assert time_used["week"].max() == 26 and time_used["person_weeks"].sum() > 0
+    page = handout_html(code, "B2B", shop.results(code), time_used)
+    assert page.startswith("<!doctype html>") and page.count("<svg") >= 2 and "Three questions" in page
