@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario, run_many
+from sim.metrics import format_number
 from sim.charts import to_image
 from sim.levers import Lever, get_value, levers_for
 from sim.runner import EnsembleResult
@@ -198,12 +199,8 @@ def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: 
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
-        col.metric(name.replace("_", " "), _fmt(value), None if delta is None or abs(delta) < 1e-12
-                   else _fmt(delta), delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
-
-
-def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+        col.metric(name.replace("_", " "), format_number(value, 3), None if delta is None or abs(delta) < 1e-12
+                   else format_number(delta, 3), delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
 
 
 def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

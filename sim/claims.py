@@ -15,7 +15,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from sim.levers import get_value
-from sim.runner import process_pool, run_many
+from sim.metrics import format_number
+from sim.runner import process_pool, run_many, versions
 from sim.scenario import Scenario, load_scenario
 from sim.stats import mean_ci, paired_difference
 
@@ -249,23 +250,6 @@ def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, wor
 # ---------------------------------------------------------------- reports
 
 
-def versions() -> dict[str, str]:
-    """Versions that produced a report (the model's and the libraries' that draw its random numbers)."""
-    import platform
-
-    import mesa
-    import numpy
-
-    import sim
-
-    return {"alignsim": sim.__version__, "mesa": mesa.__version__, "numpy": numpy.__version__,
-            "python": platform.python_version()}
-
-
-def _f(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-
-
 def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str:
     """Plain-text report."""
     seeds = results[0].seeds
@@ -275,8 +259,8 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
         lines.append(f"      A: {r.claim.a.label}")
         lines.append(f"      B: {r.claim.b.label}")
         for c in r.checks:
-            lines.append(f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {_f(c.value):>10} "
-                         f"[{_f(c.ci_low)}, {_f(c.ci_high)}]")
+            lines.append(f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {format_number(c.value):>10} "
+                         f"[{format_number(c.ci_low)}, {format_number(c.ci_high)}]")
         lines.append("")
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} of {len(results)} claims hold")
@@ -316,14 +300,14 @@ def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness
     for r in results:
         h = r.checks[0]
         out.append(f"| {r.claim.id} {r.claim.title}{' *(lever fails)*' if r.claim.lever_fails else ''} | "
-                   f"{'yes' if r.passed else '**no**'} | {h.check.metric} | {_f(h.value)} | "
-                   f"[{_f(h.ci_low)}, {_f(h.ci_high)}] |")
+                   f"{'yes' if r.passed else '**no**'} | {h.check.metric} | {format_number(h.value)} | "
+                   f"[{format_number(h.ci_low)}, {format_number(h.ci_high)}] |")
     for r in results:
         out += ["", f"## {r.claim.id}: {r.claim.title}", "", r.claim.story, "",
                 f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "",
                 "| check | value | 95% CI | holds |", "|---|---|---|---|"]
         for c in r.checks:
-            out.append(f"| {c.check.describe()} | {_f(c.value)} | [{_f(c.ci_low)}, {_f(c.ci_high)}] | "
+            out.append(f"| {c.check.describe()} | {format_number(c.value)} | [{format_number(c.ci_low)}, {format_number(c.ci_high)}] | "
                        f"{'yes' if c.passed else '**no**'} |")
     if robust is not None:
         broken = robust[~robust["passed"]]

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 from concurrent.futures.process import BrokenProcessPool
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.metrics import METRICS
+from sim.metrics import METRICS, format_number
 from sim.registry import get_model
 from sim.runner import EnsembleResult, compare, run_many
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override
@@ -118,16 +117,8 @@ def _ensemble(scenario: Scenario, seed: int, n: int) -> EnsembleResult:
     return run_many(scenario, seeds, progress=n > 1)
 
 
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    if abs(v) >= 1e4:
-        return f"{v:,.0f}"
-    return f"{v:.4g}" if abs(v) < 10 else f"{v:.2f}"
-
-
 def _table(frame: pd.DataFrame) -> str:
-    text = frame.map(lambda v: _fmt(v) if isinstance(v, float) else v)
+    text = frame.map(lambda v: format_number(v) if isinstance(v, float) else v)
     return text.to_string()
 
 

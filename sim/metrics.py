@@ -141,6 +141,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
 ]}
 
 
+def format_number(value: float | None, digits: int = 4) -> str:
+    """A number for people: thousands with separators and no decimals, smaller values to ``digits`` digits."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
+
+
 def metric(name: str) -> Metric:
     """The registered metric ``name``; a KeyError names the allowed metrics."""
     try:

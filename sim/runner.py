@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import platform
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -101,3 +102,14 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def versions() -> dict[str, str]:
+    """Versions that produced a result: alignsim's, and those of the libraries that draw its random numbers."""
+    import mesa
+    import numpy
+
+    import sim
+
+    return {"alignsim": sim.__version__, "mesa": mesa.__version__, "numpy": numpy.__version__,
+            "python": platform.python_version()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -470,11 +471,14 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(f"{source}: " + format_validation_error(exc, data)) from None
+        message = format_validation_error(exc, lambda loc: _allowed_fields(loc, data))
+        raise ScenarioError(f"{source}: {message}") from None
 
 
-def format_validation_error(exc: ValidationError, data: dict[str, Any]) -> str:
-    """One readable line per problem: the dotted field, what is wrong, and what is allowed."""
+def format_validation_error(exc: ValidationError, allowed_fields: Callable[[list[str]], list[str]]) -> str:
+    """One readable line per problem: the dotted field, what is wrong, and what is allowed.
+
+    ``allowed_fields(location)`` names the fields allowed in the table at a location (for unknown fields)."""
     lines = []
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
@@ -484,7 +488,7 @@ def format_validation_error(exc: ValidationError, data: dict[str, Any]) -> str:
         field = ".".join(loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_fields(loc[:-1], data)
+            allowed = allowed_fields(loc[:-1])
             msg = f"unknown field; allowed: {', '.join(allowed)}" if allowed else "unknown field"
         elif err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
             msg = f"unknown or missing role; allowed roles: {', '.join(ROLES)}"

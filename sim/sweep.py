@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
@@ -26,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.levers import get_value
 from sim.metrics import METRICS
-from sim.runner import process_pool, run
-from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioError, load_scenario
+from sim.runner import process_pool, run, versions
+from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioError, format_validation_error, load_scenario
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 MORRIS_LEVELS = 4
@@ -106,14 +105,8 @@ def spec_from_dict(data: dict[str, Any], source: str = "sweep spec") -> SweepSpe
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors(include_url=False):
-            field = ".".join(str(x) for x in err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown field; allowed: {', '.join(SweepSpec.model_fields)}"
-            lines.append(f"{field}: {msg}" if field else msg)
-        raise SweepError(f"{source}: " + "; ".join(lines)) from None
+        message = format_validation_error(exc, lambda loc: list(SweepSpec.model_fields))
+        raise SweepError(f"{source}: {message}") from None
 
 
 # ---------------------------------------------------------------- the design
@@ -311,7 +304,7 @@ def _prepare(out: Path, spec: SweepSpec, digest: str, resume: bool, n_runs: int)
         return manifest
     (out / "parts").mkdir(parents=True, exist_ok=True)
     manifest = {"spec": spec.model_dump(mode="json"), "spec_hash": digest, "runs": n_runs,
-                "seeds": list(range(spec.seeds)), "versions": _versions(),
+                "seeds": list(range(spec.seeds)), "versions": versions(),
                 "started": datetime.now(UTC).isoformat(timespec="seconds"), "finished": None}
     manifest_path.write_text(json.dumps(manifest, indent=2))
     return manifest
@@ -330,15 +323,6 @@ def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec) -> pd.DataFram
     manifest["completed_runs"] = len(table)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return table
-
-
-def _versions() -> dict[str, str]:
-    import mesa
-
-    import sim
-
-    return {"alignsim": sim.__version__, "mesa": mesa.__version__, "numpy": np.__version__,
-            "python": platform.python_version()}
 
 
 # ---------------------------------------------------------------- analysis
