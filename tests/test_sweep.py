@@ -66,7 +66,7 @@ def test_outputs_manifest_and_weekly(tmp_path):
 
 def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
     spec_path = tmp_path / "spec.toml"
-    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 4\nmetrics = ["leads"]\n'
+    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 10\nmetrics = ["leads"]\n'
                          '[parameters]\n"leadership.trump" = [0.0, 0.5, 1.0]\n')
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
@@ -78,7 +78,7 @@ def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished = len(list((out / "parts").glob("runs-*.parquet")))
-    assert 3 <= finished < 12, "the driver should have been killed mid-sweep"
+    assert 3 <= finished < 30, "the driver should have been killed mid-sweep"
     assert not (out / "runs.parquet").exists()
     with pytest.raises(SweepError, match="--resume"):
         sweep(load_spec(spec_path), out=out, workers=1)
