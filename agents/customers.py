@@ -22,6 +22,13 @@ STALE_WEEKS = 13
 
 #: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled).
 STALLED_AGES = 52
+#: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51,
+#: churned.
+CHAIN_LEAD = 1
+CHAIN_ONBOARDING = 2
+CHAIN_ACTIVATED = CHAIN_ONBOARDING + ONBOARDING_WEEKS
+CHAIN_STALLED = CHAIN_ACTIVATED + 1
+CHAIN_CHURNED = CHAIN_STALLED + STALLED_AGES
 
 
 def activation_hazard(p, drivers) -> float:
@@ -50,8 +57,7 @@ def steady_state(p, drivers) -> np.ndarray:
     """The long-run share of accounts in each funnel position if the product stayed as it is (no campaigns,
     calls or promises): prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51, churned."""
     n_onb, n_st = ONBOARDING_WEEKS, STALLED_AGES
-    i_lead, i_onb, i_act = 1, 2, 2 + n_onb
-    i_st, i_churn = i_act + 1, i_act + 1 + n_st
+    i_lead, i_onb, i_act, i_st, i_churn = CHAIN_LEAD, CHAIN_ONBOARDING, CHAIN_ACTIVATED, CHAIN_STALLED, CHAIN_CHURNED
     size = i_churn + 1
     P = np.zeros((size, size))
     P[0, i_lead], P[0, 0] = p.lead_rate, 1.0 - p.lead_rate
@@ -93,13 +99,12 @@ class CustomerPopulation:
         n = params.population
         pi = steady_state(params, drivers)
         position = rng.choice(pi.size, size=n, p=pi)
-        i_onb, i_act = 2, 2 + ONBOARDING_WEEKS
-        i_st, i_churn = i_act + 1, i_act + 1 + STALLED_AGES
         self.state = np.select(
-            [position == 0, position == 1, position < i_act, position == i_act, position < i_churn],
+            [position < CHAIN_LEAD, position < CHAIN_ONBOARDING, position < CHAIN_ACTIVATED,
+             position == CHAIN_ACTIVATED, position < CHAIN_CHURNED],
             [PROSPECT, LEAD, ONBOARDING, ACTIVATED, STALLED], CHURNED).astype(np.int8)
-        weeks_in = np.where(self.state == ONBOARDING, position - i_onb,
-                            np.where(self.state == STALLED, position - i_st, 0))
+        weeks_in = np.where(self.state == ONBOARDING, position - CHAIN_ONBOARDING,
+                            np.where(self.state == STALLED, position - CHAIN_STALLED, 0))
         self.entered = (-weeks_in).astype(np.int32)  # week 0 minus the weeks already spent in the state
         self.from_campaign = np.zeros(n, dtype=bool)
         #: bought during the run (or in onboarding at its start): counts for time to first success

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from agents.customers import ONBOARDING, STATES, CustomerPopulation, steady_state
+from agents.customers import (CHAIN_ACTIVATED, CHAIN_CHURNED, CHAIN_LEAD, CHAIN_ONBOARDING, CHAIN_STALLED,
+                              ONBOARDING, STATES, CustomerPopulation, steady_state)
 from sim import Scenario
 from sim.metrics import Records
 
@@ -26,7 +27,8 @@ def test_population_is_numpy_backed_and_starts_in_the_steady_state():
     assert isinstance(pop.state, np.ndarray) and pop.state.size == 200_000
     pi = steady_state(Scenario().customers, drivers)
     shares = pop.counts() / pop.state.size
-    expected = [pi[0], pi[1], pi[2:7].sum(), pi[7], pi[8:60].sum(), pi[60]]
+    expected = [pi[0], pi[CHAIN_LEAD], pi[CHAIN_ONBOARDING:CHAIN_ACTIVATED].sum(), pi[CHAIN_ACTIVATED],
+                pi[CHAIN_STALLED:CHAIN_CHURNED].sum(), pi[CHAIN_CHURNED]]
     assert shares == pytest.approx(expected, abs=0.005)
 
 
@@ -43,7 +45,7 @@ def test_steady_state_is_a_distribution_that_improves_with_the_product():
     better = steady_state(Scenario().customers, np.array([0.7, 0.5, 0.5, 0.7]))
     for pi in (worse, better):
         assert pi.sum() == pytest.approx(1.0) and (pi >= 0).all()
-    active_share = lambda pi: pi[7] / (pi[2:7].sum() + pi[7] + pi[8:60].sum())
+    active_share = lambda pi: pi[CHAIN_ACTIVATED] / pi[CHAIN_ONBOARDING:CHAIN_CHURNED].sum()
     assert active_share(better) > active_share(worse)
 
 
