@@ -29,15 +29,13 @@ metric_row(result, reference, OUTPUTS)
 st.subheader("How the work flows")
 metric_row(result, reference, ORGANISATION)
 
-frames = {"edited": result.weekly} if reference is None else {"edited": result.weekly, "preset": reference.weekly}
-weekly = long_with_label(frames)
+runs = {"edited": result} if reference is None else {"edited": result, "preset": reference}
+weekly = long_with_label({label: r.weekly for label, r in runs.items()})
 by = "scenario" if reference is not None else None
 figures = {
     "outcomes_over_time": charts.over_time(weekly, OUTCOMES, by=by),
     "outputs_over_time": charts.over_time(weekly, OUTPUTS, by=by),
-    "delivery_paradox": charts.paradox(
-        long_with_label({"edited": result.summary} if reference is None
-                        else {"edited": result.summary, "preset": reference.summary}), by=by),
+    "delivery_paradox": charts.paradox(long_with_label({label: r.summary for label, r in runs.items()}), by=by),
     "team_time": charts.capacity(result.extra["capacity"]),
 }
 st.subheader("Outcome over time")

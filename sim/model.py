@@ -109,8 +109,7 @@ class AlignmentModel(mesa.Model):
         if self.shared.drivers is not None:
             value = np.clip(self.effect_value(effects), 0.0, None)
         else:
-            value = np.array([1.0 if self.shared.kinds is None or k in self.shared.kinds else 0.0
-                              for k in self.kind_names])
+            value = np.array([self._counts(k) for k in self.kind_names])
         value = value / self.kind_size
         top = value.max()
         return value / top if top > 0 else value
@@ -126,7 +125,11 @@ class AlignmentModel(mesa.Model):
         if self.shared.drivers is not None:
             effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
             return float(self.effect_value(effect))
-        return 1.0 if self.shared.kinds is None or item.kind in self.shared.kinds else 0.0
+        return self._counts(item.kind)
+
+    def _counts(self, kind: str) -> float:
+        """For an output criterion: 1 if an item of this kind counts towards it, else 0."""
+        return 1.0 if self.shared.kinds is None or kind in self.shared.kinds else 0.0
 
     def items_of(self, requester: str) -> list[WorkItem]:
         return self._by_requester.get(requester, [])
