@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.metrics import METRICS, format_number
-from sim.registry import get_model
+from sim.metrics import format_number
+from sim.registry import MODELS, get_model
 from sim.runner import EnsembleResult, compare, run_many
-from sim.scenario import Scenario, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override
+from sim.scenario import (ScenarioBase, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override,
+                          scenario_model)
 from sim.sweep import SweepError
 
 EXIT_USAGE = 2
@@ -44,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alignsim", description="Organisational alignment simulator.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("list", help="list the bundled scenarios")
-    sub.add_parser("metrics", help="list the metric registry")
+    sub.add_parser("list", help="list the bundled scenarios and the model each runs on")
+    sub.add_parser("models", help="list the registered models")
+    met = sub.add_parser("metrics", help="list a model's metrics")
+    met.add_argument("--model", choices=list(MODELS), default="alignment", help="model (default: alignment)")
 
     show = sub.add_parser("show", help="print a scenario fully resolved, as TOML")
     show.add_argument("scenario", metavar="NAME|FILE")
@@ -98,21 +101,22 @@ def _run_flags(p: argparse.ArgumentParser, default_seeds: int = 1) -> None:
     p.add_argument("--seed", type=_positive("--seed", 0), default=0, help="first seed (default 0)")
     p.add_argument("--seeds", type=_positive("--seeds"), default=default_seeds,
                    help=f"number of seeds: seed, seed+1, ... (default {default_seeds})")
-    p.add_argument("--weeks", type=_positive("--weeks"), default=None, help="horizon in weeks (1-2000)")
+    p.add_argument("--weeks", "--periods", dest="horizon", type=_positive("--weeks/--periods"), default=None,
+                   help="horizon: weeks (alignment model) or periods (reference models)")
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:
     return dict(parse_override(x) for x in items)
 
 
-def _scenario(name: str, sets: list[str], weeks: int | None = None) -> Scenario:
+def _scenario(name: str, sets: list[str], horizon: int | None = None) -> ScenarioBase:
     overrides = _overrides(sets)
-    if weeks is not None:
-        overrides["weeks"] = weeks
+    if horizon is not None:
+        overrides.setdefault(get_model(scenario_model(name)).horizon, horizon)
     return load_scenario(name, overrides)
 
 
-def _ensemble(scenario: Scenario, seed: int, n: int) -> EnsembleResult:
+def _ensemble(scenario: ScenarioBase, seed: int, n: int) -> EnsembleResult:
     seeds = list(range(seed, seed + n))
     return run_many(scenario, seeds, progress=n > 1)
 
@@ -123,15 +127,24 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def cmd_list(args) -> int:
-    rows = [(name, describe(path)) for name, path in bundled_scenarios().items()]
-    width = max(len(n) for n, _ in rows)
-    for name, text in rows:
-        print(f"{name:<{width}}  {text}")
+    rows = [(name, scenario_model(path), describe(path)) for name, path in bundled_scenarios().items()]
+    width, model_width = max(len(n) for n, _, _ in rows), max(len(m) for _, m, _ in rows)
+    for name, model, text in rows:
+        print(f"{name:<{width}}  {model:<{model_width}}  {text}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    for spec in MODELS.values():
+        presets = ", ".join(bundled_scenarios(spec.name))
+        print(f"{spec.name}: {spec.description}\n  presets: {presets}")
+        if spec.reference:
+            print(f"  after: {spec.reference}")
     return 0
 
 
 def cmd_metrics(args) -> int:
-    metrics = get_model("alignment").metrics()
+    metrics = get_model(args.model).metrics()
     frame = pd.DataFrame([{"metric": m.name, "kind": m.kind, "unit": m.unit, "better": m.better,
                            "description": m.description} for m in metrics.values()]).set_index("metric")
     with pd.option_context("display.max_colwidth", 90, "display.width", 200):
@@ -146,28 +159,28 @@ def cmd_show(args) -> int:
 
 def cmd_validate(args) -> int:
     scenario = load_scenario(args.scenario)
-    print(f"ok: {scenario.name} ({scenario.weeks} weeks, {len(scenario.departments)} departments, "
-          f"{len(scenario.teams)} team(s))")
+    print(f"ok: {scenario.name} [{scenario.model}] ({get_model(scenario.model).summary_line(scenario)})")
     return 0
 
 
 def cmd_run(args) -> int:
-    scenario = _scenario(args.scenario, args.set, args.weeks)
+    scenario = _scenario(args.scenario, args.set, args.horizon)
+    spec = get_model(scenario.model)
     ens = _ensemble(scenario, args.seed, args.seeds)
     agg = ens.aggregate()
-    units = {n: m.unit for n, m in METRICS.items()}
+    units = {n: m.unit for n, m in spec.metrics().items()}
     if args.format == "json":
         print(json.dumps({
-            "scenario": scenario.name, "model": scenario.model, "weeks": scenario.weeks, "seeds": ens.seeds,
+            "scenario": scenario.name, "model": scenario.model, spec.horizon: scenario.horizon, "seeds": ens.seeds,
             "summary": {k: float(v) for k, v in agg["mean"].items()},
             "ci95": {k: [float(agg.at[k, "ci_low"]), float(agg.at[k, "ci_high"])] for k in agg.index},
-            "graph": ens.extra.get("graph", {}),
+            **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
         }, indent=2))
     elif args.format == "csv":
         sys.stdout.write(ens.summary.to_csv(index=False))
     else:
         print(f"{scenario.name}: {scenario.description}".rstrip(": "))
-        print(f"{scenario.weeks} weeks, seeds {ens.seeds[0]}..{ens.seeds[-1]} ({len(ens.seeds)})\n")
+        print(f"{spec.summary_line(scenario)}; seeds {ens.seeds[0]}..{ens.seeds[-1]} ({len(ens.seeds)})\n")
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
@@ -177,7 +190,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _write(out: Path, scenario: Scenario, ens: EnsembleResult) -> None:
+def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
@@ -191,10 +204,12 @@ def _write(out: Path, scenario: Scenario, ens: EnsembleResult) -> None:
 
 
 def cmd_compare(args) -> int:
-    a = _scenario(args.a, args.set + args.set_a, args.weeks)
-    b = _scenario(args.b, args.set + args.set_b, args.weeks)
+    a = _scenario(args.a, args.set + args.set_a, args.horizon)
+    b = _scenario(args.b, args.set + args.set_b, args.horizon)
+    if a.model != b.model:
+        raise UsageError(f"compare: A runs on model {a.model!r} and B on {b.model!r}; both must run on one model")
     ea, eb = _ensemble(a, args.seed, args.seeds), _ensemble(b, args.seed, args.seeds)
-    frame = compare(ea, eb, METRICS)
+    frame = compare(ea, eb, get_model(a.model).metrics())
     if args.format == "json":
         print(json.dumps({"a": a.name, "b": b.name, "seeds": ea.seeds,
                           "metrics": json.loads(frame.to_json(orient="index"))}, indent=2))
@@ -271,7 +286,7 @@ def cmd_claims(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "metrics": cmd_metrics, "show": cmd_show, "validate": cmd_validate,
+COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "show": cmd_show, "validate": cmd_validate,
             "run": cmd_run, "compare": cmd_compare, "claims": cmd_claims, "sweep": cmd_sweep,
             "analyze": cmd_analyze}
 

@@ -9,8 +9,6 @@ One step is one week:
 
 from __future__ import annotations
 
-import zlib
-
 import mesa
 import numpy as np
 
@@ -20,6 +18,7 @@ from agents.team import ProductTeam
 from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import Scenario
+from sim.streams import named_stream, stream_root
 from sim.work import DRIVERS, WorkItem, effect_vector
 
 
@@ -35,7 +34,7 @@ class AlignmentModel(mesa.Model):
         # not "self.scenario": newer Mesa reserves that name for its own scenario object
         self.setup = scenario = scenario or Scenario()
         self.weeks = int(weeks or scenario.weeks)
-        self._stream_root = int(self.rng.integers(2**63))
+        self._stream_root = stream_root(self.rng)
         self.records = Records(self.weeks)
         self.graph = build_graph(scenario)
         self.graph_measures = measures(self.graph)
@@ -88,8 +87,7 @@ class AlignmentModel(mesa.Model):
     # ---------------------------------------------------------------- randomness
     def stream(self, *key: str) -> np.random.Generator:
         """An independent random stream for one subsystem, fixed by the seed and the key only."""
-        words = [zlib.crc32("/".join(key).encode())]
-        return np.random.default_rng([self._stream_root, *words])
+        return named_stream(self._stream_root, *key)
 
     # ---------------------------------------------------------------- levers and views
     def funding_mode(self) -> str:

@@ -1,6 +1,8 @@
 """Scenarios: the validated description of one organisation, its product, customers and levers.
 
-A scenario is a TOML file checked against a pydantic schema. Files may ``extends`` another scenario (a bundled
+A scenario is a TOML file checked against the pydantic schema of the model it names (``model = "..."``; the
+alignment model when it names none: its schema is ``Scenario`` below, the reference models keep theirs next to
+their model). Files may ``extends`` another scenario (a bundled
 name or a path); every value not given falls back to the default organisation below. Any value can be overridden
 by a dotted path, e.g. ``departments.sales.alignment=0.9`` or ``customers.population=100000``.
 """
@@ -31,6 +33,8 @@ MAX_FILE_BYTES = 256 * 1024
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 #: In a department's ``requests``, the weight for every team not named explicitly.
 ALL_TEAMS = "*"
+#: The model a scenario file is for when it names none.
+DEFAULT_MODEL = "alignment"
 Driver = Literal["onboarding_ease", "feature_fit", "reliability", "self_service"]
 
 
@@ -265,12 +269,41 @@ def _default_kinds() -> dict[str, Kind]:
     return {name: Kind(**spec) for name, spec in DEFAULT_KINDS.items()}
 
 
-class Scenario(_Strict):
-    """One organisation and its levers. ``Scenario()`` is the default organisation."""
+class ScenarioBase(_Strict):
+    """What every model's scenario has: a name, a description and the registered model that runs it.
+
+    Each registered model has its own schema (a subclass); ``model`` picks the schema when a file is loaded.
+    """
 
     name: str = "default"
     description: str = ""
-    model: str = Field("alignment", description="registered model that runs this scenario")
+    model: str = Field(DEFAULT_MODEL, description="registered model that runs this scenario")
+
+    @property
+    def horizon(self) -> int:
+        """How long a run lasts, in the model's own time unit (weeks or periods)."""
+        from sim.registry import get_model
+
+        return int(getattr(self, get_model(self.model).horizon))
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> ScenarioBase:
+        """A new scenario with dotted-path values replaced, validated as a whole."""
+        if not overrides:
+            return self
+        data = self.model_dump(mode="python")
+        for path, value in overrides.items():
+            _set_path(data, path, value)
+        return _validate(data, source="overrides")
+
+    def to_toml(self) -> str:
+        """The fully resolved scenario as TOML text."""
+        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+class Scenario(ScenarioBase):
+    """One organisation and its levers for the alignment model. ``Scenario()`` is the default organisation."""
+
+    model: Literal["alignment"] = "alignment"
     weeks: int = Field(52, ge=1, le=2000)
     leadership: Leadership = Field(default_factory=Leadership)
     funding: Funding = Field(default_factory=Funding)
@@ -279,15 +312,6 @@ class Scenario(_Strict):
     teams: dict[str, Team] = Field(default_factory=lambda: {"core": Team()})
     departments: dict[str, Department] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, v: str) -> str:
-        from sim.registry import MODELS
-
-        if v not in MODELS:
-            raise ValueError(f"unknown model {v!r}; registered: {', '.join(MODELS)}")
-        return v
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -334,26 +358,21 @@ class Scenario(_Strict):
         weights = {team: float(given.get(team, default)) for team in self.teams}
         return {team: w for team, w in weights.items() if w > 0}
 
-    def with_overrides(self, overrides: dict[str, Any] | None) -> Scenario:
-        """A new scenario with dotted-path values replaced, validated as a whole."""
-        if not overrides:
-            return self
-        data = self.model_dump(mode="python")
-        for path, value in overrides.items():
-            _set_path(data, path, value)
-        return _validate(data, source="overrides")
-
-    def to_toml(self) -> str:
-        """The fully resolved scenario as TOML text."""
-        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
-
 
 # ---------------------------------------------------------------- loading
 
 
-def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario name -> file."""
-    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+def bundled_scenarios(model: str | None = None) -> dict[str, Path]:
+    """Bundled scenario name -> file; with ``model``, only the presets of that model."""
+    found = {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+    if model is None:
+        return found
+    return {name: path for name, path in found.items() if scenario_model(path) == model}
+
+
+def scenario_model(name_or_path: str | Path) -> str:
+    """The model a scenario file is for (following ``extends``), without validating the rest of it."""
+    return str(_resolve(name_or_path, seen=()).get("model", DEFAULT_MODEL))
 
 
 def describe(path: Path) -> str:
@@ -364,14 +383,14 @@ def describe(path: Path) -> str:
         return ""
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> ScenarioBase:
     """A bundled scenario by name, or a TOML file by path, resolved and validated."""
     data = _resolve(name_or_path, seen=())
     scenario = _validate(data, source=str(name_or_path))
     return scenario.with_overrides(overrides)
 
 
-def scenario_from_toml(text: str, source: str = "<upload>") -> Scenario:
+def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
     """A scenario from TOML text (e.g. an upload). Its ``extends`` may name bundled scenarios only."""
     if len(text.encode()) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
@@ -388,7 +407,7 @@ def scenario_from_toml(text: str, source: str = "<upload>") -> Scenario:
     return _validate(data, source=source)
 
 
-def scenario_from_bytes(data: bytes, source: str = "<upload>") -> Scenario:
+def scenario_from_bytes(data: bytes, source: str = "<upload>") -> ScenarioBase:
     """A scenario from uploaded bytes: size-checked, UTF-8 decoded, parsed and validated; nothing is executed."""
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
@@ -466,12 +485,24 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate(data: dict[str, Any], source: str) -> Scenario:
-    data = _with_defaults(data)
+def _schema(data: dict[str, Any], source: str) -> type[ScenarioBase]:
+    """The scenario schema of the model named in ``data`` (the alignment model when none is named)."""
+    from sim.registry import MODELS
+
+    name = data.get("model", DEFAULT_MODEL)
+    if not isinstance(name, str) or name not in MODELS:
+        raise ScenarioError(f"{source}: model: unknown model {name!r}; registered: {', '.join(MODELS)}")
+    return MODELS[name].schema()
+
+
+def _validate(data: dict[str, Any], source: str) -> ScenarioBase:
+    schema = _schema(data, source)
+    if schema is Scenario:
+        data = _with_defaults(data)
     try:
-        return Scenario.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as exc:
-        message = format_validation_error(exc, lambda loc: _allowed_fields(loc, data))
+        message = format_validation_error(exc, lambda loc: _allowed_fields(loc, data, schema))
         raise ScenarioError(f"{source}: {message}") from None
 
 
@@ -496,8 +527,8 @@ def format_validation_error(exc: ValidationError, allowed_fields: Callable[[list
     return "; ".join(lines)
 
 
-def _allowed_fields(loc: list[str], data: dict[str, Any]) -> list[str]:
-    cls: type[BaseModel] | None = Scenario
+def _allowed_fields(loc: list[str], data: dict[str, Any], schema: type[BaseModel] = Scenario) -> list[str]:
+    cls: type[BaseModel] | None = schema
     node: Any = data
     i = 0
     while i < len(loc) and cls is not None:

@@ -2,7 +2,7 @@
 cluster, written incrementally to Parquet so that an interrupted sweep loses no finished run.
 
 A sweep spec (TOML) names a base scenario, parameters as dotted paths with values (grid) or ranges (lhs, sobol,
-morris), seeds per point, weeks, metrics and whether weekly series are kept. Every run is identified by its
+morris), seeds per point, the horizon (weeks or periods), metrics and whether the per-step series are kept. Every run is identified by its
 point and seed, and its result depends on nothing else: one worker, N workers and Dask give identical rows.
 """
 
@@ -24,9 +24,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.levers import get_value
-from sim.metrics import METRICS
+from sim.registry import get_model
 from sim.runner import process_pool, run, versions
-from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioError, format_validation_error, load_scenario
+from sim.scenario import MAX_FILE_BYTES, ScenarioBase, ScenarioError, format_validation_error, load_scenario
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 MORRIS_LEVELS = 4
@@ -47,8 +47,9 @@ class SweepSpec(BaseModel):
     design: Design = "grid"
     samples: int = Field(8, ge=1, le=100_000, description="lhs: points; sobol: base samples N; morris: trajectories")
     seeds: int = Field(1, ge=1, le=10_000, description="seeds per point: 0..seeds-1")
-    weeks: int | None = Field(None, ge=1, le=2000)
-    metrics: list[str] | None = Field(None, description="summary metrics to keep (default: all)")
+    weeks: int | None = Field(None, ge=1, le=2000, description="horizon of an alignment-model sweep")
+    periods: int | None = Field(None, ge=1, le=1_000_000, description="horizon of a reference-model sweep")
+    metrics: list[str] | None = Field(None, description="summary metrics to keep (default: all of the model's)")
     keep_weekly: bool = False
     design_seed: int = Field(0, ge=0, description="seed of the sampling design (lhs, sobol, morris)")
 
@@ -62,16 +63,10 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"{path!r} has no values")
         return v
 
-    @field_validator("metrics")
-    @classmethod
-    def _known(cls, v: list[str] | None) -> list[str] | None:
-        unknown = [m for m in v or [] if m not in METRICS]
-        if unknown:
-            raise ValueError(f"unknown metric(s) {unknown}; allowed: {', '.join(METRICS)}")
-        return v
-
     @model_validator(mode="after")
     def _ranges(self) -> SweepSpec:
+        if self.weeks is not None and self.periods is not None:
+            raise ValueError("give weeks (alignment model) or periods (reference models), not both")
         if self.design != "grid":
             for path, values in self.parameters.items():
                 numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in values)
@@ -118,7 +113,7 @@ def problem(spec: SweepSpec) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, spec.parameters[n])) for n in names]}
 
 
-def design_points(spec: SweepSpec, base: Scenario) -> pd.DataFrame:
+def design_points(spec: SweepSpec, base: ScenarioBase) -> pd.DataFrame:
     """One row per design point, one column per parameter (values cast to the scenario field's type)."""
     names = list(spec.parameters)
     if spec.design == "grid":
@@ -143,14 +138,27 @@ def design_points(spec: SweepSpec, base: Scenario) -> pd.DataFrame:
     return frame
 
 
-def plan(spec: SweepSpec) -> tuple[Scenario, pd.DataFrame, pd.DataFrame]:
+def plan(spec: SweepSpec) -> tuple[ScenarioBase, pd.DataFrame, pd.DataFrame]:
     """The base scenario, the design points and the runs (run, point, seed); checks every point's overrides."""
     try:
         base = load_scenario(spec.scenario)
-        if spec.weeks is not None:
-            base = base.with_overrides({"weeks": spec.weeks})
     except ScenarioError as exc:
         raise SweepError(f"scenario: {exc}") from None
+    model = get_model(base.model)
+    for field in ("weeks", "periods"):
+        value = getattr(spec, field)
+        if value is not None and field != model.horizon:
+            raise SweepError(f"{field}: model {base.model!r} runs in {model.horizon}; give {model.horizon} instead")
+        if value is not None:
+            try:
+                base = base.with_overrides({field: value})
+            except ScenarioError as exc:
+                raise SweepError(f"{field}: {exc}") from None
+    known = model.metrics()
+    unknown = [m for m in spec.metrics or [] if m not in known]
+    if unknown:
+        raise SweepError(f"metrics: unknown metric(s) {unknown} for model {base.model!r}; allowed: "
+                         f"{', '.join(known)}")
     for path in spec.parameters:
         try:
             get_value(base, path)
@@ -168,7 +176,7 @@ def plan(spec: SweepSpec) -> tuple[Scenario, pd.DataFrame, pd.DataFrame]:
     return base, points, runs
 
 
-def spec_hash(spec: SweepSpec, base: Scenario) -> str:
+def spec_hash(spec: SweepSpec, base: ScenarioBase) -> str:
     """Identity of a sweep: the spec and the fully resolved base scenario."""
     text = json.dumps(spec.model_dump(mode="json"), sort_keys=True) + base.to_toml()
     return hashlib.sha256(text.encode()).hexdigest()
@@ -189,7 +197,8 @@ def run_chunk(base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: l
         summary = result.summary if metrics is None else {m: result.summary[m] for m in metrics}
         rows.append({"run": run_id, "point": point, "seed": seed, **overrides, **summary})
         if keep_weekly:
-            weekly = result.weekly if metrics is None else result.weekly[["week", *metrics]]
+            time = get_model(base.model).time
+            weekly = result.weekly if metrics is None else result.weekly[[time, *metrics]]
             weeklies.append(weekly.assign(run=run_id, point=point, seed=seed))
     return pd.DataFrame(rows), (pd.concat(weeklies, ignore_index=True) if keep_weekly else None)
 
@@ -252,7 +261,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: 
     if out_dir is None:
         table = pd.concat(results, ignore_index=True) if results else pd.DataFrame()
         return table.sort_values("run").reset_index(drop=True)
-    return _finish(out_dir, manifest, spec)
+    return _finish(out_dir, manifest, spec, get_model(base.model).time)
 
 
 def _execute(chunks: list, base_toml: str, spec: SweepSpec, workers: int, address: str | None,
@@ -310,14 +319,14 @@ def _prepare(out: Path, spec: SweepSpec, digest: str, resume: bool, n_runs: int)
     return manifest
 
 
-def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec) -> pd.DataFrame:
+def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec, time: str) -> pd.DataFrame:
     parts = sorted((out / "parts").glob("runs-*.parquet"))
     table = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     table = table.drop_duplicates("run").sort_values("run").reset_index(drop=True)
     _atomic_parquet(table, out / "runs.parquet")
     if spec.keep_weekly:
         weekly = pd.concat([pd.read_parquet(p) for p in sorted((out / "parts").glob("weekly-*.parquet"))],
-                           ignore_index=True).sort_values(["run", "week"]).reset_index(drop=True)
+                           ignore_index=True).sort_values(["run", time]).reset_index(drop=True)
         _atomic_parquet(weekly, out / "weekly.parquet")
     manifest["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     manifest["completed_runs"] = len(table)
@@ -344,14 +353,16 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
     table = pd.read_parquet(runs_path)
     names = list(spec.parameters)
     means = table.groupby("point").mean(numeric_only=True).sort_index()
-    expected = len(design_points(spec, load_scenario(spec.scenario)))
+    base = load_scenario(spec.scenario)
+    expected = len(design_points(spec, base))
     if len(means) != expected:
         raise SweepError(f"{out}: {len(means)} of {expected} design points finished; resume the sweep first")
-    wanted = list(metrics) if metrics else [m for m in (spec.metrics or METRICS) if m in means.columns]
+    known = get_model(base.model).metrics()
+    wanted = list(metrics) if metrics else [m for m in (spec.metrics or known) if m in means.columns]
     unknown = [m for m in wanted if m not in means.columns]
     if unknown:
         raise SweepError(f"--metric: not in this sweep: {unknown}; allowed: "
-                         f"{', '.join(c for c in means.columns if c in METRICS)}")
+                         f"{', '.join(c for c in means.columns if c in known)}")
     prob = problem(spec)
     x = means[names].to_numpy(dtype=float)
     rows = []

@@ -5,7 +5,8 @@ import tomllib
 import pytest
 
 from sim import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
-from sim.scenario import MAX_FILE_BYTES, parse_override
+from sim.registry import get_model
+from sim.scenario import MAX_FILE_BYTES, parse_override, scenario_model
 
 PRESETS = ["project_logic", "product_logic", "b2b_activation", "partial_transformation", "self_service_launch",
            "project_to_product_funding", "data_blind", "campaign_before_onboarding", "long_approval_chain"]
@@ -145,8 +146,8 @@ def test_upload_may_extend_only_bundled_scenarios():
 
 
 def test_bundled_files_are_valid_toml_with_only_known_top_level_keys():
-    allowed = set(Scenario.model_fields) | {"extends"}
     for path in bundled_scenarios().values():
+        allowed = set(get_model(scenario_model(path)).schema().model_fields) | {"extends"}
         assert set(tomllib.loads(path.read_text())) <= allowed, path.name
 
 
@@ -160,3 +161,36 @@ def test_uploaded_bytes_are_size_checked_and_decoded():
     with pytest.raises(ScenarioError, match="up.toml: weeks"):
         scenario_from_bytes(b"weeks = -1\n", "up.toml")
     assert scenario_from_bytes(b'extends = "data_blind"\nweeks = 12\n', "ok.toml").weeks == 12
+
+
+# ---------------------------------------------------------------- one schema per model
+
+
+def test_the_model_key_picks_the_schema_and_unknown_models_are_named():
+    march = scenario_from_toml('model = "march1991"\np1 = 0.1\n')
+    assert type(march).__name__ == "MarchScenario" and march.p1 == 0.1 and march.m == 30
+    assert type(scenario_from_toml("weeks = 3\n")) is Scenario  # no model: the alignment model
+    with pytest.raises(ScenarioError, match="model: unknown model 'nope'; registered: alignment, march1991, "
+                                            "nk_departments"):
+        scenario_from_toml('model = "nope"\n')
+
+
+def test_reference_model_fields_are_checked_with_their_own_schema():
+    with pytest.raises(ScenarioError, match=r"p9: unknown field; allowed: name, description, model, m, n, p1"):
+        scenario_from_toml('model = "march1991"\np9 = 0.1\n')
+    with pytest.raises(ScenarioError, match="weeks: unknown field"):
+        load_scenario("march1991", {"weeks": 10})
+    with pytest.raises(ScenarioError, match=r"interaction: Input should be 'block', 'random' or 'full'"):
+        load_scenario("nk_departments", {"interaction": "matrix"})
+    with pytest.raises(ScenarioError, match=r"K: with interaction = \"block\" .* K must be 0..4, got 5"):
+        load_scenario("nk_departments", {"interaction": "block", "K": 5})
+
+
+def test_presets_can_be_listed_per_model_and_extends_keeps_the_model():
+    assert set(bundled_scenarios("march1991")) == {"march1991", "march1991_turnover", "march1991_turbulence"}
+    assert "b2b_activation" in bundled_scenarios("alignment")
+    assert not set(bundled_scenarios("alignment")) & set(bundled_scenarios("nk_departments"))
+    assert scenario_model("nk_departments_rubber_stamp") == "nk_departments"
+    turnover = load_scenario("march1991_turnover")
+    assert (turnover.model, turnover.p3, turnover.m) == ("march1991", 0.1, 30)
+    assert scenario_from_toml(turnover.to_toml()) == turnover  # TOML round trip
