@@ -100,6 +100,10 @@ def test_compare_identical_scenarios_have_zero_difference(capsys):
     (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
     (["validate", "/no/such/file.toml"], "does not exist"),
     (["frobnicate"], "invalid choice"),
+    (["run", "march1991", "--set", "p1=1.5"], "p1: Input should be less than or equal to 1"),
+    (["run", "nk_departments", "--set", "incentive=bonus"], "incentive: Input should be 'departmental' or 'firm'"),
+    (["compare", "march1991", "nk_departments"], "A runs on model 'march1991' and B on 'nk_departments'"),
+    (["metrics", "--model", "nope"], "invalid choice: 'nope'"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(argv, fragment):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", *argv], cwd=ROOT, capture_output=True, text=True)
@@ -149,3 +153,34 @@ def test_claims_refuses_a_single_seed():
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "--seeds must be >= 2" in proc.stderr
+
+
+# ---------------------------------------------------------------- reference models
+
+
+def test_the_issue_command_runs_march_over_200_seeds_as_json():
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "march1991", "--set", "p1=0.1", "--set",
+                           "p2=0.9", "--seeds", "200", "--format", "json"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["model"] == "march1991" and len(data["seeds"]) == 200
+    low, high = data["ci95"]["equilibrium_knowledge"]
+    assert low <= data["summary"]["equilibrium_knowledge"] <= high and data["summary"]["equilibrium"] == 1.0
+
+
+def test_reference_models_list_validate_and_report_in_their_own_terms(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "march1991:" in out and "Organization Science" in out and "nk_departments_rubber_stamp" in out
+    assert main(["metrics", "--model", "nk_departments"]) == 0
+    assert "performance" in capsys.readouterr().out
+    assert main(["validate", str(ROOT / "scenarios" / "march1991_turnover.toml")]) == 0
+    assert capsys.readouterr().out.startswith("ok: march1991_turnover [march1991] (m=30 dimensions, n=50")
+    assert main(["run", "nk_departments", "--seeds", "3", "--periods", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "20 periods; seeds 0..2 (3)" in out and "share of max" in out
+    assert main(["compare", "nk_departments", "nk_departments", "--set-b", "incentive=firm", "--seeds", "5",
+                 "--format", "json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["metrics"]) == {
+        "performance", "performance_mean", "at_optimum", "changes", "cross_interaction"}

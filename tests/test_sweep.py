@@ -167,3 +167,20 @@ def test_analyze_a_tiny_sobol_design(tmp_path):
     indices = analyze(tmp_path / "s")
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
     assert set(indices["metric"]) == {"context_switches", "leads"} and len(indices) == 4
+
+
+def test_reference_models_sweep_in_periods_with_their_own_metrics(tmp_path):
+    spec = spec_from_dict({"scenario": "nk_departments", "periods": 12, "seeds": 3, "keep_weekly": True,
+                           "metrics": ["performance", "changes"],
+                           "parameters": {"incentive": ["departmental", "firm"], "interaction": ["block", "random"]}})
+    one = sweep(spec, workers=1)
+    two = sweep(spec, out=tmp_path / "nk", workers=2, chunk_size=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert set(one.columns) == {"run", "point", "seed", "incentive", "interaction", "performance", "changes"}
+    block = one[one["interaction"] == "block"].sort_values(["incentive", "seed"])
+    by_incentive = block.groupby("incentive")["performance"].apply(list)
+    assert by_incentive["departmental"] == by_incentive["firm"]  # identical under block interaction
+    weekly = pd.read_parquet(tmp_path / "nk" / "weekly.parquet")
+    assert list(weekly.columns[:3]) == ["period", "performance", "changes"] and weekly["period"].max() == 12
+    with pytest.raises(SweepError, match="metrics: unknown metric.*for model 'march1991'; allowed: equilibrium_kn"):
+        plan(spec_from_dict({"scenario": "march1991", "metrics": ["performance"], "parameters": {"p1": [0.1]}}))
