@@ -17,7 +17,7 @@ from sim.metrics import format_number
 from sim.charts import to_image
 from sim.levers import Lever, get_value, levers_for
 from sim.runner import EnsembleResult
-from sim.scenario import MAX_FILE_BYTES, Scenario, describe, scenario_from_bytes, scenario_from_toml
+from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioBase, describe, scenario_from_bytes, scenario_from_toml
 
 DEFAULT_PRESET = "b2b_activation"
 DEFAULT_SEEDS = 20
@@ -46,7 +46,7 @@ def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)))
 
 
-def ensemble(scenario: Scenario, seeds: int, label: str = "") -> EnsembleResult:
+def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleResult:
     """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs."""
     with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"):
         return _ensemble(scenario.to_toml(), seeds)
@@ -69,7 +69,7 @@ def set_base(scenario: Scenario, label: str) -> None:
 
 def scenario_picker() -> None:
     """Sidebar: pick a preset, upload a TOML file or paste one. Bad input shows its message, nothing runs."""
-    presets = list(bundled_scenarios())
+    presets = list(bundled_scenarios("alignment"))
     st.sidebar.header("Scenario")
     base_scenario()  # make sure the session holds a base
     label = st.session_state["base_label"]
@@ -81,6 +81,8 @@ def scenario_picker() -> None:
         set_base(load_scenario(choice), choice)
     if choice:
         st.sidebar.caption(describe(bundled_scenarios()[choice]))
+    st.sidebar.caption("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
+                       "page.")
     with st.sidebar.expander("Upload or paste a scenario (TOML)"):
         upload = st.file_uploader("Scenario file", type=["toml"], key="upload",
                                   help=f"At most {MAX_FILE_BYTES // 1024} KiB. It is parsed, never executed.")
@@ -101,12 +103,16 @@ def _accept(load, label: str) -> None:
     except ScenarioError as exc:
         st.session_state["upload_error"] = str(exc)
         return
+    if not isinstance(scenario, Scenario):
+        st.session_state["upload_error"] = (f"{label}: this scenario runs on the {scenario.model!r} model; open it "
+                                            "on the Reference models page")
+        return
     st.session_state["upload_error"] = ""
     set_base(scenario, scenario.name if scenario.name not in ("default", "") else label)
 
 
-def _widget(lever: Lever, value):
-    key = f"lever:{lever.path}"
+def _widget(lever: Lever, value, prefix: str = "lever:"):
+    key = f"{prefix}{lever.path}"
     if lever.widget == "slider":
         return st.slider(lever.label, float(lever.low), float(lever.high), float(value), float(lever.step),
                          help=lever.help, key=key)
@@ -129,17 +135,18 @@ def _widget(lever: Lever, value):
     raise ValueError(lever.widget)
 
 
-def lever_panel(base: Scenario, where=st.sidebar) -> dict:
-    """Widgets for every lever of ``base``, grouped; returns the overrides that differ from the base."""
+def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") -> dict:
+    """Widgets for every lever of ``base``, grouped; returns the overrides that differ from the base. Widget keys
+    start with ``prefix``."""
     overrides = {}
     groups: dict[str, list[Lever]] = {}
     for lever in levers_for(base):
         groups.setdefault(lever.group, []).append(lever)
     for group, levers in groups.items():
-        with where.expander(group, expanded=group == "Direction"):
+        with where.expander(group, expanded=group in ("Direction", "Parameters")):
             for lever in levers:
                 current = get_value(base, lever.path)
-                value = _widget(lever, current)
+                value = _widget(lever, current, prefix)
                 if value != current:
                     overrides[lever.path] = value
     return overrides
@@ -168,7 +175,7 @@ def edited_scenario() -> Scenario | None:
     return scenario_from_toml(text, "edited scenario") if text else None
 
 
-def export_panel(scenario: Scenario, result: EnsembleResult, charts: dict) -> None:
+def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly") -> None:
     """Downloads: the scenario as TOML, results as CSV and Parquet, charts as PNG or SVG."""
     st.subheader("Export")
     c1, c2, c3, c4 = st.columns(4)
@@ -178,10 +185,11 @@ def export_panel(scenario: Scenario, result: EnsembleResult, charts: dict) -> No
                        file_name=f"{scenario.name}_summary.csv", mime="text/csv", key="dl_csv")
     buf = io.BytesIO()
     result.weekly.to_parquet(buf, index=False)
-    c3.download_button("Weekly results (Parquet)", buf.getvalue(), file_name=f"{scenario.name}_weekly.parquet",
-                       mime="application/octet-stream", key="dl_parquet")
-    c4.download_button("Weekly results (CSV)", result.weekly.to_csv(index=False),
-                       file_name=f"{scenario.name}_weekly.csv", mime="text/csv", key="dl_weekly_csv")
+    c3.download_button(f"{step} results (Parquet)", buf.getvalue(),
+                       file_name=f"{scenario.name}_{step.lower()}.parquet", mime="application/octet-stream",
+                       key="dl_parquet")
+    c4.download_button(f"{step} results (CSV)", result.weekly.to_csv(index=False),
+                       file_name=f"{scenario.name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
     name = c5.selectbox("Chart", list(charts), key="export_chart")
     fmt = c6.radio("Format", ["png", "svg"], horizontal=True, key="export_format")
@@ -193,18 +201,19 @@ def export_panel(scenario: Scenario, result: EnsembleResult, charts: dict) -> No
                            mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
 
 
-def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str]) -> None:
-    """Mean of each metric over seeds, with the difference to a reference ensemble when given."""
+def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str],
+               registry: dict | None = None) -> None:
+    """Mean of each metric over seeds, with the difference to a reference ensemble when given. ``registry``
+    says which metrics are better lower (default: the alignment model's)."""
+    lower = {n for n, m in (registry or METRICS).items() if m.better == "lower"}
     cols = st.columns(len(names))
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
         col.metric(name.replace("_", " "), format_number(value, 3), None if delta is None or abs(delta) < 1e-12
-                   else format_number(delta, 3), delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
+                   else format_number(delta, 3), delta_color="inverse" if name in lower else "normal")
 
 
 def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f.assign(scenario=label) for label, f in frames.items()], ignore_index=True)
 
-
-LOWER_IS_BETTER = {n for n, m in METRICS.items() if m.better == "lower"}

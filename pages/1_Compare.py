@@ -9,7 +9,7 @@ from sim.runner import compare
 
 setup_page("Compare scenarios")
 EDITED = "current edit (from Explore)"
-options = list(bundled_scenarios())
+options = list(bundled_scenarios("alignment"))
 edited = edited_scenario()
 if edited is not None:
     options = [EDITED, *options]

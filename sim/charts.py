@@ -16,31 +16,63 @@ HEIGHT = 200
 # Streamlit fits a whole chart (axes, legend, title) into its height, so layouts leave room for them.
 
 
-def _title(metric: str) -> str:
-    m = METRICS.get(metric)
+def _title(metric: str, registry: dict | None = None) -> str:
+    m = (registry or METRICS).get(metric)
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
 
-def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -> alt.Chart:
-    """Each metric's weekly mean over seeds with its 95% band; one line per ``by`` value (e.g. scenario)."""
-    keys = ["week"] + ([by] if by else [])
+def hold_last(series: pd.DataFrame, time: str, by: str | None = None) -> pd.DataFrame:
+    """Runs that ended early (e.g. at equilibrium) keep their last values up to the longest run's end, so that
+    means over seeds compare like with like at every time step."""
+    end = int(series[time].max())
+    keys = [*([by] if by else []), "seed"]
+    frames = []
+    for key, run in series.groupby(keys, sort=False):
+        full = run.set_index(time).reindex(range(int(run[time].min()), end + 1)).ffill()
+        frames.append(full.rename_axis(time).reset_index().assign(**dict(zip(keys, key))))
+    return pd.concat(frames, ignore_index=True)
+
+
+def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None, time: str = "week",
+              registry: dict | None = None) -> alt.Chart:
+    """Each metric's mean over seeds per time step with its 95% band; one line per ``by`` value (e.g. scenario).
+    ``registry`` names the metrics' units (default: the alignment model's)."""
+    registry = registry or METRICS
+    keys = [time] + ([by] if by else [])
     frames = []
     for name in metrics:
-        band = bands(weekly, name, keys).assign(metric=_title(name))
-        if METRICS[name].unit == "share":  # a share's band stays within [0, 1]
+        band = bands(weekly, name, keys).assign(metric=_title(name, registry))
+        if name in registry and registry[name].unit == "share":  # a share's band stays within [0, 1]
             band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
         frames.append(band)
     data = pd.concat(frames, ignore_index=True)
     color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#1f77b4")
-    base = alt.Chart(data).encode(x=alt.X("week:Q", title="week"))
+    base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=time))
     band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)),
                                                y2="high:Q", color=color)
     line = base.mark_line().encode(y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=False)), color=color,
                                    tooltip=[*keys, alt.Tooltip("mean:Q", format=".3f"),
                                             alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")])
     return (band + line).properties(width=WIDTH, height=HEIGHT).facet(
-        facet=alt.Facet("metric:N", title=None, sort=[_title(m) for m in metrics]), columns=2
+        facet=alt.Facet("metric:N", title=None, sort=[_title(m, registry) for m in metrics]), columns=2
     ).resolve_scale(y="independent")
+
+
+def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, registry: dict | None = None,
+           title: str = "") -> alt.Chart:
+    """A summary metric's mean over seeds (with its 95% band) against a parameter, one line per ``by`` value."""
+    keys = [x] + ([by] if by else [])
+    data = bands(runs, metric, keys)
+    if by:
+        data[by] = data[by].astype(str)
+    color = alt.Color(f"{by}:N", title=by, legend=alt.Legend(orient="right")) if by else alt.value("#1f77b4")
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(zero=False)))
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_title(metric, registry),
+                                                      scale=alt.Scale(zero=False)), y2="high:Q", color=color)
+    line = base.mark_line(point=True).encode(y="mean:Q", color=color, tooltip=[
+        *keys, alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+        alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("count:Q", title="seeds")])
+    return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)
 
 
 def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:

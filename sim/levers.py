@@ -7,10 +7,10 @@ values into ``Scenario.with_overrides``; nothing here runs the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from sim.metrics import METRICS
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioBase
 
 Widget = Literal["slider", "int", "select", "toggle", "chain", "optional_week"]
 
@@ -49,8 +49,11 @@ DEPARTMENT_HELP = {
 }
 
 
-def levers_for(scenario: Scenario) -> list[Lever]:
-    """The levers of a scenario, grouped: direction, funding, data, teams, departments, campaign, approvals."""
+def levers_for(scenario: ScenarioBase) -> list[Lever]:
+    """The levers of a scenario, grouped: direction, funding, data, teams, departments, campaign, approvals (the
+    alignment model), or one per parameter (the reference models)."""
+    if not isinstance(scenario, Scenario):
+        return parameter_levers(scenario)
     departments = tuple(scenario.departments)
     levers = [
         Lever("leadership.shared_criterion", "Shared success criterion",
@@ -108,3 +111,23 @@ def levers_for(scenario: Scenario) -> list[Lever]:
         levers.append(Lever(f"departments.{name}.kpi", f"{name}: KPI", DEPARTMENT_HELP["kpi"], "select",
                             "Departments", options=ALL_KPIS))
     return [lever for lever in levers if lever is not None]
+
+
+def parameter_levers(scenario: ScenarioBase) -> list[Lever]:
+    """One lever per parameter of a flat schema, with its bounds, choices and help taken from the schema."""
+    levers = []
+    for name, field in type(scenario).model_fields.items():
+        if name in ScenarioBase.model_fields:
+            continue
+        bounds = {key: getattr(m, key) for m in field.metadata for key in ("ge", "le") if hasattr(m, key)}
+        help_text = field.description or name
+        if get_origin(field.annotation) is Literal:
+            levers.append(Lever(name, name, help_text, "select", "Parameters",
+                                options=tuple(get_args(field.annotation))))
+        elif field.annotation is int:
+            levers.append(Lever(name, name, help_text, "int", "Parameters", low=bounds.get("ge", 0),
+                                high=bounds.get("le", 10**6), step=1))
+        elif field.annotation is float:
+            levers.append(Lever(name, name, help_text, "slider", "Parameters", low=bounds.get("ge", 0.0),
+                                high=bounds.get("le", 1.0), step=0.01))
+    return levers

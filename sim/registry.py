@@ -100,7 +100,7 @@ register(ModelSpec(
     "march1991", "Mutual learning between individuals and an organisational code: March (1991).",
     *_classic("march1991"), horizon="periods", time="period",
     summary_line=lambda s: f"m={s.m} dimensions, n={s.n} individuals, p1={s.p1}, p2={s.p2}, p3={s.p3}, "
-                           f"p4={s.p4}, at most {s.periods} periods",
+                           f"p4={s.p4}, " + (f"{s.periods} periods" if s.p3 or s.p4 else "runs to equilibrium"),
     reference="March, J. G. (1991). Exploration and exploitation in organizational learning. "
               "Organization Science 2(1): 71-87."))
 

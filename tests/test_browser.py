@@ -118,6 +118,23 @@ def test_other_pages_render(server, browser, shots, path, name, text):
     page.close()
 
 
+def test_reference_models_page_runs_a_sweep(server, browser, shots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/Reference_models")
+    _settle(page)
+    assert page.get_by_text("Exploration and exploitation", exact=False).count() >= 1
+    page.screenshot(path=str(shots / "reference_models.png"), full_page=False)
+    page.get_by_role("button", name="Run the sweep").click()
+    page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=120_000)
+    _settle(page)
+    chart = page.locator(".vega-embed").nth(1)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    assert chart.locator("canvas, svg").count() >= 1
+    page.screenshot(path=str(shots / "reference_sweep.png"), full_page=False)
+    page.close()
+
+
 def _no_error(page):
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.all_inner_texts()

@@ -6,7 +6,7 @@ from sim import bundled_scenarios, load_scenario
 from sim.levers import get_value, levers_for
 
 
-@pytest.mark.parametrize("name", sorted(bundled_scenarios("alignment")))
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
 def test_every_lever_path_exists_and_accepts_its_current_value(name):
     s = load_scenario(name)
     levers = levers_for(s)

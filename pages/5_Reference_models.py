@@ -1,0 +1,115 @@
+"""Reference models: the classics of organisation science (March 1991; an NK firm with departments), run
+through the same registry, runner and charts as the alignment model. Pick a model and a preset, set its
+parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure 1)."""
+
+import pandas as pd
+import streamlit as st
+
+from app_common import ensemble, export_panel, lever_panel, metric_row, setup_page
+from sim import MODELS, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
+from sim.levers import levers_for
+from sim.scenario import parse_value, scenario_from_toml
+
+NONE = "(none)"
+MAX_SWEEP_RUNS = 4000
+
+setup_page("Reference models: the classics")
+st.caption("Classic models of organisational learning and search, run through the same engine as the alignment "
+           "model. Both speak to alignment: learning from a shared code, and departments rewarded on their own "
+           "results against the firm's. docs/CLASSICS.md shows what they reproduce.")
+
+models = [name for name in MODELS if name != "alignment"]  # the alignment model has the Explore page
+st.sidebar.header("Model")
+model = st.sidebar.selectbox("Model", models, key="ref_model", help="A registered reference model.")
+spec = MODELS[model]
+presets = list(bundled_scenarios(model))
+preset = st.sidebar.selectbox("Preset", presets, key=f"ref_preset:{model}", help="A bundled scenario of this model.")
+base = load_scenario(preset)
+seeds = st.sidebar.slider("Seeds (runs averaged)", 5, 200, 40, 5, key="ref_seeds",
+                          help="Every setting runs on the same seeds, so differences are paired.")
+overrides = lever_panel(base, st.sidebar, prefix=f"ref:{preset}:")
+try:
+    edited = base.with_overrides(overrides)
+except ScenarioError as exc:  # e.g. K too large for block interaction
+    st.error(str(exc))
+    st.stop()
+
+st.markdown(f"**{model}**: {spec.description}  \n*After* {spec.reference}")
+st.caption(f"{base.description}. {spec.summary_line(edited)}.")
+metrics = spec.metrics()
+result = ensemble(edited, seeds)
+reference = ensemble(base, seeds, "the preset") if overrides else None
+if overrides:
+    st.info("Changed: " + ", ".join(f"`{k}` = {v}" for k, v in overrides.items())
+            + f". Differences are against the preset **{preset}** on the same {seeds} seeds.")
+metric_row(result, reference, list(metrics), metrics)
+
+series = [c for c in result.weekly.columns if c not in ("seed", spec.time)]
+figures = {f"{model}_over_time": charts.over_time(charts.hold_last(result.weekly, spec.time), series,
+                                                  time=spec.time, registry=metrics)}
+st.subheader(f"Per {spec.time}")
+st.caption("Mean over seeds with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value.")
+st.altair_chart(figures[f"{model}_over_time"], width="content")
+st.subheader("Per seed")
+st.dataframe(result.summary, width="stretch", hide_index=True, key="ref_summary")
+
+st.subheader("Sweep one parameter")
+st.caption("Run a range of values of one parameter, optionally for several values of another, on the same "
+           "seeds: for March's Figure 1, sweep p1 with lines for p2.")
+numeric = [lv for lv in levers_for(edited) if lv.widget in ("slider", "int")]
+numeric.sort(key=lambda lv: lv.widget != "slider")  # rates first: they are what the classics vary
+c1, c2, c3, c4 = st.columns(4)
+x = c1.selectbox("Parameter", [lv.path for lv in numeric], key=f"sweep_x:{model}")
+lever = next(lv for lv in numeric if lv.path == x)
+start, stop = (0.1, 0.9) if (lever.low, lever.high) == (0.0, 1.0) else (lever.low, min(lever.high, lever.low + 10))
+low = c2.number_input("from", float(lever.low), float(lever.high), float(start), key=f"sweep_lo:{model}:{x}")
+high = c3.number_input("to", float(lever.low), float(lever.high), float(stop), key=f"sweep_hi:{model}:{x}")
+points = int(c4.number_input("points", 2, 25, 5, key=f"sweep_n:{model}"))
+c5, c6, c7 = st.columns([1, 2, 1])
+by = c5.selectbox("Lines for", [NONE, *[lv.path for lv in levers_for(edited) if lv.path != x]],
+                  key=f"sweep_by:{model}")
+by_lever = next((lv for lv in levers_for(edited) if lv.path == by), None)
+default_values = ", ".join(map(str, by_lever.options)) if by_lever and by_lever.options else ""
+by_text = c6.text_input("their values (comma-separated)", default_values, key=f"sweep_by_values:{model}:{by}",
+                        disabled=by == NONE)
+metric = c7.selectbox("Metric", list(metrics), key=f"sweep_metric:{model}")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sweep(toml_text: str, x: str, xs: tuple, by: str | None, bys: tuple, seeds: int) -> pd.DataFrame:
+    scenario = scenario_from_toml(toml_text, "swept scenario")
+    rows = []
+    for b in bys or (None,):
+        for value in xs:
+            point = scenario.with_overrides({x: value, **({by: b} if by else {})})
+            rows.append(run_many(point, seeds).summary.assign(**{x: value, **({by: b} if by else {})}))
+    return pd.concat(rows, ignore_index=True)
+
+
+if st.button("Run the sweep", key="sweep_run"):
+    values = [low + (high - low) * i / (points - 1) for i in range(points)]
+    xs = tuple(int(round(v)) if lever.widget == "int" else round(v, 6) for v in values)
+    bys = tuple(parse_value(v.strip()) for v in by_text.split(",") if v.strip()) if by != NONE else ()
+    runs = len(xs) * max(len(bys), 1) * seeds
+    if by != NONE and not bys:
+        st.error(f"Lines for {by}: give at least one value, e.g. {default_values or '0.1, 0.5, 0.9'}")
+    elif runs > MAX_SWEEP_RUNS:
+        st.error(f"That is {runs} runs; the app runs at most {MAX_SWEEP_RUNS} at once. Use fewer points, values "
+                 "or seeds, or `alignsim sweep` for large sweeps.")
+    else:
+        try:
+            with st.spinner(f"Running {runs} runs…"):
+                st.session_state["sweep_table"] = (model, x, by, _sweep(
+                    edited.to_toml(), x, xs, None if by == NONE else by, bys, seeds))
+        except ScenarioError as exc:
+            st.error(str(exc))
+swept = st.session_state.get("sweep_table")
+if swept and swept[0] == model:
+    _, sx, sby, table = swept
+    figures[f"{model}_sweep_{sx}"] = charts.effect(table, sx, metric, None if sby == NONE else sby, metrics,
+                                                   title=f"{metric} against {sx}")
+    st.altair_chart(figures[f"{model}_sweep_{sx}"], width="content")
+    st.download_button("Sweep runs (CSV)", table.to_csv(index=False), file_name=f"{model}_sweep_{sx}.csv",
+                       mime="text/csv", key="sweep_csv")
+
+export_panel(edited, result, figures, step="Per-period")

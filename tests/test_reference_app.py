@@ -1,0 +1,95 @@
+"""The Reference models page with AppTest: pick a model, set parameters, see the run, sweep a parameter.
+Assertions compare what the page renders with the same ensembles run directly."""
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim import load_scenario, run_many
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/5_Reference_models.py"
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _data(chart):
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    return max(frames, key=len)
+
+
+def _metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_march_is_the_first_model_and_its_numbers_match_a_direct_run():
+    at = _page()
+    assert at.sidebar.selectbox(key="ref_model").options == ["march1991", "nk_departments"]
+    expected = run_many(load_scenario("march1991"), 40).summary
+    assert float(_metric(at, "equilibrium knowledge").value) == pytest.approx(
+        expected["equilibrium_knowledge"].mean(), abs=1e-3)
+    series = _data(at.get("vega_lite_chart")[0])
+    longest = expected["periods_run"].max()
+    assert series["period"].max() == longest and (series["count"] == 40).all()  # ended runs hold their value
+    assert len(at.dataframe[0].value) == 40
+
+
+def test_a_parameter_change_is_shown_against_the_preset():
+    at = _page()
+    at.sidebar.slider(key="ref:march1991:p1").set_value(0.1).run()
+    at.sidebar.slider(key="ref:march1991:p2").set_value(0.9).run()
+    assert not at.exception and any("`p1` = 0.1" in i.value for i in at.info)
+    delta = _metric(at, "equilibrium knowledge").delta
+    assert delta is not None and float(delta) > 0.1  # slow socialisation, fast code learning: more knowledge
+
+
+def test_switching_to_the_nk_firm_and_an_invalid_combination_names_the_field():
+    at = _page()
+    at.sidebar.selectbox(key="ref_model").set_value("nk_departments").run()
+    assert not at.exception
+    expected = run_many(load_scenario("nk_departments"), 40).summary
+    assert float(_metric(at, "performance").value) == pytest.approx(expected["performance"].mean(), abs=1e-3)
+    at.sidebar.selectbox(key="ref:nk_departments:interaction").set_value("block").run()
+    at.sidebar.number_input(key="ref:nk_departments:K").set_value(6).run()
+    assert not at.exception
+    assert "K: with interaction = \"block\"" in at.error[0].value and "K must be 0..4" in at.error[0].value
+
+
+def test_sweeping_p1_with_lines_for_p2_draws_figure_one():
+    at = _page()
+    at.sidebar.slider(key="ref_seeds").set_value(5).run()
+    at.selectbox(key="sweep_x:march1991").set_value("p1").run()
+    at.number_input(key="sweep_lo:march1991:p1").set_value(0.1).run()
+    at.number_input(key="sweep_hi:march1991:p1").set_value(0.9).run()
+    at.number_input(key="sweep_n:march1991").set_value(3).run()
+    at.selectbox(key="sweep_by:march1991").set_value("p2").run()
+    at.text_input(key="sweep_by_values:march1991:p2").set_value("0.1, 0.9").run()
+    at.button(key="sweep_run").click().run()
+    assert not at.exception
+    data = _data(at.get("vega_lite_chart")[1])
+    assert sorted(set(data["p1"])) == [0.1, 0.5, 0.9] and set(data["p2"]) == {"0.1", "0.9"}
+    assert (data["count"] == 5).all()
+    direct = run_many(load_scenario("march1991", {"p1": 0.1, "p2": 0.9}), 5).summary["equilibrium_knowledge"]
+    shown = data[(data["p1"] == 0.1) & (data["p2"] == "0.9")]["mean"].iloc[0]
+    assert shown == pytest.approx(direct.mean())
+    at.text_input(key="sweep_by_values:march1991:p2").set_value(" , ").run()
+    at.button(key="sweep_run").click().run()
+    assert "give at least one value" in at.error[0].value
+
+
+def test_a_reference_scenario_uploaded_on_explore_is_sent_to_its_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.sidebar.text_area[0].set_value('model = "march1991"\np1 = 0.2\n').run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert "runs on the 'march1991' model; open it on the Reference models page" in at.sidebar.error[0].value
+    assert at.session_state["base_label"] == "b2b_activation"
