@@ -197,10 +197,17 @@ def run_chunk(base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: l
         summary = result.summary if metrics is None else {m: result.summary[m] for m in metrics}
         rows.append({"run": run_id, "point": point, "seed": seed, **overrides, **summary})
         if keep_weekly:
-            time = get_model(base.model).time
-            weekly = result.weekly if metrics is None else result.weekly[[time, *metrics]]
+            weekly = result.weekly if metrics is None else result.weekly[_series_columns(base, result.weekly,
+                                                                                          metrics)]
             weeklies.append(weekly.assign(run=run_id, point=point, seed=seed))
     return pd.DataFrame(rows), (pd.concat(weeklies, ignore_index=True) if keep_weekly else None)
+
+
+def _series_columns(base: ScenarioBase, series: pd.DataFrame, metrics: list[str]) -> list[str]:
+    """The per-step columns a sweep keeps: the time, the chosen metrics, and columns that are not metrics (a
+    reference model's series, e.g. March's code knowledge per period)."""
+    known = get_model(base.model).metrics()
+    return [c for c in series.columns if c in metrics or c not in known]
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -181,6 +181,8 @@ def test_reference_models_sweep_in_periods_with_their_own_metrics(tmp_path):
     by_incentive = block.groupby("incentive")["performance"].apply(list)
     assert by_incentive["departmental"] == by_incentive["firm"]  # identical under block interaction
     weekly = pd.read_parquet(tmp_path / "nk" / "weekly.parquet")
-    assert list(weekly.columns[:3]) == ["period", "performance", "changes"] and weekly["period"].max() == 12
+    # the chosen metrics and the series that are not metrics (each department's own performance)
+    assert list(weekly.columns[:5]) == ["period", "performance", "department_a", "department_b", "changes"]
+    assert weekly["period"].max() == 12
     with pytest.raises(SweepError, match="metrics: unknown metric.*for model 'march1991'; allowed: equilibrium_kn"):
         plan(spec_from_dict({"scenario": "march1991", "metrics": ["performance"], "parameters": {"p1": [0.1]}}))
