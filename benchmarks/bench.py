@@ -124,6 +124,13 @@ def main() -> None:
         one, two, eff = sweep_efficiency()
         rows.append(("sweep, 60 runs: 1 worker / 2 workers (best of 3)", f"{one:.2f} s / {two:.2f} s", ""))
         rows.append(("  parallel efficiency 1 -> 2 workers", f"{eff:.0%}", ">= 80%"))
+    slow = load_scenario("march1991", {"p1": 0.1, "p2": 0.9})
+    rows.append(("march1991 to equilibrium, p1 = 0.1, p2 = 0.9 (median)",
+                 f"{_median(lambda: run(slow, seed=1), args.repeat):.3f} s", ""))
+    rows.append(("  200-seed ensemble (the issue's command)", f"{_median(lambda: run_many(slow, 200), 1):.2f} s", ""))
+    nk = load_scenario("nk_departments")
+    rows.append(("nk_departments, N = 10, 100 periods (median)",
+                 f"{_median(lambda: run(nk, seed=1), args.repeat):.4f} s", ""))
     cust, boltz = customer_rate(), boltzmann_rate()
     rows.append(("customer-steps per second (alignsim)", f"{cust:,.0f}", ""))
     rows.append(("agent-steps per second (Mesa BoltzmannWealth)", f"{boltz:,.0f}", ""))
