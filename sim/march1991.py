@@ -20,15 +20,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import mesa
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
 from agents.individual import Individual
-from sim.metrics import Metric
+from sim.reference import PeriodModel, end_metric, simulator
 from sim.scenario import ScenarioBase
-from sim.streams import named_stream, stream_root
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -53,37 +50,32 @@ class MarchScenario(ScenarioBase):
 SCHEMA = MarchScenario
 
 
-def _metric(name: str, kind: str, unit: str, description: str, better: str = "higher") -> Metric:
-    return Metric(name, kind, unit, description, better, "end")
-
-
-METRICS: dict[str, Metric] = {m.name: m for m in [
-    _metric("equilibrium_knowledge", "outcome", "score",
+METRICS = {m.name: m for m in [
+    end_metric("equilibrium_knowledge", "outcome", "score",
             "The code's knowledge at the end of the run: sum(code * reality) / m, from -1 to 1 (the paper's "
             "knowledge score; at equilibrium when there is no turnover or turbulence)."),
-    _metric("individual_knowledge", "outcome", "score",
+    end_metric("individual_knowledge", "outcome", "score",
             "The individuals' average knowledge at the end: mean of sum(belief * reality) / m."),
-    _metric("divergence", "organisation", "share",
+    end_metric("divergence", "organisation", "share",
             "Share of individual beliefs that differ from the code at the end (0: everyone thinks alike).",
             "lower"),
-    _metric("periods_run", "organisation", "periods", "Periods until the run ended.", "lower"),
-    _metric("equilibrium", "organisation", "flag",
+    end_metric("periods_run", "organisation", "periods", "Periods until the run ended.", "lower"),
+    end_metric("equilibrium", "organisation", "flag",
             "1 if the run ended at equilibrium, 0 if it ended at the period limit."),
 ]}
 
 
-class MarchModel(mesa.Model):
+class MarchModel(PeriodModel):
     """March's organisation: individuals (Mesa agents) and a code learning from each other."""
 
     def __init__(self, scenario: MarchScenario | None = None, seed: int = 0, periods: int | None = None):
-        super().__init__(rng=seed)
+        super().__init__(seed, ("code_knowledge", "individual_knowledge", "divergence"), "march")
         self.setup = s = scenario or MarchScenario()
         self.p1, self.p2, self.p3, self.p4 = s.p1, s.p2, s.p3, s.p4
         self.closed = s.p3 == 0 and s.p4 == 0
         self.limit = int(periods or s.periods) if not self.closed else int(periods or s.equilibrium_limit)
-        root = stream_root(self.rng)
         streams = ("reality", "beliefs", "turnover", "newcomers", "turbulence", "actions", "socialisation", "code")
-        self.streams = {k: named_stream(root, "march", k) for k in streams}
+        self.streams = {k: self.stream(k) for k in streams}
         self.reality = self.streams["reality"].choice(np.array([-1, 1], dtype=np.int8), size=s.m)
         self.code = np.zeros(s.m, dtype=np.int8)
         self.beliefs = np.zeros((s.n, s.m), dtype=np.int8)
@@ -92,9 +84,7 @@ class MarchModel(mesa.Model):
         for seat in range(s.n):
             Individual(self, seat, start[seat])
         self.coin_flips = self.socialisation_draws = None
-        self.period = 0
         self.at_equilibrium = False
-        self.series: dict[str, list[float]] = {"code_knowledge": [], "individual_knowledge": [], "divergence": []}
 
     # ---------------------------------------------------------------- one period
     def step(self) -> None:
@@ -159,18 +149,9 @@ class MarchModel(mesa.Model):
     def _record(self) -> None:
         m = self.setup.m
         r = self.reality.astype(np.int32)
-        self.series["code_knowledge"].append(float(self.code.astype(np.int32) @ r) / m)
-        self.series["individual_knowledge"].append(float((self.beliefs.astype(np.int32) @ r).mean()) / m)
-        self.series["divergence"].append(float((self.beliefs != self.code).mean()))
-
-    def run(self) -> MarchModel:
-        while self.running:
-            self.step()
-        return self
-
-    def frame(self) -> pd.DataFrame:
-        """A row per period."""
-        return pd.DataFrame({"period": np.arange(1, self.period + 1), **self.series})
+        self.record(code_knowledge=float(self.code.astype(np.int32) @ r) / m,
+                    individual_knowledge=float((self.beliefs.astype(np.int32) @ r).mean()) / m,
+                    divergence=float((self.beliefs != self.code).mean()))
 
     def summary(self) -> dict[str, float]:
         return {"equilibrium_knowledge": self.series["code_knowledge"][-1],
@@ -179,7 +160,4 @@ class MarchModel(mesa.Model):
                 "periods_run": float(self.period), "equilibrium": float(self.at_equilibrium)}
 
 
-def simulate(scenario: MarchScenario, seed: int, periods: int | None = None):
-    """One run for the registry: (series, summary, extra)."""
-    model = MarchModel(scenario, seed=seed, periods=periods).run()
-    return model.frame(), model.summary(), {}
+simulate = simulator(MarchModel)

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import mesa
 import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
 from agents.manager import CEO, DepartmentManager
 from sim.landscape import Interaction, Landscape, cross_share, interaction_matrix
-from sim.metrics import Metric
+from sim.reference import PeriodModel, end_metric, simulator
 from sim.scenario import ScenarioBase
-from sim.streams import named_stream, stream_root
 
 #: Largest N: every one of the 2^N configurations is evaluated to normalise performance.
 MAX_DECISIONS = 16
@@ -62,49 +59,41 @@ class NKScenario(ScenarioBase):
 SCHEMA = NKScenario
 
 
-def _metric(name: str, kind: str, unit: str, description: str, better: str = "higher") -> Metric:
-    return Metric(name, kind, unit, description, better, "end")
-
-
-METRICS: dict[str, Metric] = {m.name: m for m in [
-    _metric("performance", "outcome", "share of max",
+METRICS = {m.name: m for m in [
+    end_metric("performance", "outcome", "share of max",
             "Firm performance at the end of the run, divided by the landscape's maximum (1: the best there is)."),
-    _metric("performance_mean", "outcome", "share of max",
+    end_metric("performance_mean", "outcome", "share of max",
             "Firm performance averaged over all periods, divided by the landscape's maximum (search speed counts)."),
-    _metric("at_optimum", "outcome", "flag", "1 if the firm ends on the landscape's best configuration."),
-    _metric("changes", "organisation", "decisions", "Decisions changed over the run (how unstable the firm is).",
+    end_metric("at_optimum", "outcome", "flag", "1 if the firm ends on the landscape's best configuration."),
+    end_metric("changes", "organisation", "decisions", "Decisions changed over the run (how unstable the firm is).",
             "lower"),
-    _metric("cross_interaction", "organisation", "share",
+    end_metric("cross_interaction", "organisation", "share",
             "Share of the interactions between decisions that cross the department boundary (set by the "
             "landscape, not by the run).", "lower"),
 ]}
 
 
-class NKFirmModel(mesa.Model):
+class NKFirmModel(PeriodModel):
     """The firm: two department managers and a CEO (Mesa agents) searching an NK landscape."""
 
     def __init__(self, scenario: NKScenario | None = None, seed: int = 0, periods: int | None = None):
-        super().__init__(rng=seed)
+        super().__init__(seed, ("performance", *DEPARTMENT_NAMES, "changes"), "nk")
         self.setup = s = scenario or NKScenario()
         self.periods = int(periods or s.periods)
-        root = stream_root(self.rng)
         split = s.N // 2
         self.departments = [np.arange(split), np.arange(split, s.N)]
-        matrix = interaction_matrix(s.N, self.departments, s.interaction, s.K, named_stream(root, "nk", "pattern"))
-        self.landscape = Landscape(matrix, named_stream(root, "nk", "landscape"))
+        matrix = interaction_matrix(s.N, self.departments, s.interaction, s.K, self.stream("pattern"))
+        self.landscape = Landscape(matrix, self.stream("landscape"))
         self.cross = cross_share(matrix, self.departments)
-        self.config = int(named_stream(root, "nk", "start").integers(2**s.N))
+        self.config = int(self.stream("start").integers(2**s.N))
         self.managers = [
             DepartmentManager(self, name, decisions,
                               self.landscape.unit(decisions) if s.incentive == "departmental" else self.landscape.firm,
-                              named_stream(root, "nk", "search", name))
+                              self.stream("search", name))
             for name, decisions in zip(DEPARTMENT_NAMES, self.departments)]
         self.ceo = CEO(self, screen=s.ceo == "screen")
         self.unit_performance = [self.landscape.unit(d) for d in self.departments]
-        self.period = 0
         self.changed = 0
-        self.series: dict[str, list[float]] = {"performance": [], "department_a": [], "department_b": [],
-                                               "changes": []}
 
     def step(self) -> None:
         self.agents.select(agent_type=DepartmentManager).do("step")  # proposals read the same configuration
@@ -113,21 +102,10 @@ class NKFirmModel(mesa.Model):
         self.period += 1
         flips = int(mask).bit_count()
         self.changed += flips
-        self.series["performance"].append(float(self.landscape.firm[self.config]) / self.landscape.maximum)
-        for name, unit in zip(DEPARTMENT_NAMES, self.unit_performance):
-            self.series[name].append(float(unit[self.config]))
-        self.series["changes"].append(float(flips))
+        self.record(performance=self.landscape.firm[self.config] / self.landscape.maximum, changes=flips,
+                    **{name: unit[self.config] for name, unit in zip(DEPARTMENT_NAMES, self.unit_performance)})
         if self.period >= self.periods:
             self.running = False
-
-    def run(self) -> NKFirmModel:
-        while self.running:
-            self.step()
-        return self
-
-    def frame(self) -> pd.DataFrame:
-        """A row per period: normalised firm performance, each department's own performance, decisions changed."""
-        return pd.DataFrame({"period": np.arange(1, self.period + 1), **self.series})
 
     def summary(self) -> dict[str, float]:
         perf = self.series["performance"]
@@ -136,7 +114,4 @@ class NKFirmModel(mesa.Model):
                 "changes": float(self.changed), "cross_interaction": self.cross}
 
 
-def simulate(scenario: NKScenario, seed: int, periods: int | None = None):
-    """One run for the registry: (series, summary, extra)."""
-    model = NKFirmModel(scenario, seed=seed, periods=periods).run()
-    return model.frame(), model.summary(), {}
+simulate = simulator(NKFirmModel)

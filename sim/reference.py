@@ -1,0 +1,60 @@
+"""What the classic reference models share: a Mesa model that runs in periods, records one row of series values
+per period, and reports end-of-run metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.metrics import Metric
+from sim.streams import named_stream, stream_root
+
+
+def end_metric(name: str, kind: str, unit: str, description: str, better: str = "higher") -> Metric:
+    """A metric read at the end of a reference model's run."""
+    return Metric(name, kind, unit, description, better, "end")
+
+
+class PeriodModel(mesa.Model):
+    """A Mesa model stepped one period at a time until it stops itself (``running = False``)."""
+
+    def __init__(self, seed: int, series: tuple[str, ...], family: str):
+        super().__init__(rng=seed)  # Mesa >= 3.5 deprecates seed=; rng= works on every Mesa 3
+        self._stream_root = stream_root(self.rng)
+        self._family = family
+        self.period = 0
+        self.series: dict[str, list[float]] = {name: [] for name in series}
+
+    def stream(self, *key: str) -> np.random.Generator:
+        """An independent random stream for one subsystem, fixed by the seed and the key only."""
+        return named_stream(self._stream_root, self._family, *key)
+
+    def record(self, **values: float) -> None:
+        """Append this period's values to the series."""
+        for name, value in values.items():
+            self.series[name].append(float(value))
+
+    def run(self) -> PeriodModel:
+        while self.running:
+            self.step()
+        return self
+
+    def frame(self) -> pd.DataFrame:
+        """A row per period."""
+        return pd.DataFrame({"period": np.arange(1, self.period + 1), **self.series})
+
+    def summary(self) -> dict[str, float]:
+        raise NotImplementedError
+
+
+def simulator(model_class: Callable[..., PeriodModel]):
+    """The registry's ``simulate(scenario, seed, periods) -> (series, summary, extra)`` for a period model."""
+
+    def simulate(scenario, seed: int, periods: int | None = None):
+        model = model_class(scenario, seed=seed, periods=periods).run()
+        return model.frame(), model.summary(), {}
+
+    return simulate
