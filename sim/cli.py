@@ -286,8 +286,8 @@ def cmd_claims(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "show": cmd_show, "validate": cmd_validate,
-            "run": cmd_run, "compare": cmd_compare, "claims": cmd_claims, "sweep": cmd_sweep,
+COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "show": cmd_show,
+            "validate": cmd_validate, "run": cmd_run, "compare": cmd_compare, "claims": cmd_claims, "sweep": cmd_sweep,
             "analyze": cmd_analyze}
 
 

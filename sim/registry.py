@@ -13,7 +13,7 @@ import pandas as pd
 class ModelSpec:
     """How to run one kind of model: ``simulate(scenario, seed, horizon) -> (series, summary, extra)``.
 
-    ``series`` has a row per time step (column ``time``: "week" or "period"), a column per metric; ``summary``
+    ``series`` has a row per time step (column ``time``: "week" or "period") and a column per measure; ``summary``
     maps metric -> number; ``extra`` holds model-specific results: plain values (e.g. graph measures, the same for
     every seed) and long DataFrames (e.g. where the team's time went), which ensembles stack with a ``seed``
     column. ``schema`` and ``metrics`` are imported on first use, so the registry stays cheap to import.

@@ -2,8 +2,8 @@
 
 A scenario is a TOML file checked against the pydantic schema of the model it names (``model = "..."``; the
 alignment model when it names none: its schema is ``Scenario`` below, the reference models keep theirs next to
-their model). Files may ``extends`` another scenario (a bundled
-name or a path); every value not given falls back to the default organisation below. Any value can be overridden
+their model). Files may ``extends`` another scenario (a bundled name or a path); for the alignment model, every
+value not given falls back to the default organisation below. Any value can be overridden
 by a dotted path, e.g. ``departments.sales.alignment=0.9`` or ``customers.population=100000``.
 """
 

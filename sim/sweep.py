@@ -2,8 +2,9 @@
 cluster, written incrementally to Parquet so that an interrupted sweep loses no finished run.
 
 A sweep spec (TOML) names a base scenario, parameters as dotted paths with values (grid) or ranges (lhs, sobol,
-morris), seeds per point, the horizon (weeks or periods), metrics and whether the per-step series are kept. Every run is identified by its
-point and seed, and its result depends on nothing else: one worker, N workers and Dask give identical rows.
+morris), seeds per point, the horizon (weeks or periods), metrics and whether the per-step series are kept.
+Every run is identified by its point and seed, and its result depends on nothing else: one worker, N workers
+and Dask give identical rows.
 """
 
 from __future__ import annotations
