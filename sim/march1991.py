@@ -52,16 +52,16 @@ SCHEMA = MarchScenario
 
 METRICS = {m.name: m for m in [
     end_metric("equilibrium_knowledge", "outcome", "score",
-            "The code's knowledge at the end of the run: sum(code * reality) / m, from -1 to 1 (the paper's "
-            "knowledge score; at equilibrium when there is no turnover or turbulence)."),
+               "The code's knowledge at the end of the run: sum(code * reality) / m, from -1 to 1 (the paper's "
+               "knowledge score; at equilibrium when there is no turnover or turbulence)."),
     end_metric("individual_knowledge", "outcome", "score",
-            "The individuals' average knowledge at the end: mean of sum(belief * reality) / m."),
+               "The individuals' average knowledge at the end: mean of sum(belief * reality) / m."),
     end_metric("divergence", "organisation", "share",
-            "Share of individual beliefs that differ from the code at the end (0: everyone thinks alike).",
-            "lower"),
+               "Share of individual beliefs that differ from the code at the end (0: everyone thinks alike).",
+               "lower"),
     end_metric("periods_run", "organisation", "periods", "Periods until the run ended.", "lower"),
     end_metric("equilibrium", "organisation", "flag",
-            "1 if the run ended at equilibrium, 0 if it ended at the period limit."),
+               "1 if the run ended at equilibrium, 0 if it ended at the period limit."),
 ]}
 
 
@@ -155,9 +155,9 @@ class MarchModel(PeriodModel):
 
     def summary(self) -> dict[str, float]:
         return {"equilibrium_knowledge": self.series["code_knowledge"][-1],
-                "individual_knowledge": self.series["individual_knowledge"][-1],
-                "divergence": self.series["divergence"][-1],
-                "periods_run": float(self.period), "equilibrium": float(self.at_equilibrium)}
+               "individual_knowledge": self.series["individual_knowledge"][-1],
+               "divergence": self.series["divergence"][-1],
+               "periods_run": float(self.period), "equilibrium": float(self.at_equilibrium)}
 
 
 simulate = simulator(MarchModel)

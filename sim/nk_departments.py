@@ -61,15 +61,15 @@ SCHEMA = NKScenario
 
 METRICS = {m.name: m for m in [
     end_metric("performance", "outcome", "share of max",
-            "Firm performance at the end of the run, divided by the landscape's maximum (1: the best there is)."),
+               "Firm performance at the end of the run, divided by the landscape's maximum (1: the best there is)."),
     end_metric("performance_mean", "outcome", "share of max",
-            "Firm performance averaged over all periods, divided by the landscape's maximum (search speed counts)."),
+               "Firm performance averaged over all periods, divided by the landscape's maximum (search speed counts)."),
     end_metric("at_optimum", "outcome", "flag", "1 if the firm ends on the landscape's best configuration."),
     end_metric("changes", "organisation", "decisions", "Decisions changed over the run (how unstable the firm is).",
-            "lower"),
+               "lower"),
     end_metric("cross_interaction", "organisation", "share",
-            "Share of the interactions between decisions that cross the department boundary (set by the "
-            "landscape, not by the run).", "lower"),
+               "Share of the interactions between decisions that cross the department boundary (set by the "
+               "landscape, not by the run).", "lower"),
 ]}
 
 
