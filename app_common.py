@@ -7,6 +7,7 @@ results (``sim.charts``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -83,32 +84,39 @@ def scenario_picker() -> None:
         st.sidebar.caption(describe(bundled_scenarios()[choice]))
     st.sidebar.caption("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
                        "page.")
-    with st.sidebar.expander("Upload or paste a scenario (TOML)"):
-        upload = st.file_uploader("Scenario file", type=["toml"], key="upload",
-                                  help=f"At most {MAX_FILE_BYTES // 1024} KiB. It is parsed, never executed.")
-        if upload is not None and st.session_state.get("upload_seen") != upload.file_id:
-            st.session_state["upload_seen"] = upload.file_id
-            _accept(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
-        pasted = st.text_area("…or paste TOML", key="pasted", height=120,
-                              placeholder='extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
-        if st.button("Use pasted scenario", key="use_pasted"):
-            _accept(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
-        if st.session_state.get("upload_error"):
-            st.error(st.session_state["upload_error"])
+    upload_panel("", _accept, 'extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
 
 
-def _accept(load, label: str) -> None:
-    try:
-        scenario = load()
-    except ScenarioError as exc:
-        st.session_state["upload_error"] = str(exc)
-        return
+def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
-        st.session_state["upload_error"] = (f"{label}: this scenario runs on the {scenario.model!r} model; open it "
-                                            "on the Reference models page")
-        return
-    st.session_state["upload_error"] = ""
+        return f"{label}: this scenario runs on the {scenario.model!r} model; open it on the Reference models page"
     set_base(scenario, scenario.name if scenario.name not in ("default", "") else label)
+    return ""
+
+
+def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeholder: str) -> None:
+    """Sidebar: upload or paste a scenario (TOML). A file that loads goes to ``accept(scenario, label)``, which
+    returns an error message or ""; a bad file shows its message (the field and the allowed values) and changes
+    nothing. Widget keys start with ``prefix``."""
+    def load(loader, label: str) -> None:
+        try:
+            scenario = loader()
+        except ScenarioError as exc:
+            st.session_state[f"{prefix}upload_error"] = str(exc)
+            return
+        st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
+
+    with st.sidebar.expander("Upload or paste a scenario (TOML)"):
+        upload = st.file_uploader("Scenario file", type=["toml"], key=f"{prefix}upload",
+                                  help=f"At most {MAX_FILE_BYTES // 1024} KiB. It is parsed, never executed.")
+        if upload is not None and st.session_state.get(f"{prefix}upload_seen") != upload.file_id:
+            st.session_state[f"{prefix}upload_seen"] = upload.file_id
+            load(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
+        pasted = st.text_area("…or paste TOML", key=f"{prefix}pasted", height=120, placeholder=placeholder)
+        if st.button("Use pasted scenario", key=f"{prefix}use_pasted"):
+            load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
+        if st.session_state.get(f"{prefix}upload_error"):
+            st.error(st.session_state[f"{prefix}upload_error"])
 
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):

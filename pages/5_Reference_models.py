@@ -5,10 +5,10 @@ parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure
 import pandas as pd
 import streamlit as st
 
-from app_common import ensemble, export_panel, lever_panel, metric_row, setup_page
-from sim import MODELS, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
+from app_common import ensemble, export_panel, lever_panel, metric_row, setup_page, upload_panel
+from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
 from sim.levers import levers_for
-from sim.scenario import parse_value, scenario_from_toml
+from sim.scenario import ScenarioBase, parse_value, scenario_from_toml
 
 NONE = "(none)"
 MAX_SWEEP_RUNS = 4000
@@ -19,12 +19,30 @@ st.caption("Classic models of organisational learning and search, run through th
            "results against the firm's. docs/CLASSICS.md shows what they reproduce.")
 
 models = [name for name in MODELS if name != "alignment"]  # the alignment model has the Explore page
+pending = st.session_state.pop("ref_pending", None)
+if pending:  # an upload accepted in the last run: select its model and the upload before the widgets exist
+    st.session_state["ref_model"], st.session_state[f"ref_preset:{pending[0]}"] = pending
 st.sidebar.header("Model")
 model = st.sidebar.selectbox("Model", models, key="ref_model", help="A registered reference model.")
 spec = MODELS[model]
-presets = list(bundled_scenarios(model))
-preset = st.sidebar.selectbox("Preset", presets, key=f"ref_preset:{model}", help="A bundled scenario of this model.")
-base = load_scenario(preset)
+custom = st.session_state.get("ref_custom")  # (model, label, TOML) of an uploaded or pasted scenario
+presets = list(bundled_scenarios(model)) + ([custom[1]] if custom and custom[0] == model else [])
+preset = st.sidebar.selectbox("Preset", presets, key=f"ref_preset:{model}",
+                              help="A bundled scenario of this model, or the one you uploaded.")
+base = scenario_from_toml(custom[2], custom[1]) if custom and preset == custom[1] else load_scenario(preset)
+
+
+def _accept(scenario: ScenarioBase, label: str) -> str:
+    if isinstance(scenario, Scenario):
+        return f"{label}: this scenario runs on the alignment model; open it on the Explore page"
+    name = f"uploaded: {scenario.name if scenario.name not in ('default', '') else label}"
+    st.session_state["ref_custom"] = (scenario.model, name, scenario.to_toml())
+    st.session_state["ref_pending"] = (scenario.model, name)
+    st.rerun()
+    return ""
+
+
+upload_panel("ref_", _accept, 'model = "march1991"\np1 = 0.1\np2 = 0.9')
 seeds = st.sidebar.slider("Seeds (runs averaged)", 5, 200, 40, 5, key="ref_seeds",
                           help="Every setting runs on the same seeds, so differences are paired.")
 overrides = lever_panel(base, st.sidebar, prefix=f"ref:{preset}:")

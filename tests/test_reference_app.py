@@ -93,3 +93,21 @@ def test_a_reference_scenario_uploaded_on_explore_is_sent_to_its_page():
     assert not at.exception
     assert "runs on the 'march1991' model; open it on the Reference models page" in at.sidebar.error[0].value
     assert at.session_state["base_label"] == "b2b_activation"
+
+
+def test_a_pasted_reference_scenario_becomes_the_base_and_bad_ones_show_their_message():
+    at = _page()
+    at.sidebar.text_area(key="ref_pasted").set_value('name = "mine"\nmodel = "nk_departments"\nK = 1\n').run()
+    at.sidebar.button(key="ref_use_pasted").click().run()
+    assert not at.exception
+    assert at.session_state["ref_model"] == "nk_departments"
+    assert at.session_state["ref_preset:nk_departments"] == "uploaded: mine"
+    assert at.sidebar.number_input(key="ref:uploaded: mine:K").value == 1
+    expected = run_many(load_scenario("nk_departments", {"K": 1}), 40).summary
+    assert float(_metric(at, "performance").value) == pytest.approx(expected["performance"].mean(), abs=1e-3)
+    for text, fragment in [('model = "march1991"\np1 = 2\n', "p1: Input should be less than or equal to 1"),
+                           ("weeks = 10\n", "runs on the alignment model; open it on the Explore page")]:
+        at.sidebar.text_area(key="ref_pasted").set_value(text).run()
+        at.sidebar.button(key="ref_use_pasted").click().run()
+        assert not at.exception and fragment in at.sidebar.error[0].value
+        assert at.session_state["ref_preset:nk_departments"] == "uploaded: mine"  # nothing changed
