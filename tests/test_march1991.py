@@ -43,6 +43,18 @@ def test_a_closed_run_ends_at_a_true_equilibrium_where_nothing_can_change_any_mo
         assert (model.code == code).all() and (model.beliefs == beliefs).all()
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(m=st.integers(1, 8), n=st.integers(1, 8), p1=st.floats(0.05, 1), p2=st.floats(0.05, 1),
+       seed=st.integers(0, 2**31))
+def test_equilibrium_is_exact_for_any_small_organisation(m, n, p1, p2, seed):
+    model = MarchModel(MarchScenario(m=m, n=n, p1=p1, p2=p2, equilibrium_limit=5000), seed=seed).run()
+    assert model.at_equilibrium
+    code, beliefs = model.code.copy(), model.beliefs.copy()
+    for _ in range(40):
+        model.step()
+    assert (model.code == code).all() and (model.beliefs == beliefs).all()
+
+
 def test_without_code_learning_nothing_is_learned_and_without_socialisation_beliefs_stay():
     frozen = MarchModel(MarchScenario(p2=0.0), seed=3).run()
     assert frozen.period == 1 and frozen.at_equilibrium and (frozen.code == 0).all()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import mesa
 import pandas as pd
+import pytest
 
 from agents.department import Department
 from agents.team import ProductTeam
@@ -35,14 +36,15 @@ def test_same_seed_same_results_in_process(small):
     assert _digest(run(small, seed=7).weekly) != _digest(run(small, seed=8).weekly)
 
 
-def test_same_seed_same_results_across_processes():
-    code = ("import hashlib; from sim import load_scenario, run; "
-            "w = run(load_scenario('b2b_activation'), seed=11).weekly; "
+@pytest.mark.parametrize("preset", ["b2b_activation", "march1991_turnover", "nk_departments"])
+def test_same_seed_same_results_across_processes(preset):
+    code = (f"import hashlib; from sim import load_scenario, run; "
+            f"w = run(load_scenario({preset!r}), seed=11).weekly; "
             "print(hashlib.sha256(w.to_csv(index=False, float_format='%.12g').encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                               check=True, env={"PYTHONHASHSEED": str(h), "PATH": ""}).stdout.strip()
                for h in (1, 2)}
-    assert digests == {_digest(run(load_scenario("b2b_activation"), seed=11).weekly)}
+    assert digests == {_digest(run(load_scenario(preset), seed=11).weekly)}
 
 
 def test_streams_are_separate_so_a_lever_does_not_reshuffle_customers():
