@@ -12,6 +12,8 @@ from sim.scenario import ScenarioBase, parse_value, scenario_from_toml
 
 NONE = "(none)"
 MAX_SWEEP_RUNS = 4000
+#: Seeds x horizon the page runs at once (a few seconds); larger runs belong to the CLI or a sweep.
+MAX_PERIOD_RUNS = 200_000
 
 setup_page("Reference models: the classics")
 st.caption("Classic models of organisational learning and search, run through the same engine as the alignment "
@@ -50,6 +52,12 @@ try:
     edited = base.with_overrides(overrides)
 except ScenarioError as exc:  # e.g. K too large for block interaction
     st.error(str(exc))
+    st.stop()
+
+if seeds * edited.horizon > MAX_PERIOD_RUNS:
+    st.error(f"{spec.horizon} = {edited.horizon} over {seeds} seeds is more than the page runs at once "
+             f"({MAX_PERIOD_RUNS:,} {spec.time}s in all): lower {spec.horizon} or the seeds, or use `alignsim run "
+             f"{preset} --set {spec.horizon}={edited.horizon} --seeds {seeds}`.")
     st.stop()
 
 st.markdown(f"**{model}**: {spec.description}  \n*After* {spec.reference}")

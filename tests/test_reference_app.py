@@ -111,3 +111,10 @@ def test_a_pasted_reference_scenario_becomes_the_base_and_bad_ones_show_their_me
         at.sidebar.button(key="ref_use_pasted").click().run()
         assert not at.exception and fragment in at.sidebar.error[0].value
         assert at.session_state["ref_preset:nk_departments"] == "uploaded: mine"  # nothing changed
+
+
+def test_a_run_too_large_for_the_page_is_refused_with_the_field_and_the_cli_command():
+    at = _page()
+    at.sidebar.number_input(key="ref:march1991:periods").set_value(50_000).run()
+    assert not at.exception
+    assert "periods = 50000 over 40 seeds" in at.error[0].value and "alignsim run march1991" in at.error[0].value
