@@ -40,8 +40,7 @@ def _accept(scenario: ScenarioBase, label: str) -> str:
     name = f"uploaded: {scenario.name if scenario.name not in ('default', '') else label}"
     st.session_state["ref_custom"] = (scenario.model, name, scenario.to_toml())
     st.session_state["ref_pending"] = (scenario.model, name)
-    st.rerun()
-    return ""
+    st.rerun()  # select it: its model's widgets are drawn again from the top
 
 
 upload_panel("ref_", _accept, 'model = "march1991"\np1 = 0.1\np2 = 0.9')
@@ -57,11 +56,12 @@ except ScenarioError as exc:  # e.g. K too large for block interaction
 if seeds * edited.horizon > MAX_PERIOD_RUNS:
     st.error(f"{spec.horizon} = {edited.horizon} over {seeds} seeds is more than the page runs at once "
              f"({MAX_PERIOD_RUNS:,} {spec.time}s in all): lower {spec.horizon} or the seeds, or use `alignsim run "
-             f"{preset} --set {spec.horizon}={edited.horizon} --seeds {seeds}`.")
+             f"{preset if preset in bundled_scenarios() else 'FILE.toml'} --set {spec.horizon}={edited.horizon} "
+             f"--seeds {seeds}`.")
     st.stop()
 
 st.markdown(f"**{model}**: {spec.description}  \n*After* {spec.reference}")
-st.caption(f"{base.description}. {spec.summary_line(edited)}.")
+st.caption((f"{base.description}. " if base.description else "") + f"{spec.summary_line(edited)}.")
 metrics = spec.metrics()
 result = ensemble(edited, seeds)
 reference = ensemble(base, seeds, "the preset") if overrides else None
