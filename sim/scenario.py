@@ -279,6 +279,11 @@ class ScenarioBase(_Strict):
     description: str = ""
     model: str = Field(DEFAULT_MODEL, description="registered model that runs this scenario")
 
+    @classmethod
+    def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """File data with the model's defaults filled in where a plain field default is not enough."""
+        return data
+
     @property
     def horizon(self) -> int:
         """How long a run lasts, in the model's own time unit (weeks or periods)."""
@@ -312,6 +317,11 @@ class Scenario(ScenarioBase):
     teams: dict[str, Team] = Field(default_factory=lambda: {"core": Team()})
     departments: dict[str, Department] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
+
+    @classmethod
+    def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Departments, teams and kinds named in ``data`` are merged into the default organisation's."""
+        return _with_defaults(data)
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -497,8 +507,7 @@ def _schema(data: dict[str, Any], source: str) -> type[ScenarioBase]:
 
 def _validate(data: dict[str, Any], source: str) -> ScenarioBase:
     schema = _schema(data, source)
-    if schema is Scenario:
-        data = _with_defaults(data)
+    data = schema.complete(data)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
