@@ -82,7 +82,8 @@ st.dataframe(result.summary, width="stretch", hide_index=True, key="ref_summary"
 st.subheader("Sweep one parameter")
 st.caption("Run a range of values of one parameter, optionally for several values of another, on the same "
            "seeds: for March's Figure 1, sweep p1 with lines for p2.")
-numeric = [lv for lv in levers_for(edited) if lv.widget in ("slider", "int")]
+levers = levers_for(edited)
+numeric = [lv for lv in levers if lv.widget in ("slider", "int")]
 numeric.sort(key=lambda lv: lv.widget != "slider")  # rates first: they are what the classics vary
 c1, c2, c3, c4 = st.columns(4)
 x = c1.selectbox("Parameter", [lv.path for lv in numeric], key=f"sweep_x:{model}")
@@ -92,9 +93,9 @@ low = c2.number_input("from", float(lever.low), float(lever.high), float(start),
 high = c3.number_input("to", float(lever.low), float(lever.high), float(stop), key=f"sweep_hi:{model}:{x}")
 points = int(c4.number_input("points", 2, 25, 5, key=f"sweep_n:{model}"))
 c5, c6, c7 = st.columns([1, 2, 1])
-by = c5.selectbox("Lines for", [NONE, *[lv.path for lv in levers_for(edited) if lv.path != x]],
+by = c5.selectbox("Lines for", [NONE, *[lv.path for lv in levers if lv.path != x]],
                   key=f"sweep_by:{model}")
-by_lever = next((lv for lv in levers_for(edited) if lv.path == by), None)
+by_lever = next((lv for lv in levers if lv.path == by), None)
 default_values = ", ".join(map(str, by_lever.options)) if by_lever and by_lever.options else ""
 by_text = c6.text_input("their values (comma-separated)", default_values, key=f"sweep_by_values:{model}:{by}",
                         disabled=by == NONE)

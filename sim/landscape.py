@@ -23,9 +23,7 @@ def interaction_matrix(n: int, departments: list[np.ndarray], pattern: Interacti
     anywhere in the firm; ``full``: with every other decision (``k`` is ignored).
     """
     matrix = np.eye(n, dtype=bool)
-    owner = np.empty(n, dtype=int)
-    for d, decisions in enumerate(departments):
-        owner[decisions] = d
+    owner = _owners(n, departments)
     for i in range(n):
         if pattern == "full":
             matrix[i] = True
@@ -37,12 +35,18 @@ def interaction_matrix(n: int, departments: list[np.ndarray], pattern: Interacti
 
 def cross_share(matrix: np.ndarray, departments: list[np.ndarray]) -> float:
     """Share of the interactions between different decisions that cross a department boundary."""
-    owner = np.empty(len(matrix), dtype=int)
-    for d, decisions in enumerate(departments):
-        owner[decisions] = d
+    owner = _owners(len(matrix), departments)
     off = matrix & ~np.eye(len(matrix), dtype=bool)
     total = int(off.sum())
     return float((off & (owner[:, None] != owner[None, :])).sum()) / total if total else 0.0
+
+
+def _owners(n: int, departments: list[np.ndarray]) -> np.ndarray:
+    """The department index of each of ``n`` decisions."""
+    owner = np.empty(n, dtype=int)
+    for d, decisions in enumerate(departments):
+        owner[decisions] = d
+    return owner
 
 
 class Landscape:
