@@ -86,17 +86,17 @@ class NKFirmModel(PeriodModel):
         self.landscape = Landscape(matrix, self.stream("landscape"))
         self.cross = cross_share(matrix, self.departments)
         self.config = int(self.stream("start").integers(2**s.N))
-        self.managers = [
-            DepartmentManager(self, name, decisions,
-                              self.landscape.unit(decisions) if s.incentive == "departmental" else self.landscape.firm,
-                              self.stream("search", name))
-            for name, decisions in zip(DEPARTMENT_NAMES, self.departments)]
-        self.ceo = CEO(self, screen=s.ceo == "screen")
         self.unit_performance = [self.landscape.unit(d) for d in self.departments]
+        self.managers = [
+            DepartmentManager(self, name, decisions, unit if s.incentive == "departmental" else self.landscape.firm,
+                              self.stream("search", name))
+            for name, decisions, unit in zip(DEPARTMENT_NAMES, self.departments, self.unit_performance)]
+        self.manager_set = self.agents.select(agent_type=DepartmentManager)
+        self.ceo = CEO(self, screen=s.ceo == "screen")
         self.changed = 0
 
     def step(self) -> None:
-        self.agents.select(agent_type=DepartmentManager).do("step")  # proposals read the same configuration
+        self.manager_set.do("step")  # proposals read the same configuration
         mask = self.ceo.decide(self.managers)
         self.config ^= mask
         self.period += 1
