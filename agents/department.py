@@ -17,6 +17,8 @@ from sim.metrics import metric, window_value
 KPI_WINDOW = 4
 #: Weeks a demand waits unstarted before its requester considers escalating it.
 PATIENCE = 6
+#: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, and revenue.
+CAMPAIGN_METRICS = frozenset({"leads", "deals_closed", "onboarding_calls", "revenue"})
 
 
 class Department(mesa.Agent):
@@ -60,21 +62,25 @@ class Department(mesa.Agent):
     def act(self) -> None:
         """The department's own action in its domain (none by default)."""
 
-    def demand_kind(self) -> str:
-        return self.request_kind
-
     def demand(self) -> None:
-        """Ask teams for work: more when the own KPI lags, or when the kind serves the shared criterion."""
-        kind = self.demand_kind()
+        """Ask teams for the work with the highest utility ``a · shared fit + (1 - a) · own drive``: the role's own
+        kind of work, more when its KPI lags, or a kind it believes serves the shared criterion (``goal_fit``: the
+        organisation's common belief, so wrong beliefs or a wrong criterion steer it to the wrong work)."""
+        own = self.request_kind
+        m, a = self.model, self.alignment
+        gap = min(max(1.0 - self.progress, 0.0), 1.0)
+        own_utility = ((1.0 - a) * (0.3 + 0.7 * gap) + a * m.goal_fit[own]) if own else 0.0
+        kind, utility = own, own_utility
+        if m.shared_asks.sum() > 0:
+            candidate = m.kind_names[int(self.stream.choice(len(m.kind_names), p=m.shared_asks))]
+            if a * m.goal_fit[candidate] > own_utility:
+                kind, utility = candidate, a * m.goal_fit[candidate]
         if not kind:
             return
-        gap = min(max(1.0 - self.progress, 0.0), 1.0)
-        a = self.alignment
-        drive = (1.0 - a) * (0.3 + 0.7 * gap) + a * self.model.goal_fit[kind]
+        terms = self.demand_terms() if kind == own else {}
         for team, weight in self.requests.items():
-            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * drive):
-                self.open_demands.append(self.model.new_item(kind, team, self.name, self.cfg.influence,
-                                                             **self.demand_terms()))
+            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * utility):
+                self.open_demands.append(m.new_item(kind, team, self.name, self.cfg.influence, **terms))
 
     def demand_terms(self) -> dict:
         return {}
@@ -142,7 +148,8 @@ class Sales(Department):
 
 
 class Marketing(Department):
-    """Runs campaigns that raise lead inflow; an aligned Marketing waits until onboarding is ready."""
+    """Runs campaigns that raise lead inflow. It launches when ``a · shared effect + (1 - a) · own effect >= 0`` and
+    the campaign serves someone: a campaign hurts rates per customer until onboarding is ready."""
 
     request_kind = "campaign_support"
 
@@ -157,11 +164,23 @@ class Marketing(Department):
             self.campaign_left -= 1
             self.model.campaign = max(self.model.campaign, cfg.campaign_lift)
         elif not self.campaign_done and t + 1 >= cfg.campaign_start_week:
-            ready = self.model.shared_progress() >= cfg.readiness_threshold
-            if self.alignment < 0.5 or ready:
+            a = self.alignment
+            own, shared = self.campaign_effect(self.kpi), self.campaign_effect(self.model.shared)
+            if (own > 0 or shared > 0) and a * shared + (1.0 - a) * own >= 0:
                 self.campaign_done = True
                 self.campaign_left = cfg.campaign_weeks - 1
                 self.model.campaign = max(self.model.campaign, cfg.campaign_lift)
+
+    def campaign_effect(self, m) -> float:
+        """How a campaign now moves metric ``m``: +1 for metrics that count customers coming in (leads, deals,
+        calls, revenue); for rates per customer (activation, contacts, churn, the outcome index) +1 once onboarding
+        is ready for more customers (the shared criterion's measured progress reaches ``readiness_threshold``) and
+        -1 before (campaign leads activate less well); 0 for metrics a campaign does not touch."""
+        if m.name in CAMPAIGN_METRICS:
+            return 1.0
+        if m.kind != "outcome":
+            return 0.0
+        return 1.0 if self.model.shared_progress() >= self.cfg.readiness_threshold else -1.0
 
     def demand(self) -> None:
         upcoming = self.campaign_left > 0 or (not self.campaign_done and
@@ -171,15 +190,12 @@ class Marketing(Department):
 
 
 class CustomerSuccess(Department):
-    """Holds onboarding calls; an aligned CS holds fewer and feeds what it learns back as product work."""
+    """Holds onboarding calls and asks for onboarding material to support them."""
 
     request_kind = "onboarding_material"
 
     def act(self) -> None:
-        self.model.calls += self.cfg.call_capacity * (1.0 - 0.5 * self.alignment)
-
-    def demand_kind(self) -> str:
-        return "onboarding_simplification" if self.stream.random() < self.alignment else "onboarding_material"
+        self.model.calls += self.cfg.call_capacity
 
 
 class CustomerSupport(Department):
@@ -195,8 +211,8 @@ class Finance(Department):
         if self.model.week != 0:
             return
         n = self.cfg.plan_items
-        if self.model.funding_mode() == "product":
-            n = int(round(n * (1.0 - self.alignment)))
+        if self.model.funding_mode() == "product":  # an aligned Finance keeps the plan items it believes serve
+            n = int(round(n * (1.0 - self.alignment * (1.0 - self.model.goal_fit[self.cfg.plan_kind]))))
         teams = list(self.requests) or list(self.model.teams_by_name)
         for k in range(n):
             due = (k + 1) * self.cfg.milestone_every_weeks

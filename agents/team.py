@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.work import TEAM_IDEA_KINDS, WorkItem
+from sim.work import WorkItem
 
 #: Prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect.
 PRIOR_SD = 0.006
@@ -40,18 +40,32 @@ class ProductTeam(mesa.Agent):
         believed, true = model.kind_believed, model.kind_true
         noise = self.stream.normal(0.0, (1.0 - insight) * 0.002, size=believed.shape)
         self.belief = believed + insight * (true - believed) + noise
+        self.initial_belief = self.belief.copy()
         self.precision = np.full(len(kinds), 1.0 / PRIOR_SD**2)
         self.prior_precision = self.precision.copy()
-        self.pending: list[tuple[int, int, np.ndarray]] = []  # (week due, kind index, observation)
+        self.pending: list[tuple] = []  # (week due, kind index, observation, noise sd, tested item or None)
+        self.tested_now: list[WorkItem] = []
 
     # ---------------------------------------------------------------- weekly cycle
     def capacity(self) -> float:
         """People available this week: skills, and project funding's shrink after go-live."""
         m = self.model
         cap = self.cfg.capacity * (0.8 + 0.4 * m.skills)
-        if m.funding_mode() == "project" and m.week >= m.setup.funding.go_live_week:
+        if m.project_closed():
             cap *= m.setup.funding.retention
         return cap
+
+    def hand_over(self) -> None:
+        """A project goes live and its people move on: what they learned leaves with them (beliefs and their
+        precision fall back towards where the team started, in proportion to the people who stay), the team's own
+        ideas and test results lose their owner, and measurements still under way are never read."""
+        kept = self.model.setup.funding.retention
+        self.belief = self.initial_belief + kept * (self.belief - self.initial_belief)
+        self.precision = self.prior_precision + kept * (self.precision - self.prior_precision)
+        self.backlog = [i for i in self.backlog if i.requester != self.name]
+        for item in self.backlog:
+            item.estimate, item.tested = None, False
+        self.pending = []
 
     @property
     def alignment(self) -> float:
@@ -65,6 +79,8 @@ class ProductTeam(mesa.Agent):
     def step(self) -> None:
         m, t = self.model, self.model.week
         rec = m.records
+        if m.funding_mode() == "project" and t == m.setup.funding.go_live_week:
+            self.hand_over()
         self.learn(t)
         self.discover()
         cap = self.capacity()
@@ -75,8 +91,8 @@ class ProductTeam(mesa.Agent):
         rec.add("capacity_used", t, used)
         if experiments:
             rec.add_work("experiments", t, experiments * EXPERIMENT_COST)
-            if m.shared_is_outcome:
-                rec.add("goal_capacity", t, experiments * EXPERIMENT_COST)
+            rec.add("goal_capacity", t, sum(i.serves_goal for i in self.tested_now) * EXPERIMENT_COST)
+        rec.add("wip_over_limit", t, max(0, self.in_development() - self.cfg.wip_limit))
         rec.add("team_weeks", t, 1)
         rec.add("wip", t, len(self.wip))
         rec.add("backlog", t, len(self.backlog))
@@ -84,22 +100,30 @@ class ProductTeam(mesa.Agent):
         rec.add("belief_error_n", t, 1)
 
     def discover(self) -> None:
-        """The team's own outcome ideas; stale ones leave the backlog.
+        """The team's own ideas, of any kind in the catalogue; stale ones leave the backlog.
 
-        Without evidence an idea's kind is a guess (uniform); with evidence ideas follow believed value.
+        Without evidence an idea's kind is a guess (uniform over the catalogue); with evidence ideas follow what
+        the team believes serves the shared criterion per person-week.
         """
         m, t = self.model, self.model.week
         self.backlog = [i for i in self.backlog if i.requester != self.name or t - i.created < IDEA_SHELF_LIFE]
         n = self.stream.poisson(self.cfg.discovery_rate)
         if n == 0:
             return
-        idx = [m.kind_index[k] for k in TEAM_IDEA_KINDS]
-        value = np.clip(m.effect_value(self.belief[idx]), 0.0, None) / m.kind_size[idx]
-        guided = value / value.sum() if value.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+        value = np.clip(self.kind_values(), 0.0, None)
+        k = len(value)
+        guided = value / value.sum() if value.sum() > 0 else np.full(k, 1.0 / k)
         e = self.evidence()
-        p = (1.0 - e) / len(idx) + e * guided
-        for k in self.stream.choice(len(idx), size=n, p=p / p.sum()):
-            m.new_item(TEAM_IDEA_KINDS[k], self.name, self.name, self.cfg.influence)
+        p = (1.0 - e) / k + e * guided
+        for kind in self.stream.choice(k, size=n, p=p / p.sum()):
+            m.new_item(m.kind_names[kind], self.name, self.name, self.cfg.influence)
+
+    def kind_values(self) -> np.ndarray:
+        """The team's believed value of each kind for the shared criterion, per person-week."""
+        m = self.model
+        if m.shared.drivers is not None:
+            return np.asarray(m.effect_value(self.belief)) / m.kind_size
+        return np.array([m._counts(k) for k in m.kind_names]) / m.kind_size
 
     def experiment(self, cap: float) -> int:
         """Build-measure-learn: test the most promising untested waiting items before building them.
@@ -108,7 +132,8 @@ class ProductTeam(mesa.Agent):
         data lag; it needs data (maturity > 0) and an outcome criterion to learn about.
         """
         m = self.model
-        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.shared.drivers is None:
+        self.tested_now = []
+        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.shared.drivers is None or m.project_closed():
             return 0
         budget = int(cap * self.cfg.experiment_share / EXPERIMENT_COST)
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
@@ -116,6 +141,7 @@ class ProductTeam(mesa.Agent):
             return 0
         believed = self.values_per_week_of_work(candidates)
         chosen = [candidates[k] for k in np.argsort(-np.array(believed), kind="stable")[:budget]]
+        self.tested_now = chosen
         for item in chosen:
             item.tested = True
             obs = item.true_effect + self.stream.normal(0.0, m.noise_sd * 1.5, size=item.true_effect.shape)
@@ -127,7 +153,7 @@ class ProductTeam(mesa.Agent):
         """Schedule the measurement of a released item's effect (needs data). A tested item was already measured,
         and was built *because* its test looked good: measuring it again would bias the kind's belief upwards."""
         m = self.model
-        if m.maturity <= 0 or item.tested:
+        if m.maturity <= 0 or item.tested or m.project_closed():
             return
         obs = item.true_effect + self.stream.normal(0.0, m.noise_sd, size=item.true_effect.shape)
         self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
@@ -236,7 +262,7 @@ class ProductTeam(mesa.Agent):
                   (i.blocked_by is None or i.blocked_by.released is not None)]
         if not active:
             return 0.0
-        streams = len({i.requester for i in active})
+        streams = len({i.stream for i in active})
         m.records.add("switches", t, streams - 1)
         budget = max(cap, 0.0) * max(MIN_FOCUS, 1.0 - self.cfg.switch_cost * (streams - 1))
         slot = max(cap, 1e-9) / self.cfg.wip_limit  # a focused week's work on one item

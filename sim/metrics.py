@@ -25,14 +25,19 @@ COUNTERS: tuple[str, ...] = (
     "leads", "deals", "campaign_active", "calls", "onboarding_started", "abandoned", "cohort_closed",
     "activated30", "first_successes", "contacts", "paying", "paying_end", "active_users", "churned", "revenue",
     "released", "promises_due", "promises_kept", "milestones_due", "milestones_on_time", "reviews",
-    "capacity", "capacity_used", "goal_capacity", "switches", "team_weeks", "lead_time_sum", "touch_sum",
+    "capacity", "capacity_used", "goal_capacity", "switches", "team_weeks", "lead_time_sum", "cycle_time_sum",
+    "touch_sum", "offered_work", "wip_over_limit",
     "handoffs_sum", "belief_error_sum", "belief_error_n", "priority_churn_sum", "escalations",
     "attainment_sum", "attainment_n", "wip", "backlog", "experiments", "loudest_capacity",
     *(f"driver_{d}" for d in DRIVERS),
 )
 
 Kind = Literal["outcome", "output", "organisation"]
-Agg = Literal["sum", "ratio", "end", "change", "median"]
+Agg = Literal["sum", "ratio", "end", "change", "median", "trend", "steady"]
+#: Weeks over which ``backlog_growth`` is read week by week.
+TREND_WINDOW = 13
+#: A run is in a steady state when its backlog grows by less than this share of its weekly throughput.
+STEADY_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        "Share of promises to key accounts delivered by their due date.", "higher", "ratio",
        "promises_kept", "promises_due", kinds=frozenset({"key_account_feature"})),
     _m("onboarding_calls", "output", "calls", "Onboarding calls held by Customer Success.", "higher", "sum",
-       "calls", kinds=frozenset()),
+       "calls", kinds=frozenset({"onboarding_material"})),
     _m("leads", "output", "leads", "New leads entering the funnel.", "higher", "sum", "leads",
        kinds=frozenset({"campaign_support"})),
     _m("deals_closed", "output", "deals", "Leads that bought the product.", "higher", "sum", "deals",
@@ -114,17 +119,32 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        "attainment_sum", "attainment_n"),
     # --- organisation: how the work flows
     _m("shared_goal_capacity_share", "organisation", "share",
-       "Share of team capacity spent on items that truly serve the shared success criterion.", "higher",
-       "ratio", "goal_capacity", "capacity_used"),
+       "Share of team capacity spent on items (and tests of items) whose true value serves the shared success "
+       "criterion.", "higher", "ratio", "goal_capacity", "capacity_used"),
     _m("context_switches", "organisation", "switches / team-week",
-       "Work streams (requesters) a team serves at once, beyond the first.", "lower", "ratio",
-       "switches", "team_weeks"),
-    _m("lead_time_weeks", "organisation", "weeks", "Weeks from starting an item to its release.", "lower",
-       "ratio", "lead_time_sum", "released"),
-    _m("flow_efficiency", "organisation", "share", "Share of an item's lead time in which it was worked on.",
-       "higher", "ratio", "touch_sum", "lead_time_sum"),
+       "Work streams (purposes: a department's KPI, or the customer outcome) a team serves at once, beyond the "
+       "first.", "lower", "ratio", "switches", "team_weeks"),
+    _m("lead_time_weeks", "organisation", "weeks", "Weeks from a request (or the team's own idea) to its release, "
+       "waiting in the backlog included.", "lower", "ratio", "lead_time_sum", "released"),
+    _m("cycle_time_weeks", "organisation", "weeks", "Weeks from starting an item to its release.", "lower",
+       "ratio", "cycle_time_sum", "released"),
+    _m("flow_efficiency", "organisation", "share", "Share of an item's cycle time in which it was worked on.",
+       "higher", "ratio", "touch_sum", "cycle_time_sum"),
     _m("handoffs_per_item", "organisation", "hand-offs", "Hand-offs (approvals, dependencies) per released item.",
        "lower", "ratio", "handoffs_sum", "released"),
+    _m("offered_load", "organisation", "share",
+       "Person-weeks of work requested (demands, ideas, dependencies) per person-week of team capacity.",
+       "lower", "ratio", "offered_work", "capacity"),
+    _m("wip_over_limit", "organisation", "items / team-week",
+       "Items in development beyond the team's WIP limit (forced work, loud demands without a real choice).",
+       "lower", "ratio", "wip_over_limit", "team_weeks"),
+    _m("backlog_growth", "organisation", "items / week",
+       "How fast the backlog grows: least-squares slope over the second half of the run (weekly: change over the "
+       "last 13 weeks, per week).", "lower", "trend", "backlog"),
+    _m("steady_state", "organisation", "1 = yes",
+       "Whether the run settled: 1 if the backlog grew by less than a tenth of the weekly throughput over the "
+       "second half of the run, else 0 (the queue never settles: offered work exceeds what the team can do).",
+       "higher", "steady", "backlog", "released"),
     _m("belief_error", "organisation", "driver points",
        "Mean absolute error of the teams' beliefs about item effects.", "lower", "ratio",
        "belief_error_sum", "belief_error_n"),
@@ -142,9 +162,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
 
 
 def format_number(value: float | None, digits: int = 4) -> str:
-    """A number for people: thousands with separators and no decimals, smaller values to ``digits`` digits."""
+    """A number for people: thousands with separators and no decimals, smaller values to ``digits`` digits;
+    an undefined value (no data) is "—"."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "-"
+        return "—"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
 
 
@@ -198,6 +219,8 @@ def window_value(m: Metric, rec: Records, start: int, stop: int) -> float:
         return float("nan")
     if m.agg == "median":
         return _median_from_hist(rec.success_days[start:stop].sum(axis=0))
+    if m.agg in ("trend", "steady"):
+        return _slope(rec.c[m.num][start:stop]) if m.agg == "trend" else _steady(rec, start, stop)
     num = rec.c[m.num][start:stop].sum()
     if m.agg == "sum":
         return float(num) * m.scale / (stop - start)
@@ -216,6 +239,12 @@ def weekly_frame(rec: Records, weeks: int | None = None) -> pd.DataFrame:
     for m in METRICS.values():
         if m.agg == "median":
             values = np.array([_median_from_hist(rec.success_days[t]) for t in range(n)])
+        elif m.agg == "trend":
+            level = rec.c[m.num][:n]
+            values = np.full(n, np.nan)
+            values[TREND_WINDOW:] = (level[TREND_WINDOW:] - level[:-TREND_WINDOW]) / TREND_WINDOW
+        elif m.agg == "steady":
+            values = np.array([_steady(rec, max(0, t + 1 - 2 * TREND_WINDOW), t + 1) for t in range(n)])
         elif m.agg == "sum":
             values = rec.c[m.num][:n] * m.scale
         else:
@@ -229,7 +258,7 @@ def weekly_frame(rec: Records, weeks: int | None = None) -> pd.DataFrame:
     for d in DRIVERS:
         cols[d] = rec.c[f"driver_{d}"][:n].copy()
     frame = pd.DataFrame(cols)
-    return frame.ffill().fillna(0.0)
+    return frame.ffill()
 
 
 def _first_window_mean(rec: Records, m: Metric, n: int) -> float:
@@ -246,6 +275,8 @@ def summarise(rec: Records, weeks: int | None = None) -> dict[str, float]:
     for m in METRICS.values():
         if m.agg == "median":
             v = _median_from_hist(rec.success_days[:n].sum(axis=0))
+        elif m.agg in ("trend", "steady"):
+            v = window_value(m, rec, n // 2, n)
         elif m.agg == "sum":
             v = float(rec.c[m.num][:n].sum() * m.scale)
         elif m.agg in ("end", "change"):
@@ -258,5 +289,21 @@ def summarise(rec: Records, weeks: int | None = None) -> dict[str, float]:
         else:
             den = rec.c[m.den][:n].sum()
             v = float(rec.c[m.num][:n].sum() * m.scale / den) if den > 0 else float("nan")
-        out[m.name] = 0.0 if np.isnan(v) else v
+        out[m.name] = v
     return out
+
+
+def _slope(level: np.ndarray) -> float:
+    """Least-squares slope of a weekly series (per week); NaN with fewer than two weeks."""
+    if level.size < 2:
+        return float("nan")
+    return float(np.polyfit(np.arange(level.size), level, 1)[0])
+
+
+def _steady(rec: Records, start: int, stop: int) -> float:
+    """1.0 when the backlog grew by less than STEADY_SHARE of the weekly throughput over [start, stop), else 0."""
+    if stop - start < 2:
+        return float("nan")
+    growth = _slope(rec.c["backlog"][start:stop])
+    throughput = rec.c["released"][start:stop].mean()
+    return float(growth <= STEADY_SHARE * max(throughput, 1e-9))

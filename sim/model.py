@@ -19,7 +19,7 @@ from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import Scenario
 from sim.streams import named_stream, stream_root
-from sim.work import DRIVERS, WorkItem, effect_vector
+from sim.work import DRIVERS, WorkItem, derive_catalogue
 
 
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
@@ -51,16 +51,22 @@ class AlignmentModel(mesa.Model):
         self.lag = 1 + int(round(12 * (1.0 - self.maturity)))
         self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
 
-        self.kind_names = list(scenario.kinds)
+        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions)
+        self.kind_names = list(catalogue.names)
         self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
-        self.kind_true = np.array([effect_vector(scenario.kinds[k].true) for k in self.kind_names])
-        self.kind_believed = np.array([effect_vector(scenario.kinds[k].believed) for k in self.kind_names])
+        self.kind_true, self.kind_believed = catalogue.true, catalogue.believed
+        self.kind_size = catalogue.size
+        self.kind_serves = catalogue.serves
         self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
-        self.kind_size = np.array([scenario.kinds[k].size for k in self.kind_names])
-        public = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
         self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
-        self.goal_fit = dict(zip(self.kind_names, self._kind_value(public)))
+        #: what the organisation commonly believes each kind does: folk belief moved towards the truth by UX insight
+        self.public_belief = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
+        #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)
+        self.goal_fit = dict(zip(self.kind_names, self._kind_value(self.public_belief)))
         self._serves_goal = self._kind_value(self.kind_true) >= 0.5
+        #: kinds departments believe worth asking for on behalf of the shared criterion, with their weights
+        worth = np.array([self.goal_fit[k] if self.goal_fit[k] >= 0.5 else 0.0 for k in self.kind_names])
+        self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
 
         self.customers = CustomerPopulation(scenario.customers, self.stream("customers"), self.drivers)
         self._effects = {k: self.stream("effects", k) for k in self.kind_names}
@@ -95,6 +101,10 @@ class AlignmentModel(mesa.Model):
         if f.switch_to_product_week is not None and self.week >= f.switch_to_product_week:
             return "product"
         return f.mode
+
+    def project_closed(self) -> bool:
+        """Project funding after go-live: the project is over, its people have moved on."""
+        return self.funding_mode() == "project" and self.week >= self.setup.funding.go_live_week
 
     def shared_progress(self) -> float:
         """The shared criterion's measured progress against its target (seen with the data lag)."""
@@ -133,16 +143,21 @@ class AlignmentModel(mesa.Model):
         return self._by_requester.get(requester, [])
 
     # ---------------------------------------------------------------- work items
-    def new_item(self, kind: str, team: str, requester: str, pressure: float, **terms) -> WorkItem:
-        """Create a work item in a team's backlog with a hidden true effect drawn for its kind."""
+    def new_item(self, kind: str, team: str, requester: str, pressure: float, size: float | None = None,
+                 **terms) -> WorkItem:
+        """Create a work item in a team's backlog with a hidden true effect drawn for its kind (and a drawn size
+        unless ``size`` is given)."""
         spec = self.setup.kinds[kind]
         rng = self._effects[kind]
-        size = spec.size * float(rng.lognormal(-0.045, 0.3))
+        drawn = spec.size * float(rng.lognormal(-0.045, 0.3))
+        size = drawn if size is None else size
+        self.records.add("offered_work", self.week, size)
         spread = 1.0 + spec.effect_sd * float(rng.standard_normal())  # mean kept; a large spread makes duds
         self._items += 1
         item = WorkItem(id=self._items, kind=kind, team=team, requester=requester, size=size,
                         true_effect=self.kind_true[self.kind_index[kind]] * spread, created=self.week,
-                        pressure=pressure, serves_goal=bool(self._serves_goal[self.kind_index[kind]]), **terms)
+                        pressure=pressure, serves_goal=bool(self._serves_goal[self.kind_index[kind]]),
+                        stream=self.kind_serves[self.kind_index[kind]], **terms)
         item.approval_path = tuple(self.setup.teams[team].approval_chain)
         self.teams_by_name[team].backlog.append(item)
         if item.due is not None:
@@ -152,10 +167,10 @@ class AlignmentModel(mesa.Model):
 
     def new_dependency(self, parent: WorkItem, team: str) -> WorkItem:
         """Work another team must do before ``parent`` can proceed."""
-        dep = self.new_item(parent.kind, team, parent.team, parent.pressure)
+        dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=0.3 * parent.size)
         dep.size = dep.remaining = 0.3 * parent.size
         dep.true_effect = np.zeros_like(dep.true_effect)
-        dep.serves_goal = parent.serves_goal
+        dep.serves_goal, dep.stream = parent.serves_goal, parent.stream
         dep.parent = parent
         return dep
 
@@ -188,9 +203,10 @@ class AlignmentModel(mesa.Model):
         e = item.true_effect
         self.drivers = np.clip(self.drivers + np.where(e >= 0, e * (1.0 - self.drivers), e * self.drivers), 0, 1)
         rec.add("released", t, 1)
-        lead = t - item.started + 1
-        rec.add("lead_time_sum", t, lead)
-        rec.add("touch_sum", t, min(item.touch_weeks, lead))
+        cycle = t - item.started + 1
+        rec.add("lead_time_sum", t, t - item.created + 1)
+        rec.add("cycle_time_sum", t, cycle)
+        rec.add("touch_sum", t, min(item.touch_weeks, cycle))
         rec.add("handoffs_sum", t, item.handoffs)
         if item.due is not None and t <= item.due:
             if item.promise:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.metrics import METRICS
-from sim.work import DEFAULT_KINDS
+from sim.work import DEFAULT_KINDS, OUTCOME
 
 def _scenario_dir() -> Path:
     here = Path(__file__).resolve().parent
@@ -102,14 +102,56 @@ class Customers(_Strict):
     campaign_lead_quality: Unit = Field(0.6, description="campaign leads' activation relative to organic leads")
 
 
-class Kind(_Strict):
-    """A kind of work item: its hidden true mean effect, the organisation's folk belief, and its mean size."""
+class KpiProxy(_Strict):
+    """How good a proxy each department's KPI is for the customer outcome: what a person-week of the work its KPI
+    asks for is worth to customers, relative to a person-week of work aimed at the customer outcome (1: a perfect
+    proxy). Defaults: docs/MODEL.md ("The premise as named assumptions")."""
 
-    true: dict[Driver, float] = Field(default_factory=dict)
-    believed: dict[Driver, float] = Field(default_factory=dict)
+    sales: Unit = Field(0.2, description="key-account features promised to close deals")
+    marketing: Unit = Field(0.05, description="campaign support work that raises leads")
+    customer_success: Unit = Field(0.15, description="onboarding material that supports calls")
+    customer_support: Unit = Field(0.9, description="bug fixes that cut support contacts")
+    finance: Unit = Field(0.2, description="milestone deliverables of the fixed plan")
+    legal: Unit = Field(0.05, description="compliance changes that clear reviews")
+
+
+class Assumptions(_Strict):
+    """The article's premise as named assumptions a user can see and move: local KPIs are poor proxies for the
+    customer outcome, and the organisation's beliefs about what works are mostly wrong."""
+
+    kpi_proxy: KpiProxy = Field(default_factory=KpiProxy)
+    folk_wisdom: Unit = Field(0.25, description="how right the organisation's beliefs about what works are (0: it "
+                              "believes every KPI is a perfect proxy; 1: it knows the true effects)")
+
+    def proxy(self, role: str) -> float:
+        """The proxy quality of the KPI of ``role``."""
+        return float(getattr(self.kpi_proxy, role))
+
+
+class Kind(_Strict):
+    """A kind of work item: which drivers it moves, how big it is and whose KPI it serves. Its true mean effect and
+    the organisation's belief about it are derived from ``[assumptions]`` (docs/MODEL.md, "Work items"); ``true``
+    or ``believed`` given here replace the derived values for this kind."""
+
+    serves: str = Field(OUTCOME, description='role whose KPI this work serves, or "outcome" (aimed at the customer '
+                        "outcome itself)")
+    direction: dict[Driver, float] = Field(default_factory=lambda: {"onboarding_ease": 1.0},
+                                           description="drivers it moves and their relative weights")
     size: float = Field(2.0, gt=0.0, le=100.0, description="mean size in person-weeks")
     effect_sd: float = Field(1.5, ge=0.0, le=5.0, description="item-to-item spread (sd), relative to the mean "
                              "effect; 1.5 makes about a quarter of items harmful")
+    true: dict[Driver, float] | None = Field(None, description="explicit true mean effect per driver (replaces the "
+                                             "derived one)")
+    believed: dict[Driver, float] | None = Field(None, description="explicit folk belief per driver (replaces the "
+                                                 "derived one)")
+
+    @field_validator("serves")
+    @classmethod
+    def _known_purpose(cls, v: str) -> str:
+        allowed = (OUTCOME, *KpiProxy.model_fields)
+        if v not in allowed:
+            raise ValueError(f"unknown purpose {v!r}; allowed: {', '.join(allowed)}")
+        return v
 
 
 class Team(_Strict):
@@ -317,6 +359,7 @@ class Scenario(ScenarioBase):
     teams: dict[str, Team] = Field(default_factory=lambda: {"core": Team()})
     departments: dict[str, Department] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
+    assumptions: Assumptions = Field(default_factory=Assumptions)
 
     @classmethod
     def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -556,7 +599,7 @@ def _allowed_fields(loc: list[str], data: dict[str, Any], schema: type[BaseModel
 
 
 #: Mappings whose keys are free (team names, drivers), so overrides may add keys there.
-_FREE_MAPPINGS = {"requests", "depends_on", "true", "believed"}
+_FREE_MAPPINGS = {"requests", "depends_on", "true", "believed", "direction"}
 
 
 def parse_value(text: str) -> Any:

@@ -1,7 +1,16 @@
-"""Work items and the catalogue of item kinds.
+"""Work items and the catalogue of item kinds, derived from the model's named assumptions.
 
-A work item is a unit of product work a team can build. Its *true* effect on the product drivers is hidden;
-teams only hold beliefs about the mean effect of each kind.
+A work item is a unit of product work a team can build. Its *true* effect on the product drivers is hidden; teams
+only hold beliefs about the mean effect of each kind. The catalogue says only structural facts about each kind:
+which drivers it touches, how big it is, and whose KPI it serves. How much each kind is truly worth, and how much the
+organisation believes it is worth, follow from two named assumptions (``[assumptions]`` in a scenario):
+
+- ``kpi_proxy``: how much work that serves a department's KPI serves the customer outcome, per person-week, relative
+  to work aimed at the customer outcome itself (1: the KPI is a perfect proxy);
+- ``folk_wisdom``: how right the organisation's beliefs are (0: it believes every KPI is a perfect proxy, the
+  premise of steering by local KPIs; 1: it knows the truth).
+
+See docs/MODEL.md ("Work items") for the equations and the published figures behind the defaults.
 """
 
 from __future__ import annotations
@@ -13,69 +22,90 @@ import numpy as np
 #: The product drivers, each in [0, 1]. Order matters: effect vectors use it.
 DRIVERS: tuple[str, ...] = ("onboarding_ease", "feature_fit", "reliability", "self_service")
 
-#: Default catalogue of item kinds. ``true`` is the mean effect on each driver (hidden from everyone);
-#: ``believed`` is the folk wisdom the organisation starts from; ``size`` is the mean size in person-weeks.
-#: See docs/MODEL.md ("Work items") for where the numbers come from.
-DEFAULT_KINDS: dict[str, dict] = {
-    "onboarding_simplification": {
-        "true": {"onboarding_ease": 0.010, "self_service": 0.002},
-        "believed": {"onboarding_ease": 0.004},
-        "size": 3.0,
-    },
-    "guided_setup": {
-        "true": {"onboarding_ease": 0.008, "self_service": 0.006},
-        "believed": {"onboarding_ease": 0.004, "self_service": 0.002},
-        "size": 4.0,
-    },
-    "key_account_feature": {
-        "true": {"feature_fit": 0.002, "reliability": -0.001},
-        "believed": {"feature_fit": 0.008},
-        "size": 4.0,
-    },
-    "bug_fix": {
-        "true": {"reliability": 0.006, "onboarding_ease": 0.001},
-        "believed": {"reliability": 0.004},
-        "size": 1.0,
-    },
-    "campaign_support": {
-        "true": {},
-        "believed": {"feature_fit": 0.002},
-        "size": 1.5,
-    },
-    "compliance_change": {
-        "true": {"reliability": 0.0005},
-        "believed": {},
-        "size": 2.0,
-    },
-    "milestone_deliverable": {
-        "true": {"feature_fit": 0.0015, "onboarding_ease": 0.0008},
-        "believed": {"feature_fit": 0.006, "onboarding_ease": 0.002},
-        "size": 4.0,
-    },
-    "onboarding_material": {
-        "true": {"onboarding_ease": 0.001},
-        "believed": {"onboarding_ease": 0.004},
-        "size": 1.0,
-    },
-    "self_service_feature": {
-        "true": {"self_service": 0.003},
-        "believed": {"self_service": 0.010},
-        "size": 4.0,
-    },
-    "workflow_fit": {
-        "true": {"self_service": 0.010, "onboarding_ease": 0.002},
-        "believed": {"self_service": 0.002},
-        "size": 2.0,
-    },
-}
+#: How much each driver moves the customer outcome (customers actually using the product: the outcome index).
+#: Proxy quality is measured against this outcome. Kept equal to ``outcome_index``'s drivers (tested).
+CUSTOMER_OUTCOME: dict[str, float] = {"onboarding_ease": 1.0, "feature_fit": 0.5, "reliability": 0.4,
+                                      "self_service": 0.5}
 
-#: Kinds a product team discovers by itself (its own ideas), before any department asks.
-TEAM_IDEA_KINDS: tuple[str, ...] = ("onboarding_simplification", "guided_setup", "workflow_fit", "bug_fix")
+#: The value for the customer outcome of one person-week of work aimed at it (driver points weighted by
+#: CUSTOMER_OUTCOME). Sets the scale of every effect: a team spending most of a year on such work moves onboarding
+#: ease by about a quarter (docs/MODEL.md, "Calibration").
+OUTCOME_WORK_VALUE = 0.0035
+
+#: ``serves`` value of kinds aimed at the customer outcome itself (their proxy quality is 1 by definition).
+OUTCOME = "outcome"
+
+#: The structural catalogue. ``direction``: the drivers a kind moves and their relative weights (negative: it
+#: tends to hurt that driver); ``size``: mean person-weeks; ``serves``: the role whose KPI it serves (its kind's
+#: value comes from that role's proxy quality) or "outcome".
+DEFAULT_KINDS: dict[str, dict] = {
+    "onboarding_simplification": {"serves": OUTCOME, "size": 3.0,
+                                  "direction": {"onboarding_ease": 0.83, "self_service": 0.17}},
+    "guided_setup": {"serves": OUTCOME, "size": 4.0,
+                     "direction": {"onboarding_ease": 0.57, "self_service": 0.43}},
+    "workflow_fit": {"serves": OUTCOME, "size": 2.0,
+                     "direction": {"self_service": 0.83, "onboarding_ease": 0.17}},
+    "key_account_feature": {"serves": "sales", "size": 4.0,
+                            "direction": {"feature_fit": 1.0, "reliability": -0.5}},
+    "campaign_support": {"serves": "marketing", "size": 1.5, "direction": {"feature_fit": 1.0}},
+    "onboarding_material": {"serves": "customer_success", "size": 1.0, "direction": {"onboarding_ease": 1.0}},
+    "bug_fix": {"serves": "customer_support", "size": 1.0,
+                "direction": {"reliability": 0.86, "onboarding_ease": 0.14}},
+    "milestone_deliverable": {"serves": "finance", "size": 4.0,
+                              "direction": {"feature_fit": 0.65, "onboarding_ease": 0.35}},
+    "self_service_feature": {"serves": "finance", "size": 4.0, "direction": {"self_service": 1.0}},
+    "compliance_change": {"serves": "legal", "size": 2.0, "direction": {"reliability": 1.0}},
+}
 
 
 def effect_vector(effects: dict[str, float]) -> np.ndarray:
     """A driver-ordered vector from a ``{driver: effect}`` mapping (missing drivers are 0)."""
     return np.array([float(effects.get(d, 0.0)) for d in DRIVERS])
+
+
+def outcome_weight(direction: np.ndarray) -> float:
+    """How much one unit along ``direction`` moves the customer outcome."""
+    return float(direction @ effect_vector(CUSTOMER_OUTCOME))
+
+
+def mean_effect(direction: dict[str, float], size: float, proxy: float) -> np.ndarray:
+    """A kind's mean effect per item: its direction, scaled so that one person-week of it is worth ``proxy`` times
+    a person-week of work aimed at the customer outcome."""
+    d = effect_vector(direction)
+    weight = outcome_weight(d)
+    if weight <= 0:
+        return np.zeros(len(DRIVERS))
+    return d * (OUTCOME_WORK_VALUE * proxy * size / weight)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every kind's true mean effect, the organisation's folk belief about it, and its mean size (rows in the order
+    of ``names``)."""
+
+    names: tuple[str, ...]
+    true: np.ndarray
+    believed: np.ndarray
+    size: np.ndarray
+    serves: tuple[str, ...]
+
+
+def derive_catalogue(kinds: dict, assumptions) -> Catalogue:
+    """The catalogue of a scenario: true effects from the proxy quality of the KPI each kind serves, folk beliefs
+    from ``folk_wisdom`` (a kind's explicit ``true`` / ``believed`` table, where a scenario gives one, wins)."""
+    names = tuple(kinds)
+    true, believed = [], []
+    for name in names:
+        k = kinds[name]
+        proxy = 1.0 if k.serves == OUTCOME else assumptions.proxy(k.serves)
+        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy)
+        naive = mean_effect(k.direction, k.size, 1.0)  # what steering by KPIs presumes: every KPI a perfect proxy
+        w = assumptions.folk_wisdom
+        b = effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * naive
+        true.append(t)
+        believed.append(b)
+    return Catalogue(names, np.array(true), np.array(believed), np.array([kinds[n].size for n in names]),
+                     tuple(kinds[n].serves for n in names))
 
 
 @dataclass(eq=False)
@@ -95,6 +125,8 @@ class WorkItem:
     milestone: bool = False
     plan: bool = False
     serves_goal: bool = False
+    #: the purpose the item serves (a role's KPI, or "outcome"): a team switches context between purposes
+    stream: str = ""
     remaining: float = field(init=False)
     started: int | None = None
     finished: int | None = None
