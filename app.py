@@ -10,6 +10,8 @@ import streamlit as st
 from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, long_with_label,
                         metric_row, setup_page)
 from sim import charts
+from sim.claims import holds_when
+from sim.scenario import Scenario
 
 setup_page("Explore: what if we aligned?")
 choice = choose()
@@ -28,6 +30,8 @@ st.subheader("Output: what departments deliver")
 metric_row(result, reference, OUTPUTS)
 st.subheader("How the work flows")
 metric_row(result, reference, ORGANISATION)
+if isinstance(choice.edited, Scenario):
+    st.caption(holds_when(choice.edited))
 
 runs = {"edited": result} if reference is None else {"edited": result, "preset": reference}
 weekly = long_with_label({label: r.weekly for label, r in runs.items()})

@@ -57,9 +57,11 @@ class ProductTeam(mesa.Agent):
 
     def hand_over(self) -> None:
         """A project goes live and its people move on: what they learned leaves with them (beliefs and their
-        precision fall back towards where the team started, in proportion to the people who stay), the team's own
-        ideas and test results lose their owner, and measurements still under way are never read."""
-        kept = self.model.setup.funding.retention
+        precision fall back towards where the team started, keeping the share of the people who stay and what the
+        hand-over saves of the rest), the team's own ideas and test results lose their owner, and measurements still
+        under way are never read."""
+        f = self.model.setup.funding
+        kept = f.retention + f.handover * (1.0 - f.retention)
         self.belief = self.initial_belief + kept * (self.belief - self.initial_belief)
         self.precision = self.prior_precision + kept * (self.precision - self.prior_precision)
         self.backlog = [i for i in self.backlog if i.requester != self.name]
@@ -96,6 +98,7 @@ class ProductTeam(mesa.Agent):
         rec.add("team_weeks", t, 1)
         rec.add("wip", t, len(self.wip))
         rec.add("backlog", t, len(self.backlog))
+        rec.add("unreleased", t, len(self.backlog) + len(self.wip))
         rec.add("belief_error_sum", t, float(np.abs(self.belief - m.kind_true).mean()))
         rec.add("belief_error_n", t, 1)
 

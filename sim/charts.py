@@ -163,3 +163,24 @@ def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
     if fmt == "svg":
         return vlc.vegalite_to_svg(spec).encode()
     raise ValueError(f"format must be 'png' or 'svg', got {fmt!r}")
+
+
+VERDICT_COLOURS = {"holds": "#1b7837", "vanishes": "#bdbdbd", "reverses": "#c51b7d"}
+
+
+def claim_map(frame: pd.DataFrame) -> alt.Chart:
+    """Where each claim holds: its headline effect over folk wisdom x KPI proxy quality, coloured by verdict."""
+    data = frame[frame["axis"] == "assumptions"].copy()
+    data["kpi_proxy"] = data["kpi_proxy"].map(lambda p: "scenario's own" if pd.isna(p) else f"all {p:g}")
+    data["label"] = data["difference"].map(lambda v: f"{v:+.3g}")
+    base = alt.Chart(data).encode(
+        x=alt.X("folk_wisdom:O", title="folk wisdom (how right beliefs are)"),
+        y=alt.Y("kpi_proxy:N", title="KPI proxy quality", sort=["scenario's own", "all 0.5", "all 1"]))
+    cells = base.mark_rect().encode(
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS),
+                                                     range=list(VERDICT_COLOURS.values())), title="the claim"),
+        tooltip=["claim", "metric", "difference", "ci_low", "ci_high", "verdict"])
+    text = base.mark_text(fontSize=10).encode(text="label:N")
+    return alt.layer(cells, text).properties(width=150, height=90).facet(
+        facet=alt.Facet("claim:N", title=None), columns=4).properties(
+        title="Each claim's headline difference (B - A) across the named assumptions")

@@ -94,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--robustness", action="store_true",
                         help="also move each main parameter by -25%% and +25%%, one at a time")
     claims.add_argument("--robustness-seeds", type=_positive("--robustness-seeds", 2), default=30)
+    claims.add_argument("--map", action="store_true",
+                        help="also map each claim over the named assumptions and team capacity")
+    claims.add_argument("--map-seeds", type=_positive("--map-seeds", 2), default=16)
+    claims.add_argument("--map-chart", metavar="FILE.png", help="with --map: write the map chart as PNG")
     return p
 
 
@@ -273,14 +277,22 @@ def cmd_claims(args) -> int:
     results = claims_report.evaluate(seeds=args.seeds, workers=args.workers)
     robust = (claims_report.robustness(seeds=args.robustness_seeds, workers=args.workers)
               if args.robustness else None)
+    maps = claims_report.claim_map(seeds=args.map_seeds, workers=args.workers) if args.map else None
+    if maps is not None and args.map_chart:
+        from sim.charts import claim_map, to_image
+
+        Path(args.map_chart).write_bytes(to_image(claim_map(maps), "png"))
     if args.format == "json":
         out = {"seeds": results[0].seeds, "versions": claims_report.versions(),
                "claims": [r.as_dict() for r in results]}
+        if maps is not None:
+            for claim in out["claims"]:
+                claim["map"] = json.loads(maps[maps["claim"] == claim["id"]].to_json(orient="records"))
         if robust is not None:
             out["robustness"] = json.loads(robust.to_json(orient="records"))
         print(json.dumps(out, indent=2))
     elif args.format == "markdown":
-        sys.stdout.write(claims_report.markdown(results, robust, args.robustness_seeds))
+        sys.stdout.write(claims_report.markdown(results, robust, args.robustness_seeds, maps, args.map_seeds))
     else:
         sys.stdout.write(claims_report.table(results, robust))
     return 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
 from sim.metrics import METRICS
-from sim.scenario import Scenario, ScenarioBase
+from sim.scenario import KpiProxy, Scenario, ScenarioBase
 
 Widget = Literal["slider", "int", "select", "toggle", "chain", "optional_week"]
 
@@ -49,9 +49,37 @@ DEPARTMENT_HELP = {
 }
 
 
+#: How the app names each role whose KPI has a proxy quality.
+ROLE_NAMES = {"sales": "Sales", "marketing": "Marketing", "customer_success": "Customer Success",
+              "customer_support": "Customer Support", "finance": "Finance", "legal": "Legal"}
+
+
+def possessive(name: str) -> str:
+    """``Sales'``, ``Finance's``."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def assumption_levers(scenario: Scenario) -> list[Lever]:
+    """The article's premise as levers: how good a proxy each department's KPI is, and how right beliefs are."""
+    roles = {d.role for d in scenario.departments.values()}
+    levers = [Lever("assumptions.folk_wisdom", "How right are our beliefs about what works?",
+                    "0: the organisation believes every department's KPI is a perfect proxy for what customers get "
+                    "(the premise of steering by local KPIs); 1: it knows what each kind of work truly does. With "
+                    "right beliefs and good proxies, a shared success criterion gains little (docs/CLAIMS.md).",
+                    "slider", "Assumptions (the premise)")]
+    for role, field in KpiProxy.model_fields.items():
+        if role in roles:
+            levers.append(Lever(
+                f"assumptions.kpi_proxy.{role}", f"How good a proxy is {possessive(ROLE_NAMES[role])} KPI?",
+                f"What a person-week of the work {possessive(ROLE_NAMES[role])} KPI asks for ({field.description}) is worth to "
+                "customers, relative to a person-week of work aimed at the customer outcome. 1: a perfect proxy. "
+                "Defaults and their sources: docs/MODEL.md.", "slider", "Assumptions (the premise)"))
+    return levers
+
+
 def levers_for(scenario: ScenarioBase) -> list[Lever]:
-    """The levers of a scenario, grouped: direction, funding, data, teams, departments, campaign, approvals (the
-    alignment model), or one per parameter (the reference models)."""
+    """The levers of a scenario, grouped: direction, funding, data, teams, departments, campaign, approvals and the
+    named assumptions (the alignment model), or one per parameter (the reference models)."""
     if not isinstance(scenario, Scenario):
         return parameter_levers(scenario)
     departments = tuple(scenario.departments)
@@ -110,7 +138,7 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
                                 "slider", "Departments"))
         levers.append(Lever(f"departments.{name}.kpi", f"{name}: KPI", DEPARTMENT_HELP["kpi"], "select",
                             "Departments", options=ALL_KPIS))
-    return [lever for lever in levers if lever is not None]
+    return [lever for lever in levers if lever is not None] + assumption_levers(scenario)
 
 
 def parameter_levers(scenario: ScenarioBase) -> list[Lever]:

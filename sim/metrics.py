@@ -26,7 +26,7 @@ COUNTERS: tuple[str, ...] = (
     "activated30", "first_successes", "contacts", "paying", "paying_end", "active_users", "churned", "revenue",
     "released", "promises_due", "promises_kept", "milestones_due", "milestones_on_time", "reviews",
     "capacity", "capacity_used", "goal_capacity", "switches", "team_weeks", "lead_time_sum", "cycle_time_sum",
-    "touch_sum", "offered_work", "wip_over_limit",
+    "touch_sum", "offered_work", "wip_over_limit", "unreleased",
     "handoffs_sum", "belief_error_sum", "belief_error_n", "priority_churn_sum", "escalations",
     "attainment_sum", "attainment_n", "wip", "backlog", "experiments", "loudest_capacity",
     *(f"driver_{d}" for d in DRIVERS),
@@ -34,7 +34,7 @@ COUNTERS: tuple[str, ...] = (
 
 Kind = Literal["outcome", "output", "organisation"]
 Agg = Literal["sum", "ratio", "end", "change", "median", "trend", "steady"]
-#: Weeks over which ``backlog_growth`` is read week by week.
+#: Weeks over which ``queue_growth`` is read week by week.
 TREND_WINDOW = 13
 #: A run is in a steady state when its backlog grows by less than this share of its weekly throughput.
 STEADY_SHARE = 0.1
@@ -132,19 +132,19 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        "higher", "ratio", "touch_sum", "cycle_time_sum"),
     _m("handoffs_per_item", "organisation", "hand-offs", "Hand-offs (approvals, dependencies) per released item.",
        "lower", "ratio", "handoffs_sum", "released"),
-    _m("offered_load", "organisation", "share",
+    _m("offered_load", "organisation", "ratio",
        "Person-weeks of work requested (demands, ideas, dependencies) per person-week of team capacity.",
        "lower", "ratio", "offered_work", "capacity"),
     _m("wip_over_limit", "organisation", "items / team-week",
        "Items in development beyond the team's WIP limit (forced work, loud demands without a real choice).",
        "lower", "ratio", "wip_over_limit", "team_weeks"),
-    _m("backlog_growth", "organisation", "items / week",
-       "How fast the backlog grows: least-squares slope over the second half of the run (weekly: change over the "
-       "last 13 weeks, per week).", "lower", "trend", "backlog"),
+    _m("queue_growth", "organisation", "items / week",
+       "How fast unreleased work (backlog and work in progress) piles up: least-squares slope over the second half "
+       "of the run (weekly: change over the last 13 weeks, per week).", "lower", "trend", "unreleased"),
     _m("steady_state", "organisation", "1 = yes",
-       "Whether the run settled: 1 if the backlog grew by less than a tenth of the weekly throughput over the "
-       "second half of the run, else 0 (the queue never settles: offered work exceeds what the team can do).",
-       "higher", "steady", "backlog", "released"),
+       "Whether the run settled: 1 if unreleased work grew by less than a tenth of the weekly throughput over the "
+       "second half of the run, else 0 (the queue never settles: offered work exceeds what the teams can do).",
+       "higher", "steady", "unreleased", "released"),
     _m("belief_error", "organisation", "driver points",
        "Mean absolute error of the teams' beliefs about item effects.", "lower", "ratio",
        "belief_error_sum", "belief_error_n"),
@@ -301,9 +301,10 @@ def _slope(level: np.ndarray) -> float:
 
 
 def _steady(rec: Records, start: int, stop: int) -> float:
-    """1.0 when the backlog grew by less than STEADY_SHARE of the weekly throughput over [start, stop), else 0."""
+    """1.0 when unreleased work grew by less than STEADY_SHARE of the weekly throughput over [start, stop), else
+    0."""
     if stop - start < 2:
         return float("nan")
-    growth = _slope(rec.c["backlog"][start:stop])
+    growth = _slope(rec.c["unreleased"][start:stop])
     throughput = rec.c["released"][start:stop].mean()
     return float(growth <= STEADY_SHARE * max(throughput, 1e-9))

@@ -51,14 +51,14 @@ class AlignmentModel(mesa.Model):
         self.lag = 1 + int(round(12 * (1.0 - self.maturity)))
         self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
 
-        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions)
+        self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
+        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers)
         self.kind_names = list(catalogue.names)
         self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
         self.kind_true, self.kind_believed = catalogue.true, catalogue.believed
         self.kind_size = catalogue.size
         self.kind_serves = catalogue.serves
         self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
-        self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
         #: what the organisation commonly believes each kind does: folk belief moved towards the truth by UX insight
         self.public_belief = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
         #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)

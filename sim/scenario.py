@@ -68,6 +68,8 @@ class Funding(_Strict):
     mode: Literal["product", "project"] = "product"
     go_live_week: int = Field(26, ge=1, description="project funding: week of go-live, after which people leave")
     retention: Unit = Field(0.2, description="project funding: share of the team kept after go-live")
+    handover: Unit = Field(0.0, description="project funding: share of what the people who leave at go-live had "
+                           "learned that stays (documentation, hand-over)")
     switch_to_product_week: int | None = Field(None, ge=1, description="week the organisation moves to product funding")
 
 

@@ -27,10 +27,10 @@ DRIVERS: tuple[str, ...] = ("onboarding_ease", "feature_fit", "reliability", "se
 CUSTOMER_OUTCOME: dict[str, float] = {"onboarding_ease": 1.0, "feature_fit": 0.5, "reliability": 0.4,
                                       "self_service": 0.5}
 
-#: The value for the customer outcome of one person-week of work aimed at it (driver points weighted by
-#: CUSTOMER_OUTCOME). Sets the scale of every effect: a team spending most of a year on such work moves onboarding
-#: ease by about a quarter (docs/MODEL.md, "Calibration").
-OUTCOME_WORK_VALUE = 0.0035
+#: The value for the customer outcome of one person-week of work aimed at it (realised driver points weighted by
+#: CUSTOMER_OUTCOME, at the week-0 product). Sets the scale of every effect: a team spending most of a year on such
+#: work moves onboarding ease by about a quarter (docs/MODEL.md, "Calibration").
+OUTCOME_WORK_VALUE = 0.0025
 
 #: ``serves`` value of kinds aimed at the customer outcome itself (their proxy quality is 1 by definition).
 OUTCOME = "outcome"
@@ -46,7 +46,7 @@ DEFAULT_KINDS: dict[str, dict] = {
     "workflow_fit": {"serves": OUTCOME, "size": 2.0,
                      "direction": {"self_service": 0.83, "onboarding_ease": 0.17}},
     "key_account_feature": {"serves": "sales", "size": 4.0,
-                            "direction": {"feature_fit": 1.0, "reliability": -0.5}},
+                            "direction": {"feature_fit": 1.0, "reliability": -0.25}},
     "campaign_support": {"serves": "marketing", "size": 1.5, "direction": {"feature_fit": 1.0}},
     "onboarding_material": {"serves": "customer_success", "size": 1.0, "direction": {"onboarding_ease": 1.0}},
     "bug_fix": {"serves": "customer_support", "size": 1.0,
@@ -63,16 +63,18 @@ def effect_vector(effects: dict[str, float]) -> np.ndarray:
     return np.array([float(effects.get(d, 0.0)) for d in DRIVERS])
 
 
-def outcome_weight(direction: np.ndarray) -> float:
-    """How much one unit along ``direction`` moves the customer outcome."""
-    return float(direction @ effect_vector(CUSTOMER_OUTCOME))
+def outcome_weight(direction: np.ndarray, drivers: np.ndarray) -> float:
+    """How much one unit along ``direction`` moves the customer outcome at product ``drivers``: gains shrink as a
+    driver nears 1, losses as it nears 0 (the same diminishing returns as a release)."""
+    realised = np.where(direction >= 0, direction * (1.0 - drivers), direction * drivers)
+    return float(realised @ effect_vector(CUSTOMER_OUTCOME))
 
 
-def mean_effect(direction: dict[str, float], size: float, proxy: float) -> np.ndarray:
+def mean_effect(direction: dict[str, float], size: float, proxy: float, drivers: np.ndarray) -> np.ndarray:
     """A kind's mean effect per item: its direction, scaled so that one person-week of it is worth ``proxy`` times
-    a person-week of work aimed at the customer outcome."""
+    a person-week of work aimed at the customer outcome, for the product as it is at ``drivers``."""
     d = effect_vector(direction)
-    weight = outcome_weight(d)
+    weight = outcome_weight(d, drivers)
     if weight <= 0:
         return np.zeros(len(DRIVERS))
     return d * (OUTCOME_WORK_VALUE * proxy * size / weight)
@@ -90,16 +92,17 @@ class Catalogue:
     serves: tuple[str, ...]
 
 
-def derive_catalogue(kinds: dict, assumptions) -> Catalogue:
-    """The catalogue of a scenario: true effects from the proxy quality of the KPI each kind serves, folk beliefs
-    from ``folk_wisdom`` (a kind's explicit ``true`` / ``believed`` table, where a scenario gives one, wins)."""
+def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray) -> Catalogue:
+    """The catalogue of a scenario whose product starts at ``drivers``: true effects from the proxy quality of the
+    KPI each kind serves, folk beliefs from ``folk_wisdom`` (a kind's explicit ``true`` / ``believed`` table, where
+    a scenario gives one, wins)."""
     names = tuple(kinds)
     true, believed = [], []
     for name in names:
         k = kinds[name]
         proxy = 1.0 if k.serves == OUTCOME else assumptions.proxy(k.serves)
-        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy)
-        naive = mean_effect(k.direction, k.size, 1.0)  # what steering by KPIs presumes: every KPI a perfect proxy
+        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy, drivers)
+        naive = mean_effect(k.direction, k.size, 1.0, drivers)  # what KPI steering presumes: every KPI a perfect proxy
         w = assumptions.folk_wisdom
         b = effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * naive
         true.append(t)

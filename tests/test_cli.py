@@ -87,7 +87,7 @@ def test_compare_reports_paired_differences(capsys):
 def test_compare_identical_scenarios_have_zero_difference(capsys):
     main(["compare", "data_blind", "data_blind", "--seeds", "3", "--weeks", "8", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
-    assert all(row["difference"] == 0 for row in data["metrics"].values())
+    assert all(row["difference"] == 0 or row["difference"] is None for row in data["metrics"].values())
 
 
 @pytest.mark.parametrize("argv,fragment", [

@@ -58,13 +58,26 @@ def test_median_days_from_histogram():
     assert window_value(METRICS["median_days_to_first_success"], rec, 1, 2) == 12
 
 
-def test_undefined_ratios_are_carried_forward_not_nan():
+def test_undefined_ratios_are_carried_forward_and_nan_before_any_data():
     rec = Records(3)
     rec.add("activated30", 1, 1)
     rec.add("cohort_closed", 1, 2)
     frame = weekly_frame(rec)
-    assert list(frame["activation_rate_30d"]) == [0.0, 0.5, 0.5]
+    assert math.isnan(frame["activation_rate_30d"][0])
+    assert list(frame["activation_rate_30d"][1:]) == [0.5, 0.5]
     assert math.isnan(window_value(METRICS["activation_rate_30d"], rec, 2, 3))
+
+
+def test_undefined_summaries_are_nan_never_zero():
+    """Nothing released: lead and cycle time are undefined (NaN, shown as "—"), not 0 weeks."""
+    from sim.metrics import format_number, summarise
+
+    rec = Records(4)
+    summary = summarise(rec)
+    for name in ("lead_time_weeks", "cycle_time_weeks", "activation_rate_30d", "flow_efficiency"):
+        assert math.isnan(summary[name]), name
+    assert summary["features_delivered"] == 0.0
+    assert format_number(summary["lead_time_weeks"]) == "—"
 
 
 def test_weekly_and_summary_agree_for_a_real_run(small):

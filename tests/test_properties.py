@@ -61,9 +61,13 @@ def test_invariants_hold_for_any_valid_scenario(scenario, seed):
     assert (c["capacity_used"] <= c["capacity"] + 1e-9).all()  # capacity never exceeded
     assert (c["paying"] <= population).all()
     weekly, summary = weekly_frame(model.records), summarise(model.records)
-    assert not weekly.isna().any().any()
-    assert not np.isnan(list(summary.values())).any()
+    # a weekly value is undefined (NaN) only until its metric first has data, and then carried forward
+    for column in weekly:
+        values = weekly[column].to_numpy()
+        first = np.argmax(~np.isnan(values)) if (~np.isnan(values)).any() else len(values)
+        assert not np.isnan(values[first:]).any(), column
+    assert summary["features_delivered"] >= 0 and summary["escalations"] >= 0  # counts are always defined
     for name in SHARES:  # rates within [0, 1]
-        assert weekly[name].between(0.0, 1.0 + 1e-12).all(), name
-        assert 0.0 <= summary[name] <= 1.0 + 1e-12, name
-    assert 0.0 <= summary["outcome_index"] <= 100.0
+        assert weekly[name].dropna().between(0.0, 1.0 + 1e-12).all(), name
+        assert np.isnan(summary[name]) or 0.0 <= summary[name] <= 1.0 + 1e-12, name
+    assert np.isnan(summary["outcome_index"]) or 0.0 <= summary["outcome_index"] <= 100.0
