@@ -176,8 +176,8 @@ def cmd_run(args) -> int:
     if args.format == "json":
         print(json.dumps({
             "scenario": scenario.name, "model": scenario.model, spec.horizon: scenario.horizon, "seeds": ens.seeds,
-            "summary": {k: float(v) for k, v in agg["mean"].items()},
-            "ci95": {k: [float(agg.at[k, "ci_low"]), float(agg.at[k, "ci_high"])] for k in agg.index},
+            "summary": {k: _number(v) for k, v in agg["mean"].items()},
+            "ci95": {k: [_number(agg.at[k, "ci_low"]), _number(agg.at[k, "ci_high"])] for k in agg.index},
             **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
         }, indent=2))
     elif args.format == "csv":
@@ -189,9 +189,20 @@ def cmd_run(args) -> int:
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
         print(_table(frame))
+        if "steady_state" in ens.summary and (ens.summary["steady_state"] == 0).any():
+            unsettled = int((ens.summary["steady_state"] == 0).sum())
+            print(f"\nnote: in {unsettled} of {len(ens.seeds)} runs unreleased work kept piling up (steady_state = 0):"
+                  " more work is asked for than the teams and approvers can release, so lead times grow with the "
+                  "horizon")
     if args.out:
         _write(Path(args.out), scenario, ens)
     return 0
+
+
+def _number(value: float) -> float | None:
+    """A number for JSON: undefined (NaN, no data) becomes null."""
+    value = float(value)
+    return None if value != value else value
 
 
 def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult) -> None:

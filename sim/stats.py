@@ -8,8 +8,10 @@ from scipy import stats
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high) of a sample; the interval collapses to the mean for fewer than two values."""
+    """(mean, low, high) of a sample, undefined values (NaN: no data) left out; the interval collapses to the mean
+    for fewer than two values, and is NaN for none."""
     x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
     mean = float(x.mean()) if x.size else float("nan")
     if x.size < 2:
         return mean, mean, mean
@@ -18,8 +20,10 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
 
 
 def paired_difference(a, b, level: float = 0.95) -> dict[str, float]:
-    """Mean of ``b - a`` over paired seeds with its CI, and the standardised effect size (dz)."""
+    """Mean of ``b - a`` over paired seeds with its CI, and the standardised effect size (dz); pairs where either
+    run has no data (NaN) are left out."""
     d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    d = d[~np.isnan(d)]
     mean, low, high = mean_ci(d, level)
     sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
     return {"difference": mean, "ci_low": low, "ci_high": high,

@@ -36,3 +36,16 @@ def test_levers_follow_the_scenario_s_teams(tmp_path):
     paths = {lever.path for lever in levers_for(load_scenario(path))}
     assert "teams.growth.wip_limit" in paths and "teams.platform.wip_limit" in paths
     assert "teams.core.wip_limit" not in paths
+
+
+def test_the_premise_is_offered_as_levers_with_help():
+    """The named assumptions are levers: how good a proxy each department's KPI is, and how right beliefs are."""
+    levers = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation"))}
+    assert levers["assumptions.folk_wisdom"].group == "Assumptions (the premise)"
+    sales = levers["assumptions.kpi_proxy.sales"]
+    assert sales.label == "How good a proxy is Sales' KPI?" and "key-account" in sales.help
+    assert levers["assumptions.kpi_proxy.finance"].label == "How good a proxy is Finance's KPI?"
+    assert {p for p in levers if p.startswith("assumptions.kpi_proxy.")} == {
+        f"assumptions.kpi_proxy.{r}" for r in ("sales", "marketing", "customer_success", "customer_support",
+                                               "finance", "legal")}
+
