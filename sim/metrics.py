@@ -262,10 +262,11 @@ def weekly_frame(rec: Records, weeks: int | None = None) -> pd.DataFrame:
 
 
 def _first_window_mean(rec: Records, m: Metric, n: int) -> float:
+    """The metric's mean over the first weeks (up to 4): the baseline of a change; NaN without data."""
     w = min(4, n)
     num, den = rec.c[m.num][:w], rec.c[m.den][:w]
     ok = den > 0
-    return float(np.mean(num[ok] * m.scale / den[ok])) if ok.any() else 0.0
+    return float(np.mean(num[ok] * m.scale / den[ok])) if ok.any() else float("nan")
 
 
 def summarise(rec: Records, weeks: int | None = None) -> dict[str, float]:

@@ -135,10 +135,10 @@ class Kind(_Strict):
     the organisation's belief about it are derived from ``[assumptions]`` (docs/MODEL.md, "Work items"); ``true``
     or ``believed`` given here replace the derived values for this kind."""
 
-    serves: str = Field(OUTCOME, description='role whose KPI this work serves, or "outcome" (aimed at the customer '
-                        "outcome itself)")
-    direction: dict[Driver, float] = Field(default_factory=lambda: {"onboarding_ease": 1.0},
-                                           description="drivers it moves and their relative weights")
+    serves: str = Field(description='role whose KPI this work serves, or "outcome" (aimed at the customer outcome '
+                        "itself); required for a new kind: its value follows from it")
+    direction: dict[Driver, float] = Field(description="drivers it moves and their relative weights (required for "
+                                           "a new kind)")
     size: float = Field(2.0, gt=0.0, le=100.0, description="mean size in person-weeks")
     effect_sd: float = Field(1.5, ge=0.0, le=5.0, description="item-to-item spread (sd), relative to the mean "
                              "effect; 1.5 makes about a quarter of items harmful")

@@ -95,3 +95,220 @@ def test_classics_specs_are_valid_and_the_reproduction_script_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "### Figure 1" in proc.stdout and "| random, K = 3 |" in proc.stdout
     assert (tmp_path / "march_figure1.png").read_bytes().startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------- MODEL.md §10 defaults against the schema
+
+def _section(text: str, number: int) -> str:
+    start = text.index(f"\n## {number}. ")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def _subsections(section: str) -> dict[str, str]:
+    """``### heading`` -> its text."""
+    parts = section.split("\n### ")[1:]
+    return {p.split("\n", 1)[0]: p.split("\n", 1)[1] for p in parts}
+
+
+def _rows(text: str) -> list[list[str]]:
+    """The body rows of every Markdown table in ``text`` (header and rule rows left out)."""
+    rows, lines = [], text.splitlines()
+    for n, line in enumerate(lines):
+        if not line.startswith("| ") or set(line) <= set("|- "):
+            continue
+        if n + 1 < len(lines) and set(lines[n + 1]) <= set("|- ") and lines[n + 1].startswith("|-"):
+            continue  # a header row
+        rows.append([c.strip() for c in line.strip().strip("|").split(" | ")])
+    return rows
+
+
+def _value(cell: str):
+    """A documented default as a Python value: none, true/false, "text", numbers (thin spaces allowed), JSON."""
+    import json
+
+    cell = cell.strip()
+    if cell == "required for a new kind":
+        return REQUIRED
+    if cell == "none":
+        return None
+    if cell in ("true", "false"):
+        return cell == "true"
+    if cell[:1] in '"[{':
+        return json.loads(cell)
+    return float(cell.replace(" ", "").replace(" ", ""))
+
+
+def _same(documented, default) -> bool:
+    import math
+
+    if isinstance(documented, bool) or isinstance(default, bool):
+        return type(documented) is type(default) and documented == default
+    if isinstance(documented, float) and isinstance(default, (int, float)) and not isinstance(default, bool):
+        return math.isclose(documented, float(default), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(documented, dict) and isinstance(default, dict):
+        return documented.keys() == default.keys() and all(_same(_num(documented[k]), default[k]) for k in default)
+    return documented == default
+
+
+def _num(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+#: How MODEL.md writes the default of a field that has none (the schema requires it).
+REQUIRED = "required"
+
+
+def _schema_default(cls, name: str):
+    from pydantic_core import PydanticUndefined
+
+    field = cls.model_fields[name]
+    if field.default_factory is not None:
+        return field.default_factory()
+    if field.is_required():
+        return REQUIRED
+    return None if field.default is PydanticUndefined else field.default
+
+
+#: Rows of §10 whose default is not a schema default, and why.
+NOT_SCHEMA_DEFAULTS = {"extends": "files only, not a schema field", "name": "a file's name is its file name"}
+
+
+def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
+    from sim.scenario import Assumptions, KpiProxy, _Department
+
+    params = _subsections(_section(MODEL, 10))
+    tables = {  # heading prefix -> (schema class, documented path prefix)
+        "Top level": (Scenario, ""), "Leadership": (Leadership, "leadership."), "Funding": (Funding, "funding."),
+        "Product drivers": (Product, "product."), "Customers": (Customers, "customers."), "Teams": (Team, ""),
+        "Kinds": (Kind, ""),
+    }
+    checked, wrong = set(), []
+    for heading, (cls, prefix) in tables.items():
+        (body,) = [text for h, text in params.items() if h.startswith(heading)]
+        for path, cell, *_ in _rows(body):
+            name = path.strip("`").removeprefix(prefix)
+            if name in NOT_SCHEMA_DEFAULTS:
+                continue
+            assert name in cls.model_fields, f"§10 {heading}: {path} is not a field of {cls.__name__}"
+            if not _same(_value(cell), _schema_default(cls, name)):
+                wrong.append(f"{heading}: {path} documented {cell}, code {_schema_default(cls, name)!r}")
+            checked.add((cls, name))
+    (body,) = [text for h, text in params.items() if h.startswith("Assumptions")]
+    for path, cell, *_ in _rows(body):
+        *table, name = path.strip("`").removeprefix("assumptions.").split(".")
+        cls = KpiProxy if table == ["kpi_proxy"] else Assumptions
+        if not _same(_value(cell), _schema_default(cls, name)):
+            wrong.append(f"Assumptions: {path} documented {cell}, code {_schema_default(cls, name)!r}")
+        checked.add((cls, name))
+    # every field of these schemas has a row (nested tables are documented by their own rows)
+    nested = {"leadership", "funding", "product", "customers", "teams", "departments", "kinds", "assumptions"}
+    for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, KpiProxy):
+        missing = [n for n in cls.model_fields if (cls, n) not in checked and n not in nested
+                   and n not in NOT_SCHEMA_DEFAULTS]
+        assert not missing, f"§10 has no row for {cls.__name__}: {missing}"
+    assert (Assumptions, "folk_wisdom") in checked
+
+    # departments: the common table against the base schema, the role table against each role's schema
+    (body,) = [text for h, text in params.items() if h.startswith("Departments")]
+    common, roles = [], []
+    for row in _rows(body):
+        (roles if row[0] in ROLES else common).append(row)
+    for path, cell, _ in common:
+        name = path.strip("`")
+        assert name in _Department.model_fields or name == "role", f"§10 Departments: {path} is not a parameter"
+        if cell == "per role":
+            assert name not in _Department.model_fields or _schema_default(_Department, name) in (None, REQUIRED), name
+            assert all(_schema_default(cls, name) is not None for cls in ROLES.values()), name
+            continue
+        if not _same(_value(cell), _schema_default(_Department, name)):
+            wrong.append(f"Departments: {path} documented {cell}, code {_schema_default(_Department, name)!r}")
+    assert {r[0] for r in roles} == set(ROLES)
+    import re
+
+    columns = ("kpi", "target", "alignment", "influence", "demand_rate", "requests")
+    for role, *cells, own in roles:
+        cls = ROLES[role]
+        documented = dict(zip(columns, cells))
+        documented["kpi"] = f'"{documented["kpi"]}"'
+        documented.update(re.findall(r"`(\w+)` = ([^,]+)", own))
+        for name, cell in documented.items():
+            assert name in cls.model_fields, f"§10 role table: {name} is not a parameter of {role}"
+            if not _same(_value(cell), _schema_default(cls, name)):
+                wrong.append(f"{role}: {name} documented {cell}, code {_schema_default(cls, name)!r}")
+        # every own parameter of the role, and every common one it changes, is in its row
+        for name in cls.model_fields:
+            if name in documented or name == "role":
+                continue
+            own_field = name not in _Department.model_fields
+            assert not own_field and _same(_num(_schema_default(cls, name)), _schema_default(_Department, name)), \
+                f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
+    assert not wrong, wrong
+
+
+def test_model_md_metrics_table_is_the_registry():
+    rows = {row[0]: row[1] for row in _rows(_section(MODEL, 9)) if len(row) == 3}
+    assert set(rows) == set(METRICS), set(rows) ^ set(METRICS)
+    assert {name: kind for name, kind in rows.items() if METRICS[name].kind != kind} == {}
+
+
+def test_model_md_catalogue_table_is_the_code_catalogue():
+    """§6's table of kinds: serves, direction and size as in sim/work.py, value columns as the default assumptions
+    make them, and the scale constant as in code."""
+    from sim.scenario import Assumptions
+    from sim.work import DEFAULT_KINDS, OUTCOME, OUTCOME_WORK_VALUE
+
+    section = _section(MODEL, 6)
+    assert f"`OUTCOME_WORK_VALUE` = {OUTCOME_WORK_VALUE}" in section
+    short = {"onboarding": "onboarding_ease", "fit": "feature_fit", "reliability": "reliability",
+             "self-service": "self_service"}
+    a = Assumptions()
+    rows = {row[0]: row[1:] for row in _rows(section) if row[0] in DEFAULT_KINDS}
+    assert set(rows) == set(DEFAULT_KINDS)
+    for kind, (serves, direction, size, true, believed) in rows.items():
+        spec = DEFAULT_KINDS[kind]
+        assert serves == spec["serves"], kind
+        documented = {short[d.rsplit(" ", 1)[0]]: float(d.rsplit(" ", 1)[1].replace("−", "-"))
+                      for d in direction.split(", ")}
+        assert documented == spec["direction"], kind
+        assert float(size) == spec["size"], kind
+        q = 1.0 if spec["serves"] == OUTCOME else a.proxy(spec["serves"])
+        assert float(true) == round(q, 2), kind
+        assert float(believed) == round(a.folk_wisdom * q + 1 - a.folk_wisdom, 2), kind
+    proxies = {row[0].strip("`"): float(row[1]) for row in _rows(section)
+               if row[0].startswith(("`kpi_proxy.", "`folk_wisdom"))}
+    roles = type(a.kpi_proxy).model_fields
+    assert proxies == {"folk_wisdom": a.folk_wisdom, **{f"kpi_proxy.{r}": a.proxy(r) for r in roles}}
+
+
+def test_odd_has_every_element_and_its_code_references_exist():
+    """docs/ODD.md follows ODD (Grimm et al. 2020) with the ODD+D decision elements, and every `file: name`
+    reference names a function, class or method that exists."""
+    import importlib
+    import re
+
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    for heading in ("## 1. Purpose and patterns", "## 2. Entities, state variables and scales",
+                    "## 3. Process overview and scheduling", "## 4. Design concepts", "## 5. Initialization",
+                    "## 6. Input data", "## 7. Submodels", "### Decision-making (ODD+D)"):
+        assert heading in odd, heading
+    for concept in ("Basic principles", "Emergence", "Adaptation", "Objectives", "Learning", "Prediction",
+                    "Sensing", "Interaction", "Stochasticity", "Collectives", "Observation",
+                    "Theoretical and empirical background", "Decision model", "Heuristics", "Uncertainty",
+                    "Social norms and cultural values", "Heterogeneity"):
+        assert f"**{concept}.**" in odd, concept
+    refs = re.findall(r"`((?:sim|agents)/\w+\.py): ([\w., ]+)`", odd)
+    assert len(refs) > 20
+    missing = []
+    for path, names in refs:
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        owner = None
+        for name in (n.strip() for n in names.split(",")):
+            if "." in name:
+                cls, attr = name.split(".")
+                owner = getattr(module, cls, None)
+                found = owner is not None and hasattr(owner, attr)
+            else:
+                found = hasattr(module, name) or (owner is not None and hasattr(owner, name))
+            if not found:
+                missing.append(f"{path}: {name}")
+    assert not missing, missing

@@ -80,3 +80,16 @@ def test_a_kind_must_serve_a_known_purpose():
 
     with pytest.raises(ScenarioError, match="serves: .*allowed: outcome, sales"):
         Scenario().with_overrides({"kinds.bug_fix.serves": "hr"})
+
+
+def test_a_new_kind_must_say_whose_kpi_it_serves_and_what_it_moves():
+    """No hidden assumption: a kind's value follows from its purpose and direction, so a new kind names both."""
+    from sim import ScenarioError
+    from sim.scenario import scenario_from_toml
+
+    with pytest.raises(ScenarioError, match="kinds.new_thing.serves: Field required"):
+        scenario_from_toml("[kinds.new_thing]\nsize = 2.0\n")
+    s = scenario_from_toml('[kinds.new_thing]\nserves = "sales"\ndirection = {feature_fit = 1.0}\n')
+    cat = derive_catalogue(s.kinds, s.assumptions, D0)
+    k = cat.names.index("new_thing")
+    assert _value_per_week(cat, k) == pytest.approx(OUTCOME_WORK_VALUE * s.assumptions.kpi_proxy.sales)
