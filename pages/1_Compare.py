@@ -5,6 +5,7 @@ import streamlit as st
 from app_common import (DEFAULT_SEEDS, ORGANISATION, OUTCOMES, OUTPUTS, edited_scenario, ensemble,
                         long_with_label, setup_page)
 from sim import METRICS, bundled_scenarios, charts, load_scenario
+from sim.claims import holds_when
 from sim.runner import compare
 
 setup_page("Compare scenarios")
@@ -35,6 +36,10 @@ st.caption(f"Paired over seeds 0..{seeds - 1}: both scenarios see the same custo
            "difference B − A is sharp. Red: the 95% interval excludes zero.")
 key_metrics = OUTCOMES + OUTPUTS + ORGANISATION
 st.altair_chart(charts.differences(table, key_metrics), width="content")
+if a.assumptions != b.assumptions:
+    st.warning("A and B assume different things about the world (their `[assumptions]` differ): part of the "
+               "difference comes from the assumptions, not from the organisation.")
+st.caption(holds_when(b))
 
 shown = table.assign(unit=[METRICS[m].unit for m in table.index], kind=[METRICS[m].kind for m in table.index])
 st.dataframe(shown[["kind", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "effect_size", "unit"]],

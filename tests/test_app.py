@@ -157,3 +157,22 @@ def test_self_assessment_turns_answers_into_a_scenario_to_explore():
     assert not at.exception
     assert at.session_state["base_label"] == "self-assessment"
     assert _lever(at, "slider", "Data maturity").value == 0.0
+
+
+def test_the_premise_is_a_lever_and_the_page_says_what_the_results_rest_on():
+    """Moving an assumption moves the note and the numbers: a world where Sales' KPI is a perfect proxy."""
+    at = _app()
+    assert any("rest on named assumptions" in c.value and "Sales' 20%" in c.value for c in at.caption)
+    _lever(at, "slider", "How good a proxy is Sales' KPI?").set_value(1.0).run()
+    assert not at.exception
+    assert any("assumptions.kpi_proxy.sales" in i.value for i in at.info)
+    assert any("Sales' 100%" in c.value for c in at.caption)
+
+
+def test_compare_warns_when_the_arms_assume_different_worlds():
+    at = _app()
+    _lever(at, "slider", "How right are our beliefs about what works?").set_value(1.0).run()
+    at.switch_page("pages/1_Compare.py").run()
+    assert not at.exception
+    at.selectbox(key="cmp_b").set_value("current edit (from Explore)").run()
+    assert any("assume different things" in w.value for w in at.warning)
