@@ -174,13 +174,16 @@ def claim_map(frame: pd.DataFrame) -> alt.Chart:
     data["kpi_proxy"] = data["kpi_proxy"].map(lambda p: "scenario's own" if pd.isna(p) else f"all {p:g}")
     data["label"] = data["difference"].map(lambda v: f"{v:+.3g}")
     base = alt.Chart(data).encode(
-        x=alt.X("folk_wisdom:O", title="folk wisdom (how right beliefs are)"),
+        x=alt.X("folk_wisdom:O", title="folk wisdom", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("kpi_proxy:N", title="KPI proxy quality", sort=["scenario's own", "all 0.5", "all 1"]))
     cells = base.mark_rect().encode(
         color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS),
                                                      range=list(VERDICT_COLOURS.values())), title="the claim"),
         tooltip=["claim", "metric", "difference", "ci_low", "ci_high", "verdict"])
-    text = base.mark_text(fontSize=10).encode(text="label:N")
+    text = base.mark_text(fontSize=10).encode(
+        text="label:N", color=alt.condition(alt.datum.verdict == "vanishes", alt.value("black"), alt.value("white")))
     return alt.layer(cells, text).properties(width=150, height=90).facet(
         facet=alt.Facet("claim:N", title=None), columns=4).properties(
-        title="Each claim's headline difference (B - A) across the named assumptions")
+        title=alt.TitleParams("Each claim's headline difference (B - A) across the named assumptions",
+                               subtitle="folk wisdom: how right the organisation's beliefs are; KPI proxy quality: "
+                                        "what the work each KPI asks for is worth to customers"))
