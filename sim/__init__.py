@@ -12,7 +12,8 @@ Public API::
 from sim.metrics import METRICS, Metric
 from sim.registry import MODELS, get_model
 from sim.runner import EnsembleResult, RunResult, run, run_many
-from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
+from sim.input import ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
+from sim.scenario import Scenario
 from sim.sweep import SweepError, SweepSpec, load_spec, sweep
 
 __all__ = [

@@ -95,7 +95,7 @@ def test_compare_identical_scenarios_have_zero_difference(capsys):
     (["run", "b2b_activation", "--set", "departments.salez.alignment=1"], "unknown department 'salez'"),
     (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
     (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
-    (["run", "b2b_activation", "--seeds", "0"], "--seeds must be >= 1"),
+    (["run", "b2b_activation", "--seeds", "0"], "--seeds: must be 1..100,000, got 0"),
     (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods must be a whole number"),
     (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
     (["validate", "/no/such/file.toml"], "does not exist"),
@@ -152,7 +152,7 @@ def test_claims_markdown_and_table(capsys):
 def test_claims_refuses_a_single_seed():
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT,
                           capture_output=True, text=True)
-    assert proc.returncode == 2 and "--seeds must be >= 2" in proc.stderr
+    assert proc.returncode == 2 and "--seeds: must be 2..100,000, got 1" in proc.stderr
 
 
 # ---------------------------------------------------------------- reference models
