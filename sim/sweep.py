@@ -400,18 +400,24 @@ def _execute_dask(chunks: list, base_toml: str, args: tuple, address: str, keep:
         pending = [client.submit(run_chunk, base_toml, c, *args, pure=False) for c in chunks]
         idle_since: float | None = None
         while pending:
-            done = [f for f in pending if f.done()]
-            for fut in done:
-                try:
-                    rows, weekly = fut.result()
+            progressed, still = False, []
+            for i, fut in enumerate(pending):
+                if not fut.done():
+                    still.append(fut)
+                    continue
+                try:  # a finished chunk's rows live on its worker: fetching them needs that worker alive
+                    rows, weekly = fut.result(timeout=min(DASK_WORKER_TIMEOUT, 5.0))
                 except KilledWorker:
                     raise SweepError(f"--address {address}: Dask workers died running this sweep; "
                                      f"{resume_hint}") from None
+                except TimeoutError:  # its worker is gone: the scheduler recomputes it when a worker comes
+                    still.extend(pending[i:])
+                    break
                 keep(rows, weekly)
                 bar.update(len(rows))
-            finished = {id(f) for f in done}
-            pending = [f for f in pending if id(f) not in finished]
-            if done or not pending:
+                progressed = True
+            pending = still
+            if progressed or not pending:
                 idle_since = None
                 continue
             if client.scheduler_info().get("workers"):

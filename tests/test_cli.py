@@ -96,7 +96,7 @@ def test_compare_identical_scenarios_have_zero_difference(capsys):
     (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
     (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
     (["run", "b2b_activation", "--seeds", "0"], "--seeds: must be 1..100,000, got 0"),
-    (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods must be a whole number"),
+    (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods: must be a whole number"),
     (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
     (["validate", "/no/such/file.toml"], "does not exist"),
     (["frobnicate"], "invalid choice"),
