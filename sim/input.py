@@ -264,16 +264,16 @@ def parse_value(text: str) -> Any:
 
 def check_path(path: str, what: str = "override") -> list[str]:
     """A dotted path's parts, capped in length and depth."""
-    if len(path) > MAX_KEY_PARTS * (MAX_NAME_CHARS + 1):
-        raise ScenarioError(f"{what} {clean(path[:200])}: path is too long")
+    shown = clean(path if len(path) <= 80 else path[:77] + "...")
+    if len(path) > MAX_KEY_PARTS * (MAX_NAME_CHARS + 1) or path.count(".") >= MAX_KEY_PARTS:
+        raise ScenarioError(f"{what} {shown}: a path has at most {MAX_KEY_PARTS} parts of at most "
+                            f"{MAX_NAME_CHARS} characters")
     parts = path.split(".")
-    if len(parts) > MAX_KEY_PARTS:
-        raise ScenarioError(f"{what} {clean(path[:200])}: a path has at most {MAX_KEY_PARTS} parts")
     if any(not p for p in parts):
-        raise ScenarioError(f"{what} {clean(path[:200])}: empty part in the path; use dots between names, e.g. "
+        raise ScenarioError(f"{what} {shown}: empty part in the path; use dots between names, e.g. "
                             "departments.sales.alignment")
     if any(len(p) > MAX_NAME_CHARS for p in parts):
-        raise ScenarioError(f"{what} {clean(path[:200])}: names are at most {MAX_NAME_CHARS} characters")
+        raise ScenarioError(f"{what} {shown}: names are at most {MAX_NAME_CHARS} characters")
     return parts
 
 
