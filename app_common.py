@@ -123,7 +123,6 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
     def load(loader, label: str) -> None:
         try:
             scenario = loader()
-            scenario_from_toml(scenario.to_toml(), label)  # what the session keeps must load again
         except ScenarioError as exc:
             st.session_state[f"{prefix}upload_error"] = str(exc)
             return
@@ -133,6 +132,11 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
                 f"{label}: 5 seeds of this scenario would take about {describe_seconds(seconds)}, more than the app "
                 f"runs at once ({describe_seconds(APP_BUDGET_SECONDS)}); run it with the command line: alignsim "
                 f"run {label} --seeds 5")
+            return
+        try:  # what the session keeps (the scenario completed with the defaults) must load again
+            scenario_from_toml(scenario.to_toml(), label)
+        except ScenarioError as exc:
+            st.session_state[f"{prefix}upload_error"] = f"{label}: too large once completed with the defaults ({exc})"
             return
         st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
 
