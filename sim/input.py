@@ -45,8 +45,9 @@ MAX_PATH_CHARS = 1_000
 MAX_VALUE_CHARS = 10_000
 #: Longest chain of ``extends``.
 MAX_EXTENDS_DEPTH = 8
-#: Most problems one error message lists.
+#: Most problems one error message lists, and its longest length.
 MAX_REPORTED_ERRORS = 3
+MAX_MESSAGE_CHARS = 1_000
 #: The model a scenario file is for when it names none.
 DEFAULT_MODEL = "alignment"
 
@@ -56,7 +57,10 @@ class InputError(ValueError):
     characters (newlines included) are escaped."""
 
     def __init__(self, message: str):
-        super().__init__(clean(message))
+        message = clean(message)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS - 3] + "..."
+        super().__init__(message)
 
 
 class ScenarioError(InputError):
@@ -111,10 +115,9 @@ def check_text(text: str, source: str) -> None:
                 end = text.find(tok, end + 1)
             pos = n if end == -1 else end + 3
         elif tok in ('"', "'"):
-            end = pos
+            end, nl = pos, text.find("\n", pos)
             while True:
                 end = text.find(tok, end)
-                nl = text.find("\n", pos)
                 if end == -1 or (nl != -1 and nl < end):
                     pos = n if nl == -1 else nl  # unterminated: tomllib reports it
                     break
@@ -143,7 +146,11 @@ def check_text(text: str, source: str) -> None:
                 key_mode, parts = False, 1
         elif tok == "[":
             if key_mode and not stack:
-                header = True  # [table] or [[array of tables]]
+                if not header:  # [table] or [[array of tables]]: a key too
+                    keys += 1
+                    if keys > MAX_KEYS:
+                        raise ScenarioError(f"{source}: more than {MAX_KEYS:,} keys")
+                header = True
             else:
                 _push(stack, "[", source)
                 key_mode = False

@@ -9,6 +9,7 @@ the input boundary's (``sim.input``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import ConfigDict, Field, BaseModel, field_validator, model_validator
@@ -323,8 +324,10 @@ class Scenario(ScenarioBase):
                 if approver not in self.departments:
                     raise ValueError(f"teams.{name}.approval_chain: unknown department {approver!r}; "
                                      f"known departments: {', '.join(self.departments)}")
-            if len(set(team.approval_chain)) != len(team.approval_chain):
-                raise ValueError(f"teams.{name}.approval_chain: a unit appears twice in {team.approval_chain}")
+            twice = sorted(u for u, n in Counter(team.approval_chain).items() if n > 1)
+            if twice:
+                raise ValueError(f"teams.{name}.approval_chain: {', '.join(map(repr, twice))} appear(s) more than "
+                                 "once; each unit approves once")
             for other in team.depends_on:
                 if other not in self.teams or other == name:
                     raise ValueError(f"teams.{name}.depends_on: unknown team {other!r}; "

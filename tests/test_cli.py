@@ -229,6 +229,11 @@ def test_control_characters_in_input_are_escaped_in_messages(capsys, tmp_path):
 def test_a_run_above_the_budget_is_refused_and_yes_runs_it(capsys, monkeypatch):
     code, err = _main(["run", "b2b_activation", "--set", "customers.population=5000000", "--weeks", "2000"], capsys)
     assert code == 2 and "would take about" in err and "the budget is 10.0 min: add --yes" in err
+    code, err = _main(["run", "march1991", "--set", "n=5000", "--set", "m=1000", "--set", "p3=0.1",
+                       "--periods", "100000"], capsys)
+    assert code == 2 and "would take about" in err and "--yes" in err
+    code, err = _main(["run", "nk_departments", "--set", "N=16", "--periods", "100000", "--seeds", "1000"], capsys)
+    assert code == 2 and "1,000 run(s) of nk_departments would take about" in err
     code, err = _main(["claims", "--seeds", "100000"], capsys)
     assert code == 2 and "the claims over 100,000 seeds would take about" in err and "--yes" in err
     import sim.cli
@@ -239,6 +244,14 @@ def test_a_run_above_the_budget_is_refused_and_yes_runs_it(capsys, monkeypatch):
     assert _main(["run", "b2b_activation", "--weeks", "2", "--yes"], capsys)[0] == 0
     code, err = _main(["compare", "b2b_activation", "product_logic", "--weeks", "2", "--seeds", "2"], capsys)
     assert code == 2 and "comparing over 2 seeds" in err
+
+
+def test_five_thousand_teams_in_a_small_file_are_refused_before_running(capsys, tmp_path):
+    path = tmp_path / "teams.toml"
+    path.write_text("".join(f"[teams.t{i}]\n" for i in range(5000)))
+    assert path.stat().st_size < 70_000
+    code, err = _main(["run", str(path)], capsys)
+    assert code == 2 and "would take about" in err and "--yes" in err
 
 
 def test_an_unknown_model_gives_the_same_line_for_run_and_validate(capsys, tmp_path):

@@ -313,3 +313,14 @@ def test_the_schema_and_the_boundary_reach_no_model_and_no_registry():
         assert not reached & {"sim.registry", "sim.model", "sim.runner", "sim.march1991"}, (module, reached)
     assert "sim.scenario" not in _reach(graph, "sim.scenario")  # no circle through the schema
     assert "sim.input" in graph["sim.registry"]
+
+
+def test_long_lists_do_not_make_long_messages():
+    chain = '"legal",' * 25_000
+    with pytest.raises(ScenarioError, match="'legal' appear\\(s\\) more than once") as err:
+        scenario_from_toml(f"[teams.core]\napproval_chain = [{chain}]\n")
+    assert len(str(err.value)) < 200
+    teams = "".join(f"[teams.t{i}]\n" for i in range(3000))
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_toml(teams + '[departments.sales.requests]\nghost = 1\n')
+    assert "unknown team 'ghost'" in str(err.value) and len(str(err.value)) <= 1000
