@@ -168,6 +168,7 @@ def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[Sc
                          f"a sweep holds at most {MAX_RUNS:,}: use fewer values, samples or seeds, or split it")
     try:
         base = load_scenario(spec.scenario)
+        scenario_from_toml(base.to_toml(), "the resolved scenario")  # what the workers receive must load again
     except ScenarioError as exc:
         raise SweepError(f"scenario: {exc}") from None
     model = get_model(base.model)
