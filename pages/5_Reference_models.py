@@ -7,9 +7,9 @@ import streamlit as st
 
 from app_common import ensemble, export_panel, lever_panel, metric_row, plain, setup_page, upload_panel
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
+from sim.input import parse_value, scenario_from_toml
 from sim.levers import levers_for
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds, horizon
-from sim.input import parse_value, scenario_from_toml
 from sim.scenario import ScenarioBase
 
 NONE = "(none)"
