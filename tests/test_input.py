@@ -8,10 +8,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
-from sim.input import (MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_KEY_PARTS, MAX_NESTING, clean, parse_override,
-                       parse_value, scenario_from_bytes, scenario_model)
+from sim.input import (MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_KEY_PARTS, MAX_NESTING, clean, dumps_toml,
+                       parse_override, parse_toml, parse_value, scenario_from_bytes, scenario_model)
 from sim.registry import get_model
 
 PRESETS = list(bundled_scenarios())
@@ -324,3 +326,20 @@ def test_long_lists_do_not_make_long_messages():
     with pytest.raises(ScenarioError) as err:
         scenario_from_toml(teams + '[departments.sales.requests]\nghost = 1\n')
     assert "unknown team 'ghost'" in str(err.value) and len(str(err.value)) <= 1000
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+_SCALAR = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False), st.booleans(), _TEXT)
+_DATA = st.recursive(
+    st.dictionaries(_TEXT.filter(bool), _SCALAR, max_size=4),
+    lambda inner: st.dictionaries(_TEXT.filter(bool), st.one_of(inner, st.lists(_SCALAR, max_size=4)), max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(data=_DATA)
+def test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back(data):
+    """No false alarms: brackets, dots, quotes and # inside strings and keys are not nesting, key parts or
+    comments; what dumps_toml writes parses back to the same data."""
+    text = dumps_toml(data)
+    assert parse_toml(text, "t") == data
