@@ -7,6 +7,7 @@ results (``sim.charts``).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,8 +18,10 @@ from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario, run_ma
 from sim.metrics import format_number
 from sim.charts import to_image
 from sim.levers import Lever, get_value, levers_for
+from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult
-from sim.scenario import MAX_FILE_BYTES, Scenario, ScenarioBase, describe, scenario_from_bytes, scenario_from_toml
+from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
+from sim.scenario import Scenario, ScenarioBase
 
 DEFAULT_PRESET = "b2b_activation"
 DEFAULT_SEEDS = 20
@@ -47,8 +50,27 @@ def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)))
 
 
+def plain(text: str) -> str:
+    """Text shown as it is, not as Markdown: every character Markdown or Streamlit (``:red[...]``, ``:smile:``)
+    would interpret is escaped; underscores inside names (``wip_limit``) cannot start emphasis and stay."""
+    text = re.sub(r"([\\`*\[\]<>#~$|!&]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_|:(?=[A-Za-z/]))", r"\\\1", text)
+    text = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)  # "1." would start a list
+    return re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)
+
+
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleResult:
-    """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs."""
+    """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs. A run
+    that would take longer than the app's budget is refused with the CLI command to use instead."""
+    seconds = cost(scenario, seeds)
+    if seconds > APP_BUDGET_SECONDS:
+        st.error(plain(f"{label or scenario.name} over {seeds} seeds would take about {describe_seconds(seconds)}, "
+                       f"more than the app runs at once ({describe_seconds(APP_BUDGET_SECONDS)}). Use fewer seeds "
+                       "or a smaller setting, or download the scenario and run it with the command line:")
+                 + f"\n\n`alignsim run {scenario.name if scenario.name in bundled_scenarios() else 'scenario.toml'}"
+                 f" --seeds {seeds}`")
+        st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
+                           mime="application/toml", key="dl_toml_too_large")
+        st.stop()
     with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"):
         return _ensemble(scenario.to_toml(), seeds)
 
@@ -104,6 +126,18 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         except ScenarioError as exc:
             st.session_state[f"{prefix}upload_error"] = str(exc)
             return
+        seconds = cost(scenario, 5)
+        if seconds > APP_BUDGET_SECONDS:
+            st.session_state[f"{prefix}upload_error"] = (
+                f"{label}: 5 seeds of this scenario would take about {describe_seconds(seconds)}, more than the app "
+                f"runs at once ({describe_seconds(APP_BUDGET_SECONDS)}); run it with the command line: alignsim "
+                f"run {label} --seeds 5")
+            return
+        try:  # what the session keeps (the scenario completed with the defaults) must load again
+            scenario_from_toml(scenario.to_toml(), label)
+        except ScenarioError as exc:
+            st.session_state[f"{prefix}upload_error"] = f"{label}: too large once completed with the defaults ({exc})"
+            return
         st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
 
     with st.sidebar.expander("Upload or paste a scenario (TOML)"):
@@ -116,7 +150,7 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         if st.button("Use pasted scenario", key=f"{prefix}use_pasted"):
             load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
         if st.session_state.get(f"{prefix}upload_error"):
-            st.error(st.session_state[f"{prefix}upload_error"])
+            st.error(plain(st.session_state[f"{prefix}upload_error"]))
 
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):
@@ -171,7 +205,7 @@ def choose(where=st.sidebar) -> Choice:
     try:
         edited = base.with_overrides(overrides)
     except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         edited = base
     st.session_state["edited_toml"] = edited.to_toml()
     return Choice(base, edited, overrides, seeds)

@@ -5,15 +5,15 @@ parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure
 import pandas as pd
 import streamlit as st
 
-from app_common import ensemble, export_panel, lever_panel, metric_row, setup_page, upload_panel
+from app_common import ensemble, export_panel, lever_panel, metric_row, plain, setup_page, upload_panel
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
+from sim.input import parse_value, scenario_from_toml
 from sim.levers import levers_for
-from sim.scenario import ScenarioBase, parse_value, scenario_from_toml
+from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds, horizon
+from sim.scenario import ScenarioBase
 
 NONE = "(none)"
 MAX_SWEEP_RUNS = 4000
-#: Seeds x horizon the page runs at once (a few seconds); larger runs belong to the CLI or a sweep.
-MAX_PERIOD_RUNS = 200_000
 
 setup_page("Reference models: the classics")
 st.caption("Classic models of organisational learning and search, run through the same engine as the alignment "
@@ -50,14 +50,15 @@ overrides = lever_panel(base, st.sidebar, prefix=f"ref:{preset}:")
 try:
     edited = base.with_overrides(overrides)
 except ScenarioError as exc:  # e.g. K too large for block interaction
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
-if seeds * edited.horizon > MAX_PERIOD_RUNS:
-    st.error(f"{spec.horizon} = {edited.horizon} over {seeds} seeds is more than the page runs at once "
-             f"({MAX_PERIOD_RUNS:,} {spec.time}s in all): lower {spec.horizon} or the seeds, or use `alignsim run "
-             f"{preset if preset in bundled_scenarios() else 'FILE.toml'} --set {spec.horizon}={edited.horizon} "
-             f"--seeds {seeds}`.")
+if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or a sweep
+    sets = "".join(f" --set {k}={v}" for k, v in {**overrides, spec.horizon: horizon(edited)}.items())
+    st.error(f"{seeds} seeds of this setting ({spec.summary_line(edited)}) would take about "
+             f"{describe_seconds(cost(edited, seeds))}, more than the page runs at once "
+             f"({describe_seconds(APP_BUDGET_SECONDS)}): lower the parameters or the seeds, or use `alignsim run "
+             f"{preset if preset in bundled_scenarios() else 'FILE.toml'}{sets} --seeds {seeds}`.")
     st.stop()
 
 st.markdown(f"**{model}**: {spec.description}  \n*After* {spec.reference}")
@@ -120,16 +121,17 @@ if st.button("Run the sweep", key="sweep_run"):
     runs = len(xs) * max(len(bys), 1) * seeds
     if by != NONE and not bys:
         st.error(f"Lines for {by}: give at least one value, e.g. {default_values or '0.1, 0.5, 0.9'}")
-    elif runs > MAX_SWEEP_RUNS:
-        st.error(f"That is {runs} runs; the app runs at most {MAX_SWEEP_RUNS} at once. Use fewer points, values "
-                 "or seeds, or `alignsim sweep` for large sweeps.")
+    elif runs > MAX_SWEEP_RUNS or runs * cost(edited) > APP_BUDGET_SECONDS:
+        st.error(f"That is {runs} runs (about {describe_seconds(runs * cost(edited))}); the app runs at most "
+                 f"{MAX_SWEEP_RUNS} runs or {describe_seconds(APP_BUDGET_SECONDS)} at once. Use fewer points, "
+                 "values or seeds, or `alignsim sweep` for large sweeps.")
     else:
         try:
             with st.spinner(f"Running {runs} runs…"):
                 st.session_state["sweep_table"] = (model, x, by, _sweep(
                     edited.to_toml(), x, xs, None if by == NONE else by, bys, seeds))
         except ScenarioError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
 swept = st.session_state.get("sweep_table")
 if swept and swept[0] == model:
     _, sx, sby, table = swept

@@ -9,10 +9,11 @@ Public API::
     table = sweep("my_sweep.toml", out="results/my_sweep", workers=2)  # one row per run
 """
 
+from sim.input import ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
 from sim.metrics import METRICS, Metric
 from sim.registry import MODELS, get_model
 from sim.runner import EnsembleResult, RunResult, run, run_many
-from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
+from sim.scenario import Scenario
 from sim.sweep import SweepError, SweepSpec, load_spec, sweep
 
 __all__ = [

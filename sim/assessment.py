@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.scenario import Scenario, load_scenario
+from sim.input import load_scenario
+from sim.scenario import Scenario
 
 ANSWERS = ("Yes", "Tja (partly)", "No")
 BASE = "b2b_activation"

@@ -19,10 +19,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sim.input import load_scenario
 from sim.levers import get_value
 from sim.metrics import format_number
 from sim.runner import process_pool, run_many, versions
-from sim.scenario import KpiProxy, Scenario, load_scenario
+from sim.scenario import KpiProxy, Scenario
 from sim.stats import mean_ci, paired_difference
 
 DEFAULT_SEEDS = 30

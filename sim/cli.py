@@ -1,7 +1,8 @@
 """The ``alignsim`` command line: list, show, validate, run and compare scenarios.
 
 Bad input (unknown scenario, malformed file, bad value or flag) prints one message naming the field and the
-allowed values, and exits with code 2.
+allowed values, and exits with code 2. Runs, sweeps and claims whose estimated cost is above the budget
+(``sim.registry.CLI_BUDGET_SECONDS``) are refused the same way unless ``--yes`` is given.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 import pandas as pd
 
 from sim.metrics import format_number
-from sim.registry import MODELS, get_model
+from sim.input import clean
+from sim.registry import CLI_BUDGET_SECONDS, MODELS, BudgetError, check_budget, cost, get_model, horizon
 from sim.runner import EnsembleResult, compare, run_many
-from sim.scenario import (ScenarioBase, ScenarioError, bundled_scenarios, describe, load_scenario, parse_override,
-                          scenario_model)
+from sim.input import ScenarioError, bundled_scenarios, describe, load_scenario, parse_override, scenario_model
+from sim.scenario import ScenarioBase
 from sim.sweep import SweepError
 
 EXIT_USAGE = 2
@@ -29,20 +31,37 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line, exit code 2."""
 
 
-def _positive(name: str, minimum: int = 1):
+#: Largest values the flags take (the scenario's schema may allow less).
+MAX_SEEDS = 100_000
+MAX_SEED = 2**32 - 1
+MAX_HORIZON = 1_000_000
+MAX_WORKERS = 256
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean(message)} (see {self.prog} --help)\n")
+
+
+def _positive(minimum: int = 1, maximum: int = MAX_SEEDS):
+    """A whole number in minimum..maximum (argparse names the flag in its message)."""
     def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be a whole number {minimum}..{maximum:,}, got "
+                                             f"{clean(repr(text[:40]))}") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be {minimum}..{maximum:,}, got {value:,}"
+                                             if abs(value) < 10**30 else f"must be {minimum}..{maximum:,}")
         return value
     return check
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="alignsim", description="Organisational alignment simulator.")
+    p = _Parser(prog="alignsim", description="Organisational alignment simulator.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("list", help="list the bundled scenarios and the model each runs on")
@@ -53,9 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a scenario fully resolved, as TOML")
     show.add_argument("scenario", metavar="NAME|FILE")
     show.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value")
+    _extends_flag(show)
 
     val = sub.add_parser("validate", help="check a scenario file")
     val.add_argument("scenario", metavar="FILE")
+    _extends_flag(val)
 
     run = sub.add_parser("run", help="run a scenario over one or more seeds")
     run.add_argument("scenario", metavar="NAME|FILE")
@@ -76,48 +97,70 @@ def _parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser("sweep", help="run a sweep spec (TOML) on local processes or a Dask cluster")
     sw.add_argument("spec", metavar="SPEC")
-    sw.add_argument("--workers", type=_positive("--workers"), default=None, help="local processes (default: cores)")
+    sw.add_argument("--workers", type=_positive(1, MAX_WORKERS), default=None, help="local processes (default: cores)")
     sw.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to run on instead")
     sw.add_argument("--out", metavar="DIR", help="folder for runs.parquet, weekly.parquet, manifest.json "
                     "(default: results/<spec name>)")
     sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
-    sw.add_argument("--chunk-size", type=_positive("--chunk-size"), default=None, help="runs per task")
+    sw.add_argument("--chunk-size", type=_positive(), default=None, help="runs per task")
+    _yes_flag(sw)
 
     an = sub.add_parser("analyze", help="Sobol or Morris sensitivity indices of a finished sweep (SALib)")
     an.add_argument("dir", metavar="DIR")
     an.add_argument("--metric", action="append", default=None, help="metric to analyse (repeatable)")
 
     claims = sub.add_parser("claims", help="check DESIGN.md's claims over paired seeds")
-    claims.add_argument("--seeds", type=_positive("--seeds", 2), default=30, help="seeds 0..N-1 (default 30)")
+    claims.add_argument("--seeds", type=_positive(2), default=30, help="seeds 0..N-1 (default 30)")
     claims.add_argument("--format", choices=["table", "json", "markdown"], default="table")
-    claims.add_argument("--workers", type=_positive("--workers"), default=1, help="processes (default 1)")
+    claims.add_argument("--workers", type=_positive(1, MAX_WORKERS), default=1, help="processes (default 1)")
     claims.add_argument("--robustness", action="store_true",
                         help="also move each main parameter by -25%% and +25%%, one at a time")
-    claims.add_argument("--robustness-seeds", type=_positive("--robustness-seeds", 2), default=30)
+    claims.add_argument("--robustness-seeds", type=_positive(2), default=30)
     claims.add_argument("--map", action="store_true",
                         help="also map each claim over the named assumptions and team capacity")
-    claims.add_argument("--map-seeds", type=_positive("--map-seeds", 2), default=16)
+    claims.add_argument("--map-seeds", type=_positive(2), default=16)
     claims.add_argument("--map-chart", metavar="FILE.png", help="with --map: write the map chart as PNG")
+    _yes_flag(claims)
     return p
 
 
 def _run_flags(p: argparse.ArgumentParser, default_seeds: int = 1) -> None:
-    p.add_argument("--seed", type=_positive("--seed", 0), default=0, help="first seed (default 0)")
-    p.add_argument("--seeds", type=_positive("--seeds"), default=default_seeds,
+    p.add_argument("--seed", type=_positive(0, MAX_SEED), default=0, help="first seed (default 0)")
+    p.add_argument("--seeds", type=_positive(), default=default_seeds,
                    help=f"number of seeds: seed, seed+1, ... (default {default_seeds})")
-    p.add_argument("--weeks", "--periods", dest="horizon", type=_positive("--weeks/--periods"), default=None,
-                   help="horizon: weeks (alignment model) or periods (reference models)")
+    p.add_argument("--weeks", "--periods", dest="horizon", type=_positive(1, MAX_HORIZON),
+                   default=None, help="horizon: weeks (alignment model) or periods (reference models)")
+    _extends_flag(p)
+    _yes_flag(p)
+
+
+def _extends_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--extends-anywhere", action="store_true",
+                   help="let scenario files extend files outside their own folder (default: bundled scenarios "
+                        "and files in the scenario file's folder only)")
+
+
+def _yes_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true",
+                   help=f"run even when the estimated cost is above the budget "
+                        f"({CLI_BUDGET_SECONDS / 60:.0f} min of computing)")
+
+
+def _check_cost(args, seconds: float, what: str) -> None:
+    if not args.yes:
+        check_budget(seconds, CLI_BUDGET_SECONDS, what, "add --yes to run it anyway")
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:
     return dict(parse_override(x) for x in items)
 
 
-def _scenario(name: str, sets: list[str], horizon: int | None = None) -> ScenarioBase:
+def _scenario(name: str, sets: list[str], horizon: int | None = None, anywhere: bool = False) -> ScenarioBase:
     overrides = _overrides(sets)
-    if horizon is not None:
-        overrides.setdefault(get_model(scenario_model(name)).horizon, horizon)
-    return load_scenario(name, overrides)
+    model = scenario_model(name, anywhere) if horizon is not None else None
+    if model in MODELS:  # an unknown model is reported by load_scenario, naming the registered ones
+        overrides.setdefault(MODELS[model].horizon, horizon)
+    return load_scenario(name, overrides, extends_anywhere=anywhere)
 
 
 def _ensemble(scenario: ScenarioBase, seed: int, n: int) -> EnsembleResult:
@@ -157,25 +200,26 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_show(args) -> int:
-    sys.stdout.write(_scenario(args.scenario, args.set).to_toml())
+    sys.stdout.write(_scenario(args.scenario, args.set, anywhere=args.extends_anywhere).to_toml())
     return 0
 
 
 def cmd_validate(args) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, extends_anywhere=args.extends_anywhere)
     print(f"ok: {scenario.name} [{scenario.model}] ({get_model(scenario.model).summary_line(scenario)})")
     return 0
 
 
 def cmd_run(args) -> int:
-    scenario = _scenario(args.scenario, args.set, args.horizon)
+    scenario = _scenario(args.scenario, args.set, args.horizon, args.extends_anywhere)
     spec = get_model(scenario.model)
+    _check_cost(args, cost(scenario, args.seeds), f"{args.seeds:,} run(s) of {clean(scenario.name)}")
     ens = _ensemble(scenario, args.seed, args.seeds)
     agg = ens.aggregate()
     units = {n: m.unit for n, m in spec.metrics().items()}
     if args.format == "json":
         print(json.dumps({
-            "scenario": scenario.name, "model": scenario.model, spec.horizon: scenario.horizon, "seeds": ens.seeds,
+            "scenario": scenario.name, "model": scenario.model, spec.horizon: horizon(scenario), "seeds": ens.seeds,
             "summary": {k: _number(v) for k, v in agg["mean"].items()},
             "ci95": {k: [_number(agg.at[k, "ci_low"]), _number(agg.at[k, "ci_high"])] for k in agg.index},
             **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
@@ -219,10 +263,11 @@ def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult) -> None:
 
 
 def cmd_compare(args) -> int:
-    a = _scenario(args.a, args.set + args.set_a, args.horizon)
-    b = _scenario(args.b, args.set + args.set_b, args.horizon)
+    a = _scenario(args.a, args.set + args.set_a, args.horizon, args.extends_anywhere)
+    b = _scenario(args.b, args.set + args.set_b, args.horizon, args.extends_anywhere)
     if a.model != b.model:
         raise UsageError(f"compare: A runs on model {a.model!r} and B on {b.model!r}; both must run on one model")
+    _check_cost(args, cost(a, args.seeds) + cost(b, args.seeds), f"comparing over {args.seeds:,} seeds")
     ea, eb = _ensemble(a, args.seed, args.seeds), _ensemble(b, args.seed, args.seeds)
     frame = compare(ea, eb, get_model(a.model).metrics())
     if args.format == "json":
@@ -247,7 +292,7 @@ def cmd_sweep(args) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
     try:
         table = sweep(spec, out=out, workers=args.workers, address=args.address, resume=args.resume,
-                      chunk_size=args.chunk_size, progress=True)
+                      chunk_size=args.chunk_size, progress=True, budget=None if args.yes else CLI_BUDGET_SECONDS)
     except KeyboardInterrupt:
         print(f"alignsim: interrupted; finished runs are kept in {out}/parts: rerun with --resume",
               file=sys.stderr)
@@ -285,6 +330,14 @@ def cmd_analyze(args) -> int:
 def cmd_claims(args) -> int:
     from sim import claims as claims_report
 
+    arms = list(dict.fromkeys(x for c in claims_report.CLAIMS for x in claims_report.arms_of(c)))
+    per_seed = sum(cost(x.build()) for x in arms)
+    seconds = per_seed * args.seeds + (per_seed * args.robustness_seeds * 2
+                                       * len(claims_report.ROBUSTNESS_PARAMETERS) if args.robustness else 0)
+    seconds += per_seed * args.map_seeds * len(claims_report.map_settings()) if args.map else 0
+    _check_cost(args, seconds / args.workers, f"the claims over {args.seeds:,} seeds"
+                + (f" (robustness: {args.robustness_seeds:,})" if args.robustness else "")
+                + (f" (maps: {args.map_seeds:,})" if args.map else ""))
     results = claims_report.evaluate(seeds=args.seeds, workers=args.workers)
     robust = (claims_report.robustness(seeds=args.robustness_seeds, workers=args.workers)
               if args.robustness else None)
@@ -319,9 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 with a usage line on bad flags
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, UsageError, SweepError) as exc:
+    except (ScenarioError, UsageError, SweepError, BudgetError) as exc:
         message = exc.args[0] if exc.args else str(exc)
-        print(f"alignsim: error: {message}", file=sys.stderr)
+        print(f"alignsim: error: {clean(message)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return 0

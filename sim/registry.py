@@ -1,4 +1,9 @@
-"""The registry of runnable models: the runner, CLI, sweeps and app reach every model through it."""
+"""The registry of runnable models: the runner, CLI, sweeps and app reach every model through it.
+
+Each model states what a run costs: ``cost(scenario)`` estimates the seconds one seed takes on one core of a
+2-core laptop-class machine (calibrated on this project's machine; ``cost_formula`` says how). The CLI, sweeps and
+the app add this up before running anything and refuse above their budgets (:func:`check_budget`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from sim.input import register_schema
+
+#: What the CLI (run, compare, sweep, claims) runs without ``--yes``: estimated seconds of computing.
+CLI_BUDGET_SECONDS = 600.0
+#: What a page of the app runs at once; larger runs are refused with the CLI command to use instead.
+APP_BUDGET_SECONDS = 5.0
+
+
+class BudgetError(ValueError):
+    """A run or sweep whose estimated cost is above the budget; the message says the cost, the budget and how to go
+    on."""
 
 
 @dataclass(frozen=True)
@@ -28,9 +45,12 @@ class ModelSpec:
     horizon: str = "weeks"
     time: str = "week"
     #: A one-line description of a validated scenario (for ``alignsim validate``).
-    summary_line: Callable[[Any], str] = lambda s: f"{s.horizon} {s.model} time steps"
+    summary_line: Callable[[Any], str] = lambda s: f"{horizon(s)} {s.model} time steps"
     #: Who the model is from, for the app and docs ("" for alignsim's own model).
     reference: str = ""
+    #: Estimated seconds one seed of a scenario takes (see the module docstring), and how it is computed.
+    cost: Callable[[Any], float] = lambda s: 0.0
+    cost_formula: str = ""
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -41,7 +61,36 @@ def register(spec: ModelSpec) -> ModelSpec:
     if spec.name in MODELS:
         raise ValueError(f"model {spec.name!r} is registered already")
     MODELS[spec.name] = spec
+    register_schema(spec.name, spec.schema)
     return spec
+
+
+def horizon(scenario: Any) -> int:
+    """How long a run of ``scenario`` lasts, in its model's own time unit (weeks or periods)."""
+    return int(getattr(scenario, get_model(scenario.model).horizon))
+
+
+def cost(scenario: Any, seeds: int = 1) -> float:
+    """Estimated seconds ``seeds`` runs of ``scenario`` take on one core."""
+    return get_model(scenario.model).cost(scenario) * seeds
+
+
+def describe_seconds(seconds: float) -> str:
+    """``12 s``, ``4.2 min``, ``3.1 h``, ``2.0e+03 days``."""
+    if seconds < 60:
+        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.3g} days"
+
+
+def check_budget(seconds: float, budget: float, what: str, way_on: str) -> None:
+    """Raise a BudgetError when ``seconds`` is above ``budget``; ``way_on`` says how to go on anyway."""
+    if seconds > budget:
+        raise BudgetError(f"{what} would take about {describe_seconds(seconds)} (estimated); the budget is "
+                          f"{describe_seconds(budget)}: {way_on}")
 
 
 def get_model(name: str) -> ModelSpec:
@@ -76,10 +125,18 @@ def _alignment_schema():
     return Scenario
 
 
+def _alignment_cost(s) -> float:
+    teams = len(s.teams)
+    return s.weeks * (1e-7 * s.customers.population + 3e-5 * len(s.departments)
+                      + 2e-4 * teams * max(1.0, teams / 400))
+
+
 register(ModelSpec(
     "alignment", "Departments, product teams and customers around one product (DESIGN.md).",
     _simulate_alignment, _alignment_metrics, _alignment_schema,
-    summary_line=lambda s: f"{s.weeks} weeks, {len(s.departments)} departments, {len(s.teams)} team(s)"))
+    summary_line=lambda s: f"{s.weeks} weeks, {len(s.departments)} departments, {len(s.teams)} team(s)",
+    cost=_alignment_cost,
+    cost_formula="weeks x (0.1 us x customers + 30 us x departments + 0.2 ms x teams x max(1, teams / 400))"))
 
 
 # ---------------------------------------------------------------- classic reference models
@@ -101,6 +158,8 @@ register(ModelSpec(
     *_classic("march1991"), horizon="periods", time="period",
     summary_line=lambda s: f"m={s.m} dimensions, n={s.n} individuals, p1={s.p1}, p2={s.p2}, p3={s.p3}, "
                            f"p4={s.p4}, " + (f"{s.periods} periods" if s.p3 or s.p4 else "runs to equilibrium"),
+    cost=lambda s: 2e-5 * (s.periods if s.p3 or s.p4 else min(s.equilibrium_limit, 500)) * (1 + s.n * s.m / 500),
+    cost_formula="periods (closed runs: at most 500 until equilibrium) x 20 us x (1 + n x m / 500)",
     reference="March, J. G. (1991). Exploration and exploitation in organizational learning. "
               "Organization Science 2(1): 71-87."))
 
@@ -110,5 +169,7 @@ register(ModelSpec(
     *_classic("nk_departments"), horizon="periods", time="period",
     summary_line=lambda s: f"N={s.N} decisions in 2 departments, interaction={s.interaction} (K={s.K}), "
                            f"incentive={s.incentive}, ceo={s.ceo}, {s.periods} periods",
+    cost=lambda s: 1e-6 * 2 ** s.N + 1e-5 * s.periods * (s.alternatives + s.proposals),
+    cost_formula="1 us x 2^N (the landscape) + periods x 10 us x (alternatives + proposals)",
     reference="Rivkin, J. W. & Siggelkow, N. (2003). Balancing search and stability: interdependencies among "
               "elements of organizational design. Management Science 49(3): 290-311."))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import platform
+import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -98,10 +101,37 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Local worker processes. Forked where the platform allows, whatever start method another library set
-    (importing Mesa switches the process-wide default to "spawn", which would re-run a caller's script)."""
+    (importing Mesa switches the process-wide default to "spawn", which would re-run a caller's script).
+
+    Workers die with their driver: even after ``kill -9`` of the driver no worker is left running (and
+    multiprocessing's resource tracker, which exits when the last process holding its pipe is gone, ends too)."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a pool worker: exit as soon as the driver ``parent`` is gone. Linux delivers SIGKILL at the parent's
+    death (prctl PR_SET_PDEATHSIG); a watchdog thread checks the parent elsewhere, and on Linux as a fallback."""
+    if platform.system() == "Linux":
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the driver died before this worker got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="alignsim-die-with-parent", daemon=True).start()
 
 
 def versions() -> dict[str, str]:

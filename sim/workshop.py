@@ -21,7 +21,7 @@ import pandas as pd
 
 from agents.department import progress
 from sim.metrics import METRICS, capacity_frame, window_value
-from sim.scenario import load_scenario
+from sim.input import load_scenario
 
 #: Templates: a bundled scenario, rounds, weeks per round, and the departments people can play.
 TEMPLATES: dict[str, dict] = {

@@ -176,3 +176,41 @@ def test_compare_warns_when_the_arms_assume_different_worlds():
     assert not at.exception
     at.selectbox(key="cmp_b").set_value("current edit (from Explore)").run()
     assert any("assume different things" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ('extends = ["b2b_activation"]\n', "extends: unknown scenario"),
+    ("extends = {a=1}\n", "extends: unknown scenario"),
+    ("v = " + "[" * 1000 + "]" * 1000 + "\n", "nested deeper than"),
+    ("v = " + "{a=" * 500 + "1" + "}" * 500 + "\n", "nested deeper than"),
+    ("[kinds.guided_setup.true]\nself_service = nan\n", "kinds.guided_setup.true.self_service: must be a finite"),
+    ("a" + ".a" * 120_000 + " = 1\n", "more than"),
+    ("[customers]\npopulation = 5000000\n", "alignsim run pasted scenario --seeds 5"),
+    ("".join(f"[teams.t{i}]\n" for i in range(5000)), "more than the app runs at once"),
+    ('[departments."**bold** :red[x] <b>y</b>"]\nrole = "nope"\n', "unknown or missing role"),
+])
+def test_hostile_pastes_show_one_message_and_keep_the_session_usable(text, fragment):
+    """Issue 16's app reproducers: a message in the page (never an exception, never Markdown), the old base
+    kept, and the next rerun still works."""
+    at = _app()
+    at.sidebar.text_area[0].set_value(text).run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    error = at.sidebar.error[0].value
+    assert fragment in error.replace("\\", "")
+    assert "**bold**" not in error and ":red[" not in error and "<b>" not in error
+    assert at.session_state["base_label"] == "b2b_activation"
+    at.run()
+    assert not at.exception and not any("larger than" in e.value for e in at.sidebar.error)
+
+
+def test_a_run_too_long_for_the_page_is_refused_with_the_cli_command():
+    at = _app()
+    at.sidebar.text_area[0].set_value('name = "big"\n[customers]\npopulation = 100000\n').run()
+    at.sidebar.button[0].click().run()  # 5 seeds fit the budget, the page's 20 do not
+    assert not at.exception and at.session_state["base_label"] == "big"
+    errors = [e.value for e in at.error]
+    assert errors and "more than the app runs at once" in errors[0] and "alignsim run scenario.toml --seeds 20" in \
+        errors[0]
+    assert "Scenario (TOML)" in {b.label for b in at.get("download_button")}
+    assert not _charts(at)

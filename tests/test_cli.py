@@ -95,8 +95,8 @@ def test_compare_identical_scenarios_have_zero_difference(capsys):
     (["run", "b2b_activation", "--set", "departments.salez.alignment=1"], "unknown department 'salez'"),
     (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
     (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
-    (["run", "b2b_activation", "--seeds", "0"], "--seeds must be >= 1"),
-    (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods must be a whole number"),
+    (["run", "b2b_activation", "--seeds", "0"], "--seeds: must be 1..100,000, got 0"),
+    (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods: must be a whole number"),
     (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
     (["validate", "/no/such/file.toml"], "does not exist"),
     (["frobnicate"], "invalid choice"),
@@ -152,7 +152,7 @@ def test_claims_markdown_and_table(capsys):
 def test_claims_refuses_a_single_seed():
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT,
                           capture_output=True, text=True)
-    assert proc.returncode == 2 and "--seeds must be >= 2" in proc.stderr
+    assert proc.returncode == 2 and "--seeds: must be 2..100,000, got 1" in proc.stderr
 
 
 # ---------------------------------------------------------------- reference models
@@ -184,3 +184,89 @@ def test_reference_models_list_validate_and_report_in_their_own_terms(capsys):
                  "--format", "json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["metrics"]) == {
         "performance", "performance_mean", "at_optimum", "changes", "cross_interaction"}
+
+
+# ---------------------------------------------------------------- issue 16: one line, exit 2, bounded cost
+
+
+def _main(argv: list[str], capsys) -> tuple[int, str]:
+    """Run the CLI in this process: its exit code and what it printed on stderr."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse exits on bad flags
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["run", "b2b_activation", "--seeds", "-1"], "--seeds: must be 1..100,000, got -1"),
+    (["run", "b2b_activation", "--weeks", "0"], "--weeks/--periods: must be 1..1,000,000, got 0"),
+    (["sweep", "spec.toml", "--workers", "0"], "--workers: must be 1..256, got 0"),
+    (["claims", "--seeds", "10000000000"], "--seeds: must be 2..100,000"),
+    (["run", "b2b_activation", "--seeds", "1" + "0" * 400], "--seeds: must be 1..100,000"),
+    (["run", "b2b_activation", "--set", "departments.sales.requests.*=-5"], "departments.sales.requests.*"),
+    (["run", "b2b_activation", "--set", "departments.sales.target=nan"], "departments.sales.target: must be a fin"),
+    (["run", "b2b_activation", "--set", "customers.acv=inf"], "customers.acv: must be a finite number"),
+    (["run", "b2b_activation", "--set", "leadership.trump=" + "[" * 2000], "nested deeper than"),
+    (["run", "b2b_activation", "--set", ".".join(["a"] * 5000) + "=1"], "a path has at most"),
+    (["validate", "x" * 300 + ".toml"], "path is too long"),
+])
+def test_bad_values_and_flags_are_one_line_with_exit_2(argv, fragment, capsys):
+    code, err = _main(argv, capsys)
+    assert code == 2 and fragment in err, err
+    assert len(err.strip().splitlines()) == 1 and "usage:" not in err and "Traceback" not in err
+
+
+def test_control_characters_in_input_are_escaped_in_messages(capsys, tmp_path):
+    code, err = _main(["run", "b2b_activation", "--set", "departments.\x1b[31mevil\x07.alignment=1"], capsys)
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b[31mevil\\x07" in err
+    path = tmp_path / "ctl.toml"
+    path.write_text('[teams."a\\u001b[2Jb"]\nspeed = 1\n')
+    code, err = _main(["validate", str(path)], capsys)
+    assert code == 2 and "\x1b" not in err and "\\x1b[2J" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_run_above_the_budget_is_refused_and_yes_runs_it(capsys, monkeypatch):
+    code, err = _main(["run", "b2b_activation", "--set", "customers.population=5000000", "--weeks", "2000"], capsys)
+    assert code == 2 and "would take about" in err and "the budget is 10.0 min: add --yes" in err
+    code, err = _main(["run", "march1991", "--set", "n=5000", "--set", "m=1000", "--set", "p3=0.1",
+                       "--periods", "100000"], capsys)
+    assert code == 2 and "would take about" in err and "--yes" in err
+    code, err = _main(["run", "nk_departments", "--set", "N=16", "--periods", "100000", "--seeds", "1000"], capsys)
+    assert code == 2 and "1,000 run(s) of nk_departments would take about" in err
+    code, err = _main(["claims", "--seeds", "100000"], capsys)
+    assert code == 2 and "the claims over 100,000 seeds would take about" in err and "--yes" in err
+    import sim.cli
+
+    monkeypatch.setattr(sim.cli, "CLI_BUDGET_SECONDS", 1e-6)  # a tiny budget: any run is above it
+    code, err = _main(["run", "b2b_activation", "--weeks", "2"], capsys)
+    assert code == 2 and "--yes" in err
+    assert _main(["run", "b2b_activation", "--weeks", "2", "--yes"], capsys)[0] == 0
+    code, err = _main(["compare", "b2b_activation", "product_logic", "--weeks", "2", "--seeds", "2"], capsys)
+    assert code == 2 and "comparing over 2 seeds" in err
+
+
+def test_five_thousand_teams_in_a_small_file_are_refused_before_running(capsys, tmp_path):
+    path = tmp_path / "teams.toml"
+    path.write_text("".join(f"[teams.t{i}]\n" for i in range(5000)))
+    assert path.stat().st_size < 70_000
+    code, err = _main(["run", str(path)], capsys)
+    assert code == 2 and "would take about" in err and "--yes" in err
+
+
+def test_an_unknown_model_gives_the_same_line_for_run_and_validate(capsys, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('model = "nope"\n')
+    outcomes = [_main([cmd, str(path), *extra], capsys) for cmd, extra in (("validate", []), ("run", ["--weeks", "5"]))]
+    assert [code for code, _ in outcomes] == [2, 2]
+    assert all("model: unknown model 'nope'; registered: alignment, march1991" in err for _, err in outcomes)
+
+
+def test_extends_outside_the_folder_needs_the_flag(capsys, tmp_path):
+    (tmp_path / "base.toml").write_text("weeks = 9\n")
+    (tmp_path / "org").mkdir()
+    child = tmp_path / "org" / "child.toml"
+    child.write_text('extends = "../base.toml"\n')
+    code, err = _main(["validate", str(child)], capsys)
+    assert code == 2 and "outside the folder" in err and "--extends-anywhere" in err
+    assert _main(["validate", str(child), "--extends-anywhere"], capsys)[0] == 0

@@ -115,6 +115,7 @@ def test_a_pasted_reference_scenario_becomes_the_base_and_bad_ones_show_their_me
 
 def test_a_run_too_large_for_the_page_is_refused_with_the_field_and_the_cli_command():
     at = _page()
-    at.sidebar.number_input(key="ref:march1991:periods").set_value(50_000).run()
+    at.sidebar.number_input(key="ref:march1991:n").set_value(5000).run()
     assert not at.exception
-    assert "periods = 50000 over 40 seeds" in at.error[0].value and "alignsim run march1991" in at.error[0].value
+    assert "more than the page runs at once" in at.error[0].value
+    assert "alignsim run march1991 --set n=5000" in at.error[0].value and "--seeds 40" in at.error[0].value

@@ -83,9 +83,19 @@ def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
     assert not (out / "runs.parquet").exists()
     with pytest.raises(SweepError, match="--resume"):
         sweep(load_spec(spec_path), out=out, workers=1)
+    # a resume that is itself killed still counts
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
+                             "--workers", "1", "--chunk-size", "1", "--resume"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(list((out / "parts").glob("runs-*.parquet"))) < finished + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert json.loads((out / "manifest.json").read_text())["resumed"] == 1
     resumed = sweep(load_spec(spec_path), out=out, workers=2, resume=True)
     assert resumed.equals(sweep(load_spec(spec_path), workers=1))
-    assert json.loads((out / "manifest.json").read_text())["resumed"] == 1
+    assert json.loads((out / "manifest.json").read_text())["resumed"] == 2
 
 
 def test_resume_refuses_a_different_sweep(tmp_path):
@@ -186,3 +196,182 @@ def test_reference_models_sweep_in_periods_with_their_own_metrics(tmp_path):
     assert weekly["period"].max() == 12
     with pytest.raises(SweepError, match="metrics: unknown metric.*for model 'march1991'; allowed: equilibrium_kn"):
         plan(spec_from_dict({"scenario": "march1991", "metrics": ["performance"], "parameters": {"p1": [0.1]}}))
+
+
+# ---------------------------------------------------------------- hostile specs, damaged folders, faults
+
+
+@pytest.mark.parametrize("changes,fragment", [
+    ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(8)}}, "6,553,600,000,000 points"),
+    ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(5)}}, "102,400,000 points"),
+    ({"design": "sobol", "samples": 100_000, "seeds": 10_000,
+      "parameters": {"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]}}, "400,000 points"),
+])
+def test_huge_designs_are_counted_and_refused_before_anything_is_allocated(changes, fragment):
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(SweepError, match=re.escape(fragment)):
+        plan(_spec(**changes))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20
+
+
+def test_too_many_seeds_are_refused_by_the_spec():
+    with pytest.raises(SweepError, match="seeds: Input should be less than or equal to 10000"):
+        _spec(seeds=10**9)
+
+
+def test_a_sweep_above_the_budget_is_refused_with_the_cost_and_yes(tmp_path):
+    from sim.registry import BudgetError
+
+    spec = _spec(weeks=2000, parameters={"customers.population": [1_000_000, 2_000_000]})
+    with pytest.raises(BudgetError, match=r"the sweep's 4 runs would take about .* the budget is 10.0 min: add "
+                                          "--yes"):
+        plan(spec)
+    spec_path = tmp_path / "big.toml"
+    spec_path.write_text('scenario = "b2b_activation"\nweeks = 2000\n[parameters]\n'
+                         '"customers.population" = [1000000, 2000000]\n')
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(tmp_path / "o")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "--yes" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("values,fragment", [
+    (["a"], "whole-number field; values must be numbers, got 'a'"),
+    ([1.0, float("nan")], "must be a finite number"),
+    ([True, 2], "whole-number field"),
+])
+def test_bad_values_for_an_integer_field_are_one_line(values, fragment):
+    with pytest.raises(SweepError, match=re.escape(fragment)):
+        plan(_spec(parameters={"teams.core.wip_limit": values}))
+
+
+def test_a_nul_in_the_spec_scenario_path_is_one_line(tmp_path):
+    spec_path = tmp_path / "nul.toml"
+    spec_path.write_text('scenario = "bad\\u0000name.toml"\n[parameters]\n"leadership.trump" = [0.0]\n')
+    with pytest.raises(SweepError, match="NUL"):
+        plan(load_spec(spec_path))
+
+
+@pytest.mark.parametrize("damage,fragment", [
+    (lambda out: (out / "manifest.json").write_text("[]"), "damaged manifest"),
+    (lambda out: (out / "manifest.json").write_text((out / "manifest.json").read_text()[:40]), "damaged manifest"),
+    (lambda out: next((out / "parts").glob("runs-*.parquet")).write_bytes(b"garbage" * 10), "damaged part file"),
+])
+def test_a_damaged_output_folder_gives_one_line_and_a_way_out(tmp_path, damage, fragment):
+    out = tmp_path / "s"
+    sweep(_spec(), out=out, workers=1)
+    damage(out)
+    with pytest.raises(SweepError, match=fragment) as err:
+        sweep(_spec(), out=out, workers=1, resume=True)
+    assert "\n" not in str(err.value) and ("--resume" in str(err.value) or "another --out" in str(err.value))
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text('scenario = "b2b_activation"\nweeks = 8\nseeds = 2\n[parameters]\n'
+                         '"leadership.trump" = [0.0]\n')
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "analyze", str(out)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _alive(pids: list[int]) -> list[int]:
+    import psutil
+
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _alive(pids)
+
+
+def _start_pool_sweep(tmp_path: Path, name: str):
+    import psutil
+
+    spec_path = tmp_path / f"{name}.toml"
+    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 40\nmetrics = ["leads"]\n'
+                         '[parameters]\n"leadership.trump" = [0.0, 1.0]\n')
+    out = tmp_path / name
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
+                             "--workers", "2", "--chunk-size", "1"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list((out / "parts").glob("runs-*.parquet"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    assert len(children) >= 2, "the pool should be running"
+    return proc, children
+
+
+def test_kill_drill_driver_pool_workers_and_resource_tracker_die_with_it(tmp_path):
+    proc, children = _start_pool_sweep(tmp_path, "driver")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _wait_gone(children) == [], "orphaned worker or resource tracker"
+
+
+def test_kill_drill_worker_the_driver_says_how_to_resume_and_leaves_no_orphan(tmp_path):
+    import psutil
+
+    proc, children = _start_pool_sweep(tmp_path, "worker")
+    workers = [p for p in children if "resource_tracker" not in " ".join(psutil.Process(p).cmdline())]
+    psutil.Process(workers[0]).kill()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "a worker process died" in err and "--resume" in err
+    assert "Traceback" not in err
+    assert _wait_gone(children) == []
+
+
+def test_kill_drill_no_dask_worker_is_reported_within_the_timeout(monkeypatch, tmp_path):
+    from dask.distributed import LocalCluster
+
+    monkeypatch.setattr(sys.modules["sim.sweep"], "DASK_WORKER_TIMEOUT", 1.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.monotonic()
+        with pytest.raises(SweepError, match="no live Dask worker for 1 s; start workers .* rerun with --resume"):
+            sweep(_spec(), out=tmp_path / "none", address=cluster.scheduler_address)
+        assert time.monotonic() - started < 30
+
+
+def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
+    import threading
+
+    import psutil
+    from dask.distributed import LocalCluster
+
+    monkeypatch.setattr(sys.modules["sim.sweep"], "DASK_WORKER_TIMEOUT", 2.0)
+    out = tmp_path / "dask"
+    spec = _spec(weeks=30, seeds=30)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        workers = [c.pid for c in psutil.Process().children(recursive=True)
+                   if "resource_tracker" not in " ".join(c.cmdline())]  # the nanny and its worker
+
+        def kill_when_started():
+            deadline = time.monotonic() + 60
+            while len(list((out / "parts").glob("runs-*.parquet"))) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            for pid in workers:
+                try:
+                    psutil.Process(pid).kill()
+                except psutil.NoSuchProcess:
+                    pass
+            cluster.scale(0)  # the nanny would start a new worker: all workers are gone for good
+
+        killer = threading.Thread(target=kill_when_started)
+        killer.start()
+        with pytest.raises(SweepError, match="(no live Dask worker|Dask workers died).*--resume"):
+            sweep(spec, out=out, address=cluster.scheduler_address, chunk_size=1)
+        killer.join()
+    assert _wait_gone(workers) == []
+    assert 1 <= len(list((out / "parts").glob("runs-*.parquet"))) < 60

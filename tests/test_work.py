@@ -85,7 +85,7 @@ def test_a_kind_must_serve_a_known_purpose():
 def test_a_new_kind_must_say_whose_kpi_it_serves_and_what_it_moves():
     """No hidden assumption: a kind's value follows from its purpose and direction, so a new kind names both."""
     from sim import ScenarioError
-    from sim.scenario import scenario_from_toml
+    from sim.input import scenario_from_toml
 
     with pytest.raises(ScenarioError, match="kinds.new_thing.serves: Field required"):
         scenario_from_toml("[kinds.new_thing]\nsize = 2.0\n")

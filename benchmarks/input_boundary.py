@@ -1,0 +1,75 @@
+"""What the input boundary costs, and how well the cost budget predicts a run. Prints two tables.
+
+1. Hostile texts of at most 256 KiB (deep nesting, a dotted key of 120 000 parts, 10 000 tables, a long
+   approval chain, ...): seconds until the boundary answers and the peak memory it allocated (tracemalloc).
+2. The registry's estimated seconds of one seed against the measured seconds, for a few scenarios of each model.
+
+Run: `.venv/bin/python benchmarks/input_boundary.py` (docs/RELIABILITY.md records its last output).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim import load_scenario, run  # noqa: E402
+from sim.input import ScenarioError, scenario_from_toml  # noqa: E402
+from sim.registry import cost  # noqa: E402
+
+HOSTILE = {
+    "1000 nested arrays": "v = " + "[" * 1000 + "]" * 1000,
+    "a dotted key of 120 000 parts": "a" + ".a" * 120_000 + " = 1",
+    "10 000 team tables": "".join(f"[teams.t{i}]\n" for i in range(10_000)),
+    "5 000 teams (69 KB)": "".join(f"[teams.t{i}]\n" for i in range(5_000)),
+    "approval chain of 25 000": "[teams.core]\napproval_chain = [" + '"legal",' * 25_000 + "]",
+    "array of 120 000 numbers": "v = [" + "1," * 120_000 + "]",
+    "120 000 escaped quotes": 'description = "' + '\\"' * 120_000 + '"',
+}
+
+COSTS = [
+    ("b2b_activation", {}),
+    ("b2b_activation", {"customers.population": 100_000, "weeks": 104}),
+    ("march1991_turnover", {"n": 500, "m": 300, "periods": 200}),
+    ("march1991", {}),
+    ("nk_departments", {"N": 16}),
+    ("nk_departments", {"periods": 2000}),
+]
+
+
+def _answer(text: str) -> str:
+    try:
+        scenario_from_toml(text, "bench")
+        return "accepted"
+    except ScenarioError as exc:
+        return str(exc)[:60]
+
+
+def main() -> None:
+    print(f"{'hostile text':32} {'bytes':>8} {'seconds':>8} {'peak MiB':>9}  answer")
+    for label, text in HOSTILE.items():
+        start = time.perf_counter()
+        answer = _answer(text)
+        seconds = time.perf_counter() - start
+        tracemalloc.start()  # a second pass for memory: tracing slows the first one down
+        _answer(text)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(f"{label:32} {len(text.encode()):8,} {seconds:8.3f} {peak:9.1f}  {answer}")
+    print()
+    run(load_scenario("b2b_activation"), 0)  # warm up imports
+    print(f"{'scenario':60} {'estimated s':>11} {'measured s':>10}")
+    for name, overrides in COSTS:
+        s = load_scenario(name, overrides)
+        start = time.perf_counter()
+        run(s, 0)
+        label = name + (" " + " ".join(f"{k}={v}" for k, v in overrides.items()) if overrides else "")
+        print(f"{label:60} {cost(s):11.3f} {time.perf_counter() - start:10.3f}")
+
+
+if __name__ == "__main__":
+    main()
