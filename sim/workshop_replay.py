@@ -187,3 +187,47 @@ def _apply_switch(model, switch: str) -> None:
         model.trump = max(model.trump, SHARED_CRITERION_TRUMP)
     elif switch == "product_funding":
         model.setup = model.setup.with_overrides({"funding.mode": "product"})
+
+
+# ---------------------------------------------------------------- a workshop's tables, from the store
+def table_decisions(shop, code: str, secret: str, table: int) -> Decisions:
+    """(round, department) -> decision in force, for one table."""
+    return {(r, d): dec for (t, r, d), dec in shop.decisions(code, secret).items() if t == table}
+
+
+def table_results(shop, code: str, secret: str, table: int) -> pd.DataFrame:
+    """One table's played rounds (``replay``), with the names of the people in each seat."""
+    state = shop.state(code, secret)
+    names: dict[str, list[str]] = {}
+    for seat in shop.players(code, secret):
+        if seat.table == table:
+            names.setdefault(seat.department, []).append(seat.name)
+    return replay(state.template, state.seed, state.round, table_decisions(shop, code, secret, table),
+                  state.switches, {d: ", ".join(n) for d, n in names.items()})
+
+
+def own_kpi_results(state) -> pd.DataFrame:
+    """The counterfactual's played rounds on the workshop's market, with its logic switches."""
+    return replay(state.template, state.seed, state.round, own_kpi_decisions(state.template, state.round),
+                  state.switches)
+
+
+def workshop_paths(shop, code: str, secret: str) -> pd.DataFrame:
+    """Every table's shared outcome per round and the counterfactual's (``table_paths``)."""
+    state = shop.state(code, secret)
+    return table_paths(state.template, state.seed, state.round,
+                       {t: table_decisions(shop, code, secret, t) for t in range(1, state.tables + 1)},
+                       state.switches)
+
+
+def workshop_over_seeds(shop, code: str, secret: str, seeds: int = SEEDS) -> dict[str, dict]:
+    """``over_seeds`` for every table: 'Table n' -> the paired difference against own KPIs."""
+    state = shop.state(code, secret)
+    return {f"Table {t}": over_seeds(state.template, state.round, table_decisions(shop, code, secret, t),
+                                     state.switches, seeds) for t in range(1, state.tables + 1)}
+
+
+def workshop_team_time(shop, code: str, secret: str, table: int) -> pd.DataFrame:
+    state = shop.state(code, secret)
+    return team_time(state.template, state.seed, state.round, table_decisions(shop, code, secret, table),
+                     state.switches)

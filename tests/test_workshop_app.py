@@ -1,13 +1,18 @@
-"""The Workshop page with AppTest: facilitator and participant flows through to the debrief."""
+"""The Workshop page with AppTest: create, control link, join, live status, stale forms, presenter view, single
+screen, debrief; hostile links. (AppTest runs each fragment once with the page; the live updates themselves
+are checked in a real browser by tests/test_workshop_soak.py.)"""
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from sim.workshop import TEMPLATES, Workshop
+from sim.workshop import TEMPLATES, Decision, Workshop
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "4_Workshop.py")
+ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
 
 
 @pytest.fixture
@@ -26,66 +31,166 @@ def _page(**query) -> AppTest:
     return at
 
 
-def test_facilitator_and_participant_play_through_to_the_debrief(db):
-    fac = _page()
-    fac.button(key="create").click().run()
-    code, key = fac.query_params["code"], fac.query_params["key"]
-    assert any(code in m.value for m in fac.markdown)
+def _text(at) -> str:
+    """Everything the page shows as text (markdown escapes removed)."""
+    parts = [e.value for kind in ("markdown", "text", "error", "info", "success", "warning", "caption", "code",
+                                  "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
 
-    player = _page(code=code)
+
+def test_create_moves_the_key_out_of_the_address_and_shows_the_control_link_once(db):
+    at = _page()
+    at.number_input(key="tables").set_value(2).run()
+    at.button(key="create").click().run()
+    code = at.query_params["control"]
+    assert set(at.query_params) == {"control"}  # no key in the address
+    link = [c.value for c in at.code if "&key=" in c.value]
+    assert len(link) == 1
+    key = link[0].split("&key=")[1]
+    assert Workshop(db).access(code, key) == "facilitator"
+    at.button(key="hide_link").click().run()
+    assert not [c for c in at.code if "&key=" in c.value]
+    assert at.button(key="play")  # still the facilitator's screen, without the key in the address
+
+    opened = _page(code=code, key=key)  # the copied control link, opened later in another browser
+    assert set(opened.query_params) == {"control"} and opened.button(key="play")
+    assert key not in _text(opened)
+
+
+def test_a_participant_joins_decides_and_a_stale_form_is_refused(db):
+    shop = Workshop(db)
+    code, key = shop.create(seed=3, seat_size=2)
+    player = _page(code=code.lower())
     player.text_input(key="join_name").set_value("Ana").run()
     player.selectbox(key="join_dept").set_value("customer_success").run()
     player.button(key="join").click().run()
     token = player.query_params["token"]
-    assert not player.exception and "Ana plays customer success" in player.subheader[0].value
+    assert "Customer success, table 1" in player.subheader[0].value
     player.radio[0].set_value("shared goal")
-    player.radio[1].set_value("few")
     player.button[0].click().run()  # the form's submit button
     assert any("Decision saved" in s.value for s in player.success)
+    assert shop.decisions(code, key) == {(1, 0, "customer_success"): Decision("shared goal", "normal", False)}
 
     fac = _page(code=code, key=key)
     status = fac.dataframe[0].value
-    assert status.loc["customer_success", "played by"] == "Ana"
-    assert bool(status.loc["customer_success", "decided this round"])
-    for _ in range(TEMPLATES["b2b_activation"]["rounds"]):
-        fac.button(key="play").click().run()
-        assert not fac.exception
-    assert len(fac.get("vega_lite_chart")) >= 1
-    handout = [b for b in fac.get("download_button") if b.label.startswith("Handout")]
-    assert handout
+    assert status.loc["Customer success", "Table 1"] == "Ana · decided (Ana)"
+    assert status.loc["Sales", "Table 1"] == "model"
+    fac.button(key="play").click().run()
 
-    again = _page(token=token)  # a refresh: the player is still the player, the game is over
-    assert any("game is over" in s.value for s in again.success)
-    results = again.dataframe[0].value
-    assert list(results.index) == [1, 2, 3, 4]
+    player.radio[0].set_value("own KPI")
+    player.button[0].click().run()  # the page still shows round 1
+    assert "round 1 has already been played; the table is now in round 2" in _text(player)
+    assert (1, 1, "customer_success") not in shop.decisions(code, key)  # not moved into round 2
+    assert "Round 2 of 4 is open" in _text(_page(token=token))
 
 
-def test_wrong_code_shows_a_message(db):
-    at = _page(code="ZZZZZZ")
-    assert "no workshop with code 'ZZZZZZ'" in at.error[0].value
+def test_a_full_seat_is_explained_and_the_same_browser_gets_its_seat_back(db):
+    shop = Workshop(db)
+    code, _ = shop.create(seat_size=1)
+    shop.join(code, 1, "sales", "Bo")
+    at = _page(code=code)
+    at.text_input(key="join_name").set_value("Ana").run()
+    at.selectbox(key="join_dept").set_value("sales").run()
+    at.button(key="join").click().run()
+    assert "Sales at table 1 is full (1 of 1 players)" in _text(at)
+    assert "token" not in at.query_params
+    at.selectbox(key="join_dept").set_value("finance").run()
+    at.button(key="join").click().run()
+    token = at.query_params["token"]
+    at.query_params.clear()
+    at.query_params["code"] = code  # the join link again, in the same browser session
+    at.run()
+    assert "Welcome back: this browser plays Finance at table 1" in _text(at)
+    at.button(key="rejoin").click().run()
+    assert at.query_params["token"] == token
 
 
-def test_a_forged_facilitator_link_is_refused(db):
-    code, _ = Workshop(db).create()
-    at = _page(code=code, key="not-the-key")
-    assert "does not open the facilitator's view" in at.error[0].value
+def test_the_presenter_view_shows_no_controls_and_no_secret(db):
+    shop = Workshop(db)
+    code, key = shop.create()
+    shop.join(code, 1, "sales", "Ana")
+    show = shop.presenter_token(code, key)
+    at = _page(show=show)
+    assert f"Join with code **{code}**" in _text(at).replace("\\", "")
+    assert not [b for b in at.button if b.key in {"play", "do_switch", "reveal", "archive"}]
+    assert key not in _text(at)
+    assert at.dataframe[0].value.loc["Sales", "Table 1"] == "Ana · waiting"
 
 
-def test_single_screen_mode_enters_every_decision(db):
-    code, key = Workshop(db).create()
+def test_single_screen_mode_enters_decisions_for_the_open_round(db):
+    shop = Workshop(db)
+    code, key = shop.create()
     at = _page(code=code, key=key)
     at.toggle(key="single").set_value(True).run()
     forms = [b for b in at.button if b.label == "Save decision"]
     assert len(forms) == len(TEMPLATES["b2b_activation"]["departments"])
     forms[0].click().run()
-    assert Workshop(db).decisions(code)  # stored server-side
+    assert set(shop.decisions(code, key)) == {(1, 0, "sales")}
 
 
-def test_switch_and_reveal(db):
+def test_switch_reveal_and_a_stale_play_button(db):
     shop = Workshop(db)
-    code, key = shop.create()
-    at = _page(code=code, key=key)
-    at.button(key="do_switch").click().run()
-    assert shop.session(code)["switch"] == "shared_criterion"
-    at.toggle(key="reveal").set_value(True).run()
-    assert shop.session(code)["revealed"] == 1
+    code, key = shop.create("self_service_launch")
+    a = _page(code=code, key=key)
+    b = _page(code=code, key=key)  # a second facilitator tab
+    a.selectbox(key="switch").set_value("product_funding").run()
+    a.button(key="do_switch").click().run()
+    assert shop.state(code, key).switches == (("product_funding", 0),)
+    a.button(key="reveal").click().run()
+    assert shop.state(code, key).revealed
+    a.button(key="play").click().run()
+    b.button(key="play").click().run()  # stale: it still shows round 1
+    assert "round 1 was already played (another screen?)" in _text(b)
+    state = shop.state(code, key)
+    assert state.round == 1 and state.revealed  # one round, and the reveal was not turned back off
+    assert "Round 2 of 4 is open" in _text(b)
+
+
+def test_the_debrief_after_the_last_round(db):
+    shop = Workshop(db)
+    code, key = shop.create(seed=5, tables=2)
+    token = shop.join(code, 1, "finance", "Fi")
+    shop.decide(token, 0, Decision("own KPI", "many", True))
+    for r in range(ROUNDS):
+        if r == 2:
+            shop.switch_logic(code, key, "shared_criterion", 2)
+        shop.play_round(code, key, r)
+    fac = _page(code=code, key=key)
+    charts = fac.get("vega_lite_chart")
+    assert len(charts) >= 3  # own KPIs and outcome, tables compared, team time
+    seeds = [d.value for d in fac.dataframe if "Verdict" in d.value.columns]
+    assert seeds and list(seeds[0]["Table"]) == ["Table 1", "Table 2"]
+    assert [b for b in fac.get("download_button") if b.label.startswith("Handout")]
+    text = _text(fac)
+    assert "Do we have data to learn fast enough" in text
+    kpis = [d.value for d in fac.dataframe if "Share of target" in d.value.columns][0]
+    assert not kpis.isna().any().any() and "no data this round: no milestone was due" in set(kpis["Result"])
+    player = _page(token=token)  # a refresh: still the player; the game is over
+    assert "Every round has been played" in _text(player)
+    shop.archive(code, key)
+    assert "archived" in _text(_page(token=token))
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"code": "ABC234", "key": "é"}, "key must be 22 characters"),  # issue 16: was a TypeError
+    ({"code": "[click](http://evil.example)"}, "code must be 6 characters"),
+    ({"token": "[click](http://evil.example)"}, "token must be 22 characters"),
+    ({"control": "ZZZZ22"}, "does not hold the control key"),
+    ({"show": "A" * 22}, "this presenter link does not open a workshop"),
+])
+def test_hostile_links_get_one_plain_line(db, query, message):
+    at = _page(**query)
+    assert len(at.error) == 1 and message in at.error[0].value.replace("\\", "")
+    assert "evil" not in at.error[0].value  # never echoed, so never a clickable link
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["code", "key", "token", "show", "control", "x"]),
+                       st.text(max_size=40), max_size=3))
+def test_fuzzed_links_never_raise_on_the_page(db, query):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
