@@ -3,7 +3,7 @@
 Links (validated by ``sim.workshop_links``): ``?code=`` to join, ``?token=`` a participant's seat, ``?show=`` the
 presenter view (safe to project), ``?control=`` the facilitator's screen. The facilitator's key never stays in
 the address: the control link (shown once) is moved into this browser's session and a cookie at once.
-Screens update themselves every 2 s (``st.fragment(run_every=...)``). The page holds no model logic: the
+Screens update themselves every second (``st.fragment(run_every=...)``). The page holds no model logic: the
 store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views from ``sim.workshop_report``.
 User text (names) is only ever shown as plain text.
 """
@@ -25,7 +25,7 @@ from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_s
 from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, handout_html, kpi_table,
                                  outcome_chart, seeds_table, tables_chart, target_text, label)
 
-LIVE = "2s"
+LIVE = "1s"
 COOKIE_DAYS = 30
 log = logging.getLogger("alignsim.workshop")
 setup_page("Workshop")
@@ -95,27 +95,32 @@ def _go(**query) -> None:
 # ---------------------------------------------------------------- shared pieces
 def decision_form(form_key: str, department: str, current: Decision | None, round_index: int, submit,
                   locked: bool = False) -> None:
-    """Push, demands and the role's own action for the open round. A save is sent with the round this form
-    showed when it was clicked, so a form left open while the round moved on is refused, never moved."""
-    shown = f"shown_round:{form_key}:{department}"
-    with st.form(key=f"form:{form_key}:{department}"):
+    """Push, demands and the role's own action for the open round. The form belongs to its round: a save
+    clicked on a form whose round has moved on is sent with that old round, and the store refuses it with a
+    message (it never lands in the next round)."""
+    ids = f"{form_key}:{department}"
+    shown = st.session_state.get(f"shown:{ids}", round_index)
+    st.session_state[f"shown:{ids}"] = round_index
+    if shown != round_index and st.session_state.get(f"save:{ids}:{shown}"):
+        old = f"{ids}:{shown}"
+        submit(Decision(st.session_state.get(f"push:{old}", "balanced"),
+                        st.session_state.get(f"demands:{old}", "normal"),
+                        bool(st.session_state.get(f"action:{old}", False))), shown)
+    ids_round = f"{ids}:{round_index}"
+    with st.form(key=f"form:{ids_round}"):
         st.markdown(f"**{dept_label(department)}**, round {round_index + 1}")
         push = st.radio("Where do you push?", list(PUSH), horizontal=True, disabled=locked,
-                        index=list(PUSH).index(current.push if current else "balanced"),
-                        key=f"push:{form_key}:{department}",
+                        index=list(PUSH).index(current.push if current else "balanced"), key=f"push:{ids_round}",
                         help="Your own KPI, the shared goal, or a balance of both.")
         demands = st.radio("How much do you ask of the product team?", list(DEMANDS), horizontal=True,
                            index=list(DEMANDS).index(current.demands if current else "normal"), disabled=locked,
-                           key=f"demands:{form_key}:{department}")
+                           key=f"demands:{ids_round}")
         action = False
         if ACTIONS.get(department):
             action = st.checkbox(ACTIONS[department], value=bool(current and current.action), disabled=locked,
-                                 key=f"action:{form_key}:{department}")
-        clicked = st.form_submit_button("Save decision", disabled=locked)
-    seen = st.session_state.get(shown, round_index)
-    st.session_state[shown] = round_index
-    if clicked:
-        submit(Decision(push, demands, action), seen)
+                                 key=f"action:{ids_round}")
+        if st.form_submit_button("Save decision", disabled=locked, key=f"save:{ids_round}"):
+            submit(Decision(push, demands, action), round_index)
 
 
 def _refresh_when_changed(seen: State, secret: str) -> State:
@@ -162,8 +167,8 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
         st.text(f"{i}. {q}")
     if handout:
         st.download_button("Handout (HTML, prints on A4)",
-                           handout_html(state.code, spec["title"], table, results, time_used, state.switches, own,
-                                        paths, seeds),
+                           lambda: handout_html(state.code, spec["title"], table, results, time_used, state.switches,
+                                                own, paths, seeds),  # made when clicked, not on every rerun
                            file_name=f"workshop_{state.code}_table{table}.html", mime="text/html",
                            key=f"handout:{table}")
 
@@ -346,8 +351,8 @@ def _act(action, *args) -> None:
 
 
 def controls(state: State, key: str) -> None:
-    """Play, switch, reveal, add a table, archive. Each sends what this screen showed before the click (not
-    what the rerun after the click reads), so a stale tab's click is refused rather than acted on twice."""
+    """Play, switch, reveal, add a table, archive: each a compare-and-set on what this screen showed, so a
+    stale tab's click is refused with a message rather than acted on twice."""
     spec = TEMPLATES[state.template]
     seen: State = st.session_state.get("fac_seen", state)
     if seen.code != state.code:
@@ -356,22 +361,30 @@ def controls(state: State, key: str) -> None:
     if flash := st.session_state.pop("flash", None):
         error(flash)
     c1, c2, c3 = st.columns(3)
-    if state.open and c1.button(f"Play round {state.round + 1} of {spec['rounds']}", type="primary", key="play"):
+    # Buttons are keyed by the state they act on: a click on a button of a screen that has since moved on
+    # is sent to the store with the state that screen showed, and refused there with a message.
+    if seen.round != state.round and st.session_state.get(f"play:{seen.round}"):
         _act(shop.play_round, state.code, key, seen.round)
+    if seen.round != state.round and st.session_state.get(f"do_switch:{seen.round}"):
+        _act(shop.switch_logic, state.code, key, st.session_state.get(f"switch:{seen.round}"), seen.round)
+    if state.open and c1.button(f"Play round {state.round + 1} of {spec['rounds']}", type="primary",
+                                key=f"play:{state.round}"):
+        _act(shop.play_round, state.code, key, state.round)
     used = {s for s, _ in state.switches}
     offered = {s: t for s, t in available_switches(state.template).items() if s not in used}
     if state.open and offered:
         switch = c2.selectbox(f"Switch the logic from round {state.round + 1}", list(offered),
-                              format_func=offered.get, key="switch")
-        if c2.button("Switch", key="do_switch"):
-            _act(shop.switch_logic, state.code, key, switch, seen.round)
+                              format_func=offered.get, key=f"switch:{state.round}")
+        if c2.button("Switch", key=f"do_switch:{state.round}"):
+            _act(shop.switch_logic, state.code, key, switch, state.round)
     for s, first in state.switches:
         c2.caption(_plain(f"{LOGIC_SWITCHES[s]} from round {first + 1}"))
     if c3.button("Hide the shared outcome" if state.revealed else "Reveal the shared outcome to players",
-                 key="reveal"):
-        _act(shop.reveal, state.code, key, not seen.revealed, seen.revealed)
-    if state.tables < MAX_TABLES and not state.archived and c3.button("Add a table", key="add_table"):
-        _act(shop.add_table, state.code, key, seen.tables)
+                 key=f"reveal:{int(state.revealed)}"):
+        _act(shop.reveal, state.code, key, not state.revealed, state.revealed)
+    if state.tables < MAX_TABLES and not state.archived and c3.button("Add a table",
+                                                                      key=f"add_table:{state.tables}"):
+        _act(shop.add_table, state.code, key, state.tables)
     if not state.archived and c3.button("Archive the workshop", key="archive",
                                         help="Closes it for play; the debrief stays readable."):
         _act(shop.archive, state.code, key)

@@ -15,6 +15,7 @@ lesson is decisions, not the market it happened to draw. Replays are cached (sam
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -94,7 +95,11 @@ def over_seeds(template: str, rounds: int, decisions: Decisions, switches: Switc
     """The table's decisions against the own-KPI counterfactual over ``seeds`` paired seeds: the mean shared
     outcome over the played rounds, its paired difference (table - counterfactual) with a 95% interval, and
     whether higher is better for the shared criterion."""
-    return dict(_over_seeds_cached(template, int(rounds), _key(decisions), tuple(switches), int(seeds)))
+    with _ENSEMBLE_LOCK:  # screens asking at once wait for one computation, then share the cached result
+        return dict(_over_seeds_cached(template, int(rounds), _key(decisions), tuple(switches), int(seeds)))
+
+
+_ENSEMBLE_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=128)

@@ -31,6 +31,11 @@ def _page(**query) -> AppTest:
     return at
 
 
+def _button(at, prefix: str):
+    """The button whose key is ``prefix`` or ``prefix:<state it acts on>`` (e.g. play:0), or None."""
+    return next((b for b in at.button if b.key == prefix or str(b.key).startswith(prefix + ":")), None)
+
+
 def _text(at) -> str:
     """Everything the page shows as text (markdown escapes removed)."""
     parts = [e.value for kind in ("markdown", "text", "error", "info", "success", "warning", "caption", "code",
@@ -50,10 +55,10 @@ def test_create_moves_the_key_out_of_the_address_and_shows_the_control_link_once
     assert Workshop(db).access(code, key) == "facilitator"
     at.button(key="hide_link").click().run()
     assert not [c for c in at.code if "&key=" in c.value]
-    assert at.button(key="play")  # still the facilitator's screen, without the key in the address
+    assert _button(at, "play")  # still the facilitator's screen, without the key in the address
 
     opened = _page(code=code, key=key)  # the copied control link, opened later in another browser
-    assert set(opened.query_params) == {"control"} and opened.button(key="play")
+    assert set(opened.query_params) == {"control"} and _button(opened, "play")
     assert key not in _text(opened)
 
 
@@ -75,7 +80,7 @@ def test_a_participant_joins_decides_and_a_stale_form_is_refused(db):
     status = fac.dataframe[0].value
     assert status.loc["Customer success", "Table 1"] == "Ana · decided (Ana)"
     assert status.loc["Sales", "Table 1"] == "model"
-    fac.button(key="play").click().run()
+    _button(fac, "play").click().run()
 
     player.radio[0].set_value("own KPI")
     player.button[0].click().run()  # the page still shows round 1
@@ -112,7 +117,7 @@ def test_the_presenter_view_shows_no_controls_and_no_secret(db):
     show = shop.presenter_token(code, key)
     at = _page(show=show)
     assert f"Join with code **{code}**" in _text(at).replace("\\", "")
-    assert not [b for b in at.button if b.key in {"play", "do_switch", "reveal", "archive"}]
+    assert not [b for b in at.button if str(b.key).split(":")[0] in {"play", "do_switch", "reveal", "archive"}]
     assert key not in _text(at)
     assert at.dataframe[0].value.loc["Sales", "Table 1"] == "Ana · waiting"
 
@@ -133,13 +138,13 @@ def test_switch_reveal_and_a_stale_play_button(db):
     code, key = shop.create("self_service_launch")
     a = _page(code=code, key=key)
     b = _page(code=code, key=key)  # a second facilitator tab
-    a.selectbox(key="switch").set_value("product_funding").run()
-    a.button(key="do_switch").click().run()
+    a.selectbox(key="switch:0").set_value("product_funding").run()
+    _button(a, "do_switch").click().run()
     assert shop.state(code, key).switches == (("product_funding", 0),)
-    a.button(key="reveal").click().run()
+    _button(a, "reveal").click().run()
     assert shop.state(code, key).revealed
-    a.button(key="play").click().run()
-    b.button(key="play").click().run()  # stale: it still shows round 1
+    _button(a, "play").click().run()
+    _button(b, "play").click().run()  # stale: it still shows round 1
     assert "round 1 was already played (another screen?)" in _text(b)
     state = shop.state(code, key)
     assert state.round == 1 and state.revealed  # one round, and the reveal was not turned back off
