@@ -82,7 +82,7 @@ def _idle(page) -> None:
 
 
 def _pick(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
+    page.get_by_role("combobox", name=label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -107,7 +107,7 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
     shop = Workshop(db)
     code, key = shop.create(TEMPLATE, seed=7, tables=tables, seat_size=seat_size)
     figures: dict[str, list[float]] = {"browser_join": [], "api_join": [], "latency": [], "restart": [],
-                                     "refused": []}
+                                     "refused": [], "live_only": []}
     phases: dict[str, float] = {}
     mark = lambda name: phases.__setitem__(name, round(time.monotonic() - started, 1))  # noqa: E731
     checks: dict[str, bool] = {}
@@ -204,7 +204,16 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
                         _idle(page)
                         page.get_by_text(PUSHES[(r + j) % 3], exact=True).first.click()
                         page.get_by_role("button", name="Save decision").click()
-                        page.get_by_text("Decision saved. You can change it").wait_for(timeout=WAIT)
+                        confirmed = page.get_by_text("Decision saved. You can change it").or_(
+                            page.get_by_text(f"decision for round {r + 1} was saved by {pl[1]}"))
+                        try:
+                            confirmed.first.wait_for(timeout=WAIT)
+                            if page.get_by_text("Decision saved. You can change it").count() == 0:
+                                figures["live_only"].append(1)  # confirmed by the live line only
+                        except PlaywrightTimeout:
+                            page.screenshot(path=str(workdir / f"stuck_{pl[1]}_round{r + 1}.png"))
+                            raise RuntimeError(f"{pl[1]}'s save in round {r + 1} showed no confirmation; "
+                                               f"see {workdir}") from None
                         browser_saves += 1
                     list(api_done)
                 mark(f"round {r + 1} decided")
@@ -285,6 +294,8 @@ def _report(result: dict, out) -> None:
     out(f"  server restart to healthy:                {_stats(f['restart'])}")
     out(f"  second Play press refused with a message: {sum(1 for n in f['refused'] if n)} of {len(f['refused'])} "
         "rounds (otherwise the press arrived after the screen had moved on and did nothing)")
+    out(f"  browser saves confirmed only by the live line (the form's own message was gone): "
+        f"{len(f['live_only'])}")
     out("  timeline (s): " + ", ".join(f"{k} {v}" for k, v in result["phases"].items()))
     for name, ok in result["checks"].items():
         out(f"  {'ok  ' if ok else 'FAIL'} {name}")

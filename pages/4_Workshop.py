@@ -11,6 +11,7 @@ User text (names) is only ever shown as plain text.
 import logging
 import re
 import secrets
+import time
 import uuid
 
 import streamlit as st
@@ -26,6 +27,7 @@ from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, han
                                  outcome_chart, seeds_table, tables_chart, target_text, label)
 
 LIVE = "1s"
+NOTE_SECONDS = 15
 COOKIE_DAYS = 30
 log = logging.getLogger("alignsim.workshop")
 setup_page("Workshop")
@@ -145,14 +147,14 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
     st.caption("Dashed grey: the same market if every department had followed its own KPI. "
                + ("Dashed red line: where the logic switched. " if state.switches else "")
                + "Own KPI as a share of its target (100 % = met).")
-    with st.expander("What the numbers mean", expanded=state.over):
+    with st.expander("What the numbers mean", expanded=state.over or state.archived):
         for m in [metric, *dict.fromkeys(results["kpi"])]:
             st.text(explain(m))
     st.markdown("##### Round by round")
     st.dataframe(kpi_table(results), hide_index=True, key=f"kpis:{table}")
     st.markdown("##### Decisions per round")
     st.dataframe(decisions_table(results), key=f"decisions:{table}")
-    if not state.over:
+    if not (state.over or state.archived):
         return
     paths = workshop_paths(shop, state.code, secret)
     st.altair_chart(tables_chart(paths, metric, state.switches), width="content")
@@ -215,30 +217,37 @@ def participant(token: str) -> None:
     st.caption("Keep this page's address: it is your seat. Opening the join link again in this browser also "
                "brings you back here.")
 
+    def save(decision, round_index):
+        try:
+            shop.decide(token, round_index, decision, request=uuid.uuid4().hex)
+        except WorkshopError as exc:
+            st.session_state["player_note"] = ("error", round_index, str(exc), time.monotonic())
+        else:
+            st.session_state["player_note"] = ("saved", round_index, "Decision saved. You can change it until the "
+                                               "facilitator plays the round.", time.monotonic())
+
+    # The form lives in the live fragment: it is redrawn every second with the round it belongs to, so it can
+    # neither go missing nor stay open on a round that has been played.
     @st.fragment(run_every=LIVE)
     @guarded
     def live():
-        now = _refresh_when_changed(state, token)
-        saved = shop.saved_by(state.code, token).get((seat.table, now.round, seat.department))
-        st.info(_plain(round_line(now)))
-        if saved and now.open:
-            st.text(f"Your team's decision for round {now.round + 1} was saved by {saved[0]}.")
+        saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))
+        st.info(_plain(round_line(state)))
+        if saved and state.open:
+            st.text(f"Your team's decision for round {state.round + 1} was saved by {saved[0]}.")
+        if state.open:
+            current = shop.decisions(state.code, token).get((seat.table, state.round, seat.department))
+            decision_form(token[:8], seat.department, current, state.round, save)
+        elif not state.over:
+            st.warning("Decisions are closed.")
+        note = st.session_state.get("player_note")  # kept across reruns: a refusal stays readable for a while
+        if note and note[0] == "error" and time.monotonic() - note[3] < NOTE_SECONDS:
+            error(note[2])
+        elif note and note[0] == "saved" and note[1] == state.round:
+            st.success(note[2])
+        _refresh_when_changed(state, token)
 
     live()
-    if state.open:
-        current = shop.decisions(state.code, token).get((seat.table, state.round, seat.department))
-
-        def save(decision, round_index):
-            try:
-                shop.decide(token, round_index, decision, request=uuid.uuid4().hex)
-            except WorkshopError as exc:
-                error(exc)
-            else:
-                st.success("Decision saved. You can change it until the facilitator plays the round.")
-
-        decision_form(token[:8], seat.department, current, state.round, save)
-    elif not state.over:
-        st.warning("Decisions are closed.")
     results = table_results(shop, state.code, token, seat.table)
     mine = results[results.department == seat.department]
     if len(mine):
@@ -247,7 +256,7 @@ def participant(token: str) -> None:
         shown = kpi_table(mine)[["Round", "Decision", "Result", "Share of target"]
                                 + (["Shared outcome"] if state.revealed or state.over else [])]
         st.dataframe(shown, hide_index=True, key="player_results")
-    if state.over:
+    if state.over or state.archived:
         debrief(state, token, seat.table)
     elif state.revealed and len(results):
         st.altair_chart(outcome_chart(results, state.switches), width="content")

@@ -176,6 +176,21 @@ def test_the_debrief_after_the_last_round(db):
     assert "archived" in _text(_page(token=token))
 
 
+def test_an_unexpected_error_shows_a_short_message_and_is_logged(db, monkeypatch, caplog):
+    shop = Workshop(db)
+    code, key = shop.create()
+    token = shop.join(code, 1, "sales", "Ana")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire at /srv/secret/path")
+
+    monkeypatch.setattr(Workshop, "state", broken)
+    at = _page(token=token)
+    assert len(at.error) == 1 and "Something went wrong (reference" in at.error[0].value.replace("\\", "")
+    assert "/srv/secret" not in _text(at)  # no traceback, no server path
+    assert "disk on fire" in caplog.text and "reference" in caplog.text
+
+
 @pytest.mark.parametrize("query, message", [
     ({"code": "ABC234", "key": "é"}, "key must be 22 characters"),  # issue 16: was a TypeError
     ({"code": "[click](http://evil.example)"}, "code must be 6 characters"),
@@ -199,3 +214,88 @@ def test_fuzzed_links_never_raise_on_the_page(db, query):
         at.query_params[k] = v
     at.run()
     assert not at.exception
+
+
+# ---------------------------------------------------------------- a real browser: live screens and screenshots
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(__import__("os").environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
+def test_live_screens_in_a_real_browser_and_screenshots(tmp_path):
+    """The facilitator sees a seat and a decision arrive without reloading, the participant (phone width) sees
+    the new round and the debrief by itself; screenshots of facilitator, participant, debrief and handout go
+    to ALIGNSIM_SCREENSHOTS (e.g. docs/screenshots) when set."""
+    import os
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(PAGE).parent.parent / "benchmarks"))
+    from workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from playwright.sync_api import sync_playwright
+
+    from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_seeds, workshop_paths,
+                                     workshop_team_time)
+    from sim.workshop_report import handout_html
+
+    shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    server = Server(_free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log")
+    shop = Workshop(server.db)
+    code, key = shop.create(seed=7, tables=2, seat_size=3)
+    names = iter(["Ana", "Bo", "Chen", "Dana", "Emil", "Fatima", "Gus", "Hiro", "Ines"])
+    team = {(t, d): [shop.join(code, t, d, next(names)) for _ in range(1 if d != "sales" else 2)]
+            for t in (1, 2) for d in ("sales", "marketing") if t == 1 or d == "sales"}
+    server.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            fac.goto(f"{server.url}/Workshop?code={code}&key={key}")
+            fac.get_by_role("button", name="Play round 1 of 4").wait_for(timeout=90_000)
+            assert key not in fac.url
+            phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            phone.goto(f"{server.url}/Workshop?code={code}")
+            phone.get_by_label("Your name").fill("Jo")
+            phone.get_by_role("button", name="Join").click()
+            phone.get_by_text("You play as: Jo").wait_for(timeout=90_000)
+            fac.locator("text=Jo · waiting").first.wait_for(state="attached", timeout=10_000)  # live, no reload
+            t0 = time.monotonic()
+            shop.decide(team[(1, "marketing")][0], 0, Decision("shared goal", "few", False))
+            fac.locator("text=decided (Dana)").first.wait_for(state="attached", timeout=10_000)
+            assert time.monotonic() - t0 < 5  # within 2 s when the machine is not busy (docs/PERFORMANCE.md)
+            shop.decide(team[(1, "sales")][1], 0, Decision("own KPI", "many", True))
+            _idle(fac)
+            fac.screenshot(path=str(shots / "workshop_facilitator.png"))
+            shop.play_round(code, key, 0)
+            phone.get_by_text("Round 2 of 4 is open").wait_for(timeout=10_000)  # by itself
+            _idle(phone)
+            phone.screenshot(path=str(shots / "workshop_participant.png"))
+            shop.switch_logic(code, key, "shared_criterion", 1)
+            for r in range(1, 4):
+                shop.decide(team[(1, "sales")][0], r, Decision("shared goal", "few", False))
+                shop.play_round(code, key, r)
+            phone.get_by_text("Every round has been played").first.wait_for(timeout=30_000)
+            fac.get_by_role("button", name="Handout (HTML, prints on A4)").wait_for(timeout=90_000)
+            _idle(fac)
+            assert _errors(fac) == 0 and _errors(phone) == 0
+            fac.locator(".vega-embed").first.scroll_into_view_if_needed()
+            fac.wait_for_timeout(800)
+            fac.screenshot(path=str(shots / "workshop_debrief.png"))
+            state = shop.state(code, key)
+            html = handout_html(code, "The B2B activation tug of war", 1, table_results(shop, code, key, 1),
+                                workshop_team_time(shop, code, key, 1), state.switches, own_kpi_results(state),
+                                workshop_paths(shop, code, key), workshop_over_seeds(shop, code, key))
+            (tmp_path / "handout.html").write_text(html)
+            for width, name in ((1400, "workshop_handout.png"), (390, "workshop_handout_phone.png")):
+                page = browser.new_context(viewport={"width": width, "height": 1100}).new_page()
+                page.goto((tmp_path / "handout.html").as_uri())
+                assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scroll
+                page.screenshot(path=str(shots / name))
+            browser.close()
+    finally:
+        server.stop()
