@@ -3,7 +3,7 @@
 Links (validated by ``sim.workshop_links``): ``?code=`` to join, ``?token=`` a participant's seat, ``?show=`` the
 presenter view (safe to project), ``?control=`` the facilitator's screen. The facilitator's key never stays in
 the address: the control link (shown once) is moved into this browser's session and a cookie at once.
-Screens update themselves every second (``st.fragment(run_every=...)``). The page holds no model logic: the
+The facilitator's screen updates itself every second, participants' every 2 s (``st.fragment(run_every=...)``). The page holds no model logic: the
 store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views from ``sim.workshop_report``.
 User text (names) is only ever shown as plain text.
 """
@@ -26,7 +26,8 @@ from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_s
 from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, handout_html, kpi_table,
                                  outcome_chart, seeds_table, tables_chart, target_text, label)
 
-LIVE = "1s"
+LIVE = "1s"  # the facilitator's and presenter's screens
+LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
 NOTE_SECONDS = 15
 COOKIE_DAYS = 30
 log = logging.getLogger("alignsim.workshop")
@@ -226,9 +227,9 @@ def participant(token: str) -> None:
             st.session_state["player_note"] = ("saved", round_index, "Decision saved. You can change it until the "
                                                "facilitator plays the round.", time.monotonic())
 
-    # The form lives in the live fragment: it is redrawn every second with the round it belongs to, so it can
+    # The form lives in the live fragment: it is redrawn every 2 s with the round it belongs to, so it can
     # neither go missing nor stay open on a round that has been played.
-    @st.fragment(run_every=LIVE)
+    @st.fragment(run_every=LIVE_PLAYER)
     @guarded
     def live():
         saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))

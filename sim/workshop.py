@@ -28,6 +28,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,15 +209,21 @@ class Workshop:
     def __init__(self, path: str | Path | None = None, clock=time.time):
         self.path = Path(path) if path is not None else default_path()
         self.clock = clock
+        self._local = threading.local()
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=30000")
-        db.row_factory = sqlite3.Row
-        return _Closing(db)
+    def _db(self) -> _Connection:
+        """This thread's connection (autocommit; each statement or BEGIN IMMEDIATE block is a transaction).
+        Live screens ask several times a second, so connections are kept per thread, not opened per call."""
+        db = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.row_factory = sqlite3.Row
+            self._local.db, self._local.pid = db, os.getpid()
+        return _Connection(db)
 
     # ---------------------------------------------------------------- workshops
     def create(self, template: str = "b2b_activation", seed: int | None = None, tables: int = 1,
@@ -573,8 +580,8 @@ def available_switches(template: str) -> dict[str, str]:
     return out
 
 
-class _Closing:
-    """A connection used as ``with``: closed at the end (sqlite3's own context manager only commits)."""
+class _Connection:
+    """A kept connection used as ``with``: a transaction left open by an error is rolled back at the end."""
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
@@ -583,4 +590,5 @@ class _Closing:
         return self.db
 
     def __exit__(self, *exc) -> None:
-        self.db.close()
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
