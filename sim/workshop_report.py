@@ -161,7 +161,8 @@ def outcome_chart(results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | No
     rules = _rules(switches, title)
     if rules is not None:
         left, right = left + rules, right + rules
-    return alt.hconcat(left, right)
+    # each half has its own colours (departments; your table and the counterfactual)
+    return alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent")
 
 
 def tables_chart(paths: pd.DataFrame, metric: str, switches=(), width: int = 420) -> alt.LayerChart:

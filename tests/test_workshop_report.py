@@ -58,3 +58,15 @@ def test_the_handout_is_complete_escaped_and_printable():
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     assert not re.search(r"\bNaN\b|\bNone\b|kpi_attainment|shared_outcome|a week\W+target", text)
     assert "no data this round: no milestone was due" in text
+
+
+def test_each_half_of_the_round_chart_keeps_its_own_colours():
+    """Departments' lines must not be coloured by the outcome half's two-entry scale (they vanished once)."""
+    from sim.workshop_report import outcome_chart
+
+    r = replay("b2b_activation", 3, 2, {})
+    spec = outcome_chart(r, SWITCH, r).to_dict()
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    left = spec["hconcat"][0]["layer"][0]
+    assert left["encoding"]["color"]["field"] == "Department" and "domain" not in left["encoding"]["color"].get(
+        "scale", {})
