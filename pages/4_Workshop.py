@@ -3,7 +3,7 @@
 Links (validated by ``sim.workshop_links``): ``?code=`` to join, ``?token=`` a participant's seat, ``?show=`` the
 presenter view (safe to project), ``?control=`` the facilitator's screen. The facilitator's key never stays in
 the address: the control link (shown once) is moved into this browser's session and a cookie at once.
-The facilitator's screen updates itself every second, participants' every 2 s (``st.fragment(run_every=...)``). The page holds no model logic: the
+The facilitator's screen updates itself twice a second, participants' every 2 s (``st.fragment(run_every=...)``). The page holds no model logic: the
 store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views from ``sim.workshop_report``.
 User text (names) is only ever shown as plain text.
 """
@@ -26,7 +26,7 @@ from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_s
 from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, handout_html, kpi_table,
                                  outcome_chart, seeds_table, tables_chart, target_text, label)
 
-LIVE = "1s"  # the facilitator's and presenter's screens
+LIVE = "0.5s"  # the facilitator's and presenter's screens: a decision shows within 2 s
 LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
 NOTE_SECONDS = 15
 COOKIE_DAYS = 30
@@ -323,8 +323,8 @@ def facilitator(code: str) -> None:
     spec = TEMPLATES[state.template]
     st.subheader(f"Workshop {state.code}: {spec['title']}")
     base = (getattr(st.context, "url", "") or "").split("?")[0]
-    st.markdown(f"Participants join with code **{state.code}** on the Workshop page, or at `{base}?code="
-                f"{state.code}`.")
+    st.markdown(f"Participants join with code **{state.code}** on the Workshop page, or at this link:")
+    st.code(f"{base}?code={state.code}", language=None)  # plain text: the address comes from the request
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == code:
         st.warning("Your control link, shown once: copy it now and keep it to yourself (do not project this "
