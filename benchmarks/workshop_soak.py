@@ -77,8 +77,14 @@ class Server:
             self.proc = None
 
 
+IDLE: list[float] = []
+
+
 def _idle(page) -> None:
+    """Wait until the page runs no script (a click now is not lost in a rerun)."""
+    t0 = time.monotonic()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT)
+    IDLE.append(time.monotonic() - t0)
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -294,6 +300,7 @@ def _report(result: dict, out) -> None:
     out(f"  server restart to healthy:                {_stats(f['restart'])}")
     out(f"  second Play press refused with a message: {sum(1 for n in f['refused'] if n)} of {len(f['refused'])} "
         "rounds (otherwise the press arrived after the screen had moved on and did nothing)")
+    out(f"  waiting for pages to be idle: {sum(IDLE):.1f} s in {len(IDLE)} waits")
     out(f"  browser saves confirmed only by the live line (the form's own message was gone): "
         f"{len(f['live_only'])}")
     out("  timeline (s): " + ", ".join(f"{k} {v}" for k, v in result["phases"].items()))

@@ -122,6 +122,22 @@ def test_the_presenter_view_shows_no_controls_and_no_secret(db):
     assert at.dataframe[0].value.loc["Sales", "Table 1"] == "Ana · waiting"
 
 
+def test_the_facilitator_removes_a_player_and_frees_a_seat_from_the_page(db):
+    shop = Workshop(db)
+    code, key = shop.create(seat_size=3)
+    ana = shop.join(code, 1, "sales", "Ana")
+    shop.join(code, 1, "finance", "Bo")
+    shop.join(code, 1, "finance", "Cy")
+    at = _page(code=code, key=key)
+    at.selectbox(key="remove_who").set_value(next(s for s in shop.players(code, key) if s.token == ana)).run()
+    at.button(key="remove").click().run()
+    assert [s.name for s in shop.players(code, key)] == ["Bo", "Cy"]
+    at.selectbox(key="free_dept").set_value("finance").run()
+    at.button(key="free").click().run()
+    assert shop.players(code, key) == []
+    assert "freed this place" in _text(_page(token=ana))
+
+
 def test_single_screen_mode_enters_decisions_for_the_open_round(db):
     shop = Workshop(db)
     code, key = shop.create()
