@@ -3,8 +3,9 @@
 Links (validated by ``sim.workshop_links``): ``?code=`` to join, ``?token=`` a participant's seat, ``?show=`` the
 presenter view (safe to project), ``?control=`` the facilitator's screen. The facilitator's key never stays in
 the address: the control link (shown once) is moved into this browser's session and a cookie at once.
-The facilitator's screen updates itself twice a second, participants' every 2 s (``st.fragment(run_every=...)``). The page holds no model logic: the
-store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views from ``sim.workshop_report``.
+The facilitator's screen updates itself twice a second, participants' every 2 s (``st.fragment(run_every=...)``).
+The page holds no model logic: the store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views
+from ``sim.workshop_report``.
 User text (names) is only ever shown as plain text.
 """
 
@@ -19,7 +20,8 @@ import streamlit as st
 from app_common import setup_page
 from sim.charts import capacity
 from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision,
-                          State, Workshop, WorkshopError, available_switches, dept_label, valid_secret)
+                          State, Workshop, WorkshopError, available_switches, default_path, dept_label,
+                          valid_secret)
 from sim.workshop_links import parse
 from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_seeds, workshop_paths,
                                  workshop_team_time)
@@ -31,8 +33,16 @@ LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
 NOTE_SECONDS = 15
 COOKIE_DAYS = 30
 log = logging.getLogger("alignsim.workshop")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Workshop:
+    """One store per database and server process (it keeps one connection per thread)."""
+    return Workshop(path)
+
+
 setup_page("Workshop")
-shop = Workshop()
+shop = _store(str(default_path()))
 params = st.query_params
 
 
