@@ -7,8 +7,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sim.workshop import (CODE_ATTEMPTS, OPEN_SECONDS, TEMPLATES, Decision, RateLimited, StaleError, Workshop,
+from sim.workshop import (CODE_ATTEMPTS, CODE_WINDOW_SECONDS, OPEN_SECONDS, TEMPLATES, Decision, RateLimited, StaleError, Workshop,
                           WorkshopError, available_switches)
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
@@ -302,3 +304,20 @@ def test_decisions_racing_rounds_are_neither_lost_duplicated_nor_moved(tmp_path,
     assert len(stored) == len(shop.saves(code, key))  # no duplicate
     assert stored == dict(accepted)  # nothing lost, each in the round it was made for
     assert len(set(stored.values())) > 1  # the saves really raced the rounds
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=120), code=st.text(max_size=12), table=st.integers(-3, 12) | st.booleans())
+def test_fuzzed_joins_seat_a_plain_name_or_give_one_clean_line(shop, name, code, table):
+    real, key = shop.create(tables=2, seat_size=6) if not hasattr(shop, "fuzz") else shop.fuzz
+    shop.fuzz = (real, key)
+    shop.now[0] += CODE_WINDOW_SECONDS  # the rate limit is tested elsewhere
+    for target in (real, code):
+        try:
+            token = shop.join(target, table, "sales", name, client="fuzz")
+        except WorkshopError as exc:
+            assert "\n" not in str(exc) and (not name.strip() or name not in str(exc) or len(name) < 3)
+            continue
+        seat = shop.seat(token)
+        assert seat.name.isprintable() and 0 < len(seat.name) <= 40 and seat.table in (1, 2)
+        shop.remove_player(real, key, token)  # keep the seat free for the next example
