@@ -101,7 +101,9 @@ def decisions_table(results: pd.DataFrame) -> pd.DataFrame:
     if results.empty:
         return pd.DataFrame()
     frame = results.assign(Department=results["department"].map(dept_label))
-    return frame.pivot(index="round", columns="Department", values="decision").rename_axis("Round")
+    table = frame.pivot(index="round", columns="Department", values="decision").rename_axis("Round")
+    table.columns.name = None
+    return table
 
 
 def switch_marks(switches) -> pd.DataFrame:

@@ -55,6 +55,8 @@ def test_the_handout_is_complete_escaped_and_printable():
                     "Three questions", "A shared success criterion that trumps local KPIs</b> from round 3"):
         assert section in page
     assert page.count("<svg") >= 3
+    decisions = page[page.index("Decisions per round"):page.index("Round by round")]
+    assert "<th>Round</th>" in decisions and "<th>Department</th>" not in decisions  # no stray header
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     assert not re.search(r"\bNaN\b|\bNone\b|kpi_attainment|shared_outcome|a week\W+target", text)
     assert "no data this round: no milestone was due" in text
