@@ -17,7 +17,6 @@ second seat and no page showed an error, and prints the join times and the decis
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import statistics
 import subprocess

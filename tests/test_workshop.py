@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.workshop import (CODE_ATTEMPTS, CODE_WINDOW_SECONDS, OPEN_SECONDS, TEMPLATES, Decision, RateLimited, StaleError, Workshop,
-                          WorkshopError, available_switches)
+from sim.workshop import (CODE_ATTEMPTS, CODE_WINDOW_SECONDS, OPEN_SECONDS, TEMPLATES, Decision, RateLimited,
+                          StaleError, Workshop, WorkshopError, available_switches)
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
