@@ -151,6 +151,8 @@ class Seat:
     name: str
 
 
+#: Tables of this schema; the first workshop version's ``sessions``, ``players`` and ``decisions`` tables (a
+#: 12-hour life, one player per department) are left alone in an old database file and not read.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workshops (
     code TEXT PRIMARY KEY, template TEXT NOT NULL, seed INTEGER NOT NULL, key_hash TEXT NOT NULL,
@@ -161,12 +163,12 @@ CREATE TABLE IF NOT EXISTS switches (
     code TEXT NOT NULL REFERENCES workshops(code), switch TEXT NOT NULL, round INTEGER NOT NULL,
     PRIMARY KEY (code, switch)
 );
-CREATE TABLE IF NOT EXISTS players (
+CREATE TABLE IF NOT EXISTS members (
     token TEXT PRIMARY KEY, code TEXT NOT NULL REFERENCES workshops(code), table_no INTEGER NOT NULL,
     department TEXT NOT NULL, name TEXT NOT NULL, browser TEXT, joined REAL NOT NULL,
     removed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS players_seat ON players (code, table_no, department);
+CREATE INDEX IF NOT EXISTS members_seat ON members (code, table_no, department);
 CREATE TABLE IF NOT EXISTS saves (
     id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, table_no INTEGER NOT NULL, round INTEGER NOT NULL,
     department TEXT NOT NULL, push TEXT NOT NULL, demands TEXT NOT NULL, action INTEGER NOT NULL,
@@ -294,7 +296,7 @@ class Workshop:
                 return "facilitator"
             if secrets.compare_digest(row["presenter"], secret):
                 return "presenter"
-            player = db.execute("SELECT code FROM players WHERE token = ? AND removed = 0", (secret,)).fetchone()
+            player = db.execute("SELECT code FROM members WHERE token = ? AND removed = 0", (secret,)).fetchone()
         if player is not None and player["code"] == code:
             return "player"
         raise refused
@@ -371,12 +373,12 @@ class Workshop:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if browser is not None:
-                    again = db.execute("SELECT token FROM players WHERE code = ? AND browser = ? AND removed = 0",
+                    again = db.execute("SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0",
                                        (state.code, browser)).fetchone()
                     if again is not None:
                         db.execute("COMMIT")
                         return again["token"]
-                taken = dict(db.execute("SELECT department, COUNT(*) FROM players WHERE code = ? AND table_no = ? "
+                taken = dict(db.execute("SELECT department, COUNT(*) FROM members WHERE code = ? AND table_no = ? "
                                         "AND removed = 0 GROUP BY department", (state.code, table)).fetchall())
                 if taken.get(department, 0) >= state.seat_size:
                     free = [dept_label(d) for d in playable if taken.get(d, 0) < state.seat_size]
@@ -386,7 +388,7 @@ class Workshop:
                         + (f"seats with room at this table: {', '.join(free)}" if free
                            else "every seat at this table is full: pick another table"))
                 token = secrets.token_urlsafe(16)
-                db.execute("INSERT INTO players (token, code, table_no, department, name, browser, joined) "
+                db.execute("INSERT INTO members (token, code, table_no, department, name, browser, joined) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)", (token, state.code, table, department, name, browser,
                                                             self.clock()))
                 db.execute("COMMIT")
@@ -400,7 +402,7 @@ class Workshop:
         """The token of the place this browser holds in the workshop, if any."""
         code, browser = normal_code(code), valid_secret(browser, "browser id")
         with self._db() as db:
-            row = db.execute("SELECT token FROM players WHERE code = ? AND browser = ? AND removed = 0",
+            row = db.execute("SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0",
                              (code, browser)).fetchone()
         return None if row is None else row["token"]
 
@@ -408,7 +410,7 @@ class Workshop:
         """The place a player's token holds; a clear message for unknown or removed players."""
         token = valid_secret(token, "player link")
         with self._db() as db:
-            row = db.execute("SELECT * FROM players WHERE token = ?", (token,)).fetchone()
+            row = db.execute("SELECT * FROM members WHERE token = ?", (token,)).fetchone()
         if row is None:
             raise WorkshopError("unknown player link: join again with the workshop code")
         if row["removed"]:
@@ -419,7 +421,7 @@ class Workshop:
         """Everyone seated (not removed), by table and department."""
         self.access(code, secret)
         with self._db() as db:
-            rows = db.execute("SELECT * FROM players WHERE code = ? AND removed = 0 ORDER BY table_no, department, "
+            rows = db.execute("SELECT * FROM members WHERE code = ? AND removed = 0 ORDER BY table_no, department, "
                               "joined", (normal_code(code),)).fetchall()
         return [Seat(r["token"], r["code"], r["table_no"], r["department"], r["name"]) for r in rows]
 
@@ -427,7 +429,7 @@ class Workshop:
         """The facilitator removes one player (their link stops working; their saved decisions stay)."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            cur = db.execute("UPDATE players SET removed = 1 WHERE code = ? AND token = ? AND removed = 0",
+            cur = db.execute("UPDATE members SET removed = 1 WHERE code = ? AND token = ? AND removed = 0",
                              (code, token))
         if cur.rowcount != 1:
             raise StaleError("that player has already left or been removed")
@@ -436,7 +438,7 @@ class Workshop:
         """The facilitator frees a seat: everyone in it is removed; returns how many."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            cur = db.execute("UPDATE players SET removed = 1 WHERE code = ? AND table_no = ? AND department = ? "
+            cur = db.execute("UPDATE members SET removed = 1 WHERE code = ? AND table_no = ? AND department = ? "
                              "AND removed = 0", (code, table, department))
         return cur.rowcount
 

@@ -321,3 +321,18 @@ def test_fuzzed_joins_seat_a_plain_name_or_give_one_clean_line(shop, name, code,
         seat = shop.seat(token)
         assert seat.name.isprintable() and 0 < len(seat.name) <= 40 and seat.table in (1, 2)
         shop.remove_player(real, key, token)  # keep the seat free for the next example
+
+
+def test_a_database_of_the_first_workshop_version_still_opens(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # the first version's tables, with its own "players"
+        old.executescript("CREATE TABLE sessions (code TEXT PRIMARY KEY, template TEXT);"
+                          "CREATE TABLE players (token TEXT PRIMARY KEY, code TEXT, department TEXT, name TEXT,"
+                          " joined REAL, UNIQUE (code, department));")
+    shop = Workshop(path)
+    code, key = shop.create()
+    token = shop.join(code, 1, "sales", "Ana")
+    shop.decide(token, 0, Decision())
+    assert shop.play_round(code, key, 0) == 1
