@@ -1,205 +1,513 @@
 """Workshop mode: a facilitator runs rounds; participants play the departments from their own browsers.
 
-Links carry the state (?code=…&key=… for the facilitator, ?token=… for a player), and everything else lives in
-the server's SQLite database, so a refresh or reconnect loses nothing.
+Links (validated by ``sim.workshop_links``): ``?code=`` to join, ``?token=`` a participant's seat, ``?show=`` the
+presenter view (safe to project), ``?control=`` the facilitator's screen. The facilitator's key never stays in
+the address: the control link (shown once) is moved into this browser's session and a cookie at once.
+The facilitator's screen updates itself twice a second, participants' every 2 s (``st.fragment(run_every=...)``).
+The page holds no model logic: the store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views
+from ``sim.workshop_report``.
+User text (names) is only ever shown as plain text.
 """
 
-import pandas as pd
+import logging
+import re
+import secrets
+import time
+import uuid
+
 import streamlit as st
 
 from app_common import setup_page
 from sim.charts import capacity
-from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, PUSH, TEMPLATES, Decision, Workshop, WorkshopError)
-from sim.workshop_report import handout_html, outcome_chart, tables_chart
+from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision,
+                          State, Workshop, WorkshopError, available_switches, default_path, dept_label,
+                          valid_secret)
+from sim.workshop_links import parse
+from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_seeds, workshop_paths,
+                                 workshop_team_time)
+from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, handout_html, kpi_table,
+                                 outcome_chart, seeds_table, tables_chart, target_text, label)
+
+LIVE = "0.5s"  # the facilitator's and presenter's screens: a decision shows within 2 s
+LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
+NOTE_SECONDS = 15
+COOKIE_DAYS = 30
+log = logging.getLogger("alignsim.workshop")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Workshop:
+    """One store per database and server process (it keeps one connection per thread)."""
+    return Workshop(path)
+
 
 setup_page("Workshop")
-shop = Workshop()
+shop = _store(str(default_path()))
 params = st.query_params
 
 
-def _error(exc: Exception) -> None:
-    st.error(str(exc))
+# ---------------------------------------------------------------- plain text, errors, cookies
+def _plain(text: str) -> str:
+    """Our own message made inert for Streamlit's Markdown (no link, emphasis or HTML can come from it)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:])", r"\\\1", str(text))
 
 
-def decision_form(key: str, department: str, current: Decision | None, submit) -> None:
-    """Push, demands and the role's own action for this round."""
-    with st.form(key=f"form:{key}:{department}"):
-        st.markdown(f"**{department.replace('_', ' ')}**")
-        push = st.radio("Where do you push?", list(PUSH), horizontal=True, key=f"push:{key}:{department}",
-                        index=list(PUSH).index(current.push if current else "balanced"),
+def error(message) -> None:
+    st.error(_plain(message))
+
+
+def guarded(body):
+    """Run a screen; a WorkshopError shows its one line, anything else a short message (and goes to the log)."""
+    def run(*args, **kwargs):
+        try:
+            return body(*args, **kwargs)
+        except WorkshopError as exc:
+            error(exc)
+        except Exception:  # noqa: BLE001 - nobody sees a traceback; the log has it
+            ref = secrets.token_hex(3)
+            log.exception("workshop page error, reference %s", ref)
+            error(f"Something went wrong (reference {ref}). Reload the page: nothing saved is lost.")
+    return run
+
+
+def _set_cookie(name: str, value: str) -> None:
+    """A cookie for this site (value: our own URL-safe token), so this browser is recognised next time."""
+    valid_secret(value, "cookie value")
+    st.html(f"<script>document.cookie = '{name}={value}; path=/; max-age={COOKIE_DAYS * 86400}; "
+            "SameSite=Strict';</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _cookie(name: str) -> str | None:
+    try:
+        return valid_secret(st.context.cookies.get(name, ""), name)
+    except WorkshopError:
+        return None
+
+
+def browser_id() -> str:
+    """This browser's id (kept in a cookie): a browser that opens the join link again gets its seat back."""
+    if "browser_id" not in st.session_state:
+        known = _cookie("alignsim_browser")
+        st.session_state["browser_id"] = known or secrets.token_urlsafe(16)
+        if not known:
+            _set_cookie("alignsim_browser", st.session_state["browser_id"])
+    return st.session_state["browser_id"]
+
+
+def client() -> str:
+    return str(getattr(st.context, "ip_address", None) or "unknown")
+
+
+def _go(**query) -> None:
+    params.clear()
+    for k, v in query.items():
+        params[k] = v
+    st.rerun()
+
+
+# ---------------------------------------------------------------- shared pieces
+def decision_form(form_key: str, department: str, current: Decision | None, round_index: int, submit,
+                  locked: bool = False) -> None:
+    """Push, demands and the role's own action for the open round. The form belongs to its round: a save
+    clicked on a form whose round has moved on is sent with that old round, and the store refuses it with a
+    message (it never lands in the next round)."""
+    ids = f"{form_key}:{department}"
+    shown = st.session_state.get(f"shown:{ids}", round_index)
+    st.session_state[f"shown:{ids}"] = round_index
+    if shown != round_index and st.session_state.get(f"save:{ids}:{shown}"):
+        old = f"{ids}:{shown}"
+        submit(Decision(st.session_state.get(f"push:{old}", "balanced"),
+                        st.session_state.get(f"demands:{old}", "normal"),
+                        bool(st.session_state.get(f"action:{old}", False))), shown)
+    ids_round = f"{ids}:{round_index}"
+    with st.form(key=f"form:{ids_round}"):
+        st.markdown(f"**{dept_label(department)}**, round {round_index + 1}")
+        push = st.radio("Where do you push?", list(PUSH), horizontal=True, disabled=locked,
+                        index=list(PUSH).index(current.push if current else "balanced"), key=f"push:{ids_round}",
                         help="Your own KPI, the shared goal, or a balance of both.")
         demands = st.radio("How much do you ask of the product team?", list(DEMANDS), horizontal=True,
-                           index=list(DEMANDS).index(current.demands if current else "normal"),
-                           key=f"demands:{key}:{department}")
+                           index=list(DEMANDS).index(current.demands if current else "normal"), disabled=locked,
+                           key=f"demands:{ids_round}")
         action = False
         if ACTIONS.get(department):
-            action = st.checkbox(ACTIONS[department], value=bool(current and current.action),
-                                 key=f"action:{key}:{department}")
-        if st.form_submit_button("Save decision"):
-            submit(Decision(push, demands, action))
+            action = st.checkbox(ACTIONS[department], value=bool(current and current.action), disabled=locked,
+                                 key=f"action:{ids_round}")
+        if st.form_submit_button("Save decision", disabled=locked, key=f"save:{ids_round}"):
+            submit(Decision(push, demands, action), round_index)
 
 
+def _refresh_when_changed(seen: State, secret: str) -> State:
+    """Inside a live fragment: the whole screen reruns when the round, reveal, tables or logic changed."""
+    now = shop.state(seen.code, secret)
+    if now.version != seen.version:
+        st.rerun(scope="app")
+    return now
+
+
+def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> None:
+    """Each department's KPI against the shared outcome, decisions, tables compared, the three questions."""
+    spec = TEMPLATES[state.template]
+    results = table_results(shop, state.code, secret, table)
+    if results.empty:
+        st.caption("No round has been played yet.")
+        return
+    own = own_kpi_results(state)
+    metric = results["shared_metric"].iloc[0]
+    st.markdown(f"#### {QUOTE}")
+    st.altair_chart(outcome_chart(results, state.switches, own), width="content")
+    st.caption("Dashed grey: the same market if every department had followed its own KPI. "
+               + ("Dashed red line: where the logic switched. " if state.switches else "")
+               + "Own KPI as a share of its target (100 % = met).")
+    with st.expander("What the numbers mean", expanded=state.over or state.archived):
+        for m in [metric, *dict.fromkeys(results["kpi"])]:
+            st.text(explain(m))
+    st.markdown("##### Round by round")
+    st.dataframe(kpi_table(results), hide_index=True, key=f"kpis:{table}")
+    st.markdown("##### Decisions per round")
+    st.dataframe(decisions_table(results), key=f"decisions:{table}")
+    if not (state.over or state.archived):
+        return
+    paths = workshop_paths(shop, state.code, secret)
+    st.altair_chart(tables_chart(paths, metric, state.switches), width="content")
+    with st.spinner("Replaying every table's decisions over 30 markets…"):
+        seeds = workshop_over_seeds(shop, state.code, secret)
+    st.markdown("##### Decisions or luck? Each table over the same 30 markets, against own KPIs")
+    st.dataframe(seeds_table(seeds, metric), hide_index=True, key=f"seeds:{table}")
+    time_used = workshop_team_time(shop, state.code, secret, table)
+    st.altair_chart(capacity(time_used), width="content")
+    st.markdown("##### Three questions for your organisation")
+    for i, q in enumerate(QUESTIONS, 1):
+        st.text(f"{i}. {q}")
+    if handout:
+        st.download_button("Handout (HTML, prints on A4)",
+                           lambda: handout_html(state.code, spec["title"], table, results, time_used, state.switches,
+                                                own, paths, seeds),  # made when clicked, not on every rerun
+                           file_name=f"workshop_{state.code}_table{table}.html", mime="text/html",
+                           key=f"handout:{table}")
+
+
+def seats_frame(state: State, secret: str):
+    """Departments as rows, tables as columns: who sits there and whether the round's decision is in."""
+    import pandas as pd
+
+    seated = shop.players(state.code, secret)
+    saved = shop.saved_by(state.code, secret)
+    rows = []
+    for dept in TEMPLATES[state.template]["departments"]:
+        row = {"Department": dept_label(dept)}
+        for t in range(1, state.tables + 1):
+            names = [s.name for s in seated if s.table == t and s.department == dept]
+            who = ", ".join(names) if names else "model"
+            mark = saved.get((t, state.round, dept))
+            row[f"Table {t}"] = who + (f" · decided ({mark[0]})" if mark else (" · waiting" if names else ""))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Department")
+
+
+def round_line(state: State) -> str:
+    spec = TEMPLATES[state.template]
+    if state.archived:
+        return "This workshop is archived: the debrief stays readable."
+    if state.over:
+        return "Every round has been played: the debrief is below."
+    return f"Round {state.round + 1} of {spec['rounds']} is open ({spec['weeks']} weeks each)."
+
+
+# ---------------------------------------------------------------- participant
+@guarded
 def participant(token: str) -> None:
-    try:
-        player = shop.player(token)
-        session = shop.session(player["code"])
-    except WorkshopError as exc:
-        _error(exc)
-        if st.button("Join another workshop"):
-            params.clear()
-            st.rerun()
-        return
-    spec = TEMPLATES[session["template"]]
-    dept = player["department"]
-    st.subheader(f"{player['name']} plays {dept.replace('_', ' ')} in workshop {session['code']}")
-    results = shop.results(session["code"])
-    mine = results[results.department == dept]
-    if session["rounds_played"] >= spec["rounds"]:
-        st.success("The game is over: the facilitator opens the debrief.")
-    else:
-        st.info(f"Round {session['rounds_played'] + 1} of {spec['rounds']} ({spec['weeks']} weeks each). "
-                "You can change your decision until the facilitator plays the round.")
-        current = shop.decisions(session["code"]).get((session["rounds_played"], dept))
+    seat = shop.seat(token)
+    state = shop.state(seat.code, token)
+    spec = TEMPLATES[state.template]
+    st.subheader(f"{dept_label(seat.department)}, table {seat.table}, workshop {state.code}")
+    st.text(f"You play as: {seat.name}")
+    team = [s.name for s in shop.players(state.code, token) if s.table == seat.table
+            and s.department == seat.department and s.token != token]
+    if team:
+        st.text("Your team: " + ", ".join(team) + ". The last decision saved by anyone in the team counts.")
+    st.caption("Keep this page's address: it is your seat. Opening the join link again in this browser also "
+               "brings you back here.")
 
-        def save(decision):
-            try:
-                shop.decide(token, decision)
-                st.success("Decision saved.")
-            except WorkshopError as exc:
-                _error(exc)
+    def save(decision, round_index):
+        try:
+            shop.decide(token, round_index, decision, request=uuid.uuid4().hex)
+        except WorkshopError as exc:
+            st.session_state["player_note"] = ("error", round_index, str(exc), time.monotonic())
+        else:
+            st.session_state["player_note"] = ("saved", round_index, "Decision saved. You can change it until the "
+                                               "facilitator plays the round.", time.monotonic())
 
-        decision_form(token[:8], dept, current, save)
+    # The form lives in the live fragment: it is redrawn every 2 s with the round it belongs to, so it can
+    # neither go missing nor stay open on a round that has been played.
+    @st.fragment(run_every=LIVE_PLAYER)
+    @guarded
+    def live():
+        saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))
+        st.info(_plain(round_line(state)))
+        if saved and state.open:
+            st.text(f"Your team's decision for round {state.round + 1} was saved by {saved[0]}.")
+        if state.open:
+            current = shop.decisions(state.code, token).get((seat.table, state.round, seat.department))
+            decision_form(token[:8], seat.department, current, state.round, save)
+        elif not state.over:
+            st.warning("Decisions are closed.")
+        note = st.session_state.get("player_note")  # kept across reruns: a refusal stays readable for a while
+        if note and note[0] == "error" and time.monotonic() - note[3] < NOTE_SECONDS:
+            error(note[2])
+        elif note and note[0] == "saved" and note[1] == state.round:
+            st.success(note[2])
+        _refresh_when_changed(state, token)
+
+    live()
+    results = table_results(shop, state.code, token, seat.table)
+    mine = results[results.department == seat.department]
     if len(mine):
-        st.markdown(f"**Your KPI: {mine['kpi'].iloc[0].replace('_', ' ')}** (target {mine['kpi_target'].iloc[0]:g} "
-                    "a week)")
-        shown = mine[["round", "kpi_value", "kpi_attainment"]]
-        if session["revealed"]:
-            shown = mine[["round", "kpi_value", "kpi_attainment", "shared_outcome"]]
-        st.dataframe(shown.set_index("round"), key="player_results")
-        if session["revealed"]:
-            st.altair_chart(outcome_chart(results), width="content")
+        st.markdown(f"##### Your KPI: {label(mine['kpi'].iloc[0])}")
+        st.text(target_text(mine["kpi"].iloc[0], mine["kpi_target"].iloc[0]))
+        shown = kpi_table(mine)[["Round", "Decision", "Result", "Share of target"]
+                                + (["Shared outcome"] if state.revealed or state.over else [])]
+        st.dataframe(shown, hide_index=True, key="player_results")
+    if state.over or state.archived:
+        debrief(state, token, seat.table)
+    elif state.revealed and len(results):
+        st.altair_chart(outcome_chart(results, state.switches), width="content")
 
 
-def facilitator(code: str, key: str) -> None:
-    try:
-        session = shop.check_facilitator(code, key)
-    except WorkshopError as exc:
-        _error(exc)
+# ---------------------------------------------------------------- presenter (projected, no secrets)
+@guarded
+def presenter(show: str) -> None:
+    state = shop.presenter(show)
+    spec = TEMPLATES[state.template]
+    st.subheader(f"Workshop {state.code}: {spec['title']}")
+    st.markdown(f"### Join with code **{state.code}** on the Workshop page")
+
+    @st.fragment(run_every=LIVE)
+    @guarded
+    def live():
+        now = _refresh_when_changed(state, show)
+        st.info(_plain(round_line(now)))
+        st.dataframe(seats_frame(now, show), key="presenter_seats")
+
+    live()
+    if state.revealed or state.over:
+        table = st.selectbox("Table", range(1, state.tables + 1), key="presenter_table") if state.tables > 1 else 1
+        debrief(state, show, table, handout=False)
+
+
+# ---------------------------------------------------------------- facilitator
+def _key_for(code: str) -> str | None:
+    keys = st.session_state.setdefault("facilitator_keys", {})
+    if code not in keys:
+        cookie = _cookie(f"alignsim_key_{code}")
+        if cookie:
+            keys[code] = cookie
+    return keys.get(code)
+
+
+def _remember_key(code: str, key: str) -> None:
+    st.session_state.setdefault("facilitator_keys", {})[code] = key
+    st.session_state["cookie_to_set"] = (f"alignsim_key_{code}", key)
+
+
+@guarded
+def control_link(code: str, key: str) -> None:
+    """The control link: take the key out of the address at once (it must not show on a projector)."""
+    if shop.access(code, key) != "facilitator":
+        raise WorkshopError("this link does not open the facilitator's screen of that workshop")
+    _remember_key(code, key)
+    _go(control=code)
+
+
+@guarded
+def facilitator(code: str) -> None:
+    if pending := st.session_state.pop("cookie_to_set", None):
+        _set_cookie(*pending)
+    key = _key_for(code)
+    if key is None:
+        error("This browser does not hold the control key of this workshop: open the control link you copied "
+              "when you created it.")
         return
-    spec = TEMPLATES[session["template"]]
-    played = session["rounds_played"]
-    st.subheader(f"Workshop {session['code']}: {spec['title']}")
-    base_url = getattr(st.context, "url", "") or ""
-    st.markdown(f"Participants join with code **{session['code']}** on the Workshop page"
-                + (f", or at `{base_url.split('?')[0]}?code={session['code']}`" if base_url else "") + ".")
-    players = shop.players(session["code"])
-    decisions = shop.decisions(session["code"])
-    status = pd.DataFrame([{"department": d, "played by": players.get(d, "model"),
-                            "decided this round": (played, d) in decisions} for d in spec["departments"]])
-    st.dataframe(status.set_index("department"), key="fac_status")
+    if shop.access(code, key) != "facilitator":
+        raise WorkshopError("the control key in this browser does not open this workshop")
+    state = shop.state(code, key)
+    spec = TEMPLATES[state.template]
+    st.subheader(f"Workshop {state.code}: {spec['title']}")
+    base = (getattr(st.context, "url", "") or "").split("?")[0]
+    st.markdown(f"Participants join with code **{state.code}** on the Workshop page, or at this link:")
+    st.code(f"{base}?code={state.code}", language=None)  # plain text: the address comes from the request
+    fresh = st.session_state.get("fresh_link")
+    if fresh and fresh[0] == code:
+        st.warning("Your control link, shown once: copy it now and keep it to yourself (do not project this "
+                   "screen yet). It opens this screen from any browser.")
+        st.code(f"{base}?code={code}&key={fresh[1]}", language=None)
+        if st.button("I have copied it: hide the link", key="hide_link"):
+            del st.session_state["fresh_link"]
+            st.rerun()
+    with st.expander("Presenter view (safe to project: it shows, it cannot control)"):
+        st.code(f"{base}?show={shop.presenter_token(code, key)}", language=None)
 
-    single = st.toggle("Single-screen mode (enter every department's decision here)", key="single")
-    if single and played < spec["rounds"]:
-        cols = st.columns(2)
-        for i, dept in enumerate(spec["departments"]):
-            with cols[i % 2]:
-                def save(decision, dept=dept):
-                    try:
-                        shop.decide_as_facilitator(session["code"], key, dept, decision)
-                    except WorkshopError as exc:
-                        _error(exc)
-                decision_form("fac", dept, decisions.get((played, dept)), save)
+    @st.fragment(run_every=LIVE)
+    @guarded
+    def live():
+        now = _refresh_when_changed(state, key)
+        st.info(_plain(round_line(now)))
+        st.dataframe(seats_frame(now, key), key="fac_status")
 
+    live()
+    controls(state, key)
+    seats_admin(state, key)
+    if state.open and st.toggle("Single-screen mode (enter the departments' decisions here)", key="single"):
+        single_screen(state, key)
+    table = st.selectbox("Table", range(1, state.tables + 1), key="fac_table") if state.tables > 1 else 1
+    debrief(state, key, table)
+
+
+def _act(action, *args) -> None:
+    try:
+        action(*args)
+    except WorkshopError as exc:
+        st.session_state["flash"] = str(exc)
+    st.rerun()
+
+
+def controls(state: State, key: str) -> None:
+    """Play, switch, reveal, add a table, archive: each a compare-and-set on what this screen showed, so a
+    stale tab's click is refused with a message rather than acted on twice."""
+    spec = TEMPLATES[state.template]
+    seen: State = st.session_state.get("fac_seen", state)
+    if seen.code != state.code:
+        seen = state
+    st.session_state["fac_seen"] = state
+    if flash := st.session_state.pop("flash", None):
+        error(flash)
     c1, c2, c3 = st.columns(3)
-    if played < spec["rounds"]:
-        if c1.button(f"Play round {played + 1} of {spec['rounds']}", type="primary", key="play"):
-            try:
-                shop.play_round(session["code"], key)
-            except WorkshopError as exc:  # e.g. a double click after the last round
-                _error(exc)
-            else:
-                st.rerun()
-    switch = c2.selectbox("Switch the logic from the next round", list(LOGIC_SWITCHES),
-                          format_func=LOGIC_SWITCHES.get, key="switch")
-    if c2.button("Switch", key="do_switch"):
-        shop.switch_logic(session["code"], key, switch)
-        st.rerun()
-    if session["switch"]:
-        c2.caption(f"{LOGIC_SWITCHES[session['switch']]} from round {session['switch_round'] + 1}")
-    revealed = c3.toggle("Reveal the shared outcome to players", value=bool(session["revealed"]), key="reveal")
-    if revealed != bool(session["revealed"]):
-        shop.reveal(session["code"], key, revealed)
-
-    results = shop.results(session["code"])
-    if len(results):
-        st.markdown("#### We delivered everything we said. Why no effect?")
-        st.altair_chart(outcome_chart(results), width="content")
-    others = st.text_input("Compare with other tables (their codes, comma separated)", key="others")
-    codes = [session["code"]] + [c.strip().upper() for c in others.split(",") if c.strip()]
-    if len(codes) > 1:
-        frames = []
-        for c in codes:
-            try:
-                frames.append(shop.results(c).assign(table=c))
-            except WorkshopError as exc:
-                _error(exc)
-        if frames:
-            st.altair_chart(tables_chart(pd.concat(frames)), width="content")
-    if played >= spec["rounds"]:
-        st.markdown("### Debrief")
-        st.markdown("- Which departments hit their KPI, and what happened to the shared outcome?\n"
-                    "- Where did the product team's time go?\n"
-                    "- The article's three questions: do we agree on what the product is and the value it must "
-                    "create? Are teams steered on outcome or on deliveries? Do we have data to learn fast enough, "
-                    "and do we use it to prioritise?")
-        time_used = shop.team_time(session["code"])
-        st.altair_chart(capacity(time_used), width="content")
-        st.download_button("Handout (HTML with charts)",
-                           handout_html(session["code"], spec["title"], results, time_used),
-                           file_name=f"workshop_{session['code']}.html", mime="text/html", key="handout")
+    # Buttons are keyed by the state they act on: a click on a button of a screen that has since moved on
+    # is sent to the store with the state that screen showed, and refused there with a message.
+    if seen.round != state.round and st.session_state.get(f"play:{seen.round}"):
+        _act(shop.play_round, state.code, key, seen.round)
+    if seen.round != state.round and st.session_state.get(f"do_switch:{seen.round}"):
+        _act(shop.switch_logic, state.code, key, st.session_state.get(f"switch:{seen.round}"), seen.round)
+    if state.open and c1.button(f"Play round {state.round + 1} of {spec['rounds']}", type="primary",
+                                key=f"play:{state.round}"):
+        _act(shop.play_round, state.code, key, state.round)
+    used = {s for s, _ in state.switches}
+    offered = {s: t for s, t in available_switches(state.template).items() if s not in used}
+    if state.open and offered:
+        switch = c2.selectbox(f"Switch the logic from round {state.round + 1}", list(offered),
+                              format_func=offered.get, key=f"switch:{state.round}")
+        if c2.button("Switch", key=f"do_switch:{state.round}"):
+            _act(shop.switch_logic, state.code, key, switch, state.round)
+    for s, first in state.switches:
+        c2.caption(_plain(f"{LOGIC_SWITCHES[s]} from round {first + 1}"))
+    if c3.button("Hide the shared outcome" if state.revealed else "Reveal the shared outcome to players",
+                 key=f"reveal:{int(state.revealed)}"):
+        _act(shop.reveal, state.code, key, not state.revealed, state.revealed)
+    if state.tables < MAX_TABLES and not state.archived and c3.button("Add a table",
+                                                                      key=f"add_table:{state.tables}"):
+        _act(shop.add_table, state.code, key, state.tables)
+    if not state.archived and c3.button("Archive the workshop", key="archive",
+                                        help="Closes it for play; the debrief stays readable."):
+        _act(shop.archive, state.code, key)
 
 
-def landing() -> None:
+def seats_admin(state: State, key: str) -> None:
+    seated = shop.players(state.code, key)
+    with st.expander(f"Seats ({len(seated)} people)"):
+        if seated:
+            who = st.selectbox("Player", seated, key="remove_who",
+                               format_func=lambda s: f"{s.name} (table {s.table}, {dept_label(s.department)})")
+            if st.button("Remove this player", key="remove"):
+                _act(shop.remove_player, state.code, key, who.token)
+        depts = TEMPLATES[state.template]["departments"]
+        t = st.selectbox("Table", range(1, state.tables + 1), key="free_table")
+        d = st.selectbox("Seat", depts, format_func=dept_label, key="free_dept")
+        if st.button("Free this seat (everyone in it leaves)", key="free"):
+            _act(shop.free_seat, state.code, key, t, d)
+
+
+def single_screen(state: State, key: str) -> None:
+    table = st.selectbox("Decisions for table", range(1, state.tables + 1), key="single_table") \
+        if state.tables > 1 else 1
+    decisions = shop.decisions(state.code, key)
+    cols = st.columns(2)
+    for i, dept in enumerate(TEMPLATES[state.template]["departments"]):
+        with cols[i % 2]:
+            def save(decision, round_index, dept=dept):
+                try:
+                    shop.decide_as_facilitator(state.code, key, table, dept, round_index, decision,
+                                               request=uuid.uuid4().hex)
+                except WorkshopError as exc:
+                    error(exc)
+            decision_form(f"fac{table}", dept, decisions.get((table, state.round, dept)), state.round, save)
+
+
+# ---------------------------------------------------------------- landing: join or create
+@guarded
+def landing(code: str | None) -> None:
     join, run = st.columns(2)
     with join:
         st.markdown("### Join a workshop")
-        code = st.text_input("Workshop code", value=params.get("code", ""), key="join_code").strip().upper()
-        if code:
-            try:
-                session = shop.session(code)
-            except WorkshopError as exc:
-                _error(exc)
-                return
-            taken = shop.players(session["code"])
-            free = [d for d in TEMPLATES[session["template"]]["departments"] if d not in taken]
-            if not free:
-                st.warning("Every department is taken in this workshop.")
-                return
-            name = st.text_input("Your name", key="join_name")
-            dept = st.selectbox("Department to play", free, key="join_dept")
-            if st.button("Join", type="primary", key="join"):
-                try:
-                    token = shop.join(session["code"], dept, name)
-                except WorkshopError as exc:
-                    _error(exc)
-                    return
-                params.clear()
-                params["token"] = token
-                st.rerun()
+        typed = st.text_input("Workshop code", value=code or "", key="join_code", max_chars=12).strip()
+        if typed:
+            join_form(typed)
     with run:
         st.markdown("### Run a workshop")
         template = st.selectbox("Template", list(TEMPLATES), format_func=lambda t: TEMPLATES[t]["title"],
                                 key="template")
+        tables = st.number_input("Tables (all play the same market)", 1, MAX_TABLES, 1, key="tables")
+        seat_size = st.number_input("People per department seat", 1, MAX_SEAT_SIZE, MAX_SEAT_SIZE,
+                                    key="seat_size", help="A team of up to six plays one department together; "
+                                    "the last decision saved by anyone in the team counts.")
         if st.button("Create workshop", key="create"):
-            code, key = shop.create(template)
-            params.clear()
-            params["code"], params["key"] = code, key
-            st.rerun()
+            new, key = shop.create(template, tables=int(tables), seat_size=int(seat_size))
+            _remember_key(new, key)
+            st.session_state["fresh_link"] = (new, key)
+            _go(control=new)
 
 
-if "token" in params:
-    participant(params["token"])
-elif "key" in params and "code" in params:
-    facilitator(params["code"], params["key"])
-else:
-    landing()
+def join_form(typed: str) -> None:
+    try:
+        state = shop.lookup(typed, client())
+    except WorkshopError as exc:
+        error(exc)
+        return
+    me = browser_id()
+    if (token := shop.seat_of_browser(state.code, me)) is not None:
+        seat = shop.seat(token)
+        st.success(_plain(f"Welcome back: this browser plays {dept_label(seat.department)} at table {seat.table}."))
+        if st.button("Continue", type="primary", key="rejoin"):
+            _go(token=token)
+        return
+    if state.archived:
+        error(f"The workshop {state.code} is archived.")
+        return
+    table = st.selectbox("Table", range(1, state.tables + 1), key="join_table") if state.tables > 1 else 1
+    depts = TEMPLATES[state.template]["departments"]
+    name = st.text_input("Your name", key="join_name", max_chars=40)
+    dept = st.selectbox("Department to play", depts, format_func=dept_label, key="join_dept")
+    if st.button("Join", type="primary", key="join"):
+        try:
+            token = shop.join(state.code, int(table), dept, name, browser=me, client=client())
+        except WorkshopError as exc:
+            error(exc)
+            return
+        _go(token=token)
+
+
+# ---------------------------------------------------------------- the link decides the screen
+@guarded
+def main() -> None:
+    link = parse(dict(params))
+    if link.view == "player":
+        participant(link.secret)
+    elif link.view == "presenter":
+        presenter(link.secret)
+    elif link.view == "control_link":
+        control_link(link.code, link.secret)
+    elif link.view == "control":
+        facilitator(link.code)
+    else:
+        landing(link.code)
+
+
+main()

@@ -135,52 +135,5 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     page.close()
 
 
-def _no_error(page):
-    errors = page.locator('[data-testid="stException"]')
-    assert errors.count() == 0, errors.all_inner_texts()
-
-
-def test_workshop_round_trip_with_a_facilitator_and_a_participant(server, browser, shots):
-    """Two browser contexts: the facilitator creates a workshop, a participant joins and decides, the facilitator
-    plays every round and reaches the debrief."""
-    fac_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    player_ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-    fac = fac_ctx.new_page()
-    fac.goto(f"{server}/Workshop")
-    fac.get_by_role("button", name="Create workshop").click()
-    fac.wait_for_selector("text=Participants join with code", timeout=60_000)
-    code = fac.url.split("code=")[1].split("&")[0]
-    assert len(code) == 6
-
-    player = player_ctx.new_page()
-    player.goto(f"{server}/Workshop?code={code}")
-    player.get_by_label("Your name").fill("Ana")
-    player.get_by_label("Your name").press("Enter")
-    player.get_by_role("button", name="Join").click()
-    player.wait_for_selector("text=Ana plays sales", timeout=60_000)
-    player.get_by_text("shared goal").first.click()
-    player.get_by_role("button", name="Save decision").click()
-    player.wait_for_selector("text=Decision saved", timeout=60_000)
-    _no_error(player)
-
-    fac.reload()
-    fac.wait_for_selector("text=Ana", state="attached", timeout=60_000)  # a data-grid cell
-    for n in range(1, 5):
-        button = fac.get_by_role("button", name=f"Play round {n} of 4")
-        button.wait_for(timeout=60_000)
-        fac.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                              timeout=60_000)  # the app is idle: a click now is not lost in a rerun
-        button.click()
-        if n < 4:
-            fac.get_by_role("button", name=f"Play round {n + 1} of 4").wait_for(timeout=60_000)
-    fac.get_by_role("heading", name="Debrief").wait_for(timeout=60_000)
-    fac.get_by_role("button", name="Handout (HTML with charts)").wait_for(timeout=60_000)
-    assert fac.locator(".vega-embed").count() >= 1
-    _no_error(fac)
-    fac.screenshot(path=str(shots / "workshop.png"), full_page=False)
-
-    player.reload()
-    player.wait_for_selector("text=The game is over", timeout=60_000)
-    _no_error(player)
-    fac_ctx.close()
-    player_ctx.close()
+# The Workshop page's real-browser tests (live screens, screenshots, the soak) are in tests/test_workshop_app.py
+# and tests/test_workshop_soak.py.

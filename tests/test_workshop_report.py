@@ -1,0 +1,74 @@
+"""Workshop views for managers: labels and units, tables without NaN, the handout (A4, phone, escaped)."""
+
+import datetime as dt
+import re
+
+from sim.workshop import TEMPLATES, Decision
+from sim.workshop_replay import own_kpi_decisions, over_seeds, replay, table_paths, team_time
+from sim.workshop_report import (decisions_table, explain, format_value, handout_html, kpi_table, seeds_table,
+                                 target_text)
+
+DEPTS = TEMPLATES["b2b_activation"]["departments"]
+SWITCH = (("shared_criterion", 2),)
+
+
+def test_values_carry_human_units():
+    assert format_value("activation_rate_30d", 0.423) == "42 %"
+    assert format_value("onboarding_calls", 14.25) == "14.2 calls a week"
+    assert format_value("milestones_on_plan_rate", float("nan")) == "no data"
+    assert target_text("milestones_on_plan_rate", 0.9) == "target: at least 90 %"  # not "0.9 a week"
+    assert target_text("support_contacts_per_customer", 0.45).startswith("target: at most 0.45 contacts")
+    assert explain("leads").startswith("New leads: New leads entering the funnel.")
+
+
+def test_tables_have_words_not_nan():
+    r = replay("b2b_activation", 3, 4, {(0, "sales"): Decision("own KPI", "many", True)})
+    table = kpi_table(r)
+    assert not table.isna().any().any() and "None" not in table.to_string()
+    assert "kpi_attainment" not in table.columns and "Share of target" in table.columns
+    decisions = decisions_table(r)
+    assert list(decisions.columns) == sorted(d.replace("_", " ").capitalize() for d in DEPTS)
+    assert decisions.loc[1, "Sales"].startswith("push own KPI, many demands")
+    assert decisions.loc[2, "Sales"] == "played by the model"
+
+
+def test_seeds_table_gives_a_verdict_only_when_the_interval_excludes_zero():
+    row = {"difference": 0.02, "ci_low": 0.01, "ci_high": 0.03, "seeds": 30, "higher_is_better": True}
+    flat = dict(row, ci_low=-0.01)
+    lower = dict(row, higher_is_better=False)
+    t = seeds_table({"Table 1": row, "Table 2": flat, "Table 3": lower}, "activation_rate_30d")
+    assert t["Verdict"].tolist() == ["better than own KPIs", "no clear difference", "worse than own KPIs"]
+    assert t.iloc[0, 1] == "+2.0 points"
+
+
+def test_the_handout_is_complete_escaped_and_printable():
+    decisions = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}
+    r = replay("b2b_activation", 7, 4, decisions, SWITCH, players={"sales": "<img src=x onerror=alert(1)>"})
+    own = replay("b2b_activation", 7, 4, own_kpi_decisions("b2b_activation"), SWITCH)
+    page = handout_html("ABC234", "B2B", 1, r, team_time("b2b_activation", 7, 4, decisions, SWITCH), SWITCH, own,
+                        table_paths("b2b_activation", 7, 4, {1: decisions}, SWITCH),
+                        {"Table 1": over_seeds("b2b_activation", 4, decisions, SWITCH, seeds=4)},
+                        when=dt.date(2026, 11, 25))
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert "25 November 2026" in page and "size: A4" in page and 'name="viewport"' in page
+    for section in ("Decisions per round", "Tables compared", "Decisions or luck?", "What the numbers mean",
+                    "Three questions", "A shared success criterion that trumps local KPIs</b> from round 3"):
+        assert section in page
+    assert page.count("<svg") >= 3
+    decisions = page[page.index("Decisions per round"):page.index("Round by round")]
+    assert "<th>Round</th>" in decisions and "<th>Department</th>" not in decisions  # no stray header
+    text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    assert not re.search(r"\bNaN\b|\bNone\b|kpi_attainment|shared_outcome|a week\W+target", text)
+    assert "no data this round: no milestone was due" in text
+
+
+def test_each_half_of_the_round_chart_keeps_its_own_colours():
+    """Departments' lines must not be coloured by the outcome half's two-entry scale (they vanished once)."""
+    from sim.workshop_report import outcome_chart
+
+    r = replay("b2b_activation", 3, 2, {})
+    spec = outcome_chart(r, SWITCH, r).to_dict()
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    left = spec["hconcat"][0]["layer"][0]
+    assert left["encoding"]["color"]["field"] == "Department" and "domain" not in left["encoding"]["color"].get(
+        "scale", {})
