@@ -28,7 +28,7 @@ browser:
 	fi
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## fuzz: the long fuzz profile (>= 10,000 cases per input surface); figures go to docs/RELIABILITY.md by hand
 fuzz: $(STAMP)

@@ -9,7 +9,7 @@ from app_common import ensemble, export_panel, lever_panel, metric_row, plain, s
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
 from sim.input import parse_value, scenario_from_toml
 from sim.levers import levers_for
-from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds, horizon
+from sim.registry import APP_BUDGET_SECONDS, APP_SWEEP_BUDGET_SECONDS, cost, describe_seconds, horizon
 from sim.scenario import ScenarioBase
 
 NONE = "(none)"
@@ -121,9 +121,9 @@ if st.button("Run the sweep", key="sweep_run"):
     runs = len(xs) * max(len(bys), 1) * seeds
     if by != NONE and not bys:
         st.error(f"Lines for {by}: give at least one value, e.g. {default_values or '0.1, 0.5, 0.9'}")
-    elif runs > MAX_SWEEP_RUNS or runs * cost(edited) > APP_BUDGET_SECONDS:
+    elif runs > MAX_SWEEP_RUNS or runs * cost(edited) > APP_SWEEP_BUDGET_SECONDS:
         st.error(f"That is {runs} runs (about {describe_seconds(runs * cost(edited))}); the app runs at most "
-                 f"{MAX_SWEEP_RUNS} runs or {describe_seconds(APP_BUDGET_SECONDS)} at once. Use fewer points, "
+                 f"{MAX_SWEEP_RUNS} runs or {describe_seconds(APP_SWEEP_BUDGET_SECONDS)} at once. Use fewer points, "
                  "values or seeds, or `alignsim sweep` for large sweeps.")
     else:
         try:

@@ -19,6 +19,8 @@ from sim.input import register_schema
 CLI_BUDGET_SECONDS = 600.0
 #: What a page of the app runs at once; larger runs are refused with the CLI command to use instead.
 APP_BUDGET_SECONDS = 5.0
+#: What a sweep started with a button in the app may run (the user asked for it and sees a spinner).
+APP_SWEEP_BUDGET_SECONDS = 30.0
 
 
 class BudgetError(ValueError):

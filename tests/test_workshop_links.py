@@ -49,8 +49,8 @@ def test_fuzzed_links_parse_or_give_a_clean_one_line_message_that_never_echoes_t
         assert "\n" not in text and len(text) < 200
         for value in params.values():
             for v in value if isinstance(value, list) else [value]:
-                if any(c in "[]()<>é" for c in v):
-                    assert v not in text  # crafted text is never part of the message
+                if len(v) >= 3 and any(c in "[]()<>é" for c in v):
+                    assert v not in text  # crafted text is never part of the message (a lone ")" may be ours)
         return
     assert link.view in {"landing", "join", "control_link", "control", "player", "presenter"}
     if link.code is not None:
