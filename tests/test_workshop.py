@@ -255,7 +255,9 @@ def _hammer_decisions(path, code, tokens, prefix):
     """Players saving for the round they last saw while rounds move on; returns accepted request ids."""
     shop = Workshop(path)
     accepted = []
-    for i in range(40):
+    deadline, i = time.monotonic() + 30, 0
+    # 40 saves, and on a loaded machine more until the facilitator has played a round (bounded in time)
+    while i < 40 or (shop.state(code, tokens[0]).round == 0 and time.monotonic() < deadline):
         token = tokens[i % len(tokens)]
         seen = shop.state(code, token).round
         request = f"{prefix}-{i}"
@@ -265,6 +267,7 @@ def _hammer_decisions(path, code, tokens, prefix):
         except StaleError:
             pass
         time.sleep(0.005)  # a person's pace, compressed: the rounds move on while the saves go on
+        i += 1
     return accepted
 
 
