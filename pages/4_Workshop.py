@@ -275,20 +275,22 @@ def participant(token: str) -> None:
 
 # ---------------------------------------------------------------- presenter (projected, no secrets)
 @guarded
+@st.fragment(run_every=LIVE)
+@guarded
+def live_seats(state: State, secret: str, table_key: str) -> None:
+    """The round and the seats, refreshed live on the facilitator's and the presenter's screens."""
+    now = _refresh_when_changed(state, secret)
+    st.info(_plain(round_line(now)))
+    st.dataframe(seats_frame(now, secret), key=table_key)
+
+
 def presenter(show: str) -> None:
     state = shop.presenter(show)
     spec = TEMPLATES[state.template]
     st.subheader(f"Workshop {state.code}: {spec['title']}")
     st.markdown(f"### Join with code **{state.code}** on the Workshop page")
 
-    @st.fragment(run_every=LIVE)
-    @guarded
-    def live():
-        now = _refresh_when_changed(state, show)
-        st.info(_plain(round_line(now)))
-        st.dataframe(seats_frame(now, show), key="presenter_seats")
-
-    live()
+    live_seats(state, show, "presenter_seats")
     if state.revealed or state.over:
         table = st.selectbox("Table", range(1, state.tables + 1), key="presenter_table") if state.tables > 1 else 1
         debrief(state, show, table, handout=False)
@@ -346,14 +348,7 @@ def facilitator(code: str) -> None:
     with st.expander("Presenter view (safe to project: it shows, it cannot control)"):
         st.code(f"{base}?show={shop.presenter_token(code, key)}", language=None)
 
-    @st.fragment(run_every=LIVE)
-    @guarded
-    def live():
-        now = _refresh_when_changed(state, key)
-        st.info(_plain(round_line(now)))
-        st.dataframe(seats_frame(now, key), key="fac_status")
-
-    live()
+    live_seats(state, key, "fac_status")
     controls(state, key)
     seats_admin(state, key)
     if state.open and st.toggle("Single-screen mode (enter the departments' decisions here)", key="single"):
