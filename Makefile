@@ -32,7 +32,7 @@ test: $(STAMP) browser
 
 ## fuzz: the long fuzz profile (>= 10,000 cases per input surface); figures go to docs/RELIABILITY.md by hand
 fuzz: $(STAMP)
-	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
+	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py tests/test_workshop_links.py
 	@cat fuzz-report.json
 
 bench: $(STAMP)

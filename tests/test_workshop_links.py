@@ -1,4 +1,7 @@
-"""Workshop links: every query parameter is validated strictly; fuzzed with hypothesis (a quick profile)."""
+"""Workshop links: every query parameter is validated strictly; fuzzed with hypothesis (a quick profile in the
+normal test command, 10,000 cases with ``ALIGNSIM_FUZZ=long``: ``make fuzz``)."""
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,7 +11,8 @@ from sim.workshop import CODE_ALPHABET, WorkshopError
 from sim.workshop_links import ALLOWED, MAX_VALUE, Link, parse
 
 SECRET = "A" * 11 + "b_-9" + "c" * 7
-QUICK = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CASES = 10_000 if os.environ.get("ALIGNSIM_FUZZ") == "long" else 300
+QUICK = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def test_each_kind_of_link():
