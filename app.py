@@ -8,7 +8,7 @@ Organisation, Self-assessment.
 import streamlit as st
 
 from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, long_with_label,
-                        metric_row, setup_page)
+                        metric_row, plain, setup_page)
 from sim import charts
 from sim.claims import holds_when
 from sim.scenario import Scenario
@@ -22,7 +22,7 @@ if choice.overrides:
     st.info("Edited levers: " + ", ".join(f"`{k}` = {v}" for k, v in choice.overrides.items())
             + f". Differences are against the unedited **{choice.base.name}** on the same {choice.seeds} seeds.")
 else:
-    st.caption(choice.base.description or choice.base.name)
+    st.caption(plain(choice.base.description or choice.base.name))
 
 st.subheader("Outcome: what customers do")
 metric_row(result, reference, OUTCOMES)

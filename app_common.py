@@ -7,6 +7,7 @@ results (``sim.charts``).
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,11 @@ def plain(text: str) -> str:
     return re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)
 
 
+def _is_preset(scenario: ScenarioBase) -> bool:
+    """Whether the scenario is a bundled preset exactly as shipped (an edit keeps the preset's name)."""
+    return scenario.name in bundled_scenarios() and load_scenario(scenario.name) == scenario
+
+
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleResult:
     """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs. A run
     that would take longer than the app's budget is refused with the CLI command to use instead."""
@@ -66,8 +72,7 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleRes
         st.error(plain(f"{label or scenario.name} over {seeds} seeds would take about {describe_seconds(seconds)}, "
                        f"more than the app runs at once ({describe_seconds(APP_BUDGET_SECONDS)}). Use fewer seeds "
                        "or a smaller setting, or download the scenario and run it with the command line:")
-                 + f"\n\n`alignsim run {scenario.name if scenario.name in bundled_scenarios() else 'scenario.toml'}"
-                 f" --seeds {seeds}`")
+                 + f"\n\n`alignsim run {scenario.name if _is_preset(scenario) else 'scenario.toml'} --seeds {seeds}`")
         st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
@@ -252,8 +257,9 @@ def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: 
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
-        col.metric(name.replace("_", " "), format_number(value, 3), None if delta is None or abs(delta) < 1e-12
-                   else format_number(delta, 3), delta_color="inverse" if name in lower else "normal")
+        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else format_number(delta, 3)
+        col.metric(name.replace("_", " "), format_number(value, 3), shown,
+                   delta_color="inverse" if name in lower else "normal")
 
 
 def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

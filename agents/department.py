@@ -77,9 +77,9 @@ class Department(mesa.Agent):
                 kind, utility = candidate, a * m.goal_fit[candidate]
         if not kind:
             return
-        terms = self.demand_terms() if kind == own else {}
         for team, weight in self.requests.items():
             if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * utility):
+                terms = self.demand_terms() if kind == own else {}  # per item: a promise counts once it is made
                 self.open_demands.append(m.new_item(kind, team, self.name, self.cfg.influence, **terms))
 
     def demand_terms(self) -> dict:

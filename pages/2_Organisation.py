@@ -4,20 +4,20 @@ see lead time and outcome move."""
 import pandas as pd
 import streamlit as st
 
-from app_common import DEFAULT_SEEDS, base_scenario, edited_scenario, ensemble, metric_row, setup_page
+from app_common import DEFAULT_SEEDS, base_scenario, edited_scenario, ensemble, metric_row, plain, setup_page
 from sim import ScenarioError, charts
 from sim.organisation import build_graph, measures
 
 setup_page("Organisation")
 start = edited_scenario() or base_scenario()
-st.caption(f"Starting from **{start.name}** (as edited on Explore). Node size: influence; colour: alignment; "
+st.caption(f"Starting from **{plain(start.name)}** (as edited on Explore). Node size: influence; colour: alignment; "
            "outline: load (team time its demands used). Hover a node for its KPI.")
 seeds = st.slider("Seeds", 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
 
 overrides = {}
 departments = list(start.departments)
 for team in start.teams:
-    st.markdown(f"**Team `{team}`**")
+    st.markdown(f"**Team {plain(team)}**")
     c1, c2 = st.columns(2)
     chain = c1.multiselect(f"{team}: approval chain (in order)", departments,
                            default=start.teams[team].approval_chain, key=f"org_chain:{team}",

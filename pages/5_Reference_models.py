@@ -62,7 +62,7 @@ if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or
     st.stop()
 
 st.markdown(f"**{model}**: {spec.description}  \n*After* {spec.reference}")
-st.caption((f"{base.description}. " if base.description else "") + f"{spec.summary_line(edited)}.")
+st.caption(plain((f"{base.description}. " if base.description else "") + f"{spec.summary_line(edited)}."))
 metrics = spec.metrics()
 result = ensemble(edited, seeds)
 reference = ensemble(base, seeds, "the preset") if overrides else None

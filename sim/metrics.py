@@ -142,7 +142,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
        "How fast unreleased work (backlog and work in progress) piles up: least-squares slope over the second half "
        "of the run (weekly: change over the last 13 weeks, per week).", "lower", "trend", "unreleased"),
     _m("steady_state", "organisation", "1 = yes",
-       "Whether the run settled: 1 if unreleased work grew by less than a tenth of the weekly throughput over the "
+       "Whether the run settled: 1 if unreleased work grew by at most a tenth of the weekly throughput over the "
        "second half of the run, else 0 (the queue never settles: offered work exceeds what the teams can do).",
        "higher", "steady", "unreleased", "released"),
     _m("belief_error", "organisation", "driver points",
@@ -302,7 +302,7 @@ def _slope(level: np.ndarray) -> float:
 
 
 def _steady(rec: Records, start: int, stop: int) -> float:
-    """1.0 when unreleased work grew by less than STEADY_SHARE of the weekly throughput over [start, stop), else
+    """1.0 when unreleased work grew by at most STEADY_SHARE of the weekly throughput over [start, stop), else
     0."""
     if stop - start < 2:
         return float("nan")

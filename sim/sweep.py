@@ -505,6 +505,11 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
     rows = []
     for m in wanted:
         y = means[m].to_numpy(dtype=float)
+        undefined = int(np.isnan(y).sum())
+        if undefined:  # no data at some design points: indices would be silently wrong, so there are none
+            rows += [{"metric": m, "parameter": n, **_blank(spec.design, float("nan")),
+                      "note": f"undefined at {undefined} of {len(y)} design points"} for n in names]
+            continue
         if np.allclose(y, y[0]):
             rows += [{"metric": m, "parameter": n, **_blank(spec.design)} for n in names]
             continue
@@ -523,9 +528,9 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _blank(design: str) -> dict[str, float]:
+def _blank(design: str, value: float = 0.0) -> dict[str, float]:
     keys = ("S1", "S1_conf", "ST", "ST_conf") if design == "sobol" else ("mu_star", "sigma", "mu_star_conf")
-    return dict.fromkeys(keys, 0.0)
+    return dict.fromkeys(keys, value)
 
 
 def analysis_chart(table: pd.DataFrame):

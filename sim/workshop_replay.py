@@ -142,6 +142,8 @@ def _play(template, seed, rounds, decisions, switches=(), players=None):
             decision = decisions.get((r, dept))
             if decision is not None:
                 _apply(model, dept, base[dept], decision)
+            else:  # nobody decided this round: the model plays the department as the template has it
+                model.departments_by_name[dept].cfg = base[dept]
         for _ in range(spec["weeks"]):
             model.step()
         outcome = window_value(shared, model.records, start, model.week)

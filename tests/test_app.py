@@ -214,3 +214,12 @@ def test_a_run_too_long_for_the_page_is_refused_with_the_cli_command():
         errors[0]
     assert "Scenario (TOML)" in {b.label for b in at.get("download_button")}
     assert not _charts(at)
+
+
+def test_a_pasted_description_is_shown_as_plain_text_not_as_a_link():
+    at = _app()
+    at.sidebar.text_area[0].set_value('description = "[Click to claim](https://evil.example) **bold**"\n').run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    shown = [c.value for c in at.caption if "Click to claim" in c.value]
+    assert shown and all("\\[Click" in v and "\\*\\*bold" in v for v in shown)

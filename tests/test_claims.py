@@ -59,9 +59,10 @@ def test_project_funding_decomposes_into_knowledge_headcount_and_measurement(res
         steps.setdefault(metric, {})[label] = (d, low, high)
     total = next(c for c in r.checks if c.check.metric == "outcome_change").value
     outcome = steps["outcome_change"]
-    assert sum(v[0] for v in outcome.values()) == pytest.approx(total)
+    assert sum(v[0] for v in outcome.values()) == pytest.approx(total)  # the steps are a chain from A to B
     assert list(outcome) == ["knowledge", "headcount", "measurement and ownership"]
     assert outcome["headcount"][1] > 0 and outcome["measurement and ownership"][1] > 0
+    assert outcome["headcount"][0] > 0.5 * total > outcome["measurement and ownership"][0] > outcome["knowledge"][0]
 
 
 def test_aligning_on_onboarding_calls_does_not_beat_the_silo(results):

@@ -117,3 +117,18 @@ def test_output_attainment_counts_only_output_kpis(step_through):
     model = step_through(Scenario().with_overrides({"customers.population": 300, "weeks": 3}))
     outputs = sum(1 for d in model.departments_by_name.values() if d.kpi.kind == "output")
     assert list(model.records.c["attainment_n"]) == [outputs] * 3
+
+
+def test_sales_never_holds_more_promises_than_allowed_when_it_asks_several_teams(step_through):
+    s = load_scenario("b2b_activation").with_overrides({
+        "customers.population": 500, "weeks": 30, "departments.sales.demand_rate": 1.0,
+        "teams": {"core": {}, "growth": {}, "platform": {}}})
+    cap = s.departments["sales"].max_open_promises
+
+    def check(model):
+        t = model.week
+        open_ = [i for i in model.items_of("sales") if i.promise and i.released is None and (i.due or 0) >= t]
+        assert len(open_) <= cap
+
+    for seed in range(3):
+        step_through(s, seed, check=check)

@@ -375,3 +375,14 @@ def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
         killer.join()
     assert _wait_gone(workers) == []
     assert 1 <= len(list((out / "parts").glob("runs-*.parquet"))) < 60
+
+
+def test_analyze_gives_no_indices_for_a_metric_undefined_at_some_points(tmp_path):
+    """Six weeks with no promise due: the promise rate has no data, so the analysis says so instead of zeros."""
+    spec = _spec(design="sobol", samples=4, seeds=1, weeks=6, metrics=["context_switches", "promises_on_time_rate"],
+                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    sweep(spec, out=tmp_path / "s", workers=1)
+    indices = analyze(tmp_path / "s")
+    undefined = indices[indices["metric"] == "promises_on_time_rate"]
+    assert undefined["S1"].isna().all() and undefined["note"].str.startswith("undefined at").all()
+    assert indices[indices["metric"] == "context_switches"]["S1"].notna().all()

@@ -72,3 +72,17 @@ def test_each_half_of_the_round_chart_keeps_its_own_colours():
     left = spec["hconcat"][0]["layer"][0]
     assert left["encoding"]["color"]["field"] == "Department" and "domain" not in left["encoding"]["color"].get(
         "scale", {})
+
+
+def test_a_round_without_a_decision_is_played_by_the_model_as_the_template_has_it():
+    """A decision holds for its round only: in the next round without one, the model plays the template's Sales."""
+    from sim.input import load_scenario
+    from sim.workshop_replay import _play
+
+    template = load_scenario("b2b_activation").departments["sales"]
+    _, model = _play("b2b_activation", 3, 2, {(0, "sales"): Decision("shared goal", "many", False)})
+    sales = model.departments_by_name["sales"].cfg
+    assert sales.alignment == template.alignment and sales.demand_rate == template.demand_rate
+    assert sales.max_open_promises == template.max_open_promises
+    _, model = _play("b2b_activation", 3, 1, {(0, "sales"): Decision("shared goal", "many", False)})
+    assert model.departments_by_name["sales"].cfg.alignment != template.alignment  # the decision did apply
