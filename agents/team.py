@@ -126,13 +126,14 @@ class ProductTeam(mesa.Agent):
         m = self.model
         if m.shared.drivers is not None:
             return np.asarray(m.effect_value(self.belief)) / m.kind_size
-        return np.array([m._counts(k) for k in m.kind_names]) / m.kind_size
+        return np.array([m.counts_for_shared(k) for k in m.kind_names]) / m.kind_size
 
     def experiment(self, cap: float) -> int:
         """Build-measure-learn: test the most promising untested waiting items before building them.
 
         Each test costs EXPERIMENT_COST person-weeks and reveals the item's own effect, with noise, after the
-        data lag; it needs data (maturity > 0) and an outcome criterion to learn about.
+        data lag; it needs data (maturity > 0), an outcome criterion to learn about, and a team that is not a
+        project past its go-live.
         """
         m = self.model
         self.tested_now = []

@@ -117,7 +117,7 @@ class AlignmentModel(mesa.Model):
         if self.shared.drivers is not None:
             value = np.clip(self.effect_value(effects), 0.0, None)
         else:
-            value = np.array([self._counts(k) for k in self.kind_names])
+            value = np.array([self.counts_for_shared(k) for k in self.kind_names])
         value = value / self.kind_size
         top = value.max()
         return value / top if top > 0 else value
@@ -133,9 +133,9 @@ class AlignmentModel(mesa.Model):
         if self.shared.drivers is not None:
             effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
             return float(self.effect_value(effect))
-        return self._counts(item.kind)
+        return self.counts_for_shared(item.kind)
 
-    def _counts(self, kind: str) -> float:
+    def counts_for_shared(self, kind: str) -> float:
         """For an output criterion: 1 if an item of this kind counts towards it, else 0."""
         return 1.0 if self.shared.kinds is None or kind in self.shared.kinds else 0.0
 
@@ -168,7 +168,6 @@ class AlignmentModel(mesa.Model):
     def new_dependency(self, parent: WorkItem, team: str) -> WorkItem:
         """Work another team must do before ``parent`` can proceed."""
         dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=0.3 * parent.size)
-        dep.size = dep.remaining = 0.3 * parent.size
         dep.true_effect = np.zeros_like(dep.true_effect)
         dep.serves_goal, dep.stream = parent.serves_goal, parent.stream
         dep.parent = parent
