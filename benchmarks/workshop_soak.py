@@ -86,6 +86,13 @@ def _idle(page) -> None:
     IDLE.append(time.monotonic() - t0)
 
 
+def _one_form(page) -> None:
+    """Wait until the live part has finished re-drawing: while a fragment reruns, Streamlit keeps the previous
+    drawing (greyed out) beside the new one, so the form can briefly be there twice."""
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'[data-testid=\"stBaseButton-secondaryFormSubmit\"]').length === 1", timeout=WAIT)
+
+
 def _pick(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -207,7 +214,9 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
                             pl[4] = page
                         page.get_by_text(f"Round {r + 1} of {spec['rounds']} is open").wait_for(timeout=WAIT)
                         _idle(page)
+                        _one_form(page)
                         page.get_by_text(PUSHES[(r + j) % 3], exact=True).first.click()
+                        _one_form(page)
                         page.get_by_role("button", name="Save decision").click()
                         confirmed = page.get_by_text("Decision saved. You can change it").or_(
                             page.get_by_text(f"decision for round {r + 1} was saved by {pl[1]}"))
