@@ -10,14 +10,13 @@ User text (names) is only ever shown as plain text.
 """
 
 import logging
-import re
 import secrets
 import time
 import uuid
 
 import streamlit as st
 
-from app_common import setup_page
+from app_common import plain, setup_page
 from sim.charts import capacity
 from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision,
                           State, Workshop, WorkshopError, available_switches, default_path, dept_label,
@@ -47,13 +46,8 @@ params = st.query_params
 
 
 # ---------------------------------------------------------------- plain text, errors, cookies
-def _plain(text: str) -> str:
-    """Our own message made inert for Streamlit's Markdown (no link, emphasis or HTML can come from it)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:])", r"\\\1", str(text))
-
-
 def error(message) -> None:
-    st.error(_plain(message))
+    st.error(plain(str(message)))
 
 
 def guarded(body):
@@ -243,7 +237,7 @@ def participant(token: str) -> None:
     @guarded
     def live():
         saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))
-        st.info(_plain(round_line(state)))
+        st.info(plain(round_line(state)))
         if saved and state.open:
             st.text(f"Your team's decision for round {state.round + 1} was saved by {saved[0]}.")
         if state.open:
@@ -280,7 +274,7 @@ def participant(token: str) -> None:
 def live_seats(state: State, secret: str, table_key: str) -> None:
     """The round and the seats, refreshed live on the facilitator's and the presenter's screens."""
     now = _refresh_when_changed(state, secret)
-    st.info(_plain(round_line(now)))
+    st.info(plain(round_line(now)))
     st.dataframe(seats_frame(now, secret), key=table_key)
 
 
@@ -393,7 +387,7 @@ def controls(state: State, key: str) -> None:
         if c2.button("Switch", key=f"do_switch:{state.round}"):
             _act(shop.switch_logic, state.code, key, switch, state.round)
     for s, first in state.switches:
-        c2.caption(_plain(f"{LOGIC_SWITCHES[s]} from round {first + 1}"))
+        c2.caption(plain(f"{LOGIC_SWITCHES[s]} from round {first + 1}"))
     if c3.button("Hide the shared outcome" if state.revealed else "Reveal the shared outcome to players",
                  key=f"reveal:{int(state.revealed)}"):
         _act(shop.reveal, state.code, key, not state.revealed, state.revealed)
@@ -469,7 +463,7 @@ def join_form(typed: str) -> None:
     me = browser_id()
     if (token := shop.seat_of_browser(state.code, me)) is not None:
         seat = shop.seat(token)
-        st.success(_plain(f"Welcome back: this browser plays {dept_label(seat.department)} at table {seat.table}."))
+        st.success(plain(f"Welcome back: this browser plays {dept_label(seat.department)} at table {seat.table}."))
         if st.button("Continue", type="primary", key="rejoin"):
             _go(token=token)
         return
