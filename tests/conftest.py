@@ -1,4 +1,6 @@
-"""Shared fixtures: small scenarios that run fast."""
+"""Shared fixtures: small scenarios that run fast, and free ports for the servers the browser tests start."""
+
+import socket
 
 import pytest
 
@@ -30,3 +32,15 @@ def _step_through(scenario: Scenario, seed: int = 0, check=None) -> AlignmentMod
 @pytest.fixture
 def step_through():
     return _step_through
+
+
+def _free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    return _free_port

@@ -6,7 +6,6 @@ other pages. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +23,11 @@ pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
                                 reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = _free_port()
+def server(tmp_path_factory, free_port):
+    port = free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

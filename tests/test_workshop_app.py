@@ -233,17 +233,9 @@ def test_fuzzed_links_never_raise_on_the_page(db, query):
 
 
 # ---------------------------------------------------------------- a real browser: live screens and screenshots
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(not __import__("os").environ.get("ALIGNSIM_SCREENSHOTS"),
                     reason="takes the README's workshop screenshots: set ALIGNSIM_SCREENSHOTS=docs/screenshots")
-def test_live_screens_in_a_real_browser_and_screenshots(tmp_path):
+def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
     """The facilitator sees a seat and a decision arrive without reloading, the participant (phone width) sees
     the new round and the debrief by itself; screenshots of facilitator, participant, debrief and handout go
     to ALIGNSIM_SCREENSHOTS. (The suite's real-browser check of the live screens is tests/test_workshop_soak.py;
@@ -262,7 +254,7 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path):
 
     shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    server = Server(_free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log")
+    server = Server(free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log")
     shop = Workshop(server.db)
     code, key = shop.create(seed=7, tables=2, seat_size=3)
     names = iter(["Ana", "Bo", "Chen", "Dana", "Emil", "Fatima", "Gus", "Hiro", "Ines"])

@@ -4,7 +4,6 @@ restart; no decision lost or duplicated, no double round, no second seat, no err
 The full soak (30 participants, 6 browsers) is run by hand; its figures are in docs/PERFORMANCE.md."""
 
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -17,18 +16,14 @@ pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
                                 reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def test_a_small_workshop_survives_refreshes_reconnects_a_restart_and_two_facilitator_tabs(tmp_path):
+def test_a_small_workshop_survives_refreshes_reconnects_a_restart_and_two_facilitator_tabs(tmp_path, free_port):
     assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it"
     import workshop_soak
 
     lines = []
-    result = workshop_soak.run(participants=6, browsers=1, tables=1, seat_size=2, port=_free_port(),
+    result = workshop_soak.run(participants=6, browsers=1, tables=1, seat_size=2, port=free_port(),
                                workdir=tmp_path, out=lines.append)
     failed = [name for name, ok in result["checks"].items() if not ok]
     assert not failed, "\n".join(lines)
