@@ -1,0 +1,138 @@
+"""The language of user-facing text and numbers: English (the source language) and Danish.
+
+Text goes through standard gettext catalogues (``sim/locales/<lang>/LC_MESSAGES/alignsim.po``, edited and checked
+with Babel); numbers, percentages and money are formatted per locale by Babel (Danish: ``37,1 %``,
+``1.234.567 kr.``). The language is held per context (a Streamlit session's script run, a CLI call), so two
+browser sessions in two languages do not disturb each other.
+
+- ``_("text")`` translates now; ``N_("text")`` only marks text in a registry for extraction (translate it with
+  ``_`` where it is shown).
+- ``language("da")`` is a context manager; ``set_language("da")`` sets it for the rest of the current context.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+import re
+
+from babel import Locale, numbers
+from babel.messages import mofile, pofile
+
+#: Language codes offered to users, with their names in their own language.
+LANGUAGES: dict[str, str] = {"en": "English", "da": "Dansk"}
+DEFAULT = "en"
+#: The Babel locale behind each language (number and date formats).
+LOCALES: dict[str, str] = {"en": "en_GB", "da": "da_DK"}
+DOMAIN = "alignsim"
+LOCALE_DIR = Path(__file__).parent / "locales"
+
+_current: ContextVar[str] = ContextVar("alignsim_language", default=DEFAULT)
+
+
+class LanguageError(ValueError):
+    """An unknown language code; the message names the allowed ones."""
+
+
+def check(code: str) -> str:
+    """``code`` if it is an offered language; otherwise a LanguageError naming the allowed codes."""
+    if code not in LANGUAGES:
+        raise LanguageError(f"language: {code!r} is not offered; allowed: {', '.join(LANGUAGES)}")
+    return code
+
+
+def current() -> str:
+    """The language of the current context."""
+    return _current.get()
+
+
+def set_language(code: str) -> None:
+    """Use ``code`` for the rest of the current context (a script run, a CLI call)."""
+    _current.set(check(code))
+
+
+@contextmanager
+def language(code: str) -> Iterator[str]:
+    """Use ``code`` inside the ``with`` block, then restore the previous language."""
+    token = _current.set(check(code))
+    try:
+        yield code
+    finally:
+        _current.reset(token)
+
+
+@lru_cache(maxsize=None)
+def translations(code: str) -> gettext.NullTranslations:
+    """The gettext translations for ``code``, compiled in memory from its ``.po`` catalogue (English, the source
+    language, and a language without a catalogue translate to themselves)."""
+    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if code == DEFAULT or not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as f:
+        catalog = pofile.read_po(f, locale=code, domain=DOMAIN)
+    buf = io.BytesIO()
+    mofile.write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n``, in the current language."""
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it (for registries built at import)."""
+    return message
+
+
+def locale() -> str:
+    """The Babel locale of the current language."""
+    return LOCALES[current()]
+
+
+def _undefined(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    """``value`` with the locale's thousands and decimal separators and ``digits`` decimals; "—" when undefined."""
+    if _undefined(value):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return numbers.format_decimal(value, format=pattern, locale=locale())
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share (0.371) as a percentage in the locale's style (``37.1%``, ``37,1 %``); "—" when undefined."""
+    if _undefined(share):
+        return "—"
+    pattern = _with_digits(Locale.parse(locale()).percent_formats[None].pattern, digits)
+    return numbers.format_percent(share, format=pattern, locale=locale())
+
+
+def money(value: float | None, currency: str = "EUR", digits: int = 0) -> str:
+    """An amount with its currency in the locale's style (``€1,234,567``, ``1.234.567 kr.``); "—" when undefined."""
+    if _undefined(value):
+        return "—"
+    pattern = _with_digits(Locale.parse(locale()).currency_formats["standard"].pattern, digits)
+    return numbers.format_currency(value, currency, format=pattern, locale=locale(), currency_digits=False)
+
+
+def _with_digits(pattern: str, digits: int) -> str:
+    """A locale's number pattern (``#,##0.00 ¤``, ``#,##0 %``) with exactly ``digits`` decimals."""
+    pattern = re.sub(r"(0)\.0+", r"\1", pattern)
+    return re.sub(r"0(?=[^0#,.]*$)", "0" + ("." + "0" * digits if digits > 0 else ""), pattern, count=1)
