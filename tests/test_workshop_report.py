@@ -13,10 +13,10 @@ SWITCH = (("shared_criterion", 2),)
 
 
 def test_values_carry_human_units():
-    assert format_value("activation_rate_30d", 0.423) == "42 %"
+    assert format_value("activation_rate_30d", 0.423) == "42%"
     assert format_value("onboarding_calls", 14.25) == "14.2 calls a week"
     assert format_value("milestones_on_plan_rate", float("nan")) == "no data"
-    assert target_text("milestones_on_plan_rate", 0.9) == "target: at least 90 %"  # not "0.9 a week"
+    assert target_text("milestones_on_plan_rate", 0.9) == "target: at least 90%"  # not "0.9 a week"
     assert target_text("support_contacts_per_customer", 0.45).startswith("target: at most 0.45 contacts")
     assert explain("leads").startswith("New leads: New leads entering the funnel.")
 
