@@ -509,7 +509,8 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
     lines = [_("claims over paired seeds {first}..{last} ({n}); difference = B - A, 95% CI").format(
         first=seeds[0], last=seeds[-1], n=len(seeds)), ""]
     for r in results:
-        lines.append(f"{r.claim.id}  {_('PASS') if r.passed else _('FAIL')}  {_(r.claim.title)}")
+        verdict = _("PASS") if r.passed else _("FAIL")
+        lines.append(f"{r.claim.id}  {verdict}  {_(r.claim.title)}")
         lines.append(f"      A: {r.claim.a.label}")
         lines.append(f"      B: {r.claim.b.label}")
         for c in r.checks:
@@ -519,7 +520,8 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
                          + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides))
             lines += [_check_line(c) for c in r.failure]
         for label, m, d, lo, hi in r.parts:
-            lines.append(f"      {_('step')} {_step(label):10s} {m:48s} {_n(d):>10} [{_n(lo)}, {_n(hi)}]")
+            step = _("step")
+            lines.append(f"      {step} {_step(label):10s} {m:48s} {_n(d):>10} [{_n(lo)}, {_n(hi)}]")
         lines.append("")
     passed = sum(r.passed for r in results)
     lines.append(_("{passed} of {total} claims hold").format(passed=passed, total=len(results)))

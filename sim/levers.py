@@ -196,8 +196,9 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             levers.append(Lever(f"departments.{name}.{field}",
                                 _(DEPARTMENT_LABELS[field]).format(department=department_name(name)),
                                 _(DEPARTMENT_HELP[field]), "slider", group))
-        levers.append(Lever(f"departments.{name}.kpi", _(DEPARTMENT_LABELS["kpi"]).format(
-            department=department_name(name)), _(DEPARTMENT_HELP["kpi"]), "select", group, options=ALL_KPIS))
+        kpi_label, kpi_help = DEPARTMENT_LABELS["kpi"], DEPARTMENT_HELP["kpi"]
+        levers.append(Lever(f"departments.{name}.kpi", _(kpi_label).format(department=department_name(name)),
+                            _(kpi_help), "select", group, options=ALL_KPIS))
     return [lever for lever in levers if lever is not None] + assumption_levers(scenario)
 
 

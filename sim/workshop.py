@@ -121,7 +121,8 @@ def switch_label(switch: str) -> str:
 
 def template_title(template: str) -> str:
     """A template's title in the current language."""
-    return _(TEMPLATES[template]["title"])
+    title = TEMPLATES[template]["title"]
+    return _(title)
 
 
 def check_language(code: str) -> str:
