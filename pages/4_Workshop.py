@@ -115,6 +115,12 @@ def client() -> str:
     return str(getattr(st.context, "ip_address", None) or "unknown")
 
 
+def _labels(items, label):
+    """A widget's option labels, made now in this run's language (a ``format_func`` may be called later, outside
+    the run, e.g. by AppTest)."""
+    return {item: label(item) for item in items}.get
+
+
 def _go(**query) -> None:
     lang = params.get("lang")
     params.clear()
@@ -141,14 +147,15 @@ def decision_form(form_key: str, department: str, current: Decision | None, roun
                         bool(st.session_state.get(f"action:{old}", False))), shown)
     ids_round = f"{ids}:{round_index}"
     with st.form(key=f"form:{ids_round}"):
-        st.markdown(plain(_("{department}, round {round}").format(department=dept_label(department),
-                                                                  round=round_index + 1)))
+        st.markdown(plain(_("{department}, round {round}")).format(
+            department=f"**{plain(dept_label(department))}**", round=round_index + 1))
         push = st.radio(_("Where do you push?"), list(PUSH), horizontal=True, disabled=locked,
                         index=list(PUSH).index(current.push if current else "balanced"), key=f"push:{ids_round}",
-                        format_func=choice_label, help=_("Your own KPI, the shared goal, or a balance of both."))
+                        format_func=_labels(PUSH, choice_label),
+                        help=_("Your own KPI, the shared goal, or a balance of both."))
         demands = st.radio(_("How much do you ask of the product team?"), list(DEMANDS), horizontal=True,
                            index=list(DEMANDS).index(current.demands if current else "normal"), disabled=locked,
-                           format_func=choice_label, key=f"demands:{ids_round}")
+                           format_func=_labels(DEMANDS, choice_label), key=f"demands:{ids_round}")
         action = False
         if ACTIONS.get(department):
             action = st.checkbox(_(ACTIONS[department]), value=bool(current and current.action), disabled=locked,
@@ -441,13 +448,13 @@ def seats_admin(state: State, key: str) -> None:
     with st.expander(i18n.ngettext("Seats ({n} person)", "Seats ({n} people)", len(seated)).format(n=len(seated))):
         if seated:
             who = st.selectbox(_("Player"), seated, key="remove_who",
-                               format_func=lambda s: _("{name} (table {table}, {department})").format(
-                                   name=s.name, table=s.table, department=dept_label(s.department)))
+                               format_func=_labels(seated, lambda s: _("{name} (table {table}, {department})").format(
+                                   name=s.name, table=s.table, department=dept_label(s.department))))
             if st.button(_("Remove this player"), key="remove"):
                 _act(shop.remove_player, state.code, key, who.token)
         depts = TEMPLATES[state.template]["departments"]
         t = st.selectbox(_("Table"), range(1, state.tables + 1), key="free_table")
-        d = st.selectbox(_("Seat"), depts, format_func=dept_label, key="free_dept")
+        d = st.selectbox(_("Seat"), depts, format_func=_labels(depts, dept_label), key="free_dept")
         if st.button(_("Free this seat (everyone in it leaves)"), key="free"):
             _act(shop.free_seat, state.code, key, t, d)
 
@@ -479,7 +486,8 @@ def landing(code: str | None) -> None:
             join_form(typed)
     with run:
         st.markdown("### " + plain(_("Run a workshop")))
-        template = st.selectbox(_("Template"), list(TEMPLATES), format_func=template_title, key="template")
+        template = st.selectbox(_("Template"), list(TEMPLATES), format_func=_labels(TEMPLATES, template_title),
+                                key="template")
         lang = st.selectbox(_("Language of the workshop"), list(i18n.LANGUAGES), key="workshop_lang",
                             index=list(i18n.LANGUAGES).index(i18n.current()), format_func=i18n.language_name,
                             help=_("What participants see (each can switch); the debrief and the handout use it."))
@@ -514,7 +522,7 @@ def join_form(typed: str) -> None:
     table = st.selectbox(_("Table"), range(1, state.tables + 1), key="join_table") if state.tables > 1 else 1
     depts = TEMPLATES[state.template]["departments"]
     name = st.text_input(_("Your name"), key="join_name", max_chars=40)
-    dept = st.selectbox(_("Department to play"), depts, format_func=dept_label, key="join_dept")
+    dept = st.selectbox(_("Department to play"), depts, format_func=_labels(depts, dept_label), key="join_dept")
     if st.button(_("Join"), type="primary", key="join"):
         try:
             token = shop.join(state.code, int(table), dept, name, browser=me, client=client())

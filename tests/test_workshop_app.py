@@ -311,3 +311,37 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
             browser.close()
     finally:
         server.stop()
+
+
+def test_a_danish_workshop_speaks_danish_to_its_participants_until_they_switch(db):
+    at = _page(lang="da")
+    assert "Deltag i en workshop" in _text(at) and at.selectbox(key="workshop_lang").value == "da"
+    at.button(key="create").click().run()
+    code = at.query_params["control"]
+    assert at.query_params["lang"] == "da" and "key" not in at.query_params
+    join = [c.value for c in at.code if f"?code={code}" in c.value and "&key=" not in c.value]
+    assert join and join[0].endswith(f"?code={code}&lang=da")  # the join link carries the language
+    assert "Deltagerne kommer med koden" in _text(at) and _button(at, "play").label == "Spil runde 1 af 4"
+
+    token = Workshop(db).join(code, 1, "customer_success", "Ana")
+    player = _page(token=token)  # a fresh browser, no lang in its address: the workshop's language
+    text = _text(player)
+    assert "Kundesucces, bord 1, workshop" in text and "Runde 1 af 4 er åben" in text
+    assert player.radio(key=f"push:{token[:8]}:customer_success:0").options == ["egen KPI", "balanceret",
+                                                                               "fælles mål"]
+    player.radio(key="lang_choice").set_value("en").run()  # the participant switches
+    assert "Customer success, table 1, workshop" in _text(player) and player.query_params["lang"] == "en"
+
+
+def test_an_unknown_language_in_the_address_gets_one_line_and_english(db):
+    at = _page(lang="xx")
+    assert [e.value.replace("\\", "") for e in at.sidebar.error] == [
+        "lang in the address is not a language offered; allowed: en, da"]
+    assert "Join a workshop" in _text(at) and "xx" not in _text(at)
+
+
+def test_two_sessions_in_two_languages_render_their_own(db):
+    code, key = Workshop(db).create(lang="da")
+    danish, english = _page(code=code, lang="da"), _page(code=code, lang="en")
+    assert "Dit navn" in [t.label for t in danish.text_input]
+    assert "Your name" in [t.label for t in english.text_input]
