@@ -372,7 +372,7 @@ def facilitator(code: str) -> None:
     st.subheader(plain(_("Workshop {code}: {title}").format(code=state.code, title=template_title(state.template))))
     base = (getattr(st.context, "url", "") or "").split("?")[0]
     st.markdown(plain(_("Participants join with code {code} on the Workshop page, or at this link (in {language}):"))
-                .format(code=f"**{state.code}**", language=i18n.language_name(state.lang)))
+                .format(code=f"**{state.code}**", language=i18n.language_in_text(state.lang)))
     st.code(join_link(base, state.code, state.lang), language=None)  # plain text: the address is the request's
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == code:

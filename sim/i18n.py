@@ -158,8 +158,17 @@ def date(when: dt.date) -> str:
 
 
 def language_name(code: str) -> str:
-    """The name of an offered language in that language (``Dansk``)."""
+    """The name of an offered language in that language (``Dansk``), as on the language switch."""
     return LANGUAGES[check(code)]
+
+
+#: Languages as named in running text, in the current language (``in English``, ``på dansk``).
+IN_TEXT = {"en": N_("English"), "da": N_("Danish")}
+
+
+def language_in_text(code: str) -> str:
+    """An offered language named in a sentence of the current language (``Danish``, ``dansk``)."""
+    return _(IN_TEXT[check(code)])
 
 
 def extract_toml(fileobj, keywords, comment_tags, options):

@@ -345,3 +345,52 @@ def test_two_sessions_in_two_languages_render_their_own(db):
     danish, english = _page(code=code, lang="da"), _page(code=code, lang="en")
     assert "Dit navn" in [t.label for t in danish.text_input]
     assert "Your name" in [t.label for t in english.text_input]
+
+
+@pytest.mark.skipif(__import__("os").environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
+def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
+    """A Danish workshop in chromium: a participant opens the join link (phone width), joins and saves a decision
+    in Danish, the facilitator plays the round, the participant's screen moves on by itself; screenshots of both
+    go to ALIGNSIM_SCREENSHOTS (docs/screenshots) when set."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(PAGE).parent.parent / "benchmarks"))
+    from workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    server = Server(int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(), tmp_path / "w.sqlite3",
+                    tmp_path / "server.log")
+    shop = Workshop(server.db)
+    code, key = shop.create(seed=7, lang="da")
+    shop.join(code, 1, "sales", "Ana")
+    server.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            phone.goto(f"{server.url}/Workshop?code={code}&lang=da")
+            phone.get_by_label("Dit navn").fill("Jo")
+            phone.get_by_role("button", name="Deltag").click()
+            phone.get_by_text("Du spiller som: Jo").wait_for(timeout=90_000)
+            phone.get_by_text("fælles mål").first.click()
+            phone.get_by_role("button", name="Gem beslutning").click()
+            phone.get_by_text("Beslutningen er gemt").wait_for(timeout=30_000)
+            assert "lang=da" in phone.url  # the participant's own link keeps the language
+            fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            fac.goto(f"{server.url}/Workshop?code={code}&key={key}")
+            fac.get_by_text("Jo · besluttet (Jo)").first.wait_for(state="attached", timeout=90_000)
+            _idle(fac)
+            fac.screenshot(path=str(shots / "workshop_facilitator_da.png"))
+            fac.get_by_role("button", name="Spil runde 1 af 4").click()
+            phone.get_by_text("Runde 2 af 4 er åben").wait_for(timeout=30_000)  # by itself
+            phone.get_by_text("Jeres KPI: Lukkede salg").wait_for(timeout=30_000)  # Jo plays Salg, the first seat
+            _idle(phone)
+            assert _errors(fac) == 0 and _errors(phone) == 0
+            assert phone.get_by_text("Round 2 of 4").count() == 0 and phone.get_by_text("Your KPI").count() == 0
+            phone.screenshot(path=str(shots / "workshop_participant_da.png"), full_page=True)
+            browser.close()
+    finally:
+        server.stop()
