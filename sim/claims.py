@@ -114,6 +114,11 @@ def _n(value: float | None, digits: int = 4) -> str:
     return format_number(value, digits) if i18n.current() == i18n.DEFAULT else i18n.figure(value, digits)
 
 
+def _ci(low: float, high: float) -> str:
+    """A confidence interval, ``[0.1, 0.3]`` (Danish: ``[0,1; 0,3]``, as the decimal sign is a comma)."""
+    return _("[{low}, {high}]").format(low=_n(low), high=_n(high))
+
+
 def _pct(share: float, digits: int = 0) -> str:
     return f"{share:.{digits}%}" if i18n.current() == i18n.DEFAULT else i18n.percent(share, digits)
 
@@ -521,7 +526,7 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
             lines += [_check_line(c) for c in r.failure]
         for label, m, d, lo, hi in r.parts:
             step = _("step")
-            lines.append(f"      {step} {_step(label):10s} {m:48s} {_n(d):>10} [{_n(lo)}, {_n(hi)}]")
+            lines.append(f"      {step} {_step(label):10s} {m:48s} {_n(d):>10} {_ci(lo, hi)}")
         lines.append("")
     passed = sum(r.passed for r in results)
     lines.append(_("{passed} of {total} claims hold").format(passed=passed, total=len(results)))
@@ -532,7 +537,7 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
 
 def _check_line(c: CheckResult) -> str:
     return (f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {_n(c.value):>10} "
-            f"[{_n(c.ci_low)}, {_n(c.ci_high)}]")
+            f"{_ci(c.ci_low, c.ci_high)}")
 
 
 def _robust_summary(robust: pd.DataFrame) -> pd.DataFrame:
@@ -552,7 +557,7 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _check_row(c: CheckResult) -> str:
-    return f"| {c.check.describe()} | {_n(c.value)} | [{_n(c.ci_low)}, {_n(c.ci_high)}] | {_yes(c.passed)} |"
+    return f"| {c.check.describe()} | {_n(c.value)} | {_ci(c.ci_low, c.ci_high)} | {_yes(c.passed)} |"
 
 
 def _map_table(rows: pd.DataFrame) -> str:
@@ -611,7 +616,7 @@ def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness
     for r in results:
         h = r.checks[0]
         out.append(f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
-                   f"{_yes(r.passed)} | {h.check.metric} | {_n(h.value)} | [{_n(h.ci_low)}, {_n(h.ci_high)}] |")
+                   f"{_yes(r.passed)} | {h.check.metric} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |")
     for r in results:
         out += ["", f"## {r.claim.id}: {_(r.claim.title)}", "", _(r.claim.story), "",
                 f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "", *check_head]
@@ -625,7 +630,7 @@ def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness
             out += ["", "**" + _("Where the difference comes from") + "** " + _("(B − A in steps, paired by seed):"),
                     "", "| " + " | ".join([_("step"), _("metric"), _("difference"), _("95% CI")]) + " |",
                     "|---|---|---|---|"]
-            out += [f"| {_step(label)} | {m} | {_n(d)} | [{_n(lo)}, {_n(hi)}] |" for label, m, d, lo, hi in r.parts]
+            out += [f"| {_step(label)} | {m} | {_n(d)} | {_ci(lo, hi)} |" for label, m, d, lo, hi in r.parts]
         if maps is not None:
             out += ["", _map_table(maps[maps["claim"] == r.claim.id])]
     if robust is not None:
