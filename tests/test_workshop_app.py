@@ -350,8 +350,8 @@ def test_two_sessions_in_two_languages_render_their_own(db):
 @pytest.mark.skipif(__import__("os").environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
     """A Danish workshop in chromium: a participant opens the join link (phone width), joins and saves a decision
-    in Danish, the facilitator plays the round, the participant's screen moves on by itself; screenshots of both
-    go to ALIGNSIM_SCREENSHOTS (docs/screenshots) when set."""
+    in Danish, the facilitator plays the round, the participant's screen moves on by itself, and the debrief
+    reads in Danish; screenshots go to ALIGNSIM_SCREENSHOTS (docs/screenshots) when set."""
     import os
     import sys
 
@@ -391,6 +391,19 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
             assert _errors(fac) == 0 and _errors(phone) == 0
             assert phone.get_by_text("Round 2 of 4").count() == 0 and phone.get_by_text("Your KPI").count() == 0
             phone.screenshot(path=str(shots / "workshop_participant_da.png"), full_page=True)
+            shop.switch_logic(code, key, "shared_criterion", 1)
+            for r in range(1, 4):
+                shop.play_round(code, key, r)
+            phone.get_by_text("Alle runder er spillet").first.wait_for(timeout=60_000)
+            fac.get_by_role("button", name="Handout (HTML, kan printes på A4)").wait_for(timeout=90_000)
+            for words in ("Tre spørgsmål til jeres organisation", "Bliver teams målt og styret på outcome",
+                          "Vi har leveret alt det, vi sagde, vi ville"):
+                fac.get_by_text(words).first.wait_for(state="attached", timeout=10_000)
+            _idle(fac)
+            assert _errors(fac) == 0 and fac.get_by_text("Three questions").count() == 0
+            fac.locator(".vega-embed").first.scroll_into_view_if_needed()
+            fac.wait_for_timeout(800)
+            fac.screenshot(path=str(shots / "workshop_debrief_da.png"))
             browser.close()
     finally:
         server.stop()
