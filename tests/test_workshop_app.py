@@ -407,3 +407,16 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
             browser.close()
     finally:
         server.stop()
+
+
+def test_a_participant_who_typed_the_code_plays_in_the_workshops_language(db):
+    code, _key = Workshop(db).create(lang="da")
+    at = _page()  # the landing page, English: nobody chose a language yet
+    at.text_input(key="join_code").set_value(code).run()
+    at.text_input(key="join_name").set_value("Bo").run()
+    at.button(key="join").click().run()
+    assert "token" in at.query_params and "Du spiller som: Bo" in _text(at)
+    at.radio(key="lang_choice").set_value("en").run()  # a choice made is kept
+    at.query_params.pop("lang", None)
+    at.run()
+    assert "You play as: Bo" in _text(at)
