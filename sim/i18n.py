@@ -171,6 +171,17 @@ def language_in_text(code: str) -> str:
     return _(IN_TEXT[check(code)])
 
 
+def vega_locale() -> dict | None:
+    """The number format of the current language for Vega-Lite charts (``chart.configure(locale=...)``: axis
+    labels and tooltips with ``0,5`` and ``1.234``); None for English, Vega's own."""
+    if current() == DEFAULT:
+        return None
+    symbols = Locale.parse(locale())
+    return {"number": {"decimal": numbers.get_decimal_symbol(symbols), "thousands": numbers.get_group_symbol(symbols),
+                       "grouping": [3], "currency": ["", " " + numbers.get_currency_symbol("DKK", symbols)],
+                       "percent": "\u00a0%"}}
+
+
 def extract_toml(fileobj, keywords, comment_tags, options):
     """A Babel extractor for the bundled scenarios: their ``description`` (a preset's story) is a message, shown
     translated with ``_(scenario.description)``."""

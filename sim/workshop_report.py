@@ -219,7 +219,7 @@ def outcome_chart(results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | No
     if rules is not None:
         left, right = left + rules, right + rules
     # each half has its own colours (departments; your table and the counterfactual)
-    return alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent")
+    return _in_locale(alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
 
 
 def tables_chart(paths: pd.DataFrame, metric: str, switches=(), width: int = 420) -> alt.LayerChart:
@@ -236,7 +236,13 @@ def tables_chart(paths: pd.DataFrame, metric: str, switches=(), width: int = 420
                  alt.Tooltip("value:Q", format=".3g", title=label(metric))],
     ).properties(width=width, height=260, title=_("Tables compared on the same market"))
     rules = _rules(switches, "")
-    return chart + rules if rules is not None else chart
+    return _in_locale(chart + rules if rules is not None else chart)
+
+
+def _in_locale(chart):
+    """The chart with the current language's number format (decimal comma in Danish); a finished chart only."""
+    number_format = i18n.vega_locale()
+    return chart.configure(locale=number_format) if number_format else chart
 
 
 def seeds_table(rows: dict[str, dict], metric: str) -> pd.DataFrame:

@@ -133,3 +133,16 @@ def test_the_handout_in_danish_has_danish_dates_numbers_and_the_articles_words()
                     "played by the model", "no data", "target:"):
         assert english not in text, english
     assert re.search(r"\d+\xa0%", text)  # percentages the Danish way
+
+
+def test_charts_use_the_languages_number_format():
+    from sim.i18n import language
+    from sim.workshop_report import outcome_chart, tables_chart
+
+    r = replay("b2b_activation", 3, 2, {})
+    paths = table_paths("b2b_activation", 3, 2, {1: {}})
+    assert "locale" not in outcome_chart(r, SWITCH, r).to_dict().get("config", {})  # English: Vega's own
+    with language("da"):
+        for chart in (outcome_chart(r, SWITCH, r), tables_chart(paths, "activation_rate_30d", SWITCH)):
+            number = chart.to_dict()["config"]["locale"]["number"]
+            assert number["decimal"] == "," and number["thousands"] == "."
