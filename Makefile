@@ -43,7 +43,7 @@ messages: $(STAMP)
 		-o sim/locales/alignsim.pot .
 	@if [ -f sim/locales/da/LC_MESSAGES/alignsim.po ]; then \
 		$(BIN)/pybabel update -i sim/locales/alignsim.pot -d sim/locales -D alignsim -l da --ignore-obsolete \
-			--no-fuzzy-matching; \
+			--no-fuzzy-matching --ignore-pot-creation-date; \
 	else $(BIN)/pybabel init -i sim/locales/alignsim.pot -d sim/locales -D alignsim -l da; fi
 
 bench: $(STAMP)
