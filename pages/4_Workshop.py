@@ -75,7 +75,7 @@ def guarded(body):
     """Run a screen in the session's language; a WorkshopError shows its one line, anything else a short message
     (and goes to the log). A live fragment's rerun is a script run of its own: it needs the language again."""
     def run(*args, **kwargs):
-        i18n.set_language(st.session_state.get("lang", i18n.DEFAULT))
+        i18n.resume(st.session_state)
         try:
             return body(*args, **kwargs)
         except WorkshopError as exc:

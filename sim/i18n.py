@@ -8,6 +8,8 @@ browser sessions in two languages do not disturb each other.
 - ``_("text")`` translates now; ``N_("text")`` only marks text in a registry for extraction (translate it with
   ``_`` where it is shown).
 - ``language("da")`` is a context manager; ``set_language("da")`` sets it for the rest of the current context.
+- In the app, ``app_common.language_switch()`` (the sidebar control) sets it at the top of a page, before any
+  text; a live fragment calls ``resume(st.session_state)`` first.
 - ``number``, ``percent``, ``money``, ``figure`` (a general number, as ``sim.metrics.format_number`` but per
   locale) and ``date`` format per locale.
 
@@ -24,7 +26,7 @@ import gettext
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -63,6 +65,15 @@ def current() -> str:
 def set_language(code: str) -> None:
     """Use ``code`` for the rest of the current context (a script run, a CLI call)."""
     _current.set(check(code))
+
+
+def resume(session: Mapping[str, object], key: str = "lang") -> str:
+    """Use the language a session holds (``st.session_state``, where ``app_common.language_switch`` keeps it) for
+    the rest of this context, English when it holds none. A Streamlit fragment's rerun (``st.fragment``) is a
+    script run of its own, so a fragment that shows text starts with ``resume(st.session_state)``."""
+    code = session.get(key)
+    set_language(code if code in LANGUAGES else DEFAULT)
+    return current()
 
 
 @contextmanager

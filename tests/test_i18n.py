@@ -184,3 +184,14 @@ def test_a_context_copy_keeps_its_own_language():
 
     assert copy_context().run(run) == "Runde for runde"
     assert i18n._("Round by round") == "Round by round"
+
+
+def test_a_fragment_resumes_the_sessions_language():
+    """A fragment's rerun starts in a fresh context: it takes the language back from the session."""
+    def fragment(session):
+        i18n.resume(session)
+        return i18n._("Round by round")
+
+    assert copy_context().run(fragment, {"lang": "da"}) == "Runde for runde"
+    assert copy_context().run(fragment, {}) == "Round by round"
+    assert copy_context().run(fragment, {"lang": "xx"}) == "Round by round"  # never trusted blindly
