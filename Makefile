@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: app test bench clean browser fuzz
+.PHONY: app test bench clean browser fuzz messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
@@ -34,6 +34,17 @@ test: $(STAMP) browser
 fuzz: $(STAMP)
 	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py tests/test_workshop_links.py
 	@cat fuzz-report.json
+
+## messages: extract the marked texts (babel.cfg) into the template and update the Danish catalogue; then translate
+## the new entries in sim/locales/da/LC_MESSAGES/alignsim.po (tests/test_i18n.py checks that none is missing)
+messages: $(STAMP)
+	@mkdir -p sim/locales
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project alignsim --omit-header \
+		-o sim/locales/alignsim.pot .
+	@if [ -f sim/locales/da/LC_MESSAGES/alignsim.po ]; then \
+		$(BIN)/pybabel update -i sim/locales/alignsim.pot -d sim/locales -D alignsim -l da --ignore-obsolete \
+			--no-fuzzy-matching --ignore-pot-creation-date; \
+	else $(BIN)/pybabel init -i sim/locales/alignsim.pot -d sim/locales -D alignsim -l da; fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -265,3 +265,36 @@ def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: 
 def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f.assign(scenario=label) for label, f in frames.items()], ignore_index=True)
 
+
+
+def language_switch(default: str | None = None) -> str:
+    """Sidebar: English or Dansk. The choice is remembered for the session and carried in the page address
+    (``?lang=da``), so a shared link opens in its language; ``default`` (e.g. a workshop's language) applies
+    until the person (or an address) chooses. An unknown ``lang`` in the address gets one line naming the allowed values and
+    the page stays English. Sets the language of this script run (``sim.i18n``) and returns it."""
+    from sim import i18n
+
+    asked = st.query_params.get("lang")
+    problem = False
+    if asked is not None and asked not in i18n.LANGUAGES:
+        problem, asked = True, None
+    remembered, widget = st.session_state.get("lang"), st.session_state.get("lang_choice")
+    if widget in i18n.LANGUAGES and widget != remembered:  # the person just switched
+        code = chosen = widget
+    elif asked:  # the address says
+        code = chosen = asked
+    else:  # what the person chose earlier in the session, else the page's default (e.g. the workshop's)
+        chosen = st.session_state.get("lang_chosen")
+        code = chosen or default or i18n.DEFAULT
+    i18n.set_language(code)
+    st.session_state["lang"] = st.session_state["lang_choice"] = code
+    if chosen:
+        st.session_state["lang_chosen"] = chosen
+    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang_choice",
+                     horizontal=True)
+    if st.query_params.get("lang") != code and (code != i18n.DEFAULT or "lang" in st.query_params):
+        st.query_params["lang"] = code
+    if problem:  # the text from the address is not repeated
+        st.sidebar.error(plain(i18n._("lang in the address is not a language offered; allowed: {allowed}").format(
+            allowed=", ".join(i18n.LANGUAGES))))
+    return code

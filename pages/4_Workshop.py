@@ -7,6 +7,8 @@ The facilitator's screen updates itself twice a second, participants' every 2 s 
 The page holds no model logic: the store is ``sim.workshop``, results come from ``sim.workshop_replay`` and views
 from ``sim.workshop_report``.
 User text (names) is only ever shown as plain text.
+The page speaks the workshop's language (chosen by the facilitator, carried in the join link as ``lang``) until a
+person switches it in the sidebar; every text goes through ``sim.i18n``.
 """
 
 import logging
@@ -16,16 +18,18 @@ import uuid
 
 import streamlit as st
 
-from app_common import plain, setup_page
+from app_common import language_switch, plain, setup_page
+from sim import i18n
 from sim.charts import capacity
-from sim.workshop import (ACTIONS, DEMANDS, LOGIC_SWITCHES, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision,
-                          State, Workshop, WorkshopError, available_switches, default_path, dept_label,
-                          valid_secret)
-from sim.workshop_links import parse
-from sim.workshop_replay import (own_kpi_results, table_results, workshop_over_seeds, workshop_paths,
+from sim.i18n import _
+from sim.workshop import (ACTIONS, DEMANDS, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision, State, Workshop,
+                          WorkshopError, available_switches, choice_label, default_path, dept_label, switch_label,
+                          template_title, valid_secret)
+from sim.workshop_links import join_link, parse
+from sim.workshop_replay import (own_kpi_results, table_name, table_results, workshop_over_seeds, workshop_paths,
                                  workshop_team_time)
-from sim.workshop_report import (QUESTIONS, QUOTE, decisions_table, explain, handout_html, kpi_table,
-                                 outcome_chart, seeds_table, tables_chart, target_text, label)
+from sim.workshop_report import (column, decisions_table, explain, handout_html, kpi_table, label, outcome_chart,
+                                 questions, quote, seeds_table, tables_chart, target_text)
 
 LIVE = "0.5s"  # the facilitator's and presenter's screens: a decision shows within 2 s
 LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
@@ -40,9 +44,26 @@ def _store(path: str) -> Workshop:
     return Workshop(path)
 
 
-setup_page("Workshop")
 shop = _store(str(default_path()))
 params = st.query_params
+
+
+def _workshop_language() -> str | None:
+    """The language of the workshop the link opens (participants see it until they switch); None when the link
+    opens none or the join link itself says it."""
+    try:
+        link = parse(dict(params))
+        if link.view == "player":
+            return shop.state(shop.seat(link.secret).code, link.secret).lang
+        if link.view == "presenter":
+            return shop.presenter(link.secret).lang
+        if link.view == "control_link":
+            return shop.state(link.code, link.secret).lang
+        if link.view == "control" and (key := _key_for(link.code)):
+            return shop.state(link.code, key).lang
+    except Exception:  # noqa: BLE001 - the screen itself shows the message (and logs anything unexpected)
+        return None
+    return None
 
 
 # ---------------------------------------------------------------- plain text, errors, cookies
@@ -51,8 +72,10 @@ def error(message) -> None:
 
 
 def guarded(body):
-    """Run a screen; a WorkshopError shows its one line, anything else a short message (and goes to the log)."""
+    """Run a screen in the session's language; a WorkshopError shows its one line, anything else a short message
+    (and goes to the log). A live fragment's rerun is a script run of its own: it needs the language again."""
     def run(*args, **kwargs):
+        i18n.resume(st.session_state)
         try:
             return body(*args, **kwargs)
         except WorkshopError as exc:
@@ -60,7 +83,7 @@ def guarded(body):
         except Exception:  # noqa: BLE001 - nobody sees a traceback; the log has it
             ref = secrets.token_hex(3)
             log.exception("workshop page error, reference %s", ref)
-            error(f"Something went wrong (reference {ref}). Reload the page: nothing saved is lost.")
+            error(_("Something went wrong (reference {ref}). Reload the page: nothing saved is lost.").format(ref=ref))
     return run
 
 
@@ -92,10 +115,19 @@ def client() -> str:
     return str(getattr(st.context, "ip_address", None) or "unknown")
 
 
+def _labels(items, label):
+    """A widget's option labels, made now in this run's language (a ``format_func`` may be called later, outside
+    the run, e.g. by AppTest)."""
+    return {item: label(item) for item in items}.get
+
+
 def _go(**query) -> None:
+    lang = params.get("lang")
     params.clear()
     for k, v in query.items():
         params[k] = v
+    if lang:
+        params["lang"] = lang  # the language stays in the address
     st.rerun()
 
 
@@ -115,18 +147,20 @@ def decision_form(form_key: str, department: str, current: Decision | None, roun
                         bool(st.session_state.get(f"action:{old}", False))), shown)
     ids_round = f"{ids}:{round_index}"
     with st.form(key=f"form:{ids_round}"):
-        st.markdown(f"**{dept_label(department)}**, round {round_index + 1}")
-        push = st.radio("Where do you push?", list(PUSH), horizontal=True, disabled=locked,
+        st.markdown(plain(_("{department}, round {round}")).format(
+            department=f"**{plain(dept_label(department))}**", round=round_index + 1))
+        push = st.radio(_("Where do you push?"), list(PUSH), horizontal=True, disabled=locked,
                         index=list(PUSH).index(current.push if current else "balanced"), key=f"push:{ids_round}",
-                        help="Your own KPI, the shared goal, or a balance of both.")
-        demands = st.radio("How much do you ask of the product team?", list(DEMANDS), horizontal=True,
+                        format_func=_labels(PUSH, choice_label),
+                        help=_("Your own KPI, the shared goal, or a balance of both."))
+        demands = st.radio(_("How much do you ask of the product team?"), list(DEMANDS), horizontal=True,
                            index=list(DEMANDS).index(current.demands if current else "normal"), disabled=locked,
-                           key=f"demands:{ids_round}")
+                           format_func=_labels(DEMANDS, choice_label), key=f"demands:{ids_round}")
         action = False
         if ACTIONS.get(department):
-            action = st.checkbox(ACTIONS[department], value=bool(current and current.action), disabled=locked,
+            action = st.checkbox(_(ACTIONS[department]), value=bool(current and current.action), disabled=locked,
                                  key=f"action:{ids_round}")
-        if st.form_submit_button("Save decision", disabled=locked, key=f"save:{ids_round}"):
+        if st.form_submit_button(_("Save decision"), disabled=locked, key=f"save:{ids_round}"):
             submit(Decision(push, demands, action), round_index)
 
 
@@ -140,43 +174,47 @@ def _refresh_when_changed(seen: State, secret: str) -> State:
 
 def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> None:
     """Each department's KPI against the shared outcome, decisions, tables compared, the three questions."""
-    spec = TEMPLATES[state.template]
     results = table_results(shop, state.code, secret, table)
     if results.empty:
-        st.caption("No round has been played yet.")
+        st.caption(_("No round has been played yet."))
         return
     own = own_kpi_results(state)
     metric = results["shared_metric"].iloc[0]
-    st.markdown(f"#### {QUOTE}")
+    st.markdown("#### " + plain(quote()))
     st.altair_chart(outcome_chart(results, state.switches, own), width="content")
-    st.caption("Dashed grey: the same market if every department had followed its own KPI. "
-               + ("Dashed red line: where the logic switched. " if state.switches else "")
-               + "Own KPI as a share of its target (100 % = met).")
-    with st.expander("What the numbers mean", expanded=state.over or state.archived):
+    st.caption(plain(_("Dashed grey: the same market if every department had followed its own KPI.") + " "
+                     + (_("Dashed red line: where the logic switched.") + " " if state.switches else "")
+                     + _("Own KPI as a share of its target (100 % = met).")))
+    with st.expander(_("What the numbers mean"), expanded=state.over or state.archived):
         for m in [metric, *dict.fromkeys(results["kpi"])]:
             st.text(explain(m))
-    st.markdown("##### Round by round")
+    st.markdown("##### " + plain(_("Round by round")))
     st.dataframe(kpi_table(results), hide_index=True, key=f"kpis:{table}")
-    st.markdown("##### Decisions per round")
+    st.markdown("##### " + plain(_("Decisions per round")))
     st.dataframe(decisions_table(results), key=f"decisions:{table}")
     if not (state.over or state.archived):
         return
     paths = workshop_paths(shop, state.code, secret)
     st.altair_chart(tables_chart(paths, metric, state.switches), width="content")
-    with st.spinner("Replaying every table's decisions over 30 markets…"):
+    with st.spinner(_("Replaying every table's decisions over 30 markets…")):
         seeds = workshop_over_seeds(shop, state.code, secret)
-    st.markdown("##### Decisions or luck? Each table over the same 30 markets, against own KPIs")
+    st.markdown("##### " + plain(_("Decisions or luck? Each table over the same 30 markets, against own KPIs")))
     st.dataframe(seeds_table(seeds, metric), hide_index=True, key=f"seeds:{table}")
     time_used = workshop_team_time(shop, state.code, secret, table)
     st.altair_chart(capacity(time_used), width="content")
-    st.markdown("##### Three questions for your organisation")
-    for i, q in enumerate(QUESTIONS, 1):
+    st.markdown("##### " + plain(_("Three questions for your organisation")))
+    for i, q in enumerate(questions(), 1):
         st.text(f"{i}. {q}")
     if handout:
-        st.download_button("Handout (HTML, prints on A4)",
-                           lambda: handout_html(state.code, spec["title"], table, results, time_used, state.switches,
-                                                own, paths, seeds),  # made when clicked, not on every rerun
-                           file_name=f"workshop_{state.code}_table{table}.html", mime="text/html",
+        lang = i18n.current()
+
+        def make_handout() -> str:  # made when clicked, not on every rerun, in the language of this screen
+            with i18n.language(lang):
+                return handout_html(state.code, template_title(state.template), table, results, time_used,
+                                    state.switches, own, paths, seeds)
+
+        st.download_button(_("Handout (HTML, prints on A4)"), make_handout,
+                           file_name=f"workshop_{state.code}_table{table}_{lang}.html", mime="text/html",
                            key=f"handout:{table}")
 
 
@@ -187,24 +225,27 @@ def seats_frame(state: State, secret: str):
     seated = shop.players(state.code, secret)
     saved = shop.saved_by(state.code, secret)
     rows = []
+    department = column("Department")
     for dept in TEMPLATES[state.template]["departments"]:
-        row = {"Department": dept_label(dept)}
+        row = {department: dept_label(dept)}
         for t in range(1, state.tables + 1):
             names = [s.name for s in seated if s.table == t and s.department == dept]
-            who = ", ".join(names) if names else "model"
+            who = ", ".join(names) if names else _("model")
             mark = saved.get((t, state.round, dept))
-            row[f"Table {t}"] = who + (f" · decided ({mark[0]})" if mark else (" · waiting" if names else ""))
+            row[table_name(t)] = who + (" · " + _("decided ({who})").format(who=mark[0]) if mark
+                                        else (" · " + _("waiting") if names else ""))
         rows.append(row)
-    return pd.DataFrame(rows).set_index("Department")
+    return pd.DataFrame(rows).set_index(department)
 
 
 def round_line(state: State) -> str:
     spec = TEMPLATES[state.template]
     if state.archived:
-        return "This workshop is archived: the debrief stays readable."
+        return _("This workshop is archived: the debrief stays readable.")
     if state.over:
-        return "Every round has been played: the debrief is below."
-    return f"Round {state.round + 1} of {spec['rounds']} is open ({spec['weeks']} weeks each)."
+        return _("Every round has been played: the debrief is below.")
+    return _("Round {round} of {rounds} is open ({weeks} weeks each).").format(
+        round=state.round + 1, rounds=spec["rounds"], weeks=spec["weeks"])
 
 
 # ---------------------------------------------------------------- participant
@@ -212,15 +253,16 @@ def round_line(state: State) -> str:
 def participant(token: str) -> None:
     seat = shop.seat(token)
     state = shop.state(seat.code, token)
-    spec = TEMPLATES[state.template]
-    st.subheader(f"{dept_label(seat.department)}, table {seat.table}, workshop {state.code}")
-    st.text(f"You play as: {seat.name}")
+    st.subheader(plain(_("{department}, table {table}, workshop {code}").format(
+        department=dept_label(seat.department), table=seat.table, code=state.code)))
+    st.text(_("You play as: {name}").format(name=seat.name))
     team = [s.name for s in shop.players(state.code, token) if s.table == seat.table
             and s.department == seat.department and s.token != token]
     if team:
-        st.text("Your team: " + ", ".join(team) + ". The last decision saved by anyone in the team counts.")
-    st.caption("Keep this page's address: it is your seat. Opening the join link again in this browser also "
-               "brings you back here.")
+        st.text(_("Your team: {names}. The last decision saved by anyone in the team counts.").format(
+            names=", ".join(team)))
+    st.caption(_("Keep this page's address: it is your seat. Opening the join link again in this browser also "
+                 "brings you back here."))
 
     def save(decision, round_index):
         try:
@@ -228,8 +270,8 @@ def participant(token: str) -> None:
         except WorkshopError as exc:
             st.session_state["player_note"] = ("error", round_index, str(exc), time.monotonic())
         else:
-            st.session_state["player_note"] = ("saved", round_index, "Decision saved. You can change it until the "
-                                               "facilitator plays the round.", time.monotonic())
+            st.session_state["player_note"] = ("saved", round_index, _("Decision saved. You can change it until "
+                                               "the facilitator plays the round."), time.monotonic())
 
     # The form lives in the live fragment: it is redrawn every 2 s with the round it belongs to, so it can
     # neither go missing nor stay open on a round that has been played.
@@ -239,12 +281,13 @@ def participant(token: str) -> None:
         saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))
         st.info(plain(round_line(state)))
         if saved and state.open:
-            st.text(f"Your team's decision for round {state.round + 1} was saved by {saved[0]}.")
+            st.text(_("Your team's decision for round {round} was saved by {who}.").format(round=state.round + 1,
+                                                                                          who=saved[0]))
         if state.open:
             current = shop.decisions(state.code, token).get((seat.table, state.round, seat.department))
             decision_form(token[:8], seat.department, current, state.round, save)
         elif not state.over:
-            st.warning("Decisions are closed.")
+            st.warning(_("Decisions are closed."))
         note = st.session_state.get("player_note")  # kept across reruns: a refusal stays readable for a while
         if note and note[0] == "error" and time.monotonic() - note[3] < NOTE_SECONDS:
             error(note[2])
@@ -256,10 +299,10 @@ def participant(token: str) -> None:
     results = table_results(shop, state.code, token, seat.table)
     mine = results[results.department == seat.department]
     if len(mine):
-        st.markdown(f"##### Your KPI: {label(mine['kpi'].iloc[0])}")
+        st.markdown("##### " + plain(_("Your KPI: {kpi}").format(kpi=label(mine["kpi"].iloc[0]))))
         st.text(target_text(mine["kpi"].iloc[0], mine["kpi_target"].iloc[0]))
-        shown = kpi_table(mine)[["Round", "Decision", "Result", "Share of target"]
-                                + (["Shared outcome"] if state.revealed or state.over else [])]
+        shown = kpi_table(mine)[[column(c) for c in ["Round", "Decision", "Result", "Share of target"]
+                                 + (["Shared outcome"] if state.revealed or state.over else [])]]
         st.dataframe(shown, hide_index=True, key="player_results")
     if state.over or state.archived:
         debrief(state, token, seat.table)
@@ -280,13 +323,13 @@ def live_seats(state: State, secret: str, table_key: str) -> None:
 
 def presenter(show: str) -> None:
     state = shop.presenter(show)
-    spec = TEMPLATES[state.template]
-    st.subheader(f"Workshop {state.code}: {spec['title']}")
-    st.markdown(f"### Join with code **{state.code}** on the Workshop page")
+    st.subheader(plain(_("Workshop {code}: {title}").format(code=state.code, title=template_title(state.template))))
+    st.markdown("### " + plain(_("Join with code {code} on the Workshop page")).format(code=f"**{state.code}**"))
 
     live_seats(state, show, "presenter_seats")
     if state.revealed or state.over:
-        table = st.selectbox("Table", range(1, state.tables + 1), key="presenter_table") if state.tables > 1 else 1
+        table = st.selectbox(_("Table"), range(1, state.tables + 1), key="presenter_table") \
+            if state.tables > 1 else 1
         debrief(state, show, table, handout=False)
 
 
@@ -309,7 +352,7 @@ def _remember_key(code: str, key: str) -> None:
 def control_link(code: str, key: str) -> None:
     """The control link: take the key out of the address at once (it must not show on a projector)."""
     if shop.access(code, key) != "facilitator":
-        raise WorkshopError("this link does not open the facilitator's screen of that workshop")
+        raise WorkshopError(_("this link does not open the facilitator's screen of that workshop"))
     _remember_key(code, key)
     _go(control=code)
 
@@ -320,34 +363,34 @@ def facilitator(code: str) -> None:
         _set_cookie(*pending)
     key = _key_for(code)
     if key is None:
-        error("This browser does not hold the control key of this workshop: open the control link you copied "
-              "when you created it.")
+        error(_("This browser does not hold the control key of this workshop: open the control link you copied "
+                "when you created it."))
         return
     if shop.access(code, key) != "facilitator":
-        raise WorkshopError("the control key in this browser does not open this workshop")
+        raise WorkshopError(_("the control key in this browser does not open this workshop"))
     state = shop.state(code, key)
-    spec = TEMPLATES[state.template]
-    st.subheader(f"Workshop {state.code}: {spec['title']}")
+    st.subheader(plain(_("Workshop {code}: {title}").format(code=state.code, title=template_title(state.template))))
     base = (getattr(st.context, "url", "") or "").split("?")[0]
-    st.markdown(f"Participants join with code **{state.code}** on the Workshop page, or at this link:")
-    st.code(f"{base}?code={state.code}", language=None)  # plain text: the address comes from the request
+    st.markdown(plain(_("Participants join with code {code} on the Workshop page, or at this link (in {language}):"))
+                .format(code=f"**{state.code}**", language=i18n.language_in_text(state.lang)))
+    st.code(join_link(base, state.code, state.lang), language=None)  # plain text: the address is the request's
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == code:
-        st.warning("Your control link, shown once: copy it now and keep it to yourself (do not project this "
-                   "screen yet). It opens this screen from any browser.")
+        st.warning(_("Your control link, shown once: copy it now and keep it to yourself (do not project this "
+                     "screen yet). It opens this screen from any browser."))
         st.code(f"{base}?code={code}&key={fresh[1]}", language=None)
-        if st.button("I have copied it: hide the link", key="hide_link"):
+        if st.button(_("I have copied it: hide the link"), key="hide_link"):
             del st.session_state["fresh_link"]
             st.rerun()
-    with st.expander("Presenter view (safe to project: it shows, it cannot control)"):
-        st.code(f"{base}?show={shop.presenter_token(code, key)}", language=None)
+    with st.expander(_("Presenter view (safe to project: it shows, it cannot control)")):
+        st.code(f"{base}?show={shop.presenter_token(code, key)}&lang={state.lang}", language=None)
 
     live_seats(state, key, "fac_status")
     controls(state, key)
     seats_admin(state, key)
-    if state.open and st.toggle("Single-screen mode (enter the departments' decisions here)", key="single"):
+    if state.open and st.toggle(_("Single-screen mode (enter the departments' decisions here)"), key="single"):
         single_screen(state, key)
-    table = st.selectbox("Table", range(1, state.tables + 1), key="fac_table") if state.tables > 1 else 1
+    table = st.selectbox(_("Table"), range(1, state.tables + 1), key="fac_table") if state.tables > 1 else 1
     debrief(state, key, table)
 
 
@@ -376,46 +419,48 @@ def controls(state: State, key: str) -> None:
         _act(shop.play_round, state.code, key, seen.round)
     if seen.round != state.round and st.session_state.get(f"do_switch:{seen.round}"):
         _act(shop.switch_logic, state.code, key, st.session_state.get(f"switch:{seen.round}"), seen.round)
-    if state.open and c1.button(f"Play round {state.round + 1} of {spec['rounds']}", type="primary",
-                                key=f"play:{state.round}"):
+    if state.open and c1.button(_("Play round {round} of {rounds}").format(round=state.round + 1,
+                                                                         rounds=spec["rounds"]),
+                                type="primary", key=f"play:{state.round}"):
         _act(shop.play_round, state.code, key, state.round)
-    used = {s for s, _ in state.switches}
+    used = {s for s, _first in state.switches}
     offered = {s: t for s, t in available_switches(state.template).items() if s not in used}
     if state.open and offered:
-        switch = c2.selectbox(f"Switch the logic from round {state.round + 1}", list(offered),
+        switch = c2.selectbox(_("Switch the logic from round {round}").format(round=state.round + 1), list(offered),
                               format_func=offered.get, key=f"switch:{state.round}")
-        if c2.button("Switch", key=f"do_switch:{state.round}"):
+        if c2.button(_("Switch"), key=f"do_switch:{state.round}"):
             _act(shop.switch_logic, state.code, key, switch, state.round)
     for s, first in state.switches:
-        c2.caption(plain(f"{LOGIC_SWITCHES[s]} from round {first + 1}"))
-    if c3.button("Hide the shared outcome" if state.revealed else "Reveal the shared outcome to players",
+        c2.caption(plain(_("{switch} from round {round}").format(switch=switch_label(s), round=first + 1)))
+    if c3.button(_("Hide the shared outcome") if state.revealed else _("Reveal the shared outcome to players"),
                  key=f"reveal:{int(state.revealed)}"):
         _act(shop.reveal, state.code, key, not state.revealed, state.revealed)
-    if state.tables < MAX_TABLES and not state.archived and c3.button("Add a table",
+    if state.tables < MAX_TABLES and not state.archived and c3.button(_("Add a table"),
                                                                       key=f"add_table:{state.tables}"):
         _act(shop.add_table, state.code, key, state.tables)
-    if not state.archived and c3.button("Archive the workshop", key="archive",
-                                        help="Closes it for play; the debrief stays readable."):
+    if not state.archived and c3.button(_("Archive the workshop"), key="archive",
+                                        help=_("Closes it for play; the debrief stays readable.")):
         _act(shop.archive, state.code, key)
 
 
 def seats_admin(state: State, key: str) -> None:
     seated = shop.players(state.code, key)
-    with st.expander(f"Seats ({len(seated)} people)"):
+    with st.expander(i18n.ngettext("Seats ({n} person)", "Seats ({n} people)", len(seated)).format(n=len(seated))):
         if seated:
-            who = st.selectbox("Player", seated, key="remove_who",
-                               format_func=lambda s: f"{s.name} (table {s.table}, {dept_label(s.department)})")
-            if st.button("Remove this player", key="remove"):
+            who = st.selectbox(_("Player"), seated, key="remove_who",
+                               format_func=_labels(seated, lambda s: _("{name} (table {table}, {department})").format(
+                                   name=s.name, table=s.table, department=dept_label(s.department))))
+            if st.button(_("Remove this player"), key="remove"):
                 _act(shop.remove_player, state.code, key, who.token)
         depts = TEMPLATES[state.template]["departments"]
-        t = st.selectbox("Table", range(1, state.tables + 1), key="free_table")
-        d = st.selectbox("Seat", depts, format_func=dept_label, key="free_dept")
-        if st.button("Free this seat (everyone in it leaves)", key="free"):
+        t = st.selectbox(_("Table"), range(1, state.tables + 1), key="free_table")
+        d = st.selectbox(_("Seat"), depts, format_func=_labels(depts, dept_label), key="free_dept")
+        if st.button(_("Free this seat (everyone in it leaves)"), key="free"):
             _act(shop.free_seat, state.code, key, t, d)
 
 
 def single_screen(state: State, key: str) -> None:
-    table = st.selectbox("Decisions for table", range(1, state.tables + 1), key="single_table") \
+    table = st.selectbox(_("Decisions for table"), range(1, state.tables + 1), key="single_table") \
         if state.tables > 1 else 1
     decisions = shop.decisions(state.code, key)
     cols = st.columns(2)
@@ -435,20 +480,23 @@ def single_screen(state: State, key: str) -> None:
 def landing(code: str | None) -> None:
     join, run = st.columns(2)
     with join:
-        st.markdown("### Join a workshop")
-        typed = st.text_input("Workshop code", value=code or "", key="join_code", max_chars=12).strip()
+        st.markdown("### " + plain(_("Join a workshop")))
+        typed = st.text_input(_("Workshop code"), value=code or "", key="join_code", max_chars=12).strip()
         if typed:
             join_form(typed)
     with run:
-        st.markdown("### Run a workshop")
-        template = st.selectbox("Template", list(TEMPLATES), format_func=lambda t: TEMPLATES[t]["title"],
+        st.markdown("### " + plain(_("Run a workshop")))
+        template = st.selectbox(_("Template"), list(TEMPLATES), format_func=_labels(TEMPLATES, template_title),
                                 key="template")
-        tables = st.number_input("Tables (all play the same market)", 1, MAX_TABLES, 1, key="tables")
-        seat_size = st.number_input("People per department seat", 1, MAX_SEAT_SIZE, MAX_SEAT_SIZE,
-                                    key="seat_size", help="A team of up to six plays one department together; "
-                                    "the last decision saved by anyone in the team counts.")
-        if st.button("Create workshop", key="create"):
-            new, key = shop.create(template, tables=int(tables), seat_size=int(seat_size))
+        lang = st.selectbox(_("Language of the workshop"), list(i18n.LANGUAGES), key="workshop_lang",
+                            index=list(i18n.LANGUAGES).index(i18n.current()), format_func=i18n.language_name,
+                            help=_("What participants see (each can switch); the debrief and the handout use it."))
+        tables = st.number_input(_("Tables (all play the same market)"), 1, MAX_TABLES, 1, key="tables")
+        seat_size = st.number_input(_("People per department seat"), 1, MAX_SEAT_SIZE, MAX_SEAT_SIZE,
+                                    key="seat_size", help=_("A team of up to six plays one department together; "
+                                                            "the last decision saved by anyone in the team counts."))
+        if st.button(_("Create workshop"), key="create"):
+            new, key = shop.create(template, tables=int(tables), seat_size=int(seat_size), lang=lang)
             _remember_key(new, key)
             st.session_state["fresh_link"] = (new, key)
             _go(control=new)
@@ -463,18 +511,19 @@ def join_form(typed: str) -> None:
     me = browser_id()
     if (token := shop.seat_of_browser(state.code, me)) is not None:
         seat = shop.seat(token)
-        st.success(plain(f"Welcome back: this browser plays {dept_label(seat.department)} at table {seat.table}."))
-        if st.button("Continue", type="primary", key="rejoin"):
+        st.success(plain(_("Welcome back: this browser plays {department} at table {table}.").format(
+            department=dept_label(seat.department), table=seat.table)))
+        if st.button(_("Continue"), type="primary", key="rejoin"):
             _go(token=token)
         return
     if state.archived:
-        error(f"The workshop {state.code} is archived.")
+        error(_("The workshop {code} is archived.").format(code=state.code))
         return
-    table = st.selectbox("Table", range(1, state.tables + 1), key="join_table") if state.tables > 1 else 1
+    table = st.selectbox(_("Table"), range(1, state.tables + 1), key="join_table") if state.tables > 1 else 1
     depts = TEMPLATES[state.template]["departments"]
-    name = st.text_input("Your name", key="join_name", max_chars=40)
-    dept = st.selectbox("Department to play", depts, format_func=dept_label, key="join_dept")
-    if st.button("Join", type="primary", key="join"):
+    name = st.text_input(_("Your name"), key="join_name", max_chars=40)
+    dept = st.selectbox(_("Department to play"), depts, format_func=_labels(depts, dept_label), key="join_dept")
+    if st.button(_("Join"), type="primary", key="join"):
         try:
             token = shop.join(state.code, int(table), dept, name, browser=me, client=client())
         except WorkshopError as exc:
@@ -499,4 +548,6 @@ def main() -> None:
         landing(link.code)
 
 
+language_switch(default=_workshop_language())
+setup_page(_("Workshop"))
 main()

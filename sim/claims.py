@@ -9,6 +9,9 @@ Every claim rests on the article's premise, which the scenario states as named a
 how good a proxy each KPI is, how right the organisation's beliefs are). A claim's ``fails`` names a setting,
 reached through those assumptions or the scenario's own levers, where the lever must *not* help; ``claim_map``
 shows each claim's headline effect across the assumptions and team capacity.
+
+The human reports (``table``, ``markdown``) are in the current language (``sim.i18n``; ``alignsim claims --lang
+da``); the JSON report and the frames stay in English for scripts.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
+from babel.numbers import get_decimal_symbol
 
+from sim import i18n
+from sim.i18n import N_, _
 from sim.input import load_scenario
 from sim.levers import get_value
 from sim.metrics import format_number
@@ -76,15 +82,45 @@ class Check:
     on: Literal["a", "b"] = "a"
 
     def describe(self) -> str:
-        return {
-            "increase": f"{self.metric} rises (B - A > 0)",
-            "decrease": f"{self.metric} falls (B - A < 0)",
-            "no_gain": f"{self.metric} gains less than {self.bound:g} (B - A)",
-            "no_loss": f"{self.metric} loses less than {self.bound:g} (B - A)",
-            "at_least": f"{self.metric} of {self.on.upper()} at least {self.bound:g}",
-            "at_most": f"{self.metric} of {self.on.upper()} at most {self.bound:g}",
-            "within": f"{self.metric} of {self.on.upper()} within [{self.bound:g}, {self.upper:g}]",
-        }[self.expect]
+        """The check in words, in the current language."""
+        return _(CHECK_WORDS[self.expect]).format(metric=self.metric, arm=self.on.upper(), bound=_g(self.bound),
+                                                  upper=_g(self.upper))
+
+
+#: How each kind of check reads (translate with ``_``).
+CHECK_WORDS = {
+    "increase": N_("{metric} rises (B - A > 0)"),
+    "decrease": N_("{metric} falls (B - A < 0)"),
+    "no_gain": N_("{metric} gains less than {bound} (B - A)"),
+    "no_loss": N_("{metric} loses less than {bound} (B - A)"),
+    "at_least": N_("{metric} of {arm} at least {bound}"),
+    "at_most": N_("{metric} of {arm} at most {bound}"),
+    "within": N_("{metric} of {arm} within [{bound}, {upper}]"),
+}
+#: A map cell's verdict and a failed check's kind, in words (translate with ``_``).
+VERDICT_WORDS = {"holds": N_("holds"), "vanishes": N_("vanishes"), "reverses": N_("reverses"),
+                 "reversed": N_("reversed"), "same direction, not significant": N_("same direction, not significant"),
+                 "bound exceeded": N_("bound exceeded")}
+
+
+def _g(value: float) -> str:
+    """A bound as ``{:g}`` would write it, with the locale's decimal sign."""
+    text = f"{value:g}"
+    return text if i18n.current() == i18n.DEFAULT else text.replace(".", get_decimal_symbol(i18n.locale()))
+
+
+def _n(value: float | None, digits: int = 4) -> str:
+    """A number in a report: exactly ``format_number`` in English, the locale's separators otherwise."""
+    return format_number(value, digits) if i18n.current() == i18n.DEFAULT else i18n.figure(value, digits)
+
+
+def _ci(low: float, high: float) -> str:
+    """A confidence interval, ``[0.1, 0.3]`` (Danish: ``[0,1; 0,3]``, as the decimal sign is a comma)."""
+    return _("[{low}, {high}]").format(low=_n(low), high=_n(high))
+
+
+def _pct(share: float, digits: int = 0) -> str:
+    return f"{share:.{digits}%}" if i18n.current() == i18n.DEFAULT else i18n.percent(share, digits)
 
 
 @dataclass(frozen=True)
@@ -122,12 +158,14 @@ def holds_when(scenario: Scenario) -> str:
 
     roles = {d.role for d in scenario.departments.values()}
     a = scenario.assumptions
-    proxies = ", ".join(f"{possessive(ROLE_NAMES[r])} {a.proxy(r):.0%}" for r in KpiProxy.model_fields if r in roles)
-    return ("These results rest on named assumptions: what a person-week of the work each department's KPI asks "
-            f"for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
-            f"beliefs about what works are ({a.folk_wisdom:.0%}). A shared success criterion pays off when KPIs are "
-            "poor proxies; with perfect proxies and right beliefs it gains much less, and aligned on a vanity metric "
-            "it does no better than the silo (docs/CLAIMS.md).")
+    proxies = ", ".join(f"{possessive(_(ROLE_NAMES[r]))} {_pct(a.proxy(r))}" for r in KpiProxy.model_fields
+                        if r in roles)
+    return _("These results rest on named assumptions: what a person-week of the work each department's KPI asks "
+             "for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
+             "beliefs about what works are ({folk_wisdom}). A shared success criterion pays off when KPIs are poor "
+             "proxies; with perfect proxies and right beliefs it gains much less, and aligned on a vanity metric it "
+             "does no better than the silo (docs/CLAIMS.md).").format(proxies=proxies,
+                                                                       folk_wisdom=_pct(a.folk_wisdom))
 
 
 def premise(proxy: float | None = None, folk_wisdom: float | None = None) -> dict[str, Any]:
@@ -147,104 +185,104 @@ VANITY = (("leadership.shared_criterion", "features_delivered"),)
 
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim("C1", "Siloed output KPIs: outputs are hit, the outcome stays flat",
-          "Every department hits most of its own output KPI while customers' use of the product does not move; "
-          "product logic moves it.",
+    Claim("C1", N_("Siloed output KPIs: outputs are hit, the outcome stays flat"),
+          N_("Every department hits most of its own output KPI while customers' use of the product does not move; "
+          "product logic moves it."),
           arm("b2b_activation"), arm("product_logic"),
           (Check("outcome_change", "increase"), Check("output_attainment", "at_least", 0.75),
            Check("outcome_change", "within", -1.0, 1.0)),
-          fails=Failure("When the shared criterion is a vanity metric (features delivered), product logic gains "
-                        "less than a point of activation over the silo.", VANITY,
+          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), product logic gains "
+                        "less than a point of activation over the silo."), VANITY,
                         (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)))),
-    Claim("C2", "A shared success criterion that trumps local KPIs raises the outcome and cuts context switching",
-          "The same organisation, with leadership making the shared criterion win every conflict.",
+    Claim("C2", N_("A shared success criterion that trumps local KPIs raises the outcome and cuts context switching"),
+          N_("The same organisation, with leadership making the shared criterion win every conflict."),
           arm("b2b_activation"), arm("b2b_activation", leadership__trump=1.0),
           (Check("activation_rate_30d", "increase"), Check("outcome_change", "increase"),
            Check("context_switches", "decrease")),
-          fails=Failure("When the shared criterion is a vanity metric (features delivered), trumping local KPIs "
+          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), trumping local KPIs "
                         "gains less than a point of activation over the silo. (With every KPI a perfect proxy it keeps at "
-                        "most a third of its activation gain and the outcome index no longer moves: see the map.)",
+                        "most a third of its activation gain and the outcome index no longer moves: see the map.)"),
                         VANITY,
                         (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)))),
-    Claim("C3", "Partial transformation gains less than full alignment and shows more friction",
-          "Only the product team works on outcome (A); then the rest of the organisation follows (B).",
+    Claim("C3", N_("Partial transformation gains less than full alignment and shows more friction"),
+          N_("Only the product team works on outcome (A); then the rest of the organisation follows (B)."),
           arm("partial_transformation"), arm("partial_transformation", leadership__trump=0.9),
           (Check("activation_rate_30d", "increase"), Check("outcome_change", "increase"),
            Check("escalations", "decrease")),
-          fails=Failure("When the shared criterion is a vanity metric (features delivered), the rest of the "
-                        "organisation following it adds less than a point of activation.", VANITY,
+          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), the rest of the "
+                        "organisation following it adds less than a point of activation."), VANITY,
                         (Check("activation_rate_30d", "no_gain", 0.01),))),
-    Claim("C4", "Product funding beats project funding over a long horizon; after go-live the outcome stalls",
-          "An organisation that steers on outcome, over three years: its team is funded as a project that goes "
+    Claim("C4", N_("Product funding beats project funding over a long horizon; after go-live the outcome stalls"),
+          N_("An organisation that steers on outcome, over three years: its team is funded as a project that goes "
           "live in week 24, after which most people leave (A), or as a product team from go-live on (B). The "
           "difference splits into steps: knowledge (A with a full hand-over of what the leavers learned), "
           "headcount (A with every person kept) and measurement and ownership (B: someone still measures after "
-          "go-live, runs tests and owns the backlog).",
+          "go-live, runs tests and owns the backlog)."),
           arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24),
           arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
               funding__switch_to_product_week=24),
           (Check("outcome_change", "increase"), Check("support_contacts_per_customer", "decrease"),
            Check("activation_rate_30d", "increase")),
-          fails=Failure("With every person kept after go-live and no data to learn from, project and product "
-                        "funding do about equally well: continuity is worth what it lets a team learn.",
+          fails=Failure(N_("With every person kept after go-live and no data to learn from, project and product "
+                        "funding do about equally well: continuity is worth what it lets a team learn."),
                         (("funding.retention", 1.0), ("departments.data_analytics.maturity", 0.0)),
                         (Check("outcome_change", "no_gain", 0.3), Check("activation_rate_30d", "no_gain", 0.01))),
           parts=(("knowledge", arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
                                    funding__handover=1.0)),
                  ("headcount", arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
                                    funding__retention=1.0)))),
-    Claim("C5", "Better data speeds learning and raises the outcome; without data the loudest voice wins",
-          "An organisation that can act on what it learns, without data and user insight (A) and with fast, "
-          "precise measurement (B).",
+    Claim("C5", N_("Better data speeds learning and raises the outcome; without data the loudest voice wins"),
+          N_("An organisation that can act on what it learns, without data and user insight (A) and with fast, "
+          "precise measurement (B)."),
           arm("product_logic", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
           arm("product_logic", departments__data_analytics__maturity=0.9),
           (Check("outcome_change", "increase"), Check("belief_error", "decrease"),
            Check("loudest_voice_share", "decrease")),
-          fails=Failure("When the organisation's beliefs are already right, data adds little activation.",
+          fails=Failure(N_("When the organisation's beliefs are already right, data adds little activation."),
                         (("assumptions.folk_wisdom", 1.0),), (Check("activation_rate_30d", "no_gain", 0.02),))),
-    Claim("C6", "A campaign before onboarding is easy brings leads but low activation and more support load",
-          "The same organisation without (A) and with (B) a big early campaign.",
+    Claim("C6", N_("A campaign before onboarding is easy brings leads but low activation and more support load"),
+          N_("The same organisation without (A) and with (B) a big early campaign."),
           arm("campaign_before_onboarding", departments__marketing__campaign_lift=0.0),
           arm("campaign_before_onboarding"),
           (Check("leads", "increase"), Check("activation_rate_30d", "decrease"),
            Check("support_contacts_per_customer", "increase")),
-          fails=Failure("When campaign leads are as good as organic ones (leads a perfect proxy for customers who "
+          fails=Failure(N_("When campaign leads are as good as organic ones (leads a perfect proxy for customers who "
                         "will use the product) and Customer Success can call every new customer, the campaign costs "
-                        "at most a point of activation (against about six).",
+                        "at most a point of activation (against about six)."),
                         (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity",
                                                                     100.0)),
                         (Check("activation_rate_30d", "no_loss", 0.025),))),
-    Claim("C7", "Longer approval chains mean longer lead times and less delivered value",
-          "One sign-off (A) against four with little capacity (B).",
+    Claim("C7", N_("Longer approval chains mean longer lead times and less delivered value"),
+          N_("One sign-off (A) against four with little capacity (B)."),
           arm("b2b_activation"), arm("long_approval_chain"),
           (Check("lead_time_weeks", "increase"), Check("features_delivered", "decrease"),
            Check("outcome_change", "decrease")),
-          fails=Failure("When every approver has ample capacity and sends nothing back, four sign-offs still add "
+          fails=Failure(N_("When every approver has ample capacity and sends nothing back, four sign-offs still add "
                         "a week each to the lead time but cost far less outcome: most of the chain's harm is its "
-                        "queues, not its length.",
+                        "queues, not its length."),
                         tuple((f"departments.{d}.{f}", v) for d in ("legal", "marketing", "finance", "leadership")
                               for f, v in (("review_capacity", 20.0), ("rework_share", 0.0))),
                         (Check("outcome_change", "no_loss", 0.35), Check("lead_time_weeks", "increase")))),
-    Claim("F1", "Lever fails: alignment on the wrong shared criterion",
-          "The siloed organisation (A) against everyone aligned on features delivered (B): more output, and no "
-          "more outcome than the silo.",
+    Claim("F1", N_("Lever fails: alignment on the wrong shared criterion"),
+          N_("The siloed organisation (A) against everyone aligned on features delivered (B): more output, and no "
+          "more outcome than the silo."),
           arm("b2b_activation"),
           arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="features_delivered"),
           (Check("activation_rate_30d", "no_gain", 0.0), Check("outcome_change", "no_gain", 0.3),
            Check("features_delivered", "increase")), lever_fails=True),
-    Claim("F2", "Lever fails: better data in an organisation that cannot act on it",
-          "The siloed organisation of the article (the team cannot say no, pressure decides) without (A) and with "
+    Claim("F2", N_("Lever fails: better data in an organisation that cannot act on it"),
+          N_("The siloed organisation of the article (the team cannot say no, pressure decides) without (A) and with "
           "(B) fast, precise measurement. The team learns, but priorities stay with the loudest voices: activation "
           "gains a point or so, about a third of what the same lever gives an organisation that can act (C5: "
-          "about four points).",
+          "about four points)."),
           arm("b2b_activation", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
           arm("b2b_activation", departments__data_analytics__maturity=0.9),
           (Check("activation_rate_30d", "no_gain", 0.025), Check("belief_error", "decrease")),
           lever_fails=True),
-    Claim("F3", "Lever fails: everyone aligned on a vanity metric (leads)",
-          "The siloed organisation (A) against everyone aligned on leads (B): Marketing launches whatever the "
+    Claim("F3", N_("Lever fails: everyone aligned on a vanity metric (leads)"),
+          N_("The siloed organisation (A) against everyone aligned on leads (B): Marketing launches whatever the "
           "onboarding, everyone asks for campaign support instead of work on the product; fewer customers get "
-          "started.",
+          "started."),
           arm("b2b_activation"),
           arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
           (Check("outcome_change", "no_gain", 0.0), Check("activation_rate_30d", "decrease")), lever_fails=True),
@@ -350,8 +388,8 @@ def judge(claim: Claim, a: pd.DataFrame, b: pd.DataFrame, seeds: list[int],
     failing = claim.failure_arms()
     if failing is not None:
         result.failure = _judge_checks(claim.fails.checks, summaries[failing[0]], summaries[failing[1]])
-    chain = [claim.a, *(x for _, x in claim.parts), claim.b]
-    labels = [label for label, _ in claim.parts] + ["measurement and ownership" if claim.parts else ""]
+    chain = [claim.a, *(x for _label, x in claim.parts), claim.b]
+    labels = [label for label, _arm in claim.parts] + ["measurement and ownership" if claim.parts else ""]
     if claim.parts:
         metrics = dict.fromkeys(c.metric for c in claim.checks if c.expect in ("increase", "decrease"))
         for (x, y), label in zip(zip(chain, chain[1:]), labels):
@@ -364,7 +402,7 @@ def judge(claim: Claim, a: pd.DataFrame, b: pd.DataFrame, seeds: list[int],
 def arms_of(claim: Claim) -> list[Arm]:
     """Every arm a claim needs: A, B, its failure side and the steps of its decomposition."""
     failing = claim.failure_arms() or ()
-    return [claim.a, claim.b, *failing, *(x for _, x in claim.parts)]
+    return [claim.a, claim.b, *failing, *(x for _label, x in claim.parts)]
 
 
 def _how(result: CheckResult) -> str:
@@ -448,7 +486,7 @@ def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, wor
         path, factor = setting
         for c in claims:
             r = judge(c, results[(c.a, setting)], results[(c.b, setting)], seed_list)
-            failed = [f"{x.check.describe()} ({_how(x)})" for x in r.checks if not x.passed]
+            failed = [f"{x.check.describe()} ({_(VERDICT_WORDS[_how(x)])})" for x in r.checks if not x.passed]
             rows.append({"claim": c.id, "parameter": path, "factor": factor, "passed": r.passed,
                          "headline": r.checks[0].value, "failed_checks": "; ".join(failed)})
     return pd.DataFrame(rows)
@@ -457,39 +495,57 @@ def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, wor
 # ---------------------------------------------------------------- reports
 
 
+#: The steps of a decomposition, in words (translate with ``_``).
+STEP_WORDS = {"knowledge": N_("knowledge"), "headcount": N_("headcount"),
+              "measurement and ownership": N_("measurement and ownership")}
+
+
+def _step(label: str) -> str:
+    return _(STEP_WORDS[label]) if label in STEP_WORDS else label
+
+
+def _yes(passed: bool) -> str:
+    return _("yes") if passed else "**" + _("no") + "**"
+
+
 def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str:
-    """Plain-text report."""
+    """Plain-text report, in the current language."""
     seeds = results[0].seeds
-    lines = [f"claims over paired seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}); difference = B - A, 95% CI", ""]
+    lines = [_("claims over paired seeds {first}..{last} ({n}); difference = B - A, 95% CI").format(
+        first=seeds[0], last=seeds[-1], n=len(seeds)), ""]
     for r in results:
-        lines.append(f"{r.claim.id}  {'PASS' if r.passed else 'FAIL'}  {r.claim.title}")
+        verdict = _("PASS") if r.passed else _("FAIL")
+        lines.append(f"{r.claim.id}  {verdict}  {_(r.claim.title)}")
         lines.append(f"      A: {r.claim.a.label}")
         lines.append(f"      B: {r.claim.b.label}")
         for c in r.checks:
             lines.append(_check_line(c))
         if r.failure:
-            lines.append("      where it fails: " + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides))
+            lines.append("      " + _("where it fails:") + " "
+                         + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides))
             lines += [_check_line(c) for c in r.failure]
         for label, m, d, lo, hi in r.parts:
-            lines.append(f"      step {label:10s} {m:48s} {format_number(d):>10} [{format_number(lo)}, "
-                         f"{format_number(hi)}]")
+            step = _("step")
+            lines.append(f"      {step} {_step(label):10s} {m:48s} {_n(d):>10} {_ci(lo, hi)}")
         lines.append("")
     passed = sum(r.passed for r in results)
-    lines.append(f"{passed} of {len(results)} claims hold")
+    lines.append(_("{passed} of {total} claims hold").format(passed=passed, total=len(results)))
     if robust is not None:
         lines += ["", _robust_summary(robust).to_string()]
     return "\n".join(lines) + "\n"
 
 
 def _check_line(c: CheckResult) -> str:
-    return (f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {format_number(c.value):>10} "
-            f"[{format_number(c.ci_low)}, {format_number(c.ci_high)}]")
+    return (f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {_n(c.value):>10} "
+            f"{_ci(c.ci_low, c.ci_high)}")
 
 
 def _robust_summary(robust: pd.DataFrame) -> pd.DataFrame:
     """Claim x parameter: which of -25% / +25% keep the claim."""
+    ok, breaks = _("ok"), _("BREAKS")
+
     def mark(group: pd.DataFrame) -> str:
-        return " ".join(f"{f - 1:+.0%}:{'ok' if p else 'BREAKS'}" for f, p in zip(group["factor"], group["passed"]))
+        return " ".join(f"{f - 1:+.0%}:{ok if p else breaks}" for f, p in zip(group["factor"], group["passed"]))
     return robust.groupby(["parameter", "claim"]).apply(mark, include_groups=False).unstack("claim")
 
 
@@ -501,8 +557,7 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _check_row(c: CheckResult) -> str:
-    return (f"| {c.check.describe()} | {format_number(c.value)} | [{format_number(c.ci_low)}, "
-            f"{format_number(c.ci_high)}] | {'yes' if c.passed else '**no**'} |")
+    return f"| {c.check.describe()} | {_n(c.value)} | {_ci(c.ci_low, c.ci_high)} | {_yes(c.passed)} |"
 
 
 def _map_table(rows: pd.DataFrame) -> str:
@@ -511,78 +566,85 @@ def _map_table(rows: pd.DataFrame) -> str:
         return ""
     grid = rows[rows["axis"] == "assumptions"]
     cell = {(r.kpi_proxy if not pd.isna(r.kpi_proxy) else None, r.folk_wisdom):
-            f"{format_number(r.difference, 3)} {r.verdict}" for r in grid.itertuples()}
+            f"{_n(r.difference, 3)} {_(VERDICT_WORDS[r.verdict])}" for r in grid.itertuples()}
     metric = rows["metric"].iloc[0]
-    lines = [f"Map of the headline ({metric}, B − A): rows set every KPI's proxy quality, columns folk wisdom.", "",
-             "| KPI proxy \\ folk wisdom | " + " | ".join(f"{w:g}" for w in MAP_FOLK_WISDOM) + " |",
+    lines = [_("Map of the headline ({metric}, B − A): rows set every KPI's proxy quality, columns folk "
+               "wisdom.").format(metric=metric), "",
+             "| " + _("KPI proxy \\ folk wisdom") + " | " + " | ".join(_g(w) for w in MAP_FOLK_WISDOM) + " |",
              "|---|" + "---|" * len(MAP_FOLK_WISDOM)]
     for p in MAP_PROXY:
-        name = "scenario's own" if p is None else f"all {p:g}"
+        name = _("scenario's own") if p is None else _("all {value}").format(value=_g(p))
         lines.append(f"| {name} | " + " | ".join(cell.get((p, w), "") for w in MAP_FOLK_WISDOM) + " |")
     cap = rows[rows["axis"] == "capacity"]
-    lines += ["", "| team capacity | " + " | ".join(f"{c:g}" for c in cap["capacity"]) + " |",
+    lines += ["", "| " + _("team capacity") + " | " + " | ".join(_g(c) for c in cap["capacity"]) + " |",
               "|---|" + "---|" * len(cap),
-              "| difference | " + " | ".join(f"{format_number(d, 3)} {v}" for d, v in
-                                             zip(cap["difference"], cap["verdict"])) + " |"]
+              "| " + _("difference") + " | " + " | ".join(f"{_n(d, 3)} {_(VERDICT_WORDS[v])}" for d, v in
+                                                       zip(cap["difference"], cap["verdict"])) + " |"]
     return "\n".join(lines)
 
 
 def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness_seeds: int,
              maps: pd.DataFrame | None = None, map_seeds: int = MAP_SEEDS) -> str:
-    """The report as Markdown (docs/CLAIMS.md is generated with it)."""
+    """The report as Markdown in the current language (docs/CLAIMS.md is generated with it in English)."""
     seeds = results[0].seeds
-    seed_line = f"- seeds: {seeds[0]}..{seeds[-1]} ({len(seeds)} paired seeds per arm)"
+    seed_line = "- " + _("seeds: {first}..{last} ({n} paired seeds per arm)").format(
+        first=seeds[0], last=seeds[-1], n=len(seeds))
     if robust is not None:
-        seed_line += f"; robustness: {robustness_seeds} seeds"
-    out = ["# The claims, checked", "",
-           "Generated by `alignsim claims --format markdown --robustness --map --map-chart docs/claims/map.png` "
-           "(see the README for the seeds) — do not edit by hand.", "",
+        seed_line += "; " + _("robustness: {n} seeds").format(n=robustness_seeds)
+    holding = sum(r.passed for r in results)
+    summary = _("**{passed} of {total} claims hold.** Claims marked *lever fails* show settings where alignment does "
+                "not pay; they hold when the report shows the failure. Every claim also names where it fails (its "
+                "checks must pass too), and rests on the named assumptions of the scenario (`[assumptions]`: how "
+                "good a proxy each KPI is for the customer outcome, how right the organisation's beliefs are; "
+                "docs/MODEL.md).").format(passed=holding, total=len(results))
+    if maps is not None:
+        summary += " " + _("Each claim's map shows its headline over those assumptions and team capacity ({n} seeds "
+                           "per cell): *holds* (95% CI on the claimed side of zero), *vanishes* (the CI reaches zero) "
+                           "or *reverses*; the chart is [claims/map.png](claims/map.png).").format(n=map_seeds)
+    check_head = ["| " + " | ".join([_("check"), _("value"), _("95% CI"), _("holds")]) + " |", "|---|---|---|---|"]
+    out = ["# " + _("The claims, checked"), "",
+           _("Generated by `{command}` (see the README for the seeds) — do not edit by hand.").format(
+               command="alignsim claims --format markdown --robustness --map --map-chart docs/claims/map.png"), "",
            seed_line,
-           "- versions: " + ", ".join(f"{k} {val}" for k, val in versions().items()),
-           "- difference = B − A, paired by seed, with a t-based 95% confidence interval", "",
-           f"**{sum(r.passed for r in results)} of {len(results)} claims hold.** Claims marked *lever fails* show "
-           "settings where alignment does not pay; they hold when the report shows the failure. Every claim also "
-           "names where it fails (its checks must pass too), and rests on the named assumptions of the scenario "
-           "(`[assumptions]`: how good a proxy each KPI is for the customer outcome, how right the organisation's "
-           "beliefs are; docs/MODEL.md)."
-           + (f" Each claim's map shows its headline over those assumptions and team capacity ({map_seeds} seeds "
-              "per cell): *holds* (95% CI on the claimed side of zero), *vanishes* (the CI reaches zero) or "
-              "*reverses*; the chart is [claims/map.png](claims/map.png)." if maps is not None else ""), "",
-           *(["![Where each claim holds](claims/map.png)", ""] if maps is not None else []),
-           "| claim | holds | headline metric | difference | 95% CI |", "|---|---|---|---|---|"]
+           "- " + _("versions:") + " " + ", ".join(f"{k} {val}" for k, val in versions().items()),
+           "- " + _("difference = B − A, paired by seed, with a t-based 95% confidence interval"), "",
+           summary, "",
+           *(["![" + _("Where each claim holds") + "](claims/map.png)", ""] if maps is not None else []),
+           "| " + " | ".join([_("claim"), _("holds"), _("headline metric"), _("difference"), _("95% CI")]) + " |",
+           "|---|---|---|---|---|"]
+    lever_fails = " *(" + _("lever fails") + ")*"
     for r in results:
         h = r.checks[0]
-        out.append(f"| {r.claim.id} {r.claim.title}{' *(lever fails)*' if r.claim.lever_fails else ''} | "
-                   f"{'yes' if r.passed else '**no**'} | {h.check.metric} | {format_number(h.value)} | "
-                   f"[{format_number(h.ci_low)}, {format_number(h.ci_high)}] |")
+        out.append(f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
+                   f"{_yes(r.passed)} | {h.check.metric} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |")
     for r in results:
-        out += ["", f"## {r.claim.id}: {r.claim.title}", "", r.claim.story, "",
-                f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "",
-                "| check | value | 95% CI | holds |", "|---|---|---|---|"]
+        out += ["", f"## {r.claim.id}: {_(r.claim.title)}", "", _(r.claim.story), "",
+                f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "", *check_head]
         out += [_check_row(c) for c in r.checks]
         if r.claim.fails is not None:
             over = ", ".join(f"`{k}={v}`" for k, v in r.claim.fails.overrides)
-            out += ["", f"**Where it fails.** {r.claim.fails.story} ({over}, in both arms)", "",
-                    "| check | value | 95% CI | holds |", "|---|---|---|---|"]
+            out += ["", "**" + _("Where it fails.") + "** " + _("{story} ({overrides}, in both arms)").format(
+                story=_(r.claim.fails.story), overrides=over), "", *check_head]
             out += [_check_row(c) for c in r.failure]
         if r.parts:
-            out += ["", "**Where the difference comes from** (B − A in steps, paired by seed):", "",
-                    "| step | metric | difference | 95% CI |", "|---|---|---|---|"]
-            out += [f"| {label} | {m} | {format_number(d)} | [{format_number(lo)}, {format_number(hi)}] |"
-                    for label, m, d, lo, hi in r.parts]
+            out += ["", "**" + _("Where the difference comes from") + "** " + _("(B − A in steps, paired by seed):"),
+                    "", "| " + " | ".join([_("step"), _("metric"), _("difference"), _("95% CI")]) + " |",
+                    "|---|---|---|---|"]
+            out += [f"| {_step(label)} | {m} | {_n(d)} | {_ci(lo, hi)} |" for label, m, d, lo, hi in r.parts]
         if maps is not None:
             out += ["", _map_table(maps[maps["claim"] == r.claim.id])]
     if robust is not None:
         broken = robust[~robust["passed"]]
-        out += ["", "## Robustness", "",
-                "Each parameter below is moved by −25% and +25% in both arms of every claim, one at a time "
-                f"({robustness_seeds} seeds). A cell reads `-25%:ok +25%:ok` when the claim holds both ways. A "
-                "failed check is either *reversed* (the effect changed sign) or *same direction, not significant* "
-                "(the 95% interval now reaches zero); for bounds, *bound exceeded*.", "",
+        out += ["", "## " + _("Robustness"), "",
+                _("Each parameter below is moved by −25% and +25% in both arms of every claim, one at a time ({n} "
+                  "seeds). A cell reads `-25%:ok +25%:ok` when the claim holds both ways. A failed check is either "
+                  "*reversed* (the effect changed sign) or *same direction, not significant* (the 95% interval now "
+                  "reaches zero); for bounds, *bound exceeded*.").format(n=robustness_seeds), "",
                 _markdown_table(_robust_summary(robust)),
-                "", f"{len(broken)} of {len(robust)} perturbed claims break."]
+                "", _("{broken} of {total} perturbed claims break.").format(broken=len(broken), total=len(robust))]
         if len(broken):
-            out += ["", "| claim | parameter | change | failed checks |", "|---|---|---|---|"]
+            out += ["", "| " + " | ".join([_("claim"), _("parameter"), _("change"), _("failed checks")]) + " |",
+                    "|---|---|---|---|"]
             out += [f"| {b.claim} | `{b.parameter}` | {b.factor - 1:+.0%} | {b.failed_checks} |"
                     for b in broken.itertuples()]
     return "\n".join(out) + "\n"

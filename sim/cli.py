@@ -121,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--map-seeds", type=_positive(2), default=16)
     claims.add_argument("--map-chart", metavar="FILE.png", help="with --map: write the map chart as PNG")
     _yes_flag(claims)
+    for human in (run, cmp_, claims):  # the human-readable output may be Danish; JSON and CSV stay English
+        _lang_flag(human)
     return p
 
 
@@ -138,6 +140,13 @@ def _extends_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extends-anywhere", action="store_true",
                    help="let scenario files extend files outside their own folder (default: bundled scenarios "
                         "and files in the scenario file's folder only)")
+
+
+def _lang_flag(p: argparse.ArgumentParser) -> None:
+    from sim.i18n import DEFAULT, LANGUAGES
+
+    p.add_argument("--lang", choices=list(LANGUAGES), default=DEFAULT,
+                   help="language of the human-readable output (table, markdown); default en")
 
 
 def _yes_flag(p: argparse.ArgumentParser) -> None:
@@ -370,8 +379,12 @@ COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "sho
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 with a usage line on bad flags
+    from sim import i18n
+
+    human = getattr(args, "format", "table") in ("table", "markdown")
     try:
-        return COMMANDS[args.command](args)
+        with i18n.language(getattr(args, "lang", i18n.DEFAULT) if human else i18n.DEFAULT):
+            return COMMANDS[args.command](args)
     except (ScenarioError, UsageError, SweepError, BudgetError) as exc:
         message = exc.args[0] if exc.args else str(exc)
         print(f"alignsim: error: {clean(message)}", file=sys.stderr)

@@ -8,23 +8,31 @@ browser sessions in two languages do not disturb each other.
 - ``_("text")`` translates now; ``N_("text")`` only marks text in a registry for extraction (translate it with
   ``_`` where it is shown).
 - ``language("da")`` is a context manager; ``set_language("da")`` sets it for the rest of the current context.
+- In the app, ``app_common.language_switch()`` (the sidebar control) sets it at the top of a page, before any
+  text; a live fragment calls ``resume(st.session_state)`` first.
+- ``number``, ``percent``, ``money``, ``figure`` (a general number, as ``sim.metrics.format_number`` but per
+  locale) and ``date`` format per locale.
+
+Adding text: wrap it in ``_()`` (or ``N_()`` in a registry), run ``make messages`` (Babel extracts every marked
+string of the source tree and the presets' descriptions into ``sim/locales/alignsim.pot`` and updates the Danish
+catalogue), translate the new entries in ``sim/locales/da/LC_MESSAGES/alignsim.po``; ``tests/test_i18n.py`` fails
+until every entry has a Danish translation with the same placeholders and no entry is stale.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-import re
-
-from babel import Locale, numbers
+from babel import Locale, dates, numbers
 from babel.messages import mofile, pofile
 
 #: Language codes offered to users, with their names in their own language.
@@ -57,6 +65,15 @@ def current() -> str:
 def set_language(code: str) -> None:
     """Use ``code`` for the rest of the current context (a script run, a CLI call)."""
     _current.set(check(code))
+
+
+def resume(session: Mapping[str, object], key: str = "lang") -> str:
+    """Use the language a session holds (``st.session_state``, where ``app_common.language_switch`` keeps it) for
+    the rest of this context, English when it holds none. A Streamlit fragment's rerun (``st.fragment``) is a
+    script run of its own, so a fragment that shows text starts with ``resume(st.session_state)``."""
+    code = session.get(key)
+    set_language(code if code in LANGUAGES else DEFAULT)
+    return current()
 
 
 @contextmanager
@@ -130,6 +147,63 @@ def money(value: float | None, currency: str = "EUR", digits: int = 0) -> str:
         return "—"
     pattern = _with_digits(Locale.parse(locale()).currency_formats["standard"].pattern, digits)
     return numbers.format_currency(value, currency, format=pattern, locale=locale(), currency_digits=False)
+
+
+def figure(value: float | None, digits: int = 4) -> str:
+    """A number for people in the locale's style: thousands with separators and no decimals, smaller values to
+    ``digits`` significant digits (``1.234``, ``0,4567``); "—" when undefined (as ``sim.metrics.format_number``)."""
+    if _undefined(value):
+        return "—"
+    if abs(value) >= 1000:
+        return number(value, 0)
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        return numbers.format_scientific(value, locale=locale())
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return number(float(text), decimals)
+
+
+def date(when: dt.date) -> str:
+    """A date in words (``25 November 2026``, ``25. november 2026``)."""
+    return dates.format_date(when, "long", locale=locale())
+
+
+def language_name(code: str) -> str:
+    """The name of an offered language in that language (``Dansk``), as on the language switch."""
+    return LANGUAGES[check(code)]
+
+
+#: Languages as named in running text, in the current language (``in English``, ``på dansk``).
+IN_TEXT = {"en": N_("English"), "da": N_("Danish")}
+
+
+def language_in_text(code: str) -> str:
+    """An offered language named in a sentence of the current language (``Danish``, ``dansk``)."""
+    return _(IN_TEXT[check(code)])
+
+
+def vega_locale() -> dict | None:
+    """The number format of the current language for Vega-Lite charts (``chart.configure(locale=...)``: axis
+    labels and tooltips with ``0,5`` and ``1.234``); None for English, Vega's own."""
+    if current() == DEFAULT:
+        return None
+    symbols = Locale.parse(locale())
+    return {"number": {"decimal": numbers.get_decimal_symbol(symbols), "thousands": numbers.get_group_symbol(symbols),
+                       "grouping": [3], "currency": ["", " " + numbers.get_currency_symbol("DKK", symbols)],
+                       "percent": "\u00a0%"}}
+
+
+def extract_toml(fileobj, keywords, comment_tags, options):
+    """A Babel extractor for the bundled scenarios: their ``description`` (a preset's story) is a message, shown
+    translated with ``_(scenario.description)``."""
+    import tomllib
+
+    text = fileobj.read().decode("utf-8")
+    data = tomllib.loads(text)
+    story = data.get("description")
+    if isinstance(story, str) and story:
+        lineno = next((i for i, line in enumerate(text.splitlines(), 1) if line.startswith("description")), 1)
+        yield lineno, "_", story, ["preset story"]
 
 
 def _with_digits(pattern: str, digits: int) -> str:

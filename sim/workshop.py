@@ -34,31 +34,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sim.i18n import DEFAULT as DEFAULT_LANGUAGE
+from sim.i18n import LANGUAGES, N_, _
 from sim.input import load_scenario
 
 log = logging.getLogger(__name__)
 
 #: Templates: a bundled scenario, rounds, weeks per round, and the departments people can play.
 TEMPLATES: dict[str, dict] = {
-    "b2b_activation": {"title": "The B2B activation tug of war", "rounds": 4, "weeks": 13,
+    "b2b_activation": {"title": N_("The B2B activation tug of war"), "rounds": 4, "weeks": 13,
                        "departments": ("sales", "marketing", "customer_success", "customer_support", "finance")},
-    "self_service_launch": {"title": "The self-service launch", "rounds": 4, "weeks": 13,
+    "self_service_launch": {"title": N_("The self-service launch"), "rounds": 4, "weeks": 13,
                             "departments": ("sales", "marketing", "customer_success", "customer_support",
                                             "finance")},
 }
 PUSH = {"own KPI": 0.1, "balanced": 0.5, "shared goal": 0.9}
 DEMANDS = {"few": 0.5, "normal": 1.0, "many": 1.6}
-#: What each role's own action does, in words, for the participant's form.
-ACTIONS = {"sales": "Promise features to key accounts", "marketing": "Run a campaign this round",
-           "customer_success": "Hold as many onboarding calls as possible", "customer_support": "",
-           "finance": "Tie the budget to a fixed milestone plan (counts in the first round)"}
-LOGIC_SWITCHES = {"shared_criterion": "A shared success criterion that trumps local KPIs",
-                  "product_funding": "Fund the team as a product team"}
+#: How the choices are shown (the keys above are what is stored); translate with ``_`` where shown.
+CHOICE_LABELS = {"own KPI": N_("own KPI"), "balanced": N_("balanced"), "shared goal": N_("shared goal"),
+                 "few": N_("few"), "normal": N_("normal"), "many": N_("many")}
+#: What each role's own action does, in words, for the participant's form (translate with ``_`` where shown).
+ACTIONS = {"sales": N_("Promise features to key accounts"), "marketing": N_("Run a campaign this round"),
+           "customer_success": N_("Hold as many onboarding calls as possible"), "customer_support": "",
+           "finance": N_("Tie the budget to a fixed milestone plan (counts in the first round)")}
+#: The same action in a table of decisions ("…: yes").
+ACTIONS_SHORT = {"sales": N_("promise features to key accounts"), "marketing": N_("run a campaign this round"),
+                 "customer_success": N_("hold as many onboarding calls as possible"),
+                 "finance": N_("tie the budget to a fixed milestone plan")}
+LOGIC_SWITCHES = {"shared_criterion": N_("A shared success criterion that trumps local KPIs"),
+                  "product_funding": N_("Fund the team as a product team")}
+#: Departments by name, as people say them (translate with ``_``).
+DEPARTMENTS = {"sales": N_("Sales"), "marketing": N_("Marketing"), "customer_success": N_("Customer success"),
+               "customer_support": N_("Customer support"), "finance": N_("Finance"), "legal": N_("Legal"),
+               "leadership": N_("Leadership"), "ux_design": N_("UX and design"),
+               "data_analytics": N_("Data and analytics"), "hr": N_("HR")}
 #: The value a switch sets; a switch is offered only where the template does not already have it.
 SHARED_CRITERION_TRUMP = 0.9
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 6
 SECRET_LENGTH = 22  # secrets.token_urlsafe(16)
+#: How the secrets a link can carry are named in messages (translate with ``_``).
+SECRET_FIELDS = {"token": N_("token"), "show": N_("show"), "key": N_("key"), "secret": N_("secret"),
+                 "player link": N_("player link"), "presenter link": N_("presenter link"),
+                 "browser id": N_("browser id"), "cookie value": N_("cookie value")}
+
 #: A workshop stays open until the facilitator archives it, or this long after it was created.
 OPEN_SECONDS = 30 * 24 * 3600
 MAX_TABLES = 8
@@ -84,8 +103,33 @@ class RateLimited(WorkshopError):
 
 
 def dept_label(department: str) -> str:
-    """``customer_success`` -> ``Customer success``."""
+    """``customer_success`` -> ``Customer success`` (``Kundesucces``), in the current language."""
+    if department in DEPARTMENTS:
+        return _(DEPARTMENTS[department])
     return department.replace("_", " ").capitalize()
+
+
+def choice_label(choice: str) -> str:
+    """A push or demands choice in words, in the current language."""
+    return _(CHOICE_LABELS[choice]) if choice in CHOICE_LABELS else choice
+
+
+def switch_label(switch: str) -> str:
+    """A logic switch in words, in the current language."""
+    return _(LOGIC_SWITCHES[switch]) if switch in LOGIC_SWITCHES else switch
+
+
+def template_title(template: str) -> str:
+    """A template's title in the current language."""
+    title = TEMPLATES[template]["title"]
+    return _(title)
+
+
+def check_language(code: str) -> str:
+    """A workshop language code, or a WorkshopError naming the allowed ones."""
+    if code not in LANGUAGES:
+        raise WorkshopError(_("language must be one of: {allowed}").format(allowed=", ".join(LANGUAGES)))
+    return code
 
 
 @dataclass(frozen=True)
@@ -98,18 +142,19 @@ class Decision:
 
     def __post_init__(self):
         if self.push not in PUSH:
-            raise WorkshopError(f"push must be one of: {', '.join(PUSH)}")
+            raise WorkshopError(_("push must be one of: {allowed}").format(allowed=", ".join(PUSH)))
         if self.demands not in DEMANDS:
-            raise WorkshopError(f"demands must be one of: {', '.join(DEMANDS)}")
+            raise WorkshopError(_("demands must be one of: {allowed}").format(allowed=", ".join(DEMANDS)))
         if not isinstance(self.action, bool):
-            raise WorkshopError("action must be true or false")
+            raise WorkshopError(_("action must be true or false"))
 
     def describe(self, department: str) -> str:
-        """In words, for tables and the handout."""
-        text = f"push {self.push}, {self.demands} demands"
+        """In words, for tables and the handout, in the current language."""
+        text = _("push {push}, {demands} demands").format(push=choice_label(self.push),
+                                                          demands=choice_label(self.demands))
         if ACTIONS.get(department):
-            text += f", {ACTIONS[department][0].lower() + ACTIONS[department][1:].split(' (')[0]}: " \
-                    f"{'yes' if self.action else 'no'}"
+            text += ", " + _("{action}: {answer}").format(action=_(ACTIONS_SHORT[department]),
+                                                          answer=_("yes") if self.action else _("no"))
         return text
 
 
@@ -128,6 +173,7 @@ class State:
     seat_size: int
     archived: bool
     switches: tuple[tuple[str, int], ...]  # (switch, first round it applies to, 0-based)
+    lang: str = DEFAULT_LANGUAGE  # the language the facilitator chose: participants see it by default
 
     @property
     def over(self) -> bool:
@@ -157,7 +203,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS workshops (
     code TEXT PRIMARY KEY, template TEXT NOT NULL, seed INTEGER NOT NULL, key_hash TEXT NOT NULL,
     presenter TEXT NOT NULL, created REAL NOT NULL, archived REAL, round INTEGER NOT NULL DEFAULT 0,
-    revealed INTEGER NOT NULL DEFAULT 0, tables INTEGER NOT NULL, seat_size INTEGER NOT NULL
+    revealed INTEGER NOT NULL DEFAULT 0, tables INTEGER NOT NULL, seat_size INTEGER NOT NULL,
+    lang TEXT NOT NULL DEFAULT 'en'
 );
 CREATE TABLE IF NOT EXISTS switches (
     code TEXT NOT NULL REFERENCES workshops(code), switch TEXT NOT NULL, round INTEGER NOT NULL,
@@ -191,8 +238,8 @@ def normal_code(code: str) -> str:
     """A join code as stored (upper case, no spaces), or a message naming the allowed characters."""
     text = str(code or "").strip().upper()
     if len(text) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in text):
-        raise WorkshopError(f"code must be {CODE_LENGTH} characters from A-Z (without I and O) and 2-9, "
-                            "as on the facilitator's screen")
+        raise WorkshopError(_("code must be {length} characters from A-Z (without I and O) and 2-9, as on the "
+                              "facilitator's screen").format(length=CODE_LENGTH))
     return text
 
 
@@ -200,8 +247,8 @@ def valid_secret(value: str, field: str) -> str:
     """A key or token as issued (22 characters of A-Z, a-z, 0-9, - and _), or a message naming the field."""
     text = str(value or "")
     if len(text) != SECRET_LENGTH or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
-        raise WorkshopError(f"{field} must be {SECRET_LENGTH} characters from A-Z, a-z, 0-9, - and _ "
-                            "(copy the whole link)")
+        raise WorkshopError(_("{field} must be {length} characters from A-Z, a-z, 0-9, - and _ (copy the whole "
+                              "link)").format(field=_(SECRET_FIELDS.get(field, field)), length=SECRET_LENGTH))
     return text
 
 
@@ -214,6 +261,9 @@ class Workshop:
         self._local = threading.local()
         with self._db() as db:
             db.executescript(SCHEMA)
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(workshops)")}
+            if "lang" not in columns:  # a database of a workshop version before languages: English
+                db.execute("ALTER TABLE workshops ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'")
 
     def _db(self) -> _Connection:
         """This thread's connection (autocommit; each statement or BEGIN IMMEDIATE block is a transaction).
@@ -229,33 +279,35 @@ class Workshop:
 
     # ---------------------------------------------------------------- workshops
     def create(self, template: str = "b2b_activation", seed: int | None = None, tables: int = 1,
-               seat_size: int = MAX_SEAT_SIZE) -> tuple[str, str]:
-        """A new workshop: (join code, facilitator key). The key is stored hashed: keep it."""
+               seat_size: int = MAX_SEAT_SIZE, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+        """A new workshop in language ``lang``: (join code, facilitator key). The key is stored hashed: keep it."""
         if template not in TEMPLATES:
-            raise WorkshopError(f"template must be one of: {', '.join(TEMPLATES)}")
+            raise WorkshopError(_("template must be one of: {allowed}").format(allowed=", ".join(TEMPLATES)))
         if not isinstance(tables, int) or not 1 <= tables <= MAX_TABLES:
-            raise WorkshopError(f"tables must be a whole number from 1 to {MAX_TABLES}")
+            raise WorkshopError(_("tables must be a whole number from 1 to {most}").format(most=MAX_TABLES))
         if not isinstance(seat_size, int) or not 1 <= seat_size <= MAX_SEAT_SIZE:
-            raise WorkshopError(f"seat_size must be a whole number from 1 to {MAX_SEAT_SIZE}")
+            raise WorkshopError(_("seat_size must be a whole number from 1 to {most}").format(most=MAX_SEAT_SIZE))
+        check_language(lang)
         key = secrets.token_urlsafe(16)
         seed = secrets.randbelow(10_000) if seed is None else int(seed)
         with self._db() as db:
-            for _ in range(20):
-                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            for _attempt in range(20):
+                code = "".join(secrets.choice(CODE_ALPHABET) for _letter in range(CODE_LENGTH))
                 try:
                     db.execute("INSERT INTO workshops (code, template, seed, key_hash, presenter, created, tables, "
-                               "seat_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               "seat_size, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                (code, template, seed, _hash(key), secrets.token_urlsafe(16), self.clock(), tables,
-                                seat_size))
+                                seat_size, lang))
                     return code, key
                 except sqlite3.IntegrityError:
                     continue
-        raise WorkshopError("could not find a free join code; try again")
+        raise WorkshopError(_("could not find a free join code; try again"))
 
     def _row(self, db, code: str) -> sqlite3.Row:
         row = db.execute("SELECT * FROM workshops WHERE code = ?", (code,)).fetchone()
         if row is None:
-            raise WorkshopError(f"no workshop with code {code}: check the code on the facilitator's screen")
+            raise WorkshopError(_("no workshop with code {code}: check the code on the facilitator's "
+                                  "screen").format(code=code))
         return row
 
     def _state(self, db, code: str) -> State:
@@ -264,7 +316,8 @@ class Workshop:
             "SELECT switch, round FROM switches WHERE code = ? ORDER BY round, switch", (code,)))
         archived = row["archived"] is not None or self.clock() - row["created"] > OPEN_SECONDS
         return State(row["code"], row["template"], row["seed"], row["created"], TEMPLATES[row["template"]]["rounds"],
-                     row["round"], bool(row["revealed"]), row["tables"], row["seat_size"], archived, switches)
+                     row["round"], bool(row["revealed"]), row["tables"], row["seat_size"], archived, switches,
+                     row["lang"] if row["lang"] in LANGUAGES else DEFAULT_LANGUAGE)
 
     def lookup(self, code: str, client: str = "local") -> State:
         """The workshop a participant typed the code of. Unknown codes are rate-limited per client."""
@@ -274,8 +327,8 @@ class Workshop:
             db.execute("DELETE FROM attempts WHERE at < ?", (now - CODE_WINDOW_SECONDS,))
             tried = db.execute("SELECT COUNT(*) FROM attempts WHERE client = ?", (client,)).fetchone()[0]
             if tried >= CODE_ATTEMPTS:
-                raise RateLimited("too many unknown codes from this device: wait a minute, then check the code "
-                                  "on the facilitator's screen")
+                raise RateLimited(_("too many unknown codes from this device: wait a minute, then check the code "
+                                    "on the facilitator's screen"))
             try:
                 return self._state(db, code)
             except WorkshopError:
@@ -285,7 +338,7 @@ class Workshop:
     def access(self, code: str, secret: str) -> Role:
         """Which role ``secret`` (facilitator key, presenter token or a player's token) has in this workshop."""
         code = normal_code(code)
-        refused = WorkshopError("this link does not open that workshop: use the link you were given")
+        refused = WorkshopError(_("this link does not open that workshop: use the link you were given"))
         try:
             secret = valid_secret(secret, "secret")  # ASCII only from here on (compare_digest needs it)
         except WorkshopError:
@@ -310,7 +363,7 @@ class Workshop:
     def _facilitator(self, code: str, key: str) -> str:
         code = normal_code(code)
         if self.access(code, key) != "facilitator":
-            raise WorkshopError("only the facilitator's control link can do this")
+            raise WorkshopError(_("only the facilitator's control link can do this"))
         return code
 
     def presenter_token(self, code: str, key: str) -> str:
@@ -325,8 +378,8 @@ class Workshop:
         with self._db() as db:
             row = db.execute("SELECT code FROM workshops WHERE presenter = ?", (token,)).fetchone()
             if row is None:
-                raise WorkshopError("this presenter link does not open a workshop: copy it again from the "
-                                    "facilitator's screen")
+                raise WorkshopError(_("this presenter link does not open a workshop: copy it again from the "
+                                      "facilitator's screen"))
             return self._state(db, row["code"])
 
     def archive(self, code: str, key: str) -> None:
@@ -344,8 +397,9 @@ class Workshop:
             if cur.rowcount != 1:
                 state = self._state(db, code)
                 if state.tables >= MAX_TABLES:
-                    raise WorkshopError(f"a workshop has at most {MAX_TABLES} tables")
-                raise StaleError(f"the workshop already has {state.tables} tables: this screen was out of date")
+                    raise WorkshopError(_("a workshop has at most {most} tables").format(most=MAX_TABLES))
+                raise StaleError(_("the workshop already has {tables} tables: this screen was out of "
+                                   "date").format(tables=state.tables))
             return expected_tables + 1
 
     # ---------------------------------------------------------------- seats
@@ -357,15 +411,16 @@ class Workshop:
         is refused with the seats still free at that table; nobody is moved to another seat."""
         state = self.lookup(code, client)
         if state.archived:
-            raise WorkshopError(f"the workshop {state.code} is archived: ask the facilitator for a new one")
+            raise WorkshopError(_("the workshop {code} is archived: ask the facilitator for a new "
+                                  "one").format(code=state.code))
         playable = TEMPLATES[state.template]["departments"]
         if department not in playable:
-            raise WorkshopError(f"department must be one of: {', '.join(playable)}")
+            raise WorkshopError(_("department must be one of: {allowed}").format(allowed=", ".join(playable)))
         if not isinstance(table, int) or isinstance(table, bool) or not 1 <= table <= state.tables:
-            raise WorkshopError(f"table must be a number from 1 to {state.tables}")
+            raise WorkshopError(_("table must be a number from 1 to {most}").format(most=state.tables))
         name = " ".join(str(name or "").split())[:NAME_LENGTH]
         if not name.isprintable():
-            raise WorkshopError("name must be printable text")
+            raise WorkshopError(_("name must be printable text"))
         name = name or dept_label(department)
         if browser is not None:
             browser = valid_secret(browser, "browser id")
@@ -383,10 +438,10 @@ class Workshop:
                 if taken.get(department, 0) >= state.seat_size:
                     free = [dept_label(d) for d in playable if taken.get(d, 0) < state.seat_size]
                     raise WorkshopError(
-                        f"{dept_label(department)} at table {table} is full ({state.seat_size} of "
-                        f"{state.seat_size} players); "
-                        + (f"seats with room at this table: {', '.join(free)}" if free
-                           else "every seat at this table is full: pick another table"))
+                        _("{department} at table {table} is full ({size} of {size} players)").format(
+                            department=dept_label(department), table=table, size=state.seat_size) + "; "
+                        + (_("seats with room at this table: {seats}").format(seats=", ".join(free)) if free
+                           else _("every seat at this table is full: pick another table")))
                 token = secrets.token_urlsafe(16)
                 db.execute("INSERT INTO members (token, code, table_no, department, name, browser, joined) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)", (token, state.code, table, department, name, browser,
@@ -412,9 +467,9 @@ class Workshop:
         with self._db() as db:
             row = db.execute("SELECT * FROM members WHERE token = ?", (token,)).fetchone()
         if row is None:
-            raise WorkshopError("unknown player link: join again with the workshop code")
+            raise WorkshopError(_("unknown player link: join again with the workshop code"))
         if row["removed"]:
-            raise WorkshopError("the facilitator has freed this place: join again with the workshop code")
+            raise WorkshopError(_("the facilitator has freed this place: join again with the workshop code"))
         return Seat(row["token"], row["code"], row["table_no"], row["department"], row["name"])
 
     def players(self, code: str, secret: str) -> list[Seat]:
@@ -432,7 +487,7 @@ class Workshop:
             cur = db.execute("UPDATE members SET removed = 1 WHERE code = ? AND token = ? AND removed = 0",
                              (code, token))
         if cur.rowcount != 1:
-            raise StaleError("that player has already left or been removed")
+            raise StaleError(_("that player has already left or been removed"))
 
     def free_seat(self, code: str, key: str, table: int, department: str) -> int:
         """The facilitator frees a seat: everyone in it is removed; returns how many."""
@@ -456,14 +511,15 @@ class Workshop:
         with self._db() as db:
             state = self._state(db, code)
         if department not in TEMPLATES[state.template]["departments"]:
-            raise WorkshopError(f"department must be one of: {', '.join(TEMPLATES[state.template]['departments'])}")
+            raise WorkshopError(_("department must be one of: {allowed}").format(
+                allowed=", ".join(TEMPLATES[state.template]["departments"])))
         if not 1 <= table <= state.tables:
-            raise WorkshopError(f"table must be a number from 1 to {state.tables}")
+            raise WorkshopError(_("table must be a number from 1 to {most}").format(most=state.tables))
         self._save(code, table, department, round_index, decision, "facilitator", request)
 
     def _save(self, code, table, department, round_index, decision, by, request) -> None:
         if not isinstance(decision, Decision):
-            raise WorkshopError("decision must be a Decision")
+            raise WorkshopError(_("decision must be a Decision"))
         with self._db() as db:
             # one statement: the round check and the insert cannot be split by a round being played
             try:
@@ -482,11 +538,12 @@ class Workshop:
                 return  # a retry of a save stored before the round moved on
             state = self._state(db, code)
         if state.archived:
-            raise WorkshopError("the workshop is archived: decisions are closed")
+            raise WorkshopError(_("the workshop is archived: decisions are closed"))
         if state.over:
-            raise StaleError("the game is over: every round has been played, so this decision was not saved")
-        raise StaleError(f"round {round_index + 1} has already been played; the table is now in round "
-                         f"{state.round + 1}: this decision was not saved, decide again for round {state.round + 1}")
+            raise StaleError(_("the game is over: every round has been played, so this decision was not saved"))
+        raise StaleError(_("round {round} has already been played; the table is now in round {now}: this decision "
+                           "was not saved, decide again for round {now}").format(round=round_index + 1,
+                                                                                 now=state.round + 1))
 
     def _template(self, db, code: str) -> str:
         return self._row(db, code)["template"]
@@ -532,11 +589,11 @@ class Workshop:
                 return expected_round + 1
             state = self._state(db, code)
         if state.archived:
-            raise WorkshopError("the workshop is archived: its rounds cannot change")
+            raise WorkshopError(_("the workshop is archived: its rounds cannot change"))
         if state.over:
-            raise StaleError("every round has been played: open the debrief")
-        raise StaleError(f"round {expected_round + 1} was already played (another screen?): this screen now "
-                         f"shows round {state.round + 1}")
+            raise StaleError(_("every round has been played: open the debrief"))
+        raise StaleError(_("round {round} was already played (another screen?): this screen now shows round "
+                           "{now}").format(round=expected_round + 1, now=state.round + 1))
 
     def switch_logic(self, code: str, key: str, switch: str, expected_round: int) -> int:
         """Change the organisation's logic from the open round on (compare-and-set on the round). Played rounds
@@ -545,20 +602,21 @@ class Workshop:
         with self._db() as db:
             state = self._state(db, code)
             if switch not in available_switches(state.template):
-                raise WorkshopError("switch must be one of: " + ", ".join(available_switches(state.template)))
+                raise WorkshopError(_("switch must be one of: {allowed}").format(
+                    allowed=", ".join(available_switches(state.template))))
             try:
                 cur = db.execute("INSERT INTO switches (code, switch, round) SELECT code, ?, round FROM workshops "
                                  "WHERE code = ? AND round = ? AND round < ? AND archived IS NULL",
                                  (switch, code, expected_round, state.rounds))
             except sqlite3.IntegrityError:
-                raise StaleError(f"{LOGIC_SWITCHES[switch]} is already in force") from None
+                raise StaleError(_("{switch} is already in force").format(switch=switch_label(switch))) from None
             if cur.rowcount == 1:
                 return expected_round
             state = self._state(db, code)
         if state.over or state.archived:
-            raise StaleError("the game is over: the logic can no longer change")
-        raise StaleError(f"round {expected_round + 1} was already played: this screen now shows round "
-                         f"{state.round + 1}; switch again if you still want to")
+            raise StaleError(_("the game is over: the logic can no longer change"))
+        raise StaleError(_("round {round} was already played: this screen now shows round {now}; switch again if "
+                           "you still want to").format(round=expected_round + 1, now=state.round + 1))
 
     def reveal(self, code: str, key: str, revealed: bool, expected: bool) -> bool:
         """Show (or hide) the shared outcome on the players' screens, only if it still is as the caller saw it
@@ -572,13 +630,13 @@ class Workshop:
 
 def available_switches(template: str) -> dict[str, str]:
     """The logic switches that change something in this template (e.g. product funding is not offered when the
-    template is already product-funded)."""
+    template is already product-funded), with their labels in the current language."""
     scenario = load_scenario(template)
     out = {}
     if scenario.leadership.trump < SHARED_CRITERION_TRUMP:
-        out["shared_criterion"] = LOGIC_SWITCHES["shared_criterion"]
+        out["shared_criterion"] = switch_label("shared_criterion")
     if scenario.funding.mode != "product":
-        out["product_funding"] = LOGIC_SWITCHES["product_funding"]
+        out["product_funding"] = switch_label("product_funding")
     return out
 
 

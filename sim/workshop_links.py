@@ -10,6 +10,9 @@ A link is one of:
 - ``?show=…``: the presenter view, safe to project (it shows, it cannot control);
 - no parameter: the landing page.
 
+Any of them may also carry ``lang=da`` (the page's language): the language switch (``app_common``) validates it,
+so it is left out here.
+
 Anything else gets one line naming the parameter and the allowed characters and lengths; the offending text is
 never echoed (it could be crafted to look like a message or a link).
 """
@@ -20,11 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from sim.i18n import _
 from sim.workshop import CODE_ALPHABET, CODE_LENGTH, SECRET_LENGTH, WorkshopError, normal_code, valid_secret
 
 View = Literal["landing", "join", "control_link", "control", "player", "presenter"]
 #: Parameters Streamlit itself may add to an address; they carry no workshop meaning.
 IGNORED = frozenset({"embed", "embed_options"})
+#: The page's language, validated by the language switch.
+LANGUAGE = "lang"
 ALLOWED = ("code", "key", "control", "token", "show")
 MAX_VALUE = 64
 
@@ -40,17 +46,17 @@ def parse(params: Mapping[str, object]) -> Link:
     """The workshop link these query parameters make, or a WorkshopError with one line saying what is wrong."""
     values: dict[str, str] = {}
     for name, value in params.items():
-        if name in IGNORED:
+        if name in IGNORED or name == LANGUAGE:
             continue
         if name not in ALLOWED:
-            raise WorkshopError(f"this link has a parameter the Workshop page does not know; allowed: "
-                                f"{', '.join(ALLOWED)}")
+            raise WorkshopError(_("this link has a parameter the Workshop page does not know; allowed: "
+                                  "{allowed}").format(allowed=", ".join((*ALLOWED, LANGUAGE))))
         if isinstance(value, list | tuple):
             value = value[-1] if value else ""
         text = str(value)
         if len(text) > MAX_VALUE:
-            raise WorkshopError(f"{name} in the link is too long (at most {MAX_VALUE} characters): copy the "
-                                "link again")
+            raise WorkshopError(_("{name} in the link is too long (at most {most} characters): copy the link "
+                                  "again").format(name=name, most=MAX_VALUE))
         values[name] = text
     names = set(values)
     if not names:
@@ -65,10 +71,16 @@ def parse(params: Mapping[str, object]) -> Link:
         return Link("join", code=normal_code(values["code"]))
     if names == {"code", "key"}:
         return Link("control_link", code=normal_code(values["code"]), secret=valid_secret(values["key"], "key"))
-    raise WorkshopError("a workshop link carries one of: code; code and key; control; token; show")
+    raise WorkshopError(_("a workshop link carries one of: code; code and key; control; token; show"))
 
 
 def describe_rules() -> str:
     """The rules in one line, for the docs."""
     return (f"code: {CODE_LENGTH} of {CODE_ALPHABET} (any case); key, token, show: {SECRET_LENGTH} of A-Z a-z 0-9 "
-            f"- _; values at most {MAX_VALUE} characters")
+            f"- _; values at most {MAX_VALUE} characters; lang: en or da")
+
+
+def join_link(base: str, code: str, lang: str) -> str:
+    """The address participants join at: the workshop's code and its language."""
+    return f"{base}?code={code}&lang={lang}"
+

@@ -6,6 +6,9 @@ Every table of a workshop plays the same market (the same seed, and the model dr
 own named random stream), so two tables that decide the same get the same path, and differences between tables
 come from their decisions, not from luck.
 
+The words in a replay's frame (decisions, notes, the logic in force, table names) are in the language current when
+it is made; the cache keeps one copy per language, so two sessions in two languages never see each other's words.
+
 The counterfactual is "every department follows its own KPI" (push own KPI, normal demands, each role's own
 action taken) on the same seed with the same logic switches. ``over_seeds`` replays a table's decisions and the
 counterfactual over 30 seeds and reports the paired difference with its 95% interval: how much of the table's
@@ -24,12 +27,13 @@ import pandas as pd
 from agents.department import progress
 from sim.metrics import METRICS, Metric, capacity_frame, window_value
 from sim.input import load_scenario
+from sim.i18n import N_, _, current
 from sim.stats import paired_difference
-from sim.workshop import ACTIONS, DEMANDS, LOGIC_SWITCHES, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision
+from sim.workshop import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
 
 RESULT_COLUMNS = ["round", "department", "played_by", "decided", "decision", "kpi", "kpi_value", "kpi_target",
                   "kpi_attainment", "kpi_note", "shared_metric", "shared_outcome", "output_attainment", "logic"]
-OWN_KPI = "Every department on its own KPI"
+OWN_KPI = N_("Every department on its own KPI")  # shown as ``_(OWN_KPI)``
 SEEDS = 30
 
 Decisions = dict[tuple[int, str], Decision]  # (round, department) -> decision
@@ -51,15 +55,16 @@ def own_kpi_decisions(template: str, rounds: int | None = None) -> Decisions:
 def replay(template: str, seed: int, rounds: int, decisions: Decisions, switches: Switches = (),
            players: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per played round and playable department: the department's KPI and the shared outcome."""
-    frame = _replay_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches)).copy()
+    frame = _replay_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches), current()).copy()
     if players:
-        frame["played_by"] = frame["department"].map(lambda d: players.get(d, "model"))
+        model = _("model")
+        frame["played_by"] = frame["department"].map(lambda d: players.get(d, model))
     return frame
 
 
 @lru_cache(maxsize=512)
-def _replay_cached(template, seed, rounds, decisions_key, switches) -> pd.DataFrame:
-    return _play(template, seed, rounds, dict(decisions_key), switches)[0]
+def _replay_cached(template, seed, rounds, decisions_key, switches, lang) -> pd.DataFrame:
+    return _play(template, seed, rounds, dict(decisions_key), switches)[0]  # lang: the cache key of its words
 
 
 def team_time(template: str, seed: int, rounds: int, decisions: Decisions, switches: Switches = ()) -> pd.DataFrame:
@@ -80,8 +85,8 @@ def table_paths(template: str, seed: int, rounds: int, tables: dict[int, Decisio
     """The shared outcome per round for each table and for the own-KPI counterfactual, on the workshop's seed:
     columns table (a label), round, shared_outcome, logic."""
     rows = []
-    runs = {f"Table {t}": d for t, d in sorted(tables.items())}
-    runs[OWN_KPI] = own_kpi_decisions(template, rounds)
+    runs = {table_name(t): d for t, d in sorted(tables.items())}
+    runs[_(OWN_KPI)] = own_kpi_decisions(template, rounds)
     for label, decisions in runs.items():
         frame = replay(template, seed, rounds, decisions, switches)
         for r, g in frame.groupby("round"):
@@ -119,9 +124,14 @@ def _shared(template: str) -> Metric:
     return METRICS[load_scenario(template).leadership.shared_criterion]
 
 
+def table_name(table: int) -> str:
+    """``Table 2`` (``Bord 2``)."""
+    return _("Table {table}").format(table=table)
+
+
 def _logic(switches: Switches, r: int) -> str:
-    active = [LOGIC_SWITCHES[s] for s, first in switches if r >= first]
-    return "; ".join(active) if active else "local KPIs"
+    active = [switch_label(s) for s, first in switches if r >= first]
+    return "; ".join(active) if active else _("local KPIs")
 
 
 def _play(template, seed, rounds, decisions, switches=(), players=None):
@@ -144,7 +154,7 @@ def _play(template, seed, rounds, decisions, switches=(), players=None):
                 _apply(model, dept, base[dept], decision)
             else:  # nobody decided this round: the model plays the department as the template has it
                 model.departments_by_name[dept].cfg = base[dept]
-        for _ in range(spec["weeks"]):
+        for _week in range(spec["weeks"]):
             model.step()
         outcome = window_value(shared, model.records, start, model.week)
         attainment = window_value(METRICS["output_attainment"], model.records, start, model.week)
@@ -153,9 +163,9 @@ def _play(template, seed, rounds, decisions, switches=(), players=None):
             value = window_value(agent.kpi, model.records, start, model.week)
             measured = not math.isnan(value)
             decision = decisions.get((r, dept))
-            rows.append({"round": r + 1, "department": dept, "played_by": (players or {}).get(dept, "model"),
+            rows.append({"round": r + 1, "department": dept, "played_by": (players or {}).get(dept, _("model")),
                          "decided": decision is not None,
-                         "decision": decision.describe(dept) if decision else "played by the model",
+                         "decision": decision.describe(dept) if decision else _("played by the model"),
                          "kpi": agent.kpi.name, "kpi_value": value, "kpi_target": agent.cfg.target,
                          "kpi_attainment": (min(progress(value, agent.cfg.target, agent.kpi.better), 1.5)
                                             if measured else math.nan),
@@ -167,10 +177,10 @@ def _play(template, seed, rounds, decisions, switches=(), players=None):
 
 def _no_data(kpi: Metric) -> str:
     if kpi.name == "milestones_on_plan_rate":
-        return "no data this round: no milestone was due"
+        return _("no data this round: no milestone was due")
     if kpi.name == "promises_on_time_rate":
-        return "no data this round: no promise was due"
-    return "no data this round: nothing to measure"
+        return _("no data this round: no promise was due")
+    return _("no data this round: nothing to measure")
 
 
 def _apply(model, dept: str, base_cfg, decision: Decision) -> None:
@@ -230,8 +240,9 @@ def workshop_paths(shop, code: str, secret: str) -> pd.DataFrame:
 def workshop_over_seeds(shop, code: str, secret: str, seeds: int = SEEDS) -> dict[str, dict]:
     """``over_seeds`` for every table: 'Table n' -> the paired difference against own KPIs."""
     state = shop.state(code, secret)
-    return {f"Table {t}": over_seeds(state.template, state.round, table_decisions(shop, code, secret, t),
-                                     state.switches, seeds) for t in range(1, state.tables + 1)}
+    return {table_name(t): over_seeds(state.template, state.round, table_decisions(shop, code, secret, t),
+                                      state.switches, seeds) for t in range(1, state.tables + 1)}
+
 
 
 def workshop_team_time(shop, code: str, secret: str, table: int) -> pd.DataFrame:

@@ -141,3 +141,41 @@ def test_json_report_shape(results):
     assert {"id", "title", "metric", "difference", "ci_low", "ci_high", "passed", "fails", "parts"} <= set(d)
     assert d["ci_low"] <= d["difference"] <= d["ci_high"]
     assert d["fails"]["checks"] and d["parts"][0]["step"] == "knowledge"
+
+
+def test_the_markdown_report_reads_in_danish_with_danish_numbers(results):
+    import re
+
+    from sim.claims import markdown
+    from sim.i18n import language
+
+    with language("da"):
+        report = markdown(list(results.values()), None, SEEDS)
+    assert report.startswith("# Påstandene, efterprøvet")
+    assert "## C2: Et fælles succeskriterium, der trumfer de lokale KPI'er, løfter outcome" in report
+    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-KI | holder |" in report
+    assert re.search(r"\| -?\d+,\d+ \| \[-?\d+(,\d+)?; -?\d+(,\d+)?\] \|", report)  # decimal commas
+    for english in ("claims hold", "Where it fails", "rises (B - A > 0)", "| yes |", "The claims, checked"):
+        assert english not in report, english
+    assert markdown(list(results.values()), None, SEEDS).startswith("# The claims, checked")  # English by default
+
+
+def test_the_app_note_in_danish():
+    from sim.i18n import language
+
+    with language("da"):
+        text = holds_when(load_scenario("b2b_activation", {"assumptions.kpi_proxy.sales": 0.7}))
+    assert text.startswith("Resultaterne hviler på navngivne antagelser") and "Salgs 70\xa0%" in text
+
+
+def test_the_cli_takes_lang_for_its_human_output_and_refuses_others(capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["claims", "--lang", "xx"])
+    assert exit_.value.code == 2 and "choose from 'en', 'da'" in capsys.readouterr().err
+    from sim import i18n
+
+    assert main(["run", "b2b_activation", "--seeds", "1", "--lang", "da", "--format", "json"]) == 0
+    assert "\"summary\"" in capsys.readouterr().out
+    assert i18n.current() == "en"  # the CLI's language ends with the call

@@ -49,3 +49,24 @@ def test_the_premise_is_offered_as_levers_with_help():
         f"assumptions.kpi_proxy.{r}" for r in ("sales", "marketing", "customer_success", "customer_support",
                                                "finance", "legal")}
 
+
+
+def test_levers_presets_and_stories_in_danish():
+    from sim.i18n import language
+    from sim.levers import PRESET_NAMES, preset_name, preset_story
+
+    with language("da"):
+        levers = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation"))}
+        story = preset_story(load_scenario("b2b_activation").description)
+        names = {n: preset_name(n) for n in bundled_scenarios()}
+    assert levers["leadership.shared_criterion"].label == "Fælles succeskriterium"
+    assert levers["leadership.trump"].label == "Hvor meget det trumfer de lokale KPI'er"
+    assert levers["departments.sales.alignment"].label == "Salg: alignment"
+    assert levers["assumptions.kpi_proxy.sales"].label == "Hvor god en proxy er Salgs KPI?"
+    assert levers["assumptions.kpi_proxy.customer_success"].label == "Hvor god en proxy er Kundesucces' KPI?"
+    assert levers["assumptions.folk_wisdom"].group == "Antagelser (præmissen)"
+    assert story.startswith("Artiklens tovtrækkeri: teamet vil have aktivering")
+    assert set(PRESET_NAMES) == set(bundled_scenarios())  # every preset has a name for people
+    assert names["product_logic"] == "Produktlogik" and names["project_logic"] == "Projektlogik"
+    assert preset_name("my_org") == "my_org" and preset_story("") == ""  # other scenarios keep their own
+    assert levers_for(load_scenario("b2b_activation"))[0].label == "Shared success criterion"  # English again

@@ -339,3 +339,52 @@ def test_a_database_of_the_first_workshop_version_still_opens(tmp_path):
     token = shop.join(code, 1, "sales", "Ana")
     shop.decide(token, 0, Decision())
     assert shop.play_round(code, key, 0) == 1
+
+
+def test_a_workshop_keeps_the_language_its_facilitator_chose(shop):
+    code, key = shop.create(lang="da")
+    token = shop.join(code, 1, "sales", "Ana")
+    assert shop.state(code, key).lang == "da" and shop.state(code, token).lang == "da"
+    assert shop.presenter(shop.presenter_token(code, key)).lang == "da"
+    english, english_key = shop.create()
+    assert shop.state(english, english_key).lang == "en"  # English unless chosen
+    with pytest.raises(WorkshopError, match="language must be one of: en, da"):
+        shop.create(lang="de")
+
+
+def test_messages_are_in_the_language_of_the_context(shop):
+    from sim.i18n import language
+
+    code, key = shop.create()
+    with language("da"), pytest.raises(WorkshopError, match="koden skal være 6 tegn"):
+        shop.lookup("abc")
+    with language("da"), pytest.raises(WorkshopError, match="Salg ved bord 1 er fuld"):
+        small, small_key = shop.create(seat_size=1)
+        shop.join(small, 1, "sales", "Ana")
+        shop.join(small, 1, "sales", "Bo")
+    with pytest.raises(WorkshopError, match="code must be 6 characters"):
+        shop.lookup("abc")
+    with language("da"):
+        assert Decision("own KPI", "many", True).describe("sales") == (
+            "vægt: egen KPI, bestillinger: mange, lov features til de store kunder: ja")
+    assert Decision("own KPI", "many", True).describe("sales") == (
+        "push own KPI, many demands, promise features to key accounts: yes")
+
+
+def test_a_database_from_before_languages_opens_in_english(tmp_path):
+    """A workshops table without the lang column (the version before languages) gets it, English, on opening."""
+    import sqlite3
+
+    path = tmp_path / "before.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript(
+            "CREATE TABLE workshops (code TEXT PRIMARY KEY, template TEXT NOT NULL, seed INTEGER NOT NULL, "
+            "key_hash TEXT NOT NULL, presenter TEXT NOT NULL, created REAL NOT NULL, archived REAL, "
+            "round INTEGER NOT NULL DEFAULT 0, revealed INTEGER NOT NULL DEFAULT 0, tables INTEGER NOT NULL, "
+            "seat_size INTEGER NOT NULL);"
+            f"INSERT INTO workshops VALUES ('ABC234', 'b2b_activation', 7, 'x', '{'P' * 22}', {time.time()}, NULL, "
+            "1, 0, 1, 6);")
+    shop = Workshop(path)
+    assert shop.presenter("P" * 22).lang == "en" and shop.presenter("P" * 22).round == 1
+    code, key = shop.create(lang="da")
+    assert shop.state(code, key).lang == "da"

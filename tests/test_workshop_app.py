@@ -311,3 +311,112 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
             browser.close()
     finally:
         server.stop()
+
+
+def test_a_danish_workshop_speaks_danish_to_its_participants_until_they_switch(db):
+    at = _page(lang="da")
+    assert "Deltag i en workshop" in _text(at) and at.selectbox(key="workshop_lang").value == "da"
+    at.button(key="create").click().run()
+    code = at.query_params["control"]
+    assert at.query_params["lang"] == "da" and "key" not in at.query_params
+    join = [c.value for c in at.code if f"?code={code}" in c.value and "&key=" not in c.value]
+    assert join and join[0].endswith(f"?code={code}&lang=da")  # the join link carries the language
+    assert "Deltagerne kommer med koden" in _text(at) and _button(at, "play").label == "Spil runde 1 af 4"
+
+    token = Workshop(db).join(code, 1, "customer_success", "Ana")
+    player = _page(token=token)  # a fresh browser, no lang in its address: the workshop's language
+    text = _text(player)
+    assert "Kundesucces, bord 1, workshop" in text and "Runde 1 af 4 er åben" in text
+    assert player.radio(key=f"push:{token[:8]}:customer_success:0").options == ["egen KPI", "balanceret",
+                                                                               "fælles mål"]
+    player.radio(key="lang_choice").set_value("en").run()  # the participant switches
+    assert "Customer success, table 1, workshop" in _text(player) and player.query_params["lang"] == "en"
+
+
+def test_an_unknown_language_in_the_address_gets_one_line_and_english(db):
+    at = _page(lang="xx")
+    assert [e.value.replace("\\", "") for e in at.sidebar.error] == [
+        "lang in the address is not a language offered; allowed: en, da"]
+    assert "Join a workshop" in _text(at) and "xx" not in _text(at)
+
+
+def test_two_sessions_in_two_languages_render_their_own(db):
+    code, key = Workshop(db).create(lang="da")
+    danish, english = _page(code=code, lang="da"), _page(code=code, lang="en")
+    assert "Dit navn" in [t.label for t in danish.text_input]
+    assert "Your name" in [t.label for t in english.text_input]
+
+
+@pytest.mark.skipif(__import__("os").environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
+def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
+    """A Danish workshop in chromium: a participant opens the join link (phone width), joins and saves a decision
+    in Danish, the facilitator plays the round, the participant's screen moves on by itself, and the debrief
+    reads in Danish; screenshots go to ALIGNSIM_SCREENSHOTS (docs/screenshots) when set."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(PAGE).parent.parent / "benchmarks"))
+    from workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    server = Server(int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(), tmp_path / "w.sqlite3",
+                    tmp_path / "server.log")
+    shop = Workshop(server.db)
+    code, key = shop.create(seed=7, lang="da")
+    shop.join(code, 1, "sales", "Ana")
+    server.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            phone.goto(f"{server.url}/Workshop?code={code}&lang=da")
+            phone.get_by_label("Dit navn").fill("Jo")
+            phone.get_by_role("button", name="Deltag").click()
+            phone.get_by_text("Du spiller som: Jo").wait_for(timeout=90_000)
+            phone.get_by_text("fælles mål").first.click()
+            phone.get_by_role("button", name="Gem beslutning").click()
+            phone.get_by_text("Beslutningen er gemt").wait_for(timeout=30_000)
+            assert "lang=da" in phone.url  # the participant's own link keeps the language
+            fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            fac.goto(f"{server.url}/Workshop?code={code}&key={key}")
+            fac.get_by_text("Jo · besluttet (Jo)").first.wait_for(state="attached", timeout=90_000)
+            _idle(fac)
+            fac.screenshot(path=str(shots / "workshop_facilitator_da.png"))
+            fac.get_by_role("button", name="Spil runde 1 af 4").click()
+            phone.get_by_text("Runde 2 af 4 er åben").wait_for(timeout=30_000)  # by itself
+            phone.get_by_text("Jeres KPI: Lukkede salg").wait_for(timeout=30_000)  # Jo plays Salg, the first seat
+            _idle(phone)
+            assert _errors(fac) == 0 and _errors(phone) == 0
+            assert phone.get_by_text("Round 2 of 4").count() == 0 and phone.get_by_text("Your KPI").count() == 0
+            phone.screenshot(path=str(shots / "workshop_participant_da.png"), full_page=True)
+            shop.switch_logic(code, key, "shared_criterion", 1)
+            for r in range(1, 4):
+                shop.play_round(code, key, r)
+            phone.get_by_text("Alle runder er spillet").first.wait_for(timeout=60_000)
+            fac.get_by_role("button", name="Handout (HTML, kan printes på A4)").wait_for(timeout=90_000)
+            for words in ("Tre spørgsmål til jeres organisation", "Bliver teams målt og styret på outcome",
+                          "Vi har leveret alt det, vi sagde, vi ville"):
+                fac.get_by_text(words).first.wait_for(state="attached", timeout=10_000)
+            _idle(fac)
+            assert _errors(fac) == 0 and fac.get_by_text("Three questions").count() == 0
+            fac.locator(".vega-embed").first.scroll_into_view_if_needed()
+            fac.wait_for_timeout(800)
+            fac.screenshot(path=str(shots / "workshop_debrief_da.png"))
+            browser.close()
+    finally:
+        server.stop()
+
+
+def test_a_participant_who_typed_the_code_plays_in_the_workshops_language(db):
+    code, _key = Workshop(db).create(lang="da")
+    at = _page()  # the landing page, English: nobody chose a language yet
+    at.text_input(key="join_code").set_value(code).run()
+    at.text_input(key="join_name").set_value("Bo").run()
+    at.button(key="join").click().run()
+    assert "token" in at.query_params and "Du spiller som: Bo" in _text(at)
+    at.radio(key="lang_choice").set_value("en").run()  # a choice made is kept
+    at.query_params.pop("lang", None)
+    at.run()
+    assert "You play as: Bo" in _text(at)

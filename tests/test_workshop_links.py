@@ -29,7 +29,7 @@ def test_each_kind_of_link():
     ({"code": "[x](http://evil.example)"}, "code must be 6 characters"),
     ({"token": "x" * 500}, "token in the link is too long"),
     ({"token": SECRET, "key": SECRET}, "a workshop link carries one of"),
-    ({"admin": "1"}, "a parameter the Workshop page does not know; allowed: code, key, control, token, show"),
+    ({"admin": "1"}, "a parameter the Workshop page does not know; allowed: code, key, control, token, show, lang"),
     ({"show": "<script>"}, "show must be 22 characters"),
 ])
 def test_bad_links_get_one_line_naming_the_parameter(params, message):
