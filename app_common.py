@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario, run_many
-from sim.metrics import format_number
+from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
+from sim.answer import changes
 from sim.charts import to_image
+from sim.i18n import _
 from sim.levers import Lever, get_value, levers_for
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
-from sim.runner import EnsembleResult
+from sim.runner import EnsembleResult, process_pool
 from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
 from sim.scenario import Scenario, ScenarioBase
 
@@ -39,6 +41,12 @@ class Choice:
     edited: Scenario
     overrides: dict
     seeds: int
+    label: str = DEFAULT_PRESET
+
+    @property
+    def title(self) -> str:
+        """Which scenario is on screen: the preset's or file's name, or "edited NAME" after a lever move."""
+        return edited_title(self.label) if self.overrides else self.label
 
 
 def setup_page(title: str) -> None:
@@ -46,9 +54,29 @@ def setup_page(title: str) -> None:
     st.title(title)
 
 
+#: Worker processes the server shares between all sessions (the machine's cores, at most 4).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+@st.cache_resource(show_spinner=False)
+def _pool():
+    """One process pool for the whole server: every session's seeds run on all cores (results are identical to a
+    serial run; sim.runner.run_many puts them together in seed order)."""
+    return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
-    return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)))
+    return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+
+
+def edited_title(label: str) -> str:
+    return _("edited {name}").format(name=label)
+
+
+def slug(text: str) -> str:
+    """A file name made from a scenario's title: letters, digits, dots, dashes and underscores only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")[:80] or "scenario"
 
 
 def plain(text: str) -> str:
@@ -91,6 +119,7 @@ def set_base(scenario: Scenario, label: str) -> None:
     """Make ``scenario`` the base everything works on, and forget lever edits made to the previous base."""
     st.session_state["base_toml"] = scenario.to_toml()
     st.session_state["base_label"] = label
+    st.session_state["sync_preset_picker"] = True
     for key in [k for k in st.session_state if str(k).startswith("lever:")]:
         del st.session_state[key]
 
@@ -101,14 +130,23 @@ def scenario_picker() -> None:
     st.sidebar.header("Scenario")
     base_scenario()  # make sure the session holds a base
     label = st.session_state["base_label"]
-    index = presets.index(label) if label in presets else None
-    choice = st.sidebar.selectbox("Preset", presets, index=index, key="preset_choice",
-                                  placeholder=f"custom: {label}",
-                                  help="A bundled scenario. Its levers can be changed below.")
+    if st.session_state.pop("sync_preset_picker", False) or "preset_choice" not in st.session_state:
+        # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
+        st.session_state["preset_choice"] = label if label in presets else None
+    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice",
+                                  placeholder=_("your own: {name}").format(name=label),
+                                  help=_("A bundled scenario. Its levers can be changed below. Pick one to "
+                                         "start again from it."))
     if choice is not None and choice != label:
         set_base(load_scenario(choice), choice)
+        st.session_state.pop("sync_preset_picker", None)
+        label = choice
     if choice:
         st.sidebar.caption(describe(bundled_scenarios()[choice]))
+    else:
+        base = base_scenario()
+        st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=label)
+                                 + (" " + base.description if base.description else "")))
     st.sidebar.caption("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
                        "page.")
     upload_panel("", _accept, 'extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
@@ -117,7 +155,9 @@ def scenario_picker() -> None:
 def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
         return f"{label}: this scenario runs on the {scenario.model!r} model; open it on the Reference models page"
-    set_base(scenario, scenario.name if scenario.name not in ("default", "") else label)
+    pasted = label == "pasted scenario" and scenario.name not in ("default", "")
+    set_base(scenario, scenario.name if pasted else label)  # an upload is known by its file's name
+    st.session_state["rerun_after_upload"] = True
     return ""
 
 
@@ -156,6 +196,8 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
             load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
         if st.session_state.get(f"{prefix}upload_error"):
             st.error(plain(st.session_state[f"{prefix}upload_error"]))
+    if st.session_state.pop("rerun_after_upload", False):
+        st.rerun()  # the picker above was drawn for the old base: draw the page again for the new one
 
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):
@@ -199,21 +241,74 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     return overrides
 
 
+def _open_shared_link(where) -> None:
+    """On a session's first run: open the what-if its page address describes (``sim.share``). A bad link shows
+    one message and the default preset opens instead."""
+    if st.session_state.get("share_checked"):
+        return
+    st.session_state["share_checked"] = True
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    try:
+        shared = share.decode(params)
+    except share.ShareError as exc:
+        st.session_state["share_error"] = str(exc)
+        return
+    if shared is None:
+        return
+    set_base(shared.base, shared.label)
+    st.session_state.pop("sync_preset_picker", None)
+    st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
+    if shared.seeds:
+        st.session_state["seeds"] = shared.seeds
+    by_path = {lever.path: lever for lever in levers_for(shared.base)}
+    for path, value in shared.overrides.items():
+        lever = by_path.get(path)
+        if lever is None:
+            st.session_state["share_error"] = share.ShareError(
+                f"link parameter set: {path} is not a lever of the app; allowed: {', '.join(by_path)}").args[0]
+            set_base(shared.base, shared.label)
+            return
+        key = f"lever:{path}"
+        if lever.widget == "slider":
+            st.session_state[key] = float(value)
+        elif lever.widget == "optional_week":
+            st.session_state[key + ":on"] = value is not None
+            if value is not None:
+                st.session_state[key] = int(value)
+        elif lever.widget == "int":
+            st.session_state[key] = int(value)
+        else:
+            st.session_state[key] = value
+
+
+def share_params(choice: Choice) -> dict:
+    """The page address's query parameters for the what-if on screen."""
+    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited)
+
+
 def choose(where=st.sidebar) -> Choice:
-    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario."""
+    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario. A share link in the
+    page address opens its what-if on the session's first run; afterwards the address follows the screen."""
+    _open_shared_link(where)
+    if st.session_state.get("share_error"):
+        st.error(plain(st.session_state.pop("share_error")))
     scenario_picker()
     base = base_scenario()
-    seeds = where.slider("Seeds (runs averaged)", 5, 60, DEFAULT_SEEDS, 5, key="seeds",
-                         help="Every scenario runs on the same seeds, so differences are paired.")
-    where.header("Levers")
+    seeds = where.slider(_("Seeds (runs averaged)"), 5, 60, DEFAULT_SEEDS, 5, key="seeds",
+                         help=_("Every scenario runs on the same seeds, so differences are paired."))
+    where.header(_("Levers"))
     overrides = lever_panel(base, where)
     try:
         edited = base.with_overrides(overrides)
     except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
         st.error(plain(str(exc)))
         edited = base
+    label = st.session_state["base_label"]
     st.session_state["edited_toml"] = edited.to_toml()
-    return Choice(base, edited, overrides, seeds)
+    st.session_state["edited_label"] = edited_title(label) if overrides else label
+    choice = Choice(base, edited, overrides, seeds, label)
+    st.query_params.from_dict(share_params(choice))  # the address bar always holds the share link
+    return choice
 
 
 def edited_scenario() -> Scenario | None:
@@ -222,43 +317,87 @@ def edited_scenario() -> Scenario | None:
     return scenario_from_toml(text, "edited scenario") if text else None
 
 
-def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly") -> None:
-    """Downloads: the scenario as TOML, results as CSV and Parquet, charts as PNG or SVG."""
-    st.subheader("Export")
+def edited_label() -> str:
+    """The name of the scenario as last left on Explore: a preset's, a file's, or "edited NAME"."""
+    return st.session_state.get("edited_label", DEFAULT_PRESET)
+
+
+def scenario_header(choice: Choice) -> None:
+    """Which scenario is on screen: its name, and what differs from its base as a readable list."""
+    if choice.overrides:
+        st.markdown(_("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
+            title=plain(choice.title), base=plain(choice.label), seeds=choice.seeds))
+        st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
+    else:
+        st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),
+                                                                            seeds=choice.seeds))
+        if choice.base.description:
+            st.caption(plain(choice.base.description))
+
+
+def share_link(choice: Choice) -> None:
+    """The link that opens this what-if in another browser."""
+    from urllib.parse import urlencode
+
+    base_url = str(getattr(st.context, "url", "") or "").split("?")[0]
+    link = base_url + "?" + urlencode(share_params(choice), doseq=True)
+    with st.expander(_("Share this what-if")):
+        st.caption(_("Send this link: it opens the same scenario, levers and seeds, so a colleague sees the same "
+                     "numbers."))
+        st.code(link, language=None, wrap_lines=True)
+
+
+def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly",
+                 title: str | None = None, description: str | None = None) -> None:
+    """Downloads: the scenario as TOML, results as CSV and Parquet, charts (or functions that build them) as PNG
+    or SVG. Files are named after
+    ``title`` (the scenario on screen, e.g. "edited b2b_activation"), and the TOML carries it and ``description``
+    (e.g. what was changed); columns of CSV and Parquet files keep their code names."""
+    st.subheader(_("Export"))
+    name = slug(title or scenario.name)
+    shown = scenario
+    if title is not None and (title != scenario.name or description is not None):
+        update = {"name": title[:100]}
+        if description is not None:
+            update["description"] = description
+        shown = scenario.model_copy(update=update)
     c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("Scenario (TOML)", scenario.to_toml(), file_name=f"{scenario.name}.toml",
+    c1.download_button(_("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml",
                        mime="application/toml", key="dl_toml")
-    c2.download_button("Summary per seed (CSV)", result.summary.to_csv(index=False),
-                       file_name=f"{scenario.name}_summary.csv", mime="text/csv", key="dl_csv")
+    c2.download_button(_("Summary per seed (CSV)"), result.summary.to_csv(index=False),
+                       file_name=f"{name}_summary.csv", mime="text/csv", key="dl_csv")
     buf = io.BytesIO()
     result.weekly.to_parquet(buf, index=False)
     c3.download_button(f"{step} results (Parquet)", buf.getvalue(),
-                       file_name=f"{scenario.name}_{step.lower()}.parquet", mime="application/octet-stream",
+                       file_name=f"{name}_{step.lower()}.parquet", mime="application/octet-stream",
                        key="dl_parquet")
     c4.download_button(f"{step} results (CSV)", result.weekly.to_csv(index=False),
-                       file_name=f"{scenario.name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
+                       file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
-    name = c5.selectbox("Chart", list(charts), key="export_chart")
-    fmt = c6.radio("Format", ["png", "svg"], horizontal=True, key="export_format")
-    if c7.button("Prepare image", key="export_prepare"):
-        st.session_state["export_image"] = (name, fmt, to_image(charts[name], fmt))
+    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart")
+    fmt = c6.radio(_("Format"), ["png", "svg"], horizontal=True, key="export_format")
+    if c7.button(_("Prepare image"), key="export_prepare"):
+        figure = charts[chart]() if callable(charts[chart]) else charts[chart]
+        st.session_state["export_image"] = (chart, fmt, to_image(figure, fmt))
     prepared = st.session_state.get("export_image")
-    if prepared and prepared[:2] == (name, fmt):
-        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}.{fmt}",
+    if prepared and prepared[:2] == (chart, fmt):
+        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}_{chart}.{fmt}",
                            mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
 
 
 def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str],
                registry: dict | None = None) -> None:
-    """Mean of each metric over seeds, with the difference to a reference ensemble when given. ``registry``
-    says which metrics are better lower (default: the alignment model's)."""
+    """Mean of each metric over seeds in human units (``sim.labels``), with a help icon saying what it measures
+    and which way is better, and the difference to a reference ensemble when given. ``registry`` says which
+    metrics are better lower (default: the alignment model's)."""
     lower = {n for n, m in (registry or METRICS).items() if m.better == "lower"}
     cols = st.columns(len(names))
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
-        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else format_number(delta, 3)
-        col.metric(name.replace("_", " "), format_number(value, 3), shown,
+        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else \
+            labels.difference(name, delta)
+        col.metric(labels.name(name), labels.value(name, value), shown, help=labels.help_text(name) or None,
                    delta_color="inverse" if name in lower else "normal")
 
 

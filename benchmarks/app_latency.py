@@ -1,0 +1,128 @@
+"""How live the Explore page feels, measured in a real browser (Debian's chromium, driven by Playwright).
+
+It starts `streamlit run app.py` on a free port (8610 unless --port), then measures:
+
+- first visit: from opening the page right after the server started until the answer and every chart are drawn;
+- lever moves: five one-step moves of "How much it trumps local KPIs" (arrow key on the slider), each from the
+  key press until the answer names the new value and every chart is drawn again; the median is reported;
+- preset switch: picking product_logic in the sidebar until its answer and charts are drawn.
+
+It prints one line per measurement and a JSON summary, with the machine's load (`uptime`) at the start and end:
+the machine is shared, so figures taken under load are pessimistic. Run: `.venv/bin/python
+benchmarks/app_latency.py` (docs/PERFORMANCE.md has the targets and the recorded figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+LEVER = "How much it trumps local KPIs"
+
+#: A page is drawn when Streamlit no longer shows its running indicator, no element is stale, and every chart has
+#: its canvas or svg.
+DRAWN = """(n) => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const charts = document.querySelectorAll('.vega-embed');
+  if (charts.length < n) return false;
+  return Array.from(charts).every(c => c.querySelector('canvas, svg'));
+}"""
+
+
+def start_server(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("streamlit did not start within 60 s")
+
+
+def wait_drawn(page, charts: int, text: str | None = None, timeout: float = 120_000) -> None:
+    if text:
+        page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    page.wait_for_function(DRAWN, arg=charts, timeout=timeout, polling=50)
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def measure(port: int, moves: int = 5) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    figures: dict = {"load_before": uptime()}
+    server = start_server(port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            start = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}")
+            wait_drawn(page, 4, "The answer")
+            figures["first_visit_s"] = time.perf_counter() - start
+            print(f"first visit after server start: {figures['first_visit_s']:.2f} s", flush=True)
+
+            slider = page.get_by_role("slider", name=LEVER)
+            times = []
+            for i in range(moves):
+                slider.focus()
+                start = time.perf_counter()
+                page.keyboard.press("ArrowRight")
+                value = page.locator(f'[data-testid="stSlider"]:has-text("{LEVER}") '
+                                     '[data-testid="stSliderThumbValue"]').inner_text()
+                wait_drawn(page, 4, f"{LEVER}: ")
+                page.wait_for_function("(v) => document.body.innerText.includes(v)", arg=f"→ {value}",
+                                       timeout=120_000, polling=50)
+                page.wait_for_function(DRAWN, arg=4, timeout=120_000, polling=50)
+                times.append(time.perf_counter() - start)
+                print(f"lever move {i + 1} (to {value}): {times[-1]:.2f} s", flush=True)
+            figures["lever_moves_s"] = times
+            figures["lever_move_median_s"] = statistics.median(times)
+
+            start = time.perf_counter()
+            picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+            picker.click()
+            picker.fill("product_logic")
+            page.keyboard.press("Enter")
+            wait_drawn(page, 4, "On screen: product_logic")
+            figures["preset_switch_s"] = time.perf_counter() - start
+            print(f"preset switch: {figures['preset_switch_s']:.2f} s", flush=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    figures["load_after"] = uptime()
+    figures["cpus"] = os.cpu_count()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8610)
+    parser.add_argument("--moves", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.port, args.moves), indent=2))
+
+
+if __name__ == "__main__":
+    main()
