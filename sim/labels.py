@@ -196,7 +196,7 @@ def difference(metric: str, d: float | None, digits: int | None = None) -> str:
     if lab.unit == "share":
         return _("{sign}{number} pts").format(sign=sign, number=number(size * 100, digits))
     if lab.unit == "money":
-        return sign + money(size, CURRENCY, 0)
+        return sign + money(size, CURRENCY, 0 if size >= 1 else 2)
     text = sign + number(size, digits)
     if lab.unit in ("count", "weeks", "days") and lab.suffix:
         return _("{number} {unit}").format(number=text, unit=_(lab.suffix))

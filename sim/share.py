@@ -137,15 +137,18 @@ def _scenario(code: str, label: str) -> ScenarioBase:
     if len(code) > MAX_CODE_CHARS:
         raise ShareError(f"link parameter scenario: {len(code):,} characters; a link carries at most "
                          f"{MAX_CODE_CHARS:,}")
+    inflater = zlib.decompressobj()
     try:
-        packed = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
-        inflater = zlib.decompressobj()
+        packed = base64.b64decode(code + "=" * (-len(code) % 4), altchars=b"-_", validate=True)
         data = inflater.decompress(packed, MAX_FILE_BYTES + 1)
+        whole = inflater.eof
     except (binascii.Error, ValueError, zlib.error):
-        raise ShareError("link parameter scenario: not a scenario code (base64url of compressed TOML); copy the "
-                         "whole link again") from None
+        whole, data = False, b""
     if len(data) > MAX_FILE_BYTES or inflater.unconsumed_tail:
         raise ShareError(f"link parameter scenario: unpacks to more than {MAX_FILE_BYTES // 1024} KiB")
+    if not whole:
+        raise ShareError("link parameter scenario: not a scenario code (base64url of compressed TOML); copy the "
+                         "whole link again")
     try:
         return scenario_from_bytes(data, label)
     except ScenarioError as exc:
