@@ -210,11 +210,13 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
                                    help=lever.help, key=key))
     if lever.widget == "select":
         options = list(lever.options)
-        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key)
+        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
+                            format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
-        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key)
+        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key,
+                              format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
     if lever.widget == "optional_week":
         on = st.checkbox(f"{lever.label}: run a campaign", value=value is not None, key=key + ":on",
                          help=lever.help)

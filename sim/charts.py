@@ -109,7 +109,7 @@ def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = 
         if share:
             band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
         fmt = ".0%" if share else ",.3~g"
-        color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(arms), legend=alt.Legend(orient="bottom"))
+        color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(arms), legend=alt.Legend(orient="top"))
                  if by else alt.value(ARM_COLOURS[1]))
         zero = METRICS[metric].agg != "change" if metric in METRICS else True
         y = alt.Scale(zero=zero)
@@ -120,7 +120,7 @@ def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = 
             *keys, alt.Tooltip("mean:Q", format=fmt, title=_("mean")),
             alt.Tooltip("low:Q", format=fmt, title=_("95% low")), alt.Tooltip("high:Q", format=fmt,
                                                                               title=_("95% high"))])
-        out.append((area + line).properties(width=WIDTH, height=HEIGHT, title=labels.title(metric)))
+        out.append((area + line).properties(width=WIDTH, height=HEIGHT + 140, title=labels.title(metric)))
     return out
 
 
@@ -194,7 +194,7 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
     order = [labels.name(m) for m in metrics]
     verdicts = [_("better"), _("worse"), _("not distinguishable")]
     base = alt.Chart(rows).encode(y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=150)))
-    color = alt.Color("verdict:N", title=None, legend=alt.Legend(orient="bottom"),
+    color = alt.Color("verdict:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
                       scale=alt.Scale(domain=verdicts, range=list(VERDICT.values())))
     bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title=_("difference B − A, relative to A"),
                                                         axis=alt.Axis(format="%", tickCount=5)), x2="hi:Q",
@@ -204,7 +204,7 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
         tooltip=[alt.Tooltip("name:N", title=_("metric")), alt.Tooltip("shown:N", title=_("difference")),
                  alt.Tooltip("ci:N", title=_("95% CI")), alt.Tooltip("verdict:N", title=_("verdict"))])
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
-    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=28 * len(metrics) + 60)
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=34 * len(metrics) + 150)
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:

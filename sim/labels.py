@@ -208,6 +208,8 @@ def relative(d: float | None, reference: float | None) -> str:
     if not _finite(d) or not _finite(reference) or abs(reference) < 1e-12:
         return ""
     share = d / abs(reference)
+    if abs(share) < 0.0005:
+        return ""  # would read as +0.0%
     digits = 1 if abs(share) < 0.1 else 0
     sign = "+" if share > 0 else "−" if share < 0 else "±"
     return sign + percent(abs(share), digits)
