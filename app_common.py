@@ -10,6 +10,8 @@ import io
 import math
 import os
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,9 +67,53 @@ def _pool():
     return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
 
 
+class _Waiting:
+    """How many pages wait for an ensemble right now, and when the last one got it (the preset warmer yields)."""
+
+    def __init__(self) -> None:
+        self.count, self.last, self.lock = 0, time.monotonic(), threading.Lock()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.count += 1
+
+    def __exit__(self, *exc) -> None:
+        with self.lock:
+            self.count -= 1
+            self.last = time.monotonic()
+
+    def idle(self, seconds: float) -> bool:
+        return self.count == 0 and time.monotonic() - self.last >= seconds
+
+
+#: The warmer runs a preset only after pages have not asked for an ensemble for this long (someone reading).
+WARM_AFTER_IDLE_S = 3.0
+
+
+_waiting = _Waiting()
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_presets() -> threading.Thread:
+    """Once per server: run every unedited preset at the default seeds into the cache, in the background and only
+    while pages are idle (nobody moved a lever for a few seconds), so that switching presets is a cache hit."""
+    def warm() -> None:
+        for name in bundled_scenarios("alignment"):
+            while not _waiting.idle(WARM_AFTER_IDLE_S):
+                time.sleep(0.25)
+            try:
+                _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
+            except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
+                return
+
+    thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
+    thread.start()
+    return thread
 
 
 def edited_title(label: str) -> str:
@@ -104,8 +150,10 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleRes
         st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
-    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"):
-        return _ensemble(scenario.to_toml(), seeds)
+    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"), _waiting:
+        result = _ensemble(scenario.to_toml(), seeds)
+    _warm_presets()
+    return result
 
 
 def base_scenario() -> Scenario:
@@ -368,12 +416,16 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
                        mime="application/toml", key="dl_toml")
     c2.download_button(_("Summary per seed (CSV)"), result.summary.to_csv(index=False),
                        file_name=f"{name}_summary.csv", mime="text/csv", key="dl_csv")
-    buf = io.BytesIO()
-    result.weekly.to_parquet(buf, index=False)
-    c3.download_button(f"{step} results (Parquet)", buf.getvalue(),
+    def parquet() -> bytes:
+        buf = io.BytesIO()
+        result.weekly.to_parquet(buf, index=False)
+        return buf.getvalue()
+
+    # large files are written when their button is clicked, not on every lever move
+    c3.download_button(f"{step} results (Parquet)", parquet,
                        file_name=f"{name}_{step.lower()}.parquet", mime="application/octet-stream",
                        key="dl_parquet")
-    c4.download_button(f"{step} results (CSV)", result.weekly.to_csv(index=False),
+    c4.download_button(f"{step} results (CSV)", lambda: result.weekly.to_csv(index=False),
                        file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
     chart = c5.selectbox(_("Chart"), list(charts), key="export_chart")

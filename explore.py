@@ -74,11 +74,11 @@ over_time(OUTPUTS, "explore_output_metric")
 st.subheader(_("The delivery paradox"))
 st.caption(_("Each dot is one seed: how well departments hit their own output KPIs against how much the outcome "
              "(customers actually using the product) moved."))
-st.altair_chart(figures["delivery_paradox"](), width="stretch")
+st.altair_chart(figures["delivery_paradox"]().properties(title=""), width="stretch")  # the heading says it
 st.subheader(_("Where did the team's time go?"))
 st.caption(_("Person-weeks of team work per week, by who asked for it (mean over seeds). Each department keeps "
              "its colour."))
-st.altair_chart(figures["team_time"](), width="stretch")
+st.altair_chart(figures["team_time"]().properties(title=""), width="stretch")
 
 export_panel(choice.edited, result, figures, title=choice.title,
              description=answer.description(choice.label, choice.base, choice.overrides))

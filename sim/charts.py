@@ -170,7 +170,7 @@ def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
         y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
         color=alt.Color("requester:N", title=_("requested by"),
                         scale=alt.Scale(domain=who, range=[requester_colour(w) for w in who]),
-                        legend=alt.Legend(orient="bottom", columns=3)),
+                        legend=alt.Legend(orient="bottom", columns=2)),
         order=alt.Order("requester:N"),
         tooltip=["week", "requester", alt.Tooltip("person_weeks:Q", format=".2f")],
     ).properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))

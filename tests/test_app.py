@@ -67,7 +67,7 @@ def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
     assert (data["low"] <= data["mean"] + 1e-12).all() and (data["mean"] <= data["high"] + 1e-12).all()
     paradox = _chart_data(charts[2])
     assert len(paradox) == SEEDS and {"output_attainment", "outcome_change"} <= set(paradox.columns)
-    assert "We delivered everything" in charts[2].proto.spec
+    assert "Departments' KPI attainment" in charts[2].proto.spec
 
 
 def test_picking_a_preset_changes_the_numbers():
