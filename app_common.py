@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections import OrderedDict
 import os
 import re
 import threading
@@ -24,7 +25,7 @@ from sim.charts import to_image
 from sim.i18n import _
 from sim.levers import Lever, get_value, levers_for
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
-from sim.runner import EnsembleResult, process_pool
+from sim.runner import EnsembleResult, process_pool, run_progressively
 from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
 from sim.scenario import Scenario, ScenarioBase
 
@@ -93,9 +94,58 @@ WARM_AFTER_IDLE_S = 3.0
 _waiting = _Waiting()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+#: Ensembles kept for all sessions (scenario text and seed count -> result; results are never modified).
+MAX_CACHED = 64
+#: On a cache miss, Explore first shows this many seeds, then refines to all of them (0: no first look; the
+#: environment variable ALIGNSIM_FIRST_SEEDS sets it, e.g. for benchmarks/app_latency.py --first-seeds).
+FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
+
+
+class _Results:
+    """The server's cache of finished ensembles, least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> EnsembleResult | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: tuple[str, int], result: EnsembleResult) -> None:
+        with self.lock:
+            self.items[key] = result
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_results = _Results(MAX_CACHED)
+
+
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
-    return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+    key = (toml_text, seeds)
+    result = _results.get(key)
+    if result is None:
+        result = run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+        _results.put(key, result)
+    return result
+
+
+def refine() -> None:
+    """At the end of a page that showed the first seeds of an ensemble: wait for the rest, keep the full result,
+    and draw the page again with it."""
+    pending = st.session_state.pop("refining", None)
+    if pending is None:
+        return
+    key, steps = pending
+    if key != (st.session_state.get("edited_toml"), st.session_state.get("seeds")):
+        steps.close()  # left over from a run that was interrupted by the next lever move: drop its queued seeds
+        return
+    _results.put(key, next(steps))
+    st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -138,9 +188,13 @@ def _is_preset(scenario: ScenarioBase) -> bool:
     return scenario.name in bundled_scenarios() and load_scenario(scenario.name) == scenario
 
 
-def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleResult:
+def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:
     """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs. A run
-    that would take longer than the app's budget is refused with the CLI command to use instead."""
+    that would take longer than the app's budget is refused with the CLI command to use instead.
+
+    ``progressive``: on a cache miss, return the ensemble of the first seeds as soon as they are done while the
+    rest keep running on the pool; the page shows it (saying so) and calls :func:`refine` at its end, which waits
+    for all seeds and draws the page again. The final result is the same as without ``progressive``."""
     seconds = cost(scenario, seeds)
     if seconds > APP_BUDGET_SECONDS:
         st.error(plain(f"{label or scenario.name} over {seeds} seeds would take about {describe_seconds(seconds)}, "
@@ -150,8 +204,20 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleRes
         st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
+    text = scenario.to_toml()
+    cached = _results.get((text, seeds))
+    if cached is not None:
+        return cached
+    pool = _pool()
     with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"), _waiting:
-        result = _ensemble(scenario.to_toml(), seeds)
+        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds:
+            stale = st.session_state.pop("refining", None)
+            if stale is not None:
+                stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
+            steps = run_progressively(scenario_from_toml(text, "cached"), seeds, pool, first=FIRST_SEEDS)
+            st.session_state["refining"] = ((text, seeds), steps)
+            return next(steps)
+        result = _ensemble(text, seeds)
     _warm_presets()
     return result
 

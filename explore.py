@@ -6,7 +6,7 @@ over time with uncertainty bands, the delivery paradox and where the team's time
 import streamlit as st
 
 from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, long_with_label,
-                        metric_row, plain, scenario_header, setup_page, share_link)
+                        metric_row, plain, refine, scenario_header, setup_page, share_link)
 from sim import answer, charts, labels
 from sim.claims import holds_when
 from sim.i18n import _
@@ -17,11 +17,17 @@ MONEY = ["revenue"]
 
 setup_page(_("Explore: what if we aligned?"))
 choice = choose()
-result = ensemble(choice.edited, choice.seeds)
 reference = ensemble(choice.base, choice.seeds) if choice.overrides else None
+result = ensemble(choice.edited, choice.seeds, progressive=True)  # the first seeds at once, then all of them
+partial = len(result.seeds) < choice.seeds
+if reference is not None and partial:
+    reference = reference.head(len(result.seeds))  # paired on the same seeds
 
 scenario_header(choice)
 st.subheader(_("The answer"))
+if partial:
+    st.caption(_("From the first {n} of {seeds} seeds; the numbers and bands sharpen in a moment, when all seeds "
+                 "have run.").format(n=len(result.seeds), seeds=choice.seeds))
 if reference is not None:
     table = compare(reference, result)
     st.markdown(plain(answer.headline(table, _("this edit"), choice.label)))
@@ -82,3 +88,4 @@ st.altair_chart(figures["team_time"]().properties(title=""), width="stretch")
 
 export_panel(choice.edited, result, figures, title=choice.title,
              description=answer.description(choice.label, choice.base, choice.overrides))
+refine()

@@ -4,7 +4,8 @@ It starts `streamlit run app.py` on a free port (8610 unless --port), then measu
 
 - first visit: from opening the page right after the server started until the answer and every chart are drawn;
 - lever moves: five one-step moves of "How much it trumps local KPIs" (arrow key on the slider), each from the
-  key press until the answer names the new value and every chart is drawn again; the median is reported;
+  key press until the answer names the new value (first answer: Explore first shows the first seeds) and until the
+  answer from all seeds and every chart are drawn (the target); medians are reported;
 - preset switch: picking product_logic in the sidebar until its answer and charts are drawn.
 
 It prints one line per measurement and a JSON summary, with the machine's load (`uptime`) at the start and end:
@@ -30,9 +31,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 LEVER = "How much it trumps local KPIs"
 
-#: A page is drawn when Streamlit no longer shows its running indicator, no element is stale, and every chart has
-#: its canvas or svg.
+#: Explore's note while it shows the first seeds of an ensemble (it refines to all seeds right after).
+PARTIAL = "From the first"
+#: A page is drawn when Streamlit no longer shows its running indicator, no element is stale, every chart has its
+#: canvas or svg, and the numbers are from all seeds.
 DRAWN = """(n) => {
+  if (document.body.innerText.includes('From the first')) return false;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const charts = document.querySelectorAll('.vega-embed');
@@ -41,11 +45,12 @@ DRAWN = """(n) => {
 }"""
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, first_seeds: int | None = None) -> subprocess.Popen:
+    env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {})}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -67,11 +72,11 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def measure(port: int, moves: int = 5) -> dict:
+def measure(port: int, moves: int = 5, first_seeds: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    figures: dict = {"load_before": uptime()}
-    server = start_server(port)
+    figures: dict = {"load_before": uptime(), "first_seeds": first_seeds}
+    server = start_server(port, first_seeds)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -83,21 +88,23 @@ def measure(port: int, moves: int = 5) -> dict:
             print(f"first visit after server start: {figures['first_visit_s']:.2f} s", flush=True)
 
             slider = page.get_by_role("slider", name=LEVER)
-            times = []
+            times, firsts = [], []
             for i in range(moves):
                 slider.focus()
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight")
                 value = page.locator(f'[data-testid="stSlider"]:has-text("{LEVER}") '
                                      '[data-testid="stSliderThumbValue"]').inner_text()
-                wait_drawn(page, 4, f"{LEVER}: ")
-                page.wait_for_function("(v) => document.body.innerText.includes(v)", arg=f"→ {value}",
-                                       timeout=120_000, polling=50)
-                page.wait_for_function(DRAWN, arg=4, timeout=120_000, polling=50)
+                page.wait_for_function("(v) => document.body.innerText.includes(v)", arg=f"{LEVER}: 0.00 → {value}",
+                                       timeout=120_000, polling=25)
+                firsts.append(time.perf_counter() - start)  # the answer for the new value is on screen
+                page.wait_for_function(DRAWN, arg=4, timeout=120_000, polling=25)
                 times.append(time.perf_counter() - start)
-                print(f"lever move {i + 1} (to {value}): {times[-1]:.2f} s", flush=True)
+                print(f"lever move {i + 1} (to {value}): first answer {firsts[-1]:.2f} s, all seeds and charts "
+                      f"{times[-1]:.2f} s", flush=True)
             figures["lever_moves_s"] = times
             figures["lever_move_median_s"] = statistics.median(times)
+            figures["lever_move_first_answer_median_s"] = statistics.median(firsts)
 
             start = time.perf_counter()
             picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
@@ -120,8 +127,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8610)
     parser.add_argument("--moves", type=int, default=5)
+    parser.add_argument("--first-seeds", type=int, default=None,
+                        help="seeds Explore shows first before refining (the app's default: 4; 0: all at once)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.port, args.moves), indent=2))
+    print(json.dumps(measure(args.port, args.moves, args.first_seeds), indent=2))
 
 
 if __name__ == "__main__":

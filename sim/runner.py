@@ -41,6 +41,16 @@ class EnsembleResult:
     weekly: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def head(self, n: int) -> EnsembleResult:
+        """The same ensemble over its first ``n`` seeds only (to pair it with a partial ensemble)."""
+        if n >= len(self.seeds):
+            return self
+        keep = self.seeds[:n]
+        extra = {k: v[v["seed"].isin(keep)].reset_index(drop=True)
+                 if isinstance(v, pd.DataFrame) and "seed" in v else v for k, v in self.extra.items()}
+        return EnsembleResult(self.scenario, keep, self.summary[self.summary["seed"].isin(keep)].reset_index(drop=True),
+                              self.weekly[self.weekly["seed"].isin(keep)].reset_index(drop=True), extra)
+
     def aggregate(self, level: float = 0.95) -> pd.DataFrame:
         """Per metric: mean and confidence interval over seeds."""
         rows = []
@@ -83,13 +93,18 @@ def run_many(scenario: Scenario, seeds: Iterable[int] | int, weeks: int | None =
 def run_progressively(scenario: Scenario, seeds: Iterable[int] | int, executor: Executor,
                       first: int = 4, weeks: int | None = None) -> Iterator[EnsembleResult]:
     """Yield the ensemble over the first seeds as soon as they are done, then over all seeds (the same seeds the
-    serial :func:`run_many` uses; nothing is left out: the last ensemble is identical to ``run_many``'s)."""
+    serial :func:`run_many` uses; nothing is left out: the last ensemble is identical to ``run_many``'s). Closing
+    the generator early cancels the seeds that have not started."""
     seed_list = _seed_list(seeds)
     futures = [executor.submit(_run_one, (scenario, s, weeks)) for s in seed_list]
-    k = min(first, len(seed_list))
-    if k < len(seed_list):
-        yield ensemble_of(scenario, seed_list[:k], [f.result() for f in futures[:k]])
-    yield ensemble_of(scenario, seed_list, [f.result() for f in futures])
+    try:
+        k = min(first, len(seed_list))
+        if k < len(seed_list):
+            yield ensemble_of(scenario, seed_list[:k], [f.result() for f in futures[:k]])
+        yield ensemble_of(scenario, seed_list, [f.result() for f in futures])
+    finally:  # closed early (the caller moved on): seeds not yet started are cancelled
+        for f in futures:
+            f.cancel()
 
 
 def ensemble_of(scenario: Scenario, seeds: list[int], results: list[RunResult]) -> EnsembleResult:

@@ -77,8 +77,10 @@ def _settle(page):
 
 
 def _drawn(page, charts: int = 1):
-    """Wait until the page finished its run and every chart is drawn."""
+    """Wait until the page finished its run, shows numbers from all seeds (Explore first shows the first seeds)
+    and every chart is drawn."""
     page.wait_for_function("""(n) => !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.body.innerText.includes('From the first')
         && document.querySelectorAll('.vega-embed').length >= n
         && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))""",
                            arg=charts, timeout=90_000)

@@ -30,3 +30,20 @@ def test_progressive_results_start_with_the_first_seeds_and_end_with_all(scenari
     steps = list(run_progressively(scenario, 6, pool, first=2))
     assert [s.seeds for s in steps] == [[0, 1], list(range(6))]
     pd.testing.assert_frame_equal(steps[-1].summary, run_many(scenario, 6).summary, check_exact=True)
+
+
+def test_the_first_seeds_of_an_ensemble_pair_with_a_partial_one(scenario, pool):
+    full = run_many(scenario, 6)
+    head = full.head(2)
+    partial = next(run_progressively(scenario, 6, pool, first=2))
+    assert head.seeds == partial.seeds == [0, 1]
+    pd.testing.assert_frame_equal(head.summary, partial.summary, check_exact=True)
+    pd.testing.assert_frame_equal(head.extra["capacity"], partial.extra["capacity"], check_exact=True)
+    assert full.head(10) is full
+
+
+def test_closing_a_progressive_run_early_leaves_the_pool_usable(scenario, pool):
+    steps = run_progressively(scenario, 40, pool, first=2)
+    next(steps)
+    steps.close()
+    assert run_many(scenario, 2, executor=pool).seeds == [0, 1]  # the pool is free and still works
