@@ -96,9 +96,12 @@ _waiting = _Waiting()
 
 #: Ensembles kept for all sessions (scenario text and seed count -> result; results are never modified).
 MAX_CACHED = 64
-#: On a cache miss, Explore first shows this many seeds, then refines to all of them (0: no first look; the
-#: environment variable ALIGNSIM_FIRST_SEEDS sets it, e.g. for benchmarks/app_latency.py --first-seeds).
+#: On a cache miss that would keep the page waiting longer than FIRST_LOOK_AFTER_S (estimated on the pool's
+#: workers, e.g. 60 seeds), Explore first shows FIRST_SEEDS seeds, then refines to all of them. Drawing the page
+#: twice costs time on a busy 2-core machine, so a short wait (the default 20 seeds) is not split. Both can be set
+#: from the environment (benchmarks/app_latency.py --first-seeds, --first-look-after).
 FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
+FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "1.0"))
 
 
 class _Results:
@@ -151,7 +154,8 @@ def refine() -> None:
 @st.cache_resource(show_spinner=False)
 def _warm_presets() -> threading.Thread:
     """Once per server: run every unedited preset at the default seeds into the cache, in the background and only
-    while pages are idle (nobody moved a lever for a few seconds), so that switching presets is a cache hit."""
+    while pages are idle (nobody moved a lever for a few seconds), so that switching presets is a cache hit; then
+    start the image renderer once, so that the first "Prepare image" does not wait for it."""
     def warm() -> None:
         for name in bundled_scenarios("alignment"):
             while not _waiting.idle(WARM_AFTER_IDLE_S):
@@ -160,6 +164,9 @@ def _warm_presets() -> threading.Thread:
                 _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
             except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
                 return
+        import altair as alt
+
+        to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
 
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     thread.start()
@@ -210,7 +217,8 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
         return cached
     pool = _pool()
     with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"), _waiting:
-        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds:
+        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds \
+                and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S:
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more

@@ -8,6 +8,9 @@ It starts `streamlit run app.py` on a free port (8610 unless --port), then measu
   answer from all seeds and every chart are drawn (the target); medians are reported;
 - preset switch: picking product_logic in the sidebar until its answer and charts are drawn.
 
+Options: --seeds 60 opens the page with 60 seeds (through a share link); --first-seeds and --first-look-after set
+when Explore shows the first seeds before all of them (see app_common.FIRST_SEEDS).
+
 It prints one line per measurement and a JSON summary, with the machine's load (`uptime`) at the start and end:
 the machine is shared, so figures taken under load are pessimistic. Run: `.venv/bin/python
 benchmarks/app_latency.py` (docs/PERFORMANCE.md has the targets and the recorded figures).
@@ -45,8 +48,9 @@ DRAWN = """(n) => {
 }"""
 
 
-def start_server(port: int, first_seeds: int | None = None) -> subprocess.Popen:
-    env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {})}
+def start_server(port: int, first_seeds: int | None = None, first_look_after: float | None = None) -> subprocess.Popen:
+    env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {}),
+           **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {})}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -72,17 +76,19 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def measure(port: int, moves: int = 5, first_seeds: int | None = None) -> dict:
+def measure(port: int, moves: int = 5, first_seeds: int | None = None, first_look_after: float | None = None,
+            seeds: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    figures: dict = {"load_before": uptime(), "first_seeds": first_seeds}
-    server = start_server(port, first_seeds)
+    figures: dict = {"load_before": uptime(), "first_seeds": first_seeds, "first_look_after_s": first_look_after,
+                     "seeds": seeds or 20}
+    server = start_server(port, first_seeds, first_look_after)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             start = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}")
+            page.goto(f"http://127.0.0.1:{port}" + (f"/?preset=b2b_activation&seeds={seeds}" if seeds else ""))
             wait_drawn(page, 4, "The answer")
             figures["first_visit_s"] = time.perf_counter() - start
             print(f"first visit after server start: {figures['first_visit_s']:.2f} s", flush=True)
@@ -129,8 +135,12 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=5)
     parser.add_argument("--first-seeds", type=int, default=None,
                         help="seeds Explore shows first before refining (the app's default: 4; 0: all at once)")
+    parser.add_argument("--first-look-after", type=float, default=None,
+                        help="estimated wait (s) above which Explore shows the first seeds first (default 1.0)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds on the page (default: the app's 20)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.port, args.moves, args.first_seeds), indent=2))
+    print(json.dumps(measure(args.port, args.moves, args.first_seeds, args.first_look_after, args.seeds),
+                     indent=2))
 
 
 if __name__ == "__main__":

@@ -289,3 +289,29 @@ def test_a_bad_share_link_shows_one_message_and_opens_the_preset():
     assert not at.exception
     assert any(e.value.startswith("link parameter set:") and "leadership.trump" in e.value for e in at.error)
     assert at.session_state["base_label"] == "b2b_activation"
+
+
+def test_a_first_look_at_the_first_seeds_ends_with_the_numbers_of_all_seeds(monkeypatch):
+    """When a run would keep the page waiting, Explore first shows the first seeds, then refines: the page a
+    leader is left with is the same as without the first look."""
+    import app_common
+
+    direct = _app()
+    _lever(direct, "toggle", "Prioritisation is a real choice").set_value(True).run()
+    monkeypatch.setattr(app_common, "FIRST_LOOK_AFTER_S", 0.0)
+    monkeypatch.setattr(app_common, "_results", app_common._Results(app_common.MAX_CACHED))  # nothing cached
+    looks, original = [], app_common.run_progressively
+
+    def spy(*args, **kwargs):
+        for step in original(*args, **kwargs):
+            looks.append(len(step.seeds))
+            yield step
+
+    monkeypatch.setattr(app_common, "run_progressively", spy)
+    refined = _app()
+    _lever(refined, "toggle", "Prioritisation is a real choice").set_value(True).run()
+    assert not refined.exception and "From the first" not in " ".join(c.value for c in refined.caption)
+    assert [(m.label, m.value, m.delta) for m in refined.metric] == [(m.label, m.value, m.delta)
+                                                                      for m in direct.metric]
+    assert "refining" not in refined.session_state
+    assert looks[-2:] == [app_common.FIRST_SEEDS, SEEDS]  # the first look was shown, then all seeds
