@@ -55,12 +55,12 @@ def line(metric: str, row: pd.Series) -> Line:
     high = labels.difference(metric, row["ci_high"], digits)
     if distinguishable(row):
         better = (d > 0) == (labels.label(metric).better == "higher")
-        text = _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} ({verdict}).").format(
-            name=name, before=before, after=after, difference=diff, low=low, high=high,
-            verdict=_("better") if better else _("worse"))
+        sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (better).") if better else
+                    _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (worse)."))
+        text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
         return Line(metric, text, True, better)
-    text = _("{name} {before} → {after}: {difference}, not distinguishable from zero (95% CI {low} to {high}).").format(
-        name=name, before=before, after=after, difference=diff, low=low, high=high)
+    text = _("{name} {before} → {after}: {difference}, not distinguishable from zero (95% CI {low} to "
+             "{high}).").format(name=name, before=before, after=after, difference=diff, low=low, high=high)
     return Line(metric, text, False, None)
 
 

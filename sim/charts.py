@@ -189,7 +189,8 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
                        for d, h, c in zip(rows["difference"], higher, clear)]
     rows["name"] = rows["metric"].map(labels.name)
     rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
-    rows["ci"] = [f"{labels.difference(m, lo, labels.digits_for(m, d))} … {labels.difference(m, hi, labels.digits_for(m, d))}"
+    rows["ci"] = [_("{low} to {high}").format(low=labels.difference(m, lo, labels.digits_for(m, d)),
+                                              high=labels.difference(m, hi, labels.digits_for(m, d)))
                   for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])]
     order = [labels.name(m) for m in metrics]
     verdicts = [_("better"), _("worse"), _("not distinguishable")]
