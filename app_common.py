@@ -178,7 +178,9 @@ def edited_title(label: str) -> str:
 
 
 def slug(text: str) -> str:
-    """A file name made from a scenario's title: letters, digits, dots, dashes and underscores only."""
+    """A file name made from a scenario's title (an uploaded file's name without its .toml): letters, digits, dots,
+    dashes and underscores only."""
+    text = re.sub(r"\.toml$", "", text, flags=re.IGNORECASE)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")[:80] or "scenario"
 
 
@@ -471,6 +473,19 @@ def share_link(choice: Choice) -> None:
         st.code(link, language=None, wrap_lines=True)
 
 
+def exported(scenario: ScenarioBase, title: str | None = None,
+             description: str | None = None) -> tuple[str, ScenarioBase]:
+    """The file name stem and the scenario to save for the scenario on screen: named after ``title`` (e.g. "edited
+    b2b_activation") and described by ``description`` (e.g. what was changed), not after the preset it came from."""
+    shown = scenario
+    if title is not None and (title != scenario.name or description is not None):
+        update = {"name": title[:100]}
+        if description is not None:
+            update["description"] = description
+        shown = scenario.model_copy(update=update)
+    return slug(title or scenario.name), shown
+
+
 def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly",
                  title: str | None = None, description: str | None = None) -> None:
     """Downloads: the scenario as TOML, results as CSV and Parquet, charts (or functions that build them) as PNG
@@ -478,13 +493,7 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
     ``title`` (the scenario on screen, e.g. "edited b2b_activation"), and the TOML carries it and ``description``
     (e.g. what was changed); columns of CSV and Parquet files keep their code names."""
     st.subheader(_("Export"))
-    name = slug(title or scenario.name)
-    shown = scenario
-    if title is not None and (title != scenario.name or description is not None):
-        update = {"name": title[:100]}
-        if description is not None:
-            update["description"] = description
-        shown = scenario.model_copy(update=update)
+    name, shown = exported(scenario, title, description)
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(_("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml",
                        mime="application/toml", key="dl_toml")

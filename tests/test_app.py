@@ -315,3 +315,20 @@ def test_a_first_look_at_the_first_seeds_ends_with_the_numbers_of_all_seeds(monk
                                                                       for m in direct.metric]
     assert "refining" not in refined.session_state
     assert looks[-2:] == [app_common.FIRST_SEEDS, SEEDS]  # the first look was shown, then all seeds
+
+
+def test_an_edited_scenario_is_exported_under_its_own_name_and_description():
+    from app_common import exported
+    from sim.answer import description
+    from sim.input import scenario_from_toml
+
+    base = load_scenario("b2b_activation")
+    edited = base.with_overrides({"leadership.real_choice": True})
+    stem, shown = exported(edited, "edited b2b_activation",
+                           description("b2b_activation", base, {"leadership.real_choice": True}))
+    assert stem == "edited_b2b_activation"
+    again = scenario_from_toml(shown.to_toml(), "export")
+    assert again.name == "edited b2b_activation"
+    assert again.description == "b2b_activation with these changes: Prioritisation is a real choice: off → on."
+    assert again.leadership == edited.leadership
+    assert exported(load_scenario("data_blind"), "my file.toml")[0] == "my_file"
