@@ -217,7 +217,7 @@ def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
     """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
-    load (the team time a unit's demands used)."""
+    load (the team time a unit's demands used). Two legends above and two below, so each row fits a phone."""
     pos = layout(g)
     load = load or {}
     nodes = pd.DataFrame([{"unit": n, "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
@@ -230,7 +230,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
         color=alt.Color("kind:N", title=_("lines"), scale=alt.Scale(domain=["requests", "approval", "dependency"],
                                                                     range=["#9ecae1", "#d62728", "#2ca02c"]),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
+                        legend=alt.Legend(orient="top", direction="vertical")),
         tooltip=["edge", "kind"])
     dots = alt.Chart(nodes).mark_circle(stroke="black", opacity=0.95).encode(
         x="x:Q", y="y:Q",
@@ -240,7 +240,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                       legend=alt.Legend(orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0],
                                         symbolLimit=0)),
         color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
-                        title=_("colour: alignment"), legend=alt.Legend(orient="bottom", direction="horizontal",
+                        title=_("colour: alignment"), legend=alt.Legend(orient="top", direction="horizontal",
                                                                        gradientLength=120)),
         tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])
     labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="unit:N")

@@ -159,6 +159,12 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     assert _cut_charts(small) == []
     small.locator(".vega-embed").first.scroll_into_view_if_needed()
     small.screenshot(path=str(shots / "compare_phone.png"), full_page=False)
+    small.goto(f"{server}/Organisation")
+    _drawn(small, 1)
+    small.locator(".vega-embed").first.scroll_into_view_if_needed()
+    small.wait_for_timeout(500)
+    assert _cut_charts(small) == []
+    small.screenshot(path=str(shots / "organisation_phone.png"), full_page=False)
     phone.close()
     page.close()
 
