@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import io
 import math
+from collections import OrderedDict
+import os
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario, run_many
-from sim.metrics import format_number
+from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
+from sim.answer import changes
 from sim.charts import to_image
+from sim.i18n import _
 from sim.levers import Lever, get_value, levers_for
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
-from sim.runner import EnsembleResult
+from sim.runner import EnsembleResult, process_pool, run_progressively
 from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
 from sim.scenario import Scenario, ScenarioBase
 
@@ -39,6 +44,12 @@ class Choice:
     edited: Scenario
     overrides: dict
     seeds: int
+    label: str = DEFAULT_PRESET
+
+    @property
+    def title(self) -> str:
+        """Which scenario is on screen: the preset's or file's name, or "edited NAME" after a lever move."""
+        return edited_title(self.label) if self.overrides else self.label
 
 
 def setup_page(title: str) -> None:
@@ -46,9 +57,131 @@ def setup_page(title: str) -> None:
     st.title(title)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+#: Worker processes the server shares between all sessions (the machine's cores, at most 4).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+@st.cache_resource(show_spinner=False)
+def _pool():
+    """One process pool for the whole server: every session's seeds run on all cores (results are identical to a
+    serial run; sim.runner.run_many puts them together in seed order)."""
+    return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
+
+
+class _Waiting:
+    """How many pages wait for an ensemble right now, and when the last one got it (the preset warmer yields)."""
+
+    def __init__(self) -> None:
+        self.count, self.last, self.lock = 0, time.monotonic(), threading.Lock()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.count += 1
+
+    def __exit__(self, *exc) -> None:
+        with self.lock:
+            self.count -= 1
+            self.last = time.monotonic()
+
+    def idle(self, seconds: float) -> bool:
+        return self.count == 0 and time.monotonic() - self.last >= seconds
+
+
+#: The warmer runs a preset only after pages have not asked for an ensemble for this long (someone reading).
+WARM_AFTER_IDLE_S = 3.0
+
+
+_waiting = _Waiting()
+
+
+#: Ensembles kept for all sessions (scenario text and seed count -> result; results are never modified).
+MAX_CACHED = 64
+#: On a cache miss that would keep the page waiting longer than FIRST_LOOK_AFTER_S (estimated on the pool's
+#: workers, e.g. 60 seeds), Explore first shows FIRST_SEEDS seeds, then refines to all of them. Drawing the page
+#: twice costs time on a busy 2-core machine, so a short wait (the default 20 seeds) is not split. Both can be set
+#: from the environment (benchmarks/app_latency.py --first-seeds, --first-look-after).
+FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
+FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "1.0"))
+
+
+class _Results:
+    """The server's cache of finished ensembles, least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> EnsembleResult | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: tuple[str, int], result: EnsembleResult) -> None:
+        with self.lock:
+            self.items[key] = result
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_results = _Results(MAX_CACHED)
+
+
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
-    return run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)))
+    key = (toml_text, seeds)
+    result = _results.get(key)
+    if result is None:
+        result = run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+        _results.put(key, result)
+    return result
+
+
+def refine() -> None:
+    """At the end of a page that showed the first seeds of an ensemble: wait for the rest, keep the full result,
+    and draw the page again with it."""
+    pending = st.session_state.pop("refining", None)
+    if pending is None:
+        return
+    key, steps = pending
+    if key != (st.session_state.get("edited_toml"), st.session_state.get("seeds")):
+        steps.close()  # left over from a run that was interrupted by the next lever move: drop its queued seeds
+        return
+    _results.put(key, next(steps))
+    st.rerun()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_presets() -> threading.Thread:
+    """Once per server: run every unedited preset at the default seeds into the cache, in the background and only
+    while pages are idle (nobody moved a lever for a few seconds), so that switching presets is a cache hit; then
+    start the image renderer once, so that the first "Prepare image" does not wait for it."""
+    def warm() -> None:
+        for name in bundled_scenarios("alignment"):
+            while not _waiting.idle(WARM_AFTER_IDLE_S):
+                time.sleep(0.25)
+            try:
+                _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
+            except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
+                return
+        import altair as alt
+
+        to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
+
+    thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
+    thread.start()
+    return thread
+
+
+def edited_title(label: str) -> str:
+    return _("edited {name}").format(name=label)
+
+
+def slug(text: str) -> str:
+    """A file name made from a scenario's title (an uploaded file's name without its .toml): letters, digits, dots,
+    dashes and underscores only."""
+    text = re.sub(r"\.toml$", "", text, flags=re.IGNORECASE)
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")[:80] or "scenario"
 
 
 def plain(text: str) -> str:
@@ -64,9 +197,13 @@ def _is_preset(scenario: ScenarioBase) -> bool:
     return scenario.name in bundled_scenarios() and load_scenario(scenario.name) == scenario
 
 
-def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleResult:
+def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:
     """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs. A run
-    that would take longer than the app's budget is refused with the CLI command to use instead."""
+    that would take longer than the app's budget is refused with the CLI command to use instead.
+
+    ``progressive``: on a cache miss, return the ensemble of the first seeds as soon as they are done while the
+    rest keep running on the pool; the page shows it (saying so) and calls :func:`refine` at its end, which waits
+    for all seeds and draws the page again. The final result is the same as without ``progressive``."""
     seconds = cost(scenario, seeds)
     if seconds > APP_BUDGET_SECONDS:
         st.error(plain(f"{label or scenario.name} over {seeds} seeds would take about {describe_seconds(seconds)}, "
@@ -76,8 +213,23 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "") -> EnsembleRes
         st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
-    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"):
-        return _ensemble(scenario.to_toml(), seeds)
+    text = scenario.to_toml()
+    cached = _results.get((text, seeds))
+    if cached is not None:
+        return cached
+    pool = _pool()
+    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"), _waiting:
+        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds \
+                and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S:
+            stale = st.session_state.pop("refining", None)
+            if stale is not None:
+                stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
+            steps = run_progressively(scenario_from_toml(text, "cached"), seeds, pool, first=FIRST_SEEDS)
+            st.session_state["refining"] = ((text, seeds), steps)
+            return next(steps)
+        result = _ensemble(text, seeds)
+    _warm_presets()
+    return result
 
 
 def base_scenario() -> Scenario:
@@ -91,6 +243,7 @@ def set_base(scenario: Scenario, label: str) -> None:
     """Make ``scenario`` the base everything works on, and forget lever edits made to the previous base."""
     st.session_state["base_toml"] = scenario.to_toml()
     st.session_state["base_label"] = label
+    st.session_state["sync_preset_picker"] = True
     for key in [k for k in st.session_state if str(k).startswith("lever:")]:
         del st.session_state[key]
 
@@ -101,14 +254,23 @@ def scenario_picker() -> None:
     st.sidebar.header("Scenario")
     base_scenario()  # make sure the session holds a base
     label = st.session_state["base_label"]
-    index = presets.index(label) if label in presets else None
-    choice = st.sidebar.selectbox("Preset", presets, index=index, key="preset_choice",
-                                  placeholder=f"custom: {label}",
-                                  help="A bundled scenario. Its levers can be changed below.")
+    if st.session_state.pop("sync_preset_picker", False) or "preset_choice" not in st.session_state:
+        # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
+        st.session_state["preset_choice"] = label if label in presets else None
+    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice",
+                                  placeholder=_("your own: {name}").format(name=label),
+                                  help=_("A bundled scenario. Its levers can be changed below. Pick one to "
+                                         "start again from it."))
     if choice is not None and choice != label:
         set_base(load_scenario(choice), choice)
+        st.session_state.pop("sync_preset_picker", None)
+        label = choice
     if choice:
         st.sidebar.caption(describe(bundled_scenarios()[choice]))
+    else:
+        base = base_scenario()
+        st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=label)
+                                 + (" " + base.description if base.description else "")))
     st.sidebar.caption("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
                        "page.")
     upload_panel("", _accept, 'extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
@@ -117,7 +279,9 @@ def scenario_picker() -> None:
 def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
         return f"{label}: this scenario runs on the {scenario.model!r} model; open it on the Reference models page"
-    set_base(scenario, scenario.name if scenario.name not in ("default", "") else label)
+    pasted = label == "pasted scenario" and scenario.name not in ("default", "")
+    set_base(scenario, scenario.name if pasted else label)  # an upload is known by its file's name
+    st.session_state["rerun_after_upload"] = True
     return ""
 
 
@@ -156,6 +320,8 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
             load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
         if st.session_state.get(f"{prefix}upload_error"):
             st.error(plain(st.session_state[f"{prefix}upload_error"]))
+    if st.session_state.pop("rerun_after_upload", False):
+        st.rerun()  # the picker above was drawn for the old base: draw the page again for the new one
 
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):
@@ -168,11 +334,13 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
                                    help=lever.help, key=key))
     if lever.widget == "select":
         options = list(lever.options)
-        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key)
+        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
+                            format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
-        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key)
+        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key,
+                              format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
     if lever.widget == "optional_week":
         on = st.checkbox(f"{lever.label}: run a campaign", value=value is not None, key=key + ":on",
                          help=lever.help)
@@ -199,21 +367,74 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     return overrides
 
 
+def _open_shared_link(where) -> None:
+    """On a session's first run: open the what-if its page address describes (``sim.share``). A bad link shows
+    one message and the default preset opens instead."""
+    if st.session_state.get("share_checked"):
+        return
+    st.session_state["share_checked"] = True
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    try:
+        shared = share.decode(params)
+    except share.ShareError as exc:
+        st.session_state["share_error"] = str(exc)
+        return
+    if shared is None:
+        return
+    set_base(shared.base, shared.label)
+    st.session_state.pop("sync_preset_picker", None)
+    st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
+    if shared.seeds:
+        st.session_state["seeds"] = shared.seeds
+    by_path = {lever.path: lever for lever in levers_for(shared.base)}
+    for path, value in shared.overrides.items():
+        lever = by_path.get(path)
+        if lever is None:
+            st.session_state["share_error"] = share.ShareError(
+                f"link parameter set: {path} is not a lever of the app; allowed: {', '.join(by_path)}").args[0]
+            set_base(shared.base, shared.label)
+            return
+        key = f"lever:{path}"
+        if lever.widget == "slider":
+            st.session_state[key] = float(value)
+        elif lever.widget == "optional_week":
+            st.session_state[key + ":on"] = value is not None
+            if value is not None:
+                st.session_state[key] = int(value)
+        elif lever.widget == "int":
+            st.session_state[key] = int(value)
+        else:
+            st.session_state[key] = value
+
+
+def share_params(choice: Choice) -> dict:
+    """The page address's query parameters for the what-if on screen."""
+    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited)
+
+
 def choose(where=st.sidebar) -> Choice:
-    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario."""
+    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario. A share link in the
+    page address opens its what-if on the session's first run; afterwards the address follows the screen."""
+    _open_shared_link(where)
+    if st.session_state.get("share_error"):
+        st.error(plain(st.session_state.pop("share_error")))
     scenario_picker()
     base = base_scenario()
-    seeds = where.slider("Seeds (runs averaged)", 5, 60, DEFAULT_SEEDS, 5, key="seeds",
-                         help="Every scenario runs on the same seeds, so differences are paired.")
-    where.header("Levers")
+    seeds = where.slider(_("Seeds (runs averaged)"), 5, 60, DEFAULT_SEEDS, 5, key="seeds",
+                         help=_("Every scenario runs on the same seeds, so differences are paired."))
+    where.header(_("Levers"))
     overrides = lever_panel(base, where)
     try:
         edited = base.with_overrides(overrides)
     except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
         st.error(plain(str(exc)))
         edited = base
+    label = st.session_state["base_label"]
     st.session_state["edited_toml"] = edited.to_toml()
-    return Choice(base, edited, overrides, seeds)
+    st.session_state["edited_label"] = edited_title(label) if overrides else label
+    choice = Choice(base, edited, overrides, seeds, label)
+    st.query_params.from_dict(share_params(choice))  # the address bar always holds the share link
+    return choice
 
 
 def edited_scenario() -> Scenario | None:
@@ -222,43 +443,98 @@ def edited_scenario() -> Scenario | None:
     return scenario_from_toml(text, "edited scenario") if text else None
 
 
-def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly") -> None:
-    """Downloads: the scenario as TOML, results as CSV and Parquet, charts as PNG or SVG."""
-    st.subheader("Export")
+def edited_label() -> str:
+    """The name of the scenario as last left on Explore: a preset's, a file's, or "edited NAME"."""
+    return st.session_state.get("edited_label", DEFAULT_PRESET)
+
+
+def scenario_header(choice: Choice) -> None:
+    """Which scenario is on screen: its name, and what differs from its base as a readable list."""
+    if choice.overrides:
+        st.markdown(_("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
+            title=plain(choice.title), base=plain(choice.label), seeds=choice.seeds))
+        st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
+    else:
+        st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),
+                                                                            seeds=choice.seeds))
+        if choice.base.description:
+            st.caption(plain(choice.base.description))
+
+
+def share_link(choice: Choice) -> None:
+    """The link that opens this what-if in another browser."""
+    from urllib.parse import urlencode
+
+    base_url = str(getattr(st.context, "url", "") or "").split("?")[0]
+    link = base_url + "?" + urlencode(share_params(choice), doseq=True)
+    with st.expander(_("Share this what-if")):
+        st.caption(_("Send this link: it opens the same scenario, levers and seeds, so a colleague sees the same "
+                     "numbers."))
+        st.code(link, language=None, wrap_lines=True)
+
+
+def exported(scenario: ScenarioBase, title: str | None = None,
+             description: str | None = None) -> tuple[str, ScenarioBase]:
+    """The file name stem and the scenario to save for the scenario on screen: named after ``title`` (e.g. "edited
+    b2b_activation") and described by ``description`` (e.g. what was changed), not after the preset it came from."""
+    shown = scenario
+    if title is not None and (title != scenario.name or description is not None):
+        update = {"name": title[:100]}
+        if description is not None:
+            update["description"] = description
+        shown = scenario.model_copy(update=update)
+    return slug(title or scenario.name), shown
+
+
+def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly",
+                 title: str | None = None, description: str | None = None) -> None:
+    """Downloads: the scenario as TOML, results as CSV and Parquet, charts (or functions that build them) as PNG
+    or SVG. Files are named after
+    ``title`` (the scenario on screen, e.g. "edited b2b_activation"), and the TOML carries it and ``description``
+    (e.g. what was changed); columns of CSV and Parquet files keep their code names."""
+    st.subheader(_("Export"))
+    name, shown = exported(scenario, title, description)
     c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("Scenario (TOML)", scenario.to_toml(), file_name=f"{scenario.name}.toml",
+    c1.download_button(_("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml",
                        mime="application/toml", key="dl_toml")
-    c2.download_button("Summary per seed (CSV)", result.summary.to_csv(index=False),
-                       file_name=f"{scenario.name}_summary.csv", mime="text/csv", key="dl_csv")
-    buf = io.BytesIO()
-    result.weekly.to_parquet(buf, index=False)
-    c3.download_button(f"{step} results (Parquet)", buf.getvalue(),
-                       file_name=f"{scenario.name}_{step.lower()}.parquet", mime="application/octet-stream",
+    c2.download_button(_("Summary per seed (CSV)"), result.summary.to_csv(index=False),
+                       file_name=f"{name}_summary.csv", mime="text/csv", key="dl_csv")
+    def parquet() -> bytes:
+        buf = io.BytesIO()
+        result.weekly.to_parquet(buf, index=False)
+        return buf.getvalue()
+
+    # large files are written when their button is clicked, not on every lever move
+    c3.download_button(f"{step} results (Parquet)", parquet,
+                       file_name=f"{name}_{step.lower()}.parquet", mime="application/octet-stream",
                        key="dl_parquet")
-    c4.download_button(f"{step} results (CSV)", result.weekly.to_csv(index=False),
-                       file_name=f"{scenario.name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
+    c4.download_button(f"{step} results (CSV)", lambda: result.weekly.to_csv(index=False),
+                       file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
-    name = c5.selectbox("Chart", list(charts), key="export_chart")
-    fmt = c6.radio("Format", ["png", "svg"], horizontal=True, key="export_format")
-    if c7.button("Prepare image", key="export_prepare"):
-        st.session_state["export_image"] = (name, fmt, to_image(charts[name], fmt))
+    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart")
+    fmt = c6.radio(_("Format"), ["png", "svg"], horizontal=True, key="export_format")
+    if c7.button(_("Prepare image"), key="export_prepare"):
+        figure = charts[chart]() if callable(charts[chart]) else charts[chart]
+        st.session_state["export_image"] = (chart, fmt, to_image(figure, fmt))
     prepared = st.session_state.get("export_image")
-    if prepared and prepared[:2] == (name, fmt):
-        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}.{fmt}",
+    if prepared and prepared[:2] == (chart, fmt):
+        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}_{chart}.{fmt}",
                            mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
 
 
 def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str],
                registry: dict | None = None) -> None:
-    """Mean of each metric over seeds, with the difference to a reference ensemble when given. ``registry``
-    says which metrics are better lower (default: the alignment model's)."""
+    """Mean of each metric over seeds in human units (``sim.labels``), with a help icon saying what it measures
+    and which way is better, and the difference to a reference ensemble when given. ``registry`` says which
+    metrics are better lower (default: the alignment model's)."""
     lower = {n for n, m in (registry or METRICS).items() if m.better == "lower"}
     cols = st.columns(len(names))
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
-        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else format_number(delta, 3)
-        col.metric(name.replace("_", " "), format_number(value, 3), shown,
+        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else \
+            labels.difference(name, delta)
+        col.metric(labels.name(name), labels.value(name, value), shown, help=labels.help_text(name) or None,
                    delta_color="inverse" if name in lower else "normal")
 
 

@@ -49,6 +49,6 @@ metric_row(run, base_run if overrides else None,
 graph = build_graph(changed)
 cap = run.extra["capacity"]
 load = (cap.groupby("requester")["person_weeks"].sum() / seeds).to_dict()
-st.altair_chart(charts.organisation(graph, load), width="content")
+st.altair_chart(charts.organisation(graph, load), width="stretch")
 table = pd.DataFrame({"before": measures(build_graph(start)), "after": measures(graph)})
 st.dataframe(table, key="org_measures")

@@ -1,6 +1,7 @@
 """The article's three questions: answer them, and explore the organisation your answers describe."""
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from app_common import set_base, setup_page
 from sim.assessment import ANSWERS, QUESTIONS, scenario_from_answers
@@ -19,4 +20,7 @@ for line in explanation:
     st.markdown(f"- {line}")
 if st.button("Explore this organisation", type="primary", key="explore_answers"):
     set_base(scenario, "self-assessment")
-    st.switch_page("app.py")
+    try:
+        st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)
+    except StreamlitPageNotFoundError:  # this page run on its own (AppTest): the entrypoint opens Explore
+        st.switch_page("app.py")

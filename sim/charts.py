@@ -8,16 +8,52 @@ import altair as alt
 import networkx as nx
 import pandas as pd
 
+from sim import labels
+from sim.i18n import _
 from sim.metrics import METRICS
 from sim.stats import bands
 
 WIDTH = 320
 HEIGHT = 200
-# Streamlit fits a whole chart (axes, legend, title) into its height, so layouts leave room for them.
+# Streamlit fits a whole chart (axes, legend, title) into its height, so layouts leave room for them. In the app
+# charts stretch to their container's width (``st.altair_chart(..., width="stretch")``); the numbers here are the
+# widths of exported images.
+
+#: Fixed colours, the same on screen and in PNG/SVG exports: the reference arm (preset, A) neutral, the edited arm
+#: (or B) strong, so the two can never be confused.
+ARM_COLOURS = ("#7f7f7f", "#d95f02", "#1b9e77", "#7570b3")
+#: Each department (and team, and experiments) keeps its colour in every chart and run.
+REQUESTER_COLOURS = {
+    "leadership": "#4e79a7", "sales": "#f28e2b", "marketing": "#e15759", "customer_success": "#76b7b2",
+    "customer_support": "#59a14f", "finance": "#edc948", "legal": "#b07aa1", "ux_design": "#ff9da7",
+    "data_analytics": "#9c755f", "hr": "#bab0ac", "experiments": "#17becf",
+}
+_SPARE = ("#1f77b4", "#aec7e8", "#98df8a", "#c5b0d5", "#c49c94", "#dbdb8d", "#9edae5", "#393b79", "#637939")
+#: Paired differences: better, worse, not distinguishable from zero.
+VERDICT = {"better": "#1b7837", "worse": "#c51b7d", "not distinguishable": "#9e9e9e"}
+
+
+def requester_colour(name: str) -> str:
+    """The fixed colour of a department, team or other requester of team time (stable across runs and processes:
+    unknown names get a spare colour chosen from their characters, not from Python's salted hash)."""
+    if name in REQUESTER_COLOURS:
+        return REQUESTER_COLOURS[name]
+    return _SPARE[sum(map(ord, name)) % len(_SPARE)]
+
+
+def arm_scale(arms: list[str]) -> alt.Scale:
+    """Colours of the arms of a comparison in their order (reference first)."""
+    return alt.Scale(domain=list(arms), range=[ARM_COLOURS[i % len(ARM_COLOURS)] for i in range(len(arms))])
+
+
+def _arms(frame: pd.DataFrame, by: str) -> list[str]:
+    return list(dict.fromkeys(frame[by].astype(str)))
 
 
 def _title(metric: str, registry: dict | None = None) -> str:
-    m = (registry or METRICS).get(metric)
+    if registry is None:
+        return labels.title(metric)
+    m = registry.get(metric)
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
 
@@ -46,16 +82,46 @@ def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None, t
             band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
         frames.append(band)
     data = pd.concat(frames, ignore_index=True)
-    color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#1f77b4")
-    base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=time))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=False)),
+    color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(weekly, by)), legend=alt.Legend(orient="bottom"))
+             if by else alt.value(ARM_COLOURS[1]))
+    # Levels (stocks, shares, rates) are drawn from zero, so a small move looks small; a change may go below zero.
+    zero = all(registry.get(m) is None or registry[m].agg != "change" for m in metrics) if registry else True
+    base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=_(time)))
+    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=zero)),
                                                y2="high:Q", color=color)
-    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=False)), color=color,
+    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=zero)), color=color,
                                    tooltip=[*keys, alt.Tooltip("mean:Q", format=".3f"),
                                             alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")])
     return (band + line).properties(width=WIDTH, height=HEIGHT).facet(
         facet=alt.Facet("metric:N", title=None, sort=[_title(m, registry) for m in metrics]), columns=2
     ).resolve_scale(y="independent")
+
+
+def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -> list[alt.Chart]:
+    """One chart per metric (the alignment model's), for a page to lay out in columns that stack on a phone and
+    stretch to their width: mean over seeds with its 95% band, from a zero baseline, percentages for shares."""
+    keys = ["week"] + ([by] if by else [])
+    arms = _arms(weekly, by) if by else []
+    out = []
+    for metric in metrics:
+        band = bands(weekly, metric, keys)
+        share = labels.label(metric).unit == "share"
+        if share:
+            band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
+        fmt = ".0%" if share else ",.3~g"
+        color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(arms), legend=alt.Legend(orient="top"))
+                 if by else alt.value(ARM_COLOURS[1]))
+        zero = METRICS[metric].agg != "change" if metric in METRICS else True
+        y = alt.Scale(zero=zero)
+        base = alt.Chart(band).encode(x=alt.X("week:Q", title=_("week")))
+        area = base.mark_area(opacity=0.25).encode(
+            y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color)
+        line = base.mark_line().encode(y=alt.Y("mean:Q", scale=y), color=color, tooltip=[
+            *keys, alt.Tooltip("mean:Q", format=fmt, title=_("mean")),
+            alt.Tooltip("low:Q", format=fmt, title=_("95% low")), alt.Tooltip("high:Q", format=fmt,
+                                                                              title=_("95% high"))])
+        out.append((area + line).properties(width=WIDTH, height=HEIGHT + 140, title=labels.title(metric)))
+    return out
 
 
 def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, registry: dict | None = None,
@@ -77,18 +143,20 @@ def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, regis
 
 def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
     """The delivery paradox: output attainment (x) against outcome change (y), one point per seed."""
-    color = alt.Color(f"{by}:N", title=None, legend=alt.Legend(orient="bottom")) if by else alt.value("#d62728")
+    color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(summary, by)), legend=alt.Legend(orient="bottom"))
+             if by else alt.value(ARM_COLOURS[1]))
     points = alt.Chart(summary).mark_circle(size=70, opacity=0.7).encode(
-        x=alt.X("output_attainment:Q", title="output attainment (departments' KPIs)",
-                scale=alt.Scale(zero=False)),
-        y=alt.Y("outcome_change:Q", title="outcome change (index points)"),
+        x=alt.X("output_attainment:Q", title=labels.name("output_attainment"),
+                scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%")),
+        y=alt.Y("outcome_change:Q", title=labels.title("outcome_change")),
         color=color,
-        tooltip=["seed", alt.Tooltip("output_attainment:Q", format=".2f"),
-                 alt.Tooltip("outcome_change:Q", format=".2f")] + ([by] if by else []),
+        tooltip=["seed", alt.Tooltip("output_attainment:Q", format=".0%", title=labels.name("output_attainment")),
+                 alt.Tooltip("outcome_change:Q", format=".2f", title=labels.name("outcome_change"))]
+        + ([by] if by else []),
     )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(y="y:Q")
     return (zero + points).properties(width=WIDTH + 120, height=HEIGHT + 160,
-                                      title="We delivered everything we said. Why no effect?")
+                                      title=_("We delivered everything we said. Why no effect?"))
 
 
 def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
@@ -96,27 +164,48 @@ def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
     seeds = capacity_long["seed"].nunique() if "seed" in capacity_long else 1
     data = capacity_long.groupby(["week", "requester"], as_index=False)["person_weeks"].sum()
     data["person_weeks"] = data["person_weeks"] / max(seeds, 1)
+    who = sorted(data["requester"].unique())
     return alt.Chart(data).mark_area().encode(
-        x=alt.X("week:Q"), y=alt.Y("person_weeks:Q", stack="zero", title="person-weeks per week"),
-        color=alt.Color("requester:N", title="requested by", legend=alt.Legend(orient="right")),
+        x=alt.X("week:Q", title=_("week")),
+        y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
+        color=alt.Color("requester:N", title=_("requested by"),
+                        scale=alt.Scale(domain=who, range=[requester_colour(w) for w in who]),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        order=alt.Order("requester:N"),
         tooltip=["week", "requester", alt.Tooltip("person_weeks:Q", format=".2f")],
-    ).properties(width=WIDTH * 2, height=HEIGHT + 120, title="Where did the team's time go?")
+    ).properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))
 
 
 def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
-    """Paired differences B - A with 95% CIs, each metric on its own scale (standardised by |mean A|)."""
+    """Paired differences B - A with 95% CIs, each metric on its own scale (relative to |mean A|), coloured by
+    whether the difference is better, worse, or not distinguishable from zero (which way is better comes from the
+    label registry)."""
     rows = table.loc[metrics].reset_index()
     scale = rows["mean_a"].abs().where(rows["mean_a"].abs() > 1e-9, 1.0)
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
-    base = alt.Chart(rows).encode(y=alt.Y("metric:N", sort=metrics, title=None, axis=alt.Axis(labelLimit=260)))
-    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title="difference B − A, relative to A",
-                                                        axis=alt.Axis(format="%")), x2="hi:Q")
+    higher = rows["metric"].map(lambda m: labels.label(m).better == "higher")
+    clear = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
+    rows["verdict"] = [(_("better") if (d > 0) == h else _("worse")) if c else _("not distinguishable")
+                       for d, h, c in zip(rows["difference"], higher, clear)]
+    rows["name"] = rows["metric"].map(labels.name)
+    rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
+    rows["ci"] = [_("{low} to {high}").format(low=labels.difference(m, lo, labels.digits_for(m, d)),
+                                              high=labels.difference(m, hi, labels.digits_for(m, d)))
+                  for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])]
+    order = [labels.name(m) for m in metrics]
+    verdicts = [_("better"), _("worse"), _("not distinguishable")]
+    base = alt.Chart(rows).encode(y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=150)))
+    color = alt.Color("verdict:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+                      scale=alt.Scale(domain=verdicts, range=list(VERDICT.values())))
+    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title=_("difference B − A, relative to A"),
+                                                        axis=alt.Axis(format="%", tickCount=5)), x2="hi:Q",
+                                                color=color)
     dots = base.mark_point(filled=True, size=60).encode(
-        x="rel:Q", color=alt.condition("datum.lo > 0 || datum.hi < 0", alt.value("#d62728"), alt.value("grey")),
-        tooltip=["metric", alt.Tooltip("difference:Q", format=".4g"), alt.Tooltip("ci_low:Q", format=".4g"),
-                 alt.Tooltip("ci_high:Q", format=".4g")])
+        x="rel:Q", color=color,
+        tooltip=[alt.Tooltip("name:N", title=_("metric")), alt.Tooltip("shown:N", title=_("difference")),
+                 alt.Tooltip("ci:N", title=_("95% CI")), alt.Tooltip("verdict:N", title=_("verdict"))])
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
-    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=28 * len(metrics) + 60)
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=34 * len(metrics) + 150)
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -128,7 +217,7 @@ def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
     """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
-    load (the team time a unit's demands used)."""
+    load (the team time a unit's demands used). Two legends above and two below, so each row fits a phone."""
     pos = layout(g)
     load = load or {}
     nodes = pd.DataFrame([{"unit": n, "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
@@ -139,15 +228,20 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
     lines = alt.Chart(edges).mark_rule(strokeWidth=2, opacity=0.6).encode(
         x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
-        color=alt.Color("kind:N", title="edge", scale=alt.Scale(domain=["requests", "approval", "dependency"],
-                                                                range=["#9ecae1", "#d62728", "#2ca02c"])),
+        color=alt.Color("kind:N", title=_("lines"), scale=alt.Scale(domain=["requests", "approval", "dependency"],
+                                                                    range=["#9ecae1", "#d62728", "#2ca02c"]),
+                        legend=alt.Legend(orient="top", direction="vertical")),
         tooltip=["edge", "kind"])
     dots = alt.Chart(nodes).mark_circle(stroke="black", opacity=0.95).encode(
         x="x:Q", y="y:Q",
-        strokeWidth=alt.StrokeWidth("load:Q", scale=alt.Scale(range=[0.5, 6]),
-                                    title="team time used (person-weeks)"),
-        size=alt.Size("influence:Q", scale=alt.Scale(domain=[0, 1], range=[80, 1400]), title="influence"),
-        color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"), title="alignment"),
+        strokeWidth=alt.StrokeWidth("load:Q", scale=alt.Scale(range=[0.5, 6]), title=_("outline: team time used"),
+                                    legend=alt.Legend(orient="bottom", direction="vertical")),
+        size=alt.Size("influence:Q", scale=alt.Scale(domain=[0, 1], range=[80, 1400]), title=_("size: influence"),
+                      legend=alt.Legend(orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0],
+                                        symbolLimit=0)),
+        color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                        title=_("colour: alignment"), legend=alt.Legend(orient="top", direction="horizontal",
+                                                                       gradientLength=120)),
         tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])
     labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="unit:N")
     return (lines + dots + labels).properties(width=640, height=500)

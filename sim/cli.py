@@ -182,6 +182,34 @@ def _table(frame: pd.DataFrame) -> str:
     return text.to_string()
 
 
+#: Columns of a human table written as levels (``37%``) and as differences (``+2.0 pts``).
+_LEVELS = ("mean", "value", "ci_low", "ci_high", "mean_a", "mean_b")
+_DIFFERENCES = ("difference",)
+
+
+def _human_table(frame: pd.DataFrame, model: str) -> str:
+    """A run's or comparison's table for people: for alignsim's model each metric's name in words (from the label
+    registry, ``sim.labels``) next to its code name, values in their units; other models as plain numbers."""
+    if model != "alignment":
+        return _table(frame)
+    from sim import labels
+
+    out = pd.DataFrame({"name": [labels.name(m) for m in frame.index]}, index=frame.index)
+    diff = "difference" in frame.columns
+    for col in frame.columns:
+        if col == "unit":
+            continue
+        if col in _DIFFERENCES or (diff and col in ("ci_low", "ci_high")):
+            out[col] = [labels.difference(m, v, labels.digits_for(m, frame.at[m, "difference"]))
+                        if col != "difference" else labels.difference(m, v) for m, v in frame[col].items()]
+        elif col in _LEVELS:
+            out[col] = [labels.value(m, v) for m, v in frame[col].items()]
+        else:
+            out[col] = frame[col]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        return out.to_string()
+
+
 def cmd_list(args) -> int:
     rows = [(name, scenario_model(path), describe(path)) for name, path in bundled_scenarios().items()]
     width, model_width = max(len(n) for n, _, _ in rows), max(len(m) for _, m, _ in rows)
@@ -241,7 +269,7 @@ def cmd_run(args) -> int:
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
-        print(_table(frame))
+        print(_human_table(frame, scenario.model))
         if "steady_state" in ens.summary and (ens.summary["steady_state"] == 0).any():
             unsettled = int((ens.summary["steady_state"] == 0).sum())
             print(f"\nnote: in {unsettled} of {len(ens.seeds)} runs unreleased work kept piling up (steady_state = 0):"
@@ -288,7 +316,7 @@ def cmd_compare(args) -> int:
         print(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}")
         print(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}")
         print(f"paired over seeds {ea.seeds[0]}..{ea.seeds[-1]}; difference = B - A with 95% CI\n")
-        print(_table(frame.drop(columns="effect_size")))
+        print(_human_table(frame.drop(columns="effect_size"), a.model))
     return 0
 
 

@@ -7,8 +7,8 @@ import os
 import platform
 import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,16 @@ class EnsembleResult:
     weekly: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def head(self, n: int) -> EnsembleResult:
+        """The same ensemble over its first ``n`` seeds only (to pair it with a partial ensemble)."""
+        if n >= len(self.seeds):
+            return self
+        keep = self.seeds[:n]
+        extra = {k: v[v["seed"].isin(keep)].reset_index(drop=True)
+                 if isinstance(v, pd.DataFrame) and "seed" in v else v for k, v in self.extra.items()}
+        return EnsembleResult(self.scenario, keep, self.summary[self.summary["seed"].isin(keep)].reset_index(drop=True),
+                              self.weekly[self.weekly["seed"].isin(keep)].reset_index(drop=True), extra)
+
     def aggregate(self, level: float = 0.95) -> pd.DataFrame:
         """Per metric: mean and confidence interval over seeds."""
         rows = []
@@ -56,21 +66,54 @@ def run(scenario: Scenario, seed: int = 0, weeks: int | None = None) -> RunResul
     return RunResult(scenario, int(seed), weekly, summary, extra)
 
 
-def run_many(scenario: Scenario, seeds: Iterable[int] | int, weeks: int | None = None,
-             progress: bool = False) -> EnsembleResult:
-    """Run a scenario over several seeds (an int ``n`` means seeds 0..n-1); ``progress`` shows a bar on stderr."""
+def _seed_list(seeds: Iterable[int] | int) -> list[int]:
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if not seed_list:
         raise ValueError("seeds: at least one seed is needed")
-    summaries, weeklies, extras = [], [], []
+    return seed_list
+
+
+def _run_one(args: tuple[Scenario, int, int | None]) -> RunResult:
+    return run(*args)
+
+
+def run_many(scenario: Scenario, seeds: Iterable[int] | int, weeks: int | None = None,
+             progress: bool = False, executor: Executor | None = None) -> EnsembleResult:
+    """Run a scenario over several seeds (an int ``n`` means seeds 0..n-1); ``progress`` shows a bar on stderr.
+    With an ``executor`` (e.g. :func:`process_pool`) the seeds run in its workers; the result is identical to the
+    serial run (each seed is its own run, and results are put together in seed order)."""
+    seed_list = _seed_list(seeds)
+    if executor is not None:
+        return ensemble_of(scenario, seed_list, list(executor.map(_run_one, [(scenario, s, weeks)
+                                                                              for s in seed_list])))
     bar = tqdm(seed_list, desc=scenario.name, unit="run", disable=None if progress else True, leave=False)
-    for seed in bar:
-        result = run(scenario, seed, weeks)
-        summaries.append({"seed": seed, **result.summary})
-        weeklies.append(result.weekly.assign(seed=seed))
-        extras.append(result.extra)
-    return EnsembleResult(scenario, seed_list, pd.DataFrame(summaries), _stack(weeklies), _merge_extra(extras,
-                                                                                                     seed_list))
+    return ensemble_of(scenario, seed_list, [run(scenario, seed, weeks) for seed in bar])
+
+
+def run_progressively(scenario: Scenario, seeds: Iterable[int] | int, executor: Executor,
+                      first: int = 4, weeks: int | None = None) -> Iterator[EnsembleResult]:
+    """Yield the ensemble over the first seeds as soon as they are done, then over all seeds (the same seeds the
+    serial :func:`run_many` uses; nothing is left out: the last ensemble is identical to ``run_many``'s). Closing
+    the generator early cancels the seeds that have not started."""
+    seed_list = _seed_list(seeds)
+    futures = [executor.submit(_run_one, (scenario, s, weeks)) for s in seed_list]
+    try:
+        k = min(first, len(seed_list))
+        if k < len(seed_list):
+            yield ensemble_of(scenario, seed_list[:k], [f.result() for f in futures[:k]])
+        yield ensemble_of(scenario, seed_list, [f.result() for f in futures])
+    finally:  # closed early (the caller moved on): seeds not yet started are cancelled
+        for f in futures:
+            f.cancel()
+
+
+def ensemble_of(scenario: Scenario, seeds: list[int], results: list[RunResult]) -> EnsembleResult:
+    """The ensemble of runs of one scenario, in the order of ``seeds``."""
+    summaries = [{"seed": seed, **r.summary} for seed, r in zip(seeds, results)]
+    weeklies = [r.weekly.assign(seed=seed) for seed, r in zip(seeds, results)]
+    extras = [r.extra for r in results]
+    return EnsembleResult(scenario, list(seeds), pd.DataFrame(summaries), _stack(weeklies),
+                          _merge_extra(extras, list(seeds)))
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -99,22 +142,25 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     return pd.DataFrame(rows).set_index("metric")
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int, shared: bool = False) -> ProcessPoolExecutor:
     """Local worker processes. Forked where the platform allows, whatever start method another library set
     (importing Mesa switches the process-wide default to "spawn", which would re-run a caller's script).
 
     Workers die with their driver: even after ``kill -9`` of the driver no worker is left running (and
-    multiprocessing's resource tracker, which exits when the last process holding its pipe is gone, ends too)."""
+    multiprocessing's resource tracker, which exits when the last process holding its pipe is gone, ends too).
+    A ``shared`` pool outlives the thread that started it (e.g. a server's pool, started by one page run and
+    used by later ones): its workers watch the driver process instead of taking Linux's parent-death signal,
+    which Linux sends when the starting *thread* ends."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
-                               initargs=(os.getpid(),))
+                               initargs=(os.getpid(), not shared))
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int, signal_at_death: bool = True) -> None:
     """In a pool worker: exit as soon as the driver ``parent`` is gone. Linux delivers SIGKILL at the parent's
     death (prctl PR_SET_PDEATHSIG); a watchdog thread checks the parent elsewhere, and on Linux as a fallback."""
-    if platform.system() == "Linux":
+    if signal_at_death and platform.system() == "Linux":
         try:
             import ctypes
             import signal

@@ -76,29 +76,100 @@ def _settle(page):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_explore_renders_and_reacts_to_a_lever(server, browser, shots):
+def _drawn(page, charts: int = 1):
+    """Wait until the page finished its run, shows numbers from all seeds (Explore first shows the first seeds)
+    and every chart is drawn."""
+    page.wait_for_function("""(n) => !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.body.innerText.includes('From the first')
+        && document.querySelectorAll('.vega-embed').length >= n
+        && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))""",
+                           arg=charts, timeout=90_000)
+    page.wait_for_timeout(800)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _tiles(page) -> list[str]:
+    return page.locator('[data-testid="stMetric"]').all_inner_texts()
+
+
+def _cut_charts(page) -> list[str]:
+    """Charts whose drawing reaches beyond the page's width (cut off on a phone)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.vega-embed')).filter(c => {
+        const r = (c.querySelector('canvas, svg') || c).getBoundingClientRect();
+        return r.right > document.documentElement.clientWidth + 1 || r.width < 50; }).map(c => c.innerText)""")
+
+
+def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser, shots):
+    """Issue 13's walk: Explore -> a lever -> the answer in words -> Compare -> the share link in a fresh
+    browser shows the same scenario and numbers -> 390 px without cut charts."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
-    _settle(page)
-    assert page.locator(".vega-embed").count() >= 1
-    assert page.get_by_text("Outcome: what customers do").is_visible()
+    _drawn(page, 4)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert nav.splitlines()[0].strip() == "Explore" and "Compare" in nav and "Workshop" in nav
+    assert page.get_by_text("On screen: b2b_activation").is_visible()
+    assert page.get_by_text("30-day activation:", exact=False).count() >= 1
     page.screenshot(path=str(shots / "explore.png"), full_page=False)
 
     page.get_by_text("Prioritisation is a real choice").click()
-    page.wait_for_selector("text=Edited levers", timeout=90_000)
-    _settle(page)
-    assert page.get_by_text("leadership.real_choice").count() >= 1
-    assert page.locator(".vega-embed").count() == 4
-    chart = page.locator(".vega-embed").nth(2)  # the delivery paradox
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    assert chart.locator("canvas, svg").count() >= 1
-    page.screenshot(path=str(shots / "paradox.png"), full_page=False)
+    page.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    _drawn(page, 4)
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="headline results").first.inner_text()
+    assert "Against b2b_activation on the same seeds, this edit makes" in answer
+    assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
+    assert page.get_by_text("30-day activation 3", exact=False).count() >= 1  # "30-day activation 36% → 37%: ..."
+    tiles = _tiles(page)
+    assert any(t.startswith("Revenue") and "€" in t for t in tiles)
+    page.screenshot(path=str(shots / "explore_answer.png"), full_page=False)
+    link = page.url
+    assert "preset=b2b_activation" in link and "leadership.real_choice%3Dtrue" in link
+
+    page.get_by_role("link", name="Compare").click()
+    page.get_by_text("The answer").wait_for(timeout=90_000)
+    _drawn(page, 6)
+    assert page.get_by_text("B (edited b2b_activation)", exact=False).count() >= 1
+    page.screenshot(path=str(shots / "compare.png"), full_page=False)
+
+    colleague = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = colleague.new_page()
+    other.goto(link)
+    other.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    _drawn(other, 4)
+    assert other.get_by_text("Prioritisation is a real choice: off → on").is_visible()
+    assert _tiles(other) == tiles
+    colleague.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                has_touch=True)
+    small = phone.new_page()
+    small.goto(link)
+    small.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    _drawn(small, 4)
+    for i in range(small.locator(".vega-embed").count()):
+        small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
+    small.wait_for_timeout(800)
+    assert _cut_charts(small) == []
+    small.screenshot(path=str(shots / "explore_phone.png"), full_page=False)
+    small.locator(".vega-embed").first.scroll_into_view_if_needed()
+    small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
+    small.goto(f"{server}/Compare")
+    _drawn(small, 6)
+    for i in range(small.locator(".vega-embed").count()):
+        small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
+    assert _cut_charts(small) == []
+    small.locator(".vega-embed").first.scroll_into_view_if_needed()
+    small.screenshot(path=str(shots / "compare_phone.png"), full_page=False)
+    small.goto(f"{server}/Organisation")
+    _drawn(small, 1)
+    small.locator(".vega-embed").first.scroll_into_view_if_needed()
+    small.wait_for_timeout(500)
+    assert _cut_charts(small) == []
+    small.screenshot(path=str(shots / "organisation_phone.png"), full_page=False)
+    phone.close()
     page.close()
 
 
-@pytest.mark.parametrize("path,name,text", [("Compare", "compare.png", "Paired over seeds"),
-                                            ("Organisation", "organisation.png", "approval chain (in order)"),
+@pytest.mark.parametrize("path,name,text", [("Organisation", "organisation.png", "approval chain (in order)"),
                                             ("Self-assessment", "self_assessment.png", "Three questions")])
 def test_other_pages_render(server, browser, shots, path, name, text):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -55,3 +55,55 @@ def test_export(ens, fmt, magic):
 def test_export_refuses_other_formats(ens):
     with pytest.raises(ValueError, match="png' or 'svg"):
         charts.to_image(charts.paradox(ens.summary), "gif")
+
+
+def _scale(spec: dict, field: str) -> dict:
+    """The colour scale of the first encoding on ``field`` in a (layered) chart spec."""
+    layers = spec.get("layer", [spec])
+    for layer in layers:
+        color = layer.get("encoding", {}).get("color", {})
+        if color.get("field") == field:
+            return color["scale"]
+    raise AssertionError(f"no colour on {field}")
+
+
+def test_departments_keep_their_colour_whatever_else_is_in_the_run(ens):
+    spec = charts.capacity(ens.extra["capacity"]).to_dict()
+    scale = _scale(spec, "requester")
+    colours = dict(zip(scale["domain"], scale["range"]))
+    assert colours["sales"] == charts.REQUESTER_COLOURS["sales"]
+    fewer = ens.extra["capacity"][ens.extra["capacity"]["requester"] != "marketing"]
+    again = dict(zip(*_scale(charts.capacity(fewer).to_dict(), "requester").values()))
+    assert all(again[k] == colours[k] for k in again)
+    assert charts.requester_colour("a team called x") == charts.requester_colour("a team called x")
+
+
+def test_arms_have_fixed_distinct_colours_and_levels_start_at_zero(ens):
+    weekly = pd.concat([ens.weekly.assign(scenario="preset"), ens.weekly.assign(scenario="edited")])
+    chart = charts.over_time_panels(weekly, ["outcome_index"], by="scenario")[0].to_dict()
+    scale = _scale(chart, "scenario")
+    assert scale["domain"] == ["preset", "edited"] and scale["range"] == list(charts.ARM_COLOURS[:2])
+    assert chart["layer"][0]["encoding"]["y"]["scale"]["zero"] is True
+    assert chart["title"] == "Customers using the product (per 100 paying)"
+
+
+def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_better():
+    table = pd.DataFrame({"mean_a": [10.0, 10.0, 10.0], "mean_b": [8.0, 8.0, 10.1],
+                          "difference": [-2.0, -2.0, 0.1], "ci_low": [-3.0, -3.0, -0.5], "ci_high": [-1.0, -1.0, 0.7],
+                          "effect_size": [1.0, 1.0, 0.1]},
+                         index=pd.Index(["lead_time_weeks", "features_delivered", "leads"], name="metric"))
+    chart = charts.differences(table, list(table.index))
+    data = chart.to_dict()["datasets"]
+    rows = {r["metric"]: r["verdict"] for ds in data.values() for r in ds if "verdict" in r}
+    assert rows == {"lead_time_weeks": "better", "features_delivered": "worse", "leads": "not distinguishable"}
+    spec = chart.to_dict()
+    scale = _scale(spec, "verdict")
+    assert dict(zip(scale["domain"], scale["range"]))["better"] == charts.VERDICT["better"]
+
+
+def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
+    spec = charts.organisation(build_graph(load_scenario("b2b_activation"))).to_dict()
+    encodings = [layer.get("encoding", {}) for layer in spec["layer"]]
+    legends = [e[ch] for e in encodings for ch in ("color", "size", "strokeWidth") if ch in e and "field" in e[ch]]
+    assert {lg["field"] for lg in legends} == {"kind", "alignment", "influence", "load"}
+    assert all(lg.get("title") for lg in legends)

@@ -1,0 +1,90 @@
+"""Share links: what is on screen round-trips through the page address; hostile parameters give one message."""
+
+import base64
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import load_scenario
+from sim.input import InputError
+from sim.share import MAX_CODE_CHARS, MAX_SETS, ShareError, decode, encode
+
+
+def _params(encoded):
+    return {k: v if isinstance(v, list) else [v] for k, v in encoded.items()}
+
+
+def test_a_preset_edit_round_trips_as_readable_parameters():
+    overrides = {"leadership.real_choice": True, "leadership.trump": 0.85,
+                 "teams.core.approval_chain": ["legal", "finance"],
+                 "departments.marketing.campaign_start_week": None}
+    params = encode("b2b_activation", overrides, 30)
+    assert params["preset"] == "b2b_activation" and "leadership.real_choice=true" in params["set"]
+    shared = decode(_params(params))
+    assert shared.label == "b2b_activation" and shared.seeds == 30 and shared.overrides == overrides
+    assert shared.base.with_overrides(shared.overrides) == load_scenario("b2b_activation", overrides)
+
+
+def test_an_uploaded_scenario_travels_whole():
+    mine = load_scenario("data_blind", {"weeks": 30, "leadership.trump": 0.3})
+    params = encode("mine.toml", {}, 20, mine)
+    shared = decode(_params(params))
+    assert shared.base == mine and shared.label == "mine.toml" and shared.overrides == {}
+
+
+def test_no_parameters_open_nothing():
+    assert decode({}) is None
+
+
+@pytest.mark.parametrize("params,fragment", [
+    ({"preset": ["nope"]}, "preset: unknown scenario 'nope'; allowed: "),
+    ({"preset": ["b2b_activation"], "set": ["leadership.trump=7"]}, "leadership.trump"),
+    ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
+    ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
+    ({"preset": ["a", "b"]}, "given 2 times"),
+    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name"),
+    ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
+    ({"scenario": ["!!!"]}, "not a scenario code"),
+    ({"scenario": ["eJwDAAAAAAE"[:6]]}, "not a scenario code"),
+    ({"scenario": ["A" * (MAX_CODE_CHARS + 1)]}, "a link carries at most"),
+    ({"preset": ["b2b_activation"], "set": ["leadership.trump=0.5"] * (MAX_SETS + 1)}, "at most 64"),
+])
+def test_bad_links_give_one_line_naming_the_parameter(params, fragment):
+    with pytest.raises(ShareError) as err:
+        decode(params)
+    message = str(err.value)
+    assert fragment in message and "\n" not in message and message.startswith("link parameter")
+
+
+def test_a_compressed_bomb_is_refused_before_it_is_unpacked():
+    bomb = zlib.compress(b"#" * 5_000_000, 9)
+    code = base64.urlsafe_b64encode(bomb).decode().rstrip("=")
+    assert len(code) < MAX_CODE_CHARS
+    with pytest.raises(ShareError, match="unpacks to more than"):
+        decode({"scenario": [code]})
+
+
+def test_a_scenario_code_goes_through_the_input_boundary():
+    text = b'[teams.core]\nwip_limit = -3\n'
+    code = base64.urlsafe_b64encode(zlib.compress(text)).decode()
+    with pytest.raises(ShareError, match="teams.core.wip_limit"):
+        decode({"scenario": [code]})
+
+
+_text = st.text(max_size=300)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["preset", "seeds", "set", "scenario", "name", "x"]),
+                       st.lists(st.one_of(_text, st.sampled_from(["b2b_activation", "leadership.trump=0.4",
+                                                                  "20", "eJwDAAAAAAE"])), max_size=4),
+                       max_size=5))
+def test_fuzz_any_parameters_open_a_scenario_or_give_one_clear_line(params):
+    try:
+        shared = decode(params)
+    except InputError as exc:
+        assert str(exc) and "\n" not in str(exc) and len(str(exc)) <= 1000
+        return
+    assert shared is None or shared.base.with_overrides(shared.overrides) is not None
