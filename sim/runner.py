@@ -133,12 +133,16 @@ def _merge_extra(extras: list[dict[str, Any]], seeds: list[int]) -> dict[str, An
 
 
 def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None = None) -> pd.DataFrame:
-    """Per metric: mean of A, mean of B, and the paired difference B - A with its 95% CI and effect size."""
+    """Per metric: mean of A and of B over the seeds where both are defined (``pairs`` of them), so that
+    ``mean_b - mean_a`` is the paired difference B - A, with its 95% CI and effect size."""
     if a.seeds != b.seeds:
         raise ValueError("compare needs both ensembles on the same seeds")
     names = list(metrics) if metrics is not None else [c for c in a.summary.columns if c != "seed"]
-    rows = [{"metric": n, "mean_a": a.summary[n].mean(), "mean_b": b.summary[n].mean(),
-             **paired_difference(a.summary[n], b.summary[n])} for n in names]
+    rows = []
+    for n in names:
+        both = a.summary[n].notna().to_numpy() & b.summary[n].notna().to_numpy()
+        rows.append({"metric": n, "mean_a": a.summary[n][both].mean(), "mean_b": b.summary[n][both].mean(),
+                     "pairs": int(both.sum()), **paired_difference(a.summary[n], b.summary[n])})
     return pd.DataFrame(rows).set_index("metric")
 
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, dumps_toml, load_scenario,
-                       parse_override, scenario_from_bytes, show)
-from sim.scenario import ScenarioBase
+from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, clean, dumps_toml,
+                       load_scenario, parse_override, scenario_from_bytes, show)
+from sim.levers import Lever, levers_for
+from sim.scenario import Scenario, ScenarioBase
 
 #: Most ``set`` parameters in one link, and the longest one.
 MAX_SETS = 64
@@ -60,7 +62,7 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
     """Query parameters for a what-if: a bundled preset ``base_label`` with ``overrides`` (readable), or, when
     the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML."""
     params: dict[str, str | list[str]] = {}
-    if base_label in bundled_scenarios():
+    if _is_preset_edit(base_label, overrides, scenario):
         params["preset"] = base_label
         if overrides:
             params["set"] = [f"{path}={_value_text(v)}" for path, v in overrides.items()]
@@ -73,6 +75,19 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
     if seeds is not None:
         params["seeds"] = str(int(seeds))
     return params
+
+
+def _is_preset_edit(label: str, overrides: Mapping[str, Any], scenario: ScenarioBase | None) -> bool:
+    """Whether ``scenario`` is the bundled preset ``label`` with exactly ``overrides`` (a pasted file that only
+    borrows a preset's name is not)."""
+    if label not in bundled_scenarios("alignment"):
+        return False
+    if scenario is None:
+        return True
+    try:
+        return load_scenario(label).with_overrides(dict(overrides)) == scenario
+    except ScenarioError:
+        return False
 
 
 def _one(params: Mapping[str, Sequence[str]], key: str) -> str | None:
@@ -100,11 +115,11 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
     if code is not None:
         if sets:
             raise ShareError("link parameter set: only with preset=NAME; a scenario= link carries its edits")
-        label = (_one(params, "name") or "shared scenario")[:100]
+        label = clean(_one(params, "name") or "shared scenario")[:100] or "shared scenario"
         return Shared(_scenario(code, label), label, {}, seeds)
-    if preset not in bundled_scenarios():
-        raise ShareError(f"link parameter preset: unknown scenario {show(preset)}; allowed: "
-                         f"{', '.join(bundled_scenarios())}")
+    presets = bundled_scenarios("alignment")
+    if preset not in presets:
+        raise ShareError(f"link parameter preset: unknown scenario {show(preset)}; allowed: {', '.join(presets)}")
     if len(sets) > MAX_SETS:
         raise ShareError(f"link parameter set: {len(sets)} edits; a link carries at most {MAX_SETS}")
     overrides: dict[str, Any] = {}
@@ -117,6 +132,9 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
             raise ShareError(f"link parameter set: {exc}") from None
         overrides[path] = None if value == "none" else value
     base = load_scenario(preset)
+    levers = {lever.path: lever for lever in levers_for(base)}
+    for path, value in overrides.items():
+        _check_lever(levers, path, value)
     try:
         base.with_overrides(overrides)
     except ScenarioError as exc:
@@ -124,11 +142,28 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
     return Shared(base, preset, overrides, seeds)
 
 
+def _check_lever(levers: Mapping[str, Lever], path: str, value: Any) -> None:
+    """A link edits only what the app's levers can show, within their ranges and options."""
+    lever = levers.get(path)
+    if lever is None:
+        raise ShareError(f"link parameter set: {show(path)} is not a lever of the app; allowed: {', '.join(levers)}")
+    if lever.widget in ("slider", "int") or (lever.widget == "optional_week" and value is not None):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lever.low <= value <= lever.high:
+            raise ShareError(f"link parameter set: {path}={show(value)}; allowed: a number from {lever.low:g} to "
+                             f"{lever.high:g}")
+    elif lever.widget == "select" and value not in lever.options:
+        raise ShareError(f"link parameter set: {path}={show(value)}; allowed: {', '.join(lever.options)}")
+    elif lever.widget == "chain" and (not isinstance(value, list) or not set(value) <= set(lever.options)):
+        raise ShareError(f"link parameter set: {path}={show(value)}; allowed: a list of {', '.join(lever.options)}")
+    elif lever.widget == "toggle" and not isinstance(value, bool):
+        raise ShareError(f"link parameter set: {path}={show(value)}; allowed: true, false")
+
+
 def _seeds(text: str | None) -> int | None:
     if text is None:
         return None
     low, high = SEEDS_RANGE
-    if not text.isdigit() or not low <= int(text[:6]) <= high:
+    if not re.fullmatch(r"[0-9]{1,2}", text) or not low <= int(text) <= high:
         raise ShareError(f"link parameter seeds: {show(text[:20])} is not a whole number from {low} to {high}")
     return int(text)
 
@@ -150,6 +185,10 @@ def _scenario(code: str, label: str) -> ScenarioBase:
         raise ShareError("link parameter scenario: not a scenario code (base64url of compressed TOML); copy the "
                          "whole link again")
     try:
-        return scenario_from_bytes(data, label)
+        scenario = scenario_from_bytes(data, label)
     except ScenarioError as exc:
         raise ShareError(f"link parameter scenario: {exc}") from None
+    if not isinstance(scenario, Scenario):
+        raise ShareError(f"link parameter scenario: a {scenario.model!r} scenario; the app's share links carry the "
+                         "alignment model (open reference models on their page)")
+    return scenario

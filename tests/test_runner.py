@@ -47,3 +47,17 @@ def test_closing_a_progressive_run_early_leaves_the_pool_usable(scenario, pool):
     next(steps)
     steps.close()
     assert run_many(scenario, 2, executor=pool).seeds == [0, 1]  # the pool is free and still works
+
+
+def test_compare_means_are_over_the_pairs_where_both_runs_have_data():
+    from sim.runner import EnsembleResult, compare
+
+    def result(values):
+        return EnsembleResult(scenario=None, seeds=[0, 1, 2],
+                              summary=pd.DataFrame({"seed": [0, 1, 2], "m": values}), weekly=pd.DataFrame())
+
+    table = compare(result([1.0, 2.0, float("nan")]), result([2.0, 4.0, 100.0]))
+    row = table.loc["m"]
+    assert row["pairs"] == 2
+    assert (row["mean_a"], row["mean_b"]) == (1.5, 3.0)  # seed 2 (no data in A) is left out of both means
+    assert row["difference"] == pytest.approx(row["mean_b"] - row["mean_a"])

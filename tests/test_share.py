@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from sim import load_scenario
 from sim.input import InputError
-from sim.share import MAX_CODE_CHARS, MAX_SETS, ShareError, decode, encode
+from sim.levers import levers_for
+from sim.scenario import Scenario
+from sim.share import MAX_CODE_CHARS, MAX_SETS, SEEDS_RANGE, ShareError, decode, encode
 
 
 def _params(encoded):
@@ -87,4 +89,53 @@ def test_fuzz_any_parameters_open_a_scenario_or_give_one_clear_line(params):
     except InputError as exc:
         assert str(exc) and "\n" not in str(exc) and len(str(exc)) <= 1000
         return
-    assert shared is None or shared.base.with_overrides(shared.overrides) is not None
+    if shared is None:
+        return
+    assert isinstance(shared.base, Scenario)  # the app's pages run the alignment model only
+    assert shared.seeds is None or SEEDS_RANGE[0] <= shared.seeds <= SEEDS_RANGE[1]
+    levers = {lever.path: lever for lever in levers_for(shared.base)}
+    for path, value in shared.overrides.items():  # every edit is one the app's widgets can show
+        lever = levers[path]
+        if lever.widget in ("slider", "int") and value is not None:
+            assert lever.low <= value <= lever.high
+    assert shared.base.with_overrides(shared.overrides) is not None
+
+
+@pytest.mark.parametrize("seeds", ["0000050000000", "²", "5 ", "61", "4", "-5", "1e1"])
+def test_seeds_outside_the_sliders_range_or_not_plain_digits_are_refused(seeds):
+    with pytest.raises(ShareError, match="seeds"):
+        decode({"preset": ["b2b_activation"], "seeds": [seeds]})
+
+
+def test_a_reference_model_cannot_be_opened_as_a_what_if():
+    with pytest.raises(ShareError, match="allowed: b2b_activation"):
+        decode({"preset": ["march1991"]})
+    code = encode("m", {}, scenario=load_scenario("march1991"))["scenario"]
+    with pytest.raises(ShareError, match="'march1991' scenario"):
+        decode({"scenario": [code]})
+
+
+@pytest.mark.parametrize("edit, allowed", [("teams.core.capacity=200", "from 1 to"),
+                                           ("leadership.trump=1.5", "from 0 to 1"),
+                                           ("funding.mode=\"weekly\"", "product, project"),
+                                           ("leadership.real_choice=1", "true, false"),
+                                           ("seed_offset=3", "not a lever")])
+def test_an_edit_the_levers_cannot_show_is_refused_with_the_allowed_values(edit, allowed):
+    with pytest.raises(ShareError, match=allowed):
+        decode({"preset": ["b2b_activation"], "set": [edit]})
+
+
+def test_a_pasted_scenario_that_borrows_a_presets_name_travels_whole():
+    preset = load_scenario("b2b_activation")
+    pasted = preset.with_overrides({"leadership.trump": 0.95})
+    params = encode("b2b_activation", {}, 20, pasted)
+    assert "preset" not in params
+    assert decode(_params(params)).base == pasted
+    edited = preset.with_overrides({"leadership.trump": 0.95})
+    assert encode("b2b_activation", {"leadership.trump": 0.95}, 20, edited)["preset"] == "b2b_activation"
+
+
+def test_a_links_name_is_cleaned_of_control_and_direction_characters():
+    code = encode("x", {}, scenario=load_scenario("b2b_activation").with_overrides({"leadership.trump": 0.5}))
+    shared = decode({**_params(code), "name": ["evil\u202ename\x00"]})
+    assert "\u202e" not in shared.label and "\x00" not in shared.label
