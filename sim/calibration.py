@@ -1,0 +1,319 @@
+"""Calibration: fit the customer-funnel and delivery parameters of an organisation to its own observed series.
+
+Simulation-based, over seeds (docs/CALIBRATION.md):
+
+- **Which parameters.** Each parameter in :data:`PARAMETERS` is informed by some observed series (e.g. the
+  activation hazard by 30-day activation). Parameters none of the given series inform are not fitted: they keep
+  their values and the result says so.
+- **Distance.** For a candidate, the scenario runs on the same ``seeds`` as every other candidate (common random
+  numbers). Per series ``s`` and period ``t``, ``m`` is the mean simulated value over the seeds and ``v_s`` the
+  simulated variance across seeds, pooled over the periods of the series. The distance is
+  ``D = sum_s sum_t (observed - m)^2 / (v_s * (1 + 1/seeds))``: a Gaussian approximation of -2 log likelihood
+  (the observation is one draw, the mean has variance ``v_s / seeds``); about one per data point at a good fit.
+- **Search.** Optuna's TPE sampler with a fixed seed (same inputs and seed: same trials, same result).
+- **Uncertainty.** Every candidate with ``D <= D_min + chi2_95(k)`` (``k`` fitted parameters) lies in an
+  approximate joint 95 % confidence region; each parameter's interval is the range of that set (a projection,
+  conservative). A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
+  (in log units for rates) is reported as not identified by these data.
+- **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
+  95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
+  normalised root mean squared error.
+
+Long fits are resumable: with ``storage`` (a file path) the trials go to an Optuna journal file, and a rerun with
+the same inputs continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+from sim.input import ScenarioError
+from sim.observed import SERIES, Observed, simulated, to_csv
+from sim.registry import cost
+from sim.scenario import Scenario
+
+#: A fitted parameter whose interval covers more than this share of its search range is not identified.
+WEAK_SHARE = 0.6
+#: Default budget: candidates, seeds per candidate, seeds for the band.
+TRIALS, SEEDS, BAND_SEEDS = 60, 4, 20
+#: Fresh seeds for the band start here (the fit's seeds start at the calibration's seed).
+BAND_SEED_OFFSET = 100_000
+STUDY = "alignsim-calibration"
+#: Refinement: grid points per parameter, and the grid's half-width as a share of the search range (log units).
+REFINE_POINTS, REFINE_WINDOW = 9, 0.15
+#: Passes of the refinement over all parameters (the last pass's grids give the intervals).
+REFINE_PASSES = 2
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter the data can inform: where it lives in the scenario, its search range, which series inform it."""
+
+    name: str
+    path: str
+    low: float
+    high: float
+    log: bool
+    informed_by: tuple[str, ...]
+    meaning: str
+
+    def value(self, scenario: Scenario) -> float:
+        if self.path == "kinds.*.size":
+            return 1.0
+        node = scenario
+        for part in self.path.split("."):
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+        return float(node)
+
+    def overrides(self, scenario: Scenario, value: float) -> dict[str, float]:
+        if self.path == "kinds.*.size":  # a multiplier on every kind's size
+            return {f"kinds.{k}.size": min(100.0, kind.size * value) for k, kind in scenario.kinds.items()}
+        return {self.path: value}
+
+    def width(self, low: float, high: float) -> float:
+        """Share of the search range an interval covers (log units for rates)."""
+        f = math.log if self.log else (lambda x: x)
+        return (f(high) - f(low)) / (f(self.high) - f(self.low))
+
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
+    Parameter("lead_rate", "customers.lead_rate", 0.001, 0.03, True, ("leads", "new_customers"),
+              "weekly chance a prospect becomes a lead"),
+    Parameter("close_rate", "customers.close_rate", 0.02, 0.5, True, ("new_customers",),
+              "weekly chance a lead buys, at feature fit 1"),
+    Parameter("activation_hazard", "customers.activation_hazard", 0.05, 0.9, True, ("activation_30d",),
+              "weekly chance of first success at perfect drivers"),
+    Parameter("churn_activated", "customers.churn_activated", 0.0002, 0.01, True, ("churned",),
+              "weekly churn of activated customers"),
+    Parameter("contact_rate", "customers.contact_rate", 0.01, 2.0, True, ("support_contacts",),
+              "weekly support contacts per activated customer"),
+    Parameter("item_size", "kinds.*.size", 0.3, 3.0, True, ("releases",),
+              "size of work items relative to the scenario's (delivery: releases per person-week)"),
+]}
+
+
+@dataclass
+class Calibration:
+    """A finished fit: the calibrated scenario and what supports it."""
+
+    scenario: Scenario
+    #: parameter, meaning, informed_by, default, estimate, low, high, status (fitted | weak | not identifiable)
+    estimates: pd.DataFrame
+    #: period, series, observed, simulated (mean), low, high (95 % band)
+    fit: pd.DataFrame
+    #: series, points, coverage (share inside the band), nrmse
+    quality: pd.DataFrame
+    #: trial, distance and the parameter values of every candidate
+    trials: pd.DataFrame
+    distance: float
+    points: int
+    frequency: str
+    notes: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        """A short plain-text report of the estimates and the fit's quality."""
+        lines = [f"fit: distance {self.distance:.1f} over {self.points} data points "
+                 f"(about {self.points} expected at a good fit); {len(self.trials)} candidates"]
+        for r in self.estimates.itertuples():
+            if r.status == "not identifiable":
+                lines.append(f"  {r.parameter}: {r.default:.4g} (default; no data informs it)")
+            else:
+                weak = " (weakly identified: the data say little)" if r.status == "weak" else ""
+                lines.append(f"  {r.parameter}: {r.estimate:.4g} [{r.low:.4g}, {r.high:.4g}] (default "
+                             f"{r.default:.4g}){weak}")
+        for r in self.quality.itertuples():
+            lines.append(f"  {r.series}: {r.coverage:.0%} of {r.points} points inside the 95 % band, "
+                         f"normalised RMSE {r.nrmse:.2f}")
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+
+def fitted_parameters(observed: Observed) -> list[Parameter]:
+    """The parameters the observed series inform."""
+    return [p for p in PARAMETERS.values() if any(s in observed.series for s in p.informed_by)]
+
+
+def prepared(scenario: Scenario, observed: Observed) -> Scenario:
+    """The scenario with a horizon that covers the observed periods."""
+    return scenario.with_overrides({"weeks": observed.weeks()})
+
+
+def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS,
+                      band_seeds: int = BAND_SEEDS) -> float:
+    """Estimated seconds of computing a fit takes (``sim.registry.cost``)."""
+    refine = REFINE_PASSES * REFINE_POINTS * len(fitted_parameters(observed))
+    return cost(prepared(scenario, observed), (trials + refine) * seeds + band_seeds)
+
+
+def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """The scenario with parameter values set (validated as a whole)."""
+    overrides: dict[str, float] = {}
+    for name, value in values.items():
+        overrides.update(PARAMETERS[name].overrides(scenario, float(value)))
+    return scenario.with_overrides(overrides)
+
+
+def simulate_tables(scenario: Scenario, observed: Observed, seeds: list[int]) -> np.ndarray:
+    """Simulated tables over seeds: an array seeds x periods x series."""
+    from sim.model import AlignmentModel
+
+    out = []
+    for s in seeds:
+        records = AlignmentModel(scenario, seed=s, weeks=observed.weeks()).run().records
+        out.append(simulated(records, observed).to_numpy(dtype=float))
+    return np.array(out)
+
+
+def distance(obs: np.ndarray, sims: np.ndarray) -> float:
+    """The documented distance between observed (periods x series, NaN missing) and simulated tables
+    (seeds x periods x series): standardised squared error of the mean over seeds, summed."""
+    n = sims.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a period without a value
+        mean = np.nanmean(sims, axis=0)
+        var = np.nanmean(np.nanvar(sims, axis=0, ddof=1), axis=0)
+    scale = np.nanmean(np.abs(obs), axis=0)
+    var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * scale) ** 2, 1e-9))
+    resid = (obs - mean) ** 2 / (var * (1.0 + 1.0 / max(n, 1)))
+    ok = ~np.isnan(obs)
+    missing = ok & np.isnan(mean)  # the model has no value where data do (e.g. no cohort ended): a full miss
+    resid = np.where(missing, 4.0, resid)
+    return float(np.nansum(np.where(ok, resid, np.nan)))
+
+
+def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) -> str:
+    text = scenario.to_toml() + to_csv(observed.data, observed.frequency) + f"{seeds}:{seed}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS, seed: int = 0,
+              band_seeds: int = BAND_SEEDS, storage: str | Path | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Calibration:
+    """Fit ``scenario`` to ``observed``; deterministic for a given ``seed``. ``progress(done, total)`` is called
+    after every candidate; ``storage`` (a file) makes the fit resumable."""
+    import optuna
+
+    if scenario.model != "alignment":
+        raise ScenarioError(f"calibration fits the alignment model; the scenario runs on {scenario.model!r}")
+    if trials < 2 or seeds < 2 or band_seeds < 2:
+        raise ScenarioError("calibration needs at least 2 trials, 2 seeds and 2 band seeds")
+    base = prepared(scenario, observed)
+    params = fitted_parameters(observed)
+    obs = observed.data.to_numpy(dtype=float)
+    fit_seeds = [seed + i for i in range(seeds)]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
+                                         multivariate=True)
+    key = _fingerprint(base, observed, seeds, seed)
+    store = None
+    if storage is not None:
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
+        store = JournalStorage(JournalFileBackend(str(storage)))
+    study = optuna.create_study(study_name=f"{STUDY}-{key}", storage=store, sampler=sampler,
+                                direction="minimize", load_if_exists=True)
+    done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+
+    def objective(trial: optuna.Trial) -> float:
+        values = {p.name: trial.suggest_float(p.name, p.low, p.high, log=p.log) for p in params}
+        return distance(obs, simulate_tables(with_values(base, values), observed, fit_seeds))
+
+    def report(study, trial) -> None:
+        if progress is not None:
+            progress(len(study.trials), trials + REFINE_PASSES * len(params))
+
+    if params:
+        if done == 0:  # the first candidate is the organisation as it is: the fit can only improve on it
+            study.enqueue_trial({p.name: min(max(p.value(base), p.low), p.high) for p in params})
+        if trials - done > 0:
+            study.optimize(objective, n_trials=trials - done, callbacks=[report])
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    table = pd.DataFrame([{"trial": t.number, "distance": t.value, **t.params} for t in complete])
+    best = dict(study.best_params) if complete else {}
+    d_min = float(study.best_value) if complete else distance(obs, simulate_tables(base, observed, fit_seeds))
+
+    calibrated, best, d_min, intervals = _refine(base, observed, obs, params, best, d_min, fit_seeds, progress,
+                                                 trials)
+    rows = []
+    for p in PARAMETERS.values():
+        default = p.value(base)
+        row = {"parameter": p.name, "meaning": p.meaning, "informed_by": ", ".join(p.informed_by),
+               "default": default, "estimate": default, "low": float("nan"), "high": float("nan"),
+               "status": "not identifiable"}
+        if p in params:
+            low, high = intervals[p.name]
+            row.update(estimate=float(best[p.name]), low=low, high=high,
+                       status="weak" if p.width(low, high) > WEAK_SHARE else "fitted")
+        rows.append(row)
+    estimates = pd.DataFrame(rows)
+
+    band = simulate_tables(calibrated, observed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
+    fit_rows, quality_rows = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean, low, high = (np.nanmean(band, 0), np.nanpercentile(band, 2.5, 0), np.nanpercentile(band, 97.5, 0))
+    for j, name in enumerate(observed.series):
+        o = obs[:, j]
+        for i, period in enumerate(observed.data.index):
+            fit_rows.append({"period": int(period), "series": name, "observed": o[i], "simulated": mean[i, j],
+                             "low": low[i, j], "high": high[i, j]})
+        ok = ~np.isnan(o) & ~np.isnan(mean[:, j])
+        inside = (o[ok] >= low[ok, j]) & (o[ok] <= high[ok, j])
+        scale = np.mean(np.abs(o[ok])) if ok.any() else float("nan")
+        rmse = float(np.sqrt(np.mean((o[ok] - mean[ok, j]) ** 2))) if ok.any() else float("nan")
+        quality_rows.append({"series": name, "points": int(ok.sum()), "coverage": float(inside.mean()) if ok.any()
+                             else float("nan"), "nrmse": rmse / scale if scale else float("nan")})
+    notes = []
+    unused = [p.name for p in PARAMETERS.values() if p not in params]
+    if unused:
+        notes.append("not identifiable from these series, left at their values: " + ", ".join(unused))
+    weak = estimates.loc[estimates["status"] == "weak", "parameter"].tolist()
+    if weak:
+        notes.append("weakly identified (the interval covers most of the search range): " + ", ".join(weak))
+    return Calibration(calibrated, estimates, pd.DataFrame(fit_rows), pd.DataFrame(quality_rows), table, d_min,
+                       int((~np.isnan(obs)).sum()), observed.frequency, notes)
+
+
+def _refine(base: Scenario, observed: Observed, obs: np.ndarray, params: list[Parameter], best: dict[str, float],
+            d_min: float, seeds: list[int], progress, trials: int):
+    """Refine the search's best candidate one parameter at a time on a grid around it (moving to a better grid
+    point), and read each parameter's interval where the distance along that grid crosses ``D_min + chi2_95(1)``."""
+    threshold = float(chi2.ppf(0.95, 1))
+    intervals: dict[str, tuple[float, float]] = {}
+    best = dict(best)
+    for k, p in enumerate(params * REFINE_PASSES):
+        f = math.log if p.log else (lambda x: x)
+        g = math.exp if p.log else (lambda x: x)
+        span = (f(p.high) - f(p.low)) * REFINE_WINDOW
+        centre = f(best[p.name])
+        grid = np.linspace(max(f(p.low), centre - span), min(f(p.high), centre + span), REFINE_POINTS)
+        ds = np.array([distance(obs, simulate_tables(with_values(base, {**best, p.name: g(x)}), observed, seeds))
+                       for x in grid])
+        if ds.min() < d_min:
+            best[p.name], d_min = g(grid[int(ds.argmin())]), float(ds.min())
+        inside = grid[ds <= d_min + threshold]
+        low, high = (g(inside.min()), g(inside.max())) if inside.size else (best[p.name], best[p.name])
+        step = (grid[1] - grid[0]) if grid.size > 1 else 0.0
+        # the crossing lies between the last grid point inside and the next one outside: widen by half a step
+        intervals[p.name] = (max(p.low, g(f(low) - step / 2)), min(p.high, g(f(high) + step / 2)))
+        if progress is not None:
+            progress(trials + k + 1, trials + REFINE_PASSES * len(params))
+    return with_values(base, best), best, d_min, intervals
+
+
+def described(calibration: Calibration, name: str) -> Scenario:
+    """The calibrated scenario with a description saying what it was fitted to (for writing it out)."""
+    s = calibration.scenario
+    fitted = calibration.estimates[calibration.estimates["status"] != "not identifiable"]
+    text = (f"{s.description} Calibrated to {calibration.points} observed {calibration.frequency}ly values "
+            f"({', '.join(calibration.quality['series'])}); fitted: {', '.join(fitted['parameter']) or 'none'}.")
+    return s.with_overrides({"name": name, "description": text.strip()[:4000]})
