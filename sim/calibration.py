@@ -49,9 +49,9 @@ TRIALS, SEEDS, BAND_SEEDS = 60, 4, 20
 BAND_SEED_OFFSET = 100_000
 STUDY = "alignsim-calibration"
 #: Refinement: grid points per parameter, and the grid's half-width as a share of the search range (log units).
-REFINE_POINTS, REFINE_WINDOW = 9, 0.15
-#: Passes of the refinement over all parameters (the last pass's grids give the intervals).
-REFINE_PASSES = 2
+REFINE_POINTS, REFINE_WINDOW = 9, 0.2
+#: Local search (Nelder-Mead) after the global one: at most this many candidates per fitted parameter.
+LOCAL_EVALS = 25
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Calibration:
     fit: pd.DataFrame
     #: series, points, coverage (share inside the band), nrmse
     quality: pd.DataFrame
-    #: trial, distance and the parameter values of every candidate
+    #: candidate, distance and the parameter values of every candidate evaluated
     trials: pd.DataFrame
     distance: float
     points: int
@@ -122,7 +122,7 @@ class Calibration:
     def report(self) -> str:
         """A short plain-text report of the estimates and the fit's quality."""
         lines = [f"fit: distance {self.distance:.1f} over {self.points} data points "
-                 f"(about {self.points} expected at a good fit); {len(self.trials)} candidates"]
+                 f"(about {self.points} expected at a good fit); {len(self.trials)} candidates evaluated"]
         for r in self.estimates.itertuples():
             if r.status == "not identifiable":
                 lines.append(f"  {r.parameter}: {r.default:.4g} (default; no data informs it)")
@@ -147,9 +147,10 @@ def prepared(scenario: Scenario, observed: Observed) -> Scenario:
 
 
 def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS,
-                      band_seeds: int = BAND_SEEDS) -> float:
-    """Estimated seconds of computing a fit takes (``sim.registry.cost``)."""
-    refine = REFINE_PASSES * REFINE_POINTS * len(fitted_parameters(observed))
+                      band_seeds: int = BAND_SEEDS, local_evals: int = LOCAL_EVALS,
+                      grid_points: int = REFINE_POINTS) -> float:
+    """Estimated seconds of computing a fit takes at most (``sim.registry.cost``)."""
+    refine = (local_evals + grid_points) * len(fitted_parameters(observed))
     return cost(prepared(scenario, observed), (trials + refine) * seeds + band_seeds)
 
 
@@ -180,9 +181,14 @@ def distance(obs: np.ndarray, sims: np.ndarray) -> float:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a period without a value
         mean = np.nanmean(sims, axis=0)
         var = np.nanmean(np.nanvar(sims, axis=0, ddof=1), axis=0)
+        dev = np.nan_to_num(sims - mean)
+        lagged = (dev[:, 1:] * dev[:, :-1]).sum(axis=(0, 1))
+        rho = np.clip(np.nan_to_num(lagged / (dev ** 2).sum(axis=(0, 1))), 0.0, 0.95)
     scale = np.nanmean(np.abs(obs), axis=0)
     var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * scale) ** 2, 1e-9))
-    resid = (obs - mean) ** 2 / (var * (1.0 + 1.0 / max(n, 1)))
+    # successive periods of a run are correlated (a run above the mean stays above it): each series counts as
+    # its effective number of independent periods, n (1 - rho) / (1 + rho) with rho the lag-1 autocorrelation
+    resid = (obs - mean) ** 2 / (var * (1.0 + 1.0 / max(n, 1))) * ((1.0 - rho) / (1.0 + rho))
     ok = ~np.isnan(obs)
     missing = ok & np.isnan(mean)  # the model has no value where data do (e.g. no cohort ended): a full miss
     resid = np.where(missing, 4.0, resid)
@@ -196,9 +202,12 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
 
 def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS, seed: int = 0,
               band_seeds: int = BAND_SEEDS, storage: str | Path | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Calibration:
+              progress: Callable[[int, int], None] | None = None, local_evals: int = LOCAL_EVALS,
+              grid_points: int = REFINE_POINTS) -> Calibration:
     """Fit ``scenario`` to ``observed``; deterministic for a given ``seed``. ``progress(done, total)`` is called
-    after every candidate; ``storage`` (a file) makes the fit resumable."""
+    after every candidate; ``storage`` (a file) makes the fit resumable. ``trials`` (global search),
+    ``local_evals`` (local search, per fitted parameter) and ``grid_points`` (interval grid, per fitted
+    parameter) bound the candidates; each runs on ``seeds`` seeds."""
     import optuna
 
     if scenario.model != "alignment":
@@ -208,7 +217,8 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     base = prepared(scenario, observed)
     params = fitted_parameters(observed)
     obs = observed.data.to_numpy(dtype=float)
-    fit_seeds = [seed + i for i in range(seeds)]
+    search = _Search(base, observed, params, [seed + i for i in range(seeds)], progress,
+                     total=trials + (local_evals + grid_points) * len(params))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
                                          multivariate=True)
@@ -221,28 +231,28 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         store = JournalStorage(JournalFileBackend(str(storage)))
     study = optuna.create_study(study_name=f"{STUDY}-{key}", storage=store, sampler=sampler,
                                 direction="minimize", load_if_exists=True)
-    done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+    for t in study.trials:  # a resumed fit: the stored candidates count as evaluated
+        if t.state == optuna.trial.TrialState.COMPLETE:
+            search.seen.append((dict(t.params), float(t.value)))
+    done = len(search.seen)
 
     def objective(trial: optuna.Trial) -> float:
-        values = {p.name: trial.suggest_float(p.name, p.low, p.high, log=p.log) for p in params}
-        return distance(obs, simulate_tables(with_values(base, values), observed, fit_seeds))
-
-    def report(study, trial) -> None:
-        if progress is not None:
-            progress(len(study.trials), trials + REFINE_PASSES * len(params))
+        return search({p.name: trial.suggest_float(p.name, p.low, p.high, log=p.log) for p in params})
 
     if params:
         if done == 0:  # the first candidate is the organisation as it is: the fit can only improve on it
             study.enqueue_trial({p.name: min(max(p.value(base), p.low), p.high) for p in params})
         if trials - done > 0:
-            study.optimize(objective, n_trials=trials - done, callbacks=[report])
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    table = pd.DataFrame([{"trial": t.number, "distance": t.value, **t.params} for t in complete])
-    best = dict(study.best_params) if complete else {}
-    d_min = float(study.best_value) if complete else distance(obs, simulate_tables(base, observed, fit_seeds))
-
-    calibrated, best, d_min, intervals = _refine(base, observed, obs, params, best, d_min, fit_seeds, progress,
-                                                 trials)
+            study.optimize(objective, n_trials=trials - done)
+        search.local(local_evals)
+        intervals = search.intervals(grid_points)
+    else:
+        search({})
+        intervals = {}
+    best, d_min = search.best()
+    best.update(search.smoothed)
+    calibrated = with_values(base, best)
+    table = pd.DataFrame([{"candidate": i, "distance": d, **v} for i, (v, d) in enumerate(search.seen)])
     rows = []
     for p in PARAMETERS.values():
         default = p.value(base)
@@ -283,31 +293,81 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
                        int((~np.isnan(obs)).sum()), observed.frequency, notes)
 
 
-def _refine(base: Scenario, observed: Observed, obs: np.ndarray, params: list[Parameter], best: dict[str, float],
-            d_min: float, seeds: list[int], progress, trials: int):
-    """Refine the search's best candidate one parameter at a time on a grid around it (moving to a better grid
-    point), and read each parameter's interval where the distance along that grid crosses ``D_min + chi2_95(1)``."""
-    threshold = float(chi2.ppf(0.95, 1))
-    intervals: dict[str, tuple[float, float]] = {}
-    best = dict(best)
-    for k, p in enumerate(params * REFINE_PASSES):
-        f = math.log if p.log else (lambda x: x)
-        g = math.exp if p.log else (lambda x: x)
-        span = (f(p.high) - f(p.low)) * REFINE_WINDOW
-        centre = f(best[p.name])
-        grid = np.linspace(max(f(p.low), centre - span), min(f(p.high), centre + span), REFINE_POINTS)
-        ds = np.array([distance(obs, simulate_tables(with_values(base, {**best, p.name: g(x)}), observed, seeds))
-                       for x in grid])
-        if ds.min() < d_min:
-            best[p.name], d_min = g(grid[int(ds.argmin())]), float(ds.min())
-        inside = grid[ds <= d_min + threshold]
-        low, high = (g(inside.min()), g(inside.max())) if inside.size else (best[p.name], best[p.name])
-        step = (grid[1] - grid[0]) if grid.size > 1 else 0.0
-        # the crossing lies between the last grid point inside and the next one outside: widen by half a step
-        intervals[p.name] = (max(p.low, g(f(low) - step / 2)), min(p.high, g(f(high) + step / 2)))
-        if progress is not None:
-            progress(trials + k + 1, trials + REFINE_PASSES * len(params))
-    return with_values(base, best), best, d_min, intervals
+class _Search:
+    """Candidates evaluated on common seeds, remembered: the global search, the local one and the intervals."""
+
+    def __init__(self, base: Scenario, observed: Observed, params: list[Parameter], seeds: list[int], progress,
+                 total: int):
+        self.base, self.observed, self.params, self.seeds = base, observed, params, seeds
+        self.obs = observed.data.to_numpy(dtype=float)
+        self.progress, self.total = progress, total
+        self.seen: list[tuple[dict[str, float], float]] = []
+        #: the vertex of each parameter's smoothed profile (the estimate)
+        self.smoothed: dict[str, float] = {}
+
+    def __call__(self, values: dict[str, float]) -> float:
+        d = distance(self.obs, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+        self.seen.append((dict(values), d))
+        if self.progress is not None:
+            self.progress(min(len(self.seen), self.total), self.total)
+        return d
+
+    def best(self) -> tuple[dict[str, float], float]:
+        values, d = min(self.seen, key=lambda x: x[1])
+        return dict(values), d
+
+    def _to_unit(self, p: Parameter, x: float) -> float:
+        f = math.log if p.log else float
+        return (f(x) - f(p.low)) / (f(p.high) - f(p.low))
+
+    def _from_unit(self, p: Parameter, u: float) -> float:
+        u = min(1.0, max(0.0, float(u)))
+        if p.log:
+            return math.exp(math.log(p.low) + u * (math.log(p.high) - math.log(p.low)))
+        return p.low + u * (p.high - p.low)
+
+    def local(self, evals: int) -> None:
+        """Nelder-Mead from the best candidate, in units of each parameter's search range (log for rates)."""
+        from scipy.optimize import minimize
+
+        start, _ = self.best()
+        x0 = np.array([self._to_unit(p, start[p.name]) for p in self.params])
+        k = len(self.params)
+        simplex = np.vstack([x0] + [x0 + np.where(np.arange(k) == i, 0.08 if x0[i] < 0.9 else -0.08, 0.0)
+                                    for i in range(k)])
+        minimize(lambda u: self({p.name: self._from_unit(p, x) for p, x in zip(self.params, u)}), x0,
+                 method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
+                 options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k,
+                          "xatol": 0.002, "fatol": 0.05})
+
+    def intervals(self, points: int) -> dict[str, tuple[float, float]]:
+        """Per parameter, a profile through the best candidate: the distance on a grid of ``points`` values (others
+        at their best), smoothed by a least-squares parabola (the simulated distance is noisy); the estimate is
+        its vertex and the interval where it stays within ``chi2_95(1)`` of its minimum. The interval is widened
+        to every evaluated candidate within ``chi2_95(k)`` of the best (the joint region's projection, for
+        correlated parameters). A profile without upward curvature gives the whole search range."""
+        out: dict[str, tuple[float, float]] = {}
+        for p in self.params:
+            best, _ = self.best()
+            centre = self._to_unit(p, best[p.name])
+            grid = np.linspace(max(0.0, centre - REFINE_WINDOW), min(1.0, centre + REFINE_WINDOW), max(points, 3))
+            ds = np.array([self({**best, p.name: self._from_unit(p, u)}) for u in grid])
+            a, b, c = np.polyfit(grid, ds, 2)
+            if a <= 0:
+                out[p.name] = (0.0, 1.0)
+                continue
+            vertex = float(np.clip(-b / (2 * a), grid[0], grid[-1]))
+            half = math.sqrt(chi2.ppf(0.95, 1) / a)
+            self.smoothed[p.name] = self._from_unit(p, vertex)
+            out[p.name] = (max(0.0, vertex - half), min(1.0, vertex + half))
+        best, d_min = self.best()
+        joint = d_min + chi2.ppf(0.95, len(self.params))
+        for p in self.params:
+            near = [self._to_unit(p, v[p.name]) for v, d in self.seen if d <= joint and p.name in v]
+            lo, hi = out[p.name]
+            lo, hi = min([lo, *near]), max([hi, *near])
+            out[p.name] = (self._from_unit(p, lo), self._from_unit(p, hi))
+        return out
 
 
 def described(calibration: Calibration, name: str) -> Scenario:
@@ -317,3 +377,16 @@ def described(calibration: Calibration, name: str) -> Scenario:
     text = (f"{s.description} Calibrated to {calibration.points} observed {calibration.frequency}ly values "
             f"({', '.join(calibration.quality['series'])}); fitted: {', '.join(fitted['parameter']) or 'none'}.")
     return s.with_overrides({"name": name, "description": text.strip()[:4000]})
+
+
+def chart(fit: pd.DataFrame, frequency: str = "month"):
+    """Observed (points) against the simulated mean (line) and its 95 % band, one panel per series."""
+    import altair as alt
+
+    base = alt.Chart(fit).encode(x=alt.X("period:Q", title=frequency))
+    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
+    line = base.mark_line().encode(y="simulated:Q")
+    points = base.mark_point(filled=True, color="black").encode(
+        y="observed:Q", tooltip=["series", "period", "observed", "simulated", "low", "high"])
+    return (band + line + points).properties(width=260, height=150).facet(
+        facet=alt.Facet("series:N", title=None), columns=3).resolve_scale(y="independent")
