@@ -50,6 +50,11 @@ BAND_SEED_OFFSET = 100_000
 STUDY = "alignsim-calibration"
 #: Refinement: grid points per parameter, and the grid's half-width as a share of the search range (log units).
 REFINE_POINTS, REFINE_WINDOW = 9, 0.2
+#: A profile zooms in (a third of the window each time, at most this often) until four grid points lie within
+#: PROFILE_CUT of its minimum; the parabola is fitted to those points only.
+PROFILE_ZOOMS, PROFILE_CUT = 3, 12.0
+#: Extra sets of seeds on which the best candidate is run to measure the distance's Monte Carlo noise.
+NOISE_SETS, NOISE_SEED_OFFSET = 2, 10_000
 #: Local search (Nelder-Mead) after the global one: at most this many candidates per fitted parameter.
 LOCAL_EVALS = 25
 
@@ -150,7 +155,7 @@ def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIA
                       band_seeds: int = BAND_SEEDS, local_evals: int = LOCAL_EVALS,
                       grid_points: int = REFINE_POINTS) -> float:
     """Estimated seconds of computing a fit takes at most (``sim.registry.cost``)."""
-    refine = (local_evals + grid_points) * len(fitted_parameters(observed))
+    refine = (local_evals + PROFILE_ZOOMS * grid_points) * len(fitted_parameters(observed)) + NOISE_SETS
     return cost(prepared(scenario, observed), (trials + refine) * seeds + band_seeds)
 
 
@@ -218,7 +223,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     params = fitted_parameters(observed)
     obs = observed.data.to_numpy(dtype=float)
     search = _Search(base, observed, params, [seed + i for i in range(seeds)], progress,
-                     total=trials + (local_evals + grid_points) * len(params))
+                     total=trials + (local_evals + PROFILE_ZOOMS * grid_points) * len(params))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
                                          multivariate=True)
@@ -304,6 +309,17 @@ class _Search:
         self.seen: list[tuple[dict[str, float], float]] = []
         #: the vertex of each parameter's smoothed profile (the estimate)
         self.smoothed: dict[str, float] = {}
+        self.allowance = 0.0
+
+    def noise_allowance(self) -> float:
+        """Twice the Monte Carlo spread (sd) of the best candidate's distance over NOISE_SETS disjoint sets of
+        seeds: the simulated distance is itself noisy, so the intervals' threshold is raised by it."""
+        best, d = self.best()
+        others = [distance(self.obs, simulate_tables(with_values(self.base, best), self.observed,
+                                                     [s + NOISE_SEED_OFFSET * (j + 1) for s in self.seeds]))
+                  for j in range(NOISE_SETS)]
+        self.allowance = 2.0 * float(np.std([d, *others], ddof=1))
+        return self.allowance
 
     def __call__(self, values: dict[str, float]) -> float:
         d = distance(self.obs, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
@@ -346,28 +362,79 @@ class _Search:
         its vertex and the interval where it stays within ``chi2_95(1)`` of its minimum. The interval is widened
         to every evaluated candidate within ``chi2_95(k)`` of the best (the joint region's projection, for
         correlated parameters). A profile without upward curvature gives the whole search range."""
+        level = chi2.ppf(0.95, 1) + self.noise_allowance()
         out: dict[str, tuple[float, float]] = {}
         for p in self.params:
             best, _ = self.best()
-            centre = self._to_unit(p, best[p.name])
-            grid = np.linspace(max(0.0, centre - REFINE_WINDOW), min(1.0, centre + REFINE_WINDOW), max(points, 3))
-            ds = np.array([self({**best, p.name: self._from_unit(p, u)}) for u in grid])
-            a, b, c = np.polyfit(grid, ds, 2)
-            if a <= 0:
-                out[p.name] = (0.0, 1.0)
-                continue
-            vertex = float(np.clip(-b / (2 * a), grid[0], grid[-1]))
-            half = math.sqrt(chi2.ppf(0.95, 1) / a)
-            self.smoothed[p.name] = self._from_unit(p, vertex)
-            out[p.name] = (max(0.0, vertex - half), min(1.0, vertex + half))
+            centre, window = self._to_unit(p, best[p.name]), REFINE_WINDOW
+            for zoom in range(PROFILE_ZOOMS):  # zoom in until a few grid points lie in the valley
+                grid = np.linspace(max(0.0, centre - window), min(1.0, centre + window), max(points, 3))
+                ds = np.array([self({**best, p.name: self._from_unit(p, u)}) for u in grid])
+                keep = ds <= ds.min() + PROFILE_CUT
+                if keep.sum() >= 4:
+                    break
+                centre, window = float(grid[int(ds.argmin())]), window / 3
+            step = float(grid[1] - grid[0]) if grid.size > 1 else 0.0
+            # the crossing lies between the last grid point inside and the next one outside
+            inside = grid[ds <= ds.min() + level]
+            lo, hi = inside.min() - step, inside.max() + step
+            if keep.sum() >= 3:
+                a, b, _ = np.polyfit(grid[keep], ds[keep], 2)
+                if a <= 0:  # no curvature where the profile is low: flat as far as the grid sees
+                    lo, hi = grid[keep].min() - step, grid[keep].max() + step
+                else:
+                    vertex = float(np.clip(-b / (2 * a), grid[keep].min(), grid[keep].max()))
+                    half = math.sqrt(level / a)
+                    self.smoothed[p.name] = self._from_unit(p, vertex)
+                    lo, hi = min(lo, vertex - half), max(hi, vertex + half)
+            out[p.name] = (max(0.0, lo), min(1.0, hi))
         best, d_min = self.best()
+        surface = self._surface()
         joint = d_min + chi2.ppf(0.95, len(self.params))
-        for p in self.params:
+        for j, p in enumerate(self.params):
             near = [self._to_unit(p, v[p.name]) for v, d in self.seen if d <= joint and p.name in v]
             lo, hi = out[p.name]
+            if surface is not None:
+                centre, half = surface[0][j], surface[1][j]
+                near += [max(0.0, centre - half), min(1.0, centre + half)]
             lo, hi = min([lo, *near]), max([hi, *near])
             out[p.name] = (self._from_unit(p, lo), self._from_unit(p, hi))
         return out
+
+    def _surface(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """A quadratic response surface through the candidates nearest the best (least squares, in range units):
+        its vertex and, per parameter, the half-width of the profile interval ``sqrt(chi2_95(1) * (A^-1)_jj)``
+        where ``D ~ D_min + (x - x*)' A (x - x*)``: the interval of a parameter with the others re-fitted, so
+        correlated parameters widen each other's intervals. None when the surface has no clear minimum."""
+        k = len(self.params)
+        if not k:
+            return None
+        unique = {tuple(round(v.get(p.name, float("nan")), 12) for p in self.params): (v, d) for v, d in self.seen}
+        pts = sorted(unique.values(), key=lambda x: x[1])
+        terms = 1 + k + k * (k + 1) // 2
+        pts = [(v, d) for v, d in pts if all(p.name in v for p in self.params)][:max(3 * terms, 30)]
+        if len(pts) < 2 * terms:
+            return None
+        X = np.array([[self._to_unit(p, v[p.name]) for p in self.params] for v, _ in pts])
+        y = np.array([d for _, d in pts])
+        iu = np.triu_indices(k)
+        design = np.hstack([np.ones((len(X), 1)), X, np.einsum("ni,nj->nij", X, X)[:, iu[0], iu[1]]])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        g = coef[1:1 + k]
+        A = np.zeros((k, k))
+        A[iu] = coef[1 + k:]
+        A = (A + A.T) / 2  # x' A x with the off-diagonal terms split evenly
+        try:
+            if np.linalg.eigvalsh(A).min() <= 0:
+                return None
+            inv = np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            return None
+        vertex = -0.5 * inv @ g
+        half = np.sqrt((chi2.ppf(0.95, 1) + self.allowance) * np.diag(inv))
+        if not np.all(np.isfinite(vertex)) or not np.all(np.isfinite(half)):
+            return None
+        return np.clip(vertex, 0.0, 1.0), half
 
 
 def described(calibration: Calibration, name: str) -> Scenario:

@@ -55,7 +55,7 @@ def write_data() -> None:
     print(f"wrote {HERE}/own_org.xlsx, own_org/*.csv, own_org_monthly.csv")
 
 
-def recovery(repeats: int = 5, trials: int = 60, seeds: int = 4) -> None:
+def recovery(repeats: int = 4, trials: int = 60, seeds: int = 4) -> None:
     """Fit the example's synthetic data for ``repeats`` data seeds; print estimates against the truth."""
     scenario = example_scenario()
     rows, started = [], time.time()
