@@ -83,6 +83,10 @@ if observed is not None:
     st.caption(_("{n} {freq}s of {series}.").format(n=observed.periods, freq=observed.frequency,
                                                      series=", ".join(observed.series)))
     st.subheader(_("4. Fit the model to your numbers"))
+    st.caption(_("The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
+                 "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
+                 "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml").format(
+        seeds=SEEDS))
     trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
     seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, GRID_POINTS)
     key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()

@@ -125,20 +125,22 @@ class Calibration:
     notes: list[str] = field(default_factory=list)
 
     def report(self) -> str:
-        """A short plain-text report of the estimates and the fit's quality."""
-        lines = [f"fit: distance {self.distance:.1f} over {self.points} data points "
-                 f"(about {self.points} expected at a good fit); {len(self.trials)} candidates evaluated"]
+        """A short plain-text report of the estimates and the fit's quality (in the current language)."""
+        from sim.i18n import _
+
+        lines = [_("fit: distance {d:.1f} over {n} data points (about {n} or less at a good fit); {c} candidates "
+                   "evaluated").format(d=self.distance, n=self.points, c=len(self.trials))]
         for r in self.estimates.itertuples():
             if r.status == "not identifiable":
-                lines.append(f"  {r.parameter}: {r.default:.4g} (default; no data informs it)")
+                lines.append(_("  {p}: {v:.4g} (default; no data informs it)").format(p=r.parameter, v=r.default))
             else:
-                weak = " (weakly identified: the data say little)" if r.status == "weak" else ""
-                lines.append(f"  {r.parameter}: {r.estimate:.4g} [{r.low:.4g}, {r.high:.4g}] (default "
-                             f"{r.default:.4g}){weak}")
+                weak = _(" (weakly identified: the data say little)") if r.status == "weak" else ""
+                lines.append(_("  {p}: {e:.4g} [{lo:.4g}, {hi:.4g}] (default {d:.4g}){weak}").format(
+                    p=r.parameter, e=r.estimate, lo=r.low, hi=r.high, d=r.default, weak=weak))
         for r in self.quality.itertuples():
-            lines.append(f"  {r.series}: {r.coverage:.0%} of {r.points} points inside the 95 % band, "
-                         f"normalised RMSE {r.nrmse:.2f}")
-        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+            lines.append(_("  {s}: {c:.0%} of {n} points inside the 95 % band, normalised RMSE {e:.2f}").format(
+                s=r.series, c=r.coverage, n=r.points, e=r.nrmse))
+        return "\n".join(lines + [_("  note: {note}").format(note=n) for n in self.notes])
 
 
 def fitted_parameters(observed: Observed) -> list[Parameter]:

@@ -204,7 +204,6 @@ def _read_csv(data: bytes, filename: str) -> Tables:
 
 def _records(rows: list[list[Any]], sheet: str) -> list[dict[str, Any]]:
     """Header row + data rows -> records with the spreadsheet's row number in ``_row``; empty rows skipped."""
-    rows = [r for r in rows]
     if not rows:
         return []
     header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]

@@ -1,7 +1,8 @@
 """A real browser walks "Your organisation": download the template, upload the example organisation, see its
 graph, upload its observed series, fit with a small budget, then open Explore on the calibrated organisation.
 
-Playwright drives Debian's chromium against `streamlit run app.py` on a port in 8630-8649.
+Playwright drives Debian's chromium against `streamlit run app.py` on a port in 8630-8649. With
+ALIGNSIM_SCREENSHOTS=docs/screenshots it refreshes the page's screenshots there.
 """
 
 import io
@@ -74,6 +75,13 @@ def browser():
         b.close()
 
 
+def _shot(page, name):
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / name), full_page=True)
+
+
 def _no_errors(page):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -97,6 +105,7 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     page.wait_for_selector(".vega-embed", timeout=60_000)
     _no_errors(page)
     assert page.locator(".vega-embed").count() == 1  # the organisation graph
+    _shot(page, "own_org_graph.png")
 
     uploads.nth(1).set_input_files(str(EXAMPLES / "own_org_monthly.csv"))
     page.get_by_text("12 months of new_customers").wait_for(timeout=60_000)
@@ -104,6 +113,8 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     page.get_by_text("Fit: distance").wait_for(timeout=240_000)
     _no_errors(page)
     page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    page.wait_for_timeout(1000)
+    _shot(page, "own_org_fit.png")
 
     page.get_by_role("button", name="Explore and Compare on it").click()
     page.get_by_text("Explore: what if we aligned?").wait_for(timeout=60_000)
