@@ -39,6 +39,11 @@ def test_a_small_fit_writes_the_calibrated_scenario_its_fit_and_a_study(tmp_path
     estimates = pd.read_csv(tmp_path / "my_org_estimates.csv").set_index("parameter")
     assert scenario.kinds["bug_fix"].size == pytest.approx(
         load_scenario("b2b_activation").kinds["bug_fix"].size * estimates.loc["item_size", "estimate"])
+    # a what-if on the calibrated organisation: the shared goal trumps local KPIs
+    capsys.readouterr()
+    assert main(["compare", str(out), str(out), "--set-b", "leadership.trump=0.9", "--seeds", "2"]) == 0
+    table = capsys.readouterr().out
+    assert "B = nordlys (leadership.trump=0.9)" in table and "activation_rate_30d" in table
 
 
 @pytest.mark.parametrize("args, expected", [
