@@ -4,7 +4,8 @@ A CSV file with a ``week`` or a ``month`` column (1, 2, 3, ... in order) and any
 :data:`SERIES`; empty cells are missing values. Simulated runs are turned into the same table from the model's
 weekly counters (:func:`simulated`): counts are summed over the weeks of a period and shares are ratios of summed
 counters, so a month of simulated activation is computed as the data's month is. A month is 52/12 weeks: month
-``m`` covers weeks ``floor((m-1) * 52/12)`` up to ``floor(m * 52/12)``.
+``m`` covers weeks ``(m-1) * 52/12`` to ``m * 52/12``, a week split between two months counting in each by its
+share.
 """
 
 from __future__ import annotations
@@ -172,10 +173,22 @@ def _number(text: str, source: str, row: int, column: str) -> float:
 
 
 def period_bounds(periods: int, frequency: str) -> np.ndarray:
-    """Week index where each period starts, and one past the last: ``periods + 1`` numbers."""
+    """Where each period starts, in weeks, and where the last ends: ``periods + 1`` numbers (a month is 52/12
+    weeks, so its bounds fall inside weeks)."""
     if frequency == "week":
-        return np.arange(periods + 1)
-    return np.floor(np.arange(periods + 1) * WEEKS_PER_MONTH + 1e-9).astype(int)
+        return np.arange(periods + 1, dtype=float)
+    return np.arange(periods + 1) * WEEKS_PER_MONTH
+
+
+def _per_period(weekly: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """A weekly counter summed over periods whose bounds may fall inside a week: a week split between two months
+    counts in each by the share of it that lies there (a calendar month holds 4 1/3 weeks, not 4 or 5)."""
+    cum = np.concatenate([[0.0], np.cumsum(weekly)])
+    whole = np.floor(bounds).astype(int)
+    part = bounds - whole
+    nxt = np.where(whole < weekly.size, weekly[np.minimum(whole, weekly.size - 1)], 0.0)
+    at = cum[np.minimum(whole, weekly.size)] + part * nxt
+    return np.diff(at)
 
 
 def simulated(records: Records, observed: Observed) -> pd.DataFrame:
@@ -184,9 +197,9 @@ def simulated(records: Records, observed: Observed) -> pd.DataFrame:
     out = {}
     for name in observed.series:
         s = SERIES[name]
-        num = np.add.reduceat(records.c[s.numerator][:bounds[-1]], bounds[:-1])
+        num = _per_period(records.c[s.numerator], bounds)
         if s.share:
-            den = np.add.reduceat(records.c[s.denominator][:bounds[-1]], bounds[:-1])
+            den = _per_period(records.c[s.denominator], bounds)
             with np.errstate(divide="ignore", invalid="ignore"):
                 num = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
         out[name] = num

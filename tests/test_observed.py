@@ -48,18 +48,24 @@ def test_too_many_rows_are_refused():
 
 def test_months_cover_the_year_without_gaps():
     b = period_bounds(12, "month")
-    assert b[0] == 0 and b[-1] == 52 and np.all(np.diff(b) >= 4)
+    assert b[0] == 0 and b[-1] == pytest.approx(52) and np.allclose(np.diff(b), 52 / 12)
 
 
-def test_simulated_months_sum_counts_and_take_ratios_of_sums():
+def test_weekly_runs_are_summed_into_weeks_and_prorated_into_months():
     rec = Records(9)
     rec.c["leads"][:] = np.arange(9)
     rec.c["activated30"][:] = [1, 0, 0, 0, 2, 0, 0, 0, 0]
     rec.c["cohort_closed"][:] = [2, 2, 0, 0, 4, 0, 0, 0, 0]
-    shape = Observed("month", _shape(2))
-    table = simulated(rec, shape)
-    assert table["leads"].tolist() == [0 + 1 + 2 + 3, 4 + 5 + 6 + 7]
-    assert table["activation_30d"].tolist() == [0.25, 0.5]
+    weekly = simulated(rec, Observed("week", _shape(9)))
+    assert weekly["leads"].tolist() == list(range(9))
+    assert weekly["activation_30d"].iloc[0] == 0.5 and np.isnan(weekly["activation_30d"].iloc[2])
+    monthly = simulated(rec, Observed("month", _shape(2)))
+    third = 52 / 12 - 4  # month 1 ends a third of the way into week 5 (index 4)
+    assert monthly["leads"].tolist() == pytest.approx([0 + 1 + 2 + 3 + third * 4, (1 - third) * 4 + 5 + 6 + 7
+                                                       + 2 * third * 8])
+    assert monthly["activation_30d"].iloc[0] == pytest.approx((1 + 2 * third) / (4 + 4 * third))
+    assert monthly["leads"].sum() == pytest.approx(rec.c["leads"][:int(2 * 52 / 12)].sum()
+                                                   + (2 * 52 / 12 % 1) * rec.c["leads"][8])
 
 
 def _shape(months):
