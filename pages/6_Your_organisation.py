@@ -97,14 +97,17 @@ if observed is not None:
                                                               budget=describe_seconds(APP_SWEEP_BUDGET_SECONDS)))
     elif st.button(_("Fit (about {t})").format(t=describe_seconds(seconds)), type="primary", key="fit"):
         bar = st.progress(0.0, text=_("fitting…"))
-        fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
-                                    local_evals=LOCAL_EVALS, grid_points=GRID_POINTS,
-                                    progress=lambda done, total: bar.progress(min(1.0, done / total),
-                                                                              text=_("fitting… {done} of {total} "
-                                                                                     "candidates").format(
-                                                                                  done=done, total=total)))
+        try:
+            fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
+                                        local_evals=LOCAL_EVALS, grid_points=GRID_POINTS,
+                                        progress=lambda done, total: bar.progress(
+                                            min(1.0, done / total), text=_("fitting… {done} of {total} "
+                                                                           "candidates").format(done=done,
+                                                                                                total=total)))
+            st.session_state["own_org_fit"] = (key, fit)
+        except ScenarioError as exc:
+            st.error(plain(str(exc)))
         bar.empty()
-        st.session_state["own_org_fit"] = (key, fit)
     stored = st.session_state.get("own_org_fit")
     result = stored[1] if stored and stored[0] == key else None
 
