@@ -123,3 +123,24 @@ def test_the_shipped_example_matches_the_template():
     shipped = orgsheet.organisation(orgsheet.read_path(examples / "own_org")).scenario
     assert shipped == orgsheet.organisation(orgsheet.read_path(examples / "own_org.xlsx")).scenario
     assert shipped == orgsheet.import_file(orgsheet.template_xlsx(), "t.xlsx").scenario
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_CELL = st.one_of(st.sampled_from(["sales", "onboarding", "platform", "legal > finance", "usually", "0.5", "-1",
+                                   "nan", "1e400", "", "yes", "its own kpi", "leads"]),
+                  st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheet=st.sampled_from(list(orgsheet.COLUMNS)), header=st.lists(st.sampled_from(
+    [c for cols in orgsheet.COLUMNS.values() for c in cols] + ["x"]), min_size=1, max_size=5),
+    rows=st.lists(st.lists(_CELL, max_size=5), max_size=4))
+def test_any_sheet_content_imports_or_gets_one_line_never_a_traceback(sheet, header, rows):
+    text = orgsheet._csv_text([header, *rows])
+    try:
+        result = orgsheet.organisation(_tables(**{sheet: text}))
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert result.scenario.teams
