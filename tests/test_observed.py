@@ -81,3 +81,20 @@ def test_a_run_seen_weekly_matches_its_counters():
     obs = Observed("week", _shape(8))
     table = simulated(rec, obs)
     assert table["leads"].tolist() == rec.c["leads"].tolist()
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.sampled_from(["week", "month", "leads", "activation_30d", "1", "2", "3",
+                                                     "0.5", "-1", "nan", "inf", "1,5", ""]), st.text(max_size=8)),
+                         max_size=4), max_size=6))
+def test_any_csv_reads_or_gets_one_line_never_a_traceback(rows):
+    text = "\n".join(",".join(r) for r in rows)
+    try:
+        obs = read_observed(text.encode("utf-8", "surrogatepass"))
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    else:
+        assert obs.periods >= 3 and obs.series
