@@ -123,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     _yes_flag(claims)
     for human in (run, cmp_, claims):  # the human-readable output may be Danish; JSON and CSV stay English
         _lang_flag(human)
+    _calibrate_parser(sub)
     return p
 
 
@@ -402,6 +403,84 @@ def cmd_claims(args) -> int:
 COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "show": cmd_show,
             "validate": cmd_validate, "run": cmd_run, "compare": cmd_compare, "claims": cmd_claims, "sweep": cmd_sweep,
             "analyze": cmd_analyze}
+
+
+# ---------------------------------------------------------------- calibrate: your own organisation
+
+
+def _calibrate_parser(sub) -> None:
+    cal = sub.add_parser("calibrate", help="import your organisation (XLSX, ZIP of CSVs, or a folder of CSVs) and "
+                         "fit it to your observed weekly or monthly series")
+    cal.add_argument("org", metavar="ORG", help="organisation spreadsheet (see docs/CALIBRATION.md)")
+    cal.add_argument("--observed", metavar="CSV", help="observed series (week or month column; any of "
+                     "new_customers, activation_30d, churned, support_contacts, leads, releases); without it the "
+                     "organisation is imported only")
+    cal.add_argument("--out", metavar="FILE.toml", required=True, help="where to write the scenario")
+    cal.add_argument("--trials", type=_positive(2, 10_000), default=60, help="candidates to try (default 60)")
+    cal.add_argument("--seeds", type=_positive(2, 100), default=4, help="seeds per candidate (default 4)")
+    cal.add_argument("--seed", type=_positive(0, MAX_SEED), default=0, help="seed of the search (default 0)")
+    cal.add_argument("--band-seeds", type=_positive(2, 1000), default=20, help="seeds for the 95%% band")
+    _yes_flag(cal)
+
+
+def cmd_calibrate(args) -> int:
+    from tqdm import tqdm
+
+    from sim import calibration, orgsheet
+    from sim.i18n import _
+    from sim.observed import read_observed_path
+
+    out = Path(args.out)
+    if out.suffix != ".toml":
+        raise UsageError(f"--out {clean(str(out))}: expected a .toml file name")
+    imported = orgsheet.organisation(orgsheet.read_path(args.org), clean(Path(args.org).name))
+    for note in imported.notes:
+        print(_("note: {note}").format(note=note), file=sys.stderr)
+    scenario = imported.scenario
+    if args.observed:
+        observed = read_observed_path(args.observed)
+        seconds = calibration.estimated_seconds(scenario, observed, args.trials, args.seeds, args.band_seeds)
+        _check_cost(args, seconds, _("fitting with {trials} candidates x {seeds} seeds").format(
+            trials=args.trials, seeds=args.seeds))
+        study = out.with_suffix(".study.log")
+        print(_("fitting {name} to {n} {freq}s of {series}; resumable: the candidates are kept in {study}").format(
+            name=clean(scenario.name), n=observed.periods, freq=observed.frequency,
+            series=", ".join(observed.series), study=study), file=sys.stderr)
+        bar = tqdm(total=args.trials, desc=_("fitting"), unit=_("candidate"), disable=None, leave=False)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            result = calibration.calibrate(scenario, observed, args.trials, args.seeds, args.seed, args.band_seeds,
+                                           storage=study, progress=progress)
+        except KeyboardInterrupt:
+            print(_("alignsim: interrupted; rerun the same command to continue from {study}").format(study=study),
+                  file=sys.stderr)
+            return 130
+        finally:
+            bar.close()
+        scenario = calibration.described(result, scenario.name)
+        fit_csv = out.with_name(out.stem + "_fit.csv")
+        est_csv = out.with_name(out.stem + "_estimates.csv")
+        try:
+            result.fit.to_csv(fit_csv, index=False)
+            result.estimates.to_csv(est_csv, index=False)
+        except OSError as exc:
+            raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
+        print(result.report())
+    try:
+        out.write_text(scenario.to_toml(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
+    print(_("wrote {out}: try alignsim run {out} --seeds 20, or alignsim compare {out} {out} --set-b "
+            "leadership.trump=0.9").format(out=clean(str(out))), file=sys.stderr)
+    return 0
+
+
+COMMANDS["calibrate"] = cmd_calibrate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -337,9 +337,20 @@ def format_validation_error(exc: ValidationError, schema: type[BaseModel]) -> st
 
     Discriminated-union tags that pydantic puts in the location (``departments.sales.sales.alignment``) are
     dropped; an unknown field lists the fields the table at its location allows."""
+    lines = [f"{field}: {msg}" if field else msg
+             for field, msg in validation_problems(exc, schema, MAX_REPORTED_ERRORS)]
+    if exc.error_count() > MAX_REPORTED_ERRORS:
+        lines.append(f"and {exc.error_count() - MAX_REPORTED_ERRORS} more problem(s)")
+    return "; ".join(lines)
+
+
+def validation_problems(exc: ValidationError, schema: type[BaseModel],
+                        limit: int = MAX_REPORTED_ERRORS) -> list[tuple[str, str]]:
+    """The first ``limit`` problems of a validation error as (dotted field without union tags, message with the
+    allowed values): for importers that report a problem where the user typed it (a sheet, row and column)."""
     errors = exc.errors(include_url=False, include_input=False)
-    lines = []
-    for err in errors[:MAX_REPORTED_ERRORS]:
+    out = []
+    for err in errors[:limit]:
         loc, table, last = _walk(schema, [str(p) for p in err["loc"]])
         field = ".".join(clean(p) for p in loc)
         msg = clean(err["msg"].removeprefix("Value error, "))
@@ -352,10 +363,8 @@ def format_validation_error(exc: ValidationError, schema: type[BaseModel]) -> st
             tags = _unwrap(last)[1] or {}
             disc = err.get("ctx", {}).get("discriminator", "tag").strip("'")
             msg = f"unknown or missing {disc}; allowed: {', '.join(tags)}"
-        lines.append(f"{field}: {msg}" if field else msg)
-    if len(errors) > MAX_REPORTED_ERRORS:
-        lines.append(f"and {len(errors) - MAX_REPORTED_ERRORS} more problem(s)")
-    return "; ".join(lines)
+        out.append((field, msg))
+    return out
 
 
 def _walk(schema: type[BaseModel], loc: list[str]) -> tuple[list[str], type[BaseModel] | None, Any]:

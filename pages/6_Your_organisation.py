@@ -1,0 +1,136 @@
+"""Your own organisation: download the template, upload it filled in, see the graph, upload your own numbers, fit
+the model to them, then explore and compare what-ifs on the result. Uploads are parsed in this server's memory
+(never stored, never sent on), size-capped and validated like scenario files (``sim.orgsheet``,
+``sim.observed``); the fit is ``sim.calibration``."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from app_common import plain, set_base, setup_page
+from sim import calibration, charts, orgsheet
+from sim.i18n import _
+from sim.input import MAX_FILE_BYTES, ScenarioError
+from sim.observed import SERIES, read_observed
+from sim.organisation import build_graph, measures
+from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
+
+#: The page's fit: seeds per candidate, local-search and profile candidates per parameter, seeds for the band.
+SEEDS, LOCAL_EVALS, GRID_POINTS, BAND_SEEDS = 3, 3, 5, 10
+
+setup_page(_("Your organisation"))
+st.markdown(_("Bring your own organisation and your own numbers. Fill in the template (departments, their KPIs, "
+              "how much they get what they ask for and what they follow when goals clash; product teams; who "
+              "requests work from whom; approvals and dependencies), upload it, then upload your weekly or "
+              "monthly series to fit the model to them. Files are read in memory on this server and never "
+              "stored or sent anywhere."))
+
+st.subheader(_("1. The template"))
+c1, c2 = st.columns(2)
+c1.download_button(_("Template (Excel, with an example)"), orgsheet.template_xlsx(), file_name="organisation.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_template_xlsx")
+c2.download_button(_("Template (CSV files in a ZIP)"), orgsheet.template_csv_zip(), file_name="organisation.zip",
+                   mime="application/zip", key="dl_template_zip")
+
+st.subheader(_("2. Your organisation"))
+files = st.file_uploader(_("Organisation file: .xlsx, .zip of CSV files, or the CSV sheets themselves"),
+                         type=["xlsx", "zip", "csv"], accept_multiple_files=True, key="org_upload")
+
+def _import(uploads) -> orgsheet.OrgImport | None:
+    tables: orgsheet.Tables = {}
+    try:
+        for f in uploads:
+            data = f.getvalue()
+            if len(data) > MAX_FILE_BYTES:
+                raise ScenarioError(_("{name}: file is larger than {kib} KiB").format(name=f.name,
+                                                                                     kib=MAX_FILE_BYTES // 1024))
+            tables.update(orgsheet.read_tables(data, f.name))
+        return orgsheet.organisation(tables, uploads[0].name)
+    except ScenarioError as exc:
+        st.error(plain(str(exc)))
+        return None
+
+
+imported = _import(files) if files else None
+if imported is None:
+    st.info(_("Upload the template filled in (or as it is: it holds an example organisation) to go on."))
+    st.stop()
+
+org = imported.scenario
+st.success(_("Imported {name}: {departments} departments, {teams} team(s), {weeks} weeks.").format(
+    name=plain(org.name), departments=len(org.departments), teams=len(org.teams), weeks=org.weeks))
+for note in imported.notes:
+    st.caption(plain(note))
+graph = build_graph(org)
+st.altair_chart(charts.organisation(graph), width="content")
+st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measures")
+
+st.subheader(_("3. Your numbers"))
+st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
+st.dataframe(pd.DataFrame([{"column": s.name, "meaning": s.meaning} for s in SERIES.values()]), hide_index=True,
+             key="series_help")
+obs_file = st.file_uploader(_("Observed series (.csv)"), type=["csv"], key="observed_upload")
+observed = None
+if obs_file is not None:
+    try:
+        observed = read_observed(obs_file.getvalue(), obs_file.name)
+    except ScenarioError as exc:
+        st.error(plain(str(exc)))
+
+result: calibration.Calibration | None = None
+if observed is not None:
+    st.caption(_("{n} {freq}s of {series}.").format(n=observed.periods, freq=observed.frequency,
+                                                     series=", ".join(observed.series)))
+    st.subheader(_("4. Fit the model to your numbers"))
+    st.caption(_("The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
+                 "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
+                 "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml").format(
+        seeds=SEEDS))
+    trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
+    seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, GRID_POINTS)
+    key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()
+    if seconds > APP_SWEEP_BUDGET_SECONDS:
+        st.warning(_("This fit would take about {t}, more than the app runs at once ({budget}). Use fewer "
+                     "candidates, or run it on the command line: alignsim calibrate organisation.xlsx --observed "
+                     "observed.csv --out my_org.toml").format(t=describe_seconds(seconds),
+                                                              budget=describe_seconds(APP_SWEEP_BUDGET_SECONDS)))
+    elif st.button(_("Fit (about {t})").format(t=describe_seconds(seconds)), type="primary", key="fit"):
+        bar = st.progress(0.0, text=_("fitting…"))
+        try:
+            fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
+                                        local_evals=LOCAL_EVALS, grid_points=GRID_POINTS,
+                                        progress=lambda done, total: bar.progress(
+                                            min(1.0, done / total), text=_("fitting… {done} of {total} "
+                                                                           "candidates").format(done=done,
+                                                                                                total=total)))
+            st.session_state["own_org_fit"] = (key, fit)
+        except ScenarioError as exc:
+            st.error(plain(str(exc)))
+        bar.empty()
+    stored = st.session_state.get("own_org_fit")
+    result = stored[1] if stored and stored[0] == key else None
+
+if result is not None:
+    st.markdown(_("**Fit:** distance {d:.1f} over {n} data points (about {n} at a good fit).").format(
+        d=result.distance, n=result.points))
+    shown = result.estimates.drop(columns=["meaning"]).rename(columns={"low": "95% low", "high": "95% high"})
+    st.dataframe(shown, hide_index=True, key="fit_estimates")
+    for note in result.notes:
+        st.caption(plain(note))
+    st.altair_chart(calibration.chart(result.fit, result.frequency), width="content")
+    st.dataframe(result.quality.rename(columns={"coverage": "inside 95% band", "nrmse": "normalised RMSE"}),
+                 hide_index=True, key="fit_quality")
+    calibrated = calibration.described(result, org.name)
+    st.download_button(_("Calibrated scenario (TOML)"), calibrated.to_toml(), file_name=f"{org.name}.toml",
+                       mime="application/toml", key="dl_calibrated")
+    target, label = calibrated, _("{name} (calibrated)").format(name=org.name)
+else:
+    target, label = org, org.name
+
+st.subheader(_("5. What if?"))
+st.markdown(_("Make this organisation the base of Explore and Compare: pull the levers there and compare "
+              "what-ifs on it, on the same seeds."))
+if st.button(_("Explore and Compare on it"), type="primary", key="explore_own_org"):
+    set_base(target, label)
+    st.switch_page("app.py")

@@ -1,0 +1,124 @@
+"""A real browser walks "Your organisation": download the template, upload the example organisation, see its
+graph, upload its observed series, fit with a small budget, then open Explore on the calibrated organisation.
+
+Playwright drives Debian's chromium against `streamlit run app.py` on a port in 8630-8649. With
+ALIGNSIM_SCREENSHOTS=docs/screenshots it refreshes the page's screenshots there.
+"""
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sim import orgsheet
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "docs" / "examples"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+PORTS = range(8630, 8650)
+
+pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
+                                reason="ALIGNSIM_SKIP_BROWSER=1")
+
+
+def _port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    pytest.skip("no free port in 8630-8649")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _port()
+    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _shot(page, name):
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / name), full_page=True)
+
+
+def _no_errors(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/Your_organisation", timeout=60_000)
+    page.get_by_text("1. The template").wait_for(timeout=60_000)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Template (Excel, with an example)").click()
+    saved = tmp_path / "template.xlsx"
+    download.value.save_as(saved)
+    template = orgsheet.import_file(saved.read_bytes(), "template.xlsx").scenario
+    assert set(template.teams) == {"onboarding", "platform"}
+
+    uploads = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploads.first.set_input_files(str(EXAMPLES / "own_org.xlsx"))
+    page.get_by_text("Imported nordlys").wait_for(timeout=60_000)
+    page.wait_for_selector(".vega-embed", timeout=60_000)
+    _no_errors(page)
+    assert page.locator(".vega-embed").count() == 1  # the organisation graph
+    _shot(page, "own_org_graph.png")
+
+    uploads.nth(1).set_input_files(str(EXAMPLES / "own_org_monthly.csv"))
+    page.get_by_text("12 months of new_customers").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Fit (about").click()
+    page.get_by_text("Fit: distance").wait_for(timeout=240_000)
+    _no_errors(page)
+    page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    page.wait_for_timeout(1000)
+    _shot(page, "own_org_fit.png")
+
+    page.get_by_role("button", name="Explore and Compare on it").click()
+    page.get_by_text("Explore: what if we aligned?").wait_for(timeout=60_000)
+    page.get_by_text("Calibrated to 72 observed monthly values").wait_for(timeout=120_000)
+    page.wait_for_selector(".vega-embed", timeout=120_000)
+    _no_errors(page)
+    page.close()
