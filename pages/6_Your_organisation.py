@@ -7,10 +7,11 @@ import hashlib
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from app_common import plain, set_base, setup_page
 from sim import calibration, charts, orgsheet
-from sim.i18n import _
+from sim.i18n import _, ngettext
 from sim.input import MAX_FILE_BYTES, ScenarioError
 from sim.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
@@ -63,12 +64,12 @@ st.success(_("Imported {name}: {departments} departments, {teams} team(s), {week
 for note in imported.notes:
     st.caption(plain(note))
 graph = build_graph(org)
-st.altair_chart(charts.organisation(graph), width="content")
+st.altair_chart(charts.organisation(graph), width="stretch")
 st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measures")
 
 st.subheader(_("3. Your numbers"))
 st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
-st.dataframe(pd.DataFrame([{"column": s.name, "meaning": s.meaning} for s in SERIES.values()]), hide_index=True,
+st.dataframe(pd.DataFrame([{_("column"): s.name, _("meaning"): s.meaning} for s in SERIES.values()]), hide_index=True,
              key="series_help")
 obs_file = st.file_uploader(_("Observed series (.csv)"), type=["csv"], key="observed_upload")
 observed = None
@@ -80,8 +81,10 @@ if obs_file is not None:
 
 result: calibration.Calibration | None = None
 if observed is not None:
-    st.caption(_("{n} {freq}s of {series}.").format(n=observed.periods, freq=observed.frequency,
-                                                     series=", ".join(observed.series)))
+    periods = (ngettext("{n} week of {series}.", "{n} weeks of {series}.", observed.periods)
+               if observed.frequency == "week" else
+               ngettext("{n} month of {series}.", "{n} months of {series}.", observed.periods))
+    st.caption(periods.format(n=observed.periods, series=", ".join(observed.series)))
     st.subheader(_("4. Fit the model to your numbers"))
     st.caption(_("The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
                  "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
@@ -114,12 +117,13 @@ if observed is not None:
 if result is not None:
     st.markdown(_("**Fit:** distance {d:.1f} over {n} data points (about {n} at a good fit).").format(
         d=result.distance, n=result.points))
-    shown = result.estimates.drop(columns=["meaning"]).rename(columns={"low": "95% low", "high": "95% high"})
+    shown = result.estimates.drop(columns=["meaning"]).rename(columns={"low": _("95% low"), "high": _("95% high")})
     st.dataframe(shown, hide_index=True, key="fit_estimates")
     for note in result.notes:
         st.caption(plain(note))
     st.altair_chart(calibration.chart(result.fit, result.frequency), width="content")
-    st.dataframe(result.quality.rename(columns={"coverage": "inside 95% band", "nrmse": "normalised RMSE"}),
+    st.dataframe(result.quality.rename(columns={"coverage": _("inside 95% band"),
+                                                 "nrmse": _("normalised RMSE")}),
                  hide_index=True, key="fit_quality")
     calibrated = calibration.described(result, org.name)
     st.download_button(_("Calibrated scenario (TOML)"), calibrated.to_toml(), file_name=f"{org.name}.toml",
@@ -133,4 +137,7 @@ st.markdown(_("Make this organisation the base of Explore and Compare: pull the 
               "what-ifs on it, on the same seeds."))
 if st.button(_("Explore and Compare on it"), type="primary", key="explore_own_org"):
     set_base(target, label)
-    st.switch_page("app.py")
+    try:
+        st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)
+    except StreamlitPageNotFoundError:  # this page run on its own (AppTest): the entrypoint opens Explore
+        st.switch_page("app.py")

@@ -427,7 +427,7 @@ def cmd_calibrate(args) -> int:
     from tqdm import tqdm
 
     from sim import calibration, orgsheet
-    from sim.i18n import _
+    from sim.i18n import _, ngettext
     from sim.observed import read_observed_path
 
     out = Path(args.out)
@@ -443,9 +443,11 @@ def cmd_calibrate(args) -> int:
         _check_cost(args, seconds, _("fitting with {trials} candidates x {seeds} seeds").format(
             trials=args.trials, seeds=args.seeds))
         study = out.with_suffix(".study.log")
-        print(_("fitting {name} to {n} {freq}s of {series}; resumable: the candidates are kept in {study}").format(
-            name=clean(scenario.name), n=observed.periods, freq=observed.frequency,
-            series=", ".join(observed.series), study=study), file=sys.stderr)
+        periods = (ngettext("{n} week", "{n} weeks", observed.periods) if observed.frequency == "week" else
+                   ngettext("{n} month", "{n} months", observed.periods)).format(n=observed.periods)
+        print(_("fitting {name} to {periods} of {series}; resumable: the candidates are kept in {study}").format(
+            name=clean(scenario.name), periods=periods, series=", ".join(observed.series), study=study),
+            file=sys.stderr)
         bar = tqdm(total=args.trials, desc=_("fitting"), unit=_("candidate"), disable=None, leave=False)
 
         def progress(done: int, total: int) -> None:
