@@ -8,7 +8,7 @@ import altair as alt
 import networkx as nx
 import pandas as pd
 
-from sim import labels
+from sim import i18n, labels
 from sim.i18n import _
 from sim.metrics import METRICS
 from sim.stats import bands
@@ -39,6 +39,13 @@ def requester_colour(name: str) -> str:
     if name in REQUESTER_COLOURS:
         return REQUESTER_COLOURS[name]
     return _SPARE[sum(map(ord, name)) % len(_SPARE)]
+
+
+def in_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A finished chart with the current language's number format on its axes and tooltips (``0,5`` and
+    ``1.234`` in Danish; ``sim.i18n.vega_locale``); English charts are returned as they are."""
+    number_format = i18n.vega_locale()
+    return chart.configure(locale=number_format) if number_format else chart
 
 
 def arm_scale(arms: list[str]) -> alt.Scale:

@@ -2,13 +2,14 @@
 
 An edit of a bundled preset travels as readable query parameters::
 
-    ?preset=b2b_activation&seeds=20&set=leadership.real_choice=true&set=teams.core.wip_limit=4
+    ?preset=b2b_activation&seeds=20&set=leadership.real_choice=true&set=teams.core.wip_limit=4&lang=da
 
 and any other scenario (an upload, a pasted file, a self-assessment) as its TOML text, compressed and base64url
 encoded (``?scenario=...``). Query parameters are hostile input: they are decoded here and only through the input
 boundary (``sim.input``: override paths and values, TOML caps and the scenario schema), with caps on their number
 and size before anything is parsed or decompressed. Whatever is wrong becomes one :class:`ShareError` line naming
-the parameter and what is allowed; nothing is executed.
+the parameter and what is allowed; nothing is executed. ``lang`` carries the language of the page (``sim.i18n``),
+so the colleague reads the same numbers in the same language; the app's language switch reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, dumps_toml, load_scenario,
                        parse_override, scenario_from_bytes, show)
+from sim.i18n import DEFAULT, LANGUAGES, check
 from sim.scenario import ScenarioBase
 
 #: Most ``set`` parameters in one link, and the longest one.
@@ -32,7 +34,7 @@ MAX_CODE_CHARS = 16_000
 #: Seeds a link may ask for (the app's slider range).
 SEEDS_RANGE = (5, 60)
 #: The parameters a link may carry.
-PARAMETERS = ("preset", "seeds", "set", "scenario", "name")
+PARAMETERS = ("preset", "seeds", "set", "scenario", "name", "lang")
 
 
 class ShareError(InputError):
@@ -47,6 +49,7 @@ class Shared:
     label: str
     overrides: dict[str, Any] = field(default_factory=dict)
     seeds: int | None = None
+    lang: str | None = None
 
 
 def _value_text(value: Any) -> str:
@@ -56,9 +59,10 @@ def _value_text(value: Any) -> str:
 
 
 def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = None,
-           scenario: ScenarioBase | None = None) -> dict[str, str | list[str]]:
+           scenario: ScenarioBase | None = None, lang: str | None = None) -> dict[str, str | list[str]]:
     """Query parameters for a what-if: a bundled preset ``base_label`` with ``overrides`` (readable), or, when
-    the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML."""
+    the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML; ``lang`` (an offered
+    language other than English) when given."""
     params: dict[str, str | list[str]] = {}
     if base_label in bundled_scenarios():
         params["preset"] = base_label
@@ -72,6 +76,8 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
         params["name"] = base_label[:100]
     if seeds is not None:
         params["seeds"] = str(int(seeds))
+    if lang is not None and lang != DEFAULT:
+        params["lang"] = check(lang)
     return params
 
 
@@ -96,12 +102,12 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
         return None
     if preset is not None and code is not None:
         raise ShareError("link parameters preset and scenario: give one of them, not both")
-    seeds = _seeds(seeds_text)
+    seeds, lang = _seeds(seeds_text), _lang(_one(params, "lang"))
     if code is not None:
         if sets:
             raise ShareError("link parameter set: only with preset=NAME; a scenario= link carries its edits")
         label = (_one(params, "name") or "shared scenario")[:100]
-        return Shared(_scenario(code, label), label, {}, seeds)
+        return Shared(_scenario(code, label), label, {}, seeds, lang)
     if preset not in bundled_scenarios():
         raise ShareError(f"link parameter preset: unknown scenario {show(preset)}; allowed: "
                          f"{', '.join(bundled_scenarios())}")
@@ -121,7 +127,13 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
         base.with_overrides(overrides)
     except ScenarioError as exc:
         raise ShareError(f"link parameter set: {exc}") from None
-    return Shared(base, preset, overrides, seeds)
+    return Shared(base, preset, overrides, seeds, lang)
+
+
+def _lang(text: str | None) -> str | None:
+    if text is not None and text not in LANGUAGES:
+        raise ShareError(f"link parameter lang: {show(text[:20])} is not offered; allowed: {', '.join(LANGUAGES)}")
+    return text
 
 
 def _seeds(text: str | None) -> int | None:

@@ -34,6 +34,17 @@ def test_an_uploaded_scenario_travels_whole():
     assert shared.base == mine and shared.label == "mine.toml" and shared.overrides == {}
 
 
+def test_the_language_travels_with_the_link():
+    """A Danish page's link opens in Danish; English, the default, adds nothing to the address."""
+    params = encode("b2b_activation", {"leadership.trump": 0.85}, 20, lang="da")
+    assert params["lang"] == "da"
+    assert decode(_params(params)).lang == "da"
+    english = encode("b2b_activation", {"leadership.trump": 0.85}, 20, lang="en")
+    assert "lang" not in english and decode(_params(english)).lang is None
+    mine = load_scenario("data_blind", {"weeks": 30})
+    assert decode(_params(encode("mine.toml", {}, 20, mine, lang="da"))).lang == "da"
+
+
 def test_no_parameters_open_nothing():
     assert decode({}) is None
 
@@ -44,7 +55,8 @@ def test_no_parameters_open_nothing():
     ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
     ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
     ({"preset": ["a", "b"]}, "given 2 times"),
-    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name"),
+    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name, lang"),
+    ({"preset": ["b2b_activation"], "lang": ["de"]}, "lang: 'de' is not offered; allowed: en, da"),
     ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
     ({"scenario": ["!!!"]}, "not a scenario code"),
     ({"scenario": ["eJwDAAAAAAE"[:6]]}, "not a scenario code"),
