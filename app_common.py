@@ -173,6 +173,18 @@ def _warm_presets() -> threading.Thread:
     return thread
 
 
+def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
+    """A ``format_func`` that shows each option by ``name(option)`` as made in this script run's language. The
+    names are made now, not when Streamlit (or AppTest) formats an option later in another thread, where the
+    language of this run does not hold."""
+    shown = {option: name(option) for option in options}
+    return lambda option: shown.get(option, str(option))
+
+
+def _metric_or_code(option) -> str:
+    return labels.name(option) if option in labels.LABELS else str(option)
+
+
 def edited_title(label: str) -> str:
     return _("edited {name}").format(name=label)
 
@@ -260,7 +272,7 @@ def scenario_picker() -> None:
     if st.session_state.pop("sync_preset_picker", False) or "preset_choice" not in st.session_state:
         # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
         st.session_state["preset_choice"] = label if label in presets else None
-    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice", format_func=preset_name,
+    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice", format_func=names(presets, preset_name),
                                   placeholder=_("your own: {name}").format(name=label),
                                   help=_("A bundled scenario. Its levers can be changed below. Pick one to "
                                          "start again from it."))
@@ -341,12 +353,12 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
     if lever.widget == "select":
         options = list(lever.options)
         return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
-                            format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
+                            format_func=names(options, _metric_or_code))
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
         return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key,
-                              format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
+                              format_func=names(lever.options, _metric_or_code))
     if lever.widget == "optional_week":
         on = st.checkbox(_("{lever}: run a campaign").format(lever=lever.label), value=value is not None,
                          key=key + ":on",
@@ -521,7 +533,7 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
     c4.download_button(_("{step} results (CSV)").format(step=shown_step), lambda: result.weekly.to_csv(index=False),
                        file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
-    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart", format_func=chart_name)
+    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart", format_func=names(charts, chart_name))
     fmt = c6.radio(_("Format"), ["png", "svg"], horizontal=True, key="export_format")
     if c7.button(_("Prepare image"), key="export_prepare"):
         figure = charts[chart]() if callable(charts[chart]) else charts[chart]
@@ -529,7 +541,8 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
         st.session_state["export_image"] = (chart, fmt, to_image(figure, fmt))
     prepared = st.session_state.get("export_image")
     if prepared and prepared[:2] == (chart, fmt):
-        c7.download_button(_("Download {format}").format(format=fmt.upper()), prepared[2], file_name=f"{name}_{chart}.{fmt}",
+        c7.download_button(_("Download {format}").format(format=fmt.upper()), prepared[2],
+                           file_name=f"{name}_{chart}.{fmt}",
                            mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
 
 
@@ -609,8 +622,8 @@ def language_switch(default: str | None = None) -> str:
     st.session_state["lang"] = st.session_state["lang_choice"] = code
     if chosen:
         st.session_state["lang_chosen"] = chosen
-    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang_choice",
-                     horizontal=True)
+    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                     key="lang_choice", horizontal=True)
     if st.query_params.get("lang") != code and (code != i18n.DEFAULT or "lang" in st.query_params):
         st.query_params["lang"] = code
     if problem:  # the text from the address is not repeated

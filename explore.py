@@ -6,7 +6,7 @@ over time with uncertainty bands, the delivery paradox and where the team's time
 import streamlit as st
 
 from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, language_switch,
-                        long_with_label, metric_row, plain, refine, scenario_header, setup_page, share_link)
+                        long_with_label, metric_row, names, plain, refine, scenario_header, setup_page, share_link)
 from sim import answer, charts, labels
 from sim.claims import holds_when
 from sim.i18n import _
@@ -67,7 +67,7 @@ figures = {  # built when an image is asked for, not on every lever move
 
 def over_time(metrics: list[str], key: str) -> None:
     """One metric at a time over weeks, picked by its name: one chart that fills the width on any screen."""
-    metric = st.radio(_("Measure"), metrics, format_func=labels.name, horizontal=True, key=key,
+    metric = st.radio(_("Measure"), metrics, format_func=names(metrics, labels.name), horizontal=True, key=key,
                       label_visibility="collapsed")
     st.caption(plain(labels.help_text(metric)))
     st.altair_chart(charts.in_locale(charts.over_time_panels(weekly, [metric], by=by)[0]), width="stretch")

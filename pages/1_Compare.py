@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_common import (DEFAULT_SEEDS, ORGANISATION, OUTCOMES, OUTPUTS, edited_label, edited_scenario, ensemble,
-                        language_switch, long_with_label, plain, setup_page, slug)
+                        language_switch, long_with_label, names, plain, setup_page, slug)
 from sim import answer, bundled_scenarios, charts, labels, load_scenario
 from sim.claims import holds_when
 from sim.i18n import _
@@ -21,9 +21,10 @@ if edited is not None:
     options = [EDITED, *options]
 
 col_a, col_b, col_s = st.columns([2, 2, 1])
-a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a", format_func=preset_name)
+a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a",
+                         format_func=names(options, preset_name))
 b_default = options.index(EDITED) if edited is not None else options.index("product_logic")
-b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b", format_func=preset_name,
+b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b", format_func=names(options, preset_name),
                          help=_("The scenario as you last left it on the Explore page, or a preset."))
 seeds = col_s.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="cmp_seeds")
 

@@ -4,8 +4,8 @@ see lead time and outcome move."""
 import pandas as pd
 import streamlit as st
 
-from app_common import (DEFAULT_SEEDS, base_scenario, edited_scenario, ensemble, language_switch, metric_row, plain,
-                        setup_page)
+from app_common import (DEFAULT_SEEDS, base_scenario, edited_scenario, ensemble, language_switch, metric_row, names,
+                        plain, setup_page)
 from sim import ScenarioError, charts
 from sim.i18n import N_, _, figure, ngettext
 from sim.levers import department_name
@@ -30,13 +30,14 @@ for team in start.teams:
     c1, c2 = st.columns(2)
     chain = c1.multiselect(_("{team}: approval chain (in order)").format(team=team), departments,
                            default=start.teams[team].approval_chain, key=f"org_chain:{team}",
-                           format_func=department_name,
+                           format_func=names(departments, department_name),
                            help=_("Units that must sign off before release. Every hop is a queue."))
     if chain != start.teams[team].approval_chain:
         overrides[f"teams.{team}.approval_chain"] = chain
     requesting = [d for d in departments if team in start.request_weights(d)]
     kept = c2.multiselect(_("{team}: departments that send demands").format(team=team), departments,
-                          default=requesting, key=f"org_requests:{team}", format_func=department_name,
+                          default=requesting, key=f"org_requests:{team}",
+                          format_func=names(departments, department_name),
                           help=_("Remove a department to stop its demands reaching this team; add one to open a "
                                  "channel."))
     for d in set(requesting) - set(kept):

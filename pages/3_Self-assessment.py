@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from app_common import language_switch, set_base, setup_page
+from app_common import language_switch, names, set_base, setup_page
 from sim.assessment import ANSWERS, QUESTIONS, scenario_from_answers
 from sim.i18n import _
 
@@ -15,7 +15,7 @@ st.markdown(_("Three questions reveal whether you are product-driven in practice
 answers = {}
 for key, question in QUESTIONS.items():
     answers[key] = st.radio(_(question.text), ANSWERS, index=1, key=f"q:{key}", help=_(question.help),
-                            horizontal=True, format_func=_)
+                            horizontal=True, format_func=names(ANSWERS, _))
 
 scenario, _explanation = scenario_from_answers(answers)
 st.subheader(_("Your organisation in the simulator"))

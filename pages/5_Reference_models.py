@@ -5,7 +5,7 @@ parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure
 import pandas as pd
 import streamlit as st
 
-from app_common import (ensemble, export_panel, language_switch, lever_panel, metric_row, plain, setup_page,
+from app_common import (ensemble, export_panel, language_switch, lever_panel, metric_row, names, plain, setup_page,
                         upload_panel)
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
 from sim.i18n import N_, _
@@ -34,7 +34,8 @@ model = st.sidebar.selectbox(_("Model"), models, key="ref_model", help=_("A regi
 spec = MODELS[model]
 custom = st.session_state.get("ref_custom")  # (model, label, TOML) of an uploaded or pasted scenario
 presets = list(bundled_scenarios(model)) + ([custom[1]] if custom and custom[0] == model else [])
-preset = st.sidebar.selectbox(_("Preset"), presets, key=f"ref_preset:{model}", format_func=preset_name,
+preset = st.sidebar.selectbox(_("Preset"), presets, key=f"ref_preset:{model}",
+                              format_func=names(presets, preset_name),
                               help=_("A bundled scenario of this model, or the one you uploaded."))
 base = scenario_from_toml(custom[2], custom[1]) if custom and preset == custom[1] else load_scenario(preset)
 
@@ -104,7 +105,7 @@ high = c3.number_input(_("to"), float(lever.low), float(lever.high), float(stop)
 points = int(c4.number_input(_("points"), 2, 25, 5, key=f"sweep_n:{model}"))
 c5, c6, c7 = st.columns([1, 2, 1])
 by = c5.selectbox(_("Lines for"), [NONE, *[lv.path for lv in levers if lv.path != x]],
-                  key=f"sweep_by:{model}", format_func=lambda o: _(NONE) if o == NONE else o)
+                  key=f"sweep_by:{model}", format_func=names([NONE], _))
 by_lever = next((lv for lv in levers if lv.path == by), None)
 default_values = ", ".join(map(str, by_lever.options)) if by_lever and by_lever.options else ""
 by_text = c6.text_input(_("their values (comma-separated)"), default_values, key=f"sweep_by_values:{model}:{by}",
