@@ -22,7 +22,7 @@ import streamlit as st
 from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
 from sim.answer import changes
 from sim.charts import in_locale, to_image
-from sim.i18n import N_, _
+from sim.i18n import N_, Message, _
 from sim.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
@@ -309,7 +309,7 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         try:
             scenario = loader()
         except ScenarioError as exc:
-            st.session_state[f"{prefix}upload_error"] = str(exc)
+            st.session_state[f"{prefix}upload_error"] = exc.shown()
             return
         seconds = cost(scenario, 5)
         if seconds > APP_BUDGET_SECONDS:
@@ -322,7 +322,8 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
             scenario_from_toml(scenario.to_toml(), label)
         except ScenarioError as exc:
             st.session_state[f"{prefix}upload_error"] = _(
-                "{label}: too large once completed with the defaults ({problem})").format(label=label, problem=exc)
+                "{label}: too large once completed with the defaults ({problem})").format(label=label,
+                                                                                       problem=exc.shown())
             return
         st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
 
@@ -396,7 +397,7 @@ def _open_shared_link(where) -> None:
     try:
         shared = share.decode(params)
     except share.ShareError as exc:
-        st.session_state["share_error"] = str(exc)
+        st.session_state["share_error"] = exc.shown()
         return
     if shared is None:
         return
@@ -409,8 +410,9 @@ def _open_shared_link(where) -> None:
     for path, value in shared.overrides.items():
         lever = by_path.get(path)
         if lever is None:
-            st.session_state["share_error"] = share.ShareError(
-                f"link parameter set: {path} is not a lever of the app; allowed: {', '.join(by_path)}").args[0]
+            st.session_state["share_error"] = share.ShareError(Message(
+                N_("link parameter set: {path} is not a lever of the app; allowed: {allowed}"), path=path,
+                allowed=", ".join(by_path))).shown()
             set_base(shared.base, shared.label)
             return
         key = f"lever:{path}"
@@ -448,7 +450,7 @@ def choose(where=st.sidebar) -> Choice:
     try:
         edited = base.with_overrides(overrides)
     except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
-        st.error(plain(str(exc)))
+        st.error(plain(exc.shown()))
         edited = base
     label = st.session_state["base_label"]
     st.session_state["edited_toml"] = edited.to_toml()

@@ -48,7 +48,7 @@ for team in start.teams:
 try:
     changed = start.with_overrides(overrides)
 except ScenarioError as exc:
-    st.error(plain(str(exc)))
+    st.error(plain(exc.shown()))
     changed = start
 
 base_run = ensemble(start, seeds, _("the current organisation"))

@@ -56,7 +56,7 @@ overrides = lever_panel(base, st.sidebar, prefix=f"ref:{preset}:")
 try:
     edited = base.with_overrides(overrides)
 except ScenarioError as exc:  # e.g. K too large for block interaction
-    st.error(plain(str(exc)))
+    st.error(plain(exc.shown()))
     st.stop()
 
 if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or a sweep
@@ -143,7 +143,7 @@ if st.button(_("Run the sweep"), key="sweep_run"):
                 st.session_state["sweep_table"] = (model, x, by, _sweep(
                     edited.to_toml(), x, xs, None if by == NONE else by, bys, seeds))
         except ScenarioError as exc:
-            st.error(plain(str(exc)))
+            st.error(plain(exc.shown()))
 swept = st.session_state.get("sweep_table")
 if swept and swept[0] == model:
     _model, sx, sby, table = swept

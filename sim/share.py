@@ -23,7 +23,7 @@ from typing import Any
 
 from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, dumps_toml, load_scenario,
                        parse_override, scenario_from_bytes, show)
-from sim.i18n import DEFAULT, LANGUAGES, check
+from sim.i18n import DEFAULT, LANGUAGES, N_, Count, Message, check
 from sim.scenario import ScenarioBase
 
 #: Most ``set`` parameters in one link, and the longest one.
@@ -84,7 +84,7 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
 def _one(params: Mapping[str, Sequence[str]], key: str) -> str | None:
     values = params.get(key) or []
     if len(values) > 1:
-        raise ShareError(f"link parameter {key}: given {len(values)} times; give it once")
+        raise ShareError(Message(N_("link parameter {key}: given {n} times; give it once"), key=key, n=len(values)))
     return values[0] if values else None
 
 
@@ -93,46 +93,51 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
     Bad parameters raise :class:`ShareError` (one line, naming the parameter and the allowed values)."""
     unknown = sorted(k for k in params if k not in PARAMETERS)
     if unknown:
-        raise ShareError(f"link parameter {show(unknown[0])}: unknown; allowed: {', '.join(PARAMETERS)}")
+        raise ShareError(Message(N_("link parameter {key}: unknown; allowed: {allowed}"), key=show(unknown[0]),
+                                 allowed=", ".join(PARAMETERS)))
     preset, code, seeds_text = _one(params, "preset"), _one(params, "scenario"), _one(params, "seeds")
     sets = list(params.get("set") or [])
     if preset is None and code is None:
         if sets:
-            raise ShareError("link parameter set: needs preset=NAME (the scenario the edits apply to)")
+            raise ShareError(Message(N_("link parameter set: needs preset=NAME (the scenario the edits apply to)")))
         return None
     if preset is not None and code is not None:
-        raise ShareError("link parameters preset and scenario: give one of them, not both")
+        raise ShareError(Message(N_("link parameters preset and scenario: give one of them, not both")))
     seeds, lang = _seeds(seeds_text), _lang(_one(params, "lang"))
     if code is not None:
         if sets:
-            raise ShareError("link parameter set: only with preset=NAME; a scenario= link carries its edits")
+            raise ShareError(Message(N_("link parameter set: only with preset=NAME; a scenario= link carries its "
+                                        "edits")))
         label = (_one(params, "name") or "shared scenario")[:100]
         return Shared(_scenario(code, label), label, {}, seeds, lang)
     if preset not in bundled_scenarios():
-        raise ShareError(f"link parameter preset: unknown scenario {show(preset)}; allowed: "
-                         f"{', '.join(bundled_scenarios())}")
+        raise ShareError(Message(N_("link parameter preset: unknown scenario {name}; allowed: {allowed}"),
+                                 name=show(preset), allowed=", ".join(bundled_scenarios())))
     if len(sets) > MAX_SETS:
-        raise ShareError(f"link parameter set: {len(sets)} edits; a link carries at most {MAX_SETS}")
+        raise ShareError(Message(N_("link parameter set: {n} edits; a link carries at most {most}"), n=len(sets),
+                                 most=MAX_SETS))
     overrides: dict[str, Any] = {}
     for text in sets:
         if len(text) > MAX_SET_CHARS:
-            raise ShareError(f"link parameter set: {show(text)} is longer than {MAX_SET_CHARS} characters")
+            raise ShareError(Message(N_("link parameter set: {text} is longer than {most} characters"),
+                                     text=show(text), most=MAX_SET_CHARS))
         try:
             path, value = parse_override(text)
         except ScenarioError as exc:
-            raise ShareError(f"link parameter set: {exc}") from None
+            raise ShareError(Message(N_("link parameter set: {problem}"), problem=exc.message)) from None
         overrides[path] = None if value == "none" else value
     base = load_scenario(preset)
     try:
         base.with_overrides(overrides)
     except ScenarioError as exc:
-        raise ShareError(f"link parameter set: {exc}") from None
+        raise ShareError(Message(N_("link parameter set: {problem}"), problem=exc.message)) from None
     return Shared(base, preset, overrides, seeds, lang)
 
 
 def _lang(text: str | None) -> str | None:
     if text is not None and text not in LANGUAGES:
-        raise ShareError(f"link parameter lang: {show(text[:20])} is not offered; allowed: {', '.join(LANGUAGES)}")
+        raise ShareError(Message(N_("link parameter lang: {text} is not offered; allowed: {allowed}"),
+                                 text=show(text[:20]), allowed=", ".join(LANGUAGES)))
     return text
 
 
@@ -141,14 +146,15 @@ def _seeds(text: str | None) -> int | None:
         return None
     low, high = SEEDS_RANGE
     if not text.isdigit() or not low <= int(text[:6]) <= high:
-        raise ShareError(f"link parameter seeds: {show(text[:20])} is not a whole number from {low} to {high}")
+        raise ShareError(Message(N_("link parameter seeds: {text} is not a whole number from {low} to {high}"),
+                                 text=show(text[:20]), low=low, high=high))
     return int(text)
 
 
 def _scenario(code: str, label: str) -> ScenarioBase:
     if len(code) > MAX_CODE_CHARS:
-        raise ShareError(f"link parameter scenario: {len(code):,} characters; a link carries at most "
-                         f"{MAX_CODE_CHARS:,}")
+        raise ShareError(Message(N_("link parameter scenario: {n} characters; a link carries at most {most}"),
+                                 n=Count(len(code)), most=Count(MAX_CODE_CHARS)))
     inflater = zlib.decompressobj()
     try:
         packed = base64.b64decode(code + "=" * (-len(code) % 4), altchars=b"-_", validate=True)
@@ -157,11 +163,12 @@ def _scenario(code: str, label: str) -> ScenarioBase:
     except (binascii.Error, ValueError, zlib.error):
         whole, data = False, b""
     if len(data) > MAX_FILE_BYTES or inflater.unconsumed_tail:
-        raise ShareError(f"link parameter scenario: unpacks to more than {MAX_FILE_BYTES // 1024} KiB")
+        raise ShareError(Message(N_("link parameter scenario: unpacks to more than {size} KiB"),
+                                 size=MAX_FILE_BYTES // 1024))
     if not whole:
-        raise ShareError("link parameter scenario: not a scenario code (base64url of compressed TOML); copy the "
-                         "whole link again")
+        raise ShareError(Message(N_("link parameter scenario: not a scenario code (base64url of compressed TOML); "
+                                    "copy the whole link again")))
     try:
         return scenario_from_bytes(data, label)
     except ScenarioError as exc:
-        raise ShareError(f"link parameter scenario: {exc}") from None
+        raise ShareError(Message(N_("link parameter scenario: {problem}"), problem=exc.message)) from None

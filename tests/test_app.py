@@ -394,3 +394,14 @@ def test_every_page_speaks_danish_once_chosen(page, heading):
     assert not at.exception
     assert at.session_state["lang"] == "da" and at.sidebar.radio(key="lang_choice").value == "da"
     assert heading in [h.value for h in [*at.title, *at.subheader]]
+
+
+def test_a_bad_paste_is_explained_in_danish_with_the_field_as_it_is():
+    at = _app()
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    at.sidebar.text_area[0].set_value("[teams.core]\nwip_limit = -3\n").run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and "teams.core.wip_limit: Værdien skal være mindst 1" in errors[0]
+    assert at.session_state["base_label"] == "b2b_activation"

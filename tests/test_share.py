@@ -45,6 +45,22 @@ def test_the_language_travels_with_the_link():
     assert decode(_params(encode("mine.toml", {}, 20, mine, lang="da"))).lang == "da"
 
 
+def test_a_bad_link_reads_in_danish_with_the_parameter_names_as_they_are():
+    from sim import i18n
+
+    with pytest.raises(ShareError) as err:
+        decode({"preset": ["b2b_activation"], "set": ["leadership.trump=7"]})
+    assert str(err.value) == ("link parameter set: overrides: leadership.trump: Input should be less than or equal "
+                              "to 1")
+    with i18n.language("da"):
+        assert err.value.shown() == "linkparameteren set: overrides: leadership.trump: Værdien må højst være 1"
+    with pytest.raises(ShareError) as err:
+        decode({"preset": ["b2b_activation"], "evil": ["1"]})
+    with i18n.language("da"):
+        assert err.value.shown() == ("linkparameteren 'evil': ukendt; tilladt: preset, seeds, set, scenario, name, "
+                                     "lang")
+
+
 def test_no_parameters_open_nothing():
     assert decode({}) is None
 
