@@ -475,7 +475,7 @@ def scenario_header(choice: Choice) -> None:
     """Which scenario is on screen: its name, and what differs from its base as a readable list."""
     if choice.overrides:
         st.markdown(_("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
-            title=plain(choice.title), base=plain(preset_name(choice.label)), seeds=choice.seeds))
+            title=plain(choice.title), base=plain(choice.label), seeds=choice.seeds))
         st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
     else:
         st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),

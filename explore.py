@@ -10,7 +10,6 @@ from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, expor
 from sim import answer, charts, labels
 from sim.claims import holds_when
 from sim.i18n import _
-from sim.levers import preset_name
 from sim.runner import compare
 from sim.scenario import Scenario
 
@@ -32,7 +31,7 @@ if partial:
                  "have run.").format(n=len(result.seeds), seeds=choice.seeds))
 if reference is not None:
     table = compare(reference, result)
-    st.markdown(plain(answer.headline(table, _("this edit"), preset_name(choice.label))))
+    st.markdown(plain(answer.headline(table, _("this edit"), choice.label)))
     lines = answer.lines(table)
     st.markdown("\n".join(f"- {plain(line.text)}" for line in lines))
 else:

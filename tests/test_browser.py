@@ -227,7 +227,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
     _drawn(page, 4)
     answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="hovedtal").first.inner_text()
-    assert answer.startswith("Over for B2B-aktivering: artiklens tovtrækkeri på de samme seeds gør denne ændring")
+    assert answer.startswith("Over for b2b_activation på de samme seeds gør denne ændring")
     lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="95 %-KI").first.inner_text()
     assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points
     assert page.get_by_text("Prioritering er et reelt valg: fra → til").is_visible()
