@@ -393,7 +393,8 @@ def _open_shared_link(where) -> None:
     if st.session_state.get("share_checked"):
         return
     st.session_state["share_checked"] = True
-    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key != "lang"}
     try:
         shared = share.decode(params)
     except share.ShareError as exc:

@@ -405,3 +405,15 @@ def test_a_bad_paste_is_explained_in_danish_with_the_field_as_it_is():
     errors = [e.value for e in at.sidebar.error]
     assert errors and "teams.core.wip_limit: Værdien skal være mindst 1" in errors[0]
     assert at.session_state["base_label"] == "b2b_activation"
+
+
+def test_a_share_link_with_an_unknown_language_opens_its_what_if_in_english_with_one_line():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["preset"] = "b2b_activation"
+    at.query_params["set"] = ["leadership.trump=1.0"]
+    at.query_params["lang"] = "xx"
+    at.run()
+    assert not at.exception
+    assert at.session_state["lever:leadership.trump"] == 1.0 and at.session_state["lang"] == "en"
+    errors = [e.value for e in at.error]  # the sidebar's included
+    assert len(errors) == 1 and "allowed: en, da" in errors[0]
