@@ -38,7 +38,8 @@ QUESTIONS: dict[str, Question] = {
                     N_("one shared success criterion (activation) trumps local KPIs (trump 0.8); departments "
                     "mostly aligned (0.7)")),
             "Tja (partly)": ({"leadership.trump": 0.4, **_departments(0.4)},
-                             N_("the shared criterion wins some conflicts (trump 0.4); departments half aligned (0.4)")),
+                             N_("the shared criterion wins some conflicts (trump 0.4); departments half aligned "
+                                "(0.4)")),
             "No": ({"leadership.trump": 0.0, **_departments(0.1)},
                    N_("no shared criterion trumps local KPIs (trump 0); departments follow their own KPI (0.1)")),
         }),
@@ -52,7 +53,8 @@ QUESTIONS: dict[str, Question] = {
                     "a small milestone plan (2 items)")),
             "Tja (partly)": ({"teams.core.alignment": 0.6, "funding.mode": "product", "leadership.real_choice": True,
                               "departments.finance.plan_items": 6},
-                             N_("the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item plan")),
+                             N_("the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item "
+                                "plan")),
             "No": ({"teams.core.alignment": 0.2, "funding.mode": "project", "leadership.real_choice": False,
                     "departments.finance.plan_items": 8},
                    N_("the team delivers what is asked (alignment 0.2), is project-funded and cannot say no; "

@@ -236,7 +236,8 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
     nodes = pd.DataFrame([{"unit": n, "name": department_name(n), "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
                            "influence": d["influence"], "alignment": d["alignment"], "kpi": d["kpi"],
                            "load": round(load.get(n, 0.0), 2)} for n, d in g.nodes(data=True)])
-    edges = pd.DataFrame([{"kind": _(EDGE_KINDS[k]) if k in EDGE_KINDS else k, "x": pos[u][0], "y": pos[u][1], "x2": pos[v][0], "y2": pos[v][1],
+    edges = pd.DataFrame([{"kind": _(EDGE_KINDS[k]) if k in EDGE_KINDS else k, "x": pos[u][0], "y": pos[u][1],
+                           "x2": pos[v][0], "y2": pos[v][1],
                            "edge": f"{department_name(u)} → {department_name(v)}"}
                           for u, v, k in g.edges(data="kind")])
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
