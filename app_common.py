@@ -21,9 +21,9 @@ import streamlit as st
 
 from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
 from sim.answer import changes
-from sim.charts import to_image
-from sim.i18n import _
-from sim.levers import Lever, get_value, levers_for
+from sim.charts import in_locale, to_image
+from sim.i18n import N_, Message, _
+from sim.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
 from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
@@ -173,6 +173,18 @@ def _warm_presets() -> threading.Thread:
     return thread
 
 
+def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
+    """A ``format_func`` that shows each option by ``name(option)`` as made in this script run's language. The
+    names are made now, not when Streamlit (or AppTest) formats an option later in another thread, where the
+    language of this run does not hold."""
+    shown = {option: name(option) for option in options}
+    return lambda option: shown.get(option, str(option))
+
+
+def _metric_or_code(option) -> str:
+    return labels.name(option) if option in labels.LABELS else str(option)
+
+
 def edited_title(label: str) -> str:
     return _("edited {name}").format(name=label)
 
@@ -206,11 +218,13 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     for all seeds and draws the page again. The final result is the same as without ``progressive``."""
     seconds = cost(scenario, seeds)
     if seconds > APP_BUDGET_SECONDS:
-        st.error(plain(f"{label or scenario.name} over {seeds} seeds would take about {describe_seconds(seconds)}, "
-                       f"more than the app runs at once ({describe_seconds(APP_BUDGET_SECONDS)}). Use fewer seeds "
-                       "or a smaller setting, or download the scenario and run it with the command line:")
+        st.error(plain(_("{name} over {seeds} seeds would take about {time}, more than the app runs at once "
+                         "({budget}). Use fewer seeds or a smaller setting, or download the scenario and run it "
+                         "with the command line:").format(name=label or scenario.name, seeds=seeds,
+                                                           time=describe_seconds(seconds),
+                                                           budget=describe_seconds(APP_BUDGET_SECONDS)))
                  + f"\n\n`alignsim run {scenario.name if _is_preset(scenario) else 'scenario.toml'} --seeds {seeds}`")
-        st.download_button("Scenario (TOML)", scenario.to_toml(), file_name="scenario.toml",
+        st.download_button(_("Scenario (TOML)"), scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
     text = scenario.to_toml()
@@ -218,7 +232,8 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     if cached is not None:
         return cached
     pool = _pool()
-    with st.spinner(f"Running {label or scenario.name} over {seeds} seeds…"), _waiting:
+    with st.spinner(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name, seeds=seeds)), \
+            _waiting:
         if progressive and pool is not None and 0 < FIRST_SEEDS < seeds \
                 and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S:
             stale = st.session_state.pop("refining", None)
@@ -251,13 +266,13 @@ def set_base(scenario: Scenario, label: str) -> None:
 def scenario_picker() -> None:
     """Sidebar: pick a preset, upload a TOML file or paste one. Bad input shows its message, nothing runs."""
     presets = list(bundled_scenarios("alignment"))
-    st.sidebar.header("Scenario")
+    st.sidebar.header(_("Scenario"))
     base_scenario()  # make sure the session holds a base
     label = st.session_state["base_label"]
     if st.session_state.pop("sync_preset_picker", False) or "preset_choice" not in st.session_state:
         # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
         st.session_state["preset_choice"] = label if label in presets else None
-    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice",
+    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice", format_func=names(presets, preset_name),
                                   placeholder=_("your own: {name}").format(name=label),
                                   help=_("A bundled scenario. Its levers can be changed below. Pick one to "
                                          "start again from it."))
@@ -266,19 +281,20 @@ def scenario_picker() -> None:
         st.session_state.pop("sync_preset_picker", None)
         label = choice
     if choice:
-        st.sidebar.caption(describe(bundled_scenarios()[choice]))
+        st.sidebar.caption(plain(preset_story(describe(bundled_scenarios()[choice]))))
     else:
         base = base_scenario()
         st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=label)
                                  + (" " + base.description if base.description else "")))
-    st.sidebar.caption("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
-                       "page.")
+    st.sidebar.caption(_("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
+                         "page."))
     upload_panel("", _accept, 'extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
 
 
 def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
-        return f"{label}: this scenario runs on the {scenario.model!r} model; open it on the Reference models page"
+        return _("{label}: this scenario runs on the {model} model; open it on the Reference models page").format(
+            label=label, model=repr(scenario.model))
     pasted = label == "pasted scenario" and scenario.name not in ("default", "")
     set_base(scenario, scenario.name if pasted else label)  # an upload is known by its file's name
     st.session_state["rerun_after_upload"] = True
@@ -293,30 +309,33 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         try:
             scenario = loader()
         except ScenarioError as exc:
-            st.session_state[f"{prefix}upload_error"] = str(exc)
+            st.session_state[f"{prefix}upload_error"] = exc.shown()
             return
         seconds = cost(scenario, 5)
         if seconds > APP_BUDGET_SECONDS:
-            st.session_state[f"{prefix}upload_error"] = (
-                f"{label}: 5 seeds of this scenario would take about {describe_seconds(seconds)}, more than the app "
-                f"runs at once ({describe_seconds(APP_BUDGET_SECONDS)}); run it with the command line: alignsim "
-                f"run {label} --seeds 5")
+            st.session_state[f"{prefix}upload_error"] = _(
+                "{label}: 5 seeds of this scenario would take about {time}, more than the app runs at once "
+                "({budget}); run it with the command line: alignsim run {label} --seeds 5").format(
+                label=label, time=describe_seconds(seconds), budget=describe_seconds(APP_BUDGET_SECONDS))
             return
         try:  # what the session keeps (the scenario completed with the defaults) must load again
             scenario_from_toml(scenario.to_toml(), label)
         except ScenarioError as exc:
-            st.session_state[f"{prefix}upload_error"] = f"{label}: too large once completed with the defaults ({exc})"
+            st.session_state[f"{prefix}upload_error"] = _(
+                "{label}: too large once completed with the defaults ({problem})").format(label=label,
+                                                                                       problem=exc.shown())
             return
         st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
 
-    with st.sidebar.expander("Upload or paste a scenario (TOML)"):
-        upload = st.file_uploader("Scenario file", type=["toml"], key=f"{prefix}upload",
-                                  help=f"At most {MAX_FILE_BYTES // 1024} KiB. It is parsed, never executed.")
+    with st.sidebar.expander(_("Upload or paste a scenario (TOML)")):
+        upload = st.file_uploader(_("Scenario file"), type=["toml"], key=f"{prefix}upload",
+                                  help=_("At most {size} KiB. It is parsed, never executed.").format(
+                                      size=MAX_FILE_BYTES // 1024))
         if upload is not None and st.session_state.get(f"{prefix}upload_seen") != upload.file_id:
             st.session_state[f"{prefix}upload_seen"] = upload.file_id
             load(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
-        pasted = st.text_area("…or paste TOML", key=f"{prefix}pasted", height=120, placeholder=placeholder)
-        if st.button("Use pasted scenario", key=f"{prefix}use_pasted"):
+        pasted = st.text_area(_("…or paste TOML"), key=f"{prefix}pasted", height=120, placeholder=placeholder)
+        if st.button(_("Use pasted scenario"), key=f"{prefix}use_pasted"):
             load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
         if st.session_state.get(f"{prefix}upload_error"):
             st.error(plain(st.session_state[f"{prefix}upload_error"]))
@@ -335,14 +354,15 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
     if lever.widget == "select":
         options = list(lever.options)
         return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
-                            format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
+                            format_func=names(options, _metric_or_code))
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
         return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key,
-                              format_func=lambda o: labels.name(o) if o in labels.LABELS else o)
+                              format_func=names(lever.options, _metric_or_code))
     if lever.widget == "optional_week":
-        on = st.checkbox(f"{lever.label}: run a campaign", value=value is not None, key=key + ":on",
+        on = st.checkbox(_("{lever}: run a campaign").format(lever=lever.label), value=value is not None,
+                         key=key + ":on",
                          help=lever.help)
         if not on:
             return None
@@ -358,7 +378,7 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     for lever in levers_for(base):
         groups.setdefault(lever.group, []).append(lever)
     for group, levers in groups.items():
-        with where.expander(group, expanded=group in ("Direction", "Parameters")):
+        with where.expander(group, expanded=group in (_("Direction"), "Parameters")):
             for lever in levers:
                 current = get_value(base, lever.path)
                 value = _widget(lever, current, prefix)
@@ -373,11 +393,12 @@ def _open_shared_link(where) -> None:
     if st.session_state.get("share_checked"):
         return
     st.session_state["share_checked"] = True
-    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key != "lang"}
     try:
         shared = share.decode(params)
     except share.ShareError as exc:
-        st.session_state["share_error"] = str(exc)
+        st.session_state["share_error"] = exc.shown()
         return
     if shared is None:
         return
@@ -390,8 +411,9 @@ def _open_shared_link(where) -> None:
     for path, value in shared.overrides.items():
         lever = by_path.get(path)
         if lever is None:
-            st.session_state["share_error"] = share.ShareError(
-                f"link parameter set: {path} is not a lever of the app; allowed: {', '.join(by_path)}").args[0]
+            st.session_state["share_error"] = share.ShareError(Message(
+                N_("link parameter set: {path} is not a lever of the app; allowed: {allowed}"), path=path,
+                allowed=", ".join(by_path))).shown()
             set_base(shared.base, shared.label)
             return
         key = f"lever:{path}"
@@ -409,7 +431,9 @@ def _open_shared_link(where) -> None:
 
 def share_params(choice: Choice) -> dict:
     """The page address's query parameters for the what-if on screen."""
-    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited)
+    from sim import i18n
+
+    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited, i18n.current())
 
 
 def choose(where=st.sidebar) -> Choice:
@@ -427,7 +451,7 @@ def choose(where=st.sidebar) -> Choice:
     try:
         edited = base.with_overrides(overrides)
     except ScenarioError as exc:  # e.g. an approval chain emptied into an invalid state
-        st.error(plain(str(exc)))
+        st.error(plain(exc.shown()))
         edited = base
     label = st.session_state["base_label"]
     st.session_state["edited_toml"] = edited.to_toml()
@@ -458,7 +482,7 @@ def scenario_header(choice: Choice) -> None:
         st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),
                                                                             seeds=choice.seeds))
         if choice.base.description:
-            st.caption(plain(choice.base.description))
+            st.caption(plain(preset_story(choice.base.description)))
 
 
 def share_link(choice: Choice) -> None:
@@ -486,7 +510,7 @@ def exported(scenario: ScenarioBase, title: str | None = None,
     return slug(title or scenario.name), shown
 
 
-def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "Weekly",
+def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "weekly",
                  title: str | None = None, description: str | None = None) -> None:
     """Downloads: the scenario as TOML, results as CSV and Parquet, charts (or functions that build them) as PNG
     or SVG. Files are named after
@@ -505,21 +529,36 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
         return buf.getvalue()
 
     # large files are written when their button is clicked, not on every lever move
-    c3.download_button(f"{step} results (Parquet)", parquet,
+    shown_step = _(STEPS[step]) if step in STEPS else step
+    c3.download_button(_("{step} results (Parquet)").format(step=shown_step), parquet,
                        file_name=f"{name}_{step.lower()}.parquet", mime="application/octet-stream",
                        key="dl_parquet")
-    c4.download_button(f"{step} results (CSV)", lambda: result.weekly.to_csv(index=False),
+    c4.download_button(_("{step} results (CSV)").format(step=shown_step), lambda: result.weekly.to_csv(index=False),
                        file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
     c5, c6, c7 = st.columns([2, 1, 1])
-    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart")
+    chart = c5.selectbox(_("Chart"), list(charts), key="export_chart", format_func=names(charts, chart_name))
     fmt = c6.radio(_("Format"), ["png", "svg"], horizontal=True, key="export_format")
     if c7.button(_("Prepare image"), key="export_prepare"):
         figure = charts[chart]() if callable(charts[chart]) else charts[chart]
+        figure = in_locale(figure)
         st.session_state["export_image"] = (chart, fmt, to_image(figure, fmt))
     prepared = st.session_state.get("export_image")
     if prepared and prepared[:2] == (chart, fmt):
-        c7.download_button(f"Download {fmt.upper()}", prepared[2], file_name=f"{name}_{chart}.{fmt}",
+        c7.download_button(_("Download {format}").format(format=fmt.upper()), prepared[2],
+                           file_name=f"{name}_{chart}.{fmt}",
                            mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
+
+
+#: Export names of the result tables (the file names keep the code: weekly, per-period).
+STEPS = {"weekly": N_("Weekly"), "per-period": N_("Per-period")}
+#: The charts offered as images, by their file name's key.
+CHART_NAMES = {"outcomes_over_time": N_("Outcomes over time"), "outputs_over_time": N_("Outputs over time"),
+               "delivery_paradox": N_("The delivery paradox"), "team_time": N_("Where did the team's time go?")}
+
+
+def chart_name(key: str) -> str:
+    """A chart's name on the export picker, in the current language (the file keeps ``key``)."""
+    return _(CHART_NAMES[key]) if key in CHART_NAMES else key.replace("_", " ")
 
 
 def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str],
@@ -543,11 +582,10 @@ def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 
-def language_switch(default: str | None = None) -> str:
-    """Sidebar: English or Dansk. The choice is remembered for the session and carried in the page address
-    (``?lang=da``), so a shared link opens in its language; ``default`` (e.g. a workshop's language) applies
-    until the person (or an address) chooses. An unknown ``lang`` in the address gets one line naming the allowed values and
-    the page stays English. Sets the language of this script run (``sim.i18n``) and returns it."""
+def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]:
+    """The language of this run, without changing anything: (code, what the person or the address chose, whether
+    the address's ``lang`` was not an offered language). A switch just moved wins, then the address, then what the
+    person chose earlier in the session, then ``default`` (e.g. a workshop's language), then English."""
     from sim import i18n
 
     asked = st.query_params.get("lang")
@@ -556,18 +594,39 @@ def language_switch(default: str | None = None) -> str:
         problem, asked = True, None
     remembered, widget = st.session_state.get("lang"), st.session_state.get("lang_choice")
     if widget in i18n.LANGUAGES and widget != remembered:  # the person just switched
-        code = chosen = widget
-    elif asked:  # the address says
-        code = chosen = asked
-    else:  # what the person chose earlier in the session, else the page's default (e.g. the workshop's)
-        chosen = st.session_state.get("lang_chosen")
-        code = chosen or default or i18n.DEFAULT
+        return widget, widget, problem
+    if asked:  # the address says
+        return asked, asked, problem
+    chosen = st.session_state.get("lang_chosen")
+    return chosen or default or i18n.DEFAULT, chosen, problem
+
+
+def page_language() -> str:
+    """The navigation (app.py) in the session's language: sets this run's language as the page's switch will,
+    without drawing it or touching the session (the page's :func:`language_switch` does that)."""
+    from sim import i18n
+
+    code = _language_wanted()[0]
+    i18n.set_language(code)
+    return code
+
+
+def language_switch(default: str | None = None) -> str:
+    """Sidebar: English or Dansk. The choice is remembered for the session and carried in the page address
+    (``?lang=da``), so a shared link opens in its language; ``default`` (e.g. a workshop's language) applies
+    until the person (or an address) chooses. An unknown ``lang`` in the address gets one line naming the allowed
+    values and the page stays English. Sets the language of this script run (``sim.i18n``) and returns it. Every
+    page calls it first, before any text; switching only changes words and number formats (the cached ensembles
+    do not depend on the language), so the scenario and its results stay on screen."""
+    from sim import i18n
+
+    code, chosen, problem = _language_wanted(default)
     i18n.set_language(code)
     st.session_state["lang"] = st.session_state["lang_choice"] = code
     if chosen:
         st.session_state["lang_chosen"] = chosen
-    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang_choice",
-                     horizontal=True)
+    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                     key="lang_choice", horizontal=True)
     if st.query_params.get("lang") != code and (code != i18n.DEFAULT or "lang" in st.query_params):
         st.query_params["lang"] = code
     if problem:  # the text from the address is not repeated

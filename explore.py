@@ -5,8 +5,8 @@ over time with uncertainty bands, the delivery paradox and where the team's time
 
 import streamlit as st
 
-from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, long_with_label,
-                        metric_row, plain, refine, scenario_header, setup_page, share_link)
+from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, language_switch,
+                        long_with_label, metric_row, names, plain, refine, scenario_header, setup_page, share_link)
 from sim import answer, charts, labels
 from sim.claims import holds_when
 from sim.i18n import _
@@ -15,6 +15,7 @@ from sim.scenario import Scenario
 
 MONEY = ["revenue"]
 
+language_switch()
 setup_page(_("Explore: what if we aligned?"))
 choice = choose()
 reference = ensemble(choice.base, choice.seeds) if choice.overrides else None
@@ -65,10 +66,10 @@ figures = {  # built when an image is asked for, not on every lever move
 
 def over_time(metrics: list[str], key: str) -> None:
     """One metric at a time over weeks, picked by its name: one chart that fills the width on any screen."""
-    metric = st.radio(_("Measure"), metrics, format_func=labels.name, horizontal=True, key=key,
+    metric = st.radio(_("Measure"), metrics, format_func=names(metrics, labels.name), horizontal=True, key=key,
                       label_visibility="collapsed")
     st.caption(plain(labels.help_text(metric)))
-    st.altair_chart(charts.over_time_panels(weekly, [metric], by=by)[0], width="stretch")
+    st.altair_chart(charts.in_locale(charts.over_time_panels(weekly, [metric], by=by)[0]), width="stretch")
 
 
 st.subheader(_("Outcome over time"))
@@ -80,11 +81,12 @@ over_time(OUTPUTS, "explore_output_metric")
 st.subheader(_("The delivery paradox"))
 st.caption(_("Each dot is one seed: how well departments hit their own output KPIs against how much the outcome "
              "(customers actually using the product) moved."))
-st.altair_chart(figures["delivery_paradox"]().properties(title=""), width="stretch")  # the heading says it
+st.altair_chart(charts.in_locale(figures["delivery_paradox"]().properties(title="")),  # the heading says it
+                width="stretch")
 st.subheader(_("Where did the team's time go?"))
 st.caption(_("Person-weeks of team work per week, by who asked for it (mean over seeds). Each department keeps "
              "its colour."))
-st.altair_chart(figures["team_time"]().properties(title=""), width="stretch")
+st.altair_chart(charts.in_locale(figures["team_time"]().properties(title="")), width="stretch")
 
 export_panel(choice.edited, result, figures, title=choice.title,
              description=answer.description(choice.label, choice.base, choice.overrides))

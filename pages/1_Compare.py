@@ -5,12 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from app_common import (DEFAULT_SEEDS, ORGANISATION, OUTCOMES, OUTPUTS, edited_label, edited_scenario, ensemble,
-                        long_with_label, plain, setup_page, slug)
+                        language_switch, long_with_label, names, plain, setup_page, slug)
 from sim import answer, bundled_scenarios, charts, labels, load_scenario
 from sim.claims import holds_when
 from sim.i18n import _
+from sim.levers import preset_name
 from sim.runner import compare
 
+language_switch()
 setup_page(_("Compare scenarios"))
 options = list(bundled_scenarios("alignment"))
 edited = edited_scenario()
@@ -19,9 +21,10 @@ if edited is not None:
     options = [EDITED, *options]
 
 col_a, col_b, col_s = st.columns([2, 2, 1])
-a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a")
+a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a",
+                         format_func=names(options, preset_name))
 b_default = options.index(EDITED) if edited is not None else options.index("product_logic")
-b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b",
+b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b", format_func=names(options, preset_name),
                          help=_("The scenario as you last left it on the Explore page, or a preset."))
 seeds = col_s.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="cmp_seeds")
 
@@ -52,7 +55,7 @@ st.caption(_("Paired over seeds 0 to {last}: both scenarios see the same custome
              "difference B − A is sharp. Green: better with 95% confidence; magenta: worse; grey: not "
              "distinguishable from zero.").format(last=seeds - 1))
 key_metrics = OUTCOMES + ["revenue"] + OUTPUTS + ORGANISATION
-st.altair_chart(charts.differences(table, key_metrics), width="stretch")
+st.altair_chart(charts.in_locale(charts.differences(table, key_metrics)), width="stretch")
 
 shown = pd.DataFrame({
     _("metric"): [labels.name(m) for m in table.index],
@@ -79,7 +82,8 @@ panels = charts.over_time_panels(weekly, ["activation_rate_30d", "outcome_index"
                                           "context_switches"], by="scenario")
 for i in range(0, len(panels), 2):
     for col, chart in zip(st.columns(2), panels[i:i + 2]):
-        col.altair_chart(chart, width="stretch")
+        col.altair_chart(charts.in_locale(chart), width="stretch")
 st.subheader(_("Delivery paradox"))
-st.altair_chart(charts.paradox(long_with_label({arm_a: ea.summary, arm_b: eb.summary}), by="scenario"),
+st.altair_chart(charts.in_locale(charts.paradox(long_with_label({arm_a: ea.summary, arm_b: eb.summary}),
+                                                by="scenario")),
                 width="stretch")

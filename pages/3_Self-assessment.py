@@ -3,22 +3,26 @@
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from app_common import set_base, setup_page
+from app_common import language_switch, names, set_base, setup_page
 from sim.assessment import ANSWERS, QUESTIONS, scenario_from_answers
+from sim.i18n import _
 
-setup_page("Self-assessment: are we product-driven?")
-st.markdown("Three questions reveal whether you are product-driven in practice, not only in language. "
-            "If the answer is *\"tja\"* (so-so) to even one of them, there is probably more to gain from shared "
-            "clarity than from more process.")
+language_switch()
+setup_page(_("Self-assessment: are we product-driven?"))
+st.markdown(_("Three questions reveal whether you are product-driven in practice, not only in language. "
+              "If the answer is *\"tja\"* (so-so) to even one of them, there is probably more to gain from shared "
+              "clarity than from more process."))
 answers = {}
 for key, question in QUESTIONS.items():
-    answers[key] = st.radio(question.text, ANSWERS, index=1, key=f"q:{key}", help=question.help, horizontal=True)
+    answers[key] = st.radio(_(question.text), ANSWERS, index=1, key=f"q:{key}", help=_(question.help),
+                            horizontal=True, format_func=names(ANSWERS, _))
 
-scenario, explanation = scenario_from_answers(answers)
-st.subheader("Your organisation in the simulator")
-for line in explanation:
-    st.markdown(f"- {line}")
-if st.button("Explore this organisation", type="primary", key="explore_answers"):
+scenario, _explanation = scenario_from_answers(answers)
+st.subheader(_("Your organisation in the simulator"))
+for n, (key, question) in enumerate(QUESTIONS.items(), 1):  # what each answer set, in the page's language
+    st.markdown("- " + _("Q{n} ({answer}): {meaning}").format(n=n, answer=_(answers[key]),
+                                                              meaning=_(question.effects[answers[key]][1])))
+if st.button(_("Explore this organisation"), type="primary", key="explore_answers"):
     set_base(scenario, "self-assessment")
     try:
         st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)

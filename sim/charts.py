@@ -8,8 +8,8 @@ import altair as alt
 import networkx as nx
 import pandas as pd
 
-from sim import labels
-from sim.i18n import _
+from sim import i18n, labels
+from sim.i18n import N_, _
 from sim.metrics import METRICS
 from sim.stats import bands
 
@@ -39,6 +39,13 @@ def requester_colour(name: str) -> str:
     if name in REQUESTER_COLOURS:
         return REQUESTER_COLOURS[name]
     return _SPARE[sum(map(ord, name)) % len(_SPARE)]
+
+
+def in_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A finished chart with the current language's number format on its axes and tooltips (``0,5`` and
+    ``1.234`` in Danish; ``sim.i18n.vega_locale``); English charts are returned as they are."""
+    number_format = i18n.vega_locale()
+    return chart.configure(locale=number_format) if number_format else chart
 
 
 def arm_scale(arms: list[str]) -> alt.Scale:
@@ -215,23 +222,31 @@ def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
     return {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
 
 
+#: The organisation graph's kinds of line, as people read them.
+EDGE_KINDS = {"requests": N_("requests"), "approval": N_("approval"), "dependency": N_("dependency")}
+
+
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
     """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
     load (the team time a unit's demands used). Two legends above and two below, so each row fits a phone."""
+    from sim.levers import department_name
+
     pos = layout(g)
     load = load or {}
-    nodes = pd.DataFrame([{"unit": n, "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
+    nodes = pd.DataFrame([{"unit": n, "name": department_name(n), "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
                            "influence": d["influence"], "alignment": d["alignment"], "kpi": d["kpi"],
                            "load": round(load.get(n, 0.0), 2)} for n, d in g.nodes(data=True)])
-    edges = pd.DataFrame([{"kind": k, "x": pos[u][0], "y": pos[u][1], "x2": pos[v][0], "y2": pos[v][1],
-                           "edge": f"{u} → {v}"} for u, v, k in g.edges(data="kind")])
+    edges = pd.DataFrame([{"kind": _(EDGE_KINDS[k]) if k in EDGE_KINDS else k, "x": pos[u][0], "y": pos[u][1],
+                           "x2": pos[v][0], "y2": pos[v][1],
+                           "edge": f"{department_name(u)} → {department_name(v)}"}
+                          for u, v, k in g.edges(data="kind")])
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
     lines = alt.Chart(edges).mark_rule(strokeWidth=2, opacity=0.6).encode(
         x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
-        color=alt.Color("kind:N", title=_("lines"), scale=alt.Scale(domain=["requests", "approval", "dependency"],
+        color=alt.Color("kind:N", title=_("lines"), scale=alt.Scale(domain=[_(k) for k in EDGE_KINDS.values()],
                                                                     range=["#9ecae1", "#d62728", "#2ca02c"]),
                         legend=alt.Legend(orient="top", direction="vertical")),
-        tooltip=["edge", "kind"])
+        tooltip=[alt.Tooltip("edge:N", title=_("line")), alt.Tooltip("kind:N", title=_("lines"))])
     dots = alt.Chart(nodes).mark_circle(stroke="black", opacity=0.95).encode(
         x="x:Q", y="y:Q",
         strokeWidth=alt.StrokeWidth("load:Q", scale=alt.Scale(range=[0.5, 6]), title=_("outline: team time used"),
@@ -242,8 +257,9 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
                         title=_("colour: alignment"), legend=alt.Legend(orient="top", direction="horizontal",
                                                                        gradientLength=120)),
-        tooltip=["unit", "type", "kpi", "influence", "alignment", alt.Tooltip("load:Q", title="team time used")])
-    labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="unit:N")
+        tooltip=[alt.Tooltip("name:N", title=_("unit")), "kpi", alt.Tooltip("influence:Q", title=_("influence")),
+                 alt.Tooltip("alignment:Q", title=_("alignment")), alt.Tooltip("load:Q", title=_("team time used"))])
+    labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
     return (lines + dots + labels).properties(width=640, height=500)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.i18n import N_, _
 from sim.metrics import format_number
 from sim.input import clean
 from sim.registry import CLI_BUDGET_SECONDS, MODELS, BudgetError, check_budget, cost, get_model, horizon
@@ -186,6 +187,10 @@ def _table(frame: pd.DataFrame) -> str:
 #: Columns of a human table written as levels (``37%``) and as differences (``+2.0 pts``).
 _LEVELS = ("mean", "value", "ci_low", "ci_high", "mean_a", "mean_b")
 _DIFFERENCES = ("difference",)
+#: Column headers of a human table (``--lang`` translates them; JSON and CSV keep the code names).
+_COLUMNS = {"name": N_("name"), "mean": N_("mean"), "value": N_("value"), "ci_low": N_("ci_low"),
+            "ci_high": N_("ci_high"), "mean_a": N_("mean_a"), "mean_b": N_("mean_b"),
+            "difference": N_("difference"), "unit": N_("unit")}
 
 
 def _human_table(frame: pd.DataFrame, model: str) -> str:
@@ -207,6 +212,7 @@ def _human_table(frame: pd.DataFrame, model: str) -> str:
             out[col] = [labels.value(m, v) for m, v in frame[col].items()]
         else:
             out[col] = frame[col]
+    out = out.rename(columns={c: _(_COLUMNS[c]) for c in out.columns if c in _COLUMNS})
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         return out.to_string()
 
@@ -265,17 +271,20 @@ def cmd_run(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(ens.summary.to_csv(index=False))
     else:
-        print(f"{scenario.name}: {scenario.description}".rstrip(": "))
-        print(f"{spec.summary_line(scenario)}; seeds {ens.seeds[0]}..{ens.seeds[-1]} ({len(ens.seeds)})\n")
+        from sim.levers import preset_story
+
+        print(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": "))
+        print(_("{setting}; seeds {first}..{last} ({n})").format(
+            setting=spec.summary_line(scenario), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)) + "\n")
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
         print(_human_table(frame, scenario.model))
         if "steady_state" in ens.summary and (ens.summary["steady_state"] == 0).any():
             unsettled = int((ens.summary["steady_state"] == 0).sum())
-            print(f"\nnote: in {unsettled} of {len(ens.seeds)} runs unreleased work kept piling up (steady_state = 0):"
-                  " more work is asked for than the teams and approvers can release, so lead times grow with the "
-                  "horizon")
+            print("\n" + _("note: in {unsettled} of {n} runs unreleased work kept piling up (steady_state = 0): more "
+                            "work is asked for than the teams and approvers can release, so lead times grow with the "
+                            "horizon").format(unsettled=unsettled, n=len(ens.seeds)))
     if args.out:
         _write(Path(args.out), scenario, ens)
     return 0
@@ -316,7 +325,8 @@ def cmd_compare(args) -> int:
     else:
         print(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}")
         print(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}")
-        print(f"paired over seeds {ea.seeds[0]}..{ea.seeds[-1]}; difference = B - A with 95% CI\n")
+        print(_("paired over seeds {first}..{last}; difference = B - A with 95% CI").format(
+            first=ea.seeds[0], last=ea.seeds[-1]) + "\n")
         print(_human_table(frame.drop(columns="effect_size"), a.model))
     return 0
 

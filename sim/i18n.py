@@ -210,3 +210,61 @@ def _with_digits(pattern: str, digits: int) -> str:
     """A locale's number pattern (``#,##0.00 ¤``, ``#,##0 %``) with exactly ``digits`` decimals."""
     pattern = re.sub(r"(0)\.0+", r"\1", pattern)
     return re.sub(r"0(?=[^0#,.]*$)", "0" + ("." + "0" * digits if digits > 0 else ""), pattern, count=1)
+
+
+class Count(int):
+    """A whole number in a :class:`Message`: ``10,000`` in English, ``10.000`` in Danish."""
+
+
+class Message(str):
+    """A message (e.g. a validation error) that is its English text, so ``str()``, logs and the CLI stay English,
+    and that :func:`shown` writes in the current language (the app's). The template is marked with ``N_``; field
+    names, codes and allowed values are passed as fields, so they stay as they are in every language::
+
+        Message(N_("{field}: unknown metric {value}; allowed: {allowed}"), field=..., value=..., allowed=...)
+
+    A field that is itself a Message is shown in the current language too; a :class:`Count` in its number style.
+    """
+
+    template: str
+    fields: dict
+
+    def __new__(cls, template: str, **fields):
+        english = template.format(**{k: _english(v) for k, v in fields.items()})
+        self = super().__new__(cls, english)
+        self.template, self.fields = template, fields
+        return self
+
+    def shown(self) -> str:
+        return _(self.template).format(**{k: shown(v) for k, v in self.fields.items()})
+
+    def __reduce__(self):  # pickled (e.g. from a worker process) with its template and fields
+        return _message, (self.template, self.fields)
+
+
+def _message(template: str, fields: dict) -> Message:
+    return Message(template, **fields)
+
+
+def _english(value) -> str:
+    if isinstance(value, Count):
+        return f"{int(value):,}"
+    return str(value)  # a Message is its English text
+
+
+def shown(text) -> str:
+    """``text`` (a :class:`Message`, or an exception whose message is one) in the current language; any other text
+    as it is."""
+    if isinstance(text, BaseException):
+        text = getattr(text, "message", None) or (text.args[0] if text.args else str(text))
+    if isinstance(text, Message):
+        return text.shown()
+    if isinstance(text, Count):
+        return number(int(text))
+    return str(text)
+
+
+def joined(separator: str, parts: list) -> "Message":
+    """Messages joined by ``separator`` as one Message (each part shown in the current language)."""
+    template = separator.join("{p" + str(i) + "}" for i in range(len(parts)))
+    return Message(template, **{f"p{i}": part for i, part in enumerate(parts)})

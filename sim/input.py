@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from sim import i18n
+from sim.i18n import N_, Message
+
 if TYPE_CHECKING:
     from sim.scenario import ScenarioBase
 
@@ -57,10 +60,19 @@ class InputError(ValueError):
     characters (newlines included) are escaped."""
 
     def __init__(self, message: str):
-        message = clean(message)
-        if len(message) > MAX_MESSAGE_CHARS:
-            message = message[:MAX_MESSAGE_CHARS - 3] + "..."
-        super().__init__(message)
+        #: The message as given: a ``sim.i18n.Message`` can be shown in the app's language (:meth:`shown`).
+        self.message = message
+        super().__init__(_capped(message))
+
+    def shown(self) -> str:
+        """The message in the current language (the app's); its English text when it was not made translatable.
+        Field names, codes and allowed values stay as they are."""
+        return _capped(i18n.shown(self.message))
+
+
+def _capped(message: str) -> str:
+    message = clean(message)
+    return message[:MAX_MESSAGE_CHARS - 3] + "..." if len(message) > MAX_MESSAGE_CHARS else message
 
 
 class ScenarioError(InputError):
@@ -100,7 +112,8 @@ def check_text(text: str, source: str) -> None:
     One linear pass over the special characters, outside strings and comments; it stops at the first excess.
     """
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
+                                    size=MAX_FILE_BYTES // 1024))
     stack: list[str] = []
     key_mode, header, parts, keys = True, False, 1, 0
     pos, n = 0, len(text)
@@ -136,20 +149,22 @@ def check_text(text: str, source: str) -> None:
             if key_mode or header:
                 parts += 1
                 if parts > MAX_KEY_PARTS:
-                    raise ScenarioError(f"{source}: a dotted key or table name has more than {MAX_KEY_PARTS} "
-                                        "parts")
+                    raise ScenarioError(Message(N_("{source}: a dotted key or table name has more than {most} "
+                                                   "parts"), source=source, most=MAX_KEY_PARTS))
         elif tok == "=":
             if key_mode and not header:
                 keys += 1
                 if keys > MAX_KEYS:
-                    raise ScenarioError(f"{source}: more than {MAX_KEYS:,} keys")
+                    raise ScenarioError(Message(N_("{source}: more than {most} keys"), source=source,
+                                                most=i18n.Count(MAX_KEYS)))
                 key_mode, parts = False, 1
         elif tok == "[":
             if key_mode and not stack:
                 if not header:  # [table] or [[array of tables]]: a key too
                     keys += 1
                     if keys > MAX_KEYS:
-                        raise ScenarioError(f"{source}: more than {MAX_KEYS:,} keys")
+                        raise ScenarioError(Message(N_("{source}: more than {most} keys"), source=source,
+                                                most=i18n.Count(MAX_KEYS)))
                 header = True
             else:
                 _push(stack, "[", source)
@@ -182,7 +197,8 @@ def _escaped(text: str, i: int) -> bool:
 def _push(stack: list[str], ch: str, source: str) -> None:
     stack.append(ch)
     if len(stack) > MAX_NESTING:
-        raise ScenarioError(f"{source}: arrays or inline tables nested deeper than {MAX_NESTING} levels")
+        raise ScenarioError(Message(N_("{source}: arrays or inline tables nested deeper than {most} levels"),
+                                    source=source, most=MAX_NESTING))
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -191,7 +207,7 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: malformed TOML: {exc}") from None
+        raise ScenarioError(Message(N_("{source}: malformed TOML: {problem}"), source=source, problem=exc)) from None
     except RecursionError:  # the caps above make this unreachable; kept as a last line of defence
         raise ScenarioError(f"{source}: nested too deeply") from None
     check_lengths(data, source)
@@ -203,15 +219,15 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if len(key) > MAX_NAME_CHARS:
-                raise ScenarioError(f"{source}: {where}{show(key, 30)}: names are at most {MAX_NAME_CHARS} "
-                                    "characters")
+                raise ScenarioError(Message(N_("{source}: {field}: names are at most {most} characters"),
+                                            source=source, field=f"{where}{show(key, 30)}", most=MAX_NAME_CHARS))
             check_lengths(item, source, f"{where}{key}.")
     elif isinstance(value, list):
         for item in value:
             check_lengths(item, source, where)
     elif isinstance(value, str) and len(value) > MAX_STRING_CHARS:
-        raise ScenarioError(f"{source}: {where.rstrip('.') or 'value'}: text is longer than {MAX_STRING_CHARS:,} "
-                            "characters")
+        raise ScenarioError(Message(N_("{source}: {field}: text is longer than {most} characters"), source=source,
+                                    field=where.rstrip('.') or 'value', most=i18n.Count(MAX_STRING_CHARS)))
 
 
 def read_text(path: str | Path, what: str = "scenario file") -> str:
@@ -242,11 +258,13 @@ def read_text(path: str | Path, what: str = "scenario file") -> str:
 def decode(data: bytes, source: str) -> str:
     """Uploaded or read bytes as UTF-8 text, size-capped."""
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
+                                    size=MAX_FILE_BYTES // 1024))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{source}: not a UTF-8 text file (expected a TOML scenario)") from None
+        raise ScenarioError(Message(N_("{source}: not a UTF-8 text file (expected a TOML scenario)"),
+                                    source=source)) from None
 
 
 def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
@@ -287,11 +305,12 @@ def check_path(path: str, what: str = "override") -> list[str]:
 def parse_override(text: str) -> tuple[str, Any]:
     """``PATH=VALUE`` -> (path, value)."""
     if "=" not in text:
-        raise ScenarioError(f"override {show(text)}: expected PATH=VALUE, e.g. departments.sales.alignment=0.9")
+        raise ScenarioError(Message(N_("override {text}: expected PATH=VALUE, e.g. {example}"), text=show(text),
+                                    example="departments.sales.alignment=0.9"))
     path, value = text.split("=", 1)
     path = path.strip()
     if not path:
-        raise ScenarioError(f"override {show(text)}: empty path")
+        raise ScenarioError(Message(N_("override {text}: empty path"), text=show(text)))
     check_path(path)
     return path, parse_value(value.strip())
 
@@ -305,11 +324,14 @@ def set_path(data: dict[str, Any], path: str, value: Any, free: Iterable[str] = 
         parent = parts[depth - 1] if depth else ""
         here = ".".join(parts[:depth]) or "scenario"
         if not isinstance(node, dict):
-            raise ScenarioError(f"override {clean(path)}: {here} is a value, not a table")
+            raise ScenarioError(Message(N_("override {path}: {here} is a value, not a table"), path=clean(path),
+                                        here=here))
         if part not in node and parent not in free:
-            what = {"departments": "department", "teams": "team", "kinds": "kind"}.get(parent, "field")
-            raise ScenarioError(f"override {clean(path)}: unknown {what} {show(part)} in {here}; "
-                                f"allowed: {', '.join(map(str, node))}")
+            what = {"departments": N_("unknown department"), "teams": N_("unknown team"),
+                    "kinds": N_("unknown kind")}.get(parent, N_("unknown field"))
+            raise ScenarioError(Message(N_("override {path}: {unknown} {name} in {here}; allowed: {allowed}"),
+                                        path=clean(path), unknown=Message(what), name=show(part), here=here,
+                                        allowed=", ".join(map(str, node))))
         if depth == len(parts) - 1:
             node[part] = value
         else:
@@ -332,38 +354,81 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- pydantic errors as one line
 
 
-def format_validation_error(exc: ValidationError, schema: type[BaseModel]) -> str:
+#: Pydantic's messages the app shows, by error type, as translatable templates of pydantic's own English (a
+#: message whose English differs from pydantic's, e.g. after a pydantic upgrade, is shown as pydantic wrote it).
+PYDANTIC_MESSAGES = {
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "string_type": N_("Input should be a valid string"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "literal_error": N_("Input should be {expected}"),
+    "missing": N_("Field required"),
+}
+
+
+def _problem(err: dict, table: type[BaseModel] | None, last: Any) -> str:
+    """What is wrong with one field, as a Message when it can be shown in other languages."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    msg = clean(err["msg"].removeprefix("Value error, "))
+    if kind == "extra_forbidden":
+        allowed = list(table.model_fields) if table is not None else []
+        return Message(N_("unknown field; allowed: {allowed}"), allowed=", ".join(allowed)) if allowed \
+            else Message(N_("unknown field"))
+    if kind == "finite_number":
+        return Message(N_("must be a finite number (not nan or inf)"))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = _unwrap(last)[1] or {}
+        disc = ctx.get("discriminator", "tag").strip("'")
+        return Message(N_("unknown or missing {field}; allowed: {allowed}"), field=disc, allowed=", ".join(tags))
+    if kind == "value_error" and isinstance(getattr(ctx.get("error"), "args", [None])[0], Message):
+        shown = ctx["error"].args[0]  # a validator's message made translatable (sim.scenario)
+        return shown if clean(shown) == msg else msg
+    if kind in PYDANTIC_MESSAGES:
+        try:
+            shown = Message(PYDANTIC_MESSAGES[kind], **{k: clean(str(_as_pydantic_writes(v))) for k, v in ctx.items()})
+        except (KeyError, IndexError, ValueError):
+            return msg
+        return shown if clean(shown) == msg else msg
+    return msg
+
+
+def _as_pydantic_writes(value: Any) -> Any:
+    """A bound as pydantic writes it in a message (``1`` for ``1.0``); values stay in the file's notation."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def format_validation_error(exc: ValidationError, schema: type[BaseModel]) -> Message:
     """One readable line: for each problem (at most a few) the dotted field, what is wrong and what is allowed.
 
     Discriminated-union tags that pydantic puts in the location (``departments.sales.sales.alignment``) are
-    dropped; an unknown field lists the fields the table at its location allows."""
-    lines = [f"{field}: {msg}" if field else msg
-             for field, msg in validation_problems(exc, schema, MAX_REPORTED_ERRORS)]
+    dropped; an unknown field lists the fields the table at its location allows. The line is English; the app
+    shows it in its language (``sim.i18n.shown``), field names and allowed values as they are."""
+    lines: list = [Message("{field}: {problem}", field=field, problem=problem) if field else problem
+                   for field, problem in validation_problems(exc, schema, MAX_REPORTED_ERRORS)]
     if exc.error_count() > MAX_REPORTED_ERRORS:
-        lines.append(f"and {exc.error_count() - MAX_REPORTED_ERRORS} more problem(s)")
-    return "; ".join(lines)
+        lines.append(Message(N_("and {n} more problem(s)"), n=exc.error_count() - MAX_REPORTED_ERRORS))
+    return i18n.joined("; ", lines)
 
 
 def validation_problems(exc: ValidationError, schema: type[BaseModel],
                         limit: int = MAX_REPORTED_ERRORS) -> list[tuple[str, str]]:
-    """The first ``limit`` problems of a validation error as (dotted field without union tags, message with the
-    allowed values): for importers that report a problem where the user typed it (a sheet, row and column)."""
-    errors = exc.errors(include_url=False, include_input=False)
+    """The first ``limit`` problems of a validation error as (dotted field without union tags, what is wrong with
+    the allowed values): for importers that report a problem where the user typed it (a sheet, row and column)."""
     out = []
-    for err in errors[:limit]:
+    for err in exc.errors(include_url=False, include_input=False)[:limit]:
         loc, table, last = _walk(schema, [str(p) for p in err["loc"]])
-        field = ".".join(clean(p) for p in loc)
-        msg = clean(err["msg"].removeprefix("Value error, "))
-        if err["type"] == "extra_forbidden":
-            allowed = list(table.model_fields) if table is not None else []
-            msg = f"unknown field; allowed: {', '.join(allowed)}" if allowed else "unknown field"
-        elif err["type"] == "finite_number":
-            msg = "must be a finite number (not nan or inf)"
-        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            tags = _unwrap(last)[1] or {}
-            disc = err.get("ctx", {}).get("discriminator", "tag").strip("'")
-            msg = f"unknown or missing {disc}; allowed: {', '.join(tags)}"
-        out.append((field, msg))
+        out.append((".".join(clean(p) for p in loc), _problem(err, table, last)))
     return out
 
 
@@ -523,8 +588,9 @@ def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
     parent = data.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or parent not in bundled_scenarios():
-            raise ScenarioError(f"{source}: extends: unknown scenario {show(parent)}; an upload may extend a "
-                                f"bundled scenario: {', '.join(bundled_scenarios())}")
+            raise ScenarioError(Message(N_("{source}: extends: unknown scenario {name}; an upload may extend a "
+                                           "bundled scenario: {allowed}"), source=source, name=show(parent),
+                                        allowed=", ".join(bundled_scenarios())))
         data = deep_merge(_resolve(parent, (), False), data)
     return validate(data, source=source)
 
@@ -594,7 +660,8 @@ def schema_for(data: dict[str, Any], source: str) -> type[ScenarioBase]:
     """The scenario schema of the model named in ``data`` (the alignment model when none is named)."""
     name = data.get("model", DEFAULT_MODEL)
     if not isinstance(name, str) or name not in SCHEMAS:
-        raise ScenarioError(f"{source}: model: unknown model {show(name)}; registered: {', '.join(SCHEMAS)}")
+        raise ScenarioError(Message(N_("{source}: model: unknown model {name}; registered: {allowed}"),
+                                    source=source, name=show(name), allowed=", ".join(SCHEMAS)))
     return SCHEMAS[name]()
 
 
@@ -609,7 +676,8 @@ def validate_as(schema: type[ScenarioBase], data: dict[str, Any], source: str) -
     try:
         return schema.model_validate(schema.complete(data))
     except ValidationError as exc:
-        raise ScenarioError(f"{source}: {format_validation_error(exc, schema)}") from None
+        raise ScenarioError(Message("{source}: {problem}", source=source,
+                                    problem=format_validation_error(exc, schema))) from None
     except (ValueError, TypeError, RecursionError) as exc:  # complete() on data of the wrong shape
         raise ScenarioError(f"{source}: {exc}") from None
 

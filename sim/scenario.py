@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import ConfigDict, Field, BaseModel, field_validator, model_validator
 
+from sim.i18n import N_, Message
 from sim.input import DEFAULT_MODEL, apply_overrides, deep_merge, dumps_toml
 from sim.metrics import METRICS
 from sim.work import DEFAULT_KINDS, OUTCOME
@@ -48,7 +49,8 @@ class Leadership(_Strict):
     @classmethod
     def _known_metric(cls, v: str) -> str:
         if v not in METRICS:
-            raise ValueError(f"unknown metric {v!r}; allowed: {', '.join(METRICS)}")
+            raise ValueError(Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v),
+                                     allowed=", ".join(METRICS)))
         return v
 
 
@@ -142,7 +144,8 @@ class Kind(_Strict):
     def _known_purpose(cls, v: str) -> str:
         allowed = (OUTCOME, *KpiProxy.model_fields)
         if v not in allowed:
-            raise ValueError(f"unknown purpose {v!r}; allowed: {', '.join(allowed)}")
+            raise ValueError(Message(N_("unknown purpose {value}; allowed: {allowed}"), value=repr(v),
+                                     allowed=", ".join(allowed)))
         return v
 
 
@@ -174,7 +177,8 @@ class _Department(_Strict):
     @classmethod
     def _known_metric(cls, v: str) -> str:
         if v not in METRICS:
-            raise ValueError(f"unknown metric {v!r}; allowed: {', '.join(METRICS)}")
+            raise ValueError(Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v),
+                                     allowed=", ".join(METRICS)))
         return v
 
 
@@ -351,41 +355,46 @@ class Scenario(ScenarioBase):
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
         if not self.teams:
-            raise ValueError("teams: at least one product team is required")
+            raise ValueError(Message(N_("teams: at least one product team is required")))
         clash = set(self.teams) & set(self.departments)
         if clash:
-            raise ValueError(f"teams and departments share the name(s) {sorted(clash)}; unit names must be unique")
+            raise ValueError(Message(N_("teams and departments share the name(s) {names}; unit names must be "
+                                        "unique"), names=sorted(clash)))
         team_names = ", ".join(self.teams)
         for name, dept in self.departments.items():
             for team in dept.requests:
                 if team not in self.teams and team != ALL_TEAMS:
-                    raise ValueError(f"departments.{name}.requests: unknown team {team!r}; "
-                                     f"allowed: {team_names} or \"{ALL_TEAMS}\" (every team)")
+                    raise ValueError(Message(N_("{field}: unknown team {value}; allowed: {allowed} or \"{all}\" "
+                                                "(every team)"), field=f"departments.{name}.requests",
+                                             value=repr(team), allowed=team_names, all=ALL_TEAMS))
             if isinstance(dept, Finance) and dept.plan_kind not in self.kinds:
-                raise ValueError(f"departments.{name}.plan_kind: unknown kind {dept.plan_kind!r}; "
-                                 f"allowed: {', '.join(self.kinds)}")
+                raise ValueError(Message(N_("{field}: unknown kind {value}; allowed: {allowed}"),
+                                         field=f"departments.{name}.plan_kind", value=repr(dept.plan_kind),
+                                         allowed=", ".join(self.kinds)))
         for name, team in self.teams.items():
             for approver in team.approval_chain:
                 if approver not in self.departments:
-                    raise ValueError(f"teams.{name}.approval_chain: unknown department {approver!r}; "
-                                     f"known departments: {', '.join(self.departments)}")
+                    raise ValueError(Message(N_("{field}: unknown department {value}; known departments: "
+                                                "{allowed}"), field=f"teams.{name}.approval_chain",
+                                             value=repr(approver), allowed=", ".join(self.departments)))
             twice = sorted(u for u, n in Counter(team.approval_chain).items() if n > 1)
             if twice:
-                raise ValueError(f"teams.{name}.approval_chain: {', '.join(map(repr, twice))} appear(s) more than "
-                                 "once; each unit approves once")
+                raise ValueError(Message(N_("{field}: {names} appear(s) more than once; each unit approves once"),
+                                         field=f"teams.{name}.approval_chain", names=", ".join(map(repr, twice))))
             for other in team.depends_on:
                 if other not in self.teams or other == name:
-                    raise ValueError(f"teams.{name}.depends_on: unknown team {other!r}; "
-                                     f"allowed: {', '.join(t for t in self.teams if t != name)}")
+                    raise ValueError(Message(N_("{field}: unknown team {value}; allowed: {allowed}"),
+                                             field=f"teams.{name}.depends_on", value=repr(other),
+                                             allowed=", ".join(t for t in self.teams if t != name)))
         for kind in DEFAULT_KINDS:
             if kind not in self.kinds:
-                raise ValueError(f"kinds: the built-in kind {kind!r} is missing")
+                raise ValueError(Message(N_("kinds: the built-in kind {kind} is missing"), kind=repr(kind)))
         from sim.organisation import approval_cycle  # late import: organisation reads scenarios
 
         cycle = approval_cycle(self)
         if cycle:
-            raise ValueError("approval chains form a cycle: " + " -> ".join(cycle)
-                             + "; approvals must flow one way")
+            raise ValueError(Message(N_("approval chains form a cycle: {cycle}; approvals must flow one way"),
+                                     cycle=" -> ".join(cycle)))
         return self
 
     def request_weights(self, department: str) -> dict[str, float]:

@@ -6,6 +6,7 @@ other pages. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, free_port):
-    port = free_port()
+    port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())  # a fixed port where ports are shared
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -81,6 +82,7 @@ def _drawn(page, charts: int = 1):
     and every chart is drawn."""
     page.wait_for_function("""(n) => !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.body.innerText.includes('From the first')
+        && !document.body.innerText.includes('Ud fra de første')
         && document.querySelectorAll('.vega-embed').length >= n
         && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))""",
                            arg=charts, timeout=90_000)
@@ -198,6 +200,61 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     page.wait_for_timeout(500)
     assert chart.locator("canvas, svg").count() >= 1
     page.screenshot(path=str(shots / "reference_sweep.png"), full_page=False)
+    page.close()
+
+
+def _numbers(texts: list[str], lang: str) -> list[float]:
+    """Every number in the tiles, read in the language's style (Danish: 1.234,5; English: 1,234.5)."""
+    text = " ".join(texts).replace("−", "-").replace("\xa0", " ")
+    found = re.findall(r"[-+]?\d[\d.,]*", text)
+    if lang == "da":
+        return [float(n.replace(".", "").replace(",", ".").rstrip(".")) for n in found]
+    return [float(n.replace(",", "").rstrip(".")) for n in found]
+
+
+def test_explore_in_danish_and_back(server, browser, shots):
+    """Issue 15: switch to Danish, move a lever, read the answer in Danish with decimal commas; the link opens in
+    Danish at phone width; switching back to English keeps the edit and the very same numbers."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    _drawn(page, 4)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
+    page.get_by_text("På skærmen: b2b_activation").wait_for(timeout=90_000)
+    _drawn(page, 4)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert nav.splitlines()[0].strip() == "Udforsk" and "Sammenlign" in nav and "Selvevaluering" in nav
+    page.get_by_text("Prioritering er et reelt valg").click()
+    page.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
+    _drawn(page, 4)
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="hovedtal").first.inner_text()
+    assert answer.startswith("Over for b2b_activation på de samme seeds gør denne ændring")
+    lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="95 %-KI").first.inner_text()
+    assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points
+    assert page.get_by_text("Prioritering er et reelt valg: fra → til").is_visible()
+    danish = _tiles(page)
+    assert any(t.startswith("Omsætning") and "€" in t for t in danish)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Sprog").scroll_into_view_if_needed()  # the switch
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "explore_da.png"), full_page=False)
+    link = page.url
+    assert "lang=da" in link and "leadership.real_choice%3Dtrue" in link
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                has_touch=True)
+    small = phone.new_page()
+    small.goto(link)  # a colleague's phone: the same what-if, in Danish
+    small.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
+    _drawn(small, 4)
+    assert _tiles(small) == danish
+    small.screenshot(path=str(shots / "explore_phone_da.png"), full_page=False)
+    phone.close()
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    _drawn(page, 4)
+    assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
+    english = _tiles(page)
+    assert _numbers(english, "en") == _numbers(danish, "da") and english != danish
     page.close()
 
 

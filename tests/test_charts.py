@@ -107,3 +107,19 @@ def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
     legends = [e[ch] for e in encodings for ch in ("color", "size", "strokeWidth") if ch in e and "field" in e[ch]]
     assert {lg["field"] for lg in legends} == {"kind", "alignment", "influence", "load"}
     assert all(lg.get("title") for lg in legends)
+
+
+def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
+    from sim import i18n
+
+    g = build_graph(load_scenario("b2b_activation"))
+    with i18n.language("da"):
+        spec = charts.in_locale(charts.organisation(g)).to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","  # axes and legends: 0,5
+    names = {d["name"] for ds in spec["datasets"].values() for d in ds if "name" in d}
+    assert {"Salg", "Juridisk", "Økonomi"} <= names and "sales" not in names
+    kinds = next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+                 if layer["encoding"].get("color", {}).get("field") == "kind")
+    assert kinds == ["bestillinger", "godkendelse", "afhængighed"]
+    english = charts.in_locale(charts.organisation(g)).to_dict()
+    assert "locale" not in english.get("config", {})  # Vega's own English format

@@ -84,6 +84,30 @@ def test_compare_reports_paired_differences(capsys):
     assert data["metrics"]["leads"]["mean_a"] > 0  # defined (JSON null for NaN) and counted
 
 
+def test_run_and_compare_with_lang_da_write_their_tables_in_danish(capsys):
+    """--lang da: names, column headers and the lines around the table in Danish, numbers with decimal commas
+    (the same numbers as in English); JSON and CSV stay English."""
+    from sim import i18n, labels
+
+    argv = ["run", "b2b_activation", "--seeds", "3", "--weeks", "10"]
+    assert main([*argv, "--format", "json"]) == 0
+    mean = json.loads(capsys.readouterr().out)["summary"]["lead_time_weeks"]
+    assert main([*argv, "--lang", "da"]) == 0
+    out = capsys.readouterr().out
+    with i18n.language("da"):
+        lead_time = labels.value("lead_time_weeks", mean)
+    assert "seeds 0..2 (3)" in out and "gennemsnit" in out and "KI nedre" in out and "Gennemløbstid" in out
+    assert lead_time in out and "," in lead_time  # e.g. 3,4 uger
+    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
+                 "--set-b", "leadership.trump=1", "--lang", "da"]) == 0
+    out = capsys.readouterr().out
+    assert "parret over seeds 0..2; forskel = B - A med 95 %-KI" in out and "pct.-point" in out
+    assert "forskel" in out.splitlines()[4] and "Teamtid på det fælles mål" in out
+    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
+                 "--lang", "da", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("metric,mean_a,mean_b,difference")
+
+
 def test_compare_identical_scenarios_have_zero_difference(capsys):
     main(["compare", "data_blind", "data_blind", "--seeds", "3", "--weeks", "8", "--format", "json"])
     data = json.loads(capsys.readouterr().out)

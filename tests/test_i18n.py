@@ -92,7 +92,7 @@ def test_babel_sees_every_literal_passed_to_a_translation_function(extracted):
     seen = {m if isinstance(m, str) else m[0] for m in extracted}
     unseen = []
     for path in [*(ROOT / "sim").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py",
-                 ROOT / "app_common.py"]:
+                 ROOT / "app_common.py", ROOT / "explore.py"]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
@@ -195,3 +195,20 @@ def test_a_fragment_resumes_the_sessions_language():
     assert copy_context().run(fragment, {"lang": "da"}) == "Runde for runde"
     assert copy_context().run(fragment, {}) == "Round by round"
     assert copy_context().run(fragment, {"lang": "xx"}) == "Round by round"  # never trusted blindly
+
+
+def test_a_message_is_english_text_and_shown_in_the_current_language():
+    """Validation messages: str() stays English (the CLI, logs); shown() follows the language, field names and
+    allowed values passed as fields stay as they are, counts take the language's thousands separator."""
+    message = i18n.Message(i18n.N_("{source}: more than {most} keys"), source="pasted", most=i18n.Count(10_000))
+    assert message == "pasted: more than 10,000 keys" and isinstance(message, str)
+    inner = i18n.Message(i18n.N_("unknown field; allowed: {allowed}"), allowed="trump, real_choice")
+    joined = i18n.joined("; ", [i18n.Message("{field}: {problem}", field="leadership.bogus", problem=inner), message])
+    assert joined == "leadership.bogus: unknown field; allowed: trump, real_choice; pasted: more than 10,000 keys"
+    with i18n.language("da"):
+        assert i18n.shown(message) == "pasted: mere end 10.000 nøgler"
+        assert i18n.shown(joined) == ("leadership.bogus: ukendt felt; tilladt: trump, real_choice; "
+                                      "pasted: mere end 10.000 nøgler")
+        assert i18n.shown(ValueError(message)) == "pasted: mere end 10.000 nøgler"
+        assert i18n.shown("plain text") == "plain text"  # text never made translatable is shown as it is
+    assert i18n.shown(message) == str(message)

@@ -343,3 +343,32 @@ def test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back(data):
     comments; what dumps_toml writes parses back to the same data."""
     text = dumps_toml(data)
     assert parse_toml(text, "t") == data
+
+
+@pytest.mark.parametrize("text, english, danish", [
+    ('[leadership]\ntrump = 7', "pasted: leadership.trump: Input should be less than or equal to 1",
+     "pasted: leadership.trump: Værdien må højst være 1"),
+    ('[leadership]\nbogus = 1', "pasted: leadership.bogus: unknown field; allowed: shared_criterion,",
+     "pasted: leadership.bogus: ukendt felt; allowed: shared_criterion,".replace("allowed", "tilladt")),
+    ('[leadership]\nshared_criterion = "vibes"', "unknown metric 'vibes'; allowed: activation_rate_30d",
+     "ukendt måltal 'vibes'; tilladt: activation_rate_30d"),
+    ('extends = "nope"', "pasted: extends: unknown scenario 'nope'; an upload may extend a bundled scenario: ",
+     "pasted: extends: ukendt scenarie 'nope'; en upload kan bygge videre på et medfølgende scenarie: "),
+    ('x = [', "pasted: malformed TOML: ", "pasted: ugyldig TOML: "),
+])
+def test_messages_the_app_shows_read_in_danish_with_fields_and_allowed_values_as_they_are(text, english, danish):
+    """The English message (str, the CLI) is unchanged; ``shown()`` in Danish keeps field names and values."""
+    import pickle
+
+    from sim import i18n
+
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_toml(text, "pasted")
+    assert english in str(err.value) and "\n" not in str(err.value)
+    with i18n.language("da"):
+        shown = err.value.shown()
+    assert danish in shown and "\n" not in shown
+    assert err.value.shown() == str(err.value)  # in English, shown is the message itself
+    again = pickle.loads(pickle.dumps(err.value))  # e.g. from a worker process
+    with i18n.language("da"):
+        assert again.shown() == shown

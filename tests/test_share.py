@@ -36,6 +36,34 @@ def test_an_uploaded_scenario_travels_whole():
     assert shared.base == mine and shared.label == "mine.toml" and shared.overrides == {}
 
 
+def test_the_language_travels_with_the_link():
+    """A Danish page's link opens in Danish; English, the default, adds nothing to the address."""
+    params = encode("b2b_activation", {"leadership.trump": 0.85}, 20, lang="da")
+    assert params["lang"] == "da"
+    assert decode(_params(params)).lang == "da"
+    english = encode("b2b_activation", {"leadership.trump": 0.85}, 20, lang="en")
+    assert "lang" not in english and decode(_params(english)).lang is None
+    mine = load_scenario("data_blind", {"weeks": 30})
+    assert decode(_params(encode("mine.toml", {}, 20, mine, lang="da"))).lang == "da"
+
+
+def test_a_bad_link_reads_in_danish_with_the_parameter_names_as_they_are():
+    from sim import i18n
+
+    with pytest.raises(ShareError) as err:
+        decode({"preset": ["b2b_activation"], "set": ["teams.core.wip_limit=2.5"]})
+    assert str(err.value) == ("link parameter set: overrides: teams.core.wip_limit: Input should be a valid "
+                              "integer, got a number with a fractional part")
+    with i18n.language("da"):
+        assert err.value.shown() == ("linkparameteren set: overrides: teams.core.wip_limit: Værdien skal være et "
+                                     "helt tal, ikke et decimaltal")
+    with pytest.raises(ShareError) as err:
+        decode({"preset": ["b2b_activation"], "evil": ["1"]})
+    with i18n.language("da"):
+        assert err.value.shown() == ("linkparameteren 'evil': ukendt; tilladt: preset, seeds, set, scenario, name, "
+                                     "lang")
+
+
 def test_no_parameters_open_nothing():
     assert decode({}) is None
 
@@ -46,7 +74,8 @@ def test_no_parameters_open_nothing():
     ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
     ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
     ({"preset": ["a", "b"]}, "given 2 times"),
-    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name"),
+    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name, lang"),
+    ({"preset": ["b2b_activation"], "lang": ["de"]}, "lang: 'de' is not offered; allowed: en, da"),
     ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
     ({"scenario": ["!!!"]}, "not a scenario code"),
     ({"scenario": ["eJwDAAAAAAE"[:6]]}, "not a scenario code"),
