@@ -115,7 +115,7 @@ def measure(port: int, moves: int = 5, first_seeds: int | None = None, first_loo
             start = time.perf_counter()
             picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
             picker.click()
-            picker.fill("product_logic")
+            picker.fill("Product logic")  # the picker shows preset names (sim.levers.preset_name)
             page.keyboard.press("Enter")
             wait_drawn(page, 4, "On screen: product_logic")
             figures["preset_switch_s"] = time.perf_counter() - start
