@@ -15,7 +15,8 @@ from sim.i18n import N_, _
 ROOT = Path(__file__).resolve().parent
 #: Navigation names of the pages in pages/ (by file name); a page not named here keeps Streamlit's name from its file.
 TITLES = {"1_Compare": N_("Compare"), "2_Organisation": N_("Organisation"), "3_Self-assessment": N_("Self-assessment"),
-          "4_Workshop": N_("Workshop"), "5_Reference_models": N_("Reference models")}
+          "4_Workshop": N_("Workshop"), "5_Reference_models": N_("Reference models"),
+          "6_Your_organisation": N_("Your organisation")}
 
 
 def _page(path: Path) -> st.Page:

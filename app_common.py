@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections import OrderedDict
+from concurrent.futures.process import BrokenProcessPool
 import os
 import re
 import threading
@@ -128,11 +129,22 @@ class _Results:
 _results = _Results(MAX_CACHED)
 
 
+def _on_pool(run: Callable):
+    """``run(pool)`` on the server's pool; when a worker has died (killed, out of memory) the pool is broken for
+    good, so a new one is started for every session and the run is tried once more."""
+    try:
+        return run(_pool())
+    except BrokenProcessPool:
+        _pool.clear()
+        return run(_pool())
+
+
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     key = (toml_text, seeds)
     result = _results.get(key)
     if result is None:
-        result = run_many(scenario_from_toml(toml_text, "cached"), list(range(seeds)), executor=_pool())
+        scenario = scenario_from_toml(toml_text, "cached")
+        result = _on_pool(lambda pool: run_many(scenario, list(range(seeds)), executor=pool))
         _results.put(key, result)
     return result
 
@@ -232,7 +244,8 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     if cached is not None:
         return cached
     pool = _pool()
-    with st.spinner(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name, seeds=seeds)), \
+    with st.spinner(plain(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name,
+                                                                          seeds=seeds))), \
             _waiting:
         if progressive and pool is not None and 0 < FIRST_SEEDS < seeds \
                 and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S:
@@ -408,14 +421,8 @@ def _open_shared_link(where) -> None:
     if shared.seeds:
         st.session_state["seeds"] = shared.seeds
     by_path = {lever.path: lever for lever in levers_for(shared.base)}
-    for path, value in shared.overrides.items():
-        lever = by_path.get(path)
-        if lever is None:
-            st.session_state["share_error"] = share.ShareError(Message(
-                N_("link parameter set: {path} is not a lever of the app; allowed: {allowed}"), path=path,
-                allowed=", ".join(by_path))).shown()
-            set_base(shared.base, shared.label)
-            return
+    for path, value in shared.overrides.items():  # sim.share lets through only the levers' paths and ranges
+        lever = by_path[path]
         key = f"lever:{path}"
         if lever.widget == "slider":
             st.session_state[key] = float(value)

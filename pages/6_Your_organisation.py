@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from app_common import plain, set_base, setup_page
+from app_common import language_switch, plain, set_base, setup_page
 from sim import calibration, charts, orgsheet
 from sim.i18n import _, ngettext
 from sim.input import MAX_FILE_BYTES, ScenarioError
@@ -20,6 +20,7 @@ from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 #: The page's fit: seeds per candidate, local-search and profile candidates per parameter, seeds for the band.
 SEEDS, LOCAL_EVALS, GRID_POINTS, BAND_SEEDS = 3, 3, 5, 10
 
+language_switch()
 setup_page(_("Your organisation"))
 st.markdown(_("Bring your own organisation and your own numbers. Fill in the template (departments, their KPIs, "
               "how much they get what they ask for and what they follow when goals clash; product teams; who "

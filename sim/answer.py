@@ -16,6 +16,7 @@ import pandas as pd
 from sim import labels
 from sim.i18n import _, number
 from sim.labels import LABELS
+from sim.metrics import METRICS
 
 #: The metrics the answer speaks about, in order: customers first, then money, then what the teams did.
 HEADLINE = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate", "revenue",
@@ -53,6 +54,11 @@ def line(metric: str, row: pd.Series) -> Line:
     digits = labels.digits_for(metric, d)
     low = labels.difference(metric, row["ci_low"], digits)
     high = labels.difference(metric, row["ci_high"], digits)
+    if distinguishable(row) and METRICS[metric].kind == "output":  # more output is not better for customers
+        sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (more output).") if d > 0
+                    else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (less output)."))
+        text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
+        return Line(metric, text, True, None)
     if distinguishable(row):
         better = (d > 0) == (labels.label(metric).better == "higher")
         sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (better).") if better else
@@ -70,14 +76,16 @@ def lines(table: pd.DataFrame, metrics: list[str] | None = None) -> list[Line]:
 
 
 def headline(table: pd.DataFrame, what: str, reference: str) -> str:
-    """The opening sentence: how many headline results moved, and which way, against the reference."""
-    found = lines(table)
+    """The opening sentence: how many customer results (the outcome metrics of the headline, money included) moved,
+    and which way, against the reference. Outputs and the teams' figures are not counted: more output is not a
+    better result by itself, which is the model's point."""
+    found = [x for x in lines(table) if METRICS[x.metric].kind == "outcome"]
     better = sum(1 for x in found if x.distinguishable and x.better)
     worse = sum(1 for x in found if x.distinguishable and not x.better)
     if better == worse == 0:
-        return _("Against {reference} on the same seeds, {what} changes none of the headline results by more "
+        return _("Against {reference} on the same seeds, {what} changes none of the customer results by more "
                  "than the noise.").format(reference=reference, what=what)
-    return _("Against {reference} on the same seeds, {what} makes {better} of {total} headline results better "
+    return _("Against {reference} on the same seeds, {what} makes {better} of {total} customer results better "
              "and {worse} worse.").format(reference=reference, what=what, better=better, worse=worse,
                                           total=len(found))
 

@@ -159,7 +159,8 @@ def _finite(value: float | None) -> bool:
 
 
 def value(metric: str, v: float | None) -> str:
-    """A value for people: ``37%``, ``€26,724,346``, ``346 calls``, ``4.2 weeks``; "—" when undefined."""
+    """A value for people: ``37%``, ``€26,724,346``, ``346 calls``, ``4.2 weeks``, ``0.74 per customer per month``;
+    "—" when undefined."""
     if not _finite(v):
         return "—"
     lab = label(metric)
@@ -168,7 +169,7 @@ def value(metric: str, v: float | None) -> str:
     if lab.unit == "money":
         return money(v, CURRENCY, lab.digits)
     text = number(v, lab.digits)
-    if lab.unit in ("count", "weeks", "days") and lab.suffix:
+    if lab.suffix:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
         return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
     return text
 
@@ -198,7 +199,7 @@ def difference(metric: str, d: float | None, digits: int | None = None) -> str:
     if lab.unit == "money":
         return sign + money(size, CURRENCY, 0 if size >= 1 else 2)
     text = sign + number(size, digits)
-    if lab.unit in ("count", "weeks", "days") and lab.suffix:
+    if lab.suffix:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
         return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
     return text
 

@@ -142,7 +142,7 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     for n in names:
         both = a.summary[n].notna().to_numpy() & b.summary[n].notna().to_numpy()
         rows.append({"metric": n, "mean_a": a.summary[n][both].mean(), "mean_b": b.summary[n][both].mean(),
-                     "pairs": int(both.sum()), **paired_difference(a.summary[n], b.summary[n])})
+                     **paired_difference(a.summary[n], b.summary[n]), "pairs": int(both.sum())})
     return pd.DataFrame(rows).set_index("metric")
 
 

@@ -24,6 +24,22 @@ def test_a_difference_whose_interval_spans_zero_says_so_in_words():
     assert not line.distinguishable and line.better is None
 
 
+def test_more_output_is_described_as_more_output_not_as_better():
+    line = answer.line("onboarding_calls", _row(300.0, 646.0, 300.0, 390.0))
+    assert line.distinguishable and line.better is None
+    assert line.text.endswith("(more output).") and "better" not in line.text
+    fewer = answer.line("features_delivered", _row(80.0, 70.0, -12.0, -8.0))
+    assert fewer.text.endswith("(less output).") and "worse" not in fewer.text
+
+
+def test_the_headline_counts_customer_results_only():
+    table = pd.DataFrame([_row(0.37, 0.39, 0.01, 0.03), _row(300.0, 646.0, 300.0, 390.0),
+                          _row(80.0, 90.0, 8.0, 12.0)],
+                         index=["activation_rate_30d", "onboarding_calls", "features_delivered"])
+    assert answer.headline(table, "this edit", "it") == ("Against it on the same seeds, this edit makes 1 of 1 "
+                                                         "customer results better and 0 worse.")
+
+
 def test_lower_is_better_metrics_count_a_fall_as_better():
     line = answer.line("support_contacts_per_customer", _row(0.80, 0.77, -0.05, -0.01))
     assert line.better and "(better)" in line.text
@@ -42,19 +58,21 @@ def test_the_answer_follows_the_paired_comparison(table):
     for x in lines:
         row = table.loc[x.metric]
         assert x.distinguishable == (row["ci_low"] > 0 or row["ci_high"] < 0)
-    better = sum(x.distinguishable and bool(x.better) for x in lines)
-    worse = sum(x.distinguishable and not x.better for x in lines)
+    outcomes = [x for x in lines if x.metric in ("activation_rate_30d", "outcome_index",
+                                                 "support_contacts_per_customer", "churn_rate", "revenue")]
+    better = sum(x.distinguishable and bool(x.better) for x in outcomes)
+    worse = sum(x.distinguishable and not x.better for x in outcomes)
     head = answer.headline(table, "this edit", "b2b_activation")
     if better or worse:
-        assert f"makes {better} of {len(lines)} headline results better and {worse} worse" in head
+        assert f"makes {better} of {len(outcomes)} customer results better and {worse} worse" in head
     else:
-        assert "none of the headline results" in head
+        assert "none of the customer results" in head
 
 
 def test_an_identical_scenario_changes_nothing():
     s = load_scenario("b2b_activation", {"weeks": 12, "customers.population": 600})
     ens = run_many(s, 3)
-    assert "none of the headline results" in answer.headline(compare(ens, ens), "this edit", "it")
+    assert "none of the customer results" in answer.headline(compare(ens, ens), "this edit", "it")
 
 
 def test_changes_list_names_levers_and_values_in_words():

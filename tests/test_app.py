@@ -5,6 +5,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -417,3 +418,24 @@ def test_a_share_link_with_an_unknown_language_opens_its_what_if_in_english_with
     assert at.session_state["lever:leadership.trump"] == 1.0 and at.session_state["lang"] == "en"
     errors = [e.value for e in at.error]  # the sidebar's included
     assert len(errors) == 1 and "allowed: en, da" in errors[0]
+
+
+def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
+    """A worker killed by the system (OOM) breaks a process pool for good; the server starts a new one."""
+    import os
+    import signal
+
+    import app_common
+    from sim import load_scenario
+
+    if app_common.WORKERS < 2:
+        pytest.skip("one core: the app runs serially, without a pool")
+    monkeypatch.setattr(app_common, "_results", app_common._Results(4))  # no cached results from other tests
+    text = load_scenario("b2b_activation", {"weeks": 8, "customers.population": 300}).to_toml()
+    first = app_common._ensemble(text, 2)
+    pool = app_common._pool()
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    again = app_common._ensemble(text, 3)  # a new ensemble (not cached) on a new pool
+    assert app_common._pool() is not pool
+    pd.testing.assert_frame_equal(again.summary.iloc[:2], first.summary)

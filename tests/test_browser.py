@@ -116,7 +116,7 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     page.get_by_text("Prioritisation is a real choice").click()
     page.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
     _drawn(page, 4)
-    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="headline results").first.inner_text()
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="customer results").first.inner_text()
     assert "Against b2b_activation on the same seeds, this edit makes" in answer
     assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
     assert page.get_by_text("30-day activation 3", exact=False).count() >= 1  # "30-day activation 36% → 37%: ..."
@@ -226,7 +226,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.get_by_text("Prioritering er et reelt valg").click()
     page.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
     _drawn(page, 4)
-    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="hovedtal").first.inner_text()
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="kunderesultater").first.inner_text()
     assert answer.startswith("Over for b2b_activation på de samme seeds gør denne ændring")
     lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="95 %-KI").first.inner_text()
     assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points

@@ -36,12 +36,15 @@ def test_money_has_its_currency_and_thousands_separators():
         assert labels.value("revenue", 1234567.0) == "1.234.567\xa0€"
 
 
-def test_counts_and_weeks_carry_their_unit_and_sensible_precision():
+def test_counts_weeks_rates_and_indices_carry_their_unit_and_sensible_precision():
     assert labels.value("onboarding_calls", 760.4) == "760 calls"
     assert labels.difference("onboarding_calls", -346.2) == "−346 calls"
     assert labels.value("lead_time_weeks", 12.04) == "12.0 weeks"
     # a tiny difference keeps two significant digits instead of collapsing to zero
-    assert labels.difference("support_contacts_per_customer", -0.000111) == "−0.00011"
+    assert labels.difference("support_contacts_per_customer", -0.000111) == "−0.00011 per customer per month"
+    assert labels.value("support_contacts_per_customer", 0.7412) == "0.74 per customer per month"
+    assert labels.value("outcome_index", 84.46) == "84.5 per 100 paying"
+    assert labels.value("offered_load", 1.234) == "1.23"  # a ratio without a unit stays a bare number
 
 
 def test_undefined_values_are_a_dash_and_relative_changes_are_signed():
