@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-## app: the browser app (http://localhost:8501)
+## app: the browser app (http://localhost:8501), started warm (serve.py)
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
+	$(BIN)/python serve.py --browser.gatherUsageStats false
 
 ## browser: Debian's chromium for the real-browser tests (browser downloads do not work here)
 browser:

@@ -163,6 +163,22 @@ def refine() -> None:
     st.rerun()
 
 
+def warm_start() -> None:
+    """Before the server takes its first visitor (``serve.py``): start the process pool (forked before the web
+    server's threads exist), put every unedited preset's ensemble at the default seeds in the cache (the default
+    preset first) and start the image renderer, so that neither the first visit nor a preset switch waits for a run,
+    and no background warming competes with the first visitor's lever moves."""
+    for name in [DEFAULT_PRESET, *(n for n in bundled_scenarios("alignment") if n != DEFAULT_PRESET)]:
+        _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
+    _warm_renderer()
+
+
+def _warm_renderer() -> None:
+    import altair as alt
+
+    to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_presets() -> threading.Thread:
     """Once per server: run every unedited preset at the default seeds into the cache, in the background and only
@@ -176,9 +192,7 @@ def _warm_presets() -> threading.Thread:
                 _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
             except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
                 return
-        import altair as alt
-
-        to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
+        _warm_renderer()
 
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     thread.start()

@@ -1,8 +1,10 @@
 """How live the Explore page feels, measured in a real browser (Debian's chromium, driven by Playwright).
 
-It starts `streamlit run app.py` on a free port (8610 unless --port), then measures:
+It starts the app as `make app` does (`serve.py`: warm, then `streamlit run app.py`) on port 8610 unless --port,
+then measures:
 
-- first visit: from opening the page right after the server started until the answer and every chart are drawn;
+- first visit: from opening the page right after the server answers its health check (after its warm start)
+  until the answer and every chart are drawn;
 - lever moves: five one-step moves of "How much it trumps local KPIs" (arrow key on the slider), each from the
   key press until the answer names the new value (first answer: Explore first shows the first seeds) and until the
   answer from all seeds and every chart are drawn (the target); medians are reported;
@@ -51,7 +53,7 @@ DRAWN = """(n) => {
 def start_server(port: int, first_seeds: int | None = None, first_look_after: float | None = None) -> subprocess.Popen:
     env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {}),
            **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {})}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    proc = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true",  # as `make app` starts it
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)

@@ -43,17 +43,18 @@ def line(metric: str, row: pd.Series) -> Line:
     """The sentence for one metric of a comparison table row (``mean_a``, ``mean_b``, ``difference``, ``ci_low``,
     ``ci_high``)."""
     name = labels.name(metric)
-    before, after = labels.value(metric, row["mean_a"]), labels.value(metric, row["mean_b"])
+    # the unit in words once, after the new value: "Support contacts 0.80 → 0.79 per customer per month: −0.0094"
+    before, after = labels.value(metric, row["mean_a"], unit=False), labels.value(metric, row["mean_b"])
     d = row["difference"]
     if not math.isfinite(d):
         return Line(metric, _("{name}: no data to compare.").format(name=name), False, None)
-    diff = labels.difference(metric, d)
+    diff = labels.difference(metric, d, unit=False)
     rel = labels.relative(d, row["mean_a"])
     if labels.label(metric).unit != "share" and rel:
         diff = _("{difference} ({relative})").format(difference=diff, relative=rel)
     digits = labels.digits_for(metric, d)
-    low = labels.difference(metric, row["ci_low"], digits)
-    high = labels.difference(metric, row["ci_high"], digits)
+    low = labels.difference(metric, row["ci_low"], digits, unit=False)
+    high = labels.difference(metric, row["ci_high"], digits, unit=False)
     if distinguishable(row) and METRICS[metric].kind == "output":  # more output is not better for customers
         sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (more output).") if d > 0
                     else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (less output)."))

@@ -158,9 +158,9 @@ def _finite(value: float | None) -> bool:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def value(metric: str, v: float | None) -> str:
+def value(metric: str, v: float | None, unit: bool = True) -> str:
     """A value for people: ``37%``, ``€26,724,346``, ``346 calls``, ``4.2 weeks``, ``0.74 per customer per month``;
-    "—" when undefined."""
+    "—" when undefined. ``unit=False`` leaves out the unit in words (for a value next to one that has it)."""
     if not _finite(v):
         return "—"
     lab = label(metric)
@@ -169,7 +169,7 @@ def value(metric: str, v: float | None) -> str:
     if lab.unit == "money":
         return money(v, CURRENCY, lab.digits)
     text = number(v, lab.digits)
-    if lab.suffix:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
+    if lab.suffix and unit:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
         return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
     return text
 
@@ -184,10 +184,11 @@ def digits_for(metric: str, d: float) -> int:
     return max(lab.digits, min(_precision(size), 6)) if size < 10 ** -lab.digits * 10 else lab.digits
 
 
-def difference(metric: str, d: float | None, digits: int | None = None) -> str:
+def difference(metric: str, d: float | None, digits: int | None = None, unit: bool = True) -> str:
     """A signed difference for people: percentage points for shares (``+2 pts``), money with its currency
     (``−€12,400``), counts and weeks with the value's precision; "—" when undefined. ``digits`` fixes the
-    decimals (e.g. a confidence interval written with its difference's precision)."""
+    decimals (e.g. a confidence interval written with its difference's precision); ``unit=False`` leaves out the
+    unit in words (percentage points and currencies stay)."""
     if not _finite(d):
         return "—"
     lab = label(metric)
@@ -199,7 +200,7 @@ def difference(metric: str, d: float | None, digits: int | None = None) -> str:
     if lab.unit == "money":
         return sign + money(size, CURRENCY, 0 if size >= 1 else 2)
     text = sign + number(size, digits)
-    if lab.suffix:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
+    if lab.suffix and unit:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
         return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
     return text
 

@@ -439,3 +439,17 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
     again = app_common._ensemble(text, 3)  # a new ensemble (not cached) on a new pool
     assert app_common._pool() is not pool
     pd.testing.assert_frame_equal(again.summary.iloc[:2], first.summary)
+
+
+def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
+    import app_common
+    from sim import load_scenario
+
+    from sim import bundled_scenarios
+
+    monkeypatch.setattr(app_common, "_results", app_common._Results(app_common.MAX_CACHED))
+    monkeypatch.setattr(app_common, "DEFAULT_SEEDS", 2)  # the mechanism, not the default's 20 seeds
+    keys = [(load_scenario(name).to_toml(), 2) for name in bundled_scenarios("alignment")]
+    assert all(app_common._results.get(key) is None for key in keys)
+    app_common.warm_start()
+    assert all(app_common._results.get(key) is not None for key in keys)  # every preset, the first visit's too
