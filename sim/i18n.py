@@ -2,7 +2,7 @@
 
 Text goes through standard gettext catalogues (``sim/locales/<lang>/LC_MESSAGES/alignsim.po``, edited and checked
 with Babel); numbers, percentages and money are formatted per locale by Babel (Danish: ``37,1 %``,
-``1.234.567 kr.``). The language is held per context (a Streamlit session's script run, a CLI call), so two
+``1.234.567 €``). The language is held per context (a Streamlit session's script run, a CLI call), so two
 browser sessions in two languages do not disturb each other.
 
 - ``_("text")`` translates now; ``N_("text")`` only marks text in a registry for extraction (translate it with
@@ -142,7 +142,8 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 def money(value: float | None, currency: str = "EUR", digits: int = 0) -> str:
-    """An amount with its currency in the locale's style (``€1,234,567``, ``1.234.567 kr.``); "—" when undefined."""
+    """An amount with its currency in the locale's style (``€1,234,567``; Danish ``1.234.567 €``,
+    ``1.234.567 kr.``); "—" when undefined."""
     if _undefined(value):
         return "—"
     pattern = _with_digits(Locale.parse(locale()).currency_formats["standard"].pattern, digits)
@@ -182,14 +183,15 @@ def language_in_text(code: str) -> str:
     return _(IN_TEXT[check(code)])
 
 
-def vega_locale() -> dict | None:
+def vega_locale(currency: str = "EUR") -> dict | None:
     """The number format of the current language for Vega-Lite charts (``chart.configure(locale=...)``: axis
-    labels and tooltips with ``0,5`` and ``1.234``); None for English, Vega's own."""
+    labels and tooltips with ``0,5`` and ``1.234``, money in ``currency``, the model's); None for English, Vega's
+    own."""
     if current() == DEFAULT:
         return None
     symbols = Locale.parse(locale())
     return {"number": {"decimal": numbers.get_decimal_symbol(symbols), "thousands": numbers.get_group_symbol(symbols),
-                       "grouping": [3], "currency": ["", " " + numbers.get_currency_symbol("DKK", symbols)],
+                       "grouping": [3], "currency": ["", "\u00a0" + numbers.get_currency_symbol(currency, symbols)],
                        "percent": "\u00a0%"}}
 
 
