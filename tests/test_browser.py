@@ -230,7 +230,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert answer.startswith("Over for b2b_activation på de samme seeds gør denne ændring")
     lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="95 %-KI").first.inner_text()
     assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points
-    assert page.get_by_text("Prioritering er et reelt valg: fra → til").is_visible()
+    assert page.get_by_text("Prioritering er et reelt valg: slået fra → slået til").is_visible()
     danish = _tiles(page)
     assert any(t.startswith("Omsætning") and "€" in t for t in danish)
     page.locator('[data-testid="stSidebar"]').get_by_text("Sprog").scroll_into_view_if_needed()  # the switch
