@@ -1,6 +1,13 @@
-"""Shared fixtures: small scenarios that run fast, and free ports for the servers the browser tests start."""
+"""Shared fixtures: small scenarios that run fast; free ports, the app's server and Debian's chromium for the
+browser tests."""
 
+import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +51,48 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def free_port():
     return _free_port
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory, free_port):
+    """`streamlit run app.py` on a free port (ALIGNSIM_BROWSER_PORT when set, where ports are shared) with a
+    workshop database of its own; yields its URL once it is healthy, and stops it after the module."""
+    port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())
+    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
+    env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=log, stderr=log, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, driven by Playwright (browser downloads do not work here)."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
