@@ -60,7 +60,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory, free_port):
+def server(tmp_path_factory, free_port):
     """`streamlit run app.py` on a free port (ALIGNSIM_BROWSER_PORT when set, where ports are shared) with a
     workshop database of its own; yields its URL once it is healthy, and stops it after the module."""
     port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())
@@ -87,7 +87,7 @@ def app_server(tmp_path_factory, free_port):
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def browser():
     """Debian's chromium, driven by Playwright (browser downloads do not work here)."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
     from playwright.sync_api import sync_playwright

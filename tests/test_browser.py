@@ -15,16 +15,6 @@ pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
                                 reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
-@pytest.fixture(scope="module")
-def server(app_server):
-    return app_server
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
-
-
 @pytest.fixture
 def shots(tmp_path) -> Path:
     target = os.environ.get("ALIGNSIM_SCREENSHOTS")

@@ -1,7 +1,7 @@
 """A real browser walks "Your organisation": download the template, upload the example organisation, see its
 graph, upload its observed series, fit with a small budget, then open Explore on the calibrated organisation.
 
-Playwright drives Debian's chromium against `streamlit run app.py` on a free port (conftest's app_server). With
+Playwright drives Debian's chromium against `streamlit run app.py` on a free port (conftest's server). With
 ALIGNSIM_SCREENSHOTS=docs/screenshots it refreshes the page's screenshots there.
 """
 
@@ -17,16 +17,6 @@ EXAMPLES = ROOT / "docs" / "examples"
 
 pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
                                 reason="ALIGNSIM_SKIP_BROWSER=1")
-
-
-@pytest.fixture(scope="module")
-def server(app_server):
-    return app_server
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    return chromium
 
 
 def _shot(page, name):
