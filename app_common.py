@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
 from sim.answer import changes
@@ -27,7 +28,7 @@ from sim.i18n import N_, Message, _
 from sim.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
-from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
+from sim.input import MAX_FILE_BYTES, describe, is_bundled, scenario_from_bytes, scenario_from_toml
 from sim.scenario import Scenario, ScenarioBase
 
 DEFAULT_PRESET = "b2b_activation"
@@ -163,36 +164,38 @@ def refine() -> None:
     st.rerun()
 
 
-def warm_start() -> None:
-    """Before the server takes its first visitor (``serve.py``): start the process pool (forked before the web
-    server's threads exist), put every unedited preset's ensemble at the default seeds in the cache (the default
-    preset first) and start the image renderer, so that neither the first visit nor a preset switch waits for a run,
-    and no background warming competes with the first visitor's lever moves."""
+def _warm(wait: Callable[[], None] = lambda: None) -> None:
+    """Every unedited preset's ensemble at the default seeds into the cache (the default preset first, each after
+    ``wait()``), then the image renderer started once, so that "Prepare image" does not wait for it."""
     for name in [DEFAULT_PRESET, *(n for n in bundled_scenarios("alignment") if n != DEFAULT_PRESET)]:
+        wait()
         _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
-    _warm_renderer()
-
-
-def _warm_renderer() -> None:
     import altair as alt
 
     to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
 
 
+def warm_start() -> None:
+    """Before the server takes its first visitor (``serve.py``): start the process pool (forked before the web
+    server's threads exist) and warm every preset and the renderer (``_warm``), so that neither the first visit nor
+    a preset switch waits for a run, and no background warming competes with the first visitor's lever moves."""
+    _warm()
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_presets() -> threading.Thread:
-    """Once per server: run every unedited preset at the default seeds into the cache, in the background and only
-    while pages are idle (nobody moved a lever for a few seconds), so that switching presets is a cache hit; then
-    start the image renderer once, so that the first "Prepare image" does not wait for it."""
+    """Once per server started without ``serve.py``: warm the presets and the renderer (``_warm``) in the
+    background, each run only while pages are idle (nobody moved a lever for a few seconds); after a warm start
+    every run is a cache hit."""
+    def idle() -> None:
+        while not _waiting.idle(WARM_AFTER_IDLE_S):
+            time.sleep(0.25)
+
     def warm() -> None:
-        for name in bundled_scenarios("alignment"):
-            while not _waiting.idle(WARM_AFTER_IDLE_S):
-                time.sleep(0.25)
-            try:
-                _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
-            except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
-                return
-        _warm_renderer()
+        try:
+            _warm(idle)
+        except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
+            return
 
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     thread.start()
@@ -230,11 +233,6 @@ def plain(text: str) -> str:
     return re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)
 
 
-def _is_preset(scenario: ScenarioBase) -> bool:
-    """Whether the scenario is a bundled preset exactly as shipped (an edit keeps the preset's name)."""
-    return scenario.name in bundled_scenarios() and load_scenario(scenario.name) == scenario
-
-
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:
     """Run (or fetch from the cache) the scenario over seeds 0..seeds-1, with a spinner while it runs. A run
     that would take longer than the app's budget is refused with the CLI command to use instead.
@@ -249,7 +247,8 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
                          "with the command line:").format(name=label or scenario.name, seeds=seeds,
                                                            time=describe_seconds(seconds),
                                                            budget=describe_seconds(APP_BUDGET_SECONDS)))
-                 + f"\n\n`alignsim run {scenario.name if _is_preset(scenario) else 'scenario.toml'} --seeds {seeds}`")
+                 + f"\n\n`alignsim run {scenario.name if is_bundled(scenario, scenario.name) else 'scenario.toml'} "
+                   f"--seeds {seeds}`")
         st.download_button(_("Scenario (TOML)"), scenario.to_toml(), file_name="scenario.toml",
                            mime="application/toml", key="dl_toml_too_large")
         st.stop()
@@ -288,6 +287,15 @@ def set_base(scenario: Scenario, label: str) -> None:
     st.session_state["sync_preset_picker"] = True
     for key in [k for k in st.session_state if str(k).startswith("lever:")]:
         del st.session_state[key]
+
+
+def explore(scenario: Scenario, label: str) -> None:
+    """Make ``scenario`` the base (``set_base``) and open the Explore page on it."""
+    set_base(scenario, label)
+    try:
+        st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)
+    except StreamlitPageNotFoundError:  # a page run on its own (AppTest): the entrypoint opens Explore
+        st.switch_page("app.py")
 
 
 def scenario_picker() -> None:

@@ -1,9 +1,8 @@
 """The article's three questions: answer them, and explore the organisation your answers describe."""
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
-from app_common import language_switch, names, set_base, setup_page
+from app_common import explore, language_switch, names, setup_page
 from sim.assessment import ANSWERS, QUESTIONS, scenario_from_answers
 from sim.i18n import _
 
@@ -23,8 +22,4 @@ for n, (key, question) in enumerate(QUESTIONS.items(), 1):  # what each answer s
     st.markdown("- " + _("Q{n} ({answer}): {meaning}").format(n=n, answer=_(answers[key]),
                                                               meaning=_(question.effects[answers[key]][1])))
 if st.button(_("Explore this organisation"), type="primary", key="explore_answers"):
-    set_base(scenario, "self-assessment")
-    try:
-        st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)
-    except StreamlitPageNotFoundError:  # this page run on its own (AppTest): the entrypoint opens Explore
-        st.switch_page("app.py")
+    explore(scenario, "self-assessment")

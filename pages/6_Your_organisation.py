@@ -7,9 +7,8 @@ import hashlib
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
-from app_common import language_switch, plain, set_base, setup_page
+from app_common import explore, language_switch, plain, setup_page
 from sim import calibration, charts, orgsheet
 from sim.i18n import _, ngettext
 from sim.input import MAX_FILE_BYTES, ScenarioError
@@ -137,8 +136,4 @@ st.subheader(_("5. What if?"))
 st.markdown(_("Make this organisation the base of Explore and Compare: pull the levers there and compare "
               "what-ifs on it, on the same seeds."))
 if st.button(_("Explore and Compare on it"), type="primary", key="explore_own_org"):
-    set_base(target, label)
-    try:
-        st.switch_page("explore.py")  # the Explore page in the app's navigation (app.py)
-    except StreamlitPageNotFoundError:  # this page run on its own (AppTest): the entrypoint opens Explore
-        st.switch_page("app.py")
+    explore(target, label)

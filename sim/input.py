@@ -581,6 +581,17 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     return scenario.with_overrides(overrides)
 
 
+def is_bundled(scenario: ScenarioBase, name: str, overrides: dict[str, Any] | None = None) -> bool:
+    """Whether ``scenario`` is the bundled scenario ``name`` as shipped (with ``overrides`` applied), not a file
+    that only borrows its name."""
+    if name not in bundled_scenarios():
+        return False
+    try:
+        return load_scenario(name).with_overrides(dict(overrides or {})) == scenario
+    except ScenarioError:
+        return False
+
+
 def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
     """A scenario from TOML text (e.g. an upload). Its ``extends`` may name bundled scenarios only."""
     source = clean(source)

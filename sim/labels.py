@@ -168,10 +168,7 @@ def value(metric: str, v: float | None, unit: bool = True) -> str:
         return percent(v, lab.digits)
     if lab.unit == "money":
         return money(v, CURRENCY, lab.digits)
-    text = number(v, lab.digits)
-    if lab.suffix and unit:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
-        return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
-    return text
+    return _with_unit(lab, number(v, lab.digits), unit)
 
 
 def digits_for(metric: str, d: float) -> int:
@@ -199,10 +196,13 @@ def difference(metric: str, d: float | None, digits: int | None = None, unit: bo
         return _("{sign}{number} pts").format(sign=sign, number=number(size * 100, digits))
     if lab.unit == "money":
         return sign + money(size, CURRENCY, 0 if size >= 1 else 2)
-    text = sign + number(size, digits)
-    if lab.suffix and unit:  # "346 calls", "0.74 per customer per month", "84.5 per 100 paying"
-        return _("{number} {unit}").format(number=text, unit=_(lab.suffix))
-    return text
+    return _with_unit(lab, sign + number(size, digits), unit)
+
+
+def _with_unit(lab: Label, text: str, unit: bool) -> str:
+    """A number with its unit in words when asked for and the label has one: "346 calls", "0.74 per customer per
+    month", "84.5 per 100 paying"."""
+    return _("{number} {unit}").format(number=text, unit=_(lab.suffix)) if unit and lab.suffix else text
 
 
 def relative(d: float | None, reference: float | None) -> str:

@@ -141,8 +141,9 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     rows = []
     for n in names:
         both = a.summary[n].notna().to_numpy() & b.summary[n].notna().to_numpy()
-        rows.append({"metric": n, "mean_a": a.summary[n][both].mean(), "mean_b": b.summary[n][both].mean(),
-                     **paired_difference(a.summary[n], b.summary[n]), "pairs": int(both.sum())})
+        pa, pb = a.summary[n][both], b.summary[n][both]
+        rows.append({"metric": n, "mean_a": pa.mean(), "mean_b": pb.mean(), **paired_difference(pa, pb),
+                     "pairs": int(both.sum())})
     return pd.DataFrame(rows).set_index("metric")
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, clean, dumps_toml,
-                       load_scenario, parse_override, scenario_from_bytes, show)
+                       is_bundled, load_scenario, parse_override, scenario_from_bytes, show)
 from sim.i18n import DEFAULT, LANGUAGES, N_, Count, Message, check
 from sim.levers import Lever, levers_for
 from sim.scenario import Scenario, ScenarioBase
@@ -66,7 +66,8 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
     the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML; ``lang`` (an offered
     language other than English) when given."""
     params: dict[str, str | list[str]] = {}
-    if _is_preset_edit(base_label, overrides, scenario):
+    if base_label in bundled_scenarios("alignment") and (scenario is None
+                                                          or is_bundled(scenario, base_label, dict(overrides))):
         params["preset"] = base_label
         if overrides:
             params["set"] = [f"{path}={_value_text(v)}" for path, v in overrides.items()]
@@ -81,19 +82,6 @@ def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = No
     if lang is not None and lang != DEFAULT:
         params["lang"] = check(lang)
     return params
-
-
-def _is_preset_edit(label: str, overrides: Mapping[str, Any], scenario: ScenarioBase | None) -> bool:
-    """Whether ``scenario`` is the bundled preset ``label`` with exactly ``overrides`` (a pasted file that only
-    borrows a preset's name is not)."""
-    if label not in bundled_scenarios("alignment"):
-        return False
-    if scenario is None:
-        return True
-    try:
-        return load_scenario(label).with_overrides(dict(overrides)) == scenario
-    except ScenarioError:
-        return False
 
 
 def _one(params: Mapping[str, Sequence[str]], key: str) -> str | None:
