@@ -1,4 +1,4 @@
-"""A real browser: Playwright drives Debian's chromium against `streamlit run app.py` on localhost.
+"""A real browser: Playwright drives Debian's chromium against the app as `make app` starts it (serve.py).
 
 It loads the app, changes a lever, and checks that charts render and no error element shows; then it visits the
 other pages. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e.g. docs/screenshots) when set.
