@@ -303,12 +303,12 @@ ROLES: dict[str, type[_Department]] = {
 WITHOUT_ROLE: dict[str, str] = {
     "leadership": N_("the shared goal and how much it trumps local KPIs still steer every unit; no leadership "
                      "unit signs off work"),
-    "sales": N_("nobody promises features to key accounts"),
+    "sales": N_("no features promised to key accounts"),
     "marketing": N_("no campaigns: leads come from the market's organic inflow only"),
     "customer_success": N_("no onboarding calls"),
-    "customer_support": N_("nobody asks for bug fixes (customers still contact support)"),
+    "customer_support": N_("no bug-fix requests from support (customers still contact you)"),
     "finance": N_("no fixed milestone plan (project funding still shrinks the teams after go-live)"),
-    "legal": N_("nobody asks for compliance changes"),
+    "legal": N_("no compliance-change requests and no legal sign-off"),
     "ux_design": N_("no user insight: teams start from the organisation's common beliefs (insight 0)"),
     "data_analytics": N_("nobody measures what shipped work does: teams never learn from data and run no "
                          "experiments (data maturity 0)"),

@@ -210,3 +210,33 @@ def test_leaving_out_a_requesting_department_removes_its_requests():
         assert asked_full > 0 and asked_cut == 0
         fewer.append(bugs_cut < bugs_full)
     assert all(fewer)
+
+
+def _absent(role: str, model) -> bool | None:
+    """Whether a run shows what ``WITHOUT_ROLE`` says the absence of ``role`` means (with the role present the same
+    check must not hold, so it tells the two apart)."""
+    c = model.records.c
+    requested = {i.kind for i in model.items_of(role)}
+    return {
+        "leadership": None,  # nothing of its own to see: the shared goal and trump are [leadership]'s
+        "sales": c["promises_due"].sum() == 0 and c["promises_kept"].sum() == 0,
+        "marketing": c["campaign_active"].sum() == 0,
+        "customer_success": c["calls"].sum() == 0,
+        "customer_support": "bug_fix" not in requested,
+        "finance": c["milestones_due"].sum() == 0,
+        "legal": not requested and model.setup.teams["core"].approval_chain == [],
+        "ux_design": model.insight == 0.0,
+        "data_analytics": model.maturity == 0.0 and c["experiments"].sum() == 0,
+        "hr": model.skills == 0.5,
+    }[role]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_what_the_absence_of_a_role_means_is_what_the_model_does(role):
+    from sim.model import AlignmentModel
+    from sim.scenario import WITHOUT_ROLE
+
+    assert WITHOUT_ROLE[role]
+    full = _without(Scenario().with_overrides({"customers.population": 600, "weeks": 26}))
+    shown = [_absent(role, AlignmentModel(s, seed=2).run()) for s in (full, _without(full, role))]
+    assert shown in ([False, True], [None, None])
