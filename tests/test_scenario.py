@@ -169,6 +169,10 @@ def test_a_preset_naming_few_departments_still_gets_the_defaults_and_the_switch_
     assert s.departments["sales"].alignment == load_scenario("b2b_activation").departments["sales"].alignment
     # written out and read back, it is the same organisation (to_toml writes the switch)
     assert "default_departments = false" in s.to_toml() and scenario_from_toml(s.to_toml()) == s
+    # extending the preset: the departments it names count as listed, with those the extending file adds
+    (tmp_path / "ext.toml").write_text('extends = "b2b_activation"\ndefault_departments = false\n'
+                                       '[teams.core]\napproval_chain = ["hr"]\n[departments.hr]\n')
+    assert set(load_scenario(tmp_path / "ext.toml").departments) == named | {"hr"}
 
 
 def test_the_switch_takes_true_or_false_only():
