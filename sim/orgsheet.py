@@ -386,9 +386,9 @@ def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: di
     for row in rows:
         n = row["_row"]
         cell = _Cell("requests", n, "department")
-        given = "" if row.get("department") is None else str(row["department"]).strip()
-        if given.lower().replace(" ", "_") in ROLES and given.lower().replace(" ", "_") not in departments:
-            raise cell.error(f"{_unknown_department(given)}; allowed: {', '.join(departments)}")
+        key = "" if row.get("department") is None else str(row["department"]).strip().lower().replace(" ", "_")
+        if key in ROLES and key not in departments:
+            raise cell.error(f"{_unknown_department(key)}; allowed: {', '.join(departments)}")
         role = _choice(row.get("department"), list(departments), cell)
         team = _choice(row.get("team"), list(teams), _Cell("requests", n, "team"))
         weight = 1.0 if row.get("weight") is None else _number(row["weight"], _Cell("requests", n, "weight"))
