@@ -66,6 +66,7 @@ def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
     assert s.request_weights("sales") == {"platform": 1.5} and s.request_weights("legal") == {}
     assert s.teams["platform"].approval_chain == ["legal", "finance"]
     left_out = [r for r in ROLES if r not in s.departments]
+    assert set(WITHOUT_ROLE) == set(ROLES)  # every role's absence is said in words
     assert [n.fields["role"] for n in result.notes] == left_out
     assert all(n.fields["meaning"] == WITHOUT_ROLE[n.fields["role"]] for n in result.notes)
     assert "no marketing in your departments sheet, so none in the model: no campaigns" in result.notes[1]

@@ -216,13 +216,12 @@ def test_leaving_out_a_requesting_department_removes_its_requests():
     assert all(fewer)
 
 
-def _absent(role: str, model) -> bool | None:
+def _absent(role: str, model) -> bool:
     """Whether a run shows what ``WITHOUT_ROLE`` says the absence of ``role`` means (with the role present the same
     check must not hold, so it tells the two apart)."""
     c = model.records.c
     requested = {i.kind for i in model.items_of(role)}
     return {
-        "leadership": None,  # nothing of its own to see: the shared goal and trump are [leadership]'s
         "sales": c["promises_due"].sum() == 0 and c["promises_kept"].sum() == 0,
         "marketing": c["campaign_active"].sum() == 0,
         "customer_success": c["calls"].sum() == 0,
@@ -235,12 +234,22 @@ def _absent(role: str, model) -> bool | None:
     }[role]
 
 
-@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "leadership"])
 def test_what_the_absence_of_a_role_means_is_what_the_model_does(role):
     from sim.model import AlignmentModel
-    from sim.scenario import WITHOUT_ROLE
 
-    assert WITHOUT_ROLE[role]
     full = _without(Scenario().with_overrides({"customers.population": 600, "weeks": 26}))
-    shown = [_absent(role, AlignmentModel(s, seed=2).run()) for s in (full, _without(full, role))]
-    assert shown in ([False, True], [None, None])
+    assert [_absent(role, AlignmentModel(s, seed=2).run()) for s in (full, _without(full, role))] == [False, True]
+
+
+def test_without_a_leadership_unit_the_shared_goal_and_its_trump_still_steer():
+    from sim.model import AlignmentModel
+
+    trumped = Scenario().with_overrides({"customers.population": 600, "weeks": 26, "leadership.trump": 1.0})
+    m = AlignmentModel(_without(trumped, "leadership"), seed=2).run()
+    assert "leadership" not in m.departments_by_name
+    assert all(d.alignment == 1.0 for d in m.departments_by_name.values())
+    items = [i for unit in (*m.departments_by_name, *m.teams_by_name) for i in m.items_of(unit)]
+    assert not any(i.forced for i in items)  # every escalation backed by the trump
+    untrumped = AlignmentModel(_without(trumped.with_overrides({"leadership.trump": 0.0}), "leadership"), seed=2)
+    assert any(i.forced for unit in untrumped.run().departments_by_name for i in untrumped.items_of(unit))
