@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_common import explore, language_switch, plain, setup_page
 from sim import calibration, charts, orgsheet
-from sim.i18n import _, ngettext
+from sim.i18n import _, ngettext, shown
 from sim.input import MAX_FILE_BYTES, ScenarioError
 from sim.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
@@ -62,7 +62,7 @@ org = imported.scenario
 st.success(_("Imported {name}: {departments} departments, {teams} team(s), {weeks} weeks.").format(
     name=plain(org.name), departments=len(org.departments), teams=len(org.teams), weeks=org.weeks))
 for note in imported.notes:
-    st.caption(plain(note))
+    st.caption(plain(shown(note)))
 graph = build_graph(org)
 st.altair_chart(charts.organisation(graph), width="stretch")
 st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measures")

@@ -144,11 +144,11 @@ def _extends_flag(p: argparse.ArgumentParser) -> None:
                         "and files in the scenario file's folder only)")
 
 
-def _lang_flag(p: argparse.ArgumentParser) -> None:
+def _lang_flag(p: argparse.ArgumentParser, what: str = "table, markdown") -> None:
     from sim.i18n import DEFAULT, LANGUAGES
 
     p.add_argument("--lang", choices=list(LANGUAGES), default=DEFAULT,
-                   help="language of the human-readable output (table, markdown); default en")
+                   help=f"language of the human-readable output ({what}); default en")
 
 
 def _yes_flag(p: argparse.ArgumentParser) -> None:
@@ -431,13 +431,14 @@ def _calibrate_parser(sub) -> None:
     cal.add_argument("--seed", type=_positive(0, MAX_SEED), default=0, help="seed of the search (default 0)")
     cal.add_argument("--band-seeds", type=_positive(2, 1000), default=20, help="seeds for the 95%% band")
     _yes_flag(cal)
+    _lang_flag(cal, "notes, progress and the fit's report")
 
 
 def cmd_calibrate(args) -> int:
     from tqdm import tqdm
 
     from sim import calibration, orgsheet
-    from sim.i18n import _, ngettext
+    from sim.i18n import _, ngettext, shown
     from sim.observed import read_observed_path
 
     out = Path(args.out)
@@ -445,7 +446,7 @@ def cmd_calibrate(args) -> int:
         raise UsageError(f"--out {clean(str(out))}: expected a .toml file name")
     imported = orgsheet.organisation(orgsheet.read_path(args.org), clean(Path(args.org).name))
     for note in imported.notes:
-        print(_("note: {note}").format(note=note), file=sys.stderr)
+        print(_("note: {note}").format(note=shown(note)), file=sys.stderr)
     scenario = imported.scenario
     if args.observed:
         observed = read_observed_path(args.observed)

@@ -139,6 +139,7 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
     if not isinstance(scenario, Scenario):
         return parameter_levers(scenario)
     departments = tuple(scenario.departments)
+    by_role = {dept.role: name for name, dept in scenario.departments.items()}  # levers of a role need one
     direction, funding, data, teams = _("Direction"), _("Funding"), _("Data and learning"), _("Teams")
     levers = [
         Lever("leadership.shared_criterion", _("Shared success criterion"),
@@ -157,13 +158,13 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
         Lever("funding.go_live_week", _("Project go-live week"),
               _("Under project funding, the week after which the team shrinks to its retained share."),
               "int", funding, low=1, high=520, step=1),
-        Lever("departments.data_analytics.maturity", _("Data maturity"),
+        Lever(f"departments.{by_role.get('data_analytics')}.maturity", _("Data maturity"),
               _("How fast and how precisely the effect of shipped work is measured. 0: not measured at all, "
                 "1: measured within a week, almost without noise."), "slider", data)
-        if "data_analytics" in departments else None,
-        Lever("departments.ux_design.insight", _("User insight (UX)"),
+        if "data_analytics" in by_role else None,
+        Lever(f"departments.{by_role.get('ux_design')}.insight", _("User insight (UX)"),
               _("How close the teams' initial beliefs about what helps customers are to the truth."),
-              "slider", data) if "ux_design" in departments else None,
+              "slider", data) if "ux_design" in by_role else None,
     ]
     for team in scenario.teams:
         levers += [
@@ -178,19 +179,19 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
                   _("Units that must sign off, in order. Every hop is a queue: longer chains mean longer lead "
                     "times."), "chain", _("Approvals"), options=departments),
         ]
-    if "marketing" in departments:
-        campaign = _("Campaign")
+    if "marketing" in by_role:
+        campaign, marketing = _("Campaign"), by_role["marketing"]
         levers += [
-            Lever("departments.marketing.campaign_start_week", _("Campaign start week"),
+            Lever(f"departments.{marketing}.campaign_start_week", _("Campaign start week"),
                   _("When Marketing plans its campaign (an aligned Marketing waits until onboarding is ready). "
                     "Empty: no campaign."), "optional_week", campaign, low=1, high=520, step=1),
-            Lever("departments.marketing.campaign_lift", _("Campaign lift"),
+            Lever(f"departments.{marketing}.campaign_lift", _("Campaign lift"),
                   _("Extra leads during the campaign, relative to organic inflow."), "slider", campaign,
                   low=0, high=5, step=0.25),
         ]
     group = _("Departments")
     for name in departments:
-        if name == "leadership":
+        if scenario.departments[name].role == "leadership":
             continue
         for field in ("alignment", "influence"):
             levers.append(Lever(f"departments.{name}.{field}",

@@ -12,8 +12,10 @@ A workbook (XLSX) or a set of CSV files (one per sheet, e.g. in a ZIP) holds fiv
 The import caps the upload (size, compressed members, rows, text length) before parsing, reads cells as values
 (never formulas or macros), checks every cell against the allowed values and validates the result through the
 scenario boundary (``sim.input``) with the same caps as a scenario file. A problem is one line naming the sheet,
-row and column and the allowed values. The result is a complete scenario: every value explicit (departments the
-sheet leaves out keep the default organisation's settings, and :class:`OrgImport` names them), nothing extended.
+row and column and the allowed values. The result is a complete scenario: every value explicit, nothing extended,
+and exactly the departments of the sheet (``default_departments = false``): a department the sheet leaves out
+does not exist in the model, and :class:`OrgImport` says what its absence means (``sim.scenario.WITHOUT_ROLE``).
+No role is required: approvals and requests may name only the departments the sheet lists.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.i18n import N_, Message
 from sim.input import (MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show,
                        validation_problems)
 from sim.metrics import METRICS
-from sim.scenario import ALL_TEAMS, ROLES, Scenario
+from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
 
 #: Sheets of the template, in order, and their columns (the first column names the row's unit or setting).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -74,10 +77,12 @@ YES, NO = ("yes", "true", "1"), ("no", "false", "0")
 
 @dataclass
 class OrgImport:
-    """An imported organisation: the scenario, and what the import says about it (e.g. defaults kept)."""
+    """An imported organisation: the scenario, and what the import says about it (e.g. what the departments the
+    sheet leaves out mean); each note a :class:`~sim.i18n.Message` (English, shown in the current language with
+    ``sim.i18n.shown``)."""
 
     scenario: Scenario
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
 
 class _Cell:
@@ -248,21 +253,20 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
             raise ScenarioError(f"sheet {sheet} is missing or empty; the template has the sheets "
                                 f"{', '.join(COLUMNS)} ({', '.join(REQUIRED_SHEETS)} required)")
     origin: dict[str, _Cell] = {}
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {"default_departments": False}
     _settings(tables.get("organisation", []), data, origin)
     departments = _departments(tables["departments"], origin)
-    missing = [role for role in ROLES if role not in departments]
     teams = _teams(tables["teams"], departments, origin)
     _requests(tables.get("requests", []), departments, teams, origin)
     _dependencies(tables.get("dependencies", []), teams, origin)
     data["departments"], data["teams"] = departments, teams
     check_lengths(data, source)
     scenario = _validate(data, origin)
-    notes = []
-    if missing:
-        notes.append(f"not in your sheet, kept at the default organisation's settings: {', '.join(missing)}")
+    notes = [Message(N_("no {role} in your departments sheet, so none in the model: {meaning}"), role=role,
+                     meaning=Message(WITHOUT_ROLE[role])) for role in ROLES if role not in departments]
     if "requests" not in tables:
-        notes.append("no requests sheet: departments request work from every team at the default weights")
+        notes.append(Message(N_("no requests sheet: departments request work from every team at the default "
+                                "weights")))
     return OrgImport(scenario, notes)
 
 
@@ -364,8 +368,8 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
         chain = [] if approvals is None or str(approvals).strip().lower() in ("none", "-") else [
             p.strip().lower() for p in re.split(r"[>;,]", str(approvals)) if p.strip()]
         for unit in chain:
-            if unit not in ROLES:
-                raise cell.error(f"unknown department {show(unit, 40)}; allowed: {', '.join(ROLES)} "
+            if unit not in departments:
+                raise cell.error(f"{_unknown_department(unit)}; allowed: {', '.join(departments)} "
                                  "(in order, separated by >, e.g. legal > marketing; none for no approvals)")
         team["approval_chain"] = chain
         origin[f"teams.{name}.approval_chain"] = cell
@@ -377,11 +381,15 @@ def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: di
               origin: dict[str, _Cell]) -> None:
     if not rows:
         return
-    for role in ROLES:  # with a requests sheet, only the demands it lists reach a team ("*": no other team)
-        departments.setdefault(role, {"role": role})["requests"] = {ALL_TEAMS: 0.0}
+    for dept in departments.values():  # with a requests sheet, only the demands it lists reach a team
+        dept["requests"] = {ALL_TEAMS: 0.0}  # ("*": no other team)
     for row in rows:
         n = row["_row"]
-        role = _choice(row.get("department"), ROLES, _Cell("requests", n, "department"))
+        cell = _Cell("requests", n, "department")
+        key = "" if row.get("department") is None else str(row["department"]).strip().lower().replace(" ", "_")
+        if key in ROLES and key not in departments:
+            raise cell.error(f"{_unknown_department(key)}; allowed: {', '.join(departments)}")
+        role = _choice(row.get("department"), list(departments), cell)
         team = _choice(row.get("team"), list(teams), _Cell("requests", n, "team"))
         weight = 1.0 if row.get("weight") is None else _number(row["weight"], _Cell("requests", n, "weight"))
         departments[role]["requests"][team] = weight
@@ -398,6 +406,14 @@ def _dependencies(rows: list[dict[str, Any]], teams: dict[str, Any], origin: dic
         share = 0.2 if row.get("share") is None else _number(row["share"], _Cell("dependencies", n, "share"))
         teams[team]["depends_on"][needs] = share
         origin[f"teams.{team}.depends_on"] = _Cell("dependencies", n, "share")
+
+
+def _unknown_department(name: str) -> str:
+    """Why a department named in approvals or requests is refused: not a role, or a role the sheet leaves out."""
+    key = name.lower().replace(" ", "_")
+    if key in ROLES:
+        return f"{key} is not in the departments sheet (add a row for it there, or leave it out here)"
+    return f"unknown department {show(name, 40)}"
 
 
 def _name(value: Any, cell: _Cell) -> str:
@@ -508,7 +524,8 @@ def help_rows() -> list[list[str]]:
     return [
         ["sheet", "column", "what it means and the allowed values"],
         ["organisation", "setting", "one of: " + "; ".join(f"{k} ({v[1]})" for k, v in SETTINGS.items())],
-        ["departments", "department", "one row per department; role: " + ", ".join(ROLES)],
+        ["departments", "department", "one row per department; role: " + ", ".join(ROLES) + ". Only the "
+         "departments listed exist in the simulated organisation (a role left out is absent, not added)"],
         ["departments", "kpi", "the metric it is measured on: " + metrics],
         ["departments", "target", "its weekly target (a number >= 0)"],
         ["departments", "influence", "0..1, or leave empty and answer gets_what_it_asks_for"],

@@ -3,7 +3,8 @@
 A scenario is a TOML file checked against the pydantic schema of the model it names (``model = "..."``; the
 alignment model when it names none: its schema is ``Scenario`` below, the reference models keep theirs next to
 their model). For the alignment model, every value a file does not give falls back to the default organisation
-below. This module holds the schema only: reading files, ``extends``, ``--set`` overrides and TOML writing are
+below, and so do the departments it does not name, unless it says ``default_departments = false`` (then its
+``[departments]`` are all the departments there are; ``WITHOUT_ROLE`` says what a missing role means). This module holds the schema only: reading files, ``extends``, ``--set`` overrides and TOML writing are
 the input boundary's (``sim.input``).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import ConfigDict, Field, BaseModel, field_validator, model_validator
+from pydantic import ConfigDict, Field, BaseModel, StrictBool, field_validator, model_validator
 
 from sim.i18n import N_, Message
 from sim.input import DEFAULT_MODEL, apply_overrides, deep_merge, dumps_toml
@@ -297,6 +298,24 @@ ROLES: dict[str, type[_Department]] = {
                 DataAnalytics, HR)
 }
 
+#: What the model does without a department of each role (``default_departments = false`` and the role not
+#: listed): no role is required; these are the fallbacks of ``sim.model`` and ``agents.department``, said for
+#: people (the import's notes; docs/MODEL.md). Translate with ``_``.
+WITHOUT_ROLE: dict[str, str] = {
+    "leadership": N_("the shared goal and how much it trumps local KPIs still steer every unit; no leadership "
+                     "unit signs off work"),
+    "sales": N_("no features promised to key accounts"),
+    "marketing": N_("no campaigns: leads come from the market's organic inflow only"),
+    "customer_success": N_("no onboarding calls"),
+    "customer_support": N_("no bug-fix requests from support (customers still contact you)"),
+    "finance": N_("no fixed milestone plan (project funding still shrinks the teams after go-live)"),
+    "legal": N_("no compliance-change requests and no legal sign-off"),
+    "ux_design": N_("no user insight: teams start from the organisation's common beliefs (insight 0)"),
+    "data_analytics": N_("nobody measures what shipped work does: teams never learn from data and run no "
+                         "experiments (data maturity 0)"),
+    "hr": N_("teams work at the capacity given (no skills adjustment: skills 0.5)"),
+}
+
 
 def _default_departments() -> dict[str, Any]:
     return {role: cls() for role, cls in ROLES.items()}
@@ -338,6 +357,9 @@ class Scenario(ScenarioBase):
     model: Literal["alignment"] = "alignment"
     free_mappings: ClassVar[frozenset[str]] = frozenset({"requests", "depends_on", "true", "believed", "direction"})
     weeks: int = Field(52, ge=1, le=2000)
+    default_departments: StrictBool = Field(
+        True, description="true: the default organisation's departments fill in those [departments] does not "
+        "name (presets name only what they change); false: [departments] lists every department there is")
     leadership: Leadership = Field(default_factory=Leadership)
     funding: Funding = Field(default_factory=Funding)
     product: Product = Field(default_factory=Product)
@@ -349,7 +371,8 @@ class Scenario(ScenarioBase):
 
     @classmethod
     def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """Departments, teams and kinds named in ``data`` are merged into the default organisation's."""
+        """Departments, teams and kinds named in ``data`` are merged into the default organisation's (with
+        ``default_departments = false``, only the departments ``data`` names exist)."""
         return _with_defaults(data)
 
     @model_validator(mode="after")
@@ -373,6 +396,12 @@ class Scenario(ScenarioBase):
                                          allowed=", ".join(self.kinds)))
         for name, team in self.teams.items():
             for approver in team.approval_chain:
+                if approver not in self.departments and "approval_chain" not in team.model_fields_set:
+                    raise ValueError(Message(N_("{field}: the default chain {chain} names {value}, which is not a "
+                                                "department of this scenario; give the chain (approval_chain = [] "
+                                                "for none); known departments: {allowed}"),
+                                             field=f"teams.{name}.approval_chain", chain=team.approval_chain,
+                                             value=repr(approver), allowed=", ".join(self.departments)))
                 if approver not in self.departments:
                     raise ValueError(Message(N_("{field}: unknown department {value}; known departments: "
                                                 "{allowed}"), field=f"teams.{name}.approval_chain",
@@ -406,12 +435,20 @@ class Scenario(ScenarioBase):
 
 
 def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    """Fill departments, teams and kinds named in ``data`` from the default organisation."""
+    """Fill departments, teams and kinds named in ``data`` from the default organisation. Without the default
+    departments (``default_departments = false``) a department of a default name still takes that department's
+    settings for the values it does not give, and no other department is added."""
     defaults = Scenario.model_construct().model_dump(mode="python")
     out = dict(data)
     for table in ("departments", "kinds"):
         given = out.get(table, {})
-        if isinstance(given, dict):
+        if not isinstance(given, dict):
+            continue
+        if table == "departments" and out.get("default_departments") is False:
+            out[table] = {name: deep_merge(defaults[table][name], dept)
+                          if name in defaults[table] and isinstance(dept, dict) else dept
+                          for name, dept in given.items()}
+        else:
             out[table] = deep_merge(defaults[table], given)
     if "teams" not in out:
         out["teams"] = defaults["teams"]

@@ -1,5 +1,6 @@
 """`alignsim calibrate`: import only, a small fit end to end, and bad flags or files (exit 2, one line)."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -66,3 +67,61 @@ def test_bad_input_exits_2_with_one_line(args, expected, capsys, tmp_path, monke
     assert code == 2
     assert expected in err and err.count("\n") == 1
 
+
+
+def _small_org(folder: Path) -> Path:
+    """An organisation of two departments, as CSV sheets in a folder."""
+    folder.mkdir()
+    (folder / "organisation.csv").write_text("setting,value\nname,tiny\naccounts,800\n")
+    (folder / "departments.csv").write_text("department,kpi\nsales,deals_closed\nfinance,milestones_on_plan_rate\n")
+    (folder / "teams.csv").write_text("team,people,approvals\ncore,5,finance\n")
+    return folder
+
+
+def test_calibrate_speaks_the_language_of_lang(tmp_path, capsys):
+    """--lang da: the notes, the progress text, the fit's report and the closing line in Danish (the notes as the
+    catalogue has them); without --lang, English."""
+    from sim.i18n import language, shown
+    from sim.orgsheet import organisation, read_path
+
+    org = _small_org(tmp_path / "org")
+    observed = tmp_path / "obs.csv"
+    pd.read_csv(EXAMPLES / "own_org_monthly.csv")[["month", "releases"]].head(3).to_csv(observed, index=False)
+    out = tmp_path / "tiny.toml"
+    args = ["calibrate", str(org), "--observed", str(observed), "--out", str(out), "--trials", "2", "--seeds", "2",
+            "--band-seeds", "2"]
+    assert main([*args, "--lang", "da"]) == 0
+    captured = capsys.readouterr()
+    assert "tilpasser tiny til 3 måneder med releases; kan genoptages" in captured.err
+    assert f"skrev {out}: prøv alignsim run {out} --seeds 20" in captured.err
+    assert captured.out.startswith("tilpasning: afstand")
+    assert "(standard; ingen data siger noget om den)" in captured.out
+    with language("da"):
+        notes = [f"bemærk: {shown(n)}" for n in organisation(read_path(org)).notes]
+    assert len(notes) == 9 and all(n in captured.err.splitlines() for n in notes)
+    assert main(["calibrate", str(org), "--out", str(out)]) == 0
+    assert f"wrote {out}: try alignsim run" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["calibrate", str(org), "--out", str(out), "--lang", "xx"])
+    assert exc.value.code == 2 and re.search(r"argument --lang: invalid choice: 'xx' \(choose from '?en'?, '?da'?\)",
+                                              capsys.readouterr().err)
+
+
+def test_the_imported_organisation_s_missing_departments_stay_missing_in_run_and_sweep(tmp_path, capsys):
+    """What the import left out cannot come back through --set or a sweep: one line naming the field (exit 2)."""
+    from sim.sweep import SweepError, plan, spec_from_dict
+
+    out = tmp_path / "tiny.toml"
+    assert main(["calibrate", str(_small_org(tmp_path / "org")), "--out", str(out)]) == 0
+    assert set(load_scenario(out).departments) == {"sales", "finance"}
+    capsys.readouterr()
+    assert main(["run", str(out), "--weeks", "4", "--set", "departments.marketing.campaign_lift=2"]) == 2
+    err = capsys.readouterr().err
+    assert ("override departments.marketing.campaign_lift: unknown department 'marketing' in departments; allowed: "
+            "sales, finance") in err and err.count("\n") == 1
+    assert main(["run", str(out), "--weeks", "4", "--set", "departments.sales.alignment=0.9"]) == 0
+    with pytest.raises(SweepError, match="parameters: unknown scenario path 'departments.hr.skills'"):
+        plan(spec_from_dict({"scenario": str(out), "parameters": {"departments.hr.skills": [0.2, 0.8]}}), None)
+    base, points, _ = plan(spec_from_dict({"scenario": str(out), "weeks": 4,
+                                           "parameters": {"departments.sales.alignment": [0.2, 0.8]}}), None)
+    assert set(base.departments) == {"sales", "finance"} and len(points) == 2

@@ -16,3 +16,37 @@ def test_the_page_offers_both_templates_and_waits_for_an_upload():
     assert labels == ["Template (Excel, with an example)", "Template (CSV files in a ZIP)"]
     assert any("Upload the template" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")  # nothing to draw before an organisation is uploaded
+
+
+def test_an_imported_organisation_without_some_departments_opens_in_explore_organisation_and_compare():
+    """What the page's "Explore and Compare on it" hands on (``app_common.explore``: the scenario as the session's
+    base) runs on every page with only the organisation's own departments: no lever, graph node or chain option
+    for a department it left out."""
+    import pyarrow as pa
+
+    from sim import orgsheet
+
+    tables = {}
+    for sheet, text in {"organisation": "setting,value\nname,tiny\naccounts,400\nweeks,12\n",
+                        "departments": "department\nsales\nfinance\nlegal\n", "teams": "team,approvals\ncore,legal\n",
+                        "requests": "department,team\nsales,core\n"}.items():
+        tables.update(orgsheet.read_tables(text.encode(), f"{sheet}.csv"))
+    tiny = orgsheet.organisation(tables).scenario
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["base_toml"], at.session_state["base_label"] = tiny.to_toml(), "tiny"
+    at.run()
+    assert not at.exception and at.session_state["base_label"] == "tiny"
+    labels = [w.label for kind in ("slider", "selectbox", "multiselect", "number_input", "toggle")
+              for w in getattr(at.sidebar, kind)]
+    assert "Sales: alignment" in labels and "Campaign start week" not in labels and "Data maturity" not in labels
+    assert not any(label.startswith(("Marketing", "HR", "Customer Success")) for label in labels)
+    assert at.get("vega_lite_chart")
+    at.switch_page("pages/2_Organisation.py").run()
+    assert not at.exception
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+              for d in at.get("vega_lite_chart")[0].proto.datasets]
+    nodes = {unit for f in frames if "type" in f for unit in f["unit"]}
+    assert nodes == {"sales", "finance", "legal", "core"}
+    assert at.multiselect(key="org_chain:core").options == ["Sales", "Finance", "Legal"]
+    at.switch_page("pages/1_Compare.py").run()
+    assert not at.exception

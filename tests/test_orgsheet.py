@@ -8,6 +8,7 @@ import pytest
 from sim import orgsheet
 from sim.input import MAX_FILE_BYTES, ScenarioError, load_scenario, scenario_from_toml
 from sim.organisation import build_graph
+from sim.scenario import ROLES, WITHOUT_ROLE
 
 
 def _zip(**sheets: str) -> bytes:
@@ -56,15 +57,45 @@ def test_a_folder_of_csv_files_imports(tmp_path):
         orgsheet.import_file(orgsheet.template_xlsx(), "org.xlsx").scenario
 
 
-def test_departments_left_out_are_named_in_the_notes():
-    result = orgsheet.organisation(_tables(departments="department,kpi\nsales,deals_closed\n"))
-    assert "marketing" in result.notes[0] and "sales" not in result.notes[0]
+def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
+    result = orgsheet.organisation(_tables(
+        departments="department,kpi\nsales,deals_closed\nlegal,reviews_cleared\nfinance,\n",
+        requests="department,team,weight\nsales,platform,1.5\nfinance,platform,1\n"))
+    s = result.scenario
+    assert list(s.departments) == ["sales", "legal", "finance"] and s.default_departments is False
+    assert s.request_weights("sales") == {"platform": 1.5} and s.request_weights("legal") == {}
+    assert s.teams["platform"].approval_chain == ["legal", "finance"]
+    left_out = [r for r in ROLES if r not in s.departments]
+    assert set(WITHOUT_ROLE) == set(ROLES)  # every role's absence is said in words
+    assert [n.fields["role"] for n in result.notes] == left_out
+    assert all(n.fields["meaning"] == WITHOUT_ROLE[n.fields["role"]] for n in result.notes)
+    assert "no marketing in your departments sheet, so none in the model: no campaigns" in result.notes[1]
+    with pytest.raises(ScenarioError, match=r"^sheet requests, row 3, column department: hr is not in the "
+                                            r"departments sheet \(add a row for it there, or leave it out here\); "
+                                            r"allowed: sales, legal, finance$"):
+        orgsheet.organisation(_tables(departments="department\nsales\nlegal\nfinance\n",
+                                      requests="department,team\nsales,platform\nhr,platform\n"))
+    # the scenario written out lists only these departments and says so
+    text = s.to_toml()
+    assert "default_departments = false" in text and "[departments.marketing]" not in text
+    assert scenario_from_toml(text) == s
+
+
+def test_the_notes_are_shown_in_the_current_language():
+    from sim.i18n import _, language, shown
+
+    note = orgsheet.organisation(_tables(departments="department\nsales\nlegal\nfinance\n",
+                                         requests="department,team\nsales,platform\n")).notes[0]
+    with language("da"):
+        assert shown(note) == _(note.template).format(role="leadership", meaning=_(WITHOUT_ROLE["leadership"]))
 
 
 @pytest.mark.parametrize("sheet, text, expected", [
     ("departments", "department,kpi\nsales,nonsense\n", "sheet departments, row 2, column kpi: 'nonsense'; "
      "allowed: activation_rate_30d"),
-    ("departments", "department,influence\nsales,1.5\n", "sheet departments, row 2, column influence: "
+    ("departments", "department,influence\nsales,1.5\n" + "".join(f"{d},\n" for d in (
+        "marketing", "customer_success", "customer_support", "finance", "legal", "ux_design")),
+     "sheet departments, row 2, column influence: "
      "Input should be less than or equal to 1"),
     ("departments", "department,gets_what_it_asks_for\nsales,never ever\n",
      "column gets_what_it_asks_for: 'never ever'; allowed: rarely, sometimes"),
@@ -73,6 +104,8 @@ def test_departments_left_out_are_named_in_the_notes():
     ("teams", "team,people\nonboarding,-2\nplatform,7\n", "sheet teams, row 2, column people: Input should be greater than 0"),
     ("teams", "team,wip_limit\nonboarding,2.5\nplatform,3\n", "sheet teams, row 2, column wip_limit: expected a whole number"),
     ("teams", "team,approvals\nonboarding,legal > bogus\n", "column approvals: unknown department 'bogus'"),
+    ("departments", "department\nsales\nfinance\n", "sheet teams, row 2, column approvals: legal is not in the "
+     "departments sheet (add a row for it there, or leave it out here); allowed: sales, finance"),
     ("teams", "team\n{evil}\n", "column team: '{evil}' is not a usable name"),
     ("requests", "department,team,weight\nsales,nowhere,1\n", "sheet requests, row 2, column team: 'nowhere'; "
      "allowed: onboarding, platform"),
@@ -144,3 +177,73 @@ def test_any_sheet_content_imports_or_gets_one_line_never_a_traceback(sheet, hea
         assert "\n" not in str(exc) and str(exc)
     else:
         assert result.scenario.teams
+
+
+# ---------------------------------------------------------------- any subset of departments
+
+
+@st.composite
+def _organisations(draw):
+    """A sheet of some departments: a team whose approvals and requesters are among them, and one without."""
+    roles = draw(st.lists(st.sampled_from(list(ROLES)), min_size=1, max_size=len(ROLES), unique=True))
+    chain = draw(st.lists(st.sampled_from(roles), max_size=3, unique=True))
+    asking = draw(st.lists(st.sampled_from(roles), unique=True))
+    return roles, chain, asking
+
+
+def _sheet(roles, chain, asking):
+    rows = {
+        "organisation": [["setting", "value"], ["name", "subset"], ["weeks", 6], ["accounts", 300]],
+        "departments": [["department"], *[[r] for r in roles]],
+        "teams": [["team", "people", "approvals"], ["onboarding", 5, " > ".join(chain) or "none"],
+                  ["platform", 4, "none"]],
+        "requests": [["department", "team", "weight"], *[[r, "onboarding", 1.0] for r in asking]],
+    }
+    tables = {}
+    for sheet, cells in rows.items():
+        tables.update(orgsheet.read_tables(orgsheet._csv_text(cells).encode(), f"{sheet}.csv"))
+    return tables
+
+
+def _other_value(lever, current):
+    """A value the lever's widget offers other than the current one (a chain: one sign-off, never a cycle)."""
+    if lever.widget in ("slider", "int"):
+        return lever.high if current != lever.high else lever.low
+    if lever.widget == "select":
+        return next(o for o in lever.options if o != current)
+    if lever.widget == "toggle":
+        return not current
+    if lever.widget == "chain":
+        return [lever.options[-1]]
+    return None if current is not None else int(lever.low)  # optional_week
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(org=_organisations())
+def test_any_subset_of_departments_imports_runs_round_trips_and_its_levers_apply(org):
+    from sim.levers import get_value, levers_for
+    from sim.model import AlignmentModel
+
+    roles, chain, asking = org
+    result = orgsheet.organisation(_sheet(roles, chain, asking))
+    s = result.scenario
+    assert list(s.departments) == roles and len(result.notes) == len(ROLES) - len(roles)
+    # it runs, and only its own units ask the teams for work
+    m = AlignmentModel(s, seed=1).run()
+    assert set(m.records.by_requester) <= {*roles, *s.teams, "experiments"}
+    assert sum(len(m.items_of(unit)) for unit in (*roles, *s.teams)) == m._items  # no hidden requester
+    assert set(m.graph.nodes) == {*roles, *s.teams}
+    # written as TOML and read back: the same scenario, the same text
+    text = s.to_toml()
+    assert scenario_from_toml(text) == s and scenario_from_toml(text).to_toml() == text
+    # every lever offered names a department it has, and applies
+    for lever in levers_for(s):
+        parts = lever.path.split(".")
+        if parts[0] == "departments":
+            assert parts[1] in s.departments, lever.path
+        if parts[:2] == ["assumptions", "kpi_proxy"]:
+            assert parts[2] in roles, lever.path
+        if lever.widget == "chain":
+            assert set(lever.options) == set(roles)
+        changed = s.with_overrides({lever.path: _other_value(lever, get_value(s, lever.path))})
+        assert list(changed.departments) == roles and not changed.default_departments

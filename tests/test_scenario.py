@@ -134,3 +134,122 @@ def test_every_model_of_every_schema_refuses_nan():
     for spec in MODELS.values():
         for cls in _models(spec.schema()):
             assert cls.model_config.get("allow_inf_nan") is False, f"{spec.name}: {cls.__name__}"
+
+
+# ---------------------------------------------------------------- default_departments: "these are all my departments"
+
+
+def _without(scenario: Scenario, *left_out: str) -> Scenario:
+    """The scenario's own departments minus ``left_out``, as a file would list them with the switch off."""
+    data = scenario.model_dump(mode="python")
+    data["default_departments"] = False
+    data["departments"] = {k: v for k, v in data["departments"].items() if k not in left_out}
+    for team in data["teams"].values():
+        team["approval_chain"] = [d for d in team["approval_chain"] if d not in left_out]
+    return scenario_from_toml(Scenario.model_validate(Scenario.complete(data)).to_toml())
+
+
+def test_a_preset_naming_few_departments_still_gets_the_defaults_and_the_switch_keeps_only_those_named(tmp_path):
+    preset = bundled_scenarios()["b2b_activation"]
+    text = preset.read_text()
+    named = {line.split(".", 1)[1].rstrip("]\n") for line in text.splitlines() if line.startswith("[departments.")}
+    assert named and len(named) < len(ROLES)
+    assert set(load_scenario("b2b_activation").departments) == set(ROLES)  # the defaults fill in
+    own = tmp_path / "own.toml"
+    own.write_text("default_departments = false\n" + text)
+    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain \['legal'\] names "
+                                            r"'legal', which is not a department of this scenario; give the chain"):
+        load_scenario(own)  # the team's default sign-off by Legal is not added silently either
+    own.write_text("default_departments = false\n" + text.replace("[teams.core]\n",
+                                                                  "[teams.core]\napproval_chain = []\n", 1))
+    s = load_scenario(own)
+    assert set(s.departments) == named and s.default_departments is False
+    # a named default department keeps that department's settings for what the file does not give
+    assert s.departments["sales"].promise_due_weeks == ROLES["sales"]().promise_due_weeks
+    assert s.departments["sales"].alignment == load_scenario("b2b_activation").departments["sales"].alignment
+    # written out and read back, it is the same organisation (to_toml writes the switch)
+    assert "default_departments = false" in s.to_toml() and scenario_from_toml(s.to_toml()) == s
+    # extending the preset: the departments it names count as listed, with those the extending file adds
+    (tmp_path / "ext.toml").write_text('extends = "b2b_activation"\ndefault_departments = false\n'
+                                       '[teams.core]\napproval_chain = ["hr"]\n[departments.hr]\n')
+    assert set(load_scenario(tmp_path / "ext.toml").departments) == named | {"hr"}
+
+
+def test_the_switch_takes_true_or_false_only():
+    with pytest.raises(ScenarioError, match="default_departments: Input should be a valid boolean"):
+        scenario_from_toml('default_departments = "no"\n')
+    assert Scenario().default_departments is True and scenario_from_toml("").default_departments is True
+
+
+def test_a_department_left_out_cannot_be_referred_to_or_overridden():
+    s = _without(Scenario(), "marketing", "legal")
+    assert "legal" not in s.departments and s.teams["core"].approval_chain == []
+    with pytest.raises(ScenarioError, match=r"override departments.marketing.campaign_lift: unknown department "
+                                            r"'marketing' in departments; allowed: leadership, sales"):
+        s.with_overrides({"departments.marketing.campaign_lift": 2.0})
+    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: unknown department 'legal'; known "
+                                            r"departments: leadership, sales, customer_success"):
+        s.with_overrides({"teams.core.approval_chain": ["legal"]})
+
+
+def test_leaving_out_a_requesting_department_removes_its_requests():
+    """Paired seeds: the default organisation listed whole against the same without Customer Support. Its bug-fix
+    requests go (teams may still have bug-fix ideas of their own), and nothing else asks in its name."""
+    from sim.model import AlignmentModel
+
+    full = _without(Scenario().with_overrides({"customers.population": 600, "weeks": 26}))
+    assert full == Scenario().with_overrides({"customers.population": 600, "weeks": 26,
+                                              "default_departments": False})
+    cut = _without(full, "customer_support")
+    fewer = []
+    for seed in range(5):
+        counts = []
+        for s in (full, cut):
+            m = AlignmentModel(s, seed=seed).run()
+            items = [i for unit in (*s.departments, *s.teams) for i in m.items_of(unit)]
+            counts.append((sum(i.kind == "bug_fix" for i in items), sum(i.requester == "customer_support"
+                                                                        for i in items)))
+            assert set(m.records.by_requester) <= {*s.departments, *s.teams, "experiments"}
+        (bugs_full, asked_full), (bugs_cut, asked_cut) = counts
+        assert asked_full > 0 and asked_cut == 0
+        fewer.append(bugs_cut < bugs_full)
+    assert all(fewer)
+
+
+def _absent(role: str, model) -> bool:
+    """Whether a run shows what ``WITHOUT_ROLE`` says the absence of ``role`` means (with the role present the same
+    check must not hold, so it tells the two apart)."""
+    c = model.records.c
+    requested = {i.kind for i in model.items_of(role)}
+    return {
+        "sales": c["promises_due"].sum() == 0 and c["promises_kept"].sum() == 0,
+        "marketing": c["campaign_active"].sum() == 0,
+        "customer_success": c["calls"].sum() == 0,
+        "customer_support": "bug_fix" not in requested,
+        "finance": c["milestones_due"].sum() == 0,
+        "legal": not requested and model.setup.teams["core"].approval_chain == [],
+        "ux_design": model.insight == 0.0,
+        "data_analytics": model.maturity == 0.0 and c["experiments"].sum() == 0,
+        "hr": model.skills == 0.5,
+    }[role]
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "leadership"])
+def test_what_the_absence_of_a_role_means_is_what_the_model_does(role):
+    from sim.model import AlignmentModel
+
+    full = _without(Scenario().with_overrides({"customers.population": 600, "weeks": 26}))
+    assert [_absent(role, AlignmentModel(s, seed=2).run()) for s in (full, _without(full, role))] == [False, True]
+
+
+def test_without_a_leadership_unit_the_shared_goal_and_its_trump_still_steer():
+    from sim.model import AlignmentModel
+
+    trumped = Scenario().with_overrides({"customers.population": 600, "weeks": 26, "leadership.trump": 1.0})
+    m = AlignmentModel(_without(trumped, "leadership"), seed=2).run()
+    assert "leadership" not in m.departments_by_name
+    assert all(d.alignment == 1.0 for d in m.departments_by_name.values())
+    items = [i for unit in (*m.departments_by_name, *m.teams_by_name) for i in m.items_of(unit)]
+    assert not any(i.forced for i in items)  # every escalation backed by the trump
+    untrumped = AlignmentModel(_without(trumped.with_overrides({"leadership.trump": 0.0}), "leadership"), seed=2)
+    assert any(i.forced for unit in untrumped.run().departments_by_name for i in untrumped.items_of(unit))

@@ -168,3 +168,16 @@ def test_a_links_name_is_cleaned_of_control_and_direction_characters():
     code = encode("x", {}, scenario=load_scenario("b2b_activation").with_overrides({"leadership.trump": 0.5}))
     shared = decode({**_params(code), "name": ["evil\u202ename\x00"]})
     assert "\u202e" not in shared.label and "\x00" not in shared.label
+
+
+def test_an_organisation_without_some_departments_travels_whole_and_stays_without_them():
+    from sim.orgsheet import organisation, read_tables
+
+    tables = {}
+    for sheet, text in {"departments": "department\nsales\nlegal\n", "teams": "team,approvals\ncore,legal\n",
+                        "requests": "department,team\nsales,core\n"}.items():
+        tables.update(read_tables(text.encode(), f"{sheet}.csv"))
+    mine = organisation(tables).scenario
+    shared = decode(_params(encode("my_org", {}, 10, mine)))
+    assert shared.base == mine and list(shared.base.departments) == ["sales", "legal"]
+    assert not any(lever.path.startswith("departments.marketing.") for lever in levers_for(shared.base))
