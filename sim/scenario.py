@@ -4,8 +4,9 @@ A scenario is a TOML file checked against the pydantic schema of the model it na
 alignment model when it names none: its schema is ``Scenario`` below, the reference models keep theirs next to
 their model). For the alignment model, every value a file does not give falls back to the default organisation
 below, and so do the departments it does not name, unless it says ``default_departments = false`` (then its
-``[departments]`` are all the departments there are; ``WITHOUT_ROLE`` says what a missing role means). This module holds the schema only: reading files, ``extends``, ``--set`` overrides and TOML writing are
-the input boundary's (``sim.input``).
+``[departments]`` are all the departments there are; ``WITHOUT_ROLE`` says what a missing role means). This
+module holds the schema only: reading files, ``extends``, ``--set`` overrides and TOML writing are the input
+boundary's (``sim.input``).
 """
 
 from __future__ import annotations
