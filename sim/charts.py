@@ -60,6 +60,8 @@ def _arms(frame: pd.DataFrame, by: str) -> list[str]:
 def _title(metric: str, registry: dict | None = None) -> str:
     if registry is None:
         return labels.title(metric)
+    if metric in labels.LABELS or metric in labels.REFERENCE_LABELS:  # its name and unit for people
+        return labels.title(metric)
     m = registry.get(metric)
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
@@ -143,8 +145,10 @@ def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, regis
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_title(metric, registry),
                                                       scale=alt.Scale(zero=False)), y2="high:Q", color=color)
     line = base.mark_line(point=True).encode(y="mean:Q", color=color, tooltip=[
-        *keys, alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-        alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("count:Q", title="seeds")])
+        *keys, alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
+        alt.Tooltip("low:Q", format=".3f", title=_("95% low")), alt.Tooltip("high:Q", format=".3f",
+                                                                          title=_("95% high")),
+        alt.Tooltip("count:Q", title=_("seeds"))])
     return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)
 
 

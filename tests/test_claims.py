@@ -153,7 +153,7 @@ def test_the_markdown_report_reads_in_danish_with_danish_numbers(results):
         report = markdown(list(results.values()), None, SEEDS)
     assert report.startswith("# Påstandene, efterprøvet")
     assert "## C2: Et fælles succeskriterium, der trumfer de lokale KPI'er, løfter outcome" in report
-    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-KI | holder |" in report
+    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-usikkerhedsinterval | holder |" in report
     assert re.search(r"\| -?\d+,\d+ \| \[-?\d+(,\d+)?; -?\d+(,\d+)?\] \|", report)  # decimal commas
     for english in ("claims hold", "Where it fails", "rises (B - A > 0)", "| yes |", "The claims, checked"):
         assert english not in report, english
