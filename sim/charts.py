@@ -61,7 +61,9 @@ def _title(metric: str, registry: dict | None = None) -> str:
     if registry is None:
         return labels.title(metric)
     if metric in labels.LABELS or metric in labels.REFERENCE_LABELS:  # its name and unit for people
-        return labels.title(metric)
+        # a facet's axis cannot be a percentage of its own: a share is drawn as a share (0 to 1) and said so
+        share = labels.label(metric).unit == "share"
+        return _("{name} (share)").format(name=labels.name(metric)) if share else labels.title(metric)
     m = registry.get(metric)
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
