@@ -153,6 +153,19 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     page.wait_for_timeout(500)
     assert chart.locator("canvas, svg").count() >= 1
     page.screenshot(path=str(shots / "reference_sweep.png"), full_page=False)
+    english = _tiles(page)
+
+    # Issue 15: in Danish the same run and the same sweep stay on screen, in Danish words and numbers
+    page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
+    page.get_by_text("Referencemodeller: klassikerne").wait_for(timeout=90_000)
+    page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=120_000)
+    _settle(page)
+    danish = _tiles(page)
+    assert any(t.startswith("Kodens viden ved slutningen") for t in danish)
+    assert _numbers(danish, "da") == _numbers(english, "en") and danish != english
+    assert page.get_by_text("Gensidig læring mellem individer", exact=False).count() >= 1
+    assert page.get_by_role("button", name="Kør variationen").count() == 1
+    page.screenshot(path=str(shots / "reference_models_da.png"), full_page=False)
     page.close()
 
 
