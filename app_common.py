@@ -217,8 +217,14 @@ def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
     return lambda option: shown.get(option, str(option))
 
 
+#: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
+OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
+
+
 def _metric_or_code(option) -> str:
-    return labels.name(option) if option in labels.LABELS else str(option)
+    if option in labels.LABELS:
+        return labels.name(option)
+    return _(OPTION_NAMES[option]) if option in OPTION_NAMES else str(option)
 
 
 #: The source label of a pasted scenario (English, as in its messages to the CLI); shown translated.
@@ -417,7 +423,9 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
                                    help=lever.help, key=key))
     if lever.widget == "select":
         options = list(lever.options)
-        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
+        # the session's choice wins; the base's is the default only for a new widget (no warning on a relabel)
+        index = None if key in st.session_state else options.index(value)
+        return st.selectbox(lever.label, options, index=index, help=lever.help, key=key,
                             format_func=names(options, _metric_or_code))
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
@@ -667,6 +675,22 @@ def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]
     return chosen or default or i18n.DEFAULT, chosen, problem
 
 
+#: Select boxes whose options are shown by name in the page's language (their keys, or the start of their keys).
+RELABELLED = {"preset_choice", "ref_model", "cmp_a", "cmp_b", "export_chart", "template", "workshop_lang",
+              "join_dept", "free_dept", "remove_who"}
+RELABELLED_PREFIXES = ("ref_preset:", "sweep_x:", "sweep_by:", "sweep_metric:", "lever:", "ref:")
+
+
+def _relabel() -> None:
+    """After a language switch: hand every select box its value again. A keyed select box keeps showing the name
+    of its choice in the language it was made in (Streamlit sends a choice by its shown name); a value set through
+    the session makes it show the name in the new language. The choices themselves do not change."""
+    for key in list(st.session_state.keys()):
+        name = str(key)
+        if name in RELABELLED or (name.startswith(RELABELLED_PREFIXES) and isinstance(st.session_state[key], str)):
+            st.session_state[key] = st.session_state[key]
+
+
 def page_language() -> str:
     """The navigation (app.py) in the session's language: sets this run's language as the page's switch will,
     without drawing it or touching the session (the page's :func:`language_switch` does that)."""
@@ -688,6 +712,8 @@ def language_switch(default: str | None = None) -> str:
 
     code, chosen, problem = _language_wanted(default)
     i18n.set_language(code)
+    if st.session_state.get("lang") not in (None, code):
+        _relabel()
     st.session_state["lang"] = st.session_state["lang_choice"] = code
     if chosen:
         st.session_state["lang_chosen"] = chosen

@@ -26,10 +26,12 @@ def _option(name):
 
 
 col_a, col_b, col_s = st.columns([2, 2, 1])
-a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a",
-                         format_func=names(options, _option))
+# a choice already in the session wins; the defaults are for new widgets only (app_common relabels on a switch)
+a_name = col_a.selectbox("A", options, index=None if "cmp_a" in st.session_state else options.index("b2b_activation"),
+                         key="cmp_a", format_func=names(options, _option))
 b_default = options.index(EDITED) if edited is not None else options.index("product_logic")
-b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b", format_func=names(options, _option),
+b_name = col_b.selectbox("B", options, index=None if "cmp_b" in st.session_state else b_default, key="cmp_b",
+                         format_func=names(options, _option),
                          help=_("The scenario as you last left it on the Explore page, or a preset."))
 seeds = col_s.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="cmp_seeds")
 

@@ -490,3 +490,16 @@ def test_compare_names_the_edit_by_the_presets_title_in_each_language():
     at.sidebar.radio(key="lang_choice").set_value("da").run()
     assert not at.exception and at.selectbox(key="cmp_b").value == "__explore__"  # the choice stays
     assert "B (ændret B2B-aktivering: artiklens tovtrækkeri)" in _markdown(at)
+
+
+def test_a_language_switch_renames_the_chosen_options_and_keeps_them():
+    """A keyed select box shows its choice by name: after a switch it is handed its value again, so the preset
+    and a lever's KPI read in the new language while the choices stay the same."""
+    at = _app()
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    assert not at.exception and not at.warning
+    assert at.session_state["preset_choice"] == "b2b_activation"
+    picker = at.sidebar.selectbox(key="preset_choice")
+    assert picker.value == "b2b_activation" and "B2B-aktivering: artiklens tovtrækkeri" in picker.options
+    funding = at.sidebar.selectbox(key="lever:funding.mode")
+    assert funding.value == "product" and funding.options == ["produktfinansiering", "projektfinansiering"]

@@ -187,6 +187,8 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
     page.get_by_text("På skærmen: B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(page, 4)
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.locator("input")
+    assert picker.input_value() == "B2B-aktivering: artiklens tovtrækkeri"  # the choice renamed, not only new ones
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert nav.splitlines()[0].strip() == "Udforsk" and "Sammenlign" in nav and "Selvevaluering" in nav
     page.get_by_text("Prioritering er et reelt valg").click()
@@ -219,6 +221,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
     _drawn(page, 4)
     assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
+    assert picker.input_value() == "B2B activation: the article's tug of war"
     english = _tiles(page)
     assert _numbers(english, "en") == _numbers(danish, "da") and english != danish
     page.close()
