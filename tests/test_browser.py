@@ -157,7 +157,7 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
 
     # Issue 15: in Danish the same run and the same sweep stay on screen, in Danish words and numbers
     page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
-    page.get_by_text("Referencemodeller: klassikerne").wait_for(timeout=90_000)
+    page.get_by_text("De klassiske modeller", exact=True).wait_for(timeout=90_000)
     page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=120_000)
     _settle(page)
     danish = _tiles(page)
