@@ -679,6 +679,8 @@ def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]
 RELABELLED = {"preset_choice", "ref_model", "cmp_a", "cmp_b", "export_chart", "template", "workshop_lang",
               "join_dept", "free_dept", "remove_who"}
 RELABELLED_PREFIXES = ("ref_preset:", "sweep_x:", "sweep_by:", "sweep_metric:", "lever:", "ref:")
+#: Multiselects of the same kind (their values are lists).
+RELABELLED_LISTS = ("org_chain:", "org_requests:")
 
 
 def _relabel() -> None:
@@ -687,7 +689,9 @@ def _relabel() -> None:
     the session makes it show the name in the new language. The choices themselves do not change."""
     for key in list(st.session_state.keys()):
         name = str(key)
-        if name in RELABELLED or (name.startswith(RELABELLED_PREFIXES) and isinstance(st.session_state[key], str)):
+        value = st.session_state[key]
+        if name in RELABELLED or (name.startswith(RELABELLED_PREFIXES) and isinstance(value, str)) \
+                or (name.startswith(RELABELLED_LISTS) and isinstance(value, list)):
             st.session_state[key] = st.session_state[key]
 
 

@@ -31,14 +31,16 @@ for team in start.teams:
     st.markdown(_("**Team {team}**").format(team=plain(team)))
     c1, c2 = st.columns(2)
     chain = c1.multiselect(_("{team}: approval chain (in order)").format(team=team), departments,
-                           default=start.teams[team].approval_chain, key=f"org_chain:{team}",
+                           default=None if f"org_chain:{team}" in st.session_state
+                           else start.teams[team].approval_chain, key=f"org_chain:{team}",
                            format_func=names(departments, department_name),
                            help=_("Units that must sign off before release. Every hop is a queue."))
     if chain != start.teams[team].approval_chain:
         overrides[f"teams.{team}.approval_chain"] = chain
     requesting = [d for d in departments if team in start.request_weights(d)]
     kept = c2.multiselect(_("{team}: departments that send demands").format(team=team), departments,
-                          default=requesting, key=f"org_requests:{team}",
+                          default=None if f"org_requests:{team}" in st.session_state else requesting,
+                          key=f"org_requests:{team}",
                           format_func=names(departments, department_name),
                           help=_("Remove a department to stop its demands reaching this team; add one to open a "
                                  "channel."))

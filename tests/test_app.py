@@ -503,3 +503,15 @@ def test_a_language_switch_renames_the_chosen_options_and_keeps_them():
     assert picker.value == "b2b_activation" and "B2B-aktivering: artiklens tovtrækkeri" in picker.options
     funding = at.sidebar.selectbox(key="lever:funding.mode")
     assert funding.value == "product" and funding.options == ["produktfinansiering", "projektfinansiering"]
+
+
+def test_organisation_edits_stay_through_a_language_switch_and_the_scenario_is_named_by_its_title():
+    at = _app()
+    at.switch_page("pages/2_Organisation.py").run()
+    at.multiselect(key="org_chain:core").set_value(["legal", "marketing", "finance", "leadership"]).run()
+    delta = _metric(at, "Lead time").delta
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="org_chain:core").value == ["legal", "marketing", "finance", "leadership"]
+    assert _metric(at, "Gennemløbstid").delta.replace(",", ".").split()[0] == delta.split()[0]
+    assert any("B2B-aktivering: artiklens tovtrækkeri" in c.value for c in at.caption)
