@@ -64,8 +64,8 @@ if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or
     sets = "".join(f" --set {k}={v}" for k, v in {**overrides, spec.horizon: horizon(edited)}.items())
     st.error(_("{seeds} seeds of this setting ({setting}) would take about {time}, more than the page runs at once "
                "({budget}): lower the parameters or the seeds, or use `{command}`.").format(
-        seeds=seeds, setting=plain(shown(spec.summary_line(edited))), time=shown(describe_seconds(cost(edited, seeds))),
-        budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
+        seeds=seeds, setting=plain(shown(spec.summary_line(edited))),
+        time=shown(describe_seconds(cost(edited, seeds))), budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
         command=f"alignsim run {preset if preset in bundled_scenarios() else 'FILE.toml'}{sets} --seeds {seeds}"))
     st.stop()
 
@@ -89,8 +89,11 @@ st.subheader(_("Per {step}").format(step=_(STEPS[spec.time]) if spec.time in STE
 st.caption(_("Mean over seeds with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value."))
 st.altair_chart(charts.in_locale(figures[f"{model}_over_time"]), width="content")
 st.subheader(_("Per seed"))
-st.dataframe(result.summary.rename(columns={"seed": _("seed"), **labels.human_table_names(list(metrics))}),
-             width="stretch", hide_index=True, key="ref_summary")
+# the table holds the runs' raw values: a share is headed as a share (0 to 1), not as a percentage
+headers = {m: _("{name} (share)").format(name=labels.name(m)) if labels.label(m).unit == "share" else labels.title(m)
+           for m in metrics}
+st.dataframe(result.summary.rename(columns={"seed": _("seed"), **headers}), width="stretch", hide_index=True,
+             key="ref_summary")
 
 st.subheader(_("Sweep one parameter"))
 st.caption(_("Run a range of values of one parameter, optionally for several values of another, on the same "
