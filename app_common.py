@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
 from sim.answer import changes
 from sim.charts import in_locale, to_image
-from sim.i18n import N_, Message, _
+from sim.i18n import N_, Message, _, shown
 from sim.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
@@ -50,8 +50,15 @@ class Choice:
 
     @property
     def title(self) -> str:
-        """Which scenario is on screen: the preset's or file's name, or "edited NAME" after a lever move."""
-        return edited_title(self.label) if self.overrides else self.label
+        """Which scenario is on screen, for people in the current language: the preset's title or the file's name,
+        or "edited TITLE" after a lever move."""
+        return edited_title(self.label) if self.overrides else scenario_title(self.label)
+
+    @property
+    def name(self) -> str:
+        """Which scenario is on screen as files name it: the preset's or file's name, or "edited NAME" (English,
+        the code name, as the CLI and exported file names keep it)."""
+        return edited_name(self.label) if self.overrides else self.label
 
 
 def setup_page(title: str) -> None:
@@ -210,12 +217,34 @@ def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
     return lambda option: shown.get(option, str(option))
 
 
+#: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
+OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
+
+
 def _metric_or_code(option) -> str:
-    return labels.name(option) if option in labels.LABELS else str(option)
+    if option in labels.LABELS:
+        return labels.name(option)
+    return _(OPTION_NAMES[option]) if option in OPTION_NAMES else str(option)
+
+
+#: The source label of a pasted scenario (English, as in its messages to the CLI); shown translated.
+PASTED = N_("pasted scenario")
+
+
+def scenario_title(label: str) -> str:
+    """A scenario's label for people in the current language: a preset's title (``B2B-aktivering: ...``), "pasted
+    scenario" translated, a file's or a self-assessment's own name as it is."""
+    return _(PASTED) if label == PASTED else preset_name(label)
 
 
 def edited_title(label: str) -> str:
-    return _("edited {name}").format(name=label)
+    """ "edited TITLE" in the current language (``ændret B2B-aktivering: ...``), for people."""
+    return _("edited {name}").format(name=scenario_title(label))
+
+
+def edited_name(label: str) -> str:
+    """ "edited NAME" with the code name, in English: exported files and the TOML's name keep it."""
+    return f"edited {label}"
 
 
 def slug(text: str) -> str:
@@ -245,8 +274,8 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
         st.error(plain(_("{name} over {seeds} seeds would take about {time}, more than the app runs at once "
                          "({budget}). Use fewer seeds or a smaller setting, or download the scenario and run it "
                          "with the command line:").format(name=label or scenario.name, seeds=seeds,
-                                                           time=describe_seconds(seconds),
-                                                           budget=describe_seconds(APP_BUDGET_SECONDS)))
+                                                           time=shown(describe_seconds(seconds)),
+                                                           budget=shown(describe_seconds(APP_BUDGET_SECONDS))))
                  + f"\n\n`alignsim run {scenario.name if is_bundled(scenario, scenario.name) else 'scenario.toml'} "
                    f"--seeds {seeds}`")
         st.download_button(_("Scenario (TOML)"), scenario.to_toml(), file_name="scenario.toml",
@@ -308,7 +337,7 @@ def scenario_picker() -> None:
         # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
         st.session_state["preset_choice"] = label if label in presets else None
     choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice", format_func=names(presets, preset_name),
-                                  placeholder=_("your own: {name}").format(name=label),
+                                  placeholder=_("your own: {name}").format(name=scenario_title(label)),
                                   help=_("A bundled scenario. Its levers can be changed below. Pick one to "
                                          "start again from it."))
     if choice is not None and choice != label:
@@ -319,7 +348,7 @@ def scenario_picker() -> None:
         st.sidebar.caption(plain(preset_story(describe(bundled_scenarios()[choice]))))
     else:
         base = base_scenario()
-        st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=label)
+        st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=scenario_title(label))
                                  + (" " + base.description if base.description else "")))
     st.sidebar.caption(_("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
                          "page."))
@@ -330,7 +359,7 @@ def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
         return _("{label}: this scenario runs on the {model} model; open it on the Reference models page").format(
             label=label, model=repr(scenario.model))
-    pasted = label == "pasted scenario" and scenario.name not in ("default", "")
+    pasted = label == PASTED and scenario.name not in ("default", "")
     set_base(scenario, scenario.name if pasted else label)  # an upload is known by its file's name
     st.session_state["rerun_after_upload"] = True
     return ""
@@ -351,7 +380,7 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
             st.session_state[f"{prefix}upload_error"] = _(
                 "{label}: 5 seeds of this scenario would take about {time}, more than the app runs at once "
                 "({budget}); run it with the command line: alignsim run {label} --seeds 5").format(
-                label=label, time=describe_seconds(seconds), budget=describe_seconds(APP_BUDGET_SECONDS))
+                label=label, time=shown(describe_seconds(seconds)), budget=shown(describe_seconds(APP_BUDGET_SECONDS)))
             return
         try:  # what the session keeps (the scenario completed with the defaults) must load again
             scenario_from_toml(scenario.to_toml(), label)
@@ -371,15 +400,21 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
             load(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
         pasted = st.text_area(_("…or paste TOML"), key=f"{prefix}pasted", height=120, placeholder=placeholder)
         if st.button(_("Use pasted scenario"), key=f"{prefix}use_pasted"):
-            load(lambda: scenario_from_toml(pasted, "pasted scenario"), "pasted scenario")
+            load(lambda: scenario_from_toml(pasted, Message(PASTED)), PASTED)
         if st.session_state.get(f"{prefix}upload_error"):
             st.error(plain(st.session_state[f"{prefix}upload_error"]))
     if st.session_state.pop("rerun_after_upload", False):
         st.rerun()  # the picker above was drawn for the old base: draw the page again for the new one
 
 
+#: The group of a reference model's parameters (``sim.levers.parameter_levers``), shown translated.
+PARAMETERS = N_("Parameters")
+
+
 def _widget(lever: Lever, value, prefix: str = "lever:"):
     key = f"{prefix}{lever.path}"
+    # a reference model's parameter help is its schema's English description (marked with N_): shown translated
+    lever = replace(lever, help=_(lever.help)) if lever.help else lever
     if lever.widget == "slider":
         return st.slider(lever.label, float(lever.low), float(lever.high), float(value), float(lever.step),
                          help=lever.help, key=key)
@@ -388,7 +423,9 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
                                    help=lever.help, key=key))
     if lever.widget == "select":
         options = list(lever.options)
-        return st.selectbox(lever.label, options, index=options.index(value), help=lever.help, key=key,
+        # the session's choice wins; the base's is the default only for a new widget (no warning on a relabel)
+        index = None if key in st.session_state else options.index(value)
+        return st.selectbox(lever.label, options, index=index, help=lever.help, key=key,
                             format_func=names(options, _metric_or_code))
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
@@ -413,7 +450,7 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     for lever in levers_for(base):
         groups.setdefault(lever.group, []).append(lever)
     for group, levers in groups.items():
-        with where.expander(group, expanded=group in (_("Direction"), "Parameters")):
+        with where.expander(_(group), expanded=group in (_("Direction"), PARAMETERS)):
             for lever in levers:
                 current = get_value(base, lever.path)
                 value = _widget(lever, current, prefix)
@@ -484,7 +521,8 @@ def choose(where=st.sidebar) -> Choice:
         edited = base
     label = st.session_state["base_label"]
     st.session_state["edited_toml"] = edited.to_toml()
-    st.session_state["edited_label"] = edited_title(label) if overrides else label
+    st.session_state["edited_label"] = edited_name(label) if overrides else label
+    st.session_state["edited_from"] = (label, bool(overrides))
     choice = Choice(base, edited, overrides, seeds, label)
     st.query_params.from_dict(share_params(choice))  # the address bar always holds the share link
     return choice
@@ -497,15 +535,22 @@ def edited_scenario() -> Scenario | None:
 
 
 def edited_label() -> str:
-    """The name of the scenario as last left on Explore: a preset's, a file's, or "edited NAME"."""
+    """The name of the scenario as last left on Explore, as files name it: a preset's, a file's, or "edited NAME"."""
     return st.session_state.get("edited_label", DEFAULT_PRESET)
+
+
+def edited_shown() -> str:
+    """The scenario as last left on Explore, for people in the current language: a preset's title, a file's name,
+    or "edited TITLE"."""
+    label, edited = st.session_state.get("edited_from", (DEFAULT_PRESET, False))
+    return edited_title(label) if edited else scenario_title(label)
 
 
 def scenario_header(choice: Choice) -> None:
     """Which scenario is on screen: its name, and what differs from its base as a readable list."""
     if choice.overrides:
         st.markdown(_("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
-            title=plain(choice.title), base=plain(choice.label), seeds=choice.seeds))
+            title=plain(choice.title), base=plain(scenario_title(choice.label)), seeds=choice.seeds))
         st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
     else:
         st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),
@@ -630,6 +675,26 @@ def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]
     return chosen or default or i18n.DEFAULT, chosen, problem
 
 
+#: Select boxes whose options are shown by name in the page's language (their keys, or the start of their keys).
+RELABELLED = {"preset_choice", "ref_model", "cmp_a", "cmp_b", "export_chart", "template", "workshop_lang",
+              "join_dept", "free_dept", "remove_who"}
+RELABELLED_PREFIXES = ("ref_preset:", "sweep_x:", "sweep_by:", "sweep_metric:", "lever:", "ref:")
+#: Multiselects of the same kind (their values are lists).
+RELABELLED_LISTS = ("org_chain:", "org_requests:")
+
+
+def _relabel() -> None:
+    """After a language switch: hand every select box its value again. A keyed select box keeps showing the name
+    of its choice in the language it was made in (Streamlit sends a choice by its shown name); a value set through
+    the session makes it show the name in the new language. The choices themselves do not change."""
+    for key in list(st.session_state.keys()):
+        name = str(key)
+        value = st.session_state[key]
+        if name in RELABELLED or (name.startswith(RELABELLED_PREFIXES) and isinstance(value, str)) \
+                or (name.startswith(RELABELLED_LISTS) and isinstance(value, list)):
+            st.session_state[key] = st.session_state[key]
+
+
 def page_language() -> str:
     """The navigation (app.py) in the session's language: sets this run's language as the page's switch will,
     without drawing it or touching the session (the page's :func:`language_switch` does that)."""
@@ -651,6 +716,8 @@ def language_switch(default: str | None = None) -> str:
 
     code, chosen, problem = _language_wanted(default)
     i18n.set_language(code)
+    if st.session_state.get("lang") not in (None, code):
+        _relabel()
     st.session_state["lang"] = st.session_state["lang_choice"] = code
     if chosen:
         st.session_state["lang_chosen"] = chosen

@@ -6,7 +6,8 @@ over time with uncertainty bands, the delivery paradox and where the team's time
 import streamlit as st
 
 from app_common import (ORGANISATION, OUTCOMES, OUTPUTS, choose, ensemble, export_panel, language_switch,
-                        long_with_label, metric_row, names, plain, refine, scenario_header, setup_page, share_link)
+                        long_with_label, metric_row, names, plain, refine, scenario_header, scenario_title, setup_page,
+                        share_link)
 from sim import answer, charts, labels
 from sim.claims import holds_when
 from sim.i18n import _
@@ -31,7 +32,7 @@ if partial:
                  "have run.").format(n=len(result.seeds), seeds=choice.seeds))
 if reference is not None:
     table = compare(reference, result)
-    st.markdown(plain(answer.headline(table, _("this edit"), choice.label)))
+    st.markdown(plain(answer.headline(table, _("this edit"), scenario_title(choice.label))))
     lines = answer.lines(table)
     st.markdown("\n".join(f"- {plain(line.text)}" for line in lines))
 else:
@@ -88,6 +89,6 @@ st.caption(_("Person-weeks of team work per week, by who asked for it (mean over
              "its colour."))
 st.altair_chart(charts.in_locale(figures["team_time"]().properties(title="")), width="stretch")
 
-export_panel(choice.edited, result, figures, title=choice.title,
-             description=answer.description(choice.label, choice.base, choice.overrides))
+export_panel(choice.edited, result, figures, title=choice.name,
+             description=answer.description(scenario_title(choice.label), choice.base, choice.overrides))
 refine()

@@ -4,8 +4,8 @@ difference with its 95% CI (green: better, magenta: worse, grey: not distinguish
 import pandas as pd
 import streamlit as st
 
-from app_common import (DEFAULT_SEEDS, ORGANISATION, OUTCOMES, OUTPUTS, edited_label, edited_scenario, ensemble,
-                        language_switch, long_with_label, names, plain, setup_page, slug)
+from app_common import (DEFAULT_SEEDS, ORGANISATION, OUTCOMES, OUTPUTS, edited_label, edited_scenario, edited_shown,
+                        ensemble, language_switch, long_with_label, names, plain, scenario_title, setup_page, slug)
 from sim import answer, bundled_scenarios, charts, labels, load_scenario
 from sim.claims import holds_when
 from sim.i18n import _
@@ -16,15 +16,22 @@ language_switch()
 setup_page(_("Compare scenarios"))
 options = list(bundled_scenarios("alignment"))
 edited = edited_scenario()
-EDITED = _("on Explore: {name}").format(name=edited_label())
+EDITED = "__explore__"  # the option of the scenario on Explore (its name is shown in the current language)
 if edited is not None:
     options = [EDITED, *options]
 
+
+def _option(name):
+    return _("on Explore: {name}").format(name=edited_shown()) if name == EDITED else preset_name(name)
+
+
 col_a, col_b, col_s = st.columns([2, 2, 1])
-a_name = col_a.selectbox("A", options, index=options.index("b2b_activation"), key="cmp_a",
-                         format_func=names(options, preset_name))
+# a choice already in the session wins; the defaults are for new widgets only (app_common relabels on a switch)
+a_name = col_a.selectbox("A", options, index=None if "cmp_a" in st.session_state else options.index("b2b_activation"),
+                         key="cmp_a", format_func=names(options, _option))
 b_default = options.index(EDITED) if edited is not None else options.index("product_logic")
-b_name = col_b.selectbox("B", options, index=b_default, key="cmp_b", format_func=names(options, preset_name),
+b_name = col_b.selectbox("B", options, index=None if "cmp_b" in st.session_state else b_default, key="cmp_b",
+                         format_func=names(options, _option),
                          help=_("The scenario as you last left it on the Explore page, or a preset."))
 seeds = col_s.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="cmp_seeds")
 
@@ -34,6 +41,12 @@ def _scenario(name):
 
 
 def _title(name):
+    """The scenario for people (a preset's title, "edited TITLE")."""
+    return edited_shown() if name == EDITED else scenario_title(name)
+
+
+def _file_name(name):
+    """The scenario as files name it (a preset's code name, "edited NAME")."""
     return edited_label() if name == EDITED else name
 
 
@@ -72,7 +85,8 @@ shown = pd.DataFrame({
 st.dataframe(shown, width="stretch", key="cmp_table",
              column_config={"code": None})
 st.caption(_("The CSV keeps the metrics' code names and full precision (for spreadsheets and scripts)."))
-st.download_button(_("Comparison (CSV)"), table.to_csv(), file_name=f"compare_{slug(title_a)}_vs_{slug(title_b)}.csv",
+st.download_button(_("Comparison (CSV)"), table.to_csv(),
+                   file_name=f"compare_{slug(_file_name(a_name))}_vs_{slug(_file_name(b_name))}.csv",
                    mime="text/csv", key="cmp_csv")
 
 arm_a, arm_b = f"A: {title_a}", f"B: {title_b}"

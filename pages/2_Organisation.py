@@ -4,8 +4,8 @@ see lead time and outcome move."""
 import pandas as pd
 import streamlit as st
 
-from app_common import (DEFAULT_SEEDS, base_scenario, edited_scenario, ensemble, language_switch, metric_row, names,
-                        plain, setup_page)
+from app_common import (DEFAULT_SEEDS, base_scenario, edited_scenario, edited_shown, ensemble, language_switch,
+                        metric_row, names, plain, scenario_title, setup_page)
 from sim import ScenarioError, charts
 from sim.i18n import N_, _, figure, ngettext
 from sim.levers import department_name
@@ -19,8 +19,10 @@ MEASURES = {"units": N_("Units"), "longest_approval_chain": N_("Longest approval
 language_switch()
 setup_page(_("Organisation"))
 start = edited_scenario() or base_scenario()
+# the scenario by its name for people (a preset's title, "edited TITLE"), as Explore shows it
+shown_name = edited_shown() if "edited_from" in st.session_state else scenario_title(st.session_state["base_label"])
 st.caption(_("Starting from **{name}** (as edited on Explore). Node size: influence; colour: alignment; outline: "
-             "load (team time its demands used). Hover a node for its KPI.").format(name=plain(start.name)))
+             "load (team time its demands used). Hover a node for its KPI.").format(name=plain(shown_name)))
 seeds = st.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
 
 overrides = {}
@@ -29,14 +31,16 @@ for team in start.teams:
     st.markdown(_("**Team {team}**").format(team=plain(team)))
     c1, c2 = st.columns(2)
     chain = c1.multiselect(_("{team}: approval chain (in order)").format(team=team), departments,
-                           default=start.teams[team].approval_chain, key=f"org_chain:{team}",
+                           default=None if f"org_chain:{team}" in st.session_state
+                           else start.teams[team].approval_chain, key=f"org_chain:{team}",
                            format_func=names(departments, department_name),
                            help=_("Units that must sign off before release. Every hop is a queue."))
     if chain != start.teams[team].approval_chain:
         overrides[f"teams.{team}.approval_chain"] = chain
     requesting = [d for d in departments if team in start.request_weights(d)]
     kept = c2.multiselect(_("{team}: departments that send demands").format(team=team), departments,
-                          default=requesting, key=f"org_requests:{team}",
+                          default=None if f"org_requests:{team}" in st.session_state else requesting,
+                          key=f"org_requests:{team}",
                           format_func=names(departments, department_name),
                           help=_("Remove a department to stop its demands reaching this team; add one to open a "
                                  "channel."))

@@ -8,7 +8,8 @@ import streamlit as st
 from app_common import (ensemble, export_panel, language_switch, lever_panel, metric_row, names, plain, setup_page,
                         upload_panel)
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, charts, load_scenario, run_many
-from sim.i18n import N_, _
+from sim import labels
+from sim.i18n import N_, _, shown
 from sim.input import parse_value, scenario_from_toml
 from sim.levers import levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, APP_SWEEP_BUDGET_SECONDS, cost, describe_seconds, horizon
@@ -63,15 +64,15 @@ if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or
     sets = "".join(f" --set {k}={v}" for k, v in {**overrides, spec.horizon: horizon(edited)}.items())
     st.error(_("{seeds} seeds of this setting ({setting}) would take about {time}, more than the page runs at once "
                "({budget}): lower the parameters or the seeds, or use `{command}`.").format(
-        seeds=seeds, setting=plain(spec.summary_line(edited)), time=describe_seconds(cost(edited, seeds)),
-        budget=describe_seconds(APP_BUDGET_SECONDS),
+        seeds=seeds, setting=plain(shown(spec.summary_line(edited))),
+        time=shown(describe_seconds(cost(edited, seeds))), budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
         command=f"alignsim run {preset if preset in bundled_scenarios() else 'FILE.toml'}{sets} --seeds {seeds}"))
     st.stop()
 
-st.markdown(_("**{model}**: {description}  \n*After* {reference}").format(model=model, description=spec.description,
-                                                                         reference=spec.reference))
+st.markdown(_("**{model}**: {description}  \n*After* {reference}").format(
+    model=model, description=plain(_(spec.description)), reference=plain(spec.reference)))
 st.caption(plain((f"{preset_story(base.description)}. " if base.description else "")
-                 + f"{spec.summary_line(edited)}."))
+                 + f"{shown(spec.summary_line(edited))}."))
 metrics = spec.metrics()
 result = ensemble(edited, seeds)
 reference = ensemble(base, seeds, _("the preset")) if overrides else None
@@ -88,7 +89,11 @@ st.subheader(_("Per {step}").format(step=_(STEPS[spec.time]) if spec.time in STE
 st.caption(_("Mean over seeds with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value."))
 st.altair_chart(charts.in_locale(figures[f"{model}_over_time"]), width="content")
 st.subheader(_("Per seed"))
-st.dataframe(result.summary, width="stretch", hide_index=True, key="ref_summary")
+# the table holds the runs' raw values: a share is headed as a share (0 to 1), not as a percentage
+headers = {m: _("{name} (share)").format(name=labels.name(m)) if labels.label(m).unit == "share" else labels.title(m)
+           for m in metrics}
+st.dataframe(result.summary.rename(columns={"seed": _("seed"), **headers}), width="stretch", hide_index=True,
+             key="ref_summary")
 
 st.subheader(_("Sweep one parameter"))
 st.caption(_("Run a range of values of one parameter, optionally for several values of another, on the same "
@@ -110,7 +115,7 @@ by_lever = next((lv for lv in levers if lv.path == by), None)
 default_values = ", ".join(map(str, by_lever.options)) if by_lever and by_lever.options else ""
 by_text = c6.text_input(_("their values (comma-separated)"), default_values, key=f"sweep_by_values:{model}:{by}",
                         disabled=by == NONE)
-metric = c7.selectbox(_("Metric"), list(metrics), key=f"sweep_metric:{model}")
+metric = c7.selectbox(_("Metric"), list(metrics), key=f"sweep_metric:{model}", format_func=names(metrics, labels.name))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -135,8 +140,8 @@ if st.button(_("Run the sweep"), key="sweep_run"):
     elif runs > MAX_SWEEP_RUNS or runs * cost(edited) > APP_SWEEP_BUDGET_SECONDS:
         st.error(_("That is {runs} runs (about {time}); the app runs at most {most} runs or {budget} at once. Use "
                    "fewer points, values or seeds, or `alignsim sweep` for large sweeps.").format(
-            runs=runs, time=describe_seconds(runs * cost(edited)), most=MAX_SWEEP_RUNS,
-            budget=describe_seconds(APP_SWEEP_BUDGET_SECONDS)))
+            runs=runs, time=shown(describe_seconds(runs * cost(edited))), most=MAX_SWEEP_RUNS,
+            budget=shown(describe_seconds(APP_SWEEP_BUDGET_SECONDS))))
     else:
         try:
             with st.spinner(_("Running {runs} runs…").format(runs=runs)):
@@ -149,7 +154,7 @@ if swept and swept[0] == model:
     _model, sx, sby, table = swept
     figures[f"{model}_sweep_{sx}"] = charts.effect(table, sx, metric, None if sby == NONE else sby, metrics,
                                                    title=_("{metric} against {parameter}").format(
-                                                       metric=metric, parameter=sx))
+                                                       metric=labels.name(metric), parameter=sx))
     st.altair_chart(charts.in_locale(figures[f"{model}_sweep_{sx}"]), width="content")
     st.download_button(_("Sweep runs (CSV)"), table.to_csv(index=False), file_name=f"{model}_sweep_{sx}.csv",
                        mime="text/csv", key="sweep_csv")

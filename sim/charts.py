@@ -60,6 +60,10 @@ def _arms(frame: pd.DataFrame, by: str) -> list[str]:
 def _title(metric: str, registry: dict | None = None) -> str:
     if registry is None:
         return labels.title(metric)
+    if metric in labels.LABELS or metric in labels.REFERENCE_LABELS:  # its name and unit for people
+        # a facet's axis cannot be a percentage of its own: a share is drawn as a share (0 to 1) and said so
+        share = labels.label(metric).unit == "share"
+        return _("{name} (share)").format(name=labels.name(metric)) if share else labels.title(metric)
     m = registry.get(metric)
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
@@ -143,8 +147,10 @@ def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, regis
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_title(metric, registry),
                                                       scale=alt.Scale(zero=False)), y2="high:Q", color=color)
     line = base.mark_line(point=True).encode(y="mean:Q", color=color, tooltip=[
-        *keys, alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-        alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("count:Q", title="seeds")])
+        *keys, alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
+        alt.Tooltip("low:Q", format=".3f", title=_("95% low")), alt.Tooltip("high:Q", format=".3f",
+                                                                          title=_("95% high")),
+        alt.Tooltip("count:Q", title=_("seeds"))])
     return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)
 
 
@@ -166,20 +172,35 @@ def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
                                       title=_("We delivered everything we said. Why no effect?"))
 
 
+#: Who asks for team work besides departments and teams (translate with ``_``).
+EXPERIMENTS = N_("experiments")
+
+
+def requester_name(requester: str) -> str:
+    """Who asked for team work, for people in the current language: a department's name, "experiments", or a
+    team's own name."""
+    from sim.levers import department_name
+
+    return _(EXPERIMENTS) if requester == "experiments" else department_name(requester)
+
+
 def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
     """Where the team's time went: mean person-weeks per week by requester, stacked."""
     seeds = capacity_long["seed"].nunique() if "seed" in capacity_long else 1
     data = capacity_long.groupby(["week", "requester"], as_index=False)["person_weeks"].sum()
     data["person_weeks"] = data["person_weeks"] / max(seeds, 1)
     who = sorted(data["requester"].unique())
+    names = {w: requester_name(w) for w in who}  # departments and experiments by their names for people
+    data["who"] = data["requester"].map(names)
     return alt.Chart(data).mark_area().encode(
         x=alt.X("week:Q", title=_("week")),
         y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
-        color=alt.Color("requester:N", title=_("requested by"),
-                        scale=alt.Scale(domain=who, range=[requester_colour(w) for w in who]),
+        color=alt.Color("who:N", title=_("requested by"),
+                        scale=alt.Scale(domain=[names[w] for w in who], range=[requester_colour(w) for w in who]),
                         legend=alt.Legend(orient="bottom", columns=2)),
         order=alt.Order("requester:N"),
-        tooltip=["week", "requester", alt.Tooltip("person_weeks:Q", format=".2f")],
+        tooltip=[alt.Tooltip("week:Q", title=_("week")), alt.Tooltip("who:N", title=_("requested by")),
+                 alt.Tooltip("person_weeks:Q", format=".2f", title=_("person-weeks per week"))],
     ).properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))
 
 

@@ -83,8 +83,19 @@ class Check:
 
     def describe(self) -> str:
         """The check in words, in the current language."""
-        return _(CHECK_WORDS[self.expect]).format(metric=self.metric, arm=self.on.upper(), bound=_g(self.bound),
-                                                  upper=_g(self.upper))
+        return _(CHECK_WORDS[self.expect]).format(metric=metric_words(self.metric), arm=self.on.upper(),
+                                                  bound=_g(self.bound), upper=_g(self.upper))
+
+
+def metric_words(metric: str) -> str:
+    """A metric as the report names it: its code name in English (the report is the reference docs/CLAIMS.md and
+    the CLI's), its name for people with the code in another language (``Aktivering inden for 30 dage
+    (activation_rate_30d)``), since a reader of the translation is not expected to read code names."""
+    if i18n.current() == i18n.DEFAULT:
+        return metric
+    from sim.labels import name
+
+    return _("{name} ({code})").format(name=name(metric), code=metric)
 
 
 #: How each kind of check reads (translate with ``_``).
@@ -569,7 +580,7 @@ def _map_table(rows: pd.DataFrame) -> str:
             f"{_n(r.difference, 3)} {_(VERDICT_WORDS[r.verdict])}" for r in grid.itertuples()}
     metric = rows["metric"].iloc[0]
     lines = [_("Map of the headline ({metric}, B − A): rows set every KPI's proxy quality, columns folk "
-               "wisdom.").format(metric=metric), "",
+               "wisdom.").format(metric=metric_words(metric)), "",
              "| " + _("KPI proxy \\ folk wisdom") + " | " + " | ".join(_g(w) for w in MAP_FOLK_WISDOM) + " |",
              "|---|" + "---|" * len(MAP_FOLK_WISDOM)]
     for p in MAP_PROXY:
@@ -616,7 +627,7 @@ def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness
     for r in results:
         h = r.checks[0]
         out.append(f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
-                   f"{_yes(r.passed)} | {h.check.metric} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |")
+                   f"{_yes(r.passed)} | {metric_words(h.check.metric)} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |")
     for r in results:
         out += ["", f"## {r.claim.id}: {_(r.claim.title)}", "", _(r.claim.story), "",
                 f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "", *check_head]
@@ -630,7 +641,8 @@ def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness
             out += ["", "**" + _("Where the difference comes from") + "** " + _("(B − A in steps, paired by seed):"),
                     "", "| " + " | ".join([_("step"), _("metric"), _("difference"), _("95% CI")]) + " |",
                     "|---|---|---|---|"]
-            out += [f"| {_step(label)} | {m} | {_n(d)} | {_ci(lo, hi)} |" for label, m, d, lo, hi in r.parts]
+            out += [f"| {_step(label)} | {metric_words(m)} | {_n(d)} | {_ci(lo, hi)} |"
+                    for label, m, d, lo, hi in r.parts]
         if maps is not None:
             out += ["", _map_table(maps[maps["claim"] == r.claim.id])]
     if robust is not None:

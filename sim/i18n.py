@@ -218,6 +218,18 @@ class Count(int):
     """A whole number in a :class:`Message`: ``10,000`` in English, ``10.000`` in Danish."""
 
 
+class Decimal(float):
+    """A number with ``digits`` decimals in a :class:`Message`: ``4.2`` in English, ``4,2`` in Danish."""
+
+    def __new__(cls, value: float, digits: int = 0):
+        self = super().__new__(cls, value)
+        self.digits = digits
+        return self
+
+    def __reduce__(self):
+        return Decimal, (float(self), self.digits)
+
+
 class Message(str):
     """A message (e.g. a validation error) that is its English text, so ``str()``, logs and the CLI stay English,
     and that :func:`shown` writes in the current language (the app's). The template is marked with ``N_``; field
@@ -225,7 +237,8 @@ class Message(str):
 
         Message(N_("{field}: unknown metric {value}; allowed: {allowed}"), field=..., value=..., allowed=...)
 
-    A field that is itself a Message is shown in the current language too; a :class:`Count` in its number style.
+    A field that is itself a Message is shown in the current language too; a :class:`Count` or :class:`Decimal` in
+    its number style.
     """
 
     template: str
@@ -251,6 +264,8 @@ def _message(template: str, fields: dict) -> Message:
 def _english(value) -> str:
     if isinstance(value, Count):
         return f"{int(value):,}"
+    if isinstance(value, Decimal):
+        return f"{float(value):,.{value.digits}f}"
     return str(value)  # a Message is its English text
 
 
@@ -263,6 +278,8 @@ def shown(text) -> str:
         return text.shown()
     if isinstance(text, Count):
         return number(int(text))
+    if isinstance(text, Decimal):
+        return number(float(text), text.digits)
     return str(text)
 
 

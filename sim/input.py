@@ -201,13 +201,71 @@ def _push(stack: list[str], ch: str, source: str) -> None:
                                     source=source, most=MAX_NESTING))
 
 
+#: tomllib's messages (a small fixed set), as translatable templates of its own English; the quoted character or
+#: key stays as tomllib wrote it.
+TOML_MESSAGES = {
+    "Invalid statement": N_("Invalid statement"),
+    "Expected newline or end of document after a statement": N_("Expected newline or end of document after a "
+                                                                "statement"),
+    "Cannot overwrite a value": N_("Cannot overwrite a value"),
+    "Expected ']' at the end of a table declaration": N_("Expected ']' at the end of a table declaration"),
+    "Expected ']]' at the end of an array declaration": N_("Expected ']]' at the end of an array declaration"),
+    "Expected '=' after a key in a key/value pair": N_("Expected '=' after a key in a key/value pair"),
+    "Invalid initial character for a key part": N_("Invalid initial character for a key part"),
+    "Unclosed array": N_("Unclosed array"),
+    "Unclosed inline table": N_("Unclosed inline table"),
+    "Unescaped '\\' in a string": N_("Unescaped '\\' in a string"),
+    "Invalid hex value": N_("Invalid hex value"),
+    "Escaped character is not a Unicode scalar value": N_("Escaped character is not a Unicode scalar value"),
+    "Unterminated string": N_("Unterminated string"),
+    "Invalid date or datetime": N_("Invalid date or datetime"),
+    "Invalid value": N_("Invalid value"),
+}
+#: tomllib's messages that name a character or key: pattern -> template with ``{what}``.
+TOML_PATTERNS = [
+    (re.compile(r"Expected (.+)"), N_("Expected {what}")),
+    (re.compile(r"Found invalid character (.+)"), N_("Found invalid character {what}")),
+    (re.compile(r"Illegal character (.+)"), N_("Illegal character {what}")),
+    (re.compile(r"Cannot declare (.+) twice"), N_("Cannot declare {what} twice")),
+    (re.compile(r"Cannot mutate immutable namespace (.+)"), N_("Cannot mutate immutable namespace {what}")),
+    (re.compile(r"Cannot redefine namespace (.+)"), N_("Cannot redefine namespace {what}")),
+    (re.compile(r"Duplicate inline table key (.+)"), N_("Duplicate inline table key {what}")),
+]
+_TOML_WHERE = re.compile(r"^(?P<problem>.*?) \((?:at line (?P<line>\d+), column (?P<column>\d+)|(?P<end>at end of "
+                         r"document))\)$", re.DOTALL)
+
+
+def toml_problem(exc: tomllib.TOMLDecodeError) -> Message | str:
+    """tomllib's message as a :class:`Message` (English as tomllib wrote it, shown in the app's language with the
+    line and column); a message tomllib may add in a later Python is kept as it is."""
+    text = clean(str(exc.args[0]) if exc.args else str(exc))
+    where = _TOML_WHERE.match(text)
+    if where is None:
+        return text
+    said = where["problem"]
+    problem: Message | str = Message(TOML_MESSAGES[said]) if said in TOML_MESSAGES else said
+    if said not in TOML_MESSAGES:
+        for pattern, template in TOML_PATTERNS:
+            found = pattern.fullmatch(said)
+            if found:
+                problem = Message(template, what=found[1])
+                break
+    if where["end"]:
+        shown = Message(N_("{problem} (at end of document)"), problem=problem)
+    else:
+        shown = Message(N_("{problem} (at line {line}, column {column})"), problem=problem,
+                        line=where["line"], column=where["column"])
+    return shown if shown == text else text
+
+
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     """TOML text -> data, capped (:func:`check_text`) and with every key and string length checked."""
     check_text(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(Message(N_("{source}: malformed TOML: {problem}"), source=source, problem=exc)) from None
+        raise ScenarioError(Message(N_("{source}: malformed TOML: {problem}"), source=source,
+                                    problem=toml_problem(exc))) from None
     except RecursionError:  # the caps above make this unreachable; kept as a last line of defence
         raise ScenarioError(f"{source}: nested too deeply") from None
     check_lengths(data, source)
@@ -374,7 +432,13 @@ PYDANTIC_MESSAGES = {
     "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
     "literal_error": N_("Input should be {expected}"),
     "missing": N_("Field required"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "too_long": N_("{field_type} should have at most {max_length} items after validation, not {actual_length}"),
+    "too_short": N_("{field_type} should have at least {min_length} items after validation, not {actual_length}"),
 }
+#: What pydantic calls a collection in its messages (``field_type``), translated where shown.
+PYDANTIC_TYPES = {"List": N_("List"), "Dictionary": N_("Dictionary"), "Tuple": N_("Tuple"), "Set": N_("Set")}
 
 
 def _problem(err: dict, table: type[BaseModel] | None, last: Any) -> str:
@@ -396,7 +460,13 @@ def _problem(err: dict, table: type[BaseModel] | None, last: Any) -> str:
         return shown if clean(shown) == msg else msg
     if kind in PYDANTIC_MESSAGES:
         try:
-            shown = Message(PYDANTIC_MESSAGES[kind], **{k: clean(str(_as_pydantic_writes(v))) for k, v in ctx.items()})
+            fields = {k: clean(str(_as_pydantic_writes(v))) for k, v in ctx.items()}
+            if fields.get("field_type") in PYDANTIC_TYPES:
+                fields["field_type"] = Message(PYDANTIC_TYPES[fields["field_type"]])
+            if kind == "literal_error" and " or " in fields.get("expected", ""):  # 'a', 'b' or 'c'
+                some, last = fields["expected"].rsplit(" or ", 1)
+                fields["expected"] = Message(N_("{some} or {last}"), some=some, last=last)
+            shown = Message(PYDANTIC_MESSAGES[kind], **fields)
         except (KeyError, IndexError, ValueError):
             return msg
         return shown if clean(shown) == msg else msg

@@ -117,14 +117,54 @@ LABELS: dict[str, Label] = {lab.metric: lab for lab in [
        N_("Share of team capacity that produced work. Higher is better.")),
 ]}
 
+#: The classic reference models' metrics and series (``sim.march1991``, ``sim.nk_departments``), for people: their
+#: names, units and help are shown in the app's language; the models' METRICS keep their English for the CLI and JSON.
+REFERENCE_LABELS: dict[str, Label] = {lab.metric: lab for lab in [
+    # March (1991)
+    _l("equilibrium_knowledge", N_("The code's knowledge at the end"), "rate", 3, "",
+       N_("How much of reality the organisational code knows at the end of the run: from -1 to 1 (the paper's "
+          "knowledge score; at equilibrium when there is no turnover or turbulence). Higher is better.")),
+    _l("code_knowledge", N_("The code's knowledge"), "rate", 3, "",
+       N_("How much of reality the organisational code knows: from -1 to 1. Higher is better.")),
+    _l("individual_knowledge", N_("Individuals' knowledge"), "rate", 3, "",
+       N_("How much of reality the individuals know on average: from -1 to 1. Higher is better.")),
+    _l("divergence", N_("Diversity of beliefs"), "share", 0, "",
+       N_("Share of the individuals' beliefs that differ from the code (0: everyone thinks alike). Lower is "
+          "better for the code's agreement; some diversity is what lets the code learn.")),
+    _l("periods_run", N_("Periods run"), "count", 0, N_("periods"),
+       N_("Periods until the run ended. Lower: the organisation settled sooner.")),
+    _l("equilibrium", N_("Runs that reached equilibrium"), "share", 0, "",
+       N_("Share of runs that ended at equilibrium rather than at the period limit.")),
+    # the NK firm (Rivkin & Siggelkow 2003)
+    _l("performance", N_("Firm performance"), "share", 1, N_("of the best possible"),
+       N_("The firm's performance at the end of the run, as a share of the best configuration there is. Higher "
+          "is better.")),
+    _l("performance_mean", N_("Firm performance over the run"), "share", 1, N_("of the best possible"),
+       N_("The firm's performance averaged over all periods, as a share of the best there is (fast search "
+          "counts). Higher is better.")),
+    _l("at_optimum", N_("Runs that found the best configuration"), "share", 0, "",
+       N_("Share of runs in which the firm ends on the best configuration there is. Higher is better.")),
+    _l("changes", N_("Decisions changed"), "count", 1, N_("decisions"),
+       N_("Decisions changed over the run: how unstable the firm is. Lower is better.")),
+    _l("cross_interaction", N_("Interactions across departments"), "share", 0, "",
+       N_("Share of the interactions between decisions that cross the department boundary (set by the landscape, "
+          "not by the run). Lower makes the departments easier to coordinate.")),
+    _l("department_a", N_("Department A's performance"), "rate", 3, "",
+       N_("Department A's own performance on its decisions.")),
+    _l("department_b", N_("Department B's performance"), "rate", 3, "",
+       N_("Department B's own performance on its decisions.")),
+]}
+
 #: The currency of money metrics (the scenario's annual contract value is in euros).
 CURRENCY = "EUR"
 
 
 def label(metric: str) -> Label:
-    """The label of ``metric``; a metric without one (e.g. of a reference model) gets its code name in words."""
+    """The label of ``metric`` (of the alignment model or a reference model); any other gets its code name in words."""
     if metric in LABELS:
         return LABELS[metric]
+    if metric in REFERENCE_LABELS:
+        return REFERENCE_LABELS[metric]
     return Label(metric, metric.replace("_", " "), "rate", 3, "", "")
 
 

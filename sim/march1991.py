@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.individual import Individual
+from sim.i18n import N_
 from sim.reference import PeriodModel, end_metric, simulator
 from sim.scenario import ScenarioBase
 
@@ -34,17 +35,17 @@ class MarchScenario(ScenarioBase):
     """The parameters of March's model; the defaults are the paper's (m = 30, n = 50)."""
 
     model: Literal["march1991"] = "march1991"
-    m: int = Field(30, ge=1, le=1000, description="dimensions of reality")
-    n: int = Field(50, ge=1, le=5000, description="individuals in the organisation")
-    p1: Rate = Field(0.5, description="socialisation rate: how fast individuals learn from the code")
-    p2: Rate = Field(0.5, description="code learning rate: how fast the code learns from superior individuals")
-    p3: Rate = Field(0.0, description="turnover: chance per period that an individual is replaced by a newcomer")
-    p4: Rate = Field(0.0, description="turbulence: chance per period that a dimension of reality flips")
+    m: int = Field(30, ge=1, le=1000, description=N_("dimensions of reality"))
+    n: int = Field(50, ge=1, le=5000, description=N_("individuals in the organisation"))
+    p1: Rate = Field(0.5, description=N_("socialisation rate: how fast individuals learn from the code"))
+    p2: Rate = Field(0.5, description=N_("code learning rate: how fast the code learns from superior individuals"))
+    p3: Rate = Field(0.0, description=N_("turnover: chance per period that an individual is replaced by a newcomer"))
+    p4: Rate = Field(0.0, description=N_("turbulence: chance per period that a dimension of reality flips"))
     periods: int = Field(100, ge=1, le=100_000,
-                         description="length of a run with turnover or turbulence (p3 or p4 > 0)")
+                         description=N_("length of a run with turnover or turbulence (p3 or p4 > 0)"))
     equilibrium_limit: int = Field(20_000, ge=1, le=1_000_000,
-                                   description="safety cap on a run without turnover or turbulence; a run that "
-                                               "hits it reports equilibrium = 0")
+                                   description=N_("safety cap on a run without turnover or turbulence; a run that "
+                                               "hits it reports equilibrium = 0"))
 
 
 SCHEMA = MarchScenario

@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from agents.manager import CEO, DepartmentManager
 from sim.landscape import Interaction, Landscape, cross_share, interaction_matrix
+from sim.i18n import N_
 from sim.reference import PeriodModel, end_metric, simulator
 from sim.scenario import ScenarioBase
 
@@ -31,19 +32,19 @@ class NKScenario(ScenarioBase):
     """The parameters of the NK firm."""
 
     model: Literal["nk_departments"] = "nk_departments"
-    N: int = Field(10, ge=2, le=MAX_DECISIONS, description="binary decisions, split between two departments")
+    N: int = Field(10, ge=2, le=MAX_DECISIONS, description=N_("binary decisions, split between two departments"))
     K: int = Field(3, ge=0, le=MAX_DECISIONS - 1,
-                   description="other decisions each decision interacts with (ignored when interaction = full)")
+                   description=N_("other decisions each decision interacts with (ignored when interaction = full)"))
     interaction: Interaction = Field(
-        "random", description="block: only within a department; random: anywhere in the firm; full: all decisions")
+        "random", description=N_("block: only within a department; random: anywhere in the firm; full: all decisions"))
     incentive: Literal["departmental", "firm"] = Field(
-        "departmental", description="what managers are rewarded on: their department's performance or the firm's")
+        "departmental", description=N_("what managers are rewarded on: their department's performance or the firm's"))
     ceo: Literal["screen", "rubber_stamp"] = Field(
-        "screen", description="screen: the CEO implements the best combination of proposals for the firm, or "
-                              "none; rubber_stamp: each department's best proposal is implemented")
-    alternatives: int = Field(2, ge=1, le=50, description="candidate changes each manager examines per period")
-    proposals: int = Field(2, ge=1, le=50, description="proposals each manager may send to the CEO per period")
-    periods: int = Field(100, ge=1, le=100_000, description="length of a run")
+        "screen", description=N_("screen: the CEO implements the best combination of proposals for the firm, or "
+                              "none; rubber_stamp: each department's best proposal is implemented"))
+    alternatives: int = Field(2, ge=1, le=50, description=N_("candidate changes each manager examines per period"))
+    proposals: int = Field(2, ge=1, le=50, description=N_("proposals each manager may send to the CEO per period"))
+    periods: int = Field(100, ge=1, le=100_000, description=N_("length of a run"))
 
     @model_validator(mode="after")
     def _k_fits(self) -> NKScenario:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.i18n import N_, Count, Decimal, Message
 from sim.input import register_schema
 
 #: What the CLI (run, compare, sweep, claims) runs without ``--yes``: estimated seconds of computing.
@@ -46,8 +47,9 @@ class ModelSpec:
     #: The scenario field that sets the run's length, and the name of the time column in its series.
     horizon: str = "weeks"
     time: str = "week"
-    #: A one-line description of a validated scenario (for ``alignsim validate``).
-    summary_line: Callable[[Any], str] = lambda s: f"{horizon(s)} {s.model} time steps"
+    #: A one-line description of a validated scenario (for ``alignsim validate``; a ``sim.i18n.Message``, English
+    #: as text, shown in the app's language). ``description`` is marked for translation (``_`` where shown).
+    summary_line: Callable[[Any], str] = lambda s: Message(N_("{n} {model} time steps"), n=horizon(s), model=s.model)
     #: Who the model is from, for the app and docs ("" for alignsim's own model).
     reference: str = ""
     #: Estimated seconds one seed of a scenario takes (see the module docstring), and how it is computed.
@@ -77,15 +79,18 @@ def cost(scenario: Any, seeds: int = 1) -> float:
     return get_model(scenario.model).cost(scenario) * seeds
 
 
-def describe_seconds(seconds: float) -> str:
-    """``12 s``, ``4.2 min``, ``3.1 h``, ``2.0e+03 days``."""
+def describe_seconds(seconds: float) -> Message:
+    """``12 s``, ``4.2 min``, ``3.1 h``, ``2,000 days``: English text (the CLI's), shown in the app's language
+    with ``sim.i18n.shown`` (``4,2 min``, ``2.000 dage``)."""
     if seconds < 60:
-        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+        digits = 0 if seconds >= 9.95 or float(seconds).is_integer() else 1 if seconds >= 0.095 else 2
+        return Message(N_("{n} s"), n=Decimal(seconds, digits))
     if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
+        return Message(N_("{n} min"), n=Decimal(seconds / 60, 1))
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.3g} days"
+        return Message(N_("{n} h"), n=Decimal(seconds / 3600, 1))
+    days = seconds / 86400
+    return Message(N_("{n} days"), n=Decimal(days, 1) if days < 100 else Count(round(days)))
 
 
 def check_budget(seconds: float, budget: float, what: str, way_on: str) -> None:
@@ -134,9 +139,10 @@ def _alignment_cost(s) -> float:
 
 
 register(ModelSpec(
-    "alignment", "Departments, product teams and customers around one product (DESIGN.md).",
+    "alignment", N_("Departments, product teams and customers around one product (DESIGN.md)."),
     _simulate_alignment, _alignment_metrics, _alignment_schema,
-    summary_line=lambda s: f"{s.weeks} weeks, {len(s.departments)} departments, {len(s.teams)} team(s)",
+    summary_line=lambda s: Message(N_("{weeks} weeks, {departments} departments, {teams} team(s)"), weeks=s.weeks,
+                                   departments=len(s.departments), teams=len(s.teams)),
     cost=_alignment_cost,
     cost_formula="weeks x (0.1 us x customers + 30 us x departments + 0.2 ms x teams x max(1, teams / 400))"))
 
@@ -156,21 +162,26 @@ def _classic(module: str) -> tuple[Callable, Callable, Callable]:
 
 
 register(ModelSpec(
-    "march1991", "Mutual learning between individuals and an organisational code: March (1991).",
+    "march1991", N_("Mutual learning between individuals and an organisational code: March (1991)."),
     *_classic("march1991"), horizon="periods", time="period",
-    summary_line=lambda s: f"m={s.m} dimensions, n={s.n} individuals, p1={s.p1}, p2={s.p2}, p3={s.p3}, "
-                           f"p4={s.p4}, " + (f"{s.periods} periods" if s.p3 or s.p4 else "runs to equilibrium"),
+    summary_line=lambda s: Message(
+        N_("m={m} dimensions, n={n} individuals, p1={p1}, p2={p2}, p3={p3}, p4={p4}, {length}"), m=s.m, n=s.n,
+        p1=s.p1, p2=s.p2, p3=s.p3, p4=s.p4,
+        length=Message(N_("{periods} periods"), periods=s.periods) if s.p3 or s.p4 else Message(
+            N_("runs to equilibrium"))),
     cost=lambda s: 2e-5 * (s.periods if s.p3 or s.p4 else min(s.equilibrium_limit, 500)) * (1 + s.n * s.m / 500),
     cost_formula="periods (closed runs: at most 500 until equilibrium) x 20 us x (1 + n x m / 500)",
     reference="March, J. G. (1991). Exploration and exploitation in organizational learning. "
               "Organization Science 2(1): 71-87."))
 
 register(ModelSpec(
-    "nk_departments", "An NK firm whose two departments propose changes and a CEO decides: after Rivkin & "
-    "Siggelkow (2003).",
+    "nk_departments", N_("An NK firm whose two departments propose changes and a CEO decides: after Rivkin & "
+                          "Siggelkow (2003)."),
     *_classic("nk_departments"), horizon="periods", time="period",
-    summary_line=lambda s: f"N={s.N} decisions in 2 departments, interaction={s.interaction} (K={s.K}), "
-                           f"incentive={s.incentive}, ceo={s.ceo}, {s.periods} periods",
+    summary_line=lambda s: Message(
+        N_("N={N} decisions in 2 departments, interaction={interaction} (K={K}), incentive={incentive}, ceo={ceo}, "
+           "{periods} periods"), N=s.N, interaction=s.interaction, K=s.K, incentive=s.incentive, ceo=s.ceo,
+        periods=s.periods),
     cost=lambda s: 1e-6 * 2 ** s.N + 1e-5 * s.periods * (s.alternatives + s.proposals),
     cost_formula="1 us x 2^N (the landscape) + periods x 10 us x (alternatives + proposals)",
     reference="Rivkin, J. W. & Siggelkow, N. (2003). Balancing search and stability: interdependencies among "

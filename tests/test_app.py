@@ -59,7 +59,7 @@ def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
                                                                   expected["activation_rate_30d"].mean())
     revenue = _metric(at, "Revenue")
     assert revenue.value == labels.value("revenue", expected["revenue"].mean()) and revenue.value.startswith("€")
-    assert "On screen: b2b_activation" in _markdown(at)
+    assert "On screen: B2B activation: the article's tug of war" in _markdown(at)
     assert "30-day activation: " in _markdown(at) and "95% CI" in _markdown(at)
     charts = _charts(at)
     assert len(charts) == 4
@@ -78,7 +78,7 @@ def test_picking_a_preset_changes_the_numbers():
     assert not at.exception
     assert at.session_state["base_label"] == "product_logic"
     assert _metric(at, "Context switches").value != before
-    assert "On screen: product_logic" in _markdown(at)
+    assert "On screen: Product logic" in _markdown(at)
 
 
 def test_a_lever_change_is_shown_against_the_preset():
@@ -86,7 +86,8 @@ def test_a_lever_change_is_shown_against_the_preset():
     _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
     assert not at.exception
     text = _markdown(at)
-    assert "On screen: edited b2b_activation" in text and "How much it trumps local KPIs: 0.00 → 1.00" in text
+    assert "On screen: edited B2B activation: the article's tug of war" in text
+    assert "How much it trumps local KPIs: 0.00 → 1.00" in text
     delta = _metric(at, "Team time on the shared goal").delta
     assert delta is not None and delta.endswith("pts") and _number(delta) > 10  # more time on the goal
     data = _chart_data(_charts(at)[0])
@@ -153,7 +154,8 @@ def test_compare_page_reports_the_paired_differences():
     for m in ("activation_rate_30d", "context_switches", "outcome_change", "revenue"):
         assert table.loc[m, "metric"] == labels.name(m)
         assert table.loc[m, "difference"] == labels.difference(m, expected.loc[m, "difference"])
-    assert "Against A (b2b_activation) on the same seeds, B (product_logic) makes" in _markdown(at)
+    assert ("Against A (B2B activation: the article's tug of war) on the same seeds, B (Product logic) makes"
+            in _markdown(at))
     assert len(_charts(at)) == 6
 
 
@@ -202,7 +204,7 @@ def test_compare_warns_when_the_arms_assume_different_worlds():
     _lever(at, "slider", "How right are our beliefs about what works?").set_value(1.0).run()
     at.switch_page("pages/1_Compare.py").run()
     assert not at.exception
-    at.selectbox(key="cmp_b").set_value("on Explore: edited b2b_activation").run()
+    at.selectbox(key="cmp_b").set_value("__explore__").run()
     assert any("assume different things" in w.value for w in at.warning)
 
 
@@ -264,7 +266,7 @@ def test_a_pasted_scenario_is_named_in_the_sidebar_and_the_preset_can_be_picked_
     assert "On screen: mine" in _markdown(at)
     at.sidebar.selectbox[0].set_value("b2b_activation").run()
     assert not at.exception and at.session_state["base_label"] == "b2b_activation"
-    assert "On screen: b2b_activation" in _markdown(at)
+    assert "On screen: B2B activation: the article's tug of war" in _markdown(at)
 
 
 def test_a_share_link_opens_the_same_what_if_with_the_same_numbers():
@@ -280,7 +282,7 @@ def test_a_share_link_opens_the_same_what_if_with_the_same_numbers():
     assert _lever(fresh, "slider", "How much it trumps local KPIs").value == pytest.approx(0.8)
     assert _lever(fresh, "toggle", "Prioritisation is a real choice").value is True
     assert [(m.label, m.value, m.delta) for m in fresh.metric] == [(m.label, m.value, m.delta) for m in by_hand.metric]
-    assert "On screen: edited b2b_activation" in _markdown(fresh)
+    assert "On screen: edited B2B activation: the article's tug of war" in _markdown(fresh)
 
 
 def test_a_bad_share_link_shows_one_message_and_opens_the_preset():
@@ -360,7 +362,8 @@ def test_switching_to_danish_keeps_the_scenario_and_the_numbers():
     assert _metric(at, "Aktivering inden for 30 dage").value == activation and activation.endswith("\xa0%")
     assert _metric(at, "Omsætning").value == revenue and revenue.endswith("€") and "." in revenue  # 26.724.346 €
     text = _markdown(at)
-    assert "Svaret" in [h.value for h in at.subheader] and "På skærmen: ændret b2b_activation" in text
+    assert "Svaret" in [h.value for h in at.subheader]
+    assert "På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri" in text  # the preset's Danish title
     for sentence in sentences:
         assert sentence in text  # the same paired comparison, in Danish with decimal commas
     assert at.query_params["lang"] == "da" and at.query_params["set"] == "leadership.trump=1.0"
@@ -453,3 +456,62 @@ def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
     assert all(app_common._results.get(key) is None for key in keys)
     app_common.warm_start()
     assert all(app_common._results.get(key) is not None for key in keys)  # every preset, the first visit's too
+
+
+def test_in_danish_a_pasted_scenario_and_its_errors_read_in_danish_and_files_keep_the_code_name():
+    """Issue 15: a pasted scenario is "indsat scenarie", a malformed paste names line and column in Danish, a
+    pydantic problem is a Danish sentence with the field's name; Compare names the edit by the preset's Danish
+    title while its CSV keeps the code name."""
+    at = _app()
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    at.sidebar.text_area[0].set_value("weeks = 10\nfunding.mode\n").run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    error = at.sidebar.error[0].value
+    assert error.startswith("indsat scenarie: ugyldig TOML: Der mangler") and "(linje 2, kolonne 13)" in error
+    at.sidebar.text_area[0].set_value('extends = "b2b_activation"\n[leadership]\ntrump = 2\n').run()
+    at.sidebar.button[0].click().run()
+    assert "leadership.trump: Værdien må højst være 1" in at.sidebar.error[0].value
+    at.sidebar.text_area[0].set_value("weeks = 30\n").run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception and at.session_state["base_label"] == "pasted scenario"
+    assert "På skærmen: indsat scenarie" in _markdown(at)
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    assert "On screen: pasted scenario" in _markdown(at)
+
+
+def test_compare_names_the_edit_by_the_presets_title_in_each_language():
+    at = _app()
+    _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
+    at.switch_page("pages/1_Compare.py").run()
+    at.selectbox(key="cmp_b").set_value("__explore__").run()
+    assert not at.exception
+    assert "B (edited B2B activation: the article's tug of war)" in _markdown(at)
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    assert not at.exception and at.selectbox(key="cmp_b").value == "__explore__"  # the choice stays
+    assert "B (ændret B2B-aktivering: artiklens tovtrækkeri)" in _markdown(at)
+
+
+def test_a_language_switch_renames_the_chosen_options_and_keeps_them():
+    """A keyed select box shows its choice by name: after a switch it is handed its value again, so the preset
+    and a lever's KPI read in the new language while the choices stay the same."""
+    at = _app()
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    assert not at.exception and not at.warning
+    assert at.session_state["preset_choice"] == "b2b_activation"
+    picker = at.sidebar.selectbox(key="preset_choice")
+    assert picker.value == "b2b_activation" and "B2B-aktivering: artiklens tovtrækkeri" in picker.options
+    funding = at.sidebar.selectbox(key="lever:funding.mode")
+    assert funding.value == "product" and funding.options == ["produktfinansiering", "projektfinansiering"]
+
+
+def test_organisation_edits_stay_through_a_language_switch_and_the_scenario_is_named_by_its_title():
+    at = _app()
+    at.switch_page("pages/2_Organisation.py").run()
+    at.multiselect(key="org_chain:core").set_value(["legal", "marketing", "finance", "leadership"]).run()
+    delta = _metric(at, "Lead time").delta
+    at.sidebar.radio(key="lang_choice").set_value("da").run()
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="org_chain:core").value == ["legal", "marketing", "finance", "leadership"]
+    assert _metric(at, "Gennemløbstid").delta.replace(",", ".").split()[0] == delta.split()[0]
+    assert any("B2B-aktivering: artiklens tovtrækkeri" in c.value for c in at.caption)

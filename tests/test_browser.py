@@ -62,15 +62,15 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     _drawn(page, 4)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert nav.splitlines()[0].strip() == "Explore" and "Compare" in nav and "Workshop" in nav
-    assert page.get_by_text("On screen: b2b_activation").is_visible()
+    assert page.get_by_text("On screen: B2B activation: the article's tug of war").is_visible()
     assert page.get_by_text("30-day activation:", exact=False).count() >= 1
     page.screenshot(path=str(shots / "explore.png"), full_page=False)
 
     page.get_by_text("Prioritisation is a real choice").click()
-    page.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    page.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
     _drawn(page, 4)
     answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="customer results").first.inner_text()
-    assert "Against b2b_activation on the same seeds, this edit makes" in answer
+    assert "Against B2B activation: the article's tug of war on the same seeds, this edit makes" in answer
     assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
     assert page.get_by_text("30-day activation 3", exact=False).count() >= 1  # "30-day activation 36% → 37%: ..."
     tiles = _tiles(page)
@@ -82,13 +82,13 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     page.get_by_role("link", name="Compare").click()
     page.get_by_text("The answer").wait_for(timeout=90_000)
     _drawn(page, 6)
-    assert page.get_by_text("B (edited b2b_activation)", exact=False).count() >= 1
+    assert page.get_by_text("B (edited B2B activation: the article's tug of war)", exact=False).count() >= 1
     page.screenshot(path=str(shots / "compare.png"), full_page=False)
 
     colleague = browser.new_context(viewport={"width": 1400, "height": 1000})
     other = colleague.new_page()
     other.goto(link)
-    other.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    other.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
     _drawn(other, 4)
     assert other.get_by_text("Prioritisation is a real choice: off → on").is_visible()
     assert _tiles(other) == tiles
@@ -98,7 +98,7 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
                                 has_touch=True)
     small = phone.new_page()
     small.goto(link)
-    small.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    small.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
     _drawn(small, 4)
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
@@ -153,6 +153,19 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     page.wait_for_timeout(500)
     assert chart.locator("canvas, svg").count() >= 1
     page.screenshot(path=str(shots / "reference_sweep.png"), full_page=False)
+    english = _tiles(page)
+
+    # Issue 15: in Danish the same run and the same sweep stay on screen, in Danish words and numbers
+    page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
+    page.get_by_text("De klassiske modeller", exact=True).wait_for(timeout=90_000)
+    page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=120_000)
+    _settle(page)
+    danish = _tiles(page)
+    assert any(t.startswith("Kodens viden ved slutningen") for t in danish)
+    assert _numbers(danish, "da") == _numbers(english, "en") and danish != english
+    assert page.get_by_text("Gensidig læring mellem individer", exact=False).count() >= 1
+    assert page.get_by_role("button", name="Kør variationen").count() == 1
+    page.screenshot(path=str(shots / "reference_models_da.png"), full_page=False)
     page.close()
 
 
@@ -172,16 +185,18 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.goto(server)
     _drawn(page, 4)
     page.locator('[data-testid="stSidebar"]').get_by_text("Dansk", exact=True).click()
-    page.get_by_text("På skærmen: b2b_activation").wait_for(timeout=90_000)
+    page.get_by_text("På skærmen: B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(page, 4)
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.locator("input")
+    assert picker.input_value() == "B2B-aktivering: artiklens tovtrækkeri"  # the choice renamed, not only new ones
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert nav.splitlines()[0].strip() == "Udforsk" and "Sammenlign" in nav and "Selvevaluering" in nav
     page.get_by_text("Prioritering er et reelt valg").click()
-    page.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
+    page.get_by_text("På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(page, 4)
     answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="kunderesultater").first.inner_text()
-    assert answer.startswith("Over for b2b_activation på de samme seeds gør denne ændring")
-    lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="95 %-KI").first.inner_text()
+    assert answer.startswith("Over for B2B-aktivering: artiklens tovtrækkeri på de samme seeds gør denne ændring")
+    lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="sandsynligvis mellem").first.inner_text()
     assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points
     assert page.get_by_text("Prioritering er et reelt valg: slået fra → slået til").is_visible()
     danish = _tiles(page)
@@ -196,16 +211,17 @@ def test_explore_in_danish_and_back(server, browser, shots):
                                 has_touch=True)
     small = phone.new_page()
     small.goto(link)  # a colleague's phone: the same what-if, in Danish
-    small.get_by_text("På skærmen: ændret b2b_activation").wait_for(timeout=90_000)
+    small.get_by_text("På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(small, 4)
     assert _tiles(small) == danish
     small.screenshot(path=str(shots / "explore_phone_da.png"), full_page=False)
     phone.close()
 
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
-    page.get_by_text("On screen: edited b2b_activation").wait_for(timeout=90_000)
+    page.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
     _drawn(page, 4)
     assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
+    assert picker.input_value() == "B2B activation: the article's tug of war"
     english = _tiles(page)
     assert _numbers(english, "en") == _numbers(danish, "da") and english != danish
     page.close()

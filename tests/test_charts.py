@@ -24,7 +24,8 @@ def test_bands_are_mean_and_t_interval_per_group():
 def test_over_time_shares_stay_within_zero_and_one(ens):
     chart = charts.over_time(ens.weekly, ["activation_rate_30d", "leads"])
     data = chart.data
-    shares = data[data["metric"].str.startswith("activation")]
+    shares = data[data["metric"] == "30-day activation (share)"]  # named for people, drawn from 0 to 1
+    assert len(shares)
     assert shares["low"].min() >= 0.0 and shares["high"].max() <= 1.0
     assert set(data["week"]) == set(range(1, 13))
 
@@ -69,11 +70,11 @@ def _scale(spec: dict, field: str) -> dict:
 
 def test_departments_keep_their_colour_whatever_else_is_in_the_run(ens):
     spec = charts.capacity(ens.extra["capacity"]).to_dict()
-    scale = _scale(spec, "requester")
+    scale = _scale(spec, "who")  # departments are named for people ("Sales"); their colours are the code's
     colours = dict(zip(scale["domain"], scale["range"]))
-    assert colours["sales"] == charts.REQUESTER_COLOURS["sales"]
+    assert colours["Sales"] == charts.REQUESTER_COLOURS["sales"]
     fewer = ens.extra["capacity"][ens.extra["capacity"]["requester"] != "marketing"]
-    again = dict(zip(*_scale(charts.capacity(fewer).to_dict(), "requester").values()))
+    again = dict(zip(*_scale(charts.capacity(fewer).to_dict(), "who").values()))
     assert all(again[k] == colours[k] for k in again)
     assert charts.requester_colour("a team called x") == charts.requester_colour("a team called x")
 
@@ -123,3 +124,13 @@ def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
     assert kinds == ["bestillinger", "godkendelse", "afhængighed"]
     english = charts.in_locale(charts.organisation(g)).to_dict()
     assert "locale" not in english.get("config", {})  # Vega's own English format
+
+
+def test_where_the_team_time_went_names_who_asked_in_the_language(ens):
+    from sim.i18n import language
+
+    with language("da"):
+        spec = charts.capacity(ens.extra["capacity"]).to_dict()
+    domain = _scale(spec, "who")["domain"]
+    assert "Salg" in domain and "eksperimenter" in domain and "sales" not in domain
+    assert "core" in domain  # a team keeps its own name

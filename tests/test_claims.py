@@ -153,11 +153,15 @@ def test_the_markdown_report_reads_in_danish_with_danish_numbers(results):
         report = markdown(list(results.values()), None, SEEDS)
     assert report.startswith("# Påstandene, efterprøvet")
     assert "## C2: Et fælles succeskriterium, der trumfer de lokale KPI'er, løfter outcome" in report
-    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-KI | holder |" in report
+    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-usikkerhedsinterval | holder |" in report
     assert re.search(r"\| -?\d+,\d+ \| \[-?\d+(,\d+)?; -?\d+(,\d+)?\] \|", report)  # decimal commas
+    # metrics by their Danish names, with the code name that the English report and the JSON use
+    assert "| Ændring i kunder, der bruger produktet (outcome_change) |" in report
+    assert "Aktivering inden for 30 dage (activation_rate_30d) stiger (B - A > 0)" in report
     for english in ("claims hold", "Where it fails", "rises (B - A > 0)", "| yes |", "The claims, checked"):
         assert english not in report, english
-    assert markdown(list(results.values()), None, SEEDS).startswith("# The claims, checked")  # English by default
+    english = markdown(list(results.values()), None, SEEDS)
+    assert english.startswith("# The claims, checked") and "| outcome_change |" in english  # English: code names
 
 
 def test_the_app_note_in_danish():

@@ -96,12 +96,12 @@ def test_run_and_compare_with_lang_da_write_their_tables_in_danish(capsys):
     out = capsys.readouterr().out
     with i18n.language("da"):
         lead_time = labels.value("lead_time_weeks", mean)
-    assert "seeds 0..2 (3)" in out and "gennemsnit" in out and "KI nedre" in out and "Gennemløbstid" in out
+    assert "seeds 0..2 (3)" in out and "gennemsnit" in out and "nedre grænse (95 %)" in out and "Gennemløbstid" in out
     assert lead_time in out and "," in lead_time  # e.g. 3,4 uger
     assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
                  "--set-b", "leadership.trump=1", "--lang", "da"]) == 0
     out = capsys.readouterr().out
-    assert "parret over seeds 0..2; forskel = B - A med 95 %-KI" in out and "pct.-point" in out
+    assert "parret over seeds 0..2; forskel = B - A med 95 %-usikkerhedsinterval" in out and "pct.-point" in out
     assert "forskel" in out.splitlines()[4] and "Teamtid på det fælles mål" in out
     assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
                  "--lang", "da", "--format", "csv"]) == 0

@@ -212,3 +212,35 @@ def test_a_message_is_english_text_and_shown_in_the_current_language():
         assert i18n.shown(ValueError(message)) == "pasted: mere end 10.000 nøgler"
         assert i18n.shown("plain text") == "plain text"  # text never made translatable is shown as it is
     assert i18n.shown(message) == str(message)
+
+
+def test_reference_models_descriptions_and_parameter_help_are_in_the_catalogue(extracted, catalogue):
+    """The Reference models page shows each model's description and each parameter's help (its pydantic Field
+    description, kept English in the code for the CLI and JSON schema) translated: a new parameter or a changed
+    description without N_() or without a Danish entry fails here."""
+    from sim import MODELS
+    from sim.scenario import ScenarioBase
+
+    seen = {m if isinstance(m, str) else m[0] for m in extracted}
+    missing = []
+    for name, spec in MODELS.items():
+        texts = [spec.description]
+        if name != "alignment":  # its levers have their own help (sim.levers); the classics' come from the schema
+            schema = spec.schema()
+            texts += [f.description for key, f in schema.model_fields.items()
+                      if key not in ScenarioBase.model_fields]
+        for text in texts:
+            entry = catalogue.get(text)
+            if not text or text not in seen or entry is None or not entry.string:
+                missing.append(f"{name}: {text!r}")
+    assert not missing, "not marked with N_() or not translated:\n" + "\n".join(missing)
+
+
+def test_a_message_with_decimals_is_english_text_and_danish_when_shown():
+    from sim.registry import describe_seconds
+
+    assert [describe_seconds(s) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == \
+        ["0.5 s", "4.2 min", "2.0 h", "3.0 days", "2,000 days"]
+    with i18n.language("da"):
+        assert [i18n.shown(describe_seconds(s)) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == \
+            ["0,5 s", "4,2 min", "2,0 t", "3,0 dage", "2.000 dage"]

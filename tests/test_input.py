@@ -372,3 +372,64 @@ def test_messages_the_app_shows_read_in_danish_with_fields_and_allowed_values_as
     again = pickle.loads(pickle.dumps(err.value))  # e.g. from a worker process
     with i18n.language("da"):
         assert again.shown() == shown
+
+
+@pytest.mark.parametrize("text, english, danish", [
+    ("a = 1\nb = 2\nc\n", "Expected '=' after a key in a key/value pair (at line 3, column 2)",
+     "Der mangler '=' efter nøglen i et nøgle/værdi-par (linje 3, kolonne 2)"),
+    ("a = 1\nb", "Expected '=' after a key in a key/value pair (at end of document)",
+     "Der mangler '=' efter nøglen i et nøgle/værdi-par (ved dokumentets slutning)"),
+    ("a = 1 2\n", "Expected newline or end of document after a statement (at line 1, column 7)",
+     "Der skal være linjeskift eller slut på dokumentet efter en erklæring (linje 1, kolonne 7)"),
+    ("a = {b = 1, b = 2}\n", "Duplicate inline table key 'b' (at line 1, column 18)",
+     "Nøglen 'b' står to gange i samme tabel (linje 1, kolonne 18)"),
+    ('a = "x', "Unterminated string (at end of document)",
+     "En tekst mangler sit afsluttende anførselstegn (ved dokumentets slutning)"),
+    ('a = "x\n', "Illegal character '\\n' (at line 1, column 7)", "Ulovligt tegn '\\n' (linje 1, kolonne 7)"),
+])
+def test_malformed_toml_is_english_for_the_cli_and_danish_in_the_app(text, english, danish):
+    """tomllib's message, line and column: the text (the CLI's) is tomllib's English as it was; shown in Danish it
+    is a Danish sentence with the same line and column."""
+    from sim.i18n import language, shown
+
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_toml(text, "pasted scenario")
+    assert str(exc.value) == f"pasted scenario: malformed TOML: {english}"
+    with language("da"):
+        assert exc.value.shown() == f"pasted scenario: ugyldig TOML: {danish}"
+        assert shown(exc.value) == exc.value.shown()
+
+
+def test_an_unknown_toml_message_keeps_its_words_and_gets_its_position_translated():
+    from sim.input import toml_problem
+    from sim.i18n import language, shown
+
+    cases = {"Something new (at line 2, column 1)": "Something new (linje 2, kolonne 1)",
+             "No position at all": "No position at all"}
+    for text, danish in cases.items():
+        problem = toml_problem(tomllib.TOMLDecodeError(text))
+        assert problem == text
+        with language("da"):
+            assert shown(problem) == danish
+
+
+@pytest.mark.parametrize("toml, english, danish", [
+    ('model = "march1991"\np1 = 2', "p1: Input should be less than or equal to 1", "p1: Værdien må højst være 1"),
+    ('model = "march1991"\nm = 0', "m: Input should be greater than or equal to 1", "m: Værdien skal være mindst 1"),
+    ('model = "march1991"\nm = "x"', "m: Input should be a valid integer, unable to parse string as an integer",
+     "m: Værdien skal være et helt tal"),
+    ('model = "nk_departments"\nceo = "boss"', "ceo: Input should be 'screen' or 'rubber_stamp'",
+     "ceo: Værdien skal være 'screen' eller 'rubber_stamp'"),
+    ('model = "march1991"\nbogus = 1', "bogus: unknown field; allowed: name, description, model, m, n",
+     "bogus: ukendt felt; tilladt: name, description, model, m, n"),
+    ('model = "nk_departments"\ninteraction = "x"', "interaction: Input should be 'block', 'random' or 'full'",
+     "interaction: Værdien skal være 'block', 'random' eller 'full'"),
+])
+def test_pydantic_messages_are_english_text_and_danish_when_shown(toml, english, danish):
+    from sim.i18n import language
+
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_toml(toml, "pasted")
+    assert english in str(exc.value)
+    with language("da"):
+        assert danish in exc.value.shown(), exc.value.shown()

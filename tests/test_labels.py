@@ -56,8 +56,40 @@ def test_undefined_values_are_a_dash_and_relative_changes_are_signed():
 
 
 def test_a_metric_without_a_label_gets_its_code_name_in_words():
-    assert labels.name("code_knowledge") == "code knowledge"
-    assert not math.isnan(float(labels.value("code_knowledge", 0.5).replace(",", "")))
+    assert labels.name("some_new_measure") == "some new measure"
+    assert not math.isnan(float(labels.value("some_new_measure", 0.5).replace(",", "")))
+
+
+def test_every_reference_model_metric_and_series_has_a_label_in_both_languages():
+    """The Reference models page names every metric and series of the classics for people, in Danish too."""
+    from sim import MODELS
+    from sim.i18n import language
+
+    for name, spec in MODELS.items():
+        if name == "alignment":
+            continue
+        shown = set(spec.metrics())
+        from sim import load_scenario
+        series, _summary, _extra = spec.simulate(load_scenario(name), 0, 3)
+        shown |= {c for c in series.columns if c != spec.time}
+        for metric in shown:
+            assert metric in labels.REFERENCE_LABELS, metric
+            assert labels.help_text(metric), metric
+            with language("da"):
+                assert labels.name(metric) != labels.label(metric).name, metric  # translated
+                assert labels.help_text(metric) != labels.label(metric).help, metric
+
+
+def test_reference_model_values_are_written_per_unit_and_language():
+    from sim.i18n import language
+
+    assert labels.value("divergence", 0.25) == "25%"
+    assert labels.value("periods_run", 212.4) == "212 periods"
+    assert labels.title("performance") == "Firm performance (% of the best possible)"
+    with language("da"):
+        assert labels.value("divergence", 0.25).replace("\xa0", " ") == "25 %"
+        assert labels.value("periods_run", 1212.4) == "1.212 perioder"
+        assert labels.value("equilibrium_knowledge", 0.871) == "0,871"
 
 
 @pytest.mark.parametrize("metric", sorted(METRICS))

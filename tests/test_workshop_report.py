@@ -93,7 +93,7 @@ def test_values_and_tables_read_in_danish():
 
     with language("da"):
         assert format_value("activation_rate_30d", 0.423).replace("\xa0", " ") == "42 %"
-        assert format_value("onboarding_calls", 14.25) == "14,2 calls om ugen"
+        assert format_value("onboarding_calls", 14.25) == "14,2 opkald om ugen"
         assert format_value("deals_closed", 1234.5) == "1.234 salg om ugen"
         assert target_text("milestones_on_plan_rate", 0.9).replace("\xa0", " ") == "mål: mindst 90 %"
         assert explain("leads") == "Nye leads: Nye leads, der kommer ind i tragten. Højere er bedre."
