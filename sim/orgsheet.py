@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from sim.i18n import N_, Message
 from sim.input import (MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show,
                        validation_problems)
+from sim.levers import DEPARTMENT_NAMES
 from sim.metrics import METRICS
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
 
@@ -262,8 +263,9 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
     data["departments"], data["teams"] = departments, teams
     check_lengths(data, source)
     scenario = _validate(data, origin)
-    notes = [Message(N_("no {role} in your departments sheet, so none in the model: {meaning}"), role=role,
-                     meaning=Message(WITHOUT_ROLE[role])) for role in ROLES if role not in departments]
+    notes = [Message(N_("no {role} in your departments sheet, so none in the model: {meaning}"),
+                     role=Message(DEPARTMENT_NAMES[role]), meaning=Message(WITHOUT_ROLE[role]))
+             for role in ROLES if role not in departments]
     if "requests" not in tables:
         notes.append(Message(N_("no requests sheet: departments request work from every team at the default "
                                 "weights")))

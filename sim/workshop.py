@@ -37,6 +37,7 @@ from typing import Literal
 from sim.i18n import DEFAULT as DEFAULT_LANGUAGE
 from sim.i18n import LANGUAGES, N_, _
 from sim.input import load_scenario
+from sim.levers import department_name
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,6 @@ ACTIONS_SHORT = {"sales": N_("promise features to key accounts"), "marketing": N
                  "finance": N_("tie the budget to a fixed milestone plan")}
 LOGIC_SWITCHES = {"shared_criterion": N_("A shared success criterion that trumps local KPIs"),
                   "product_funding": N_("Fund the team as a product team")}
-#: Departments by name, as people say them (translate with ``_``).
-DEPARTMENTS = {"sales": N_("Sales"), "marketing": N_("Marketing"), "customer_success": N_("Customer success"),
-               "customer_support": N_("Customer support"), "finance": N_("Finance"), "legal": N_("Legal"),
-               "leadership": N_("Leadership"), "ux_design": N_("UX and design"),
-               "data_analytics": N_("Data and analytics"), "hr": N_("HR")}
 #: The value a switch sets; a switch is offered only where the template does not already have it.
 SHARED_CRITERION_TRUMP = 0.9
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -103,10 +99,8 @@ class RateLimited(WorkshopError):
 
 
 def dept_label(department: str) -> str:
-    """``customer_success`` -> ``Customer success`` (``Kundesucces``), in the current language."""
-    if department in DEPARTMENTS:
-        return _(DEPARTMENTS[department])
-    return department.replace("_", " ").capitalize()
+    """``customer_success`` -> ``Customer Success`` (``Kundesucces``), in the current language."""
+    return department_name(department)
 
 
 def choice_label(choice: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 
 from sim import orgsheet
 from sim.input import MAX_FILE_BYTES, ScenarioError, load_scenario, scenario_from_toml
+from sim.levers import DEPARTMENT_NAMES
 from sim.organisation import build_graph
 from sim.scenario import ROLES, WITHOUT_ROLE
 
@@ -67,9 +68,9 @@ def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
     assert s.teams["platform"].approval_chain == ["legal", "finance"]
     left_out = [r for r in ROLES if r not in s.departments]
     assert set(WITHOUT_ROLE) == set(ROLES)  # every role's absence is said in words
-    assert [n.fields["role"] for n in result.notes] == left_out
-    assert all(n.fields["meaning"] == WITHOUT_ROLE[n.fields["role"]] for n in result.notes)
-    assert "no marketing in your departments sheet, so none in the model: no campaigns" in result.notes[1]
+    assert [n.fields["role"] for n in result.notes] == [DEPARTMENT_NAMES[r] for r in left_out]
+    assert [n.fields["meaning"] for n in result.notes] == [WITHOUT_ROLE[r] for r in left_out]
+    assert "no Marketing in your departments sheet, so none in the model: no campaigns" in result.notes[1]
     with pytest.raises(ScenarioError, match=r"^sheet requests, row 3, column department: hr is not in the "
                                             r"departments sheet \(add a row for it there, or leave it out here\); "
                                             r"allowed: sales, legal, finance$"):
@@ -87,7 +88,7 @@ def test_the_notes_are_shown_in_the_current_language():
     note = orgsheet.organisation(_tables(departments="department\nsales\nlegal\nfinance\n",
                                          requests="department,team\nsales,platform\n")).notes[0]
     with language("da"):
-        assert shown(note) == _(note.template).format(role="leadership", meaning=_(WITHOUT_ROLE["leadership"]))
+        assert shown(note) == _(note.template).format(role="Ledelsen", meaning=_(WITHOUT_ROLE["leadership"]))
 
 
 @pytest.mark.parametrize("sheet, text, expected", [

@@ -83,7 +83,7 @@ def test_a_full_seat_is_explained_never_swapped(shop):
     shop.join(code, 1, "marketing", "A")
     shop.join(code, 1, "marketing", "B")
     with pytest.raises(WorkshopError, match=r"Marketing at table 1 is full \(2 of 2 players\); seats with room "
-                                            r"at this table: Sales, Customer success"):
+                                            r"at this table: Sales, Customer Success"):
         shop.join(code, 1, "marketing", "C")
     with pytest.raises(WorkshopError, match="department must be one of"):
         shop.join(code, 1, "leadership", "C")

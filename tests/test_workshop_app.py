@@ -70,7 +70,7 @@ def test_a_participant_joins_decides_and_a_stale_form_is_refused(db):
     player.selectbox(key="join_dept").set_value("customer_success").run()
     player.button(key="join").click().run()
     token = player.query_params["token"]
-    assert "Customer success, table 1" in player.subheader[0].value
+    assert "Customer Success, table 1" in player.subheader[0].value
     player.radio[0].set_value("shared goal")
     player.button[0].click().run()  # the form's submit button
     assert any("Decision saved" in s.value for s in player.success)
@@ -78,7 +78,7 @@ def test_a_participant_joins_decides_and_a_stale_form_is_refused(db):
 
     fac = _page(code=code, key=key)
     status = fac.dataframe[0].value
-    assert status.loc["Customer success", "Table 1"] == "Ana · decided (Ana)"
+    assert status.loc["Customer Success", "Table 1"] == "Ana · decided (Ana)"
     assert status.loc["Sales", "Table 1"] == "model"
     _button(fac, "play").click().run()
 
@@ -330,7 +330,7 @@ def test_a_danish_workshop_speaks_danish_to_its_participants_until_they_switch(d
     assert player.radio(key=f"push:{token[:8]}:customer_success:0").options == ["egen KPI", "balanceret",
                                                                                "fælles mål"]
     player.radio(key="lang_choice").set_value("en").run()  # the participant switches
-    assert "Customer success, table 1, workshop" in _text(player) and player.query_params["lang"] == "en"
+    assert "Customer Success, table 1, workshop" in _text(player) and player.query_params["lang"] == "en"
 
 
 def test_an_unknown_language_in_the_address_gets_one_line_and_english(db):

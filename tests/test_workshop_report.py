@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+from sim.levers import department_name
 from sim.workshop import TEMPLATES, Decision
 from sim.workshop_replay import own_kpi_decisions, over_seeds, replay, table_paths, team_time
 from sim.workshop_report import (decisions_table, explain, format_value, handout_html, kpi_table, seeds_table,
@@ -27,7 +28,7 @@ def test_tables_have_words_not_nan():
     assert not table.isna().any().any() and "None" not in table.to_string()
     assert "kpi_attainment" not in table.columns and "Share of target" in table.columns
     decisions = decisions_table(r)
-    assert list(decisions.columns) == sorted(d.replace("_", " ").capitalize() for d in DEPTS)
+    assert list(decisions.columns) == sorted(department_name(d) for d in DEPTS)
     assert decisions.loc[1, "Sales"].startswith("push own KPI, many demands")
     assert decisions.loc[2, "Sales"] == "played by the model"
 
