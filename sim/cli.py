@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.i18n import N_, _
+from sim.i18n import N_, _, shown
 from sim.metrics import format_number
 from sim.input import clean
 from sim.registry import CLI_BUDGET_SECONDS, MODELS, BudgetError, check_budget, cost, get_model, horizon
@@ -197,7 +197,7 @@ def _human_table(frame: pd.DataFrame, model: str) -> str:
     """A run's or comparison's table for people: for alignsim's model each metric's name in words (from the label
     registry, ``sim.labels``) next to its code name, values in their units; other models as plain numbers."""
     if model != "alignment":
-        return _table(frame)
+        return _table(frame.rename(columns={c: _(_COLUMNS[c]) for c in frame.columns if c in _COLUMNS}))
     from sim import labels
 
     out = pd.DataFrame({"name": [labels.name(m) for m in frame.index]}, index=frame.index)
@@ -275,7 +275,7 @@ def cmd_run(args) -> int:
 
         print(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": "))
         print(_("{setting}; seeds {first}..{last} ({n})").format(
-            setting=spec.summary_line(scenario), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)) + "\n")
+            setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)) + "\n")
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
@@ -438,7 +438,7 @@ def cmd_calibrate(args) -> int:
     from tqdm import tqdm
 
     from sim import calibration, orgsheet
-    from sim.i18n import _, ngettext, shown
+    from sim.i18n import ngettext
     from sim.observed import read_observed_path
 
     out = Path(args.out)
