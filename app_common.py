@@ -24,7 +24,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from sim import METRICS, ScenarioError, bundled_scenarios, labels, load_scenario, run_many, share
 from sim.answer import changes
 from sim.charts import in_locale, to_image
-from sim.i18n import N_, Message, _, shown
+from sim.i18n import DEFAULT, N_, Message, _, current, shown
 from sim.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
@@ -416,8 +416,10 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
     # a reference model's parameter help is its schema's English description (marked with N_): shown translated
     lever = replace(lever, help=_(lever.help)) if lever.help else lever
     if lever.widget == "slider":
+        # Streamlit draws a slider's numbers in the browser with a decimal point; "localized" uses the browser's
+        # locale (a decimal comma in a Danish browser), and only the Danish view asks for it (English stays plain)
         return st.slider(lever.label, float(lever.low), float(lever.high), float(value), float(lever.step),
-                         help=lever.help, key=key)
+                         help=lever.help, key=key, format="localized" if current() != DEFAULT else None)
     if lever.widget == "int":
         return int(st.number_input(lever.label, int(lever.low), int(lever.high), int(value), int(lever.step),
                                    help=lever.help, key=key))

@@ -208,12 +208,15 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert "lang=da" in link and "leadership.real_choice%3Dtrue" in link
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                has_touch=True)
+                                has_touch=True, locale="da-DK")
     small = phone.new_page()
-    small.goto(link)  # a colleague's phone: the same what-if, in Danish
+    small.goto(link)  # a colleague's phone (in Danish): the same what-if, in Danish
     small.get_by_text("På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(small, 4)
     assert _tiles(small) == danish
+    levers = " ".join(small.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').all_text_contents())
+    decimals = re.findall(r"\d[.,]\d", levers)  # a slider draws its numbers in the browser, in its locale
+    assert decimals and all("," in d for d in decimals), decimals
     small.screenshot(path=str(shots / "explore_phone_da.png"), full_page=False)
     phone.close()
 
