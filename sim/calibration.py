@@ -11,10 +11,13 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   ``D = sum_s sum_t (observed - m)^2 / (v_s * (1 + 1/seeds))``: a Gaussian approximation of -2 log likelihood
   (the observation is one draw, the mean has variance ``v_s / seeds``); about one per data point at a good fit.
 - **Search.** Optuna's TPE sampler with a fixed seed (same inputs and seed: same trials, same result).
-- **Uncertainty.** Every candidate with ``D <= D_min + chi2_95(k)`` (``k`` fitted parameters) lies in an
-  approximate joint 95 % confidence region; each parameter's interval is the range of that set (a projection,
-  conservative). A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
-  (in log units for rates) is reported as not identified by these data.
+- **Uncertainty.** A quadratic surface ``D ~ D_min + (x - x*)' A (x - x*)`` (range units, log for rates) is
+  fitted by least squares to candidates designed around the best in two stages (the second inside the first
+  stage's 95 % ellipsoid). Each parameter's interval is its profile interval on that surface,
+  ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``: the others re-fitted at every value, so parameters that trade off
+  widen each other's intervals. Directions the surface does not curve in (no information) give the whole range.
+  A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range is reported as not
+  identified by these data.
 - **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
   normalised root mean squared error.
@@ -48,13 +51,21 @@ TRIALS, SEEDS, BAND_SEEDS = 60, 4, 20
 #: Fresh seeds for the band start here (the fit's seeds start at the calibration's seed).
 BAND_SEED_OFFSET = 100_000
 STUDY = "alignsim-calibration"
-#: Refinement: grid points per parameter, and the grid's half-width as a share of the search range (log units).
-REFINE_POINTS, REFINE_WINDOW = 9, 0.2
-#: A profile zooms in (a third of the window each time, at most this often) until four grid points lie within
-#: PROFILE_CUT of its minimum; the parabola is fitted to those points only.
-PROFILE_ZOOMS, PROFILE_CUT = 3, 12.0
-#: Extra sets of seeds on which the best candidate is run to measure the distance's Monte Carlo noise.
-NOISE_SETS, NOISE_SEED_OFFSET = 2, 10_000
+#: Intervals: a quadratic surface fitted to designed candidates around the best, in DESIGN_STAGES stages of
+#: ``design_points`` candidates per fitted parameter each (at least the surface's coefficients plus the parameters).
+DESIGN_POINTS, DESIGN_STAGES = 9, 2
+#: A stage's candidates lie in the surface's current 95 % ellipsoid scaled by DESIGN_REACH (radius spread over
+#: [DESIGN_REACH / 6, DESIGN_REACH] in whitened units): far enough out that the distance rises well above its Monte
+#: Carlo noise (a changed parameter changes every run's path, so the distance is noisy from candidate to candidate
+#: even on common seeds). Each axis's reach is capped to [DESIGN_MIN, DESIGN_MAX] of its search range.
+DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 3.0, 0.03, 0.6
+#: The first stage's reach on every axis (share of the search range, log units for rates).
+DESIGN_START = 0.3
+#: The intervals' surface is fitted to the candidates whose distance is within VALLEY x chi2_95(1) of the best.
+VALLEY = 12.0
+#: Curvature (per squared search range) below which the surface counts as flat in a direction: the distance rises
+#: by less than chi2_95(1) over the whole range.
+FLAT_CURVATURE = 3.84
 #: Local search (Nelder-Mead) after the global one: at most this many candidates per fitted parameter.
 LOCAL_EVALS = 25
 
@@ -123,6 +134,9 @@ class Calibration:
     points: int
     frequency: str
     notes: list[str] = field(default_factory=list)
+    #: the intervals' surface: ``A^-1`` over the fitted parameters in range units (log for rates), where
+    #: ``D ~ D_min + (x - x*)' A (x - x*)``; a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``
+    covariance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def report(self) -> str:
         """A short plain-text report of the estimates and the fit's quality (in the current language)."""
@@ -153,12 +167,24 @@ def prepared(scenario: Scenario, observed: Observed) -> Scenario:
     return scenario.with_overrides({"weeks": observed.weeks()})
 
 
+def design_size(k: int, design_points: int = DESIGN_POINTS) -> int:
+    """Candidates in one design stage for ``k`` fitted parameters."""
+    return max(design_points * k, (k + 1) * (k + 2) // 2 + k) if k else 0
+
+
+def candidates(k: int, trials: int = TRIALS, local_evals: int = LOCAL_EVALS, design_points: int = DESIGN_POINTS) -> int:
+    """Candidates a fit of ``k`` parameters evaluates at most: global search, local search, design stages, noise."""
+    if not k:
+        return 1
+    return trials + local_evals * k + DESIGN_STAGES * design_size(k, design_points)
+
+
 def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS,
                       band_seeds: int = BAND_SEEDS, local_evals: int = LOCAL_EVALS,
-                      grid_points: int = REFINE_POINTS) -> float:
+                      design_points: int = DESIGN_POINTS) -> float:
     """Estimated seconds of computing a fit takes at most (``sim.registry.cost``)."""
-    refine = (local_evals + PROFILE_ZOOMS * grid_points) * len(fitted_parameters(observed)) + NOISE_SETS
-    return cost(prepared(scenario, observed), (trials + refine) * seeds + band_seeds)
+    k = len(fitted_parameters(observed))
+    return cost(prepared(scenario, observed), candidates(k, trials, local_evals, design_points) * seeds + band_seeds)
 
 
 def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
@@ -210,11 +236,11 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
 def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS, seed: int = 0,
               band_seeds: int = BAND_SEEDS, storage: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None, local_evals: int = LOCAL_EVALS,
-              grid_points: int = REFINE_POINTS) -> Calibration:
+              design_points: int = DESIGN_POINTS) -> Calibration:
     """Fit ``scenario`` to ``observed``; deterministic for a given ``seed``. ``progress(done, total)`` is called
     after every candidate; ``storage`` (a file) makes the fit resumable. ``trials`` (global search),
-    ``local_evals`` (local search, per fitted parameter) and ``grid_points`` (interval grid, per fitted
-    parameter) bound the candidates; each runs on ``seeds`` seeds."""
+    ``local_evals`` (local search, per fitted parameter) and ``design_points`` (the intervals' designed candidates,
+    per fitted parameter and stage) bound the candidates (:func:`candidates`); each runs on ``seeds`` seeds."""
     import optuna
 
     if scenario.model != "alignment":
@@ -225,7 +251,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     params = fitted_parameters(observed)
     obs = observed.data.to_numpy(dtype=float)
     search = _Search(base, observed, params, [seed + i for i in range(seeds)], progress,
-                     total=trials + (local_evals + PROFILE_ZOOMS * grid_points) * len(params))
+                     total=candidates(len(params), trials, local_evals, design_points))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
                                          multivariate=True)
@@ -252,7 +278,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         if trials - done > 0:
             study.optimize(objective, n_trials=trials - done)
         search.local(local_evals)
-        intervals = search.intervals(grid_points)
+        intervals = search.intervals(design_points, seed)
     else:
         search({})
         intervals = {}
@@ -296,8 +322,11 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     weak = estimates.loc[estimates["status"] == "weak", "parameter"].tolist()
     if weak:
         notes.append("weakly identified (the interval covers most of the search range): " + ", ".join(weak))
+    names = [p.name for p in params]
+    covariance = (pd.DataFrame(search.covariance, index=names, columns=names) if search.covariance is not None
+                  else pd.DataFrame())
     return Calibration(calibrated, estimates, pd.DataFrame(fit_rows), pd.DataFrame(quality_rows), table, d_min,
-                       int((~np.isnan(obs)).sum()), observed.frequency, notes)
+                       int((~np.isnan(obs)).sum()), observed.frequency, notes, covariance)
 
 
 class _Search:
@@ -311,17 +340,8 @@ class _Search:
         self.seen: list[tuple[dict[str, float], float]] = []
         #: the vertex of each parameter's smoothed profile (the estimate)
         self.smoothed: dict[str, float] = {}
-        self.allowance = 0.0
-
-    def noise_allowance(self) -> float:
-        """Twice the Monte Carlo spread (sd) of the best candidate's distance over NOISE_SETS disjoint sets of
-        seeds: the simulated distance is itself noisy, so the intervals' threshold is raised by it."""
-        best, d = self.best()
-        others = [distance(self.obs, simulate_tables(with_values(self.base, best), self.observed,
-                                                     [s + NOISE_SEED_OFFSET * (j + 1) for s in self.seeds]))
-                  for j in range(NOISE_SETS)]
-        self.allowance = 2.0 * float(np.std([d, *others], ddof=1))
-        return self.allowance
+        #: ``A^-1`` of the intervals' surface (range units), None until the intervals are computed
+        self.covariance: np.ndarray | None = None
 
     def __call__(self, values: dict[str, float]) -> float:
         d = distance(self.obs, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
@@ -358,64 +378,71 @@ class _Search:
                  options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k,
                           "xatol": 0.002, "fatol": 0.05})
 
-    def intervals(self, points: int) -> dict[str, tuple[float, float]]:
-        """Per parameter, a profile through the best candidate: the distance on a grid of ``points`` values (others
-        at their best), smoothed by a least-squares parabola (the simulated distance is noisy); the estimate is
-        its vertex and the interval where it stays within ``chi2_95(1)`` of its minimum. The interval is widened
-        to every evaluated candidate within ``chi2_95(k)`` of the best (the joint region's projection, for
-        correlated parameters). A profile without upward curvature gives the whole search range."""
-        level = chi2.ppf(0.95, 1) + self.noise_allowance()
-        out: dict[str, tuple[float, float]] = {}
-        for p in self.params:
+    def intervals(self, design_points: int, seed: int) -> dict[str, tuple[float, float]]:
+        """Per parameter, its profile interval on a quadratic surface ``D ~ D_min + (x - x*)' A (x - x*)`` (range
+        units): ``x*_j +- sqrt(level * (A^-1)_jj)`` with ``level = chi2_95(1)``. That is the interval with the other parameters re-fitted at every value of this one (on the
+        surface), so parameters that trade off widen each other's intervals; holding the others at their best
+        would give the narrower ``sqrt(level / A_jj)``. The surface is fitted by least squares (which smooths the
+        simulated distance's noise) to candidates designed around the best in DESIGN_STAGES stages, each inside
+        the previous surface's 95 % ellipsoid (random directions from ``seed``: deterministic). Directions the
+        surface does not curve in give intervals over the whole range."""
+        k = len(self.params)
+        level = chi2.ppf(0.95, 1)
+        rng = np.random.default_rng([seed, 17])
+        best, _ = self.best()
+        centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
+        surface = None  # the first stage: DESIGN_START on every axis around the best
+        design: list[tuple[dict[str, float], float]] = []
+        for _stage in range(DESIGN_STAGES):
+            cov = (surface[1] if surface is not None else
+                   np.diag(np.full(k, (DESIGN_START / DESIGN_REACH) ** 2 / level)))
+            reach = DESIGN_REACH * np.sqrt(level * np.diag(cov))  # how far the design goes along each axis
+            cov = cov * np.outer(*(2 * [np.clip(reach, DESIGN_MIN, DESIGN_MAX) / reach]))
+            root = DESIGN_REACH * np.linalg.cholesky(level * cov + 1e-12 * np.eye(k))
+            n = design_size(k, design_points)
+            directions = rng.standard_normal((n, k))
+            directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+            radius = (1 + 5 * (np.arange(n) + rng.random(n)) / n) / 6  # spread over [1/6, 1] of the reach
+            for y in directions * radius[:, None]:
+                x = np.clip(centre + root @ y, 0.0, 1.0)
+                values = {p.name: self._from_unit(p, u) for p, u in zip(self.params, x)}
+                design.append((values, self(values)))
+            surface = self._surface(self._valley(self.seen, level)) or surface
             best, _ = self.best()
-            centre, window = self._to_unit(p, best[p.name]), REFINE_WINDOW
-            for zoom in range(PROFILE_ZOOMS):  # zoom in until a few grid points lie in the valley
-                grid = np.linspace(max(0.0, centre - window), min(1.0, centre + window), max(points, 3))
-                ds = np.array([self({**best, p.name: self._from_unit(p, u)}) for u in grid])
-                keep = ds <= ds.min() + PROFILE_CUT
-                if keep.sum() >= 4:
-                    break
-                centre, window = float(grid[int(ds.argmin())]), window / 3
-            step = float(grid[1] - grid[0]) if grid.size > 1 else 0.0
-            # the crossing lies between the last grid point inside and the next one outside
-            inside = grid[ds <= ds.min() + level]
-            lo, hi = inside.min() - step, inside.max() + step
-            if keep.sum() >= 3:
-                a, b, _ = np.polyfit(grid[keep], ds[keep], 2)
-                if a <= 0:  # no curvature where the profile is low: flat as far as the grid sees
-                    lo, hi = grid[keep].min() - step, grid[keep].max() + step
-                else:
-                    vertex = float(np.clip(-b / (2 * a), grid[keep].min(), grid[keep].max()))
-                    half = math.sqrt(level / a)
-                    self.smoothed[p.name] = self._from_unit(p, vertex)
-                    lo, hi = min(lo, vertex - half), max(hi, vertex + half)
-            out[p.name] = (max(0.0, lo), min(1.0, hi))
-        best, d_min = self.best()
-        surface = self._surface()
-        joint = d_min + chi2.ppf(0.95, len(self.params))
+            centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
+        if surface is None:  # no clear minimum anywhere: the data do not pin any of these parameters down
+            return {p.name: (p.low, p.high) for p in self.params}
+        vertex, cov, spread = surface
+        cov = cov + spread  # the parameters' spread from the data, plus the vertex's Monte Carlo error
+        self.covariance = cov
+        out = {}
         for j, p in enumerate(self.params):
-            near = [self._to_unit(p, v[p.name]) for v, d in self.seen if d <= joint and p.name in v]
-            lo, hi = out[p.name]
-            if surface is not None:
-                centre, half = surface[0][j], surface[1][j]
-                near += [max(0.0, centre - half), min(1.0, centre + half)]
-            lo, hi = min([lo, *near]), max([hi, *near])
-            out[p.name] = (self._from_unit(p, lo), self._from_unit(p, hi))
+            # the vertex smooths the noisy best candidate
+            estimate = float(np.clip(vertex[j], 0.0, 1.0))
+            half = math.sqrt(level * cov[j, j])
+            self.smoothed[p.name] = self._from_unit(p, estimate)
+            out[p.name] = (self._from_unit(p, estimate - half), self._from_unit(p, estimate + half))
         return out
 
-    def _surface(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """A quadratic response surface through the candidates nearest the best (least squares, in range units):
-        its vertex and, per parameter, the half-width of the profile interval ``sqrt(chi2_95(1) * (A^-1)_jj)``
-        where ``D ~ D_min + (x - x*)' A (x - x*)``: the interval of a parameter with the others re-fitted, so
-        correlated parameters widen each other's intervals. None when the surface has no clear minimum."""
+    def _valley(self, pts: list[tuple[dict[str, float], float]], level: float) -> list[tuple[dict[str, float], float]]:
+        """The distinct candidates in the valley, where a quadratic describes the distance: within
+        VALLEY * level of the smallest distance, or the 3 x (surface coefficients) nearest to it if that is more."""
         k = len(self.params)
-        if not k:
-            return None
-        unique = {tuple(round(v.get(p.name, float("nan")), 12) for p in self.params): (v, d) for v, d in self.seen}
-        pts = sorted(unique.values(), key=lambda x: x[1])
-        terms = 1 + k + k * (k + 1) // 2
-        pts = [(v, d) for v, d in pts if all(p.name in v for p in self.params)][:max(3 * terms, 30)]
-        if len(pts) < 2 * terms:
+        unique = {tuple(round(v.get(p.name, float("nan")), 12) for p in self.params): (v, d) for v, d in pts}
+        ranked = sorted((x for x in unique.values() if all(p.name in x[0] for p in self.params)), key=lambda x: x[1])
+        if not ranked:
+            return []
+        cut = ranked[0][1] + VALLEY * level
+        return ranked[:max(sum(d <= cut for _, d in ranked), 3 * (k + 1) * (k + 2) // 2)]
+
+    def _surface(self, pts: list[tuple[dict[str, float], float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A quadratic response surface through ``pts`` (least squares, range units): its vertex, ``A^-1``
+        where ``D ~ D_min + (x - x*)' A (x - x*)`` (``A``'s eigenvalues floored so that a direction without
+        curvature spans the whole range) and the vertex's covariance from the distance's noise around the surface.
+        None when there are too few points or no curvature at all."""
+        k = len(self.params)
+        terms = (k + 1) * (k + 2) // 2
+        if not k or len(pts) < terms + 1:
             return None
         X = np.array([[self._to_unit(p, v[p.name]) for p in self.params] for v, _ in pts])
         y = np.array([d for _, d in pts])
@@ -426,17 +453,40 @@ class _Search:
         A = np.zeros((k, k))
         A[iu] = coef[1 + k:]
         A = (A + A.T) / 2  # x' A x with the off-diagonal terms split evenly
-        try:
-            if np.linalg.eigvalsh(A).min() <= 0:
-                return None
-            inv = np.linalg.inv(A)
-        except np.linalg.LinAlgError:
+        if not np.all(np.isfinite(A)):
             return None
-        vertex = -0.5 * inv @ g
-        half = np.sqrt((chi2.ppf(0.95, 1) + self.allowance) * np.diag(inv))
-        if not np.all(np.isfinite(vertex)) or not np.all(np.isfinite(half)):
+        w, V = np.linalg.eigh(A)
+        if w.max() <= FLAT_CURVATURE:
             return None
-        return np.clip(vertex, 0.0, 1.0), half
+        # the vertex is the minimum only where the surface curves upwards in every direction; otherwise the
+        # points lie on a slope and the best of them stands in for it
+        best = X[int(np.argmin(y))]
+        curved = w.min() > FLAT_CURVATURE
+        vertex = -0.5 * np.linalg.solve(A, g) if curved else best
+        # a direction curving less than FLAT_CURVATURE: D rises by less than chi2_95(1) over the whole range
+        w = np.maximum(w, FLAT_CURVATURE)
+        A = (V * w) @ V.T
+        inv = (V / w) @ V.T
+        if not np.all(np.isfinite(vertex)) or not np.all(np.isfinite(inv)):
+            return None
+        # a vertex outside the points' reach is an extrapolation: the best point stands in for it
+        if np.any(vertex < X.min(axis=0)) or np.any(vertex > X.max(axis=0)):
+            vertex, curved = best, False
+        if not curved:  # no minimum to be uncertain about: the flat directions' intervals say it
+            return vertex, inv, np.zeros((k, k))
+        # the vertex's own Monte Carlo error (delta method): the surface's gradient at the vertex is a linear
+        # function of the coefficients, whose covariance comes from the residuals of the least-squares fit
+        dof = max(len(y) - design.shape[1], 1)
+        sigma2 = float(np.sum((y - design @ coef) ** 2)) / dof
+        cc = sigma2 * np.linalg.pinv(design.T @ design)
+        grad = np.zeros((k, design.shape[1]))
+        for i in range(k):
+            grad[i, 1 + i] = 1.0
+            for t, (a, b) in enumerate(zip(*iu)):
+                grad[i, 1 + k + t] = (vertex[b] if a == i else 0.0) + (vertex[a] if b == i else 0.0)
+        half_inv = 0.5 * inv
+        spread = half_inv @ grad @ cc @ grad.T @ half_inv
+        return vertex, inv, spread
 
 
 def described(calibration: Calibration, name: str) -> Scenario:
