@@ -51,20 +51,15 @@ TRIALS, SEEDS, BAND_SEEDS = 60, 4, 20
 #: Fresh seeds for the band start here (the fit's seeds start at the calibration's seed).
 BAND_SEED_OFFSET = 100_000
 STUDY = "alignsim-calibration"
-#: Intervals: a quadratic surface fitted to designed candidates around the best, in DESIGN_STAGES stages of
-#: ``design_points`` candidates per fitted parameter each (at least the surface's coefficients plus the parameters).
+#: Intervals: the simulated means' slopes are fitted over candidates designed around the best, in DESIGN_STAGES
+#: stages of ``design_points`` candidates per fitted parameter each (at least the coefficients plus the parameters).
 DESIGN_POINTS, DESIGN_STAGES = 9, 2
-#: A stage's candidates lie in the surface's current 95 % ellipsoid scaled by DESIGN_REACH (radius spread over
-#: [DESIGN_REACH / 6, DESIGN_REACH] in whitened units): far enough out that the distance rises well above its Monte
-#: Carlo noise (a changed parameter changes every run's path, so the distance is noisy from candidate to candidate
-#: even on common seeds). Each axis's reach is capped to [DESIGN_MIN, DESIGN_MAX] of its search range.
-DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 3.0, 0.03, 0.6
-#: The first stage's reach on every axis (share of the search range, log units for rates).
-DESIGN_START = 0.3
-#: The intervals' surface is fitted to the candidates whose distance is within VALLEY x chi2_95(1) of the best.
-VALLEY = 12.0
-#: Curvature (per squared search range) below which the surface counts as flat in a direction: the distance rises
-#: by less than chi2_95(1) over the whole range.
+#: The first stage's candidates lie within DESIGN_START (share of each search range, log units for rates) of the
+#: best; a later stage's within the last estimate of the 95 % ellipsoid scaled by DESIGN_REACH, each axis's reach
+#: capped to [DESIGN_MIN, DESIGN_MAX] of its search range (radii spread over [1/6, 1] of the reach).
+DESIGN_START, DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 0.06, 1.5, 0.02, 0.5
+#: Curvature (per squared search range) below which the distance counts as flat in a direction: it rises by less
+#: than chi2_95(1) over the whole range.
 FLAT_CURVATURE = 3.84
 #: Local search (Nelder-Mead) after the global one: at most this many candidates per fitted parameter.
 LOCAL_EVALS = 25
@@ -206,9 +201,9 @@ def simulate_tables(scenario: Scenario, observed: Observed, seeds: list[int]) ->
     return np.array(out)
 
 
-def distance(obs: np.ndarray, sims: np.ndarray) -> float:
-    """The documented distance between observed (periods x series, NaN missing) and simulated tables
-    (seeds x periods x series): standardised squared error of the mean over seeds, summed."""
+def moments(obs: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The simulated mean (periods x series) over the seeds of ``sims`` (seeds x periods x series) and the
+    distance's weight per series: ``(1 - rho) / (1 + rho) / (v * (1 + 1/seeds))`` (docs/CALIBRATION.md)."""
     n = sims.shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a period without a value
@@ -217,11 +212,18 @@ def distance(obs: np.ndarray, sims: np.ndarray) -> float:
         dev = np.nan_to_num(sims - mean)
         lagged = (dev[:, 1:] * dev[:, :-1]).sum(axis=(0, 1))
         rho = np.clip(np.nan_to_num(lagged / (dev ** 2).sum(axis=(0, 1))), 0.0, 0.95)
-    scale = np.nanmean(np.abs(obs), axis=0)
-    var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * scale) ** 2, 1e-9))
+        scale = np.nanmean(np.abs(obs), axis=0)
+    var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * np.nan_to_num(scale)) ** 2, 1e-9))
     # successive periods of a run are correlated (a run above the mean stays above it): each series counts as
     # its effective number of independent periods, n (1 - rho) / (1 + rho) with rho the lag-1 autocorrelation
-    resid = (obs - mean) ** 2 / (var * (1.0 + 1.0 / max(n, 1))) * ((1.0 - rho) / (1.0 + rho))
+    return mean, (1.0 - rho) / (1.0 + rho) / (var * (1.0 + 1.0 / max(n, 1)))
+
+
+def distance(obs: np.ndarray, sims: np.ndarray) -> float:
+    """The documented distance between observed (periods x series, NaN missing) and simulated tables
+    (seeds x periods x series): standardised squared error of the mean over seeds, summed."""
+    mean, weight = moments(obs, sims)
+    resid = (obs - mean) ** 2 * weight
     ok = ~np.isnan(obs)
     missing = ok & np.isnan(mean)  # the model has no value where data do (e.g. no cohort ended): a full miss
     resid = np.where(missing, 4.0, resid)
@@ -340,11 +342,18 @@ class _Search:
         self.seen: list[tuple[dict[str, float], float]] = []
         #: the vertex of each parameter's smoothed profile (the estimate)
         self.smoothed: dict[str, float] = {}
+        #: per candidate evaluated here (by its index in ``seen``): simulated means and the distance's weights
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         #: ``A^-1`` of the intervals' surface (range units), None until the intervals are computed
         self.covariance: np.ndarray | None = None
 
     def __call__(self, values: dict[str, float]) -> float:
-        d = distance(self.obs, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+        return self.record(values, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+
+    def record(self, values: dict[str, float], sims: np.ndarray) -> float:
+        """Remember a candidate's distance and its simulated means and weights (for the intervals)."""
+        d = distance(self.obs, sims)
+        self.tables[len(self.seen)] = moments(self.obs, sims)
         self.seen.append((dict(values), d))
         if self.progress is not None:
             self.progress(min(len(self.seen), self.total), self.total)
@@ -379,114 +388,85 @@ class _Search:
                           "xatol": 0.002, "fatol": 0.05})
 
     def intervals(self, design_points: int, seed: int) -> dict[str, tuple[float, float]]:
-        """Per parameter, its profile interval on a quadratic surface ``D ~ D_min + (x - x*)' A (x - x*)`` (range
-        units): ``x*_j +- sqrt(level * (A^-1)_jj)`` with ``level = chi2_95(1)``. That is the interval with the other parameters re-fitted at every value of this one (on the
-        surface), so parameters that trade off widen each other's intervals; holding the others at their best
-        would give the narrower ``sqrt(level / A_jj)``. The surface is fitted by least squares (which smooths the
-        simulated distance's noise) to candidates designed around the best in DESIGN_STAGES stages, each inside
-        the previous surface's 95 % ellipsoid (random directions from ``seed``: deterministic). Directions the
-        surface does not curve in give intervals over the whole range."""
+        """Per parameter, its profile interval from the distance's Gauss-Newton curvature: near the best,
+        ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (range units, log for rates), ``J`` the simulated
+        means' slopes with respect to the parameters and ``W`` the distance's weights; the interval is
+        ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``. That is the interval with the other parameters re-fitted at every
+        value of this one, so parameters that trade off widen each other's intervals (holding the others at their
+        best would give the narrower ``sqrt(chi2_95(1) / A_jj)``). ``J`` is a least-squares fit of every simulated
+        mean to the parameters over candidates designed around the best in DESIGN_STAGES stages (random
+        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid: a regression on
+        many candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a
+        curvature from. ``x*`` is the Gauss-Newton step from the regression's mean at the best (smoothed);
+        directions without curvature give intervals over the whole range."""
         k = len(self.params)
         level = chi2.ppf(0.95, 1)
         rng = np.random.default_rng([seed, 17])
         best, _ = self.best()
         centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
-        surface = None  # the first stage: DESIGN_START on every axis around the best
-        design: list[tuple[dict[str, float], float]] = []
+        shape = np.diag(np.full(k, DESIGN_START ** 2))
+        design: list[int] = []
+        fit = None
         for _stage in range(DESIGN_STAGES):
-            cov = (surface[1] if surface is not None else
-                   np.diag(np.full(k, (DESIGN_START / DESIGN_REACH) ** 2 / level)))
-            reach = DESIGN_REACH * np.sqrt(level * np.diag(cov))  # how far the design goes along each axis
-            cov = cov * np.outer(*(2 * [np.clip(reach, DESIGN_MIN, DESIGN_MAX) / reach]))
-            root = DESIGN_REACH * np.linalg.cholesky(level * cov + 1e-12 * np.eye(k))
+            root = np.linalg.cholesky(shape + 1e-12 * np.eye(k))
             n = design_size(k, design_points)
             directions = rng.standard_normal((n, k))
             directions /= np.linalg.norm(directions, axis=1, keepdims=True)
             radius = (1 + 5 * (np.arange(n) + rng.random(n)) / n) / 6  # spread over [1/6, 1] of the reach
             for y in directions * radius[:, None]:
                 x = np.clip(centre + root @ y, 0.0, 1.0)
-                values = {p.name: self._from_unit(p, u) for p, u in zip(self.params, x)}
-                design.append((values, self(values)))
-            surface = self._surface(self._valley(self.seen, level)) or surface
-            best, _ = self.best()
-            centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
-        if surface is None:  # no clear minimum anywhere: the data do not pin any of these parameters down
+                self({p.name: self._from_unit(p, u) for p, u in zip(self.params, x)})
+                design.append(len(self.seen) - 1)
+            fit = self._linearised(design, centre)
+            if fit is None:
+                continue
+            inv = fit[1]
+            reach = DESIGN_REACH * np.sqrt(level * np.diag(inv))  # the next stage: past the 95 % interval's ends
+            scale = np.clip(reach, DESIGN_MIN, DESIGN_MAX) / np.sqrt(np.diag(inv))
+            shape = inv * np.outer(scale, scale)
+        if fit is None:  # the means do not respond to the parameters: the data cannot pin them down
             return {p.name: (p.low, p.high) for p in self.params}
-        vertex, cov, spread = surface
-        cov = cov + spread  # the parameters' spread from the data, plus the vertex's Monte Carlo error
-        self.covariance = cov
+        step, inv = fit
+        self.covariance = inv
+        # the Gauss-Newton step, no further than the design reached
+        xs = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in design])
+        estimate = np.clip(centre + step, xs.min(axis=0), xs.max(axis=0))
         out = {}
         for j, p in enumerate(self.params):
-            # the vertex smooths the noisy best candidate
-            estimate = float(np.clip(vertex[j], 0.0, 1.0))
-            half = math.sqrt(level * cov[j, j])
-            self.smoothed[p.name] = self._from_unit(p, estimate)
-            out[p.name] = (self._from_unit(p, estimate - half), self._from_unit(p, estimate + half))
+            half = math.sqrt(level * inv[j, j])
+            self.smoothed[p.name] = self._from_unit(p, float(estimate[j]))
+            out[p.name] = (self._from_unit(p, estimate[j] - half), self._from_unit(p, estimate[j] + half))
         return out
 
-    def _valley(self, pts: list[tuple[dict[str, float], float]], level: float) -> list[tuple[dict[str, float], float]]:
-        """The distinct candidates in the valley, where a quadratic describes the distance: within
-        VALLEY * level of the smallest distance, or the 3 x (surface coefficients) nearest to it if that is more."""
+    def _linearised(self, rows: list[int], centre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """From the candidates ``rows`` (their simulated means): the Gauss-Newton step from ``centre`` and
+        ``A^-1``, ``A = J' W J`` with eigenvalues floored at FLAT_CURVATURE (a direction the means do not respond
+        to spans the whole range). ``J`` and the means at ``centre`` by least squares per observed point; ``W``
+        the distance's weights averaged over the candidates."""
         k = len(self.params)
-        unique = {tuple(round(v.get(p.name, float("nan")), 12) for p in self.params): (v, d) for v, d in pts}
-        ranked = sorted((x for x in unique.values() if all(p.name in x[0] for p in self.params)), key=lambda x: x[1])
-        if not ranked:
-            return []
-        cut = ranked[0][1] + VALLEY * level
-        return ranked[:max(sum(d <= cut for _, d in ranked), 3 * (k + 1) * (k + 2) // 2)]
-
-    def _surface(self, pts: list[tuple[dict[str, float], float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """A quadratic response surface through ``pts`` (least squares, range units): its vertex, ``A^-1``
-        where ``D ~ D_min + (x - x*)' A (x - x*)`` (``A``'s eigenvalues floored so that a direction without
-        curvature spans the whole range) and the vertex's covariance from the distance's noise around the surface.
-        None when there are too few points or no curvature at all."""
-        k = len(self.params)
-        terms = (k + 1) * (k + 2) // 2
-        if not k or len(pts) < terms + 1:
+        rows = [i for i in rows if i in self.tables]
+        if len(rows) < k + 2:
             return None
-        X = np.array([[self._to_unit(p, v[p.name]) for p in self.params] for v, _ in pts])
-        y = np.array([d for _, d in pts])
-        iu = np.triu_indices(k)
-        design = np.hstack([np.ones((len(X), 1)), X, np.einsum("ni,nj->nij", X, X)[:, iu[0], iu[1]]])
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        g = coef[1:1 + k]
+        X = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in rows]) - centre
+        means = np.array([self.tables[i][0] for i in rows])  # candidates x periods x series
+        weights = np.nanmean(np.array([self.tables[i][1] for i in rows]), axis=0)  # per series
+        design = np.hstack([np.ones((len(rows), 1)), X])
         A = np.zeros((k, k))
-        A[iu] = coef[1 + k:]
-        A = (A + A.T) / 2  # x' A x with the off-diagonal terms split evenly
-        if not np.all(np.isfinite(A)):
-            return None
+        b = np.zeros(k)
+        for t, s in zip(*np.nonzero(~np.isnan(self.obs))):
+            ok = ~np.isnan(means[:, t, s])
+            if ok.sum() < k + 2 or not np.isfinite(weights[s]):
+                continue
+            coef, *_ = np.linalg.lstsq(design[ok], means[ok, t, s], rcond=None)
+            slope = coef[1:]
+            A += weights[s] * np.outer(slope, slope)
+            b += weights[s] * slope * (self.obs[t, s] - coef[0])
         w, V = np.linalg.eigh(A)
-        if w.max() <= FLAT_CURVATURE:
+        if not np.all(np.isfinite(w)) or w.max() <= FLAT_CURVATURE:
             return None
-        # the vertex is the minimum only where the surface curves upwards in every direction; otherwise the
-        # points lie on a slope and the best of them stands in for it
-        best = X[int(np.argmin(y))]
-        curved = w.min() > FLAT_CURVATURE
-        vertex = -0.5 * np.linalg.solve(A, g) if curved else best
-        # a direction curving less than FLAT_CURVATURE: D rises by less than chi2_95(1) over the whole range
         w = np.maximum(w, FLAT_CURVATURE)
-        A = (V * w) @ V.T
         inv = (V / w) @ V.T
-        if not np.all(np.isfinite(vertex)) or not np.all(np.isfinite(inv)):
-            return None
-        # a vertex outside the points' reach is an extrapolation: the best point stands in for it
-        if np.any(vertex < X.min(axis=0)) or np.any(vertex > X.max(axis=0)):
-            vertex, curved = best, False
-        if not curved:  # no minimum to be uncertain about: the flat directions' intervals say it
-            return vertex, inv, np.zeros((k, k))
-        # the vertex's own Monte Carlo error (delta method): the surface's gradient at the vertex is a linear
-        # function of the coefficients, whose covariance comes from the residuals of the least-squares fit
-        dof = max(len(y) - design.shape[1], 1)
-        sigma2 = float(np.sum((y - design @ coef) ** 2)) / dof
-        cc = sigma2 * np.linalg.pinv(design.T @ design)
-        grad = np.zeros((k, design.shape[1]))
-        for i in range(k):
-            grad[i, 1 + i] = 1.0
-            for t, (a, b) in enumerate(zip(*iu)):
-                grad[i, 1 + k + t] = (vertex[b] if a == i else 0.0) + (vertex[a] if b == i else 0.0)
-        half_inv = 0.5 * inv
-        spread = half_inv @ grad @ cc @ grad.T @ half_inv
-        return vertex, inv, spread
+        return inv @ b, inv
 
 
 def described(calibration: Calibration, name: str) -> Scenario:
