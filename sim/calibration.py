@@ -11,13 +11,15 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   ``D = sum_s sum_t (observed - m)^2 / (v_s * (1 + 1/seeds))``: a Gaussian approximation of -2 log likelihood
   (the observation is one draw, the mean has variance ``v_s / seeds``); about one per data point at a good fit.
 - **Search.** Optuna's TPE sampler with a fixed seed (same inputs and seed: same trials, same result).
-- **Uncertainty.** A quadratic surface ``D ~ D_min + (x - x*)' A (x - x*)`` (range units, log for rates) is
-  fitted by least squares to candidates designed around the best in two stages (the second inside the first
-  stage's 95 % ellipsoid). Each parameter's interval is its profile interval on that surface,
-  ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``: the others re-fitted at every value, so parameters that trade off
-  widen each other's intervals. Directions the surface does not curve in (no information) give the whole range.
-  A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range is reported as not
-  identified by these data.
+- **Uncertainty.** Near the best, ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (Gauss-Newton; ``x`` in
+  range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
+  distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
+  (the second reaching past the first stage's 95 % ellipsoid): a regression over many candidates averages out
+  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. Each parameter's
+  interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``, the others re-fitted at every value,
+  so parameters that trade off widen each other's intervals; a direction the means do not respond to gives the
+  whole range. A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
+  (in log units for rates) is reported as not identified by these data.
 - **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
   normalised root mean squared error.
@@ -57,7 +59,7 @@ DESIGN_POINTS, DESIGN_STAGES = 9, 2
 #: The first stage's candidates lie within DESIGN_START (share of each search range, log units for rates) of the
 #: best; a later stage's within the last estimate of the 95 % ellipsoid scaled by DESIGN_REACH, each axis's reach
 #: capped to [DESIGN_MIN, DESIGN_MAX] of its search range (radii spread over [1/6, 1] of the reach).
-DESIGN_START, DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 0.06, 1.5, 0.02, 0.5
+DESIGN_START, DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 0.06, 1.5, 0.05, 0.5
 #: Curvature (per squared search range) below which the distance counts as flat in a direction: it rises by less
 #: than chi2_95(1) over the whole range.
 FLAT_CURVATURE = 3.84
@@ -129,8 +131,9 @@ class Calibration:
     points: int
     frequency: str
     notes: list[str] = field(default_factory=list)
-    #: the intervals' surface: ``A^-1`` over the fitted parameters in range units (log for rates), where
-    #: ``D ~ D_min + (x - x*)' A (x - x*)``; a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``
+    #: the estimates' covariance ``A^-1`` over the fitted parameters in range units (log for rates), where
+    #: ``D ~ D_min + (x - x*)' A (x - x*)``; a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``.
+    #: Its correlations say which parameters trade off against each other.
     covariance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def report(self) -> str:
@@ -440,7 +443,7 @@ class _Search:
 
     def _linearised(self, rows: list[int], centre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """From the candidates ``rows`` (their simulated means): the Gauss-Newton step from ``centre`` and
-        ``A^-1``, ``A = J' W J`` with eigenvalues floored at FLAT_CURVATURE (a direction the means do not respond
+        ``A^-1``, ``A = J' W J`` (less the slopes' own Monte Carlo variance) with eigenvalues floored at FLAT_CURVATURE (a direction the means do not respond
         to spans the whole range). ``J`` and the means at ``centre`` by least squares per observed point; ``W``
         the distance's weights averaged over the candidates."""
         k = len(self.params)
@@ -455,11 +458,15 @@ class _Search:
         b = np.zeros(k)
         for t, s in zip(*np.nonzero(~np.isnan(self.obs))):
             ok = ~np.isnan(means[:, t, s])
-            if ok.sum() < k + 2 or not np.isfinite(weights[s]):
+            if ok.sum() < k + 3 or not np.isfinite(weights[s]):
                 continue
             coef, *_ = np.linalg.lstsq(design[ok], means[ok, t, s], rcond=None)
             slope = coef[1:]
-            A += weights[s] * np.outer(slope, slope)
+            # a fitted slope's Monte Carlo error adds its variance to slope^2 on average: subtract it, or noise
+            # alone would look like information (errors in variables)
+            resid = means[ok, t, s] - design[ok] @ coef
+            noise = float(resid @ resid) / (ok.sum() - k - 1) * np.linalg.pinv(design[ok].T @ design[ok])[1:, 1:]
+            A += weights[s] * (np.outer(slope, slope) - noise)
             b += weights[s] * slope * (self.obs[t, s] - coef[0])
         w, V = np.linalg.eigh(A)
         if not np.all(np.isfinite(w)) or w.max() <= FLAT_CURVATURE:
