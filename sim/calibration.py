@@ -443,9 +443,9 @@ class _Search:
 
     def _linearised(self, rows: list[int], centre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """From the candidates ``rows`` (their simulated means): the Gauss-Newton step from ``centre`` and
-        ``A^-1``, ``A = J' W J`` (less the slopes' own Monte Carlo variance) with eigenvalues floored at FLAT_CURVATURE (a direction the means do not respond
-        to spans the whole range). ``J`` and the means at ``centre`` by least squares per observed point; ``W``
-        the distance's weights averaged over the candidates."""
+        ``A^-1``, ``A = J' W J`` less the slopes' own Monte Carlo variance, eigenvalues floored at FLAT_CURVATURE
+        (a direction the means do not respond to spans the whole range). ``J`` and the means at ``centre`` by
+        least squares per observed point; ``W`` the distance's weights averaged over the candidates."""
         k = len(self.params)
         rows = [i for i in rows if i in self.tables]
         if len(rows) < k + 2:

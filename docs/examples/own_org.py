@@ -1,7 +1,7 @@
 """The "your own organisation" example, end to end, and the full-size parameter-recovery figures.
 
     python docs/examples/own_org.py data       # writes own_org.xlsx, own_org/*.csv and own_org_monthly.csv
-    python docs/examples/own_org.py recovery [N]   # full-size recovery over N data seeds (3): a table, calibration_*.png
+    python docs/examples/own_org.py recovery [N]   # full-size recovery, N data seeds (3): table, calibration_*.png
 
 The organisation is the template's example (Nordlys Software, sim.orgsheet.example_tables). Its "observed" data
 are synthetic: one run of the model (seed 2026) with the parameters in TRUE, so a fit can be checked against
@@ -71,6 +71,14 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
         if r == 0:
             (HERE.parent / "calibration_fit.png").write_bytes(to_image(calibration.chart(fit.fit), "png"))
             print(fit.report())
+            cov = fit.covariance.to_numpy()
+            sd = np.sqrt(np.diag(cov))
+            print("correlations of the estimates:")
+            print(pd.DataFrame(cov / np.outer(sd, sd), index=fit.covariance.index,
+                               columns=fit.covariance.index).round(2).to_string())
+            held = np.sqrt(np.diag(cov) * np.diag(np.linalg.inv(cov)))
+            print("interval width / width with the others held at their best:",
+                  dict(zip(fit.covariance.index, held.round(2))))
         for e in fit.estimates.itertuples():
             truth = TRUE.get(e.parameter, e.default)
             rows.append({"data_seed": DATA_SEED + r, "parameter": e.parameter, "truth": truth,
