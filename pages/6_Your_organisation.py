@@ -16,7 +16,7 @@ from sim.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
 from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 
-#: The page's fit: seeds per candidate, local-search and profile candidates per parameter, seeds for the band.
+#: The page's fit: seeds per candidate, local-search and interval-design candidates per parameter, band seeds.
 SEEDS, LOCAL_EVALS, DESIGN_POINTS, BAND_SEEDS = 3, 3, 5, 10
 
 language_switch()
