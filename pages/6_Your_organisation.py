@@ -16,8 +16,8 @@ from sim.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
 from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 
-#: The page's fit: seeds per candidate, local-search and profile candidates per parameter, seeds for the band.
-SEEDS, LOCAL_EVALS, GRID_POINTS, BAND_SEEDS = 3, 3, 5, 10
+#: The page's fit: seeds per candidate, local-search and interval-design candidates per parameter, band seeds.
+SEEDS, LOCAL_EVALS, DESIGN_POINTS, BAND_SEEDS = 3, 3, 5, 10
 
 language_switch()
 setup_page(_("Your organisation"))
@@ -91,7 +91,7 @@ if observed is not None:
                  "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml").format(
         seeds=SEEDS))
     trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
-    seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, GRID_POINTS)
+    seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, DESIGN_POINTS)
     key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()
     if seconds > APP_SWEEP_BUDGET_SECONDS:
         st.warning(_("This fit would take about {t}, more than the app runs at once ({budget}). Use fewer "
@@ -102,7 +102,7 @@ if observed is not None:
         bar = st.progress(0.0, text=_("fitting…"))
         try:
             fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
-                                        local_evals=LOCAL_EVALS, grid_points=GRID_POINTS,
+                                        local_evals=LOCAL_EVALS, design_points=DESIGN_POINTS,
                                         progress=lambda done, total: bar.progress(
                                             min(1.0, done / total), text=_("fitting… {done} of {total} "
                                                                            "candidates").format(done=done,

@@ -11,9 +11,14 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   ``D = sum_s sum_t (observed - m)^2 / (v_s * (1 + 1/seeds))``: a Gaussian approximation of -2 log likelihood
   (the observation is one draw, the mean has variance ``v_s / seeds``); about one per data point at a good fit.
 - **Search.** Optuna's TPE sampler with a fixed seed (same inputs and seed: same trials, same result).
-- **Uncertainty.** Every candidate with ``D <= D_min + chi2_95(k)`` (``k`` fitted parameters) lies in an
-  approximate joint 95 % confidence region; each parameter's interval is the range of that set (a projection,
-  conservative). A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
+- **Uncertainty.** Near the best, ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (Gauss-Newton; ``x`` in
+  range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
+  distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
+  (the second reaching past the first stage's 95 % ellipsoid): a regression over many candidates averages out
+  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. Each parameter's
+  interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``, the others re-fitted at every value,
+  so parameters that trade off widen each other's intervals; a direction the means do not respond to gives the
+  whole range. A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
   (in log units for rates) is reported as not identified by these data.
 - **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
@@ -48,13 +53,16 @@ TRIALS, SEEDS, BAND_SEEDS = 60, 4, 20
 #: Fresh seeds for the band start here (the fit's seeds start at the calibration's seed).
 BAND_SEED_OFFSET = 100_000
 STUDY = "alignsim-calibration"
-#: Refinement: grid points per parameter, and the grid's half-width as a share of the search range (log units).
-REFINE_POINTS, REFINE_WINDOW = 9, 0.2
-#: A profile zooms in (a third of the window each time, at most this often) until four grid points lie within
-#: PROFILE_CUT of its minimum; the parabola is fitted to those points only.
-PROFILE_ZOOMS, PROFILE_CUT = 3, 12.0
-#: Extra sets of seeds on which the best candidate is run to measure the distance's Monte Carlo noise.
-NOISE_SETS, NOISE_SEED_OFFSET = 2, 10_000
+#: Intervals: the simulated means' slopes are fitted over candidates designed around the best, in DESIGN_STAGES
+#: stages of ``design_points`` candidates per fitted parameter each (at least the coefficients plus the parameters).
+DESIGN_POINTS, DESIGN_STAGES = 9, 2
+#: The first stage's candidates lie within DESIGN_START (share of each search range, log units for rates) of the
+#: best; a later stage's within the last estimate of the 95 % ellipsoid scaled by DESIGN_REACH, each axis's reach
+#: capped to [DESIGN_MIN, DESIGN_MAX] of its search range (radii spread over [1/6, 1] of the reach).
+DESIGN_START, DESIGN_REACH, DESIGN_MIN, DESIGN_MAX = 0.06, 1.5, 0.05, 0.5
+#: Curvature (per squared search range) below which the distance counts as flat in a direction: it rises by less
+#: than chi2_95(1) over the whole range.
+FLAT_CURVATURE = 3.84
 #: Local search (Nelder-Mead) after the global one: at most this many candidates per fitted parameter.
 LOCAL_EVALS = 25
 
@@ -123,6 +131,10 @@ class Calibration:
     points: int
     frequency: str
     notes: list[str] = field(default_factory=list)
+    #: the estimates' covariance ``A^-1`` over the fitted parameters in range units (log for rates), where
+    #: ``D ~ D_min + (x - x*)' A (x - x*)``; a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``.
+    #: Its correlations say which parameters trade off against each other.
+    covariance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def report(self) -> str:
         """A short plain-text report of the estimates and the fit's quality (in the current language)."""
@@ -153,12 +165,24 @@ def prepared(scenario: Scenario, observed: Observed) -> Scenario:
     return scenario.with_overrides({"weeks": observed.weeks()})
 
 
+def design_size(k: int, design_points: int = DESIGN_POINTS) -> int:
+    """Candidates in one design stage for ``k`` fitted parameters."""
+    return max(design_points * k, (k + 1) * (k + 2) // 2 + k) if k else 0
+
+
+def candidates(k: int, trials: int = TRIALS, local_evals: int = LOCAL_EVALS, design_points: int = DESIGN_POINTS) -> int:
+    """Candidates a fit of ``k`` parameters evaluates at most: global search, local search, design stages, noise."""
+    if not k:
+        return 1
+    return trials + local_evals * k + DESIGN_STAGES * design_size(k, design_points)
+
+
 def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS,
                       band_seeds: int = BAND_SEEDS, local_evals: int = LOCAL_EVALS,
-                      grid_points: int = REFINE_POINTS) -> float:
+                      design_points: int = DESIGN_POINTS) -> float:
     """Estimated seconds of computing a fit takes at most (``sim.registry.cost``)."""
-    refine = (local_evals + PROFILE_ZOOMS * grid_points) * len(fitted_parameters(observed)) + NOISE_SETS
-    return cost(prepared(scenario, observed), (trials + refine) * seeds + band_seeds)
+    k = len(fitted_parameters(observed))
+    return cost(prepared(scenario, observed), candidates(k, trials, local_evals, design_points) * seeds + band_seeds)
 
 
 def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
@@ -180,9 +204,9 @@ def simulate_tables(scenario: Scenario, observed: Observed, seeds: list[int]) ->
     return np.array(out)
 
 
-def distance(obs: np.ndarray, sims: np.ndarray) -> float:
-    """The documented distance between observed (periods x series, NaN missing) and simulated tables
-    (seeds x periods x series): standardised squared error of the mean over seeds, summed."""
+def moments(obs: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The simulated mean (periods x series) over the seeds of ``sims`` (seeds x periods x series) and the
+    distance's weight per series: ``(1 - rho) / (1 + rho) / (v * (1 + 1/seeds))`` (docs/CALIBRATION.md)."""
     n = sims.shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a period without a value
@@ -191,11 +215,18 @@ def distance(obs: np.ndarray, sims: np.ndarray) -> float:
         dev = np.nan_to_num(sims - mean)
         lagged = (dev[:, 1:] * dev[:, :-1]).sum(axis=(0, 1))
         rho = np.clip(np.nan_to_num(lagged / (dev ** 2).sum(axis=(0, 1))), 0.0, 0.95)
-    scale = np.nanmean(np.abs(obs), axis=0)
-    var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * scale) ** 2, 1e-9))
+        scale = np.nanmean(np.abs(obs), axis=0)
+    var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * np.nan_to_num(scale)) ** 2, 1e-9))
     # successive periods of a run are correlated (a run above the mean stays above it): each series counts as
     # its effective number of independent periods, n (1 - rho) / (1 + rho) with rho the lag-1 autocorrelation
-    resid = (obs - mean) ** 2 / (var * (1.0 + 1.0 / max(n, 1))) * ((1.0 - rho) / (1.0 + rho))
+    return mean, (1.0 - rho) / (1.0 + rho) / (var * (1.0 + 1.0 / max(n, 1)))
+
+
+def distance(obs: np.ndarray, sims: np.ndarray) -> float:
+    """The documented distance between observed (periods x series, NaN missing) and simulated tables
+    (seeds x periods x series): standardised squared error of the mean over seeds, summed."""
+    mean, weight = moments(obs, sims)
+    resid = (obs - mean) ** 2 * weight
     ok = ~np.isnan(obs)
     missing = ok & np.isnan(mean)  # the model has no value where data do (e.g. no cohort ended): a full miss
     resid = np.where(missing, 4.0, resid)
@@ -210,11 +241,11 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
 def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS, seed: int = 0,
               band_seeds: int = BAND_SEEDS, storage: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None, local_evals: int = LOCAL_EVALS,
-              grid_points: int = REFINE_POINTS) -> Calibration:
+              design_points: int = DESIGN_POINTS) -> Calibration:
     """Fit ``scenario`` to ``observed``; deterministic for a given ``seed``. ``progress(done, total)`` is called
     after every candidate; ``storage`` (a file) makes the fit resumable. ``trials`` (global search),
-    ``local_evals`` (local search, per fitted parameter) and ``grid_points`` (interval grid, per fitted
-    parameter) bound the candidates; each runs on ``seeds`` seeds."""
+    ``local_evals`` (local search, per fitted parameter) and ``design_points`` (the intervals' designed candidates,
+    per fitted parameter and stage) bound the candidates (:func:`candidates`); each runs on ``seeds`` seeds."""
     import optuna
 
     if scenario.model != "alignment":
@@ -225,7 +256,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     params = fitted_parameters(observed)
     obs = observed.data.to_numpy(dtype=float)
     search = _Search(base, observed, params, [seed + i for i in range(seeds)], progress,
-                     total=trials + (local_evals + PROFILE_ZOOMS * grid_points) * len(params))
+                     total=candidates(len(params), trials, local_evals, design_points))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
                                          multivariate=True)
@@ -252,7 +283,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         if trials - done > 0:
             study.optimize(objective, n_trials=trials - done)
         search.local(local_evals)
-        intervals = search.intervals(grid_points)
+        intervals = search.intervals(design_points, seed)
     else:
         search({})
         intervals = {}
@@ -296,8 +327,11 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     weak = estimates.loc[estimates["status"] == "weak", "parameter"].tolist()
     if weak:
         notes.append("weakly identified (the interval covers most of the search range): " + ", ".join(weak))
+    names = [p.name for p in params]
+    covariance = (pd.DataFrame(search.covariance, index=names, columns=names) if search.covariance is not None
+                  else pd.DataFrame())
     return Calibration(calibrated, estimates, pd.DataFrame(fit_rows), pd.DataFrame(quality_rows), table, d_min,
-                       int((~np.isnan(obs)).sum()), observed.frequency, notes)
+                       int((~np.isnan(obs)).sum()), observed.frequency, notes, covariance)
 
 
 class _Search:
@@ -311,20 +345,18 @@ class _Search:
         self.seen: list[tuple[dict[str, float], float]] = []
         #: the vertex of each parameter's smoothed profile (the estimate)
         self.smoothed: dict[str, float] = {}
-        self.allowance = 0.0
-
-    def noise_allowance(self) -> float:
-        """Twice the Monte Carlo spread (sd) of the best candidate's distance over NOISE_SETS disjoint sets of
-        seeds: the simulated distance is itself noisy, so the intervals' threshold is raised by it."""
-        best, d = self.best()
-        others = [distance(self.obs, simulate_tables(with_values(self.base, best), self.observed,
-                                                     [s + NOISE_SEED_OFFSET * (j + 1) for s in self.seeds]))
-                  for j in range(NOISE_SETS)]
-        self.allowance = 2.0 * float(np.std([d, *others], ddof=1))
-        return self.allowance
+        #: per candidate evaluated here (by its index in ``seen``): simulated means and the distance's weights
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        #: ``A^-1`` of the intervals' surface (range units), None until the intervals are computed
+        self.covariance: np.ndarray | None = None
 
     def __call__(self, values: dict[str, float]) -> float:
-        d = distance(self.obs, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+        return self.record(values, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+
+    def record(self, values: dict[str, float], sims: np.ndarray) -> float:
+        """Remember a candidate's distance and its simulated means and weights (for the intervals)."""
+        d = distance(self.obs, sims)
+        self.tables[len(self.seen)] = moments(self.obs, sims)
         self.seen.append((dict(values), d))
         if self.progress is not None:
             self.progress(min(len(self.seen), self.total), self.total)
@@ -358,85 +390,90 @@ class _Search:
                  options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k,
                           "xatol": 0.002, "fatol": 0.05})
 
-    def intervals(self, points: int) -> dict[str, tuple[float, float]]:
-        """Per parameter, a profile through the best candidate: the distance on a grid of ``points`` values (others
-        at their best), smoothed by a least-squares parabola (the simulated distance is noisy); the estimate is
-        its vertex and the interval where it stays within ``chi2_95(1)`` of its minimum. The interval is widened
-        to every evaluated candidate within ``chi2_95(k)`` of the best (the joint region's projection, for
-        correlated parameters). A profile without upward curvature gives the whole search range."""
-        level = chi2.ppf(0.95, 1) + self.noise_allowance()
-        out: dict[str, tuple[float, float]] = {}
-        for p in self.params:
-            best, _ = self.best()
-            centre, window = self._to_unit(p, best[p.name]), REFINE_WINDOW
-            for zoom in range(PROFILE_ZOOMS):  # zoom in until a few grid points lie in the valley
-                grid = np.linspace(max(0.0, centre - window), min(1.0, centre + window), max(points, 3))
-                ds = np.array([self({**best, p.name: self._from_unit(p, u)}) for u in grid])
-                keep = ds <= ds.min() + PROFILE_CUT
-                if keep.sum() >= 4:
-                    break
-                centre, window = float(grid[int(ds.argmin())]), window / 3
-            step = float(grid[1] - grid[0]) if grid.size > 1 else 0.0
-            # the crossing lies between the last grid point inside and the next one outside
-            inside = grid[ds <= ds.min() + level]
-            lo, hi = inside.min() - step, inside.max() + step
-            if keep.sum() >= 3:
-                a, b, _ = np.polyfit(grid[keep], ds[keep], 2)
-                if a <= 0:  # no curvature where the profile is low: flat as far as the grid sees
-                    lo, hi = grid[keep].min() - step, grid[keep].max() + step
-                else:
-                    vertex = float(np.clip(-b / (2 * a), grid[keep].min(), grid[keep].max()))
-                    half = math.sqrt(level / a)
-                    self.smoothed[p.name] = self._from_unit(p, vertex)
-                    lo, hi = min(lo, vertex - half), max(hi, vertex + half)
-            out[p.name] = (max(0.0, lo), min(1.0, hi))
-        best, d_min = self.best()
-        surface = self._surface()
-        joint = d_min + chi2.ppf(0.95, len(self.params))
+    def intervals(self, design_points: int, seed: int) -> dict[str, tuple[float, float]]:
+        """Per parameter, its profile interval from the distance's Gauss-Newton curvature: near the best,
+        ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (range units, log for rates), ``J`` the simulated
+        means' slopes with respect to the parameters and ``W`` the distance's weights; the interval is
+        ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``. That is the interval with the other parameters re-fitted at every
+        value of this one, so parameters that trade off widen each other's intervals (holding the others at their
+        best would give the narrower ``sqrt(chi2_95(1) / A_jj)``). ``J`` is a least-squares fit of every simulated
+        mean to the parameters over candidates designed around the best in DESIGN_STAGES stages (random
+        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid: a regression on
+        many candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a
+        curvature from. ``x*`` is the Gauss-Newton step from the regression's mean at the best (smoothed);
+        directions without curvature give intervals over the whole range."""
+        k = len(self.params)
+        level = chi2.ppf(0.95, 1)
+        rng = np.random.default_rng([seed, 17])
+        best, _ = self.best()
+        centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
+        shape = np.diag(np.full(k, DESIGN_START ** 2))
+        design: list[int] = []
+        fit = None
+        for _stage in range(DESIGN_STAGES):
+            root = np.linalg.cholesky(shape + 1e-12 * np.eye(k))
+            n = design_size(k, design_points)
+            directions = rng.standard_normal((n, k))
+            directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+            radius = (1 + 5 * (np.arange(n) + rng.random(n)) / n) / 6  # spread over [1/6, 1] of the reach
+            for y in directions * radius[:, None]:
+                x = np.clip(centre + root @ y, 0.0, 1.0)
+                self({p.name: self._from_unit(p, u) for p, u in zip(self.params, x)})
+                design.append(len(self.seen) - 1)
+            fit = self._linearised(design, centre)
+            if fit is None:
+                continue
+            inv = fit[1]
+            reach = DESIGN_REACH * np.sqrt(level * np.diag(inv))  # the next stage: past the 95 % interval's ends
+            scale = np.clip(reach, DESIGN_MIN, DESIGN_MAX) / np.sqrt(np.diag(inv))
+            shape = inv * np.outer(scale, scale)
+        if fit is None:  # the means do not respond to the parameters: the data cannot pin them down
+            return {p.name: (p.low, p.high) for p in self.params}
+        step, inv = fit
+        self.covariance = inv
+        # the Gauss-Newton step, no further than the design reached
+        xs = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in design])
+        estimate = np.clip(centre + step, xs.min(axis=0), xs.max(axis=0))
+        out = {}
         for j, p in enumerate(self.params):
-            near = [self._to_unit(p, v[p.name]) for v, d in self.seen if d <= joint and p.name in v]
-            lo, hi = out[p.name]
-            if surface is not None:
-                centre, half = surface[0][j], surface[1][j]
-                near += [max(0.0, centre - half), min(1.0, centre + half)]
-            lo, hi = min([lo, *near]), max([hi, *near])
-            out[p.name] = (self._from_unit(p, lo), self._from_unit(p, hi))
+            half = math.sqrt(level * inv[j, j])
+            self.smoothed[p.name] = self._from_unit(p, float(estimate[j]))
+            out[p.name] = (self._from_unit(p, estimate[j] - half), self._from_unit(p, estimate[j] + half))
         return out
 
-    def _surface(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """A quadratic response surface through the candidates nearest the best (least squares, in range units):
-        its vertex and, per parameter, the half-width of the profile interval ``sqrt(chi2_95(1) * (A^-1)_jj)``
-        where ``D ~ D_min + (x - x*)' A (x - x*)``: the interval of a parameter with the others re-fitted, so
-        correlated parameters widen each other's intervals. None when the surface has no clear minimum."""
+    def _linearised(self, rows: list[int], centre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """From the candidates ``rows`` (their simulated means): the Gauss-Newton step from ``centre`` and
+        ``A^-1``, ``A = J' W J`` less the slopes' own Monte Carlo variance, eigenvalues floored at FLAT_CURVATURE
+        (a direction the means do not respond to spans the whole range). ``J`` and the means at ``centre`` by
+        least squares per observed point; ``W`` the distance's weights averaged over the candidates."""
         k = len(self.params)
-        if not k:
+        rows = [i for i in rows if i in self.tables]
+        if len(rows) < k + 2:
             return None
-        unique = {tuple(round(v.get(p.name, float("nan")), 12) for p in self.params): (v, d) for v, d in self.seen}
-        pts = sorted(unique.values(), key=lambda x: x[1])
-        terms = 1 + k + k * (k + 1) // 2
-        pts = [(v, d) for v, d in pts if all(p.name in v for p in self.params)][:max(3 * terms, 30)]
-        if len(pts) < 2 * terms:
-            return None
-        X = np.array([[self._to_unit(p, v[p.name]) for p in self.params] for v, _ in pts])
-        y = np.array([d for _, d in pts])
-        iu = np.triu_indices(k)
-        design = np.hstack([np.ones((len(X), 1)), X, np.einsum("ni,nj->nij", X, X)[:, iu[0], iu[1]]])
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        g = coef[1:1 + k]
+        X = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in rows]) - centre
+        means = np.array([self.tables[i][0] for i in rows])  # candidates x periods x series
+        weights = np.nanmean(np.array([self.tables[i][1] for i in rows]), axis=0)  # per series
+        design = np.hstack([np.ones((len(rows), 1)), X])
         A = np.zeros((k, k))
-        A[iu] = coef[1 + k:]
-        A = (A + A.T) / 2  # x' A x with the off-diagonal terms split evenly
-        try:
-            if np.linalg.eigvalsh(A).min() <= 0:
-                return None
-            inv = np.linalg.inv(A)
-        except np.linalg.LinAlgError:
+        b = np.zeros(k)
+        for t, s in zip(*np.nonzero(~np.isnan(self.obs))):
+            ok = ~np.isnan(means[:, t, s])
+            if ok.sum() < k + 3 or not np.isfinite(weights[s]):
+                continue
+            coef, *_ = np.linalg.lstsq(design[ok], means[ok, t, s], rcond=None)
+            slope = coef[1:]
+            # a fitted slope's Monte Carlo error adds its variance to slope^2 on average: subtract it, or noise
+            # alone would look like information (errors in variables)
+            resid = means[ok, t, s] - design[ok] @ coef
+            noise = float(resid @ resid) / (ok.sum() - k - 1) * np.linalg.pinv(design[ok].T @ design[ok])[1:, 1:]
+            A += weights[s] * (np.outer(slope, slope) - noise)
+            b += weights[s] * slope * (self.obs[t, s] - coef[0])
+        w, V = np.linalg.eigh(A)
+        if not np.all(np.isfinite(w)) or w.max() <= FLAT_CURVATURE:
             return None
-        vertex = -0.5 * inv @ g
-        half = np.sqrt((chi2.ppf(0.95, 1) + self.allowance) * np.diag(inv))
-        if not np.all(np.isfinite(vertex)) or not np.all(np.isfinite(half)):
-            return None
-        return np.clip(vertex, 0.0, 1.0), half
+        w = np.maximum(w, FLAT_CURVATURE)
+        inv = (V / w) @ V.T
+        return inv @ b, inv
 
 
 def described(calibration: Calibration, name: str) -> Scenario:

@@ -1,7 +1,7 @@
 """The "your own organisation" example, end to end, and the full-size parameter-recovery figures.
 
     python docs/examples/own_org.py data       # writes own_org.xlsx, own_org/*.csv and own_org_monthly.csv
-    python docs/examples/own_org.py recovery   # full-size recovery: prints a table, writes calibration_*.png
+    python docs/examples/own_org.py recovery [N]   # full-size recovery, N data seeds (3): table, calibration_*.png
 
 The organisation is the template's example (Nordlys Software, sim.orgsheet.example_tables). Its "observed" data
 are synthetic: one run of the model (seed 2026) with the parameters in TRUE, so a fit can be checked against
@@ -64,10 +64,21 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
     rows, started = [], time.time()
     for r in range(repeats):
         obs = synthetic(scenario, TRUE, seed=DATA_SEED + r)
+        began = time.time()
         fit = calibration.calibrate(scenario, obs, trials=trials, seeds=seeds)
+        print(f"data seed {DATA_SEED + r}: {len(fit.trials)} candidates in {time.time() - began:.0f} s "
+              f"(estimated {calibration.estimated_seconds(scenario, obs, trials, seeds):.0f} s)", flush=True)
         if r == 0:
             (HERE.parent / "calibration_fit.png").write_bytes(to_image(calibration.chart(fit.fit), "png"))
             print(fit.report())
+            cov = fit.covariance.to_numpy()
+            sd = np.sqrt(np.diag(cov))
+            print("correlations of the estimates:")
+            print(pd.DataFrame(cov / np.outer(sd, sd), index=fit.covariance.index,
+                               columns=fit.covariance.index).round(2).to_string())
+            held = np.sqrt(np.diag(cov) * np.diag(np.linalg.inv(cov)))
+            print("interval width / width with the others held at their best:",
+                  dict(zip(fit.covariance.index, held.round(2))))
         for e in fit.estimates.itertuples():
             truth = TRUE.get(e.parameter, e.default)
             rows.append({"data_seed": DATA_SEED + r, "parameter": e.parameter, "truth": truth,
@@ -78,6 +89,7 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
         truth=("truth", "first"), mean_estimate=("estimate", "mean"), covered=("covered", "sum"),
         fits=("covered", "size"), weak=("status", lambda s: int((s == "weak").sum())))
     print(f"\n{repeats} data sets x {trials} candidates x {seeds} seeds in {time.time() - started:.0f} s")
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
     print(summary.to_string(float_format=lambda v: f"{v:.4g}"))
     _recovery_chart(table)
 
@@ -100,6 +112,6 @@ if __name__ == "__main__":
     if what == "data":
         write_data()
     elif what == "recovery":
-        recovery()
+        recovery(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     else:
         sys.exit("usage: own_org.py data | recovery")
