@@ -96,9 +96,9 @@ if observed is not None:
     if seconds > APP_SWEEP_BUDGET_SECONDS:
         st.warning(_("This fit would take about {t}, more than the app runs at once ({budget}). Use fewer "
                      "candidates, or run it on the command line: alignsim calibrate organisation.xlsx --observed "
-                     "observed.csv --out my_org.toml").format(t=describe_seconds(seconds),
-                                                              budget=describe_seconds(APP_SWEEP_BUDGET_SECONDS)))
-    elif st.button(_("Fit (about {t})").format(t=describe_seconds(seconds)), type="primary", key="fit"):
+                     "observed.csv --out my_org.toml").format(t=shown(describe_seconds(seconds)),
+                                                              budget=shown(describe_seconds(APP_SWEEP_BUDGET_SECONDS))))
+    elif st.button(_("Fit (about {t})").format(t=shown(describe_seconds(seconds))), type="primary", key="fit"):
         bar = st.progress(0.0, text=_("fitting…"))
         try:
             fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
