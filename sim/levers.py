@@ -139,7 +139,10 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
     if not isinstance(scenario, Scenario):
         return parameter_levers(scenario)
     departments = tuple(scenario.departments)
-    by_role = {dept.role: name for name, dept in scenario.departments.items()}  # levers of a role need one
+    by_role: dict[str, str] = {}  # a role's levers edit the department named after it, else its first listed
+    for name, dept in scenario.departments.items():
+        if name == dept.role or dept.role not in by_role:
+            by_role[dept.role] = name
     direction, funding, data, teams = _("Direction"), _("Funding"), _("Data and learning"), _("Teams")
     levers = [
         Lever("leadership.shared_criterion", _("Shared success criterion"),

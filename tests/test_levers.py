@@ -70,3 +70,15 @@ def test_levers_presets_and_stories_in_danish():
     assert names["product_logic"] == "Produktlogik" and names["project_logic"] == "Projektlogik"
     assert preset_name("my_org") == "my_org" and preset_story("") == ""  # other scenarios keep their own
     assert levers_for(load_scenario("b2b_activation"))[0].label == "Shared success criterion"  # English again
+
+
+def test_a_role_s_levers_edit_the_department_named_after_it_else_the_first_of_that_role():
+    from sim.input import scenario_from_toml
+
+    growth = '[departments.growth]\nrole = "marketing"\n'
+    both = {lever.path for lever in levers_for(scenario_from_toml(growth))}  # the default marketing too
+    assert "departments.marketing.campaign_lift" in both and "departments.growth.campaign_lift" not in both
+    only = {lever.path for lever in levers_for(scenario_from_toml("default_departments = false\n" + growth +
+                                                                  '[departments.brand]\nrole = "marketing"\n'
+                                                                  "[teams.core]\napproval_chain = []\n"))}
+    assert "departments.growth.campaign_lift" in only and "departments.brand.campaign_lift" not in only
