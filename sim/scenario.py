@@ -401,7 +401,8 @@ class Scenario(ScenarioBase):
                     raise ValueError(Message(N_("{field}: the default chain {chain} names {value}, which is not a "
                                                 "department of this scenario; give the chain (approval_chain = [] "
                                                 "for none); known departments: {allowed}"),
-                                             field=f"teams.{name}.approval_chain", chain=team.approval_chain,
+                                             field=f"teams.{name}.approval_chain",
+                                             chain=" > ".join(team.approval_chain),
                                              value=repr(approver), allowed=", ".join(self.departments)))
                 if approver not in self.departments:
                     raise ValueError(Message(N_("{field}: unknown department {value}; known departments: "
@@ -451,6 +452,7 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
                           for name, dept in given.items()}
         else:
             out[table] = deep_merge(defaults[table], given)
-    if "teams" not in out:
-        out["teams"] = defaults["teams"]
+    if "teams" not in out:  # the default team, with only what its default sets (so a default chain is known as one)
+        out["teams"] = {name: team.model_dump(exclude_unset=True)
+                        for name, team in Scenario.model_construct().teams.items()}
     return out

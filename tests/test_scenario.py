@@ -157,9 +157,12 @@ def test_a_preset_naming_few_departments_still_gets_the_defaults_and_the_switch_
     assert set(load_scenario("b2b_activation").departments) == set(ROLES)  # the defaults fill in
     own = tmp_path / "own.toml"
     own.write_text("default_departments = false\n" + text)
-    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain \['legal'\] names "
+    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain legal names "
                                             r"'legal', which is not a department of this scenario; give the chain"):
         load_scenario(own)  # the team's default sign-off by Legal is not added silently either
+    own.write_text("default_departments = false\n[departments.sales]\n")  # no [teams]: the default team's chain
+    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain legal names 'legal'"):
+        load_scenario(own)
     own.write_text("default_departments = false\n" + text.replace("[teams.core]\n",
                                                                   "[teams.core]\napproval_chain = []\n", 1))
     s = load_scenario(own)
