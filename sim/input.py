@@ -769,5 +769,8 @@ def apply_overrides(scenario: ScenarioBase, overrides: dict[str, Any]) -> Scenar
     for path, value in overrides.items():
         if not isinstance(path, str):
             raise ScenarioError(f"override {show(path)}: a path is text, e.g. departments.sales.alignment")
+        if path in type(scenario).file_only:
+            raise ScenarioError(Message(N_("override {path}: it says how to read the scenario file itself, so it "
+                                           "can be set in the file only (true or false)"), path=path))
         set_path(data, path, value, type(scenario).free_mappings)
     return validate_as(type(scenario), data, "overrides")

@@ -337,6 +337,8 @@ class ScenarioBase(_Strict):
     model: str = Field(DEFAULT_MODEL, description="registered model that runs this scenario")
     #: Mappings whose keys are free names (teams, drivers): overrides may add keys there, TOML writes them inline.
     free_mappings: ClassVar[frozenset[str]] = frozenset()
+    #: Settings about what the file itself lists (how ``complete`` reads it): set in the file, never overridden.
+    file_only: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -357,6 +359,7 @@ class Scenario(ScenarioBase):
 
     model: Literal["alignment"] = "alignment"
     free_mappings: ClassVar[frozenset[str]] = frozenset({"requests", "depends_on", "true", "believed", "direction"})
+    file_only: ClassVar[frozenset[str]] = frozenset({"default_departments"})
     weeks: int = Field(52, ge=1, le=2000)
     default_departments: StrictBool = Field(
         True, description="true: the default organisation's departments fill in those [departments] does not "
