@@ -263,7 +263,7 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
     data["departments"], data["teams"] = departments, teams
     check_lengths(data, source)
     scenario = _validate(data, origin)
-    notes = [Message(N_("no {role} in your departments sheet, so none in the model: {meaning}"),
+    notes = [Message(N_("no {role} in your departments sheet, so none in the model ({meaning})"),
                      role=Message(DEPARTMENT_NAMES[role]), meaning=Message(WITHOUT_ROLE[role]))
              for role in ROLES if role not in departments]
     if "requests" not in tables:

@@ -80,7 +80,7 @@ def test_an_organisation_without_some_departments_is_imported_with_only_them(ser
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         [str(tmp_path / f"{sheet}.csv") for sheet in sheets])
     page.get_by_text("Imported tiny: 3 departments, 1 team(s)").wait_for(timeout=60_000)
-    page.get_by_text("no marketing in your departments sheet, so none in the model: no campaigns").wait_for(
+    page.get_by_text("no Marketing in your departments sheet, so none in the model (no campaigns").wait_for(
         timeout=10_000)
     page.wait_for_selector(".vega-embed", timeout=60_000)
     _no_errors(page)

@@ -70,7 +70,7 @@ def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
     assert set(WITHOUT_ROLE) == set(ROLES)  # every role's absence is said in words
     assert [n.fields["role"] for n in result.notes] == [DEPARTMENT_NAMES[r] for r in left_out]
     assert [n.fields["meaning"] for n in result.notes] == [WITHOUT_ROLE[r] for r in left_out]
-    assert "no Marketing in your departments sheet, so none in the model: no campaigns" in result.notes[1]
+    assert "no Marketing in your departments sheet, so none in the model (no campaigns" in result.notes[1]
     with pytest.raises(ScenarioError, match=r"^sheet requests, row 3, column department: hr is not in the "
                                             r"departments sheet \(add a row for it there, or leave it out here\); "
                                             r"allowed: sales, legal, finance$"):
