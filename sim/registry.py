@@ -82,15 +82,16 @@ def cost(scenario: Any, seeds: int = 1) -> float:
 def describe_seconds(seconds: float) -> Message:
     """``12 s``, ``4.2 min``, ``3.1 h``, ``2,000 days``: English text (the CLI's), shown in the app's language
     with ``sim.i18n.shown`` (``4,2 min``, ``2.000 dage``)."""
-    if seconds < 60:
-        digits = 0 if seconds >= 9.95 or float(seconds).is_integer() else 1 if seconds >= 0.095 else 2
+    seconds = max(float(seconds), 0.01)  # a unit is chosen by the number as it is shown: 59.97 s is "1.0 min"
+    if seconds < 59.5:
+        digits = 0 if seconds >= 9.95 or seconds.is_integer() else 1 if seconds >= 0.095 else 2
         return Message(N_("{n} s"), n=Decimal(seconds, digits))
-    if seconds < 3600:
+    if seconds / 60 < 59.95:
         return Message(N_("{n} min"), n=Decimal(seconds / 60, 1))
-    if seconds < 86400:
+    if seconds / 3600 < 23.95:
         return Message(N_("{n} h"), n=Decimal(seconds / 3600, 1))
     days = seconds / 86400
-    return Message(N_("{n} days"), n=Decimal(days, 1) if days < 100 else Count(round(days)))
+    return Message(N_("{n} days"), n=Decimal(days, 1) if days < 99.95 else Count(round(days)))
 
 
 def check_budget(seconds: float, budget: float, what: str, way_on: str) -> None:

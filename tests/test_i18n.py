@@ -244,3 +244,10 @@ def test_a_message_with_decimals_is_english_text_and_danish_when_shown():
     with i18n.language("da"):
         assert [i18n.shown(describe_seconds(s)) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == \
             ["0,5 s", "4,2 min", "2,0 t", "3,0 dage", "2.000 dage"]
+
+
+def test_a_duration_takes_the_unit_of_the_number_as_shown():
+    from sim.registry import describe_seconds
+
+    assert [describe_seconds(s) for s in (0.004, 59.4, 59.97, 3596, 3598, 99.96 * 86400)] == \
+        ["0.01 s", "59 s", "1.0 min", "59.9 min", "1.0 h", "100 days"]
