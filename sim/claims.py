@@ -170,7 +170,7 @@ def holds_when(scenario: Scenario) -> str:
     roles = {d.role for d in scenario.departments.values()}
     a = scenario.assumptions
     proxies = ", ".join(f"{possessive(_(ROLE_NAMES[r]))} {_pct(a.proxy(r))}" for r in KpiProxy.model_fields
-                        if r in roles)
+                        if r in roles) or _("none of these departments is steered by such a KPI here")
     return _("These results rest on named assumptions: what a person-week of the work each department's KPI asks "
              "for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
              "beliefs about what works are ({folk_wisdom}). A shared success criterion pays off when KPIs are poor "

@@ -134,6 +134,10 @@ def test_the_app_note_names_the_assumptions_in_effect():
     s = load_scenario("b2b_activation", {"assumptions.kpi_proxy.sales": 0.7})
     text = holds_when(s)
     assert "Sales' 70%" in text and "25%" in text and "vanity" in text
+    from sim.input import scenario_from_toml
+
+    few = scenario_from_toml("default_departments = false\n[departments.hr]\n[teams.core]\napproval_chain = []\n")
+    assert "()" not in holds_when(few) and "none of these departments is steered by such a KPI" in holds_when(few)
 
 
 def test_json_report_shape(results):
