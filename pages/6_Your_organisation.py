@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_common import explore, language_switch, plain, setup_page
 from sim import calibration, charts, orgsheet
-from sim.i18n import _, ngettext, shown
+from sim.i18n import N_, _, figure, ngettext, number, percent, shown
 from sim.input import MAX_FILE_BYTES, ScenarioError
 from sim.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
@@ -18,6 +18,12 @@ from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 
 #: The page's fit: seeds per candidate, local-search and interval-design candidates per parameter, band seeds.
 SEEDS, LOCAL_EVALS, DESIGN_POINTS, BAND_SEEDS = 3, 3, 5, 10
+#: The fit's tables for people (translate with ``_``): column heads and a parameter's status.
+ESTIMATE_COLUMNS = {"parameter": N_("parameter"), "informed_by": N_("informed by"), "default": N_("default"),
+                    "estimate": N_("estimate"), "low": N_("95% low"), "high": N_("95% high"), "status": N_("status")}
+STATUS = {"fitted": N_("fitted"), "weak": N_("weakly identified"), "not identifiable": N_("not identifiable")}
+QUALITY_COLUMNS = {"series": N_("series"), "points": N_("points"), "coverage": N_("inside 95% band"),
+                   "nrmse": N_("normalised RMSE")}
 
 language_switch()
 setup_page(_("Your organisation"))
@@ -115,16 +121,21 @@ if observed is not None:
     result = stored[1] if stored and stored[0] == key else None
 
 if result is not None:
-    st.markdown(_("**Fit:** distance {d:.1f} over {n} data points (about {n} at a good fit).").format(
-        d=result.distance, n=result.points))
-    shown = result.estimates.drop(columns=["meaning"]).rename(columns={"low": _("95% low"), "high": _("95% high")})
-    st.dataframe(shown, hide_index=True, key="fit_estimates")
+    st.markdown(_("**Fit:** distance {d} over {n} data points (about {n} at a good fit).").format(
+        d=number(result.distance, 1), n=result.points))
+    estimates = result.estimates.drop(columns=["meaning"])
+    for column in ("default", "estimate", "low", "high"):  # numbers for people, in the page's language
+        estimates[column] = estimates[column].map(figure)
+    estimates["status"] = estimates["status"].map(lambda status: _(STATUS.get(status, status)))
+    st.dataframe(estimates.rename(columns={k: _(v) for k, v in ESTIMATE_COLUMNS.items()}), hide_index=True,
+                 key="fit_estimates")
     for note in result.notes:
-        st.caption(plain(note))
+        st.caption(plain(shown(note)))
     st.altair_chart(calibration.chart(result.fit, result.frequency), width="content")
-    st.dataframe(result.quality.rename(columns={"coverage": _("inside 95% band"),
-                                                 "nrmse": _("normalised RMSE")}),
-                 hide_index=True, key="fit_quality")
+    quality = result.quality.assign(coverage=result.quality["coverage"].map(percent),
+                                    nrmse=result.quality["nrmse"].map(lambda v: number(v, 2)))
+    st.dataframe(quality.rename(columns={k: _(v) for k, v in QUALITY_COLUMNS.items()}), hide_index=True,
+                 key="fit_quality")
     calibrated = calibration.described(result, org.name)
     st.download_button(_("Calibrated scenario (TOML)"), calibrated.to_toml(), file_name=f"{org.name}.toml",
                        mime="application/toml", key="dl_calibrated")
