@@ -21,8 +21,8 @@ setup_page(_("Organisation"))
 start = edited_scenario() or base_scenario()
 # the scenario by its name for people (a preset's title, "edited TITLE"), as Explore shows it
 shown_name = edited_shown() if "edited_from" in st.session_state else scenario_title(st.session_state["base_label"])
-st.caption(_("Starting from **{name}** (as edited on Explore). Node size: influence; colour: alignment; outline: "
-             "load (team time its demands used). Hover a node for its KPI.").format(name=plain(shown_name)))
+st.caption(_("Starting from **{name}**. Node size: influence; colour: alignment; outline: load (team time its "
+             "demands used). Hover a node for its KPI.").format(name=plain(shown_name)))
 seeds = st.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
 
 overrides = {}
