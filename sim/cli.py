@@ -190,14 +190,12 @@ _DIFFERENCES = ("difference",)
 #: Column headers of a human table (``--lang`` translates them; JSON and CSV keep the code names).
 _COLUMNS = {"name": N_("name"), "mean": N_("mean"), "value": N_("value"), "ci_low": N_("ci_low"),
             "ci_high": N_("ci_high"), "mean_a": N_("mean_a"), "mean_b": N_("mean_b"),
-            "difference": N_("difference"), "unit": N_("unit")}
+            "difference": N_("difference"), "unit": N_("unit"), "metric": N_("metric")}
 
 
 def _human_table(frame: pd.DataFrame, model: str) -> str:
-    """A run's or comparison's table for people: for alignsim's model each metric's name in words (from the label
-    registry, ``sim.labels``) next to its code name, values in their units; other models as plain numbers."""
-    if model != "alignment":
-        return _table(frame.rename(columns={c: _(_COLUMNS[c]) for c in frame.columns if c in _COLUMNS}))
+    """A run's or comparison's table for people: each metric's name in words (from the label registry,
+    ``sim.labels``, which names the reference models' metrics too) next to its code name, values in their units."""
     from sim import labels
 
     out = pd.DataFrame({"name": [labels.name(m) for m in frame.index]}, index=frame.index)
@@ -213,6 +211,7 @@ def _human_table(frame: pd.DataFrame, model: str) -> str:
         else:
             out[col] = frame[col]
     out = out.rename(columns={c: _(_COLUMNS[c]) for c in out.columns if c in _COLUMNS})
+    out.index.name = _(_COLUMNS["metric"]) if out.index.name == "metric" else out.index.name
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         return out.to_string()
 

@@ -203,7 +203,7 @@ def test_reference_models_list_validate_and_report_in_their_own_terms(capsys):
     assert capsys.readouterr().out.startswith("ok: march1991_turnover [march1991] (m=30 dimensions, n=50")
     assert main(["run", "nk_departments", "--seeds", "3", "--periods", "20"]) == 0
     out = capsys.readouterr().out
-    assert "20 periods; seeds 0..2 (3)" in out and "share of max" in out
+    assert "20 periods; seeds 0..2 (3)" in out and "Firm performance" in out and "Decisions changed" in out
     assert main(["compare", "nk_departments", "nk_departments", "--set-b", "incentive=firm", "--seeds", "5",
                  "--format", "json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["metrics"]) == {
