@@ -488,8 +488,10 @@ def landing(code: str | None) -> None:
         st.markdown("### " + plain(_("Run a workshop")))
         template = st.selectbox(_("Template"), list(TEMPLATES), format_func=_labels(TEMPLATES, template_title),
                                 key="template")
+        # the session's choice wins (a language switch hands it back); the page's language only for a new widget
         lang = st.selectbox(_("Language of the workshop"), list(i18n.LANGUAGES), key="workshop_lang",
-                            index=list(i18n.LANGUAGES).index(i18n.current()), format_func=i18n.language_name,
+                            index=None if "workshop_lang" in st.session_state
+                            else list(i18n.LANGUAGES).index(i18n.current()), format_func=i18n.language_name,
                             help=_("What participants see (each can switch); the debrief and the handout use it."))
         tables = st.number_input(_("Tables (all play the same market)"), 1, MAX_TABLES, 1, key="tables")
         seat_size = st.number_input(_("People per department seat"), 1, MAX_SEAT_SIZE, MAX_SEAT_SIZE,
