@@ -1,12 +1,12 @@
 """Observed series: an organisation's own weekly or monthly numbers, read, checked and set beside simulated ones.
 
 A CSV file with a ``week`` or a ``month`` column (1, 2, 3, ... in order) and any subset of the columns in
-:data:`SERIES`; empty cells are missing values. A problem names the row and column, as a
-:class:`~sim.i18n.Message` (English ``str``, the page's language through ``ScenarioError.shown()``). Simulated runs are turned into the same table from the model's
-weekly counters (:func:`simulated`): counts are summed over the weeks of a period and shares are ratios of summed
-counters, so a month of simulated activation is computed as the data's month is. A month is 52/12 weeks: month
-``m`` covers weeks ``(m-1) * 52/12`` to ``m * 52/12``, a week split between two months counting in each by its
-share.
+:data:`SERIES`; empty cells are missing values. A problem names the row and column, as a :class:`~sim.i18n.Message`
+(English ``str``, the page's language through ``ScenarioError.shown()``). Simulated runs are turned into the same
+table from the model's weekly counters (:func:`simulated`): counts are summed over the weeks of a period and shares
+are ratios of summed counters, so a month of simulated activation is computed as the data's month is. A month is
+52/12 weeks: month ``m`` covers weeks ``(m-1) * 52/12`` to ``m * 52/12``, a week split between two months counting
+in each by its share.
 """
 
 from __future__ import annotations

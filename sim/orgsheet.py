@@ -13,10 +13,11 @@ The import caps the upload (size, compressed members, rows, text length) before 
 (never formulas or macros), checks every cell against the allowed values and validates the result through the
 scenario boundary (``sim.input``) with the same caps as a scenario file. A problem is one line naming the sheet,
 row and column and the allowed values: a :class:`~sim.i18n.Message` whose ``str`` is English (the CLI's) and that
-``ScenarioError.shown()`` writes in the page's language (sheet, column and allowed names stay the file's). The result is a complete scenario: every value explicit, nothing extended,
-and exactly the departments of the sheet (``default_departments = false``): a department the sheet leaves out
-does not exist in the model, and :class:`OrgImport` says what its absence means (``sim.scenario.WITHOUT_ROLE``).
-No role is required: approvals and requests may name only the departments the sheet lists.
+``ScenarioError.shown()`` writes in the page's language (sheet, column and allowed names stay the file's). The
+result is a complete scenario: every value explicit, nothing extended, and exactly the departments of the sheet
+(``default_departments = false``): a department the sheet leaves out does not exist in the model, and
+:class:`OrgImport` says what its absence means (``sim.scenario.WITHOUT_ROLE``). No role is required: approvals and
+requests may name only the departments the sheet lists.
 """
 
 from __future__ import annotations
