@@ -27,7 +27,8 @@ from sim.metrics import WEEKS_PER_MONTH, Records
 
 @dataclass(frozen=True)
 class Series:
-    """An observable series: the model's counter(s) behind it and what a data cell means."""
+    """An observable series: the model's counter(s) behind it and what a data cell means (English, marked for
+    translation: show it with ``_(series.meaning)``)."""
 
     name: str
     numerator: str
@@ -40,13 +41,14 @@ class Series:
 
 
 SERIES: dict[str, Series] = {s.name: s for s in [
-    Series("new_customers", "deals", None, "accounts that bought in the period"),
-    Series("activation_30d", "activated30", "cohort_closed", "share (0..1) of new customers whose first success "
-           "came within 30 days, among those whose 30 days ended in the period"),
-    Series("churned", "churned", None, "paying customers lost in the period"),
-    Series("support_contacts", "contacts", None, "support contacts (tickets, calls) in the period"),
-    Series("leads", "leads", None, "new leads in the period"),
-    Series("releases", "released", None, "work items released to customers in the period"),
+    Series("new_customers", "deals", None, N_("accounts that bought in the period")),
+    Series("activation_30d", "activated30", "cohort_closed", N_("share (0..1) of new customers whose first success "
+                                                               "came within 30 days, among those whose 30 days "
+                                                               "ended in the period")),
+    Series("churned", "churned", None, N_("paying customers lost in the period")),
+    Series("support_contacts", "contacts", None, N_("support contacts (tickets, calls) in the period")),
+    Series("leads", "leads", None, N_("new leads in the period")),
+    Series("releases", "released", None, N_("work items released to customers in the period")),
 ]}
 FREQUENCIES = ("week", "month")
 #: At most ten years of weeks or months.

@@ -123,3 +123,13 @@ def test_any_csv_reads_or_gets_one_line_never_a_traceback(rows):
         assert "\n" not in str(exc) and str(exc)
     else:
         assert obs.periods >= 3 and obs.series
+
+
+def test_every_series_says_what_it_means_in_danish_too():
+    from sim.i18n import _, language
+
+    from sim.observed import SERIES
+
+    with language("da"):
+        danish = {name: _(s.meaning) for name, s in SERIES.items()}
+    assert all(danish[name] != s.meaning and "perioden" in danish[name] for name, s in SERIES.items()), danish
