@@ -8,7 +8,7 @@ import pytest
 from sim.input import ScenarioError, load_scenario
 from sim.metrics import Records
 from sim.model import AlignmentModel
-from sim.observed import Observed, period_bounds, read_observed, simulated
+from sim.observed import SERIES, Observed, period_bounds, read_observed, simulated
 
 
 def test_a_monthly_file_with_gaps_reads_as_a_table():
@@ -127,8 +127,6 @@ def test_any_csv_reads_or_gets_one_line_never_a_traceback(rows):
 
 def test_every_series_says_what_it_means_in_danish_too():
     from sim.i18n import _, language
-
-    from sim.observed import SERIES
 
     with language("da"):
         danish = {name: _(s.meaning) for name, s in SERIES.items()}
