@@ -55,7 +55,7 @@ def _import(uploads) -> orgsheet.OrgImport | None:
             tables.update(orgsheet.read_tables(data, f.name))
         return orgsheet.organisation(tables, uploads[0].name)
     except ScenarioError as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(exc.shown()))
         return None
 
 
@@ -83,7 +83,7 @@ if obs_file is not None:
     try:
         observed = read_observed(obs_file.getvalue(), obs_file.name)
     except ScenarioError as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(exc.shown()))
 
 result: calibration.Calibration | None = None
 if observed is not None:
@@ -115,7 +115,7 @@ if observed is not None:
                                                                                                 total=total)))
             st.session_state["own_org_fit"] = (key, fit)
         except ScenarioError as exc:
-            st.error(plain(str(exc)))
+            st.error(plain(exc.shown()))
         bar.empty()
     stored = st.session_state.get("own_org_fit")
     result = stored[1] if stored and stored[0] == key else None

@@ -1,11 +1,12 @@
 """Observed series: an organisation's own weekly or monthly numbers, read, checked and set beside simulated ones.
 
 A CSV file with a ``week`` or a ``month`` column (1, 2, 3, ... in order) and any subset of the columns in
-:data:`SERIES`; empty cells are missing values. Simulated runs are turned into the same table from the model's
-weekly counters (:func:`simulated`): counts are summed over the weeks of a period and shares are ratios of summed
-counters, so a month of simulated activation is computed as the data's month is. A month is 52/12 weeks: month
-``m`` covers weeks ``(m-1) * 52/12`` to ``m * 52/12``, a week split between two months counting in each by its
-share.
+:data:`SERIES`; empty cells are missing values. A problem names the row and column, as a :class:`~sim.i18n.Message`
+(English ``str``, the page's language through ``ScenarioError.shown()``). Simulated runs are turned into the same
+table from the model's weekly counters (:func:`simulated`): counts are summed over the weeks of a period and shares
+are ratios of summed counters, so a month of simulated activation is computed as the data's month is. A month is
+52/12 weeks: month ``m`` covers weeks ``(m-1) * 52/12`` to ``m * 52/12``, a week split between two months counting
+in each by its share.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.i18n import N_, Decimal, Message
 from sim.input import MAX_FILE_BYTES, ScenarioError, clean, show
 from sim.metrics import WEEKS_PER_MONTH, Records
 
 
 @dataclass(frozen=True)
 class Series:
-    """An observable series: the model's counter(s) behind it and what a data cell means."""
+    """An observable series: the model's counter(s) behind it and what a data cell means (English, marked for
+    translation: show it with ``_(series.meaning)``)."""
 
     name: str
     numerator: str
@@ -38,13 +41,14 @@ class Series:
 
 
 SERIES: dict[str, Series] = {s.name: s for s in [
-    Series("new_customers", "deals", None, "accounts that bought in the period"),
-    Series("activation_30d", "activated30", "cohort_closed", "share (0..1) of new customers whose first success "
-           "came within 30 days, among those whose 30 days ended in the period"),
-    Series("churned", "churned", None, "paying customers lost in the period"),
-    Series("support_contacts", "contacts", None, "support contacts (tickets, calls) in the period"),
-    Series("leads", "leads", None, "new leads in the period"),
-    Series("releases", "released", None, "work items released to customers in the period"),
+    Series("new_customers", "deals", None, N_("accounts that bought in the period")),
+    Series("activation_30d", "activated30", "cohort_closed", N_("share (0..1) of new customers whose first success "
+                                                               "came within 30 days, among those whose 30 days "
+                                                               "ended in the period")),
+    Series("churned", "churned", None, N_("paying customers lost in the period")),
+    Series("support_contacts", "contacts", None, N_("support contacts (tickets, calls) in the period")),
+    Series("leads", "leads", None, N_("new leads in the period")),
+    Series("releases", "released", None, N_("work items released to customers in the period")),
 ]}
 FREQUENCIES = ("week", "month")
 #: At most ten years of weeks or months.
@@ -81,40 +85,45 @@ def read_observed(data: bytes, filename: str = "observed.csv") -> Observed:
     """Observed series from CSV bytes: size-capped, every cell checked; a problem names the row and column."""
     source = clean(Path(filename).name) or "observed.csv"
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ScenarioError(_too_large(source))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{source}: not a UTF-8 CSV file") from None
+        raise ScenarioError(Message(N_("{source}: not a UTF-8 CSV file"), source=source)) from None
     lines = text.splitlines()
     if not lines:
-        raise ScenarioError(f"{source}: empty file; expected a header row with week or month and series columns")
+        raise ScenarioError(Message(N_("{source}: empty file; expected a header row with week or month and series "
+                                       "columns"), source=source))
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     try:
         rows = list(csv.reader(lines[:MAX_PERIODS["week"] + 2], delimiter=delimiter))
     except csv.Error as exc:
-        raise ScenarioError(f"{source}: malformed CSV: {exc}") from None
+        raise ScenarioError(Message(N_("{source}: malformed CSV: {problem}"), source=source,
+                                    problem=str(exc))) from None
     if len(lines) > MAX_PERIODS["week"] + 1 and any(x.strip() for x in lines[MAX_PERIODS["week"] + 1:]):
-        raise ScenarioError(f"{source}: more than {MAX_PERIODS['week']} rows (at most ten years of weeks)")
+        raise ScenarioError(Message(N_("{source}: more than {most} rows (at most ten years of weeks)"),
+                                    source=source, most=MAX_PERIODS["week"]))
     header = [h.strip().lower() for h in rows[0]]
     allowed = ", ".join(SERIES)
     freq = [h for h in header if h in FREQUENCIES]
     if len(freq) != 1:
-        raise ScenarioError(f"{source}, row 1: expected exactly one period column, week or month; then any of "
-                            f"{allowed}")
+        raise ScenarioError(Message(N_("{source}, row {row}: expected exactly one period column, week or month; "
+                                       "then any of {allowed}"), source=source, row=1, allowed=allowed))
     frequency = freq[0]
     columns: list[str] = []
     for i, h in enumerate(header):
         if h in FREQUENCIES or not h:
             continue
         if h not in SERIES:
-            raise ScenarioError(f"{source}, row 1, column {i + 1}: unknown series {show(h, 40)}; allowed: "
-                                f"{allowed}")
+            raise _problem(source, 1, i + 1, Message(N_("unknown series {name}; allowed: {allowed}"),
+                                                     name=show(h, 40), allowed=allowed))
         if h in columns:
-            raise ScenarioError(f"{source}, row 1: column {h} appears twice")
+            raise ScenarioError(Message(N_("{source}, row {row}: column {column} appears twice"), source=source,
+                                        row=1, column=h))
         columns.append(h)
     if not columns:
-        raise ScenarioError(f"{source}: no series columns; give any of {allowed}")
+        raise ScenarioError(Message(N_("{source}: no series columns; give any of {allowed}"), source=source,
+                                    allowed=allowed))
     values: dict[str, list[float]] = {c: [] for c in columns}
     p_col = header.index(frequency)
     expected = 1
@@ -123,27 +132,32 @@ def read_observed(data: bytes, filename: str = "observed.csv") -> Observed:
             continue
         period = _number(row[p_col] if p_col < len(row) else "", source, n, frequency)
         if period != expected:
-            raise ScenarioError(f"{source}, row {n}, column {frequency}: expected {expected} (periods 1, 2, 3, ... "
-                                f"in order, none skipped), got {show(row[p_col] if p_col < len(row) else '')}")
+            raise _problem(source, n, frequency, Message(
+                N_("expected {expected} (periods 1, 2, 3, ... in order, none skipped), got {got}"),
+                expected=expected, got=show(row[p_col] if p_col < len(row) else "")))
         expected += 1
         for c in columns:
             i = header.index(c)
             cell = row[i].strip() if i < len(row) else ""
             x = float("nan") if not cell else _number(cell, source, n, c)
             if x == x and (x < 0 or (SERIES[c].share and x > 1)):
-                raise ScenarioError(f"{source}, row {n}, column {c}: {x:g} is out of range; allowed: "
-                                    + ("a share 0..1 (e.g. 0.42 for 42 %)" if SERIES[c].share else
-                                       "a count >= 0"))
+                raise _problem(source, n, c, Message(
+                    N_("{value} is out of range; allowed: a share 0..1 (e.g. 0.42 for 42 %)") if SERIES[c].share
+                    else N_("{value} is out of range; allowed: a count >= 0"), value=as_typed(x)))
             values[c].append(x)
     periods = expected - 1
     if periods < 3:
-        raise ScenarioError(f"{source}: {periods} period(s); at least 3 are needed to fit anything")
+        raise ScenarioError(Message(N_("{source}: {periods} period(s); at least 3 are needed to fit anything"),
+                                    source=source, periods=periods))
     if periods > MAX_PERIODS[frequency]:
-        raise ScenarioError(f"{source}: {periods} {frequency}s; at most {MAX_PERIODS[frequency]}")
+        raise ScenarioError(Message(N_("{source}: {periods} weeks; at most {most}") if frequency == "week" else
+                                    N_("{source}: {periods} months; at most {most}"), source=source,
+                                    periods=periods, most=MAX_PERIODS[frequency]))
     frame = pd.DataFrame(values, index=pd.RangeIndex(1, periods + 1, name="period"))
     empty = [c for c in columns if frame[c].isna().all()]
     if empty:
-        raise ScenarioError(f"{source}: column {empty[0]} has no values; fill it in or leave the column out")
+        raise ScenarioError(Message(N_("{source}: column {column} has no values; fill it in or leave the column "
+                                       "out"), source=source, column=empty[0]))
     return Observed(frequency, frame)
 
 
@@ -152,12 +166,33 @@ def read_observed_path(path: str | Path) -> Observed:
     p = Path(path)
     try:
         if not p.is_file():
-            raise ScenarioError(f"observed data {show(str(p))} does not exist")
+            raise ScenarioError(Message(N_("observed data {path} does not exist"), path=show(str(p))))
         if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{show(p.name)}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+            raise ScenarioError(_too_large(show(p.name)))
         return read_observed(p.read_bytes(), p.name)
     except OSError as exc:
-        raise ScenarioError(f"observed data {show(str(p))}: cannot read: {exc.strerror}") from None
+        raise ScenarioError(Message(N_("observed data {path}: cannot read: {reason}"), path=show(str(p)),
+                                    reason=exc.strerror)) from None
+
+
+def as_typed(x: float) -> Decimal | str:
+    """A number read from a file for a message, as ``f"{x:g}"`` writes it in English (``2.5``, ``-3``) and in
+    the current language's style when shown (Danish ``2,5``); very large or small numbers as ``:g`` has them."""
+    text = f"{x:g}"
+    if "e" in text or "n" in text or abs(x) >= 1000:
+        return text
+    return Decimal(x, len(text.split(".")[1]) if "." in text else 0)
+
+
+def _too_large(source: str) -> Message:
+    return Message(N_("{source}: file is larger than {size} KiB"), source=source, size=MAX_FILE_BYTES // 1024)
+
+
+def _problem(source: str, row: int, column: str | int, problem: Message) -> ScenarioError:
+    """A cell's problem, prefixed with the file, row and column (``observed.csv, row 3, column month: ...``; in
+    Danish ``observed.csv, række 3, kolonne month: ...``: the column keeps the file's name)."""
+    return ScenarioError(Message(N_("{source}, row {row}, column {column}: {problem}"), source=source, row=row,
+                                 column=column, problem=problem))
 
 
 def _number(text: str, source: str, row: int, column: str) -> float:
@@ -165,10 +200,10 @@ def _number(text: str, source: str, row: int, column: str) -> float:
     try:
         x = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
     except ValueError:
-        raise ScenarioError(f"{source}, row {row}, column {column}: expected a number, got {show(text, 40)}") \
-            from None
+        raise _problem(source, row, column, Message(N_("expected a number, got {value}"),
+                                                    value=show(text, 40))) from None
     if not math.isfinite(x):
-        raise ScenarioError(f"{source}, row {row}, column {column}: expected a finite number")
+        raise _problem(source, row, column, Message(N_("expected a finite number")))
     return x
 
 

@@ -12,10 +12,12 @@ A workbook (XLSX) or a set of CSV files (one per sheet, e.g. in a ZIP) holds fiv
 The import caps the upload (size, compressed members, rows, text length) before parsing, reads cells as values
 (never formulas or macros), checks every cell against the allowed values and validates the result through the
 scenario boundary (``sim.input``) with the same caps as a scenario file. A problem is one line naming the sheet,
-row and column and the allowed values. The result is a complete scenario: every value explicit, nothing extended,
-and exactly the departments of the sheet (``default_departments = false``): a department the sheet leaves out
-does not exist in the model, and :class:`OrgImport` says what its absence means (``sim.scenario.WITHOUT_ROLE``).
-No role is required: approvals and requests may name only the departments the sheet lists.
+row and column and the allowed values: a :class:`~sim.i18n.Message` whose ``str`` is English (the CLI's) and that
+``ScenarioError.shown()`` writes in the page's language (sheet, column and allowed names stay the file's). The
+result is a complete scenario: every value explicit, nothing extended, and exactly the departments of the sheet
+(``default_departments = false``): a department the sheet leaves out does not exist in the model, and
+:class:`OrgImport` says what its absence means (``sim.scenario.WITHOUT_ROLE``). No role is required: approvals and
+requests may name only the departments the sheet lists.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sim.input import (MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_leng
                        validation_problems)
 from sim.levers import DEPARTMENT_NAMES
 from sim.metrics import METRICS
+from sim.observed import as_typed
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
 
 #: Sheets of the template, in order, and their columns (the first column names the row's unit or setting).
@@ -92,8 +95,11 @@ class _Cell:
     def __init__(self, sheet: str, row: int, column: str):
         self.sheet, self.row, self.column = sheet, row, column
 
-    def error(self, message: str) -> ScenarioError:
-        return ScenarioError(f"sheet {self.sheet}, row {self.row}, column {self.column}: {message}")
+    def error(self, problem: Message | str) -> ScenarioError:
+        """The problem of this cell, prefixed with where it is (``sheet teams, row 2, column approvals: ...``; in
+        Danish ``ark teams, række 2, kolonne approvals: ...``: sheet and column keep the file's names)."""
+        return ScenarioError(Message(N_("sheet {sheet}, row {row}, column {column}: {problem}"), sheet=self.sheet,
+                                     row=self.row, column=self.column, problem=problem))
 
 
 # ---------------------------------------------------------------- reading files into tables
@@ -107,7 +113,8 @@ def read_tables(data: bytes, filename: str) -> Tables:
     (a CSV's name says its sheet: ``teams.csv``). Size and unpacked size are capped before parsing."""
     source = clean(Path(filename).name) or "upload"
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
+                                    size=MAX_FILE_BYTES // 1024))
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(data, source)
@@ -121,8 +128,9 @@ def read_tables(data: bytes, filename: str) -> Tables:
         return tables
     if suffix == ".csv":
         return _read_csv(data, source)
-    raise ScenarioError(f"{source}: unknown kind of file; allowed: .xlsx (a workbook), .zip (CSV files, one per "
-                        f"sheet), .csv (one sheet: {', '.join(COLUMNS)})")
+    raise ScenarioError(Message(N_("{source}: unknown kind of file; allowed: .xlsx (a workbook), .zip (CSV files, "
+                                   "one per sheet), .csv (one sheet: {sheets})"), source=source,
+                                sheets=", ".join(COLUMNS)))
 
 
 def read_path(path: str | Path) -> Tables:
@@ -135,20 +143,23 @@ def read_path(path: str | Path) -> Tables:
             if f.is_file():
                 tables.update(read_tables(_read_capped(f), f.name))
         if not tables:
-            raise ScenarioError(f"{show(str(p))}: no sheet files found; expected {', '.join(COLUMNS)} as .csv")
+            raise ScenarioError(Message(N_("{source}: no sheet files found; expected {sheets} as .csv"),
+                                        source=show(str(p)), sheets=", ".join(COLUMNS)))
         return tables
     if not p.is_file():
-        raise ScenarioError(f"organisation file {show(str(p))} does not exist")
+        raise ScenarioError(Message(N_("organisation file {path} does not exist"), path=show(str(p))))
     return read_tables(_read_capped(p), p.name)
 
 
 def _read_capped(p: Path) -> bytes:
     try:
         if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{show(p.name)}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
+            raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=show(p.name),
+                                        size=MAX_FILE_BYTES // 1024))
         return p.read_bytes()
     except OSError as exc:
-        raise ScenarioError(f"{show(str(p))}: cannot read: {exc.strerror}") from None
+        raise ScenarioError(Message(N_("{source}: cannot read: {reason}"), source=show(str(p)),
+                                    reason=exc.strerror)) from None
 
 
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
@@ -156,10 +167,11 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ScenarioError(f"{source}: not a valid .xlsx or .zip file") from None
+        raise ScenarioError(Message(N_("{source}: not a valid .xlsx or .zip file"), source=source)) from None
     if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise ScenarioError(f"{source}: unpacks to more than {MAX_MEMBERS} files or "
-                            f"{MAX_UNPACKED_BYTES // 2**20} MiB; a template has a few small sheets")
+        raise ScenarioError(Message(N_("{source}: unpacks to more than {members} files or {size} MiB; a template "
+                                       "has a few small sheets"), source=source, members=MAX_MEMBERS,
+                                    size=MAX_UNPACKED_BYTES // 2**20))
     return zf
 
 
@@ -170,7 +182,8 @@ def _read_xlsx(data: bytes, source: str) -> Tables:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged file; one message for all
-        raise ScenarioError(f"{source}: not a readable .xlsx workbook (save it again as .xlsx)") from None
+        raise ScenarioError(Message(N_("{source}: not a readable .xlsx workbook (save it again as .xlsx)"),
+                                    source=source)) from None
     tables: Tables = {}
     try:
         for ws in wb.worksheets:
@@ -180,7 +193,7 @@ def _read_xlsx(data: bytes, source: str) -> Tables:
             rows = []
             for i, row in enumerate(ws.iter_rows(values_only=True)):
                 if i > MAX_ROWS + 1:
-                    raise ScenarioError(f"sheet {name}: more than {MAX_ROWS} rows")
+                    raise ScenarioError(_too_many_rows(name))
                 rows.append(list(row[:20]))
             tables[name] = _records(rows, name)
     finally:
@@ -191,20 +204,22 @@ def _read_xlsx(data: bytes, source: str) -> Tables:
 def _read_csv(data: bytes, filename: str) -> Tables:
     sheet = Path(filename).stem.strip().lower()
     if sheet not in COLUMNS:
-        raise ScenarioError(f"{clean(filename)}: the file name says which sheet it is; allowed: "
-                            f"{', '.join(s + '.csv' for s in COLUMNS)}")
+        raise ScenarioError(Message(N_("{source}: the file name says which sheet it is; allowed: {allowed}"),
+                                    source=clean(filename), allowed=", ".join(s + ".csv" for s in COLUMNS)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError(f"{clean(filename)}: not a UTF-8 text file (save the sheet as CSV UTF-8)") from None
+        raise ScenarioError(Message(N_("{source}: not a UTF-8 text file (save the sheet as CSV UTF-8)"),
+                                    source=clean(filename))) from None
     lines = text.splitlines()
     if len(lines) > MAX_ROWS + 1:
-        raise ScenarioError(f"sheet {sheet}: more than {MAX_ROWS} rows")
+        raise ScenarioError(_too_many_rows(sheet))
     dialect = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","
     try:
         rows = [row[:20] for row in csv.reader(lines, delimiter=dialect)]
     except csv.Error as exc:
-        raise ScenarioError(f"sheet {sheet}: malformed CSV: {exc}") from None
+        raise ScenarioError(Message(N_("sheet {sheet}: malformed CSV: {problem}"), sheet=sheet,
+                                    problem=str(exc))) from None
     return {sheet: _records(rows, sheet)}
 
 
@@ -216,11 +231,12 @@ def _records(rows: list[list[Any]], sheet: str) -> list[dict[str, Any]]:
     allowed = COLUMNS[sheet]
     for i, h in enumerate(header):
         if h and h not in allowed:
-            raise ScenarioError(f"sheet {sheet}, row 1, column {_letter(i)}: unknown column {show(h, 40)}; "
-                                f"allowed: {', '.join(allowed)}")
+            raise _Cell(sheet, 1, _letter(i)).error(Message(N_("unknown column {name}; allowed: {allowed}"),
+                                                            name=show(h, 40), allowed=", ".join(allowed)))
     if allowed[0] not in header:
-        raise ScenarioError(f"sheet {sheet}, row 1: the column {allowed[0]!r} is missing; columns: "
-                            f"{', '.join(allowed)}")
+        raise ScenarioError(Message(N_("sheet {sheet}, row {row}: the column {column} is missing; columns: "
+                                       "{columns}"), sheet=sheet, row=1, column=repr(allowed[0]),
+                                    columns=", ".join(allowed)))
     out = []
     for n, row in enumerate(rows[1:], start=2):
         values = {h: _value(row[i]) for i, h in enumerate(header) if h and i < len(row)}
@@ -229,6 +245,10 @@ def _records(rows: list[list[Any]], sheet: str) -> list[dict[str, Any]]:
         values["_row"] = n
         out.append(values)
     return out
+
+
+def _too_many_rows(sheet: str) -> Message:
+    return Message(N_("sheet {sheet}: more than {most} rows"), sheet=sheet, most=MAX_ROWS)
 
 
 def _letter(i: int) -> str:
@@ -251,8 +271,9 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
     """The scenario of an organisation described by the sheets, validated through the scenario boundary."""
     for sheet in REQUIRED_SHEETS:
         if not tables.get(sheet):
-            raise ScenarioError(f"sheet {sheet} is missing or empty; the template has the sheets "
-                                f"{', '.join(COLUMNS)} ({', '.join(REQUIRED_SHEETS)} required)")
+            raise ScenarioError(Message(N_("sheet {sheet} is missing or empty; the template has the sheets "
+                                           "{sheets} ({required} required)"), sheet=sheet,
+                                        sheets=", ".join(COLUMNS), required=", ".join(REQUIRED_SHEETS)))
     origin: dict[str, _Cell] = {}
     data: dict[str, Any] = {"default_departments": False}
     _settings(tables.get("organisation", []), data, origin)
@@ -284,7 +305,8 @@ def _validate(data: dict[str, Any], origin: dict[str, _Cell]) -> Scenario:
         field_, msg = validation_problems(exc, Scenario, 1)[0]
         cell = origin.get(field_) or next((c for p, c in origin.items() if field_.startswith(p + ".")), None)
         if cell is None:
-            raise ScenarioError(f"{field_}: {msg}" if field_ else msg) from None
+            raise ScenarioError(Message("{field}: {problem}", field=field_, problem=msg) if field_ else msg) \
+                from None
         raise cell.error(msg) from None
 
 
@@ -293,7 +315,8 @@ def _settings(rows: list[dict[str, Any]], data: dict[str, Any], origin: dict[str
         key = str(row.get("setting") or "").strip().lower()
         where = _Cell("organisation", row["_row"], "setting")
         if key not in SETTINGS:
-            raise where.error(f"unknown setting {show(key, 40)}; allowed: {', '.join(SETTINGS)}")
+            raise where.error(Message(N_("unknown setting {name}; allowed: {allowed}"), name=show(key, 40),
+                                      allowed=", ".join(SETTINGS)))
         path, _ = SETTINGS[key]
         cell = _Cell("organisation", row["_row"], "value")
         value = row.get("value")
@@ -323,7 +346,8 @@ def _departments(rows: list[dict[str, Any]], origin: dict[str, _Cell]) -> dict[s
         n = row["_row"]
         role = _choice(row.get("department"), ROLES, _Cell("departments", n, "department"))
         if role in out:
-            raise _Cell("departments", n, "department").error(f"{role} appears twice; one row per department")
+            raise _Cell("departments", n, "department").error(
+                Message(N_("{name} appears twice; one row per department"), name=role))
         dept: dict[str, Any] = {"role": role}
         origin[f"departments.{role}"] = _Cell("departments", n, "department")
         if row.get("kpi") is not None:
@@ -350,9 +374,11 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
         n = row["_row"]
         name = _name(row.get("team"), _Cell("teams", n, "team"))
         if name in out:
-            raise _Cell("teams", n, "team").error(f"team {name!r} appears twice; one row per team")
+            raise _Cell("teams", n, "team").error(Message(N_("team {name} appears twice; one row per team"),
+                                                          name=repr(name)))
         if name in ROLES:
-            raise _Cell("teams", n, "team").error(f"{name!r} is a department's name; give the team another name")
+            raise _Cell("teams", n, "team").error(Message(N_("{name} is a department's name; give the team another "
+                                                             "name"), name=repr(name)))
         team: dict[str, Any] = {}
         origin[f"teams.{name}"] = _Cell("teams", n, "team")
         if row.get("people") is not None:
@@ -371,8 +397,9 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
             p.strip().lower() for p in re.split(r"[>;,]", str(approvals)) if p.strip()]
         for unit in chain:
             if unit not in departments:
-                raise cell.error(f"{_unknown_department(unit)}; allowed: {', '.join(departments)} "
-                                 "(in order, separated by >, e.g. legal > marketing; none for no approvals)")
+                raise cell.error(Message(N_("{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > "
+                                            "marketing; none for no approvals)"),
+                                         problem=_unknown_department(unit), allowed=", ".join(departments)))
         team["approval_chain"] = chain
         origin[f"teams.{name}.approval_chain"] = cell
         out[name] = team
@@ -390,7 +417,8 @@ def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: di
         cell = _Cell("requests", n, "department")
         key = "" if row.get("department") is None else str(row["department"]).strip().lower().replace(" ", "_")
         if key in ROLES and key not in departments:
-            raise cell.error(f"{_unknown_department(key)}; allowed: {', '.join(departments)}")
+            raise cell.error(Message(N_("{problem}; allowed: {allowed}"), problem=_unknown_department(key),
+                                     allowed=", ".join(departments)))
         role = _choice(row.get("department"), list(departments), cell)
         team = _choice(row.get("team"), list(teams), _Cell("requests", n, "team"))
         weight = 1.0 if row.get("weight") is None else _number(row["weight"], _Cell("requests", n, "weight"))
@@ -410,19 +438,24 @@ def _dependencies(rows: list[dict[str, Any]], teams: dict[str, Any], origin: dic
         origin[f"teams.{team}.depends_on"] = _Cell("dependencies", n, "share")
 
 
-def _unknown_department(name: str) -> str:
+def _unknown_department(name: str) -> Message:
     """Why a department named in approvals or requests is refused: not a role, or a role the sheet leaves out."""
     key = name.lower().replace(" ", "_")
     if key in ROLES:
-        return f"{key} is not in the departments sheet (add a row for it there, or leave it out here)"
-    return f"unknown department {show(name, 40)}"
+        return Message(N_("{name} is not in the departments sheet (add a row for it there, or leave it out here)"),
+                       name=key)
+    return Message(N_("unknown department {name}"), name=show(name, 40))
+
+
+def _not_allowed(value: str | Message, allowed) -> Message:
+    return Message(N_("{value}; allowed: {allowed}"), value=value, allowed=", ".join(allowed))
 
 
 def _name(value: Any, cell: _Cell) -> str:
     text = "" if value is None else str(value).strip()
     if not text or len(text) > 40 or not NAME.fullmatch(text):
-        raise cell.error(f"{show(text, 40)} is not a usable name; use letters, digits, spaces, _ or - "
-                         "(at most 40 characters)")
+        raise cell.error(Message(N_("{name} is not a usable name; use letters, digits, spaces, _ or - (at most 40 "
+                                    "characters)"), name=show(text, 40)))
     return text
 
 
@@ -430,7 +463,7 @@ def _choice(value: Any, allowed, cell: _Cell) -> str:
     text = "" if value is None else str(value).strip()
     key = text.lower().replace(" ", "_") if text.lower().replace(" ", "_") in allowed else text
     if key not in allowed:
-        raise cell.error(f"{show(text, 40) if text else 'empty'}; allowed: {', '.join(allowed)}")
+        raise cell.error(_not_allowed(show(text, 40) if text else Message(N_("empty")), allowed))
     return key
 
 
@@ -440,21 +473,22 @@ def _yes_no(value: Any, cell: _Cell) -> bool:
         return value
     if text in YES or text in NO:
         return text in YES
-    raise cell.error(f"{show(text, 40)}; allowed: yes, no")
+    raise cell.error(_not_allowed(show(text, 40), ("yes", "no")))
 
 
 def _number(value: Any, cell: _Cell, whole: bool = False) -> float | int:
     if isinstance(value, bool):
-        raise cell.error("expected a number, got a yes/no value")
+        raise cell.error(Message(N_("expected a number, got a yes/no value")))
     try:
         x = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        raise cell.error(f"expected a {'whole ' if whole else ''}number, got {show(value, 40)}") from None
+        raise cell.error(Message(N_("expected a whole number, got {value}") if whole else
+                                 N_("expected a number, got {value}"), value=show(value, 40))) from None
     if x != x or x in (float("inf"), float("-inf")):
-        raise cell.error("expected a finite number")
+        raise cell.error(Message(N_("expected a finite number")))
     if whole:
         if x != int(x):
-            raise cell.error(f"expected a whole number, got {x:g}")
+            raise cell.error(Message(N_("expected a whole number, got {value}"), value=as_typed(x)))
         return int(x)
     return x
 
@@ -469,7 +503,7 @@ def _unit_or_answer(row: dict[str, Any], col: str, question: str, answers: dict[
     if answer is not None:
         text = str(answer).strip().lower()
         if text not in answers:
-            raise _Cell(sheet, n, question).error(f"{show(answer, 40)}; allowed: {', '.join(answers)}")
+            raise _Cell(sheet, n, question).error(_not_allowed(show(answer, 40), answers))
         return answers[text]
     return None
 

@@ -1,12 +1,14 @@
 """Observed series: reading and checking a CSV, and setting simulated runs beside it period by period."""
 
+import re
+
 import numpy as np
 import pytest
 
 from sim.input import ScenarioError, load_scenario
 from sim.metrics import Records
 from sim.model import AlignmentModel
-from sim.observed import Observed, period_bounds, read_observed, simulated
+from sim.observed import SERIES, Observed, period_bounds, read_observed, simulated
 
 
 def test_a_monthly_file_with_gaps_reads_as_a_table():
@@ -35,9 +37,32 @@ def test_semicolons_and_decimal_commas_are_read():
     ("week,leads\n1,nan\n2,4\n3,4\n", "expected a finite number"),
 ])
 def test_bad_files_get_one_line_naming_row_and_column(text, expected):
+    from sim.i18n import language
+
     with pytest.raises(ScenarioError) as err:
         read_observed(text.encode(), "weekly.csv")
     assert expected in str(err.value) and "\n" not in str(err.value)
+    with language("da"):  # the app's Danish page: the same problem in Danish
+        danish = err.value.shown()
+    assert danish.startswith("weekly.csv") and danish != str(err.value)
+    assert ("række" in danish) == ("row" in str(err.value)) and ("kolonne" in danish) == ("column" in str(err.value))
+    assert not re.search(r"\b(row|column|allowed|expected|needed|values)\b", danish), danish
+
+
+def test_problems_read_in_danish_with_the_files_column_names_kept():
+    from sim.i18n import language
+
+    cases = {"week,visits\n1,3\n": ("weekly.csv, række 1, kolonne 2: ukendt serie 'visits'; tilladt: new_customers, "
+                                     "activation_30d, churned, support_contacts, leads, releases"),
+             "month,leads\n1,3\n3,4\n4,5\n": ("weekly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
+                                               "... i rækkefølge, ingen sprunget over), ikke '3'"),
+             "week,activation_30d\n1,1.5\n2,0.4\n3,0.4\n": "weekly.csv, række 2, kolonne activation_30d: 1,5 "}
+    for text, danish in cases.items():
+        with pytest.raises(ScenarioError) as err:
+            read_observed(text.encode(), "weekly.csv")
+        with language("da"):
+            assert err.value.shown().startswith(danish), err.value.shown()
+        assert str(err.value).startswith("weekly.csv, row ")  # the CLI's English is untouched
 
 
 def test_too_many_rows_are_refused():
@@ -98,3 +123,11 @@ def test_any_csv_reads_or_gets_one_line_never_a_traceback(rows):
         assert "\n" not in str(exc) and str(exc)
     else:
         assert obs.periods >= 3 and obs.series
+
+
+def test_every_series_says_what_it_means_in_danish_too():
+    from sim.i18n import _, language
+
+    with language("da"):
+        danish = {name: _(s.meaning) for name, s in SERIES.items()}
+    assert all(danish[name] != s.meaning and "perioden" in danish[name] for name, s in SERIES.items()), danish

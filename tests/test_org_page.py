@@ -50,3 +50,27 @@ def test_an_imported_organisation_without_some_departments_opens_in_explore_orga
     assert at.multiselect(key="org_chain:core").options == ["Sales", "Finance", "Legal"]
     at.switch_page("pages/1_Compare.py").run()
     assert not at.exception
+
+
+def test_problems_in_an_upload_are_shown_in_the_pages_language():
+    """On the Danish page a bad sheet and a bad observed series read Danish, naming sheet, row and column (the
+    file's sheet and column names kept); the page goes on after a bad observed file."""
+    at = AppTest.from_file(str(ROOT / "pages" / "6_Your_organisation.py"), default_timeout=60)
+    at.query_params["lang"] = "da"
+    at.run()
+    at.file_uploader(key="org_upload").set_value([
+        ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
+        ("teams.csv", b"team,approvals\ncore,legal\n", "text/csv")]).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("ark teams, række 2, kolonne approvals: legal står ikke i "
+                                                     "departments-arket"), errors
+    at.file_uploader(key="org_upload").set_value([
+        ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
+        ("teams.csv", b"team,approvals\ncore,finance\n", "text/csv")]).run()
+    assert not at.exception and not at.error
+    at.file_uploader(key="observed_upload").set_value(
+        ("monthly.csv", b"month,leads\n1,3\n3,4\n4,5\n", "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["monthly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
+                                           "... i rækkefølge, ingen sprunget over), ikke '3'"]

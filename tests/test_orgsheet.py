@@ -1,6 +1,7 @@
 """The organisation spreadsheet: template, import into a scenario, and messages naming sheet, row and column."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -116,10 +117,45 @@ def test_the_notes_are_shown_in_the_current_language():
      "greater than or equal to 10"),
 ])
 def test_bad_cells_are_named_by_sheet_row_and_column(sheet, text, expected):
+    from sim.i18n import language
+
     with pytest.raises(ScenarioError) as err:
         orgsheet.organisation(_tables(**{sheet: text}))
     assert expected in str(err.value)
     assert "\n" not in str(err.value)
+    with language("da"):  # the app's Danish page: the same place and problem, in Danish
+        danish = err.value.shown()
+    where = re.match(r"sheet (\w+), row (\d+), column (\w+): ", str(err.value))
+    assert danish.startswith("ark {}, række {}, kolonne {}: ".format(*where.groups()))
+    assert not re.search(r"\b(sheet|row|column|allowed|expected|Input should|appears|unknown)\b", danish), danish
+
+
+def test_problems_read_in_danish_with_the_files_names_kept():
+    from sim.i18n import _, language
+
+    def problem(**sheets):
+        with pytest.raises(ScenarioError) as err:
+            orgsheet.organisation(_tables(**sheets))
+        with language("da"):
+            return str(err.value), err.value.shown()
+
+    english, danish = problem(departments="department,kpi\nsales,nonsense\n")
+    assert english.startswith("sheet departments, row 2, column kpi: 'nonsense'; allowed: activation_rate_30d, ")
+    assert danish == english.replace("sheet departments, row 2, column kpi", "ark departments, række 2, kolonne kpi"
+                                     ).replace("; allowed: ", "; tilladt: ")
+    english, danish = problem(departments="department\nsales\nfinance\n")
+    with language("da"):
+        in_order = _("{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > marketing; none for no "
+                     "approvals)").format(problem=_("{name} is not in the departments sheet (add a row for it "
+                                                    "there, or leave it out here)").format(name="legal"),
+                                          allowed="sales, finance")
+    assert danish == "ark teams, række 2, kolonne approvals: " + in_order != english
+    assert "legal står ikke i departments-arket" in danish  # a Danish sentence, the file's sheet name kept
+    english, danish = problem(teams="team,wip_limit\nonboarding,2.5\nplatform,3\n")
+    assert english.endswith("expected a whole number, got 2.5")
+    assert danish.startswith("ark teams, række 2, kolonne wip_limit: ") and danish.endswith(" 2,5")  # its number
+    english, danish = problem(organisation="setting,value\naccounts,3\n")  # a problem found by the scenario's schema
+    assert danish.startswith("ark organisation, række 2, kolonne value: ") and "Input should" not in danish
 
 
 def test_damaged_oversized_and_unknown_files_are_refused_with_one_line():
@@ -131,8 +167,12 @@ def test_damaged_oversized_and_unknown_files_are_refused_with_one_line():
         orgsheet.import_file(b"hello", "org.pdf")
     with pytest.raises(ScenarioError, match="the file name says which sheet"):
         orgsheet.import_file(b"a,b\n", "people.csv")
-    with pytest.raises(ScenarioError, match="sheet teams is missing"):
+    with pytest.raises(ScenarioError, match="sheet teams is missing") as err:
         orgsheet.import_file(_zip(departments="department\nsales\n"), "org.zip")
+    from sim.i18n import language
+
+    with language("da"):
+        assert err.value.shown().startswith("arket teams mangler eller er tomt; skabelonen har arkene organisation, ")
 
 
 def test_a_zip_bomb_is_refused_before_unpacking():
