@@ -75,8 +75,8 @@ st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measu
 
 st.subheader(_("3. Your numbers"))
 st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
-st.dataframe(pd.DataFrame([{_("column"): s.name, _("meaning"): s.meaning} for s in SERIES.values()]), hide_index=True,
-             key="series_help")
+st.dataframe(pd.DataFrame([{_("column"): s.name, _("meaning"): _(s.meaning)} for s in SERIES.values()]),
+             hide_index=True, key="series_help")
 obs_file = st.file_uploader(_("Observed series (.csv)"), type=["csv"], key="observed_upload")
 observed = None
 if obs_file is not None:
