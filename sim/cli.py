@@ -274,7 +274,8 @@ def cmd_run(args) -> int:
 
         print(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": "))
         print(_("{setting}; seeds {first}..{last} ({n})").format(
-            setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)) + "\n")
+            setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1],
+            n=len(ens.seeds)) + "\n")
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
