@@ -219,11 +219,17 @@ def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
 
 #: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
 OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
+#: The reference models' choices in words; shown with the code the parameter help and the CLI use.
+MODEL_OPTION_NAMES = {"random": N_("random"), "block": N_("block"), "full": N_("full"),
+                      "departmental": N_("departmental"), "firm": N_("firm"), "screen": N_("screen"),
+                      "rubber_stamp": N_("rubber stamp")}
 
 
 def _metric_or_code(option) -> str:
     if option in labels.LABELS:
         return labels.name(option)
+    if option in MODEL_OPTION_NAMES:
+        return f"{_(MODEL_OPTION_NAMES[option])} ({option})" if _(MODEL_OPTION_NAMES[option]) != option else option
     return _(OPTION_NAMES[option]) if option in OPTION_NAMES else str(option)
 
 

@@ -206,21 +206,30 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
     return [lever for lever in levers if lever is not None] + assumption_levers(scenario)
 
 
+#: The reference models' parameters named in words (translate with ``_``); a parameter not here is named by its
+#: code, as the papers do (m, n, p1, N, K).
+PARAMETER_NAMES = {"periods": N_("Periods"), "equilibrium_limit": N_("Most periods to equilibrium"),
+                   "interaction": N_("Interaction"), "incentive": N_("Incentive"), "ceo": N_("CEO"),
+                   "alternatives": N_("Alternatives per manager"), "proposals": N_("Proposals per manager")}
+
+
 def parameter_levers(scenario: ScenarioBase) -> list[Lever]:
-    """One lever per parameter of a flat schema, with its bounds, choices and help taken from the schema."""
+    """One lever per parameter of a flat schema, with its bounds, choices and help taken from the schema; named in
+    words with the code (``Periods (periods)``) where the code is a word."""
     levers = []
-    for name, field in type(scenario).model_fields.items():
-        if name in ScenarioBase.model_fields:
+    for code, field in type(scenario).model_fields.items():
+        if code in ScenarioBase.model_fields:
             continue
+        name = f"{_(PARAMETER_NAMES[code])} ({code})" if code in PARAMETER_NAMES else code
         bounds = {key: getattr(m, key) for m in field.metadata for key in ("ge", "le") if hasattr(m, key)}
-        help_text = field.description or name
+        help_text = field.description or code
         if get_origin(field.annotation) is Literal:
-            levers.append(Lever(name, name, help_text, "select", "Parameters",
+            levers.append(Lever(code, name, help_text, "select", "Parameters",
                                 options=tuple(get_args(field.annotation))))
         elif field.annotation is int:
-            levers.append(Lever(name, name, help_text, "int", "Parameters", low=bounds.get("ge", 0),
+            levers.append(Lever(code, name, help_text, "int", "Parameters", low=bounds.get("ge", 0),
                                 high=bounds.get("le", 10**6), step=1))
         elif field.annotation is float:
-            levers.append(Lever(name, name, help_text, "slider", "Parameters", low=bounds.get("ge", 0.0),
+            levers.append(Lever(code, name, help_text, "slider", "Parameters", low=bounds.get("ge", 0.0),
                                 high=bounds.get("le", 1.0), step=0.01))
     return levers
