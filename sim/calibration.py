@@ -15,12 +15,16 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
   (the second reaching past the first stage's 95 % ellipsoid): a regression over many candidates averages out
-  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. Each parameter's
-  interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``, the others re-fitted at every value,
-  so parameters that trade off widen each other's intervals; a direction the means do not respond to gives the
-  whole range. A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
-  (in log units for rates) is reported as not identified by these data.
-- **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
+  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
+  Gauss-Newton step ``x* + A^-1 J' W (observed - m)``; its covariance is the sandwich ``A^-1 B A^-1`` with
+  ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and
+  periods) across the best candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the
+  distance's weights treat a series' periods as AR(1) and the series as independent, and ``S`` says what the
+  runs actually do. Each parameter's interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * cov_jj)``,
+  the others re-fitted at every value, so parameters that trade off widen each other's intervals; a direction
+  the means do not respond to gives the whole range. A fitted parameter whose interval covers more than
+  :data:`WEAK_SHARE` of its search range (in log units for rates) is reported as not identified by these data.
+- **Fit.** The estimate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
   normalised root mean squared error.
 
@@ -433,7 +437,7 @@ class _Search:
         shape = np.diag(np.full(k, DESIGN_START ** 2))
         design: list[int] = []
         fit = None
-        for _stage in range(DESIGN_STAGES):
+        for stage in range(DESIGN_STAGES):
             root = np.linalg.cholesky(shape + 1e-12 * np.eye(k))
             n = design_size(k, design_points)
             directions = rng.standard_normal((n, k))
@@ -448,8 +452,11 @@ class _Search:
                 continue
             inv = fit.inv  # the design's reach from the curvature alone (the band's runs come at the end)
             reach = DESIGN_REACH * np.sqrt(level * np.diag(inv))  # the next stage: past the 95 % interval's ends
-            scale = np.clip(reach, DESIGN_MIN, DESIGN_MAX) / np.sqrt(np.diag(inv))
-            shape = inv * np.outer(scale, scale)
+            axes = np.clip(reach, DESIGN_MIN, DESIGN_MAX)
+            shape = inv * np.outer(axes / np.sqrt(np.diag(inv)), axes / np.sqrt(np.diag(inv)))
+            if stage < DESIGN_STAGES - 1:  # the next stage centres on this stage's Gauss-Newton step (no further
+                # than its reach): the best candidate is the luckiest of many noisy ones, not the minimum
+                centre = np.clip(centre + np.clip(fit.step, -axes, axes), 0.0, 1.0)
         if fit is None:  # the means do not respond to the parameters: the data cannot pin them down
             return {p.name: (p.low, p.high) for p in self.params}
         # the Gauss-Newton step, no further than the design reached

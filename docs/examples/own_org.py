@@ -77,9 +77,12 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
             print("correlations of the estimates:")
             print(pd.DataFrame(cov / np.outer(sd, sd), index=fit.covariance.index,
                                columns=fit.covariance.index).round(2).to_string())
-            held = np.sqrt(np.diag(cov) * np.diag(np.linalg.inv(cov)))
-            print("interval width / width with the others held at their best:",
+            curv = fit.curvature.to_numpy()
+            held = np.sqrt(np.diag(curv) * np.diag(np.linalg.inv(curv)))
+            print("curvature's interval width / width with the others held at their best:",
                   dict(zip(fit.covariance.index, held.round(2))))
+            print("sandwich interval width / curvature's:",
+                  dict(zip(fit.covariance.index, np.sqrt(np.diag(cov) / np.diag(curv)).round(2))))
         for e in fit.estimates.itertuples():
             truth = TRUE.get(e.parameter, e.default)
             fitted = e.status != "not identifiable"
