@@ -14,7 +14,7 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
 - **Uncertainty.** Near the best, ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (Gauss-Newton; ``x`` in
   range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
-  (the second reaching past the first stage's 95 % ellipsoid): a regression over many candidates averages out
+  (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many candidates averages out
   the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
   Gauss-Newton step ``x* + A^-1 J' W (observed - m)``; its covariance is the sandwich ``A^-1 B A^-1`` with
   ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and
@@ -423,12 +423,13 @@ class _Search:
         ``x*_j +- sqrt(chi2_95(1) * cov_jj)``: with the other parameters re-fitted at every value of this one, so
         parameters that trade off widen each other's intervals. ``J`` is a least-squares fit of every simulated
         mean to the parameters over candidates designed around the best in DESIGN_STAGES stages (random
-        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid: a regression on
-        many candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a
-        curvature from. ``S`` pools the runs of the designed candidates (each about its own mean) and, with
-        ``band_seeds``, fresh runs at the estimate (kept in ``band``: they are the fit's band). ``x*`` is the
-        Gauss-Newton step from the regression's mean at the best (smoothed); directions without curvature give
-        intervals over the whole range."""
+        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid and centred on
+        its Gauss-Newton step (the best candidate is the luckiest of many noisy ones): a regression on many
+        candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature
+        from. ``S`` pools the best candidate's runs and, with ``band_seeds``, fresh runs at the estimate (kept in
+        ``band``: they are the fit's band), each about its own mean. ``x*`` is the Gauss-Newton step from the
+        regression's mean at the last stage's centre (smoothed); directions without curvature give intervals over
+        the whole range."""
         k = len(self.params)
         level = chi2.ppf(0.95, 1)
         rng = np.random.default_rng([seed, 17])
@@ -470,7 +471,7 @@ class _Search:
         if band_seeds:
             self.band = self.simulate(self.smoothed, band_seeds)
             groups.append(self.band)
-        inv = self.covariance = self._sandwich(fit, groups)
+        inv = self.covariance = self._sandwich(fit, groups) if groups else fit.inv  # no runs: the curvature's
         self.curvature = fit.inv
         out = {}
         for j, p in enumerate(self.params):

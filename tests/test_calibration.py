@@ -200,9 +200,9 @@ def test_with_noise_correlated_across_periods_and_series_the_sandwich_matches_th
     """Observed data drawn afresh 100 times from a model whose noise persists through a run and co-moves across
     series: the spread of the estimates over those draws is what the intervals should state. The distance's
     weights count 10 periods as 10 (1 - 0.4) / (1 + 0.4) = 4.3 independent ones per series (2.2 in truth) and
-    the series as independent; for the lead rate and item size the curvature's ``A^-1`` is then too narrow (3/4
-    of the true spread), the sandwich is not (it comes out 5-20 % wide here: the estimate is kept within the
-    designed candidates' reach, which trims its spread a little)."""
+    the series as independent; for the lead rate and item size the curvature's ``A^-1`` is then too narrow (0.7 of
+    the true spread), the sandwich is not (it comes out 5-10 % wide here: the estimate is kept within the designed
+    candidates' reach, which trims its spread a little)."""
     estimates, sandwich, curvature = [], [], []
     for draw in range(100):
         search = _PersistentNoise(FUNNEL, observed_seed=draw)
@@ -213,8 +213,8 @@ def test_with_noise_correlated_across_periods_and_series_the_sandwich_matches_th
         curvature.append(np.sqrt(np.diag(search.curvature)))
     true = np.std(estimates, axis=0, ddof=1)
     stated, naive = np.mean(sandwich, axis=0) / true, np.mean(curvature, axis=0) / true
-    assert (stated > 0.9).all() and (stated < 1.3).all(), stated
-    assert naive[0] < 0.85 and naive[2] < 0.85, naive  # lead rate and item size: too narrow
+    assert (stated > 0.9).all() and (stated < 1.2).all(), stated
+    assert naive[0] < 0.8 and naive[2] < 0.8, naive  # lead rate and item size: too narrow
     covered = (np.abs(np.array(estimates) - search.TRUTH) <= 1.96 * np.array(sandwich)).mean(axis=0)
     assert (covered >= 0.9).all(), covered
 
