@@ -14,13 +14,17 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
 - **Uncertainty.** Near the best, ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (Gauss-Newton; ``x`` in
   range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
-  (the second reaching past the first stage's 95 % ellipsoid): a regression over many candidates averages out
-  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. Each parameter's
-  interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``, the others re-fitted at every value,
-  so parameters that trade off widen each other's intervals; a direction the means do not respond to gives the
-  whole range. A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range
-  (in log units for rates) is reported as not identified by these data.
-- **Fit.** The best candidate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
+  (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many candidates averages out
+  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
+  Gauss-Newton step ``x* + A^-1 J' W (observed - m)``; its covariance is the sandwich ``A^-1 B A^-1`` with
+  ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and
+  periods) across the best candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the
+  distance's weights treat a series' periods as AR(1) and the series as independent, and ``S`` says what the
+  runs actually do. Each parameter's interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * cov_jj)``,
+  the others re-fitted at every value, so parameters that trade off widen each other's intervals; a direction
+  the means do not respond to gives the whole range. A fitted parameter whose interval covers more than
+  :data:`WEAK_SHARE` of its search range (in log units for rates) is reported as not identified by these data.
+- **Fit.** The estimate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
   normalised root mean squared error.
 
@@ -131,10 +135,13 @@ class Calibration:
     points: int
     frequency: str
     notes: list[str] = field(default_factory=list)
-    #: the estimates' covariance ``A^-1`` over the fitted parameters in range units (log for rates), where
-    #: ``D ~ D_min + (x - x*)' A (x - x*)``; a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``.
-    #: Its correlations say which parameters trade off against each other.
+    #: the estimates' (sandwich) covariance ``A^-1 B A^-1`` over the fitted parameters in range units (log for
+    #: rates); a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``. Its correlations say which
+    #: parameters trade off against each other.
     covariance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ``A^-1``, ``D ~ D_min + (x - x*)' A (x - x*)``: what the distance's curvature alone claims, taking its
+    #: weights for the observations' inverse covariance (the intervals before the sandwich; for comparison)
+    curvature: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def report(self) -> str:
         """A short plain-text report of the estimates and the fit's quality (in the current language)."""
@@ -283,7 +290,7 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         if trials - done > 0:
             study.optimize(objective, n_trials=trials - done)
         search.local(local_evals)
-        intervals = search.intervals(design_points, seed)
+        intervals = search.intervals(design_points, seed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
     else:
         search({})
         intervals = {}
@@ -304,7 +311,8 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         rows.append(row)
     estimates = pd.DataFrame(rows)
 
-    band = simulate_tables(calibrated, observed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
+    band = search.band if search.band is not None else simulate_tables(  # the intervals ran it at the estimate
+        calibrated, observed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
     fit_rows, quality_rows = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -328,10 +336,10 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     if weak:
         notes.append("weakly identified (the interval covers most of the search range): " + ", ".join(weak))
     names = [p.name for p in params]
-    covariance = (pd.DataFrame(search.covariance, index=names, columns=names) if search.covariance is not None
-                  else pd.DataFrame())
+    covariance, curvature = (pd.DataFrame(c, index=names, columns=names) if c is not None else pd.DataFrame()
+                             for c in (search.covariance, search.curvature))
     return Calibration(calibrated, estimates, pd.DataFrame(fit_rows), pd.DataFrame(quality_rows), table, d_min,
-                       int((~np.isnan(obs)).sum()), observed.frequency, notes, covariance)
+                       int((~np.isnan(obs)).sum()), observed.frequency, notes, covariance, curvature)
 
 
 class _Search:
@@ -347,16 +355,28 @@ class _Search:
         self.smoothed: dict[str, float] = {}
         #: per candidate evaluated here (by its index in ``seen``): simulated means and the distance's weights
         self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        #: ``A^-1`` of the intervals' surface (range units), None until the intervals are computed
+        #: per candidate evaluated here: its runs (seeds x periods x series), for the observations' covariance
+        self.runs: dict[int, np.ndarray] = {}
+        #: the estimates' sandwich covariance (range units), None until the intervals are computed
         self.covariance: np.ndarray | None = None
+        #: ``A^-1``, what the distance's curvature alone claims (for comparison), and the shrinkage of ``S``
+        self.curvature: np.ndarray | None = None
+        self.shrinkage = float("nan")
+        #: the band's runs at the estimate, if the intervals ran them (calibrate reuses them)
+        self.band: np.ndarray | None = None
+
+    def simulate(self, values: dict[str, float], seeds: list[int]) -> np.ndarray:
+        """Simulated tables (seeds x periods x series) of the candidate ``values``."""
+        return simulate_tables(with_values(self.base, values), self.observed, seeds)
 
     def __call__(self, values: dict[str, float]) -> float:
-        return self.record(values, simulate_tables(with_values(self.base, values), self.observed, self.seeds))
+        return self.record(values, self.simulate(values, self.seeds))
 
     def record(self, values: dict[str, float], sims: np.ndarray) -> float:
-        """Remember a candidate's distance and its simulated means and weights (for the intervals)."""
+        """Remember a candidate's distance, its simulated means and weights and its runs (for the intervals)."""
         d = distance(self.obs, sims)
         self.tables[len(self.seen)] = moments(self.obs, sims)
+        self.runs[len(self.seen)] = sims
         self.seen.append((dict(values), d))
         if self.progress is not None:
             self.progress(min(len(self.seen), self.total), self.total)
@@ -390,18 +410,26 @@ class _Search:
                  options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k,
                           "xatol": 0.002, "fatol": 0.05})
 
-    def intervals(self, design_points: int, seed: int) -> dict[str, tuple[float, float]]:
-        """Per parameter, its profile interval from the distance's Gauss-Newton curvature: near the best,
+    def intervals(self, design_points: int, seed: int,
+                  band_seeds: list[int] | None = None) -> dict[str, tuple[float, float]]:
+        """Per parameter, its profile interval from a sandwich covariance of the estimate. Near the best,
         ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (range units, log for rates), ``J`` the simulated
-        means' slopes with respect to the parameters and ``W`` the distance's weights; the interval is
-        ``x*_j +- sqrt(chi2_95(1) * (A^-1)_jj)``. That is the interval with the other parameters re-fitted at every
-        value of this one, so parameters that trade off widen each other's intervals (holding the others at their
-        best would give the narrower ``sqrt(chi2_95(1) / A_jj)``). ``J`` is a least-squares fit of every simulated
+        means' slopes with respect to the parameters and ``W`` the distance's weights; the estimate is the
+        Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, so its covariance is ``A^-1 B A^-1`` with
+        ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of one simulated observation vector (every series
+        and period, as the distance stacks them) across seeds (:func:`observation_covariance`). Where ``W`` is the
+        inverse of that covariance this is ``A^-1``; the distance's weights treat a series' periods as AR(1) and
+        the series as independent, and the sandwich corrects what that over- or understates. The interval is
+        ``x*_j +- sqrt(chi2_95(1) * cov_jj)``: with the other parameters re-fitted at every value of this one, so
+        parameters that trade off widen each other's intervals. ``J`` is a least-squares fit of every simulated
         mean to the parameters over candidates designed around the best in DESIGN_STAGES stages (random
-        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid: a regression on
-        many candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a
-        curvature from. ``x*`` is the Gauss-Newton step from the regression's mean at the best (smoothed);
-        directions without curvature give intervals over the whole range."""
+        directions from ``seed``: deterministic), each inside the previous stage's 95 % ellipsoid and centred on
+        its Gauss-Newton step (the best candidate is the luckiest of many noisy ones): a regression on many
+        candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature
+        from. ``S`` pools the best candidate's runs and, with ``band_seeds``, fresh runs at the estimate (kept in
+        ``band``: they are the fit's band), each about its own mean. ``x*`` is the Gauss-Newton step from the
+        regression's mean at the last stage's centre (smoothed); directions without curvature give intervals over
+        the whole range."""
         k = len(self.params)
         level = chi2.ppf(0.95, 1)
         rng = np.random.default_rng([seed, 17])
@@ -410,7 +438,7 @@ class _Search:
         shape = np.diag(np.full(k, DESIGN_START ** 2))
         design: list[int] = []
         fit = None
-        for _stage in range(DESIGN_STAGES):
+        for stage in range(DESIGN_STAGES):
             root = np.linalg.cholesky(shape + 1e-12 * np.eye(k))
             n = design_size(k, design_points)
             directions = rng.standard_normal((n, k))
@@ -423,57 +451,129 @@ class _Search:
             fit = self._linearised(design, centre)
             if fit is None:
                 continue
-            inv = fit[1]
+            inv = fit.inv  # the design's reach from the curvature alone (the band's runs come at the end)
             reach = DESIGN_REACH * np.sqrt(level * np.diag(inv))  # the next stage: past the 95 % interval's ends
-            scale = np.clip(reach, DESIGN_MIN, DESIGN_MAX) / np.sqrt(np.diag(inv))
-            shape = inv * np.outer(scale, scale)
+            axes = np.clip(reach, DESIGN_MIN, DESIGN_MAX)
+            shape = inv * np.outer(axes / np.sqrt(np.diag(inv)), axes / np.sqrt(np.diag(inv)))
+            if stage < DESIGN_STAGES - 1:  # the next stage centres on this stage's Gauss-Newton step (no further
+                # than its reach): the best candidate is the luckiest of many noisy ones, not the minimum
+                centre = np.clip(centre + np.clip(fit.step, -axes, axes), 0.0, 1.0)
         if fit is None:  # the means do not respond to the parameters: the data cannot pin them down
             return {p.name: (p.low, p.high) for p in self.params}
-        step, inv = fit
-        self.covariance = inv
         # the Gauss-Newton step, no further than the design reached
         xs = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in design])
-        estimate = np.clip(centre + step, xs.min(axis=0), xs.max(axis=0))
+        estimate = np.clip(centre + fit.step, xs.min(axis=0), xs.max(axis=0))
+        self.smoothed = {p.name: self._from_unit(p, float(estimate[j])) for j, p in enumerate(self.params)}
+        # the runs at the best candidate and the band's at the estimate; not the designed candidates' runs: on
+        # common seeds their deviations repeat the same few runs' (correlation about 0.7 between neighbours)
+        at_best = min(range(len(self.seen)), key=lambda i: self.seen[i][1])
+        groups = [self.runs[at_best]] if at_best in self.runs else []
+        if band_seeds:
+            self.band = self.simulate(self.smoothed, band_seeds)
+            groups.append(self.band)
+        inv = self.covariance = self._sandwich(fit, groups) if groups else fit.inv  # no runs: the curvature's
+        self.curvature = fit.inv
         out = {}
         for j, p in enumerate(self.params):
             half = math.sqrt(level * inv[j, j])
-            self.smoothed[p.name] = self._from_unit(p, float(estimate[j]))
             out[p.name] = (self._from_unit(p, estimate[j] - half), self._from_unit(p, estimate[j] + half))
         return out
 
-    def _linearised(self, rows: list[int], centre: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """From the candidates ``rows`` (their simulated means): the Gauss-Newton step from ``centre`` and
-        ``A^-1``, ``A = J' W J`` less the slopes' own Monte Carlo variance, eigenvalues floored at FLAT_CURVATURE
-        (a direction the means do not respond to spans the whole range). ``J`` and the means at ``centre`` by
-        least squares per observed point; ``W`` the distance's weights averaged over the candidates."""
+    def _linearised(self, rows: list[int], centre: np.ndarray) -> _Linearised | None:
+        """From the candidates ``rows`` (their simulated means): ``J`` and the means at ``centre`` by least squares
+        per observed point (points without a simulated value at every candidate left out), ``W`` the distance's
+        weights averaged over the candidates, ``A = J' W J`` less the slopes' own Monte Carlo variance, and the
+        Gauss-Newton step from ``centre``; None if the means respond to no parameter."""
         k = len(self.params)
         rows = [i for i in rows if i in self.tables]
-        if len(rows) < k + 2:
+        if len(rows) < k + 3:
             return None
         X = np.array([[self._to_unit(p, self.seen[i][0][p.name]) for p in self.params] for i in rows]) - centre
         means = np.array([self.tables[i][0] for i in rows])  # candidates x periods x series
         weights = np.nanmean(np.array([self.tables[i][1] for i in rows]), axis=0)  # per series
         design = np.hstack([np.ones((len(rows), 1)), X])
-        A = np.zeros((k, k))
-        b = np.zeros(k)
-        for t, s in zip(*np.nonzero(~np.isnan(self.obs))):
-            ok = ~np.isnan(means[:, t, s])
-            if ok.sum() < k + 3 or not np.isfinite(weights[s]):
-                continue
-            coef, *_ = np.linalg.lstsq(design[ok], means[ok, t, s], rcond=None)
-            slope = coef[1:]
-            # a fitted slope's Monte Carlo error adds its variance to slope^2 on average: subtract it, or noise
-            # alone would look like information (errors in variables)
-            resid = means[ok, t, s] - design[ok] @ coef
-            noise = float(resid @ resid) / (ok.sum() - k - 1) * np.linalg.pinv(design[ok].T @ design[ok])[1:, 1:]
-            A += weights[s] * (np.outer(slope, slope) - noise)
-            b += weights[s] * slope * (self.obs[t, s] - coef[0])
-        w, V = np.linalg.eigh(A)
-        if not np.all(np.isfinite(w)) or w.max() <= FLAT_CURVATURE:
+        t, s = np.nonzero(~np.isnan(self.obs))
+        y = means[:, t, s]
+        keep = np.isfinite(y).all(axis=0) & np.isfinite(weights[s])
+        t, s, y = t[keep], s[keep], y[:, keep]
+        if not keep.any():
             return None
-        w = np.maximum(w, FLAT_CURVATURE)
-        inv = (V / w) @ V.T
-        return inv @ b, inv
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        J, w = coef[1:].T, weights[s]  # points x parameters; the weight of each point
+        # a fitted slope's Monte Carlo error adds its variance to slope^2 on average: subtract it, or noise alone
+        # would look like information (errors in variables). Slopes' errors covary across points as R_tu P.
+        resid = y - design @ coef
+        R = resid.T @ resid / (len(rows) - k - 1)
+        P = np.linalg.pinv(design.T @ design)[1:, 1:]
+        A = (J * w[:, None]).T @ J - float(w @ np.diag(R)) * P
+        b = (J * w[:, None]).T @ (self.obs[t, s] - coef[0])
+        eig, V = np.linalg.eigh(A)
+        if not np.all(np.isfinite(eig)) or eig.max() <= FLAT_CURVATURE:
+            return None
+        eig = np.maximum(eig, FLAT_CURVATURE)
+        inv = (V / eig) @ V.T
+        return _Linearised(inv @ b, inv, eig, V, J, w, R, P, (t, s))
+
+    def _sandwich(self, fit: _Linearised, groups: list[np.ndarray]) -> np.ndarray:
+        """The estimate's covariance ``A^-1 B A^-1``, ``B = J' W S W J (1 + 1/seeds)`` less the slopes' Monte
+        Carlo variance, ``S`` from the runs ``groups`` at the linearisation's points; directions without curvature
+        keep ``1 / FLAT_CURVATURE`` (the whole range)."""
+        t, s = fit.points
+        S, self.shrinkage = observation_covariance([g[:, t, s] for g in groups])
+        S = S * (1.0 + 1.0 / len(self.seeds))  # one observation and the mean of the fit's seeds
+        WJ = fit.J * fit.w[:, None]
+        B = WJ.T @ S @ WJ - float(fit.w @ (S * fit.R) @ fit.w) * fit.P
+        eig, V = np.linalg.eigh((B + B.T) / 2)
+        B = (V * np.maximum(eig, 0.0)) @ V.T
+        curved = fit.eig > FLAT_CURVATURE
+        half = (fit.V[:, curved] / fit.eig[curved]) @ fit.V[:, curved].T
+        flat = fit.V[:, ~curved]
+        return half @ B @ half + flat @ flat.T / FLAT_CURVATURE
+
+
+@dataclass(frozen=True)
+class _Linearised:
+    """The simulated means linearised around the best: the Gauss-Newton step, ``A^-1`` (eigenvalues floored at
+    FLAT_CURVATURE), ``A``'s eigenvalues and vectors, the slopes ``J`` (points x parameters), the points' weights,
+    the regression's residual covariance ``R`` (points x points) and ``P`` (the slopes' error covariance is
+    ``R_tu P``), and the points (period and series indices)."""
+
+    step: np.ndarray
+    inv: np.ndarray
+    eig: np.ndarray
+    V: np.ndarray
+    J: np.ndarray
+    w: np.ndarray
+    R: np.ndarray
+    P: np.ndarray
+    points: tuple[np.ndarray, np.ndarray]
+
+
+def observation_covariance(groups: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """The covariance of one observation vector across seeds, pooled over ``groups`` of runs (each runs x points,
+    about its own mean; NaN counts as no deviation), shrunk toward its diagonal by the Ledoit-Wolf intensity
+    (Schäfer and Strimmer's estimate on the correlation scale): with fewer runs than points the sample covariance
+    is singular and its correlations noisy. Returns the covariance and the intensity (0: none, 1: diagonal)."""
+    parts = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            dev = np.nan_to_num(g - np.nanmean(g, axis=0))
+        parts.append(dev * math.sqrt(len(g) / (len(g) - 1)))  # E[x x'] = S
+    x = np.vstack(parts)
+    n = len(x)
+    sd = np.sqrt((x ** 2).mean(axis=0))
+    sd = np.where(sd > 0, sd, 1.0)
+    z = x / sd
+    r = z.T @ z / n
+    off = ~np.eye(len(r), dtype=bool)
+    spread = ((z ** 2).T @ z ** 2 - n * r ** 2) / n ** 2  # the variance of each r_ij: sum_k (z_ki z_kj - r_ij)^2 / n^2
+    denom = float((r[off] ** 2).sum())
+    intensity = float(np.clip(spread[off].sum() / denom, 0.0, 1.0)) if denom > 0 else 1.0
+    shrunk = np.where(off, (1.0 - intensity) * r, r)
+    return shrunk * np.outer(sd, sd), intensity
 
 
 def described(calibration: Calibration, name: str) -> Scenario:

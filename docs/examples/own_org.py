@@ -10,6 +10,7 @@ known values (docs/CALIBRATION.md).
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -76,22 +77,42 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
             print("correlations of the estimates:")
             print(pd.DataFrame(cov / np.outer(sd, sd), index=fit.covariance.index,
                                columns=fit.covariance.index).round(2).to_string())
-            held = np.sqrt(np.diag(cov) * np.diag(np.linalg.inv(cov)))
-            print("interval width / width with the others held at their best:",
+            curv = fit.curvature.to_numpy()
+            held = np.sqrt(np.diag(curv) * np.diag(np.linalg.inv(curv)))
+            print("curvature's interval width / width with the others held at their best:",
                   dict(zip(fit.covariance.index, held.round(2))))
+            print("sandwich interval width / curvature's:",
+                  dict(zip(fit.covariance.index, np.sqrt(np.diag(cov) / np.diag(curv)).round(2))))
         for e in fit.estimates.itertuples():
             truth = TRUE.get(e.parameter, e.default)
+            fitted = e.status != "not identifiable"
+            # the interval the curvature alone gives (A^-1, before the sandwich), for comparison
+            plain = _interval(e.parameter, e.estimate, fit.curvature.loc[e.parameter, e.parameter]) if fitted else None
             rows.append({"data_seed": DATA_SEED + r, "parameter": e.parameter, "truth": truth,
                          "estimate": e.estimate, "low": e.low, "high": e.high, "status": e.status,
-                         "covered": bool(e.low <= truth <= e.high) if e.status != "not identifiable" else None})
+                         "covered": bool(e.low <= truth <= e.high) if fitted else None,
+                         "covered_by_curvature": bool(plain[0] <= truth <= plain[1]) if fitted else None,
+                         "width_vs_curvature": (math.log(e.high / e.low) / math.log(plain[1] / plain[0])
+                                                if fitted else None)})
     table = pd.DataFrame(rows)
     summary = table[table["status"] != "not identifiable"].groupby("parameter").agg(
         truth=("truth", "first"), mean_estimate=("estimate", "mean"), covered=("covered", "sum"),
-        fits=("covered", "size"), weak=("status", lambda s: int((s == "weak").sum())))
+        covered_by_curvature=("covered_by_curvature", "sum"), fits=("covered", "size"),
+        width_vs_curvature=("width_vs_curvature", "median"), weak=("status", lambda s: int((s == "weak").sum())))
     print(f"\n{repeats} data sets x {trials} candidates x {seeds} seeds in {time.time() - started:.0f} s")
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
     print(summary.to_string(float_format=lambda v: f"{v:.4g}"))
+    print(f"intervals covering the truth: {int(summary['covered'].sum())} of {int(summary['fits'].sum())} "
+          f"(the curvature's alone: {int(summary['covered_by_curvature'].sum())})")
     _recovery_chart(table)
+
+
+def _interval(name: str, estimate: float, variance: float) -> tuple[float, float]:
+    """The 95 % interval ``estimate +- sqrt(chi2_95(1) variance)`` in range units (log for rates)."""
+    p = calibration.PARAMETERS[name]
+    f, g = (math.log, math.exp) if p.log else (float, float)
+    half = math.sqrt(3.841 * variance) * (f(p.high) - f(p.low))
+    return g(max(f(p.low), f(estimate) - half)), g(min(f(p.high), f(estimate) + half))  # within the range
 
 
 def _recovery_chart(table: pd.DataFrame) -> None:
