@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from sim.i18n import N_, Message
 from sim.input import ScenarioError
 from sim.observed import SERIES, Observed, simulated, to_csv
 from sim.registry import cost
@@ -134,7 +135,7 @@ class Calibration:
     distance: float
     points: int
     frequency: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)  # English text; shown() in the current language
     #: the estimates' (sandwich) covariance ``A^-1 B A^-1`` over the fitted parameters in range units (log for
     #: rates); a parameter's interval is ``x*_j +- sqrt(chi2_95(1) * cov_jj)``. Its correlations say which
     #: parameters trade off against each other.
@@ -144,22 +145,24 @@ class Calibration:
     curvature: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def report(self) -> str:
-        """A short plain-text report of the estimates and the fit's quality (in the current language)."""
-        from sim.i18n import _
+        """A short plain-text report of the estimates and the fit's quality (in the current language, with its
+        number style)."""
+        from sim.i18n import _, figure, number, percent, shown
 
-        lines = [_("fit: distance {d:.1f} over {n} data points (about {n} or less at a good fit); {c} candidates "
-                   "evaluated").format(d=self.distance, n=self.points, c=len(self.trials))]
+        lines = [_("fit: distance {d} over {n} data points (about {n} or less at a good fit); {c} candidates "
+                   "evaluated").format(d=number(self.distance, 1), n=self.points, c=len(self.trials))]
         for r in self.estimates.itertuples():
             if r.status == "not identifiable":
-                lines.append(_("  {p}: {v:.4g} (default; no data informs it)").format(p=r.parameter, v=r.default))
+                lines.append(_("  {p}: {v} (default; no data informs it)").format(p=r.parameter, v=figure(r.default)))
             else:
                 weak = _(" (weakly identified: the data say little)") if r.status == "weak" else ""
-                lines.append(_("  {p}: {e:.4g} [{lo:.4g}, {hi:.4g}] (default {d:.4g}){weak}").format(
-                    p=r.parameter, e=r.estimate, lo=r.low, hi=r.high, d=r.default, weak=weak))
+                lines.append(_("  {p}: {e} [{lo}, {hi}] (default {d}){weak}").format(
+                    p=r.parameter, e=figure(r.estimate), lo=figure(r.low), hi=figure(r.high), d=figure(r.default),
+                    weak=weak))
         for r in self.quality.itertuples():
-            lines.append(_("  {s}: {c:.0%} of {n} points inside the 95 % band, normalised RMSE {e:.2f}").format(
-                s=r.series, c=r.coverage, n=r.points, e=r.nrmse))
-        return "\n".join(lines + [_("  note: {note}").format(note=n) for n in self.notes])
+            lines.append(_("  {s}: {c} of {n} points inside the 95 % band, normalised RMSE {e}").format(
+                s=r.series, c=percent(r.coverage, 0), n=r.points, e=number(r.nrmse, 2)))
+        return "\n".join(lines + [_("  note: {note}").format(note=shown(n)) for n in self.notes])
 
 
 def fitted_parameters(observed: Observed) -> list[Parameter]:
@@ -331,10 +334,12 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     notes = []
     unused = [p.name for p in PARAMETERS.values() if p not in params]
     if unused:
-        notes.append("not identifiable from these series, left at their values: " + ", ".join(unused))
+        notes.append(Message(N_("not identifiable from these series, left at their values: {names}"),
+                             names=", ".join(unused)))
     weak = estimates.loc[estimates["status"] == "weak", "parameter"].tolist()
     if weak:
-        notes.append("weakly identified (the interval covers most of the search range): " + ", ".join(weak))
+        notes.append(Message(N_("weakly identified (the interval covers most of the search range): {names}"),
+                             names=", ".join(weak)))
     names = [p.name for p in params]
     covariance, curvature = (pd.DataFrame(c, index=names, columns=names) if c is not None else pd.DataFrame()
                              for c in (search.covariance, search.curvature))

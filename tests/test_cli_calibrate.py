@@ -96,6 +96,10 @@ def test_calibrate_speaks_the_language_of_lang(tmp_path, capsys):
     assert f"skrev {out}: prøv alignsim run {out} --seeds 20" in captured.err
     assert captured.out.startswith("tilpasning: afstand")
     assert "(standard; ingen data siger noget om den)" in captured.out
+    assert "kan ikke bestemmes ud fra disse serier" in captured.out  # the fit's notes too
+    report = captured.out.splitlines()
+    assert re.search(r"item_size: \d+,\d+ \[\d+,\d+; \d+,\d+\]", captured.out)  # decimal commas
+    assert not any(re.search(r"\d\.\d", line) for line in report), report
     with language("da"):
         notes = [f"bemærk: {shown(n)}" for n in organisation(read_path(org)).notes]
     assert len(notes) == 9 and all(n in captured.err.splitlines() for n in notes)
