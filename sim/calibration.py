@@ -16,7 +16,10 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
   (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many candidates averages out
   the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
-  Gauss-Newton step ``x* + A^-1 J' W (observed - m)``; its covariance is the sandwich ``A^-1 B A^-1`` with
+  Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, backtracked (:data:`LINE_STEPS`): the full step, half and a
+  quarter of it run on the fit's seeds in turn while the distance with ``W`` (the same weights for each) falls,
+  and the lowest is the estimate, so on the funnel's curved ridge it does not follow the tangent past the bend;
+  its covariance is the sandwich ``A^-1 B A^-1`` with
   ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and
   periods) across the best candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the
   distance's weights treat a series' periods as AR(1) and the series as independent, and ``S`` says what the
@@ -24,7 +27,8 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   the others re-fitted at every value, so parameters that trade off widen each other's intervals; a direction
   the means do not respond to gives the whole range. A fitted parameter whose interval covers more than
   :data:`WEAK_SHARE` of its search range (in log units for rates) is reported as not identified by these data.
-- **Fit.** The estimate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
+- **Fit.** The reported distance is the estimate's (what is written out) on the fit's seeds, its own weights as
+  every candidate's. The estimate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
   normalised root mean squared error.
 
@@ -134,6 +138,7 @@ class Calibration:
     quality: pd.DataFrame
     #: candidate, distance and the parameter values of every candidate evaluated
     trials: pd.DataFrame
+    #: the estimate's distance (the scenario written out) on the fit's seeds, as every candidate's in ``trials``
     distance: float
     points: int
     frequency: str
@@ -438,8 +443,9 @@ class _Search:
         candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature
         from. ``S`` pools the best candidate's runs and, with ``band_seeds``, fresh runs at the estimate (kept in
         ``band``: they are the fit's band), each about its own mean. ``x*`` is the Gauss-Newton step from the
-        regression's mean at the last stage's centre (smoothed); directions without curvature give intervals over
-        the whole range."""
+        regression's mean at the last stage's centre (smoothed), backtracked along its direction
+        (:meth:`_backtracked`: up to len(LINE_STEPS) candidates on the fit's seeds); directions without curvature
+        give intervals over the whole range."""
         k = len(self.params)
         level = chi2.ppf(0.95, 1)
         rng = np.random.default_rng([seed, 17])
