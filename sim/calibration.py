@@ -14,8 +14,8 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
 - **Uncertainty.** Near the best, ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (Gauss-Newton; ``x`` in
   range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
-  (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many candidates averages out
-  the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
+  (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many
+  candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
   Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, run once on the fit's seeds for the reported distance
   (:data:`LINE_STEPS` can backtrack it, comparing shares of the step with ``W``, the same weights for each; measured,
   that did not help: docs/CALIBRATION.md); its covariance is the sandwich ``A^-1 B A^-1`` with
