@@ -15,10 +15,10 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   range units, log for rates; ``J`` the simulated means' slopes with respect to the parameters, ``W`` the
   distance's weights). ``J`` is fitted by least squares over candidates designed around the best in two stages
   (the second centred on the first's Gauss-Newton step, reaching past its 95 % ellipsoid): a regression over many
-  candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature from. The estimate is the
-  Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, run once on the fit's seeds for the reported distance
-  (:data:`LINE_STEPS` can backtrack it, comparing shares of the step with ``W``, the same weights for each; measured,
-  that did not help: docs/CALIBRATION.md); its covariance is the sandwich ``A^-1 B A^-1`` with
+  candidates averages out the Monte Carlo noise that makes the distance itself too rough to take a curvature from.
+  The estimate is the Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, run once on the fit's seeds for the
+  reported distance (:data:`LINE_STEPS` can backtrack it, comparing shares of the step with ``W``, the same
+  weights for each; measured, that did not help: docs/CALIBRATION.md); its covariance is the sandwich ``A^-1 B A^-1`` with
   ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and
   periods) across the best candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the
   distance's weights treat a series' periods as AR(1) and the series as independent, and ``S`` says what the
@@ -75,7 +75,7 @@ LOCAL_EVALS = 25
 #: The Gauss-Newton step runs on the fit's seeds at these shares of its length in turn (one candidate each) while
 #: the distance with the design's weights falls; the lowest is the estimate. Backtracking (1, 1/2, 1/4) was
 #: measured and not kept: 23 of 30 intervals covered the truth at full size (25 with the full step), 13 of 15 in
-#: the small fit (13) (docs/CALIBRATION.md section 4). The full step alone still runs once: the reported distance.
+#: the small fit either way (docs/CALIBRATION.md section 4). The full step alone still runs once: the reported distance.
 LINE_STEPS: tuple[float, ...] = (1.0,)
 
 
@@ -188,7 +188,7 @@ def design_size(k: int, design_points: int = DESIGN_POINTS) -> int:
 
 def candidates(k: int, trials: int = TRIALS, local_evals: int = LOCAL_EVALS, design_points: int = DESIGN_POINTS) -> int:
     """Candidates a fit of ``k`` parameters evaluates at most: global search, local search, design stages and the
-    backtracked Gauss-Newton step."""
+    estimate on the fit's seeds (the Gauss-Newton step: one candidate per share of LINE_STEPS)."""
     if not k:
         return 1
     return trials + local_evals * k + DESIGN_STAGES * design_size(k, design_points) + len(LINE_STEPS)
