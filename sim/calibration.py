@@ -19,13 +19,13 @@ Simulation-based, over seeds (docs/CALIBRATION.md):
   is the Gauss-Newton step ``x* + A^-1 J' W (observed - m)``, run once on the fit's seeds for the reported distance
   (:data:`LINE_STEPS` can backtrack it, comparing shares of the step with ``W``, the same weights for each; measured,
   that did not help: docs/CALIBRATION.md); its covariance is the sandwich ``A^-1 B A^-1`` with
-  ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and periods) across the best
-  candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the distance's weights treat a series'
-  periods as AR(1) and the series as independent, and ``S`` says what the runs actually do. Each parameter's interval
-  is its profile interval ``x*_j +- sqrt(chi2_95(1) * cov_jj)``, the others re-fitted at every value, so parameters
-  that trade off widen each other's intervals; a direction the means do not respond to gives the whole range. A fitted
-  parameter whose interval covers more than :data:`WEAK_SHARE` of its search range (in log units for rates) is
-  reported as not identified by these data.
+  ``B = J' W S W J (1 + 1/seeds)``, ``S`` the covariance of the simulated observation vector (all series and periods)
+  across the best candidate's and the band's runs, shrunk toward its diagonal (Ledoit-Wolf): the distance's weights
+  treat a series' periods as AR(1) and the series as independent, and ``S`` says what the runs actually do. Each
+  parameter's interval is its profile interval ``x*_j +- sqrt(chi2_95(1) * cov_jj)``, the others re-fitted at every
+  value, so parameters that trade off widen each other's intervals; a direction the means do not respond to gives the
+  whole range. A fitted parameter whose interval covers more than :data:`WEAK_SHARE` of its search range (in log units
+  for rates) is reported as not identified by these data.
 - **Fit.** The reported distance is the estimate's (what is written out) on the fit's seeds, its own weights as
   every candidate's. The estimate runs on ``band_seeds`` fresh seeds: observed against the simulated mean and the
   95 % band (2.5 and 97.5 percentiles), per series the share of observed points inside the band and the
