@@ -68,7 +68,8 @@ def recovery(repeats: int = 3, trials: int = 60, seeds: int = 4) -> None:
         began = time.time()
         fit = calibration.calibrate(scenario, obs, trials=trials, seeds=seeds)
         print(f"data seed {DATA_SEED + r}: {len(fit.trials)} candidates in {time.time() - began:.0f} s "
-              f"(estimated {calibration.estimated_seconds(scenario, obs, trials, seeds):.0f} s)", flush=True)
+              f"(estimated {calibration.estimated_seconds(scenario, obs, trials, seeds):.0f} s); distance at the "
+              f"estimate {fit.distance:.1f}, lowest candidate's {fit.trials['distance'].min():.1f}", flush=True)
         if r == 0:
             (HERE.parent / "calibration_fit.png").write_bytes(to_image(calibration.chart(fit.fit), "png"))
             print(fit.report())
