@@ -373,29 +373,37 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, parse_value(value.strip())
 
 
-def set_path(data: dict[str, Any], path: str, value: Any, free: Iterable[str] = ()) -> None:
-    """Set ``data`` at a dotted path. New keys may be added only under the mappings named in ``free``
-    (their keys are names chosen by the user, e.g. team names in ``requests``)."""
-    parts, free = check_path(path), set(free)
+def path_problem(data: dict[str, Any], parts: list[str], free: Iterable[str] = ()) -> Message | None:
+    """What ``data`` lacks for a dotted path (its parts), with what it has there; None when the path exists or
+    may be added (new keys only under the mappings named in ``free``)."""
     node: Any = data
     for depth, part in enumerate(parts):
         parent = parts[depth - 1] if depth else ""
         here = ".".join(parts[:depth]) or "scenario"
         if not isinstance(node, dict):
-            raise ScenarioError(Message(N_("override {path}: {here} is a value, not a table"), path=clean(path),
-                                        here=here))
+            return Message(N_("{here} is a value, not a table"), here=here)
         if part not in node and parent not in free:
             what = {"departments": N_("unknown department"), "teams": N_("unknown team"),
                     "kinds": N_("unknown kind")}.get(parent, N_("unknown field"))
-            raise ScenarioError(Message(N_("override {path}: {unknown} {name} in {here}; allowed: {allowed}"),
-                                        path=clean(path), unknown=Message(what), name=show(part), here=here,
-                                        allowed=", ".join(map(str, node))))
-        if depth == len(parts) - 1:
-            node[part] = value
-        else:
-            if node.get(part) is None:
-                node[part] = {}
-            node = node[part]
+            return Message(N_("{unknown} {name} in {here}; allowed: {allowed}"), unknown=Message(what),
+                           name=show(part), here=here, allowed=", ".join(map(str, node)))
+        node = {} if node.get(part) is None else node[part]
+    return None
+
+
+def set_path(data: dict[str, Any], path: str, value: Any, free: Iterable[str] = ()) -> None:
+    """Set ``data`` at a dotted path. New keys may be added only under the mappings named in ``free``
+    (their keys are names chosen by the user, e.g. team names in ``requests``)."""
+    parts = check_path(path)
+    problem = path_problem(data, parts, set(free))
+    if problem is not None:
+        raise ScenarioError(Message(N_("override {path}: {problem}"), path=clean(path), problem=problem))
+    node: Any = data
+    for part in parts[:-1]:
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = value
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.levers import get_value
 from sim.registry import CLI_BUDGET_SECONDS, check_budget, cost, get_model
 from sim.runner import process_pool, run, versions
-from sim.input import (InputError, ScenarioError, check_path, format_validation_error, load_scenario, read_toml,
-                       scenario_from_toml, show)
+from sim.input import (InputError, ScenarioError, check_path, format_validation_error, load_scenario, path_problem,
+                       read_toml, scenario_from_toml, show)
 from sim.scenario import ScenarioBase
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
@@ -125,19 +125,6 @@ def problem(spec: SweepSpec) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, spec.parameters[n])) for n in names]}
 
 
-def _where_unknown(base, path: str) -> str:
-    """Which part of a dotted path the scenario lacks, and what it has there (e.g. the departments it has)."""
-    data, seen = base.model_dump(mode="python"), []
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return f": {'.'.join(seen)} is a value, not a table"
-        if part not in data:
-            where = ".".join(seen) or "the scenario"
-            return f": {where} has no {part!r}; allowed: {', '.join(map(str, data))}"
-        data, seen = data[part], [*seen, part]
-    return ""
-
-
 def design_points(spec: SweepSpec, base: ScenarioBase) -> pd.DataFrame:
     """One row per design point, one column per parameter (values cast to the scenario field's type)."""
     names = list(spec.parameters)
@@ -206,7 +193,8 @@ def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[Sc
         try:
             get_value(base, path)
         except (KeyError, TypeError):
-            raise SweepError(f"parameters: unknown scenario path {path!r}{_where_unknown(base, path)} (see "
+            problem = path_problem(base.model_dump(mode="python"), path.split("."))
+            raise SweepError(f"parameters: unknown scenario path {path!r}{f': {problem}' if problem else ''} (see "
                              f"`alignsim show {spec.scenario}` for the paths)") from None
     points = design_points(spec, base)
     seconds = 0.0

@@ -137,10 +137,10 @@ def test_bad_specs_name_the_field(changes, fragment):
 
 
 @pytest.mark.parametrize("changes,fragment", [
-    ({"parameters": {"teams.core.speed": [1, 2]}}, "unknown scenario path 'teams.core.speed': teams.core has no "
-     "'speed'; allowed: capacity, wip_limit"),
-    ({"parameters": {"departments.growth.alignment": [0, 1]}}, "departments has no 'growth'; allowed: leadership, "
-     "sales, marketing"),
+    ({"parameters": {"teams.core.speed": [1, 2]}}, "unknown scenario path 'teams.core.speed': unknown field "
+     "'speed' in teams.core; allowed: capacity, wip_limit"),
+    ({"parameters": {"departments.growth.alignment": [0, 1]}}, "unknown department 'growth' in departments; "
+     "allowed: leadership, sales, marketing"),
     ({"parameters": {"teams.core.wip_limit": [0, 2]}}, "design point 0"),
     ({"scenario": "nope"}, "unknown scenario 'nope'"),
     ({"metrics": ["vibes"]}, "unknown metric(s) ['vibes'] for model 'alignment'"),
