@@ -415,7 +415,7 @@ def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: di
     for row in rows:
         n = row["_row"]
         cell = _Cell("requests", n, "department")
-        key = "" if row.get("department") is None else str(row["department"]).strip().lower().replace(" ", "_")
+        key = _key(row.get("department"))
         if key in ROLES and key not in departments:
             raise cell.error(Message(N_("{problem}; allowed: {allowed}"), problem=_unknown_department(key),
                                      allowed=", ".join(departments)))
@@ -440,7 +440,7 @@ def _dependencies(rows: list[dict[str, Any]], teams: dict[str, Any], origin: dic
 
 def _unknown_department(name: str) -> Message:
     """Why a department named in approvals or requests is refused: not a role, or a role the sheet leaves out."""
-    key = name.lower().replace(" ", "_")
+    key = _key(name)
     if key in ROLES:
         return Message(N_("{name} is not in the departments sheet (add a row for it there, or leave it out here)"),
                        name=key)
@@ -459,9 +459,14 @@ def _name(value: Any, cell: _Cell) -> str:
     return text
 
 
+def _key(value: Any) -> str:
+    """A cell's text as a name is written in a scenario: ``Customer Success`` -> ``customer_success``."""
+    return "" if value is None else str(value).strip().lower().replace(" ", "_")
+
+
 def _choice(value: Any, allowed, cell: _Cell) -> str:
     text = "" if value is None else str(value).strip()
-    key = text.lower().replace(" ", "_") if text.lower().replace(" ", "_") in allowed else text
+    key = _key(text) if _key(text) in allowed else text
     if key not in allowed:
         raise cell.error(_not_allowed(show(text, 40) if text else Message(N_("empty")), allowed))
     return key
