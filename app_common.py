@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -419,8 +419,6 @@ PARAMETERS = N_("Parameters")
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):
     key = f"{prefix}{lever.path}"
-    # a reference model's parameter help is its schema's English description (marked with N_): shown translated
-    lever = replace(lever, help=_(lever.help)) if lever.help else lever
     if lever.widget == "slider":
         # Streamlit draws a slider's numbers in the browser with a decimal point; "localized" uses the browser's
         # locale (a decimal comma in a Danish browser), and only the Danish view asks for it (English stays plain)

@@ -214,15 +214,15 @@ PARAMETER_NAMES = {"periods": N_("Periods"), "equilibrium_limit": N_("Most perio
 
 
 def parameter_levers(scenario: ScenarioBase) -> list[Lever]:
-    """One lever per parameter of a flat schema, with its bounds, choices and help taken from the schema; named in
-    words with the code (``Periods (periods)``) where the code is a word."""
+    """One lever per parameter of a flat schema, with its bounds, choices and help taken from the schema, in the
+    current language; named in words with the code (``Periods (periods)``) where the code is a word."""
     levers = []
     for code, field in type(scenario).model_fields.items():
         if code in ScenarioBase.model_fields:
             continue
         name = f"{_(PARAMETER_NAMES[code])} ({code})" if code in PARAMETER_NAMES else code
         bounds = {key: getattr(m, key) for m in field.metadata for key in ("ge", "le") if hasattr(m, key)}
-        help_text = field.description or code
+        help_text = _(field.description) if field.description else code  # the schema's English, marked N_
         if get_origin(field.annotation) is Literal:
             levers.append(Lever(code, name, help_text, "select", "Parameters",
                                 options=tuple(get_args(field.annotation))))
