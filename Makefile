@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-## app: the browser app (http://localhost:8501), started warm (serve.py)
+## app: the browser app (http://localhost:8501), started warm (ui/serve.py)
 app: $(STAMP)
-	$(BIN)/python serve.py --browser.gatherUsageStats false
+	$(BIN)/python -m ui.serve --browser.gatherUsageStats false
 
 ## browser: Debian's chromium for the real-browser tests (browser downloads do not work here)
 browser:
@@ -32,7 +32,7 @@ test: $(STAMP) browser
 
 ## fuzz: the long fuzz profile (>= 10,000 cases per input surface); figures go to docs/RELIABILITY.md by hand
 fuzz: $(STAMP)
-	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py tests/test_workshop_links.py
+	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/input/test_fuzz.py tests/workshop/test_links.py
 	@cat fuzz-report.json
 
 ## messages: extract the marked texts (babel.cfg) into the template and update the Danish catalogue; then translate

@@ -1,29 +1,29 @@
-"""alignsim in the browser (`make app` = `streamlit run app.py`): what-if scenarios for leaders and trainers.
+"""alignsim in the browser (`make app`): what-if scenarios for leaders and trainers.
 
-This file is the navigation: the first page is Explore (explore.py), then every page in pages/, discovered from
-the folder, so a new page appears without editing this file. The page names are in the session's language
-(``app_common.page_language``; each page draws the language switch itself).
+The app lives in the ``ui`` package; this file is its entry and its navigation. Page names are in the session's
+language (``ui.language.page_language``; each page draws the language switch itself); addresses stay as they were
+shared (``/Compare``, ``/Workshop``, ...).
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from app_common import page_language
 from sim.i18n import N_, _
+from ui.language import page_language
 
-ROOT = Path(__file__).resolve().parent
-#: Navigation names of the pages in pages/ (by file name); a page not named here keeps Streamlit's name from its file.
-TITLES = {"1_Compare": N_("Compare"), "2_Organisation": N_("Organisation"), "3_Self-assessment": N_("Self-assessment"),
-          "4_Workshop": N_("Workshop"), "5_Reference_models": N_("Reference models"),
-          "6_Your_organisation": N_("Your organisation")}
-
-
-def _page(path: Path) -> st.Page:
-    return st.Page(str(path), title=_(TITLES[path.stem])) if path.stem in TITLES else st.Page(str(path))
-
+PAGES_DIR = Path(__file__).resolve().parent / "ui" / "pages"
+#: Each page: its file in ui/pages, its navigation title (translated where shown) and its address.
+PAGES = [
+    ("explore", N_("Explore"), "explore"),
+    ("compare", N_("Compare"), "Compare"),
+    ("organisation", N_("Organisation"), "Organisation"),
+    ("self_assessment", N_("Self-assessment"), "Self-assessment"),
+    ("workshop", N_("Workshop"), "Workshop"),
+    ("reference_models", N_("Reference models"), "Reference_models"),
+    ("your_organisation", N_("Your organisation"), "Your_organisation"),
+]
 
 page_language()
-PAGES = [st.Page(str(ROOT / "explore.py"), title=_("Explore"), default=True),
-         *(_page(path) for path in sorted((ROOT / "pages").glob("*.py")))]
-st.navigation(PAGES).run()
+st.navigation([st.Page(str(PAGES_DIR / f"{stem}.py"), title=_(title), url_path=url, default=stem == "explore")
+               for stem, title, url in PAGES]).run()

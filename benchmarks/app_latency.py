@@ -1,6 +1,6 @@
 """How live the Explore page feels, measured in a real browser (Debian's chromium, driven by Playwright).
 
-It starts the app as `make app` does (`serve.py`: warm, then `streamlit run app.py`) on port 8610 unless --port,
+It starts the app as `make app` does (`ui/serve.py`: warm, then `streamlit run app.py`) on port 8610 unless --port,
 then measures:
 
 - first visit: from opening the page right after the server answers its health check (after its warm start)
@@ -11,7 +11,7 @@ then measures:
 - preset switch: picking product_logic in the sidebar until its answer and charts are drawn.
 
 Options: --seeds 60 opens the page with 60 seeds (through a share link); --first-seeds and --first-look-after set
-when Explore shows the first seeds before all of them (see app_common.FIRST_SEEDS).
+when Explore shows the first seeds before all of them (see ui.results.FIRST_SEEDS).
 
 It prints one line per measurement and a JSON summary, with the machine's load (`uptime`) at the start and end:
 the machine is shared, so figures taken under load are pessimistic. Run: `.venv/bin/python
@@ -53,7 +53,7 @@ DRAWN = """(n) => {
 def start_server(port: int, first_seeds: int | None = None, first_look_after: float | None = None) -> subprocess.Popen:
     env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {}),
            **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {})}
-    proc = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true",  # as `make app` starts it
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.headless", "true",  # as `make app` starts it
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
@@ -117,7 +117,7 @@ def measure(port: int, moves: int = 5, first_seeds: int | None = None, first_loo
             start = time.perf_counter()
             picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
             picker.click()
-            picker.fill("Product logic")  # the picker shows preset names (sim.levers.preset_name)
+            picker.fill("Product logic")  # the picker shows preset names (sim.present.levers.preset_name)
             page.keyboard.press("Enter")
             wait_drawn(page, 4, "On screen: product_logic")
             figures["preset_switch_s"] = time.perf_counter() - start

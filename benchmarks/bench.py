@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim import load_scenario, run, run_many  # noqa: E402
-from sim.sweep import spec_from_dict, sweep  # noqa: E402
+from sim.research.sweep import spec_from_dict, sweep  # noqa: E402
 
 LARGE = """
 import json, resource, sys, time

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.workshop import TEMPLATES, Decision, Workshop, dept_label  # noqa: E402
+from sim.workshop.store import TEMPLATES, Decision, Workshop, dept_label  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

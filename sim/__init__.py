@@ -14,7 +14,7 @@ from sim.metrics import METRICS, Metric
 from sim.registry import MODELS, get_model
 from sim.runner import EnsembleResult, RunResult, run, run_many
 from sim.scenario import Scenario
-from sim.sweep import SweepError, SweepSpec, load_spec, sweep
+from sim.research.sweep import SweepError, SweepSpec, load_spec, sweep
 
 __all__ = [
     "METRICS", "MODELS", "EnsembleResult", "Metric", "RunResult", "Scenario", "ScenarioError",

@@ -8,7 +8,7 @@ browser sessions in two languages do not disturb each other.
 - ``_("text")`` translates now; ``N_("text")`` only marks text in a registry for extraction (translate it with
   ``_`` where it is shown).
 - ``language("da")`` is a context manager; ``set_language("da")`` sets it for the rest of the current context.
-- In the app, ``app_common.language_switch()`` (the sidebar control) sets it at the top of a page, before any
+- In the app, ``common.language_switch()`` (the sidebar control) sets it at the top of a page, before any
   text; a live fragment calls ``resume(st.session_state)`` first.
 - ``number``, ``percent``, ``money``, ``figure`` (a general number, as ``sim.metrics.format_number`` but per
   locale) and ``date`` format per locale.
@@ -68,7 +68,7 @@ def set_language(code: str) -> None:
 
 
 def resume(session: Mapping[str, object], key: str = "lang") -> str:
-    """Use the language a session holds (``st.session_state``, where ``app_common.language_switch`` keeps it) for
+    """Use the language a session holds (``st.session_state``, where ``common.language_switch`` keeps it) for
     the rest of this context, English when it holds none. A Streamlit fragment's rerun (``st.fragment``) is a
     script run of its own, so a fragment that shows text starts with ``resume(st.session_state)``."""
     code = session.get(key)

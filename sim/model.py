@@ -12,9 +12,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.customers import CustomerPopulation
-from agents.department import ROLE_AGENTS, Department, progress
-from agents.team import ProductTeam
+from sim.agents.customers import CustomerPopulation
+from sim.agents.department import ROLE_AGENTS, Department, progress
+from sim.agents.team import ProductTeam
 from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import Scenario

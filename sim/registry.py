@@ -152,11 +152,11 @@ register(ModelSpec(
 
 
 def _classic(module: str) -> tuple[Callable, Callable, Callable]:
-    """simulate, metrics and schema of a reference model module in ``sim`` (imported on first use)."""
+    """simulate, metrics and schema of a reference model in ``sim.classics`` (imported on first use)."""
     import importlib
 
     def load():
-        return importlib.import_module(f"sim.{module}")
+        return importlib.import_module(f"sim.classics.{module}.model")
 
     return (lambda scenario, seed, horizon: load().simulate(scenario, seed, horizon),
             lambda: load().METRICS, lambda: load().SCHEMA)

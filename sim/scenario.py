@@ -300,7 +300,7 @@ ROLES: dict[str, type[_Department]] = {
 }
 
 #: What the model does without a department of each role (``default_departments = false`` and the role not
-#: listed): no role is required; these are the fallbacks of ``sim.model`` and ``agents.department``, said for
+#: listed): no role is required; these are the fallbacks of ``sim.model`` and ``sim.agents.department``, said for
 #: people (the import's notes; docs/MODEL.md). Translate with ``_``.
 WITHOUT_ROLE: dict[str, str] = {
     "leadership": N_("the shared goal and how much it trumps local KPIs still steer every unit; no leadership "

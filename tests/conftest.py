@@ -61,13 +61,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, free_port):
-    """The app as `make app` starts it (serve.py: warm, then `streamlit run app.py`) on a free port
+    """The app as `make app` starts it (ui/serve.py: warm, then `streamlit run app.py`) on a free port
     (ALIGNSIM_BROWSER_PORT when set, where ports are shared) with a workshop database of its own; yields its URL
     once it is healthy, and stops it after the module."""
     port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
-    proc = subprocess.Popen([sys.executable, "serve.py", "--server.headless", "true",
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=log, stderr=log, env=env)
     url = f"http://127.0.0.1:{port}"

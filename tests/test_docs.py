@@ -33,7 +33,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_claims_report_is_generated_for_the_current_claims():
-    from sim.claims import CLAIMS
+    from sim.research.claims import CLAIMS
 
     report = (ROOT / "docs" / "CLAIMS.md").read_text()
     assert report.startswith("# The claims, checked")
@@ -43,7 +43,7 @@ def test_claims_report_is_generated_for_the_current_claims():
 
 
 def test_research_example_specs_are_valid():
-    from sim.sweep import load_spec, plan
+    from sim.research.sweep import load_spec, plan
 
     for path in sorted((ROOT / "docs" / "examples").glob("*.toml")):
         base, points, runs = plan(load_spec(path))
@@ -86,7 +86,7 @@ def test_classics_specs_are_valid_and_the_reproduction_script_runs(tmp_path):
     import subprocess
     import sys
 
-    from sim.sweep import load_spec, plan
+    from sim.research.sweep import load_spec, plan
 
     for path in sorted((ROOT / "docs" / "classics").glob("*.toml")):
         assert len(plan(load_spec(path))[2]) > 0, path.name

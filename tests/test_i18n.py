@@ -91,8 +91,8 @@ def test_babel_sees_every_literal_passed_to_a_translation_function(extracted):
     names = {"_", "N_", "ngettext"}
     seen = {m if isinstance(m, str) else m[0] for m in extracted}
     unseen = []
-    for path in [*(ROOT / "sim").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py",
-                 ROOT / "app_common.py", ROOT / "explore.py"]:
+    for path in [*(ROOT / "sim").rglob("*.py"), *(ROOT / "agents").rglob("*.py"), *(ROOT / "ui").rglob("*.py"),
+                 ROOT / "app.py"]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
@@ -113,7 +113,7 @@ def test_danish_text_translates_and_english_stays_the_source():
 
 
 def test_the_three_questions_are_the_articles_own():
-    from sim.workshop_report import questions
+    from sim.workshop.report import questions
 
     with i18n.language("da"):
         asked = questions()
@@ -225,7 +225,7 @@ def test_reference_models_descriptions_and_parameter_help_are_in_the_catalogue(e
     missing = []
     for name, spec in MODELS.items():
         texts = [spec.description]
-        if name != "alignment":  # its levers have their own help (sim.levers); the classics' come from the schema
+        if name != "alignment":  # its levers have their own help (sim.present.levers); the classics' come from the schema
             schema = spec.schema()
             texts += [f.description for key, f in schema.model_fields.items()
                       if key not in ScenarioBase.model_fields]

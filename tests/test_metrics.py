@@ -94,7 +94,7 @@ def test_weekly_and_summary_agree_for_a_real_run(small):
                                   "onboarding_dropoff"])
 def test_registry_driver_weights_rank_like_the_customer_model(name):
     """The driver a metric's registry entry weighs most is the one the customer model is most sensitive to."""
-    from agents.customers import CustomerPopulation
+    from sim.agents.customers import CustomerPopulation
     from sim import Scenario
 
     params = Scenario().customers.model_copy(update={"population": 20_000})

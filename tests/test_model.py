@@ -9,8 +9,8 @@ import mesa
 import pandas as pd
 import pytest
 
-from agents.department import Department
-from agents.team import ProductTeam
+from sim.agents.department import Department
+from sim.agents.team import ProductTeam
 from sim import Scenario, load_scenario, run
 from sim.model import AlignmentModel
 

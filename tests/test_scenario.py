@@ -1,6 +1,6 @@
 """The scenario schema: defaults, bounds (declared once, inherited by every role), finite floats, references.
 
-Reading files, extends and overrides are the input boundary's: tests/test_input.py.
+Reading files, extends and overrides are the input boundary's: tests/input/test_input.py.
 """
 
 import math

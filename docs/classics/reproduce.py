@@ -16,10 +16,11 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from sim import charts, get_model, load_scenario
+from sim import get_model, load_scenario
+from sim.present import charts
 from sim.runner import versions
 from sim.stats import bands, mean_ci, paired_difference
-from sim.sweep import load_spec, sweep
+from sim.research.sweep import load_spec, sweep
 
 HERE = Path(__file__).resolve().parent
 #: March's Figure 1 as recreated from the original program with 10,000 replications per point (Workiewicz 2019,

@@ -3,7 +3,7 @@
     python docs/examples/own_org.py data       # writes own_org.xlsx, own_org/*.csv and own_org_monthly.csv
     python docs/examples/own_org.py recovery [N]   # full-size recovery, N data seeds (3): table, calibration_*.png
 
-The organisation is the template's example (Nordlys Software, sim.orgsheet.example_tables). Its "observed" data
+The organisation is the template's example (Nordlys Software, sim.input.orgsheet.example_tables). Its "observed" data
 are synthetic: one run of the model (seed 2026) with the parameters in TRUE, so a fit can be checked against
 known values (docs/CALIBRATION.md).
 """
@@ -21,10 +21,11 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from sim import calibration, orgsheet  # noqa: E402
-from sim.charts import to_image  # noqa: E402
+from sim.research import calibration
+from sim.input import orgsheet  # noqa: E402
+from sim.present.charts import to_image  # noqa: E402
 from sim.model import AlignmentModel  # noqa: E402
-from sim.observed import SERIES, Observed, simulated, to_csv  # noqa: E402
+from sim.input.observed import SERIES, Observed, simulated, to_csv  # noqa: E402
 
 #: The parameters the synthetic data come from.
 TRUE = {"activation_hazard": 0.36, "contact_rate": 0.16, "item_size": 1.3, "churn_activated": 0.0025}

@@ -1,0 +1,50 @@
+"""The ``alignsim`` command line: scenarios (list, show, validate, run, compare) and research (sweep, analyze,
+claims, calibrate).
+
+Bad input (unknown scenario, malformed file, bad value or flag) prints one message naming the field and the
+allowed values, and exits with code 2. Runs, sweeps and claims whose estimated cost is above the budget
+(``sim.registry.CLI_BUDGET_SECONDS``) are refused the same way unless ``--yes`` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sim.cli import research, scenarios
+from sim.cli.common import EXIT_USAGE, Parser, UsageError
+from sim.input import ScenarioError, clean
+from sim.registry import BudgetError
+from sim.research.sweep import SweepError
+
+#: Each command group adds its subcommands (in the order of ``alignsim --help``) and names their functions.
+GROUPS = (scenarios, research)
+COMMANDS = {name: command for group in GROUPS for name, command in group.COMMANDS.items()}
+
+
+def parser() -> Parser:
+    """The ``alignsim`` argument parser."""
+    p = Parser(prog="alignsim", description="Organisational alignment simulator.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in GROUPS:
+        group.add_parsers(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``alignsim`` with ``argv`` (default: the process's arguments); returns the exit code."""
+    args = parser().parse_args(argv)  # exits 2 with a usage line on bad flags
+    from sim import i18n
+
+    human = getattr(args, "format", "table") in ("table", "markdown")
+    try:
+        with i18n.language(getattr(args, "lang", i18n.DEFAULT) if human else i18n.DEFAULT):
+            return COMMANDS[args.command](args)
+    except (ScenarioError, UsageError, SweepError, BudgetError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        print(f"alignsim: error: {clean(message)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+__all__ = ["COMMANDS", "main", "parser"]

@@ -1,0 +1,197 @@
+"""Scenario files: the bundled presets, files and uploads resolved (``extends``) and validated by their model's
+schema.
+
+``extends`` resolves bundled scenario names and files in the extending file's own folder (or below it); other
+paths need ``extends_anywhere=True`` (the CLI's ``--extends-anywhere``). Uploads may extend bundled scenarios only.
+
+The input package imports no other part of alignsim but ``sim.i18n``: the registry (``sim.registry``) tells it
+each model's schema (:func:`register_schema`), so neither the schema module (``sim.scenario``) nor this one reaches
+the registry or a model, and the import graph has no circle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from sim.i18n import N_, Message
+from sim.input.errors import MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, MAX_PATH_CHARS, ScenarioError, clean, show
+from sim.input.paths import deep_merge, set_path
+from sim.input.toml import decode, parse_toml, read_toml
+from sim.input.validation import format_validation_error
+
+if TYPE_CHECKING:
+    from sim.scenario import ScenarioBase
+
+#: The model a scenario file is for when it names none.
+DEFAULT_MODEL = "alignment"
+
+
+
+def _scenario_dir() -> Path:
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "scenarios"  # a pip-installed package carries the presets as sim/scenarios
+    return installed if installed.is_dir() else package.parent / "scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
+
+
+def bundled_scenarios(model: str | None = None) -> dict[str, Path]:
+    """Bundled scenario name -> file; with ``model``, only the presets of that model."""
+    found = {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+    if model is None:
+        return found
+    return {name: path for name, path in found.items() if scenario_model(path) == model}
+
+
+def scenario_model(name_or_path: str | Path, extends_anywhere: bool = False) -> str:
+    """The model a scenario file is for (following ``extends``), without validating the rest of it."""
+    name = _resolve(name_or_path, (), extends_anywhere).get("model", DEFAULT_MODEL)
+    return name if isinstance(name, str) else show(name)
+
+
+def describe(path: Path) -> str:
+    """The one-line description of a scenario file (without validating it)."""
+    try:
+        text = read_toml(path).get("description", "")
+    except ScenarioError:
+        return ""
+    return clean(text) if isinstance(text, str) else ""
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None,
+                  extends_anywhere: bool = False) -> ScenarioBase:
+    """A bundled scenario by name, or a TOML file by path, resolved and validated. Its ``extends`` may name
+    bundled scenarios and files in its own folder or below (anywhere with ``extends_anywhere``)."""
+    data = _resolve(name_or_path, (), extends_anywhere)
+    scenario = validate(data, source=show(str(name_or_path)).strip("'\""))
+    return scenario.with_overrides(overrides)
+
+
+def is_bundled(scenario: ScenarioBase, name: str, overrides: dict[str, Any] | None = None) -> bool:
+    """Whether ``scenario`` is the bundled scenario ``name`` as shipped (with ``overrides`` applied), not a file
+    that only borrows its name."""
+    if name not in bundled_scenarios():
+        return False
+    try:
+        return load_scenario(name).with_overrides(dict(overrides or {})) == scenario
+    except ScenarioError:
+        return False
+
+
+def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
+    """A scenario from TOML text (e.g. an upload). Its ``extends`` may name bundled scenarios only."""
+    source = clean(source)
+    data = parse_toml(text, source)
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str) or parent not in bundled_scenarios():
+            raise ScenarioError(Message(N_("{source}: extends: unknown scenario {name}; an upload may extend a "
+                                           "bundled scenario: {allowed}"), source=source, name=show(parent),
+                                        allowed=", ".join(bundled_scenarios())))
+        data = deep_merge(_resolve(parent, (), False), data)
+    return validate(data, source=source)
+
+
+def scenario_from_bytes(data: bytes, source: str = "<upload>") -> ScenarioBase:
+    """A scenario from uploaded bytes: size-checked, UTF-8 decoded, parsed and validated; nothing is executed."""
+    source = clean(source)
+    return scenario_from_toml(decode(data, source), source)
+
+
+def _locate(name_or_path: str | Path) -> Path:
+    bundled = bundled_scenarios()
+    if isinstance(name_or_path, str) and name_or_path in bundled:
+        return bundled[name_or_path]
+    name = str(name_or_path)
+    if name.endswith(".toml") or "/" in name or "\\" in name:
+        return Path(name)  # read_text checks its length, NUL characters and existence, one message each
+    raise ScenarioError(f"unknown scenario {show(name)}; bundled scenarios: {', '.join(bundled)} "
+                        "(or give a path to a .toml file)")
+
+
+def _resolve(name_or_path: str | Path, seen: tuple[Path, ...], extends_anywhere: bool) -> dict[str, Any]:
+    if len(seen) > MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"extends: a chain of more than {MAX_EXTENDS_DEPTH} files; flatten it")
+    path = _locate(name_or_path)
+    data = read_toml(path)
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError("extends: cycle " + " -> ".join(clean(p.stem) for p in (*seen, path)))
+    data.setdefault("name", path.stem[:MAX_NAME_CHARS])
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    where = clean(path.name)
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{where}: extends: must be a scenario name or a path, got {show(parent)}")
+    if parent in bundled_scenarios():
+        base: str | Path = parent
+    else:
+        if "\x00" in parent or len(parent) > MAX_PATH_CHARS:
+            raise ScenarioError(f"{where}: extends: {show(parent)} is not a usable path")
+        base = path.parent / parent
+        if not extends_anywhere:
+            try:
+                inside = base.resolve().is_relative_to(path.parent)
+            except (OSError, RuntimeError, ValueError):
+                inside = False
+            if not inside:
+                raise ScenarioError(f"{where}: extends: {show(parent)} is outside the folder of {where}; allowed: "
+                                    f"a bundled scenario ({', '.join(bundled_scenarios())}) or a file in that "
+                                    "folder (alignsim --extends-anywhere allows others)")
+        if not str(base).endswith(".toml"):
+            raise ScenarioError(f"{where}: extends: {show(parent)}: expected a bundled scenario or a .toml file")
+    return deep_merge(_resolve(base, (*seen, path), extends_anywhere), data)
+
+
+#: Model name -> its scenario schema (imported on first use); filled by ``sim.registry.register``.
+SCHEMAS: dict[str, Callable[[], type[ScenarioBase]]] = {}
+
+
+def register_schema(model: str, schema: Callable[[], type[ScenarioBase]]) -> None:
+    """Tell the boundary how to get the scenario schema of a registered model."""
+    SCHEMAS[model] = schema
+
+
+def schema_for(data: dict[str, Any], source: str) -> type[ScenarioBase]:
+    """The scenario schema of the model named in ``data`` (the alignment model when none is named)."""
+    name = data.get("model", DEFAULT_MODEL)
+    if not isinstance(name, str) or name not in SCHEMAS:
+        raise ScenarioError(Message(N_("{source}: model: unknown model {name}; registered: {allowed}"),
+                                    source=source, name=show(name), allowed=", ".join(SCHEMAS)))
+    return SCHEMAS[name]()
+
+
+def validate(data: dict[str, Any], source: str) -> ScenarioBase:
+    """File data -> a scenario of the model it names, completed with that model's defaults and validated."""
+    schema = schema_for(data, source)
+    return validate_as(schema, data, source)
+
+
+def validate_as(schema: type[ScenarioBase], data: dict[str, Any], source: str) -> ScenarioBase:
+    """``data`` completed and validated as ``schema``; a ScenarioError names the fields and allowed values."""
+    try:
+        return schema.model_validate(schema.complete(data))
+    except ValidationError as exc:
+        raise ScenarioError(Message("{source}: {problem}", source=source,
+                                    problem=format_validation_error(exc, schema))) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # complete() on data of the wrong shape
+        raise ScenarioError(f"{source}: {exc}") from None
+
+
+def apply_overrides(scenario: ScenarioBase, overrides: dict[str, Any]) -> ScenarioBase:
+    """A new scenario with dotted-path values replaced, validated as a whole against its own schema."""
+    data = scenario.model_dump(mode="python")
+    for path, value in overrides.items():
+        if not isinstance(path, str):
+            raise ScenarioError(f"override {show(path)}: a path is text, e.g. departments.sales.alignment")
+        if path in type(scenario).file_only:
+            raise ScenarioError(Message(N_("override {path}: it says how to read the scenario file itself, so it "
+                                           "can be set in the file only (true or false)"), path=path))
+        set_path(data, path, value, type(scenario).free_mappings)
+    return validate_as(type(scenario), data, "overrides")

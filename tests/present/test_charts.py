@@ -1,0 +1,137 @@
+"""Charts: built from results, with the data they claim to show, and exportable as PNG and SVG."""
+
+import pandas as pd
+import pytest
+
+from sim import load_scenario, run_many
+from sim.present import charts
+from sim.organisation import build_graph
+from sim.runner import compare
+from sim.stats import bands
+
+
+@pytest.fixture(scope="module")
+def ens():
+    return run_many(load_scenario("b2b_activation", {"weeks": 12, "customers.population": 800}), 4)
+
+
+def test_bands_are_mean_and_t_interval_per_group():
+    frame = pd.DataFrame({"week": [1, 1, 1, 2, 2, 2], "v": [1.0, 2.0, 3.0, 5.0, 5.0, 5.0]})
+    b = bands(frame, "v", ["week"]).set_index("week")
+    assert b.loc[1, "mean"] == 2.0 and b.loc[1, "low"] == pytest.approx(2.0 - 4.302653 * 1 / 3 ** 0.5, rel=1e-5)
+    assert b.loc[2, "low"] == b.loc[2, "high"] == 5.0
+
+
+def test_over_time_shares_stay_within_zero_and_one(ens):
+    chart = charts.over_time(ens.weekly, ["activation_rate_30d", "leads"])
+    data = chart.data
+    shares = data[data["metric"] == "30-day activation (share)"]  # named for people, drawn from 0 to 1
+    assert len(shares)
+    assert shares["low"].min() >= 0.0 and shares["high"].max() <= 1.0
+    assert set(data["week"]) == set(range(1, 13))
+
+
+def test_capacity_chart_averages_over_seeds(ens):
+    chart = charts.capacity(ens.extra["capacity"])
+    per_week = chart.data.groupby("week")["person_weeks"].sum()
+    expected = ens.extra["capacity"].groupby("week")["person_weeks"].sum() / 4
+    assert per_week.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_organisation_chart_has_every_unit_and_edge():
+    g = build_graph(load_scenario("long_approval_chain"))
+    layered = charts.organisation(g).to_dict()
+    names = {d["unit"] for ds in layered["datasets"].values() for d in ds if "unit" in d}
+    assert names == set(g.nodes)
+    edges = [d for ds in layered["datasets"].values() for d in ds if "edge" in d]
+    assert len(edges) == g.number_of_edges()
+
+
+@pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_export(ens, fmt, magic):
+    table = compare(ens, ens)
+    data = charts.to_image(charts.differences(table, ["leads", "features_delivered"]), fmt)
+    assert data.lstrip()[:4] == magic
+
+
+def test_export_refuses_other_formats(ens):
+    with pytest.raises(ValueError, match="png' or 'svg"):
+        charts.to_image(charts.paradox(ens.summary), "gif")
+
+
+def _scale(spec: dict, field: str) -> dict:
+    """The colour scale of the first encoding on ``field`` in a (layered) chart spec."""
+    layers = spec.get("layer", [spec])
+    for layer in layers:
+        color = layer.get("encoding", {}).get("color", {})
+        if color.get("field") == field:
+            return color["scale"]
+    raise AssertionError(f"no colour on {field}")
+
+
+def test_departments_keep_their_colour_whatever_else_is_in_the_run(ens):
+    spec = charts.capacity(ens.extra["capacity"]).to_dict()
+    scale = _scale(spec, "who")  # departments are named for people ("Sales"); their colours are the code's
+    colours = dict(zip(scale["domain"], scale["range"]))
+    assert colours["Sales"] == charts.REQUESTER_COLOURS["sales"]
+    fewer = ens.extra["capacity"][ens.extra["capacity"]["requester"] != "marketing"]
+    again = dict(zip(*_scale(charts.capacity(fewer).to_dict(), "who").values()))
+    assert all(again[k] == colours[k] for k in again)
+    assert charts.requester_colour("a team called x") == charts.requester_colour("a team called x")
+
+
+def test_arms_have_fixed_distinct_colours_and_levels_start_at_zero(ens):
+    weekly = pd.concat([ens.weekly.assign(scenario="preset"), ens.weekly.assign(scenario="edited")])
+    chart = charts.over_time_panels(weekly, ["outcome_index"], by="scenario")[0].to_dict()
+    scale = _scale(chart, "scenario")
+    assert scale["domain"] == ["preset", "edited"] and scale["range"] == list(charts.ARM_COLOURS[:2])
+    assert chart["layer"][0]["encoding"]["y"]["scale"]["zero"] is True
+    assert chart["title"] == "Customers using the product (per 100 paying)"
+
+
+def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_better():
+    table = pd.DataFrame({"mean_a": [10.0, 10.0, 10.0], "mean_b": [8.0, 8.0, 10.1],
+                          "difference": [-2.0, -2.0, 0.1], "ci_low": [-3.0, -3.0, -0.5], "ci_high": [-1.0, -1.0, 0.7],
+                          "effect_size": [1.0, 1.0, 0.1]},
+                         index=pd.Index(["lead_time_weeks", "features_delivered", "leads"], name="metric"))
+    chart = charts.differences(table, list(table.index))
+    data = chart.to_dict()["datasets"]
+    rows = {r["metric"]: r["verdict"] for ds in data.values() for r in ds if "verdict" in r}
+    assert rows == {"lead_time_weeks": "better", "features_delivered": "worse", "leads": "not distinguishable"}
+    spec = chart.to_dict()
+    scale = _scale(spec, "verdict")
+    assert dict(zip(scale["domain"], scale["range"]))["better"] == charts.VERDICT["better"]
+
+
+def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
+    spec = charts.organisation(build_graph(load_scenario("b2b_activation"))).to_dict()
+    encodings = [layer.get("encoding", {}) for layer in spec["layer"]]
+    legends = [e[ch] for e in encodings for ch in ("color", "size", "strokeWidth") if ch in e and "field" in e[ch]]
+    assert {lg["field"] for lg in legends} == {"kind", "alignment", "influence", "load"}
+    assert all(lg.get("title") for lg in legends)
+
+
+def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
+    from sim import i18n
+
+    g = build_graph(load_scenario("b2b_activation"))
+    with i18n.language("da"):
+        spec = charts.in_locale(charts.organisation(g)).to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","  # axes and legends: 0,5
+    names = {d["name"] for ds in spec["datasets"].values() for d in ds if "name" in d}
+    assert {"Salg", "Juridisk", "Økonomi"} <= names and "sales" not in names
+    kinds = next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+                 if layer["encoding"].get("color", {}).get("field") == "kind")
+    assert kinds == ["bestillinger", "godkendelse", "afhængighed"]
+    english = charts.in_locale(charts.organisation(g)).to_dict()
+    assert "locale" not in english.get("config", {})  # Vega's own English format
+
+
+def test_where_the_team_time_went_names_who_asked_in_the_language(ens):
+    from sim.i18n import language
+
+    with language("da"):
+        spec = charts.capacity(ens.extra["capacity"]).to_dict()
+    domain = _scale(spec, "who")["domain"]
+    assert "Salg" in domain and "eksperimenter" in domain and "sales" not in domain
+    assert "core" in domain  # a team keeps its own name

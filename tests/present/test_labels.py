@@ -1,0 +1,101 @@
+"""The label registry: every metric has a name, a unit and help saying which way is better; values and
+differences are written for people (percentages and points, money with its currency, counts with their unit)."""
+
+import math
+
+import pytest
+
+from sim.present import labels
+from sim.i18n import language
+from sim.metrics import METRICS
+
+
+def test_every_metric_has_a_label_whose_help_says_which_way_is_better():
+    assert set(labels.LABELS) == set(METRICS)
+    for name, lab in labels.LABELS.items():
+        assert lab.name and lab.name != name and "_" not in lab.name
+        assert "better" in lab.help.lower(), name
+        better = METRICS[name].better
+        if "Lower is better" in lab.help:
+            assert better == "lower", name
+        if "Higher is better" in lab.help:
+            assert better == "higher", name
+
+
+def test_a_share_is_a_percentage_and_its_difference_is_in_points():
+    assert labels.value("activation_rate_30d", 0.371) == "37%"
+    assert labels.difference("activation_rate_30d", 0.02) == "+2.0 pts"
+    assert labels.difference("activation_rate_30d", -0.0031) == "−0.31 pts"
+    assert labels.title("activation_rate_30d") == "30-day activation (%)"
+
+
+def test_money_has_its_currency_and_thousands_separators():
+    assert labels.value("revenue", 26724346.1538) == "€26,724,346"
+    assert labels.difference("revenue", -12400.4) == "−€12,400"
+    with language("da"):
+        assert labels.value("revenue", 1234567.0) == "1.234.567\xa0€"
+
+
+def test_counts_weeks_rates_and_indices_carry_their_unit_and_sensible_precision():
+    assert labels.value("onboarding_calls", 760.4) == "760 calls"
+    assert labels.difference("onboarding_calls", -346.2) == "−346 calls"
+    assert labels.value("lead_time_weeks", 12.04) == "12.0 weeks"
+    # a tiny difference keeps two significant digits instead of collapsing to zero
+    assert labels.difference("support_contacts_per_customer", -0.000111) == "−0.00011 per customer per month"
+    assert labels.value("support_contacts_per_customer", 0.7412) == "0.74 per customer per month"
+    assert labels.value("outcome_index", 84.46) == "84.5 per 100 paying"
+    assert labels.value("offered_load", 1.234) == "1.23"  # a ratio without a unit stays a bare number
+
+
+def test_undefined_values_are_a_dash_and_relative_changes_are_signed():
+    assert labels.value("lead_time_weeks", float("nan")) == "—"
+    assert labels.difference("revenue", None) == "—"
+    assert labels.relative(-3.0, 100.0) == "−3.0%"
+    assert labels.relative(25.0, 100.0) == "+25%"
+    assert labels.relative(1.0, 0.0) == ""
+
+
+def test_a_metric_without_a_label_gets_its_code_name_in_words():
+    assert labels.name("some_new_measure") == "some new measure"
+    assert not math.isnan(float(labels.value("some_new_measure", 0.5).replace(",", "")))
+
+
+def test_every_reference_model_metric_and_series_has_a_label_in_both_languages():
+    """The Reference models page names every metric and series of the classics for people, in Danish too."""
+    from sim import MODELS
+    from sim.i18n import language
+
+    for name, spec in MODELS.items():
+        if name == "alignment":
+            continue
+        shown = set(spec.metrics())
+        from sim import load_scenario
+        series, _summary, _extra = spec.simulate(load_scenario(name), 0, 3)
+        shown |= {c for c in series.columns if c != spec.time}
+        for metric in shown:
+            assert metric in labels.REFERENCE_LABELS, metric
+            assert labels.help_text(metric), metric
+            with language("da"):
+                assert labels.name(metric) != labels.label(metric).name, metric  # translated
+                assert labels.help_text(metric) != labels.label(metric).help, metric
+
+
+def test_reference_model_values_are_written_per_unit_and_language():
+    from sim.i18n import language
+
+    assert labels.value("divergence", 0.25) == "25%"
+    assert labels.value("periods_run", 212.4) == "212 periods"
+    assert labels.title("performance") == "Firm performance (% of the best possible)"
+    with language("da"):
+        assert labels.value("divergence", 0.25).replace("\xa0", " ") == "25 %"
+        assert labels.value("periods_run", 1212.4) == "1.212 perioder"
+        assert labels.value("equilibrium_knowledge", 0.871) == "0,871"
+
+
+@pytest.mark.parametrize("metric", sorted(METRICS))
+def test_digits_for_a_difference_never_hide_it(metric):
+    for d in (1e-5, 3e-3, 0.4, 7.0, 1234.0):
+        if labels.label(metric).unit == "money" and d < 0.01:
+            continue  # less than a cent
+        text = labels.difference(metric, d)
+        assert any(ch in "123456789" for ch in text), (metric, d, text)

@@ -1,0 +1,189 @@
+"""DESIGN.md's claims over 30 paired seeds, each with the setting where it must fail, and the mechanisms behind them.
+
+Paired seeds: both arms of a claim run on seeds 0..29, and differences are taken seed by seed. Customers, item
+effects and measurement noise draw from separate streams, so the pairs share most of their randomness.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import load_scenario, run_many
+from sim.research.claims import (CLAIMS, RIGHT_WORLD, Check, CheckResult, Claim, arm, claim_map, evaluate, holds_when,
+                        judge, map_settings, premise)
+from sim.metrics import METRICS
+from sim.stats import paired_difference
+
+SEEDS = 30
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {r.claim.id: r for r in evaluate(CLAIMS, seeds=SEEDS, workers=2)}
+
+
+def test_the_seven_claims_and_the_failing_levers_are_registered():
+    ids = [c.id for c in CLAIMS]
+    assert ids[:7] == [f"C{i}" for i in range(1, 8)]
+    assert sum(c.lever_fails for c in CLAIMS) >= 3
+    for c in CLAIMS:
+        assert all(check.metric in METRICS for check in c.checks)
+        assert c.a != c.b
+
+
+def test_every_claim_names_where_it_fails():
+    """A lesson that cannot fail is an assumption: each of the seven claims carries its failure side."""
+    for c in CLAIMS:
+        if not c.lever_fails:
+            assert c.fails is not None and c.fails.checks and c.fails.overrides, c.id
+
+
+@pytest.mark.parametrize("claim_id", [c.id for c in CLAIMS])
+def test_claim_holds_over_paired_seeds_and_fails_where_it_says(results, claim_id):
+    r = results[claim_id]
+    assert r.seeds == list(range(SEEDS))
+    failed = [(c.check.describe(), round(c.value, 4), round(c.ci_low, 4), round(c.ci_high, 4))
+              for c in r.checks if not c.passed]
+    assert not failed, f"{claim_id} {r.claim.title}: {failed}"
+    if r.claim.fails is not None:
+        assert len(r.failure) == len(r.claim.fails.checks)
+        missed = [(c.check.describe(), round(c.value, 4), round(c.ci_high, 4)) for c in r.failure if not c.passed]
+        assert not missed, f"{claim_id} does not fail where it says: {missed}"
+
+
+def test_project_funding_decomposes_into_knowledge_headcount_and_measurement(results):
+    """The steps of C4 add up to B - A, and most of it is headcount; measurement after go-live is real too."""
+    r = results["C4"]
+    steps = {}
+    for label, metric, d, low, high in r.parts:
+        steps.setdefault(metric, {})[label] = (d, low, high)
+    total = next(c for c in r.checks if c.check.metric == "outcome_change").value
+    outcome = steps["outcome_change"]
+    assert sum(v[0] for v in outcome.values()) == pytest.approx(total)  # the steps are a chain from A to B
+    assert list(outcome) == ["knowledge", "headcount", "measurement and ownership"]
+    assert outcome["headcount"][1] > 0 and outcome["measurement and ownership"][1] > 0
+    assert outcome["headcount"][0] > 0.5 * total > outcome["measurement and ownership"][0] > outcome["knowledge"][0]
+
+
+def test_aligning_on_onboarding_calls_does_not_beat_the_silo(results):
+    """The third vanity criterion (F1 covers features delivered, F3 leads): everyone asks for onboarding material."""
+    silo = run_many(arm("b2b_activation").build(), list(range(SEEDS))).summary
+    calls = run_many(arm("b2b_activation", leadership__trump=1.0,
+                         leadership__shared_criterion="onboarding_calls").build(), list(range(SEEDS))).summary
+    for metric, bound in (("activation_rate_30d", 0.0), ("outcome_change", 0.3)):
+        d = paired_difference(silo[metric], calls[metric])
+        assert d["ci_high"] < bound, (metric, d)
+
+
+def test_trumping_local_kpis_pays_because_they_are_poor_proxies():
+    """Difference in differences over paired seeds: the gain from trumping local KPIs shrinks to well under half
+    where every KPI is a perfect proxy and beliefs are right, and the outcome index no longer moves there."""
+    seeds = list(range(SEEDS))
+    gain, outcome = {}, {}
+    for world, extra in (("premise", {}), ("right", dict(RIGHT_WORLD))):
+        silo = run_many(arm("b2b_activation").under(extra).build(), seeds).summary
+        trump = run_many(arm("b2b_activation", leadership__trump=1.0).under(extra).build(), seeds).summary
+        gain[world] = trump["activation_rate_30d"] - silo["activation_rate_30d"]
+        outcome[world] = trump["outcome_change"] - silo["outcome_change"]
+    assert paired_difference(gain["premise"], gain["right"])["ci_high"] < 0
+    assert 0 < gain["right"].mean() < 0.5 * gain["premise"].mean()
+    assert paired_difference(np.zeros(SEEDS), outcome["premise"])["ci_low"] > 0
+    assert paired_difference(np.zeros(SEEDS), outcome["right"])["ci_low"] < 0
+
+
+def test_premise_overrides_set_every_proxy():
+    over = premise(proxy=0.5, folk_wisdom=1.0)
+    s = load_scenario("b2b_activation", over)
+    assert s.assumptions.folk_wisdom == 1.0
+    assert set(s.assumptions.kpi_proxy.model_dump().values()) == {0.5}
+
+
+def test_a_claim_fails_when_its_direction_is_wrong():
+    """The judge can say no: the same data read the other way round fails."""
+    a = pd.DataFrame({"leads": [1.0, 2.0, 3.0, 4.0]})
+    b = pd.DataFrame({"leads": [2.0, 3.1, 3.9, 5.2]})
+    up = Claim("T", "t", "t", arm("b2b_activation"), arm("product_logic"), (Check("leads", "increase"),))
+    assert judge(up, a, b, [0, 1, 2, 3]).passed
+    assert not judge(up, b, a, [0, 1, 2, 3]).passed
+    loss = Claim("T", "t", "t", arm("b2b_activation"), arm("product_logic"), (Check("leads", "no_loss", 0.5),))
+    assert judge(loss, a, b, [0, 1, 2, 3]).passed and not judge(loss, b, a, [0, 1, 2, 3]).passed
+
+
+def test_claim_map_covers_every_setting_with_a_verdict():
+    tiny = Claim("T", "t", "t", arm("b2b_activation", weeks=6, customers__population=200),
+                 arm("b2b_activation", weeks=6, customers__population=200, leadership__trump=1.0),
+                 (Check("context_switches", "decrease"),))
+    frame = claim_map([tiny], seeds=2)
+    assert len(frame) == len(map_settings())
+    assert set(frame["verdict"]) <= {"holds", "vanishes", "reverses"}
+    assert (frame["ci_low"] <= frame["difference"]).all() and (frame["difference"] <= frame["ci_high"]).all()
+
+
+@pytest.mark.parametrize("expect,low,high,verdict", [
+    ("increase", 0.1, 0.3, "holds"), ("increase", -0.1, 0.3, "vanishes"), ("increase", -0.3, -0.1, "reverses"),
+    ("decrease", -0.3, -0.1, "holds"), ("decrease", 0.1, 0.3, "reverses")])
+def test_map_verdicts(expect, low, high, verdict):
+    from sim.research.claims import _verdict
+
+    passed = (low > 0) if expect == "increase" else (high < 0)
+    r = CheckResult(Check("leads", expect), (low + high) / 2, low, high, passed)
+    assert _verdict(r) == verdict
+
+
+def test_the_app_note_names_the_assumptions_in_effect():
+    s = load_scenario("b2b_activation", {"assumptions.kpi_proxy.sales": 0.7})
+    text = holds_when(s)
+    assert "Sales' 70%" in text and "25%" in text and "vanity" in text
+    from sim.input import scenario_from_toml
+
+    few = scenario_from_toml("default_departments = false\n[departments.hr]\n[teams.core]\napproval_chain = []\n")
+    assert "()" not in holds_when(few) and "none of these departments is steered by such a KPI" in holds_when(few)
+
+
+def test_json_report_shape(results):
+    d = results["C4"].as_dict()
+    assert {"id", "title", "metric", "difference", "ci_low", "ci_high", "passed", "fails", "parts"} <= set(d)
+    assert d["ci_low"] <= d["difference"] <= d["ci_high"]
+    assert d["fails"]["checks"] and d["parts"][0]["step"] == "knowledge"
+
+
+def test_the_markdown_report_reads_in_danish_with_danish_numbers(results):
+    import re
+
+    from sim.research.claims import markdown
+    from sim.i18n import language
+
+    with language("da"):
+        report = markdown(list(results.values()), None, SEEDS)
+    assert report.startswith("# Påstandene, efterprøvet")
+    assert "## C2: Et fælles succeskriterium, der trumfer de lokale KPI'er, løfter outcome" in report
+    assert "**Hvor den ikke holder.**" in report and "| tjek | værdi | 95 %-usikkerhedsinterval | holder |" in report
+    assert re.search(r"\| -?\d+,\d+ \| \[-?\d+(,\d+)?; -?\d+(,\d+)?\] \|", report)  # decimal commas
+    # metrics by their Danish names, with the code name that the English report and the JSON use
+    assert "| Ændring i kunder, der bruger produktet (outcome_change) |" in report
+    assert "Aktivering inden for 30 dage (activation_rate_30d) stiger (B - A > 0)" in report
+    for english in ("claims hold", "Where it fails", "rises (B - A > 0)", "| yes |", "The claims, checked"):
+        assert english not in report, english
+    english = markdown(list(results.values()), None, SEEDS)
+    assert english.startswith("# The claims, checked") and "| outcome_change |" in english  # English: code names
+
+
+def test_the_app_note_in_danish():
+    from sim.i18n import language
+
+    with language("da"):
+        text = holds_when(load_scenario("b2b_activation", {"assumptions.kpi_proxy.sales": 0.7}))
+    assert text.startswith("Resultaterne hviler på navngivne antagelser") and "Salgs 70\xa0%" in text
+
+
+def test_the_cli_takes_lang_for_its_human_output_and_refuses_others(capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["claims", "--lang", "xx"])
+    assert exit_.value.code == 2 and "choose from 'en', 'da'" in capsys.readouterr().err
+    from sim import i18n
+
+    assert main(["run", "b2b_activation", "--seeds", "1", "--lang", "da", "--format", "json"]) == 0
+    assert "\"summary\"" in capsys.readouterr().out
+    assert i18n.current() == "en"  # the CLI's language ends with the call

@@ -1,0 +1,135 @@
+"""What a session keeps: the base scenario (a preset, an upload, a self-assessment), the edited one, and the
+what-if a share link opens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from sim import bundled_scenarios, load_scenario
+from sim.input import share
+from sim.present.levers import levers_for
+from sim.input import scenario_from_toml
+from sim.scenario import Scenario
+from ui.results import DEFAULT_PRESET
+from ui.text import edited_name, edited_title, scenario_title
+
+
+@dataclass
+class Choice:
+    """The scenario the user works on: the base (preset or upload) and the edited version."""
+
+    base: Scenario
+    edited: Scenario
+    overrides: dict
+    seeds: int
+    label: str = DEFAULT_PRESET
+
+    @property
+    def title(self) -> str:
+        """Which scenario is on screen, for people in the current language: the preset's title or the file's name,
+        or "edited TITLE" after a lever move."""
+        return edited_title(self.label) if self.overrides else scenario_title(self.label)
+
+    @property
+    def name(self) -> str:
+        """Which scenario is on screen as files name it: the preset's or file's name, or "edited NAME" (English,
+        the code name, as the CLI and exported file names keep it)."""
+        return edited_name(self.label) if self.overrides else self.label
+
+
+
+def base_scenario() -> Scenario:
+    """The base scenario held in the session (a preset, an upload, or the self-assessment's answer)."""
+    if "base_toml" not in st.session_state:
+        set_base(load_scenario(DEFAULT_PRESET), DEFAULT_PRESET)
+    return scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"])
+
+
+
+def set_base(scenario: Scenario, label: str) -> None:
+    """Make ``scenario`` the base everything works on, and forget lever edits made to the previous base."""
+    st.session_state["base_toml"] = scenario.to_toml()
+    st.session_state["base_label"] = label
+    st.session_state["sync_preset_picker"] = True
+    for key in [k for k in st.session_state if str(k).startswith("lever:")]:
+        del st.session_state[key]
+
+
+
+def explore(scenario: Scenario, label: str) -> None:
+    """Make ``scenario`` the base (``set_base``) and open the Explore page on it."""
+    set_base(scenario, label)
+    try:
+        st.switch_page("ui/pages/explore.py")  # the Explore page in the app's navigation (app.py)
+    except StreamlitPageNotFoundError:  # a page run on its own (AppTest): the entrypoint opens Explore
+        st.switch_page("app.py")
+
+
+
+def open_shared_link(where) -> None:
+    """On a session's first run: open the what-if its page address describes (``sim.input.share``). A bad link shows
+    one message and the default preset opens instead."""
+    if st.session_state.get("share_checked"):
+        return
+    st.session_state["share_checked"] = True
+    # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key != "lang"}
+    try:
+        shared = share.decode(params)
+    except share.ShareError as exc:
+        st.session_state["share_error"] = exc.shown()
+        return
+    if shared is None:
+        return
+    set_base(shared.base, shared.label)
+    st.session_state.pop("sync_preset_picker", None)
+    st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
+    if shared.seeds:
+        st.session_state["seeds"] = shared.seeds
+    by_path = {lever.path: lever for lever in levers_for(shared.base)}
+    for path, value in shared.overrides.items():  # sim.input.share lets through only the levers' paths and ranges
+        lever = by_path[path]
+        key = f"lever:{path}"
+        if lever.widget == "slider":
+            st.session_state[key] = float(value)
+        elif lever.widget == "optional_week":
+            st.session_state[key + ":on"] = value is not None
+            if value is not None:
+                st.session_state[key] = int(value)
+        elif lever.widget == "int":
+            st.session_state[key] = int(value)
+        else:
+            st.session_state[key] = value
+
+
+
+def share_params(choice: Choice) -> dict:
+    """The page address's query parameters for the what-if on screen."""
+    from sim import i18n
+
+    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited, i18n.current())
+
+
+
+def edited_scenario() -> Scenario | None:
+    """The scenario as last edited on the Explore page, if any."""
+    text = st.session_state.get("edited_toml")
+    return scenario_from_toml(text, "edited scenario") if text else None
+
+
+
+def edited_label() -> str:
+    """The name of the scenario as last left on Explore, as files name it: a preset's, a file's, or "edited NAME"."""
+    return st.session_state.get("edited_label", DEFAULT_PRESET)
+
+
+
+def edited_shown() -> str:
+    """The scenario as last left on Explore, for people in the current language: a preset's title, a file's name,
+    or "edited TITLE"."""
+    label, edited = st.session_state.get("edited_from", (DEFAULT_PRESET, False))
+    return edited_title(label) if edited else scenario_title(label)
