@@ -25,5 +25,9 @@ PAGES = [
 ]
 
 page_language()
-st.navigation([st.Page(str(PAGES_DIR / f"{stem}.py"), title=_(title), url_path=url, default=stem == "explore")
-               for stem, title, url in PAGES]).run()
+st.navigation(
+    [
+        st.Page(str(PAGES_DIR / f"{stem}.py"), title=_(title), url_path=url, default=stem == "explore")
+        for stem, title, url in PAGES
+    ]
+).run()

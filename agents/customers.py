@@ -100,11 +100,21 @@ class CustomerPopulation:
         pi = steady_state(params, drivers)
         position = rng.choice(pi.size, size=n, p=pi)
         self.state = np.select(
-            [position < CHAIN_LEAD, position < CHAIN_ONBOARDING, position < CHAIN_ACTIVATED,
-             position == CHAIN_ACTIVATED, position < CHAIN_CHURNED],
-            [PROSPECT, LEAD, ONBOARDING, ACTIVATED, STALLED], CHURNED).astype(np.int8)
-        weeks_in = np.where(self.state == ONBOARDING, position - CHAIN_ONBOARDING,
-                            np.where(self.state == STALLED, position - CHAIN_STALLED, 0))
+            [
+                position < CHAIN_LEAD,
+                position < CHAIN_ONBOARDING,
+                position < CHAIN_ACTIVATED,
+                position == CHAIN_ACTIVATED,
+                position < CHAIN_CHURNED,
+            ],
+            [PROSPECT, LEAD, ONBOARDING, ACTIVATED, STALLED],
+            CHURNED,
+        ).astype(np.int8)
+        weeks_in = np.where(
+            self.state == ONBOARDING,
+            position - CHAIN_ONBOARDING,
+            np.where(self.state == STALLED, position - CHAIN_STALLED, 0),
+        )
         self.entered = (-weeks_in).astype(np.int32)  # week 0 minus the weeks already spent in the state
         self.from_campaign = np.zeros(n, dtype=bool)
         #: bought during the run (or in onboarding at its start): counts for time to first success
@@ -115,8 +125,7 @@ class CustomerPopulation:
         """Accounts per state, in the order of ``STATES``."""
         return np.bincount(self.state, minlength=len(STATES))
 
-    def step(self, t: int, drivers: np.ndarray, campaign: float, calls: float, key_deals: int,
-             rec: Records) -> None:
+    def step(self, t: int, drivers: np.ndarray, campaign: float, calls: float, key_deals: int, rec: Records) -> None:
         """Advance every account by one week and record the funnel counters for week ``t``."""
         p, n = self.p, self.state.size
         feature_fit, reliability, self_service = drivers[1], drivers[2], drivers[3]

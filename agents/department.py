@@ -136,9 +136,11 @@ class Sales(Department):
     def demand_terms(self) -> dict:
         """A promise with a due date while fewer than ``max_open_promises`` are open; a plain request beyond."""
         open_promises = sum(1 for i in self.open_demands if i.promise and (i.due or 0) >= self.model.week)
-        open_promises += sum(1 for i in self.model.items_of(self.name)
-                             if i.promise and i.started is not None and i.released is None
-                             and (i.due or 0) >= self.model.week)
+        open_promises += sum(
+            1
+            for i in self.model.items_of(self.name)
+            if i.promise and i.started is not None and i.released is None and (i.due or 0) >= self.model.week
+        )
         if open_promises < self.cfg.max_open_promises:
             return {"due": self.model.week + self.cfg.promise_due_weeks, "promise": True}
         return {}
@@ -183,8 +185,9 @@ class Marketing(Department):
         return 1.0 if self.model.shared_progress() >= self.cfg.readiness_threshold else -1.0
 
     def demand(self) -> None:
-        upcoming = self.campaign_left > 0 or (not self.campaign_done and
-                                              self.cfg.campaign_start_week - self.model.week <= 6)
+        upcoming = self.campaign_left > 0 or (
+            not self.campaign_done and self.cfg.campaign_start_week - self.model.week <= 6
+        )
         if upcoming:
             super().demand()
 
@@ -212,13 +215,21 @@ class Finance(Department):
             return
         n = self.cfg.plan_items
         if self.model.funding_mode() == "product":  # an aligned Finance keeps the plan items it believes serve
-            n = int(round(n * (1.0 - self.alignment * (1.0 - self.model.goal_fit[self.cfg.plan_kind]))))
+            n = round(n * (1.0 - self.alignment * (1.0 - self.model.goal_fit[self.cfg.plan_kind])))
         teams = list(self.requests) or list(self.model.teams_by_name)
         for k in range(n):
             due = (k + 1) * self.cfg.milestone_every_weeks
-            self.open_demands.append(self.model.new_item(
-                self.cfg.plan_kind, teams[k % len(teams)], self.name, self.cfg.influence, due=due, milestone=True,
-                plan=True))
+            self.open_demands.append(
+                self.model.new_item(
+                    self.cfg.plan_kind,
+                    teams[k % len(teams)],
+                    self.name,
+                    self.cfg.influence,
+                    due=due,
+                    milestone=True,
+                    plan=True,
+                )
+            )
 
     def patience(self, item) -> int:
         return max(1, (item.due or 0) - item.created)
@@ -245,7 +256,14 @@ class HR(Department):
 
 
 ROLE_AGENTS: dict[str, type[Department]] = {
-    "leadership": Leadership, "sales": Sales, "marketing": Marketing, "customer_success": CustomerSuccess,
-    "customer_support": CustomerSupport, "finance": Finance, "legal": Legal, "ux_design": UXDesign,
-    "data_analytics": DataAnalytics, "hr": HR,
+    "leadership": Leadership,
+    "sales": Sales,
+    "marketing": Marketing,
+    "customer_success": CustomerSuccess,
+    "customer_support": CustomerSupport,
+    "finance": Finance,
+    "legal": Legal,
+    "ux_design": UXDesign,
+    "data_analytics": DataAnalytics,
+    "hr": HR,
 }

@@ -262,8 +262,9 @@ class ProductTeam(mesa.Agent):
     def work(self, cap: float, t: int) -> float:
         """Spread this week's effective capacity over unblocked items in progress; return person-weeks used."""
         m = self.model
-        active = [i for i in self.wip if i.finished is None and
-                  (i.blocked_by is None or i.blocked_by.released is not None)]
+        active = [
+            i for i in self.wip if i.finished is None and (i.blocked_by is None or i.blocked_by.released is not None)
+        ]
         if not active:
             return 0.0
         streams = len({i.stream for i in active})

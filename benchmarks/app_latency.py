@@ -32,8 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 LEVER = "How much it trumps local KPIs"
 
 #: Explore's note while it shows the first seeds of an ensemble (it refines to all seeds right after).
@@ -51,12 +58,30 @@ DRAWN = """(n) => {
 
 
 def start_server(port: int, first_seeds: int | None = None, first_look_after: float | None = None) -> subprocess.Popen:
-    env = {**os.environ, **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {}),
-           **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {})}
-    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.headless", "true",  # as `make app` starts it
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
+    env = {
+        **os.environ,
+        **({"ALIGNSIM_FIRST_SEEDS": str(first_seeds)} if first_seeds is not None else {}),
+        **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {}),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ui.serve",
+            "--server.headless",
+            "true",  # as `make app` starts it
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -78,12 +103,21 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def measure(port: int, moves: int = 5, first_seeds: int | None = None, first_look_after: float | None = None,
-            seeds: int | None = None) -> dict:
+def measure(
+    port: int,
+    moves: int = 5,
+    first_seeds: int | None = None,
+    first_look_after: float | None = None,
+    seeds: int | None = None,
+) -> dict:
     from playwright.sync_api import sync_playwright
 
-    figures: dict = {"load_before": uptime(), "first_seeds": first_seeds, "first_look_after_s": first_look_after,
-                     "seeds": seeds or 20}
+    figures: dict = {
+        "load_before": uptime(),
+        "first_seeds": first_seeds,
+        "first_look_after_s": first_look_after,
+        "seeds": seeds or 20,
+    }
     server = start_server(port, first_seeds, first_look_after)
     try:
         with sync_playwright() as p:
@@ -101,15 +135,23 @@ def measure(port: int, moves: int = 5, first_seeds: int | None = None, first_loo
                 slider.focus()
                 start = time.perf_counter()
                 page.keyboard.press("ArrowRight")
-                value = page.locator(f'[data-testid="stSlider"]:has-text("{LEVER}") '
-                                     '[data-testid="stSliderThumbValue"]').inner_text()
-                page.wait_for_function("(v) => document.body.innerText.includes(v)", arg=f"{LEVER}: 0.00 → {value}",
-                                       timeout=120_000, polling=25)
+                value = page.locator(
+                    f'[data-testid="stSlider"]:has-text("{LEVER}") [data-testid="stSliderThumbValue"]'
+                ).inner_text()
+                page.wait_for_function(
+                    "(v) => document.body.innerText.includes(v)",
+                    arg=f"{LEVER}: 0.00 → {value}",
+                    timeout=120_000,
+                    polling=25,
+                )
                 firsts.append(time.perf_counter() - start)  # the answer for the new value is on screen
                 page.wait_for_function(DRAWN, arg=4, timeout=120_000, polling=25)
                 times.append(time.perf_counter() - start)
-                print(f"lever move {i + 1} (to {value}): first answer {firsts[-1]:.2f} s, all seeds and charts "
-                      f"{times[-1]:.2f} s", flush=True)
+                print(
+                    f"lever move {i + 1} (to {value}): first answer {firsts[-1]:.2f} s, all seeds and charts "
+                    f"{times[-1]:.2f} s",
+                    flush=True,
+                )
             figures["lever_moves_s"] = times
             figures["lever_move_median_s"] = statistics.median(times)
             figures["lever_move_first_answer_median_s"] = statistics.median(firsts)
@@ -135,14 +177,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8610)
     parser.add_argument("--moves", type=int, default=5)
-    parser.add_argument("--first-seeds", type=int, default=None,
-                        help="seeds Explore shows first before refining (the app's default: 4; 0: all at once)")
-    parser.add_argument("--first-look-after", type=float, default=None,
-                        help="estimated wait (s) above which Explore shows the first seeds first (default 1.0)")
+    parser.add_argument(
+        "--first-seeds",
+        type=int,
+        default=None,
+        help="seeds Explore shows first before refining (the app's default: 4; 0: all at once)",
+    )
+    parser.add_argument(
+        "--first-look-after",
+        type=float,
+        default=None,
+        help="estimated wait (s) above which Explore shows the first seeds first (default 1.0)",
+    )
     parser.add_argument("--seeds", type=int, default=None, help="seeds on the page (default: the app's 20)")
     args = parser.parse_args()
-    print(json.dumps(measure(args.port, args.moves, args.first_seeds, args.first_look_after, args.seeds),
-                     indent=2))
+    print(json.dumps(measure(args.port, args.moves, args.first_seeds, args.first_look_after, args.seeds), indent=2))
 
 
 if __name__ == "__main__":

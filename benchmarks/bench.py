@@ -87,8 +87,14 @@ def sweep_efficiency(runs: int = 60, repeat: int = 3) -> tuple[float, float, flo
     """Best-of-``repeat`` wall time of one sweep on 1 and on 2 local workers, and T1 / (2 T2).
 
     Best-of, because this virtual machine's CPU time is noisy; both sides are measured the same way."""
-    spec = spec_from_dict({"scenario": "b2b_activation", "seeds": runs // 2, "metrics": ["leads"],
-                           "parameters": {"leadership.trump": [0.0, 1.0]}})
+    spec = spec_from_dict(
+        {
+            "scenario": "b2b_activation",
+            "seeds": runs // 2,
+            "metrics": ["leads"],
+            "parameters": {"leadership.trump": [0.0, 1.0]},
+        }
+    )
 
     def best(workers: int) -> float:
         times = []
@@ -110,27 +116,37 @@ def main() -> None:
 
     b2b = load_scenario("b2b_activation")
     run(b2b, seed=0)  # warm-up: imports and caches
-    rows = [("one b2b_activation run, 52 weeks (median)", f"{_median(lambda: run(b2b, seed=1), args.repeat):.3f} s",
-             "<= 0.050 s")]
-    rows.append(("30-seed ensemble (as the app runs it)", f"{_median(lambda: run_many(b2b, 30), 3):.3f} s",
-                 "<= 1.5 s"))
+    rows = [
+        (
+            "one b2b_activation run, 52 weeks (median)",
+            f"{_median(lambda: run(b2b, seed=1), args.repeat):.3f} s",
+            "<= 0.050 s",
+        )
+    ]
+    rows.append(("30-seed ensemble (as the app runs it)", f"{_median(lambda: run_many(b2b, 30), 3):.3f} s", "<= 1.5 s"))
     if not args.quick:
-        proc = subprocess.run([sys.executable, "-c", LARGE.format(root=str(ROOT))], capture_output=True, text=True,
-                              check=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-c", LARGE.format(root=str(ROOT))], capture_output=True, text=True, check=True, cwd=ROOT
+        )
         large = json.loads(proc.stdout)
-        rows.append((f"100 000 customers, 260 weeks, {large['units']} units", f"{large['seconds']:.3f} s",
-                     "<= 3 s"))
+        rows.append((f"100 000 customers, 260 weeks, {large['units']} units", f"{large['seconds']:.3f} s", "<= 3 s"))
         rows.append(("  peak memory of that process", f"{large['peak_mib']:.0f} MiB", "<= 1024 MiB"))
         one, two, eff = sweep_efficiency()
         rows.append(("sweep, 60 runs: 1 worker / 2 workers (best of 3)", f"{one:.2f} s / {two:.2f} s", ""))
         rows.append(("  parallel efficiency 1 -> 2 workers", f"{eff:.0%}", ">= 80%"))
     slow = load_scenario("march1991", {"p1": 0.1, "p2": 0.9})
-    rows.append(("march1991 to equilibrium, p1 = 0.1, p2 = 0.9 (median)",
-                 f"{_median(lambda: run(slow, seed=1), args.repeat):.3f} s", ""))
+    rows.append(
+        (
+            "march1991 to equilibrium, p1 = 0.1, p2 = 0.9 (median)",
+            f"{_median(lambda: run(slow, seed=1), args.repeat):.3f} s",
+            "",
+        )
+    )
     rows.append(("  200-seed ensemble (the issue's command)", f"{_median(lambda: run_many(slow, 200), 1):.2f} s", ""))
     nk = load_scenario("nk_departments")
-    rows.append(("nk_departments, N = 10, 100 periods (median)",
-                 f"{_median(lambda: run(nk, seed=1), args.repeat):.4f} s", ""))
+    rows.append(
+        ("nk_departments, N = 10, 100 periods (median)", f"{_median(lambda: run(nk, seed=1), args.repeat):.4f} s", "")
+    )
     cust, boltz = customer_rate(), boltzmann_rate()
     rows.append(("customer-steps per second (alignsim)", f"{cust:,.0f}", ""))
     rows.append(("agent-steps per second (Mesa BoltzmannWealth)", f"{boltz:,.0f}", ""))

@@ -35,8 +35,15 @@ sys.path.insert(0, str(ROOT))
 from sim.workshop.store import TEMPLATES, Decision, Workshop, dept_label  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TEMPLATE = "b2b_activation"
 WAIT = 90_000
 PUSHES = ["own KPI", "balanced", "shared goal"]
@@ -54,9 +61,26 @@ class Server:
         t0 = time.monotonic()
         env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-             str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
         while time.monotonic() - t0 < 60:
             try:
                 if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
@@ -89,8 +113,10 @@ def _idle(page) -> None:
 def _one_form(page) -> None:
     """Wait until the live part has finished re-drawing: while a fragment reruns, Streamlit keeps the previous
     drawing (greyed out) beside the new one, so the form can briefly be there twice."""
-    page.wait_for_function("() => document.querySelectorAll("
-                           "'[data-testid=\"stBaseButton-secondaryFormSubmit\"]').length === 1", timeout=WAIT)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stBaseButton-secondaryFormSubmit\"]').length === 1",
+        timeout=WAIT,
+    )
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -102,8 +128,15 @@ def _errors(page) -> int:
     return page.locator('[data-testid="stException"]').count() + page.get_by_text("Something went wrong").count()
 
 
-def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: int = 3, port: int = 8651,
-        workdir: Path | None = None, out=print) -> dict:
+def run(
+    participants: int = 30,
+    browsers: int = 6,
+    tables: int = 2,
+    seat_size: int = 3,
+    port: int = 8651,
+    workdir: Path | None = None,
+    out=print,
+) -> dict:
     """Run the soak; returns the figures and a dict of checks (name -> passed)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -118,8 +151,14 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
     server = Server(port, db, workdir / "server.log")
     shop = Workshop(db)
     code, key = shop.create(TEMPLATE, seed=7, tables=tables, seat_size=seat_size)
-    figures: dict[str, list[float]] = {"browser_join": [], "api_join": [], "latency": [], "restart": [],
-                                     "refused": [], "live_only": []}
+    figures: dict[str, list[float]] = {
+        "browser_join": [],
+        "api_join": [],
+        "latency": [],
+        "restart": [],
+        "refused": [],
+        "live_only": [],
+    }
     phases: dict[str, float] = {}
     mark = lambda name: phases.__setitem__(name, round(time.monotonic() - started, 1))  # noqa: E731
     checks: dict[str, bool] = {}
@@ -184,15 +223,16 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
                     tab_a.locator(f"text=decided ({probe[1]})").first.wait_for(state="attached", timeout=WAIT)
                     figures["latency"].append(time.monotonic() - t0)
 
-                def api_decide(pl, r=r):
+                def api_decide(pl, r=r, probe=probe):
                     if pl is probe:
                         return
                     store = Workshop(db)
                     if r == 1 and pl is api[-1]:  # a reconnect: the same browser id gets the same seat back
                         again = store.join(code, pl[2], pl[3], pl[1], browser=pl[5], client=pl[1])
                         with lock:
-                            checks["API rejoin gives the same seat"] = again == pl[4] and \
-                                checks.get("API rejoin gives the same seat", True)
+                            checks["API rejoin gives the same seat"] = again == pl[4] and checks.get(
+                                "API rejoin gives the same seat", True
+                            )
                     request = f"{pl[1]}-r{r}"
                     for _ in range(2):  # sent twice, as after a reconnect: stored once
                         store.decide(pl[4], r, Decision(PUSHES[(r + len(pl[1])) % 3]), request=request)
@@ -219,15 +259,17 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
                         _one_form(page)
                         page.get_by_role("button", name="Save decision").click()
                         confirmed = page.get_by_text("Decision saved. You can change it").or_(
-                            page.get_by_text(f"decision for round {r + 1} was saved by {pl[1]}"))
+                            page.get_by_text(f"decision for round {r + 1} was saved by {pl[1]}")
+                        )
                         try:
                             confirmed.first.wait_for(timeout=WAIT)
                             if page.get_by_text("Decision saved. You can change it").count() == 0:
                                 figures["live_only"].append(1)  # confirmed by the live line only
                         except PlaywrightTimeout:
                             page.screenshot(path=str(workdir / f"stuck_{pl[1]}_round{r + 1}.png"))
-                            raise RuntimeError(f"{pl[1]}'s save in round {r + 1} showed no confirmation; "
-                                               f"see {workdir}") from None
+                            raise RuntimeError(
+                                f"{pl[1]}'s save in round {r + 1} showed no confirmation; see {workdir}"
+                            ) from None
                         browser_saves += 1
                     list(api_done)
                 mark(f"round {r + 1} decided")
@@ -255,8 +297,7 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
                         page.reload()
                     for page in [pl[4] for pl in web]:
                         page.get_by_text(f"Round {r + 2} of").wait_for(timeout=WAIT)
-                    tab_a.get_by_role("button", name=f"Play round {r + 2} of {spec['rounds']}").wait_for(
-                        timeout=WAIT)
+                    tab_a.get_by_role("button", name=f"Play round {r + 2} of {spec['rounds']}").wait_for(timeout=WAIT)
 
             # ---- the end: debrief on every screen, nothing lost, nothing twice
             for pl in web:
@@ -280,13 +321,23 @@ def run(participants: int = 30, browsers: int = 6, tables: int = 2, seat_size: i
     for s in saves:
         if s["saved_by"] in web_names:
             per_round[(s["saved_by"], s["round"])] = per_round.get((s["saved_by"], s["round"]), 0) + 1
-    checks["browser decisions: one per player and round"] = (len(per_round) == browser_saves
-                                                              and set(per_round.values()) <= {1})
+    checks["browser decisions: one per player and round"] = len(per_round) == browser_saves and set(
+        per_round.values()
+    ) <= {1}
     checks["no double round"] = shop.state(code, key).round == spec["rounds"]
     checks["nobody holds two seats"] = len(shop.players(code, key)) == participants
-    result = {"participants": participants, "browsers": browsers, "api": participants - browsers,
-              "tables": tables, "seat_size": seat_size, "saves": len(saves), "seconds": time.monotonic() - started,
-              "figures": figures, "checks": checks, "phases": phases}
+    result = {
+        "participants": participants,
+        "browsers": browsers,
+        "api": participants - browsers,
+        "tables": tables,
+        "seat_size": seat_size,
+        "saves": len(saves),
+        "seconds": time.monotonic() - started,
+        "figures": figures,
+        "checks": checks,
+        "phases": phases,
+    }
     _report(result, out)
     return result
 
@@ -299,18 +350,21 @@ def _stats(values: list[float]) -> str:
 
 def _report(result: dict, out) -> None:
     f = result["figures"]
-    out(f"workshop soak: {result['participants']} participants ({result['browsers']} in browsers, "
+    out(
+        f"workshop soak: {result['participants']} participants ({result['browsers']} in browsers, "
         f"{result['api']} through the API), {result['tables']} table(s) of seats for {result['seat_size']}, "
-        f"{result['saves']} saves, {result['seconds']:.0f} s")
+        f"{result['saves']} saves, {result['seconds']:.0f} s"
+    )
     out(f"  join, browser (page load to seat):       {_stats(f['browser_join'])}")
     out(f"  join, API:                                {_stats(f['api_join'])}")
     out(f"  decision to facilitator's screen:         {_stats(f['latency'])}")
     out(f"  server restart to healthy:                {_stats(f['restart'])}")
-    out(f"  second Play press refused with a message: {sum(1 for n in f['refused'] if n)} of {len(f['refused'])} "
-        "rounds (otherwise the press arrived after the screen had moved on and did nothing)")
+    out(
+        f"  second Play press refused with a message: {sum(1 for n in f['refused'] if n)} of {len(f['refused'])} "
+        "rounds (otherwise the press arrived after the screen had moved on and did nothing)"
+    )
     out(f"  waiting for pages to be idle: {sum(IDLE):.1f} s in {len(IDLE)} waits")
-    out(f"  browser saves confirmed only by the live line (the form's own message was gone): "
-        f"{len(f['live_only'])}")
+    out(f"  browser saves confirmed only by the live line (the form's own message was gone): {len(f['live_only'])}")
     out("  timeline (s): " + ", ".join(f"{k} {v}" for k, v in result["phases"].items()))
     for name, ok in result["checks"].items():
         out(f"  {'ok  ' if ok else 'FAIL'} {name}")

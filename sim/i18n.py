@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, dates, numbers
@@ -86,7 +86,7 @@ def language(code: str) -> Iterator[str]:
         _current.reset(token)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(code: str) -> gettext.NullTranslations:
     """The gettext translations for ``code``, compiled in memory from its ``.po`` catalogue (English, the source
     language, and a language without a catalogue translate to themselves)."""
@@ -190,9 +190,15 @@ def vega_locale(currency: str = "EUR") -> dict | None:
     if current() == DEFAULT:
         return None
     symbols = Locale.parse(locale())
-    return {"number": {"decimal": numbers.get_decimal_symbol(symbols), "thousands": numbers.get_group_symbol(symbols),
-                       "grouping": [3], "currency": ["", "\u00a0" + numbers.get_currency_symbol(currency, symbols)],
-                       "percent": "\u00a0%"}}
+    return {
+        "number": {
+            "decimal": numbers.get_decimal_symbol(symbols),
+            "thousands": numbers.get_group_symbol(symbols),
+            "grouping": [3],
+            "currency": ["", "\u00a0" + numbers.get_currency_symbol(currency, symbols)],
+            "percent": "\u00a0%",
+        }
+    }
 
 
 def extract_toml(fileobj, keywords, comment_tags, options):
@@ -283,7 +289,7 @@ def shown(text) -> str:
     return str(text)
 
 
-def joined(separator: str, parts: list) -> "Message":
+def joined(separator: str, parts: list) -> Message:
     """Messages joined by ``separator`` as one Message (each part shown in the current language)."""
     template = separator.join("{p" + str(i) + "}" for i in range(len(parts)))
     return Message(template, **{f"p{i}": part for i, part in enumerate(parts)})

@@ -21,7 +21,6 @@ from sim.scenario import Scenario
 from sim.streams import named_stream, stream_root
 from sim.work import DRIVERS, WorkItem, derive_catalogue
 
-
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
 SHARED_WINDOW = 8
 
@@ -48,7 +47,7 @@ class AlignmentModel(mesa.Model):
         self.insight = roles["ux_design"].insight if "ux_design" in roles else 0.0
         self.maturity = roles["data_analytics"].maturity if "data_analytics" in roles else 0.0
         self.skills = roles["hr"].skills if "hr" in roles else 0.5
-        self.lag = 1 + int(round(12 * (1.0 - self.maturity)))
+        self.lag = 1 + round(12 * (1.0 - self.maturity))
         self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
 
         self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
@@ -77,9 +76,11 @@ class AlignmentModel(mesa.Model):
         self._by_requester: dict[str, list[WorkItem]] = {}
 
         self.departments_by_name: dict[str, Department] = {
-            name: ROLE_AGENTS[cfg.role](self, name, cfg) for name, cfg in depts.items()}
+            name: ROLE_AGENTS[cfg.role](self, name, cfg) for name, cfg in depts.items()
+        }
         self.teams_by_name: dict[str, ProductTeam] = {
-            name: ProductTeam(self, name, cfg) for name, cfg in scenario.teams.items()}
+            name: ProductTeam(self, name, cfg) for name, cfg in scenario.teams.items()
+        }
         requesters = [d for d in self.departments_by_name.values() if d.requests]
         #: the department whose demands weigh most with the teams (the loudest voice)
         self.loudest = max(requesters, key=lambda d: d.cfg.influence).name if requesters else ""
@@ -143,8 +144,9 @@ class AlignmentModel(mesa.Model):
         return self._by_requester.get(requester, [])
 
     # ---------------------------------------------------------------- work items
-    def new_item(self, kind: str, team: str, requester: str, pressure: float, size: float | None = None,
-                 **terms) -> WorkItem:
+    def new_item(
+        self, kind: str, team: str, requester: str, pressure: float, size: float | None = None, **terms
+    ) -> WorkItem:
         """Create a work item in a team's backlog with a hidden true effect drawn for its kind (and a drawn size
         unless ``size`` is given)."""
         spec = self.setup.kinds[kind]
@@ -154,10 +156,19 @@ class AlignmentModel(mesa.Model):
         self.records.add("offered_work", self.week, size)
         spread = 1.0 + spec.effect_sd * float(rng.standard_normal())  # mean kept; a large spread makes duds
         self._items += 1
-        item = WorkItem(id=self._items, kind=kind, team=team, requester=requester, size=size,
-                        true_effect=self.kind_true[self.kind_index[kind]] * spread, created=self.week,
-                        pressure=pressure, serves_goal=bool(self._serves_goal[self.kind_index[kind]]),
-                        stream=self.kind_serves[self.kind_index[kind]], **terms)
+        item = WorkItem(
+            id=self._items,
+            kind=kind,
+            team=team,
+            requester=requester,
+            size=size,
+            true_effect=self.kind_true[self.kind_index[kind]] * spread,
+            created=self.week,
+            pressure=pressure,
+            serves_goal=bool(self._serves_goal[self.kind_index[kind]]),
+            stream=self.kind_serves[self.kind_index[kind]],
+            **terms,
+        )
         item.approval_path = tuple(self.setup.teams[team].approval_chain)
         self.teams_by_name[team].backlog.append(item)
         if item.due is not None:

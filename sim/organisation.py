@@ -7,6 +7,7 @@ Nodes are departments and product teams. Edges carry a ``kind``:
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -19,17 +20,24 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
     """The organisation graph of a scenario."""
     g = nx.DiGraph()
     for name, dept in scenario.departments.items():
-        g.add_node(name, unit="department", role=dept.role, influence=dept.influence, alignment=dept.alignment,
-                   kpi=dept.kpi)
+        g.add_node(
+            name, unit="department", role=dept.role, influence=dept.influence, alignment=dept.alignment, kpi=dept.kpi
+        )
     for name, team in scenario.teams.items():
-        g.add_node(name, unit="team", role="product_team", influence=team.influence, alignment=team.alignment,
-                   kpi=scenario.leadership.shared_criterion)
+        g.add_node(
+            name,
+            unit="team",
+            role="product_team",
+            influence=team.influence,
+            alignment=team.alignment,
+            kpi=scenario.leadership.shared_criterion,
+        )
     for name in scenario.departments:
         for team, weight in scenario.request_weights(name).items():
             g.add_edge(name, team, kind="requests", weight=weight)
     for name, team in scenario.teams.items():
         chain = [name, *team.approval_chain]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             if g.has_edge(a, b) and g.edges[a, b]["kind"] == "approval":
                 g.edges[a, b]["teams"].append(name)
             else:
@@ -49,7 +57,7 @@ def approval_cycle(scenario: Scenario) -> list[str]:
     g = nx.DiGraph()
     for name, team in scenario.teams.items():
         chain = [name, *team.approval_chain]
-        g.add_edges_from(zip(chain, chain[1:]))
+        g.add_edges_from(itertools.pairwise(chain))
     try:
         cycle = nx.find_cycle(g)
     except nx.NetworkXNoCycle:
@@ -61,8 +69,10 @@ def measures(g: nx.DiGraph) -> dict[str, float]:
     """Graph measures reported with every run."""
     approvals = edges_of(g, "approval")
     teams = [n for n, u in g.nodes(data="unit") if u == "team"]
-    chains = [nx.dag_longest_path_length(approvals.subgraph(nx.descendants(approvals, t) | {t}))
-              if t in approvals else 0 for t in teams]
+    chains = [
+        nx.dag_longest_path_length(approvals.subgraph(nx.descendants(approvals, t) | {t})) if t in approvals else 0
+        for t in teams
+    ]
     centrality = nx.betweenness_centrality(g) if g.number_of_nodes() > 2 else {n: 0.0 for n in g}
     bottleneck = max(centrality, key=centrality.get) if centrality else ""
     requests = edges_of(g, "requests")
@@ -73,4 +83,3 @@ def measures(g: nx.DiGraph) -> dict[str, float]:
         "dependencies": float(edges_of(g, "dependency").number_of_edges()),
         "bottleneck_centrality": float(centrality.get(bottleneck, 0.0)),
     }
-

@@ -97,8 +97,10 @@ def describe_seconds(seconds: float) -> Message:
 def check_budget(seconds: float, budget: float, what: str, way_on: str) -> None:
     """Raise a BudgetError when ``seconds`` is above ``budget``; ``way_on`` says how to go on anyway."""
     if seconds > budget:
-        raise BudgetError(f"{what} would take about {describe_seconds(seconds)} (estimated); the budget is "
-                          f"{describe_seconds(budget)}: {way_on}")
+        raise BudgetError(
+            f"{what} would take about {describe_seconds(seconds)} (estimated); the budget is "
+            f"{describe_seconds(budget)}: {way_on}"
+        )
 
 
 def get_model(name: str) -> ModelSpec:
@@ -135,17 +137,26 @@ def _alignment_schema():
 
 def _alignment_cost(s) -> float:
     teams = len(s.teams)
-    return s.weeks * (1e-7 * s.customers.population + 3e-5 * len(s.departments)
-                      + 2e-4 * teams * max(1.0, teams / 400))
+    return s.weeks * (1e-7 * s.customers.population + 3e-5 * len(s.departments) + 2e-4 * teams * max(1.0, teams / 400))
 
 
-register(ModelSpec(
-    "alignment", N_("Departments, product teams and customers around one product (DESIGN.md)."),
-    _simulate_alignment, _alignment_metrics, _alignment_schema,
-    summary_line=lambda s: Message(N_("{weeks} weeks, {departments} departments, {teams} team(s)"), weeks=s.weeks,
-                                   departments=len(s.departments), teams=len(s.teams)),
-    cost=_alignment_cost,
-    cost_formula="weeks x (0.1 us x customers + 30 us x departments + 0.2 ms x teams x max(1, teams / 400))"))
+register(
+    ModelSpec(
+        "alignment",
+        N_("Departments, product teams and customers around one product (DESIGN.md)."),
+        _simulate_alignment,
+        _alignment_metrics,
+        _alignment_schema,
+        summary_line=lambda s: Message(
+            N_("{weeks} weeks, {departments} departments, {teams} team(s)"),
+            weeks=s.weeks,
+            departments=len(s.departments),
+            teams=len(s.teams),
+        ),
+        cost=_alignment_cost,
+        cost_formula="weeks x (0.1 us x customers + 30 us x departments + 0.2 ms x teams x max(1, teams / 400))",
+    )
+)
 
 
 # ---------------------------------------------------------------- classic reference models
@@ -158,32 +169,61 @@ def _classic(module: str) -> tuple[Callable, Callable, Callable]:
     def load():
         return importlib.import_module(f"sim.classics.{module}.model")
 
-    return (lambda scenario, seed, horizon: load().simulate(scenario, seed, horizon),
-            lambda: load().METRICS, lambda: load().SCHEMA)
+    return (
+        lambda scenario, seed, horizon: load().simulate(scenario, seed, horizon),
+        lambda: load().METRICS,
+        lambda: load().SCHEMA,
+    )
 
 
-register(ModelSpec(
-    "march1991", N_("Mutual learning between individuals and an organisational code: March (1991)."),
-    *_classic("march1991"), horizon="periods", time="period",
-    summary_line=lambda s: Message(
-        N_("m={m} dimensions, n={n} individuals, p1={p1}, p2={p2}, p3={p3}, p4={p4}, {length}"), m=s.m, n=s.n,
-        p1=s.p1, p2=s.p2, p3=s.p3, p4=s.p4,
-        length=Message(N_("{periods} periods"), periods=s.periods) if s.p3 or s.p4 else Message(
-            N_("runs to equilibrium"))),
-    cost=lambda s: 2e-5 * (s.periods if s.p3 or s.p4 else min(s.equilibrium_limit, 500)) * (1 + s.n * s.m / 500),
-    cost_formula="periods (closed runs: at most 500 until equilibrium) x 20 us x (1 + n x m / 500)",
-    reference="March, J. G. (1991). Exploration and exploitation in organizational learning. "
-              "Organization Science 2(1): 71-87."))
+register(
+    ModelSpec(
+        "march1991",
+        N_("Mutual learning between individuals and an organisational code: March (1991)."),
+        *_classic("march1991"),
+        horizon="periods",
+        time="period",
+        summary_line=lambda s: Message(
+            N_("m={m} dimensions, n={n} individuals, p1={p1}, p2={p2}, p3={p3}, p4={p4}, {length}"),
+            m=s.m,
+            n=s.n,
+            p1=s.p1,
+            p2=s.p2,
+            p3=s.p3,
+            p4=s.p4,
+            length=Message(N_("{periods} periods"), periods=s.periods)
+            if s.p3 or s.p4
+            else Message(N_("runs to equilibrium")),
+        ),
+        cost=lambda s: 2e-5 * (s.periods if s.p3 or s.p4 else min(s.equilibrium_limit, 500)) * (1 + s.n * s.m / 500),
+        cost_formula="periods (closed runs: at most 500 until equilibrium) x 20 us x (1 + n x m / 500)",
+        reference="March, J. G. (1991). Exploration and exploitation in organizational learning. "
+        "Organization Science 2(1): 71-87.",
+    )
+)
 
-register(ModelSpec(
-    "nk_departments", N_("An NK firm whose two departments propose changes and a CEO decides: after Rivkin & "
-                          "Siggelkow (2003)."),
-    *_classic("nk_departments"), horizon="periods", time="period",
-    summary_line=lambda s: Message(
-        N_("N={N} decisions in 2 departments, interaction={interaction} (K={K}), incentive={incentive}, ceo={ceo}, "
-           "{periods} periods"), N=s.N, interaction=s.interaction, K=s.K, incentive=s.incentive, ceo=s.ceo,
-        periods=s.periods),
-    cost=lambda s: 1e-6 * 2 ** s.N + 1e-5 * s.periods * (s.alternatives + s.proposals),
-    cost_formula="1 us x 2^N (the landscape) + periods x 10 us x (alternatives + proposals)",
-    reference="Rivkin, J. W. & Siggelkow, N. (2003). Balancing search and stability: interdependencies among "
-              "elements of organizational design. Management Science 49(3): 290-311."))
+register(
+    ModelSpec(
+        "nk_departments",
+        N_("An NK firm whose two departments propose changes and a CEO decides: after Rivkin & Siggelkow (2003)."),
+        *_classic("nk_departments"),
+        horizon="periods",
+        time="period",
+        summary_line=lambda s: Message(
+            N_(
+                "N={N} decisions in 2 departments, interaction={interaction} (K={K}), incentive={incentive}, "
+                "ceo={ceo}, {periods} periods"
+            ),
+            N=s.N,
+            interaction=s.interaction,
+            K=s.K,
+            incentive=s.incentive,
+            ceo=s.ceo,
+            periods=s.periods,
+        ),
+        cost=lambda s: 1e-6 * 2**s.N + 1e-5 * s.periods * (s.alternatives + s.proposals),
+        cost_formula="1 us x 2^N (the landscape) + periods x 10 us x (alternatives + proposals)",
+        reference="Rivkin, J. W. & Siggelkow, N. (2003). Balancing search and stability: interdependencies among "
+        "elements of organizational design. Management Science 49(3): 290-311.",
+    )
+)

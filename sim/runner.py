@@ -46,10 +46,17 @@ class EnsembleResult:
         if n >= len(self.seeds):
             return self
         keep = self.seeds[:n]
-        extra = {k: v[v["seed"].isin(keep)].reset_index(drop=True)
-                 if isinstance(v, pd.DataFrame) and "seed" in v else v for k, v in self.extra.items()}
-        return EnsembleResult(self.scenario, keep, self.summary[self.summary["seed"].isin(keep)].reset_index(drop=True),
-                              self.weekly[self.weekly["seed"].isin(keep)].reset_index(drop=True), extra)
+        extra = {
+            k: v[v["seed"].isin(keep)].reset_index(drop=True) if isinstance(v, pd.DataFrame) and "seed" in v else v
+            for k, v in self.extra.items()
+        }
+        return EnsembleResult(
+            self.scenario,
+            keep,
+            self.summary[self.summary["seed"].isin(keep)].reset_index(drop=True),
+            self.weekly[self.weekly["seed"].isin(keep)].reset_index(drop=True),
+            extra,
+        )
 
     def aggregate(self, level: float = 0.95) -> pd.DataFrame:
         """Per metric: mean and confidence interval over seeds."""
@@ -77,21 +84,26 @@ def _run_one(args: tuple[Scenario, int, int | None]) -> RunResult:
     return run(*args)
 
 
-def run_many(scenario: Scenario, seeds: Iterable[int] | int, weeks: int | None = None,
-             progress: bool = False, executor: Executor | None = None) -> EnsembleResult:
+def run_many(
+    scenario: Scenario,
+    seeds: Iterable[int] | int,
+    weeks: int | None = None,
+    progress: bool = False,
+    executor: Executor | None = None,
+) -> EnsembleResult:
     """Run a scenario over several seeds (an int ``n`` means seeds 0..n-1); ``progress`` shows a bar on stderr.
     With an ``executor`` (e.g. :func:`process_pool`) the seeds run in its workers; the result is identical to the
     serial run (each seed is its own run, and results are put together in seed order)."""
     seed_list = _seed_list(seeds)
     if executor is not None:
-        return ensemble_of(scenario, seed_list, list(executor.map(_run_one, [(scenario, s, weeks)
-                                                                              for s in seed_list])))
+        return ensemble_of(scenario, seed_list, list(executor.map(_run_one, [(scenario, s, weeks) for s in seed_list])))
     bar = tqdm(seed_list, desc=scenario.name, unit="run", disable=None if progress else True, leave=False)
     return ensemble_of(scenario, seed_list, [run(scenario, seed, weeks) for seed in bar])
 
 
-def run_progressively(scenario: Scenario, seeds: Iterable[int] | int, executor: Executor,
-                      first: int = 4, weeks: int | None = None) -> Iterator[EnsembleResult]:
+def run_progressively(
+    scenario: Scenario, seeds: Iterable[int] | int, executor: Executor, first: int = 4, weeks: int | None = None
+) -> Iterator[EnsembleResult]:
     """Yield the ensemble over the first seeds as soon as they are done, then over all seeds (the same seeds the
     serial :func:`run_many` uses; nothing is left out: the last ensemble is identical to ``run_many``'s). Closing
     the generator early cancels the seeds that have not started."""
@@ -112,8 +124,9 @@ def ensemble_of(scenario: Scenario, seeds: list[int], results: list[RunResult]) 
     summaries = [{"seed": seed, **r.summary} for seed, r in zip(seeds, results)]
     weeklies = [r.weekly.assign(seed=seed) for seed, r in zip(seeds, results)]
     extras = [r.extra for r in results]
-    return EnsembleResult(scenario, list(seeds), pd.DataFrame(summaries), _stack(weeklies),
-                          _merge_extra(extras, list(seeds)))
+    return EnsembleResult(
+        scenario, list(seeds), pd.DataFrame(summaries), _stack(weeklies), _merge_extra(extras, list(seeds))
+    )
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -142,8 +155,15 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     for n in names:
         both = a.summary[n].notna().to_numpy() & b.summary[n].notna().to_numpy()
         pa, pb = a.summary[n][both], b.summary[n][both]
-        rows.append({"metric": n, "mean_a": pa.mean(), "mean_b": pb.mean(), **paired_difference(pa, pb),
-                     "pairs": int(both.sum())})
+        rows.append(
+            {
+                "metric": n,
+                "mean_a": pa.mean(),
+                "mean_b": pb.mean(),
+                **paired_difference(pa, pb),
+                "pairs": int(both.sum()),
+            }
+        )
     return pd.DataFrame(rows).set_index("metric")
 
 
@@ -158,8 +178,9 @@ def process_pool(workers: int, shared: bool = False) -> ProcessPoolExecutor:
     which Linux sends when the starting *thread* ends."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
-                               initargs=(os.getpid(), not shared))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(), not shared)
+    )
 
 
 def _die_with_parent(parent: int, signal_at_death: bool = True) -> None:
@@ -192,5 +213,9 @@ def versions() -> dict[str, str]:
 
     import sim
 
-    return {"alignsim": sim.__version__, "mesa": mesa.__version__, "numpy": numpy.__version__,
-            "python": platform.python_version()}
+    return {
+        "alignsim": sim.__version__,
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }

@@ -12,9 +12,9 @@ boundary's (``sim.input``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, BaseModel, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from sim.i18n import N_, Message
 from sim.input import DEFAULT_MODEL, apply_overrides, deep_merge, dumps_toml
@@ -24,8 +24,10 @@ from sim.work import DEFAULT_KINDS, OUTCOME
 #: Bounds declared once: the role classes re-declare defaults with these types and keep the bounds.
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Target = Annotated[float, Field(ge=0.0, description="weekly target of the KPI")]
-RequestWeights = Annotated[dict[str, Annotated[float, Field(ge=0.0, le=10.0)]],
-                           Field(description='team -> weight of demands ("*": every team)')]
+RequestWeights = Annotated[
+    dict[str, Annotated[float, Field(ge=0.0, le=10.0)]],
+    Field(description='team -> weight of demands ("*": every team)'),
+]
 DemandRate = Annotated[float, Field(ge=0.0, le=20.0, description="demands per week at full KPI gap")]
 ReviewCapacity = Annotated[float, Field(gt=0.0, le=1000.0, description="items reviewed per week when approving")]
 #: In a department's ``requests``, the weight for every team not named explicitly.
@@ -51,8 +53,9 @@ class Leadership(_Strict):
     @classmethod
     def _known_metric(cls, v: str) -> str:
         if v not in METRICS:
-            raise ValueError(Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v),
-                                     allowed=", ".join(METRICS)))
+            raise ValueError(
+                Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v), allowed=", ".join(METRICS))
+            )
         return v
 
 
@@ -62,8 +65,11 @@ class Funding(_Strict):
     mode: Literal["product", "project"] = "product"
     go_live_week: int = Field(26, ge=1, description="project funding: week of go-live, after which people leave")
     retention: Unit = Field(0.2, description="project funding: share of the team kept after go-live")
-    handover: Unit = Field(0.0, description="project funding: share of what the people who leave at go-live had "
-                           "learned that stays (documentation, hand-over)")
+    handover: Unit = Field(
+        0.0,
+        description="project funding: share of what the people who leave at go-live had "
+        "learned that stays (documentation, hand-over)",
+    )
     switch_to_product_week: int | None = Field(None, ge=1, description="week the organisation moves to product funding")
 
 
@@ -87,8 +93,11 @@ class Customers(_Strict):
     close_rate: Unit = Field(0.10, description="weekly chance a lead buys, at feature fit 1")
     acv: float = Field(12_000.0, ge=0.0, description="annual contract value per account (EUR)")
     activation_hazard: Unit = Field(0.28, description="weekly chance of first success at perfect drivers")
-    late_activation: Unit = Field(0.3, description="stalled customers' activation chance relative to onboarding, "
-                                  "fading with weeks stalled (13-week time constant)")
+    late_activation: Unit = Field(
+        0.3,
+        description="stalled customers' activation chance relative to onboarding, "
+        "fading with weeks stalled (13-week time constant)",
+    )
     abandon_rate: Unit = Field(0.06, description="weekly chance of abandoning setup at onboarding ease 0")
     churn_activated: Unit = Field(0.0015, description="weekly churn of activated customers at average drivers")
     churn_stalled: Unit = Field(0.006, description="weekly churn of stalled customers")
@@ -116,8 +125,11 @@ class Assumptions(_Strict):
     customer outcome, and the organisation's beliefs about what works are mostly wrong."""
 
     kpi_proxy: KpiProxy = Field(default_factory=KpiProxy)
-    folk_wisdom: Unit = Field(0.25, description="how right the organisation's beliefs about what works are (0: it "
-                              "believes every KPI is a perfect proxy; 1: it knows the true effects)")
+    folk_wisdom: Unit = Field(
+        0.25,
+        description="how right the organisation's beliefs about what works are (0: it "
+        "believes every KPI is a perfect proxy; 1: it knows the true effects)",
+    )
 
     def proxy(self, role: str) -> float:
         """The proxy quality of the KPI of ``role``."""
@@ -129,25 +141,35 @@ class Kind(_Strict):
     the organisation's belief about it are derived from ``[assumptions]`` (docs/MODEL.md, "Work items"); ``true``
     or ``believed`` given here replace the derived values for this kind."""
 
-    serves: str = Field(description='role whose KPI this work serves, or "outcome" (aimed at the customer outcome '
-                        "itself); required for a new kind: its value follows from it")
-    direction: dict[Driver, float] = Field(description="drivers it moves and their relative weights (required for "
-                                           "a new kind)")
+    serves: str = Field(
+        description='role whose KPI this work serves, or "outcome" (aimed at the customer outcome '
+        "itself); required for a new kind: its value follows from it"
+    )
+    direction: dict[Driver, float] = Field(
+        description="drivers it moves and their relative weights (required for a new kind)"
+    )
     size: float = Field(2.0, gt=0.0, le=100.0, description="mean size in person-weeks")
-    effect_sd: float = Field(1.5, ge=0.0, le=5.0, description="item-to-item spread (sd), relative to the mean "
-                             "effect; 1.5 makes about a quarter of items harmful")
-    true: dict[Driver, float] | None = Field(None, description="explicit true mean effect per driver (replaces the "
-                                             "derived one)")
-    believed: dict[Driver, float] | None = Field(None, description="explicit folk belief per driver (replaces the "
-                                                 "derived one)")
+    effect_sd: float = Field(
+        1.5,
+        ge=0.0,
+        le=5.0,
+        description="item-to-item spread (sd), relative to the mean effect; 1.5 makes about a quarter of items harmful",
+    )
+    true: dict[Driver, float] | None = Field(
+        None, description="explicit true mean effect per driver (replaces the derived one)"
+    )
+    believed: dict[Driver, float] | None = Field(
+        None, description="explicit folk belief per driver (replaces the derived one)"
+    )
 
     @field_validator("serves")
     @classmethod
     def _known_purpose(cls, v: str) -> str:
         allowed = (OUTCOME, *KpiProxy.model_fields)
         if v not in allowed:
-            raise ValueError(Message(N_("unknown purpose {value}; allowed: {allowed}"), value=repr(v),
-                                     allowed=", ".join(allowed)))
+            raise ValueError(
+                Message(N_("unknown purpose {value}; allowed: {allowed}"), value=repr(v), allowed=", ".join(allowed))
+            )
         return v
 
 
@@ -179,8 +201,9 @@ class _Department(_Strict):
     @classmethod
     def _known_metric(cls, v: str) -> str:
         if v not in METRICS:
-            raise ValueError(Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v),
-                                     allowed=", ".join(METRICS)))
+            raise ValueError(
+                Message(N_("unknown metric {value}; allowed: {allowed}"), value=repr(v), allowed=", ".join(METRICS))
+            )
         return v
 
 
@@ -289,22 +312,41 @@ class HR(_Department):
 
 
 Department = Annotated[
-    Union[LeadershipUnit, Sales, Marketing, CustomerSuccess, CustomerSupport, Finance, Legal, UXDesign,
-          DataAnalytics, HR],
+    LeadershipUnit
+    | Sales
+    | Marketing
+    | CustomerSuccess
+    | CustomerSupport
+    | Finance
+    | Legal
+    | UXDesign
+    | DataAnalytics
+    | HR,
     Field(discriminator="role"),
 ]
 ROLES: dict[str, type[_Department]] = {
     cls.model_fields["role"].default: cls
-    for cls in (LeadershipUnit, Sales, Marketing, CustomerSuccess, CustomerSupport, Finance, Legal, UXDesign,
-                DataAnalytics, HR)
+    for cls in (
+        LeadershipUnit,
+        Sales,
+        Marketing,
+        CustomerSuccess,
+        CustomerSupport,
+        Finance,
+        Legal,
+        UXDesign,
+        DataAnalytics,
+        HR,
+    )
 }
 
 #: What the model does without a department of each role (``default_departments = false`` and the role not
 #: listed): no role is required; these are the fallbacks of ``sim.model`` and ``sim.agents.department``, said for
 #: people (the import's notes; docs/MODEL.md). Translate with ``_``.
 WITHOUT_ROLE: dict[str, str] = {
-    "leadership": N_("the shared goal and how much it trumps local KPIs still steer every unit; no leadership "
-                     "unit signs off work"),
+    "leadership": N_(
+        "the shared goal and how much it trumps local KPIs still steer every unit; no leadership unit signs off work"
+    ),
     "sales": N_("no features promised to key accounts"),
     "marketing": N_("no campaigns: leads come from the market's organic inflow only"),
     "customer_success": N_("no onboarding calls"),
@@ -312,8 +354,9 @@ WITHOUT_ROLE: dict[str, str] = {
     "finance": N_("no fixed milestone plan (project funding still shrinks the teams after go-live)"),
     "legal": N_("no compliance-change requests and no legal sign-off"),
     "ux_design": N_("no user insight: teams start from the organisation's common beliefs (insight 0)"),
-    "data_analytics": N_("nobody measures what shipped work does: teams never learn from data and run no "
-                         "experiments (data maturity 0)"),
+    "data_analytics": N_(
+        "nobody measures what shipped work does: teams never learn from data and run no experiments (data maturity 0)"
+    ),
     "hr": N_("teams work at the capacity given (no skills adjustment: skills 0.5)"),
 }
 
@@ -362,8 +405,10 @@ class Scenario(ScenarioBase):
     file_only: ClassVar[frozenset[str]] = frozenset({"default_departments"})
     weeks: int = Field(52, ge=1, le=2000)
     default_departments: StrictBool = Field(
-        True, description="true: the default organisation's departments fill in those [departments] does not "
-        "name (presets name only what they change); false: [departments] lists every department there is")
+        True,
+        description="true: the default organisation's departments fill in those [departments] does not "
+        "name (presets name only what they change); false: [departments] lists every department there is",
+    )
     leadership: Leadership = Field(default_factory=Leadership)
     funding: Funding = Field(default_factory=Funding)
     product: Product = Field(default_factory=Product)
@@ -385,41 +430,78 @@ class Scenario(ScenarioBase):
             raise ValueError(Message(N_("teams: at least one product team is required")))
         clash = set(self.teams) & set(self.departments)
         if clash:
-            raise ValueError(Message(N_("teams and departments share the name(s) {names}; unit names must be "
-                                        "unique"), names=sorted(clash)))
+            raise ValueError(
+                Message(
+                    N_("teams and departments share the name(s) {names}; unit names must be unique"),
+                    names=sorted(clash),
+                )
+            )
         team_names = ", ".join(self.teams)
         for name, dept in self.departments.items():
             for team in dept.requests:
                 if team not in self.teams and team != ALL_TEAMS:
-                    raise ValueError(Message(N_("{field}: unknown team {value}; allowed: {allowed} or \"{all}\" "
-                                                "(every team)"), field=f"departments.{name}.requests",
-                                             value=repr(team), allowed=team_names, all=ALL_TEAMS))
+                    raise ValueError(
+                        Message(
+                            N_('{field}: unknown team {value}; allowed: {allowed} or "{all}" (every team)'),
+                            field=f"departments.{name}.requests",
+                            value=repr(team),
+                            allowed=team_names,
+                            all=ALL_TEAMS,
+                        )
+                    )
             if isinstance(dept, Finance) and dept.plan_kind not in self.kinds:
-                raise ValueError(Message(N_("{field}: unknown kind {value}; allowed: {allowed}"),
-                                         field=f"departments.{name}.plan_kind", value=repr(dept.plan_kind),
-                                         allowed=", ".join(self.kinds)))
+                raise ValueError(
+                    Message(
+                        N_("{field}: unknown kind {value}; allowed: {allowed}"),
+                        field=f"departments.{name}.plan_kind",
+                        value=repr(dept.plan_kind),
+                        allowed=", ".join(self.kinds),
+                    )
+                )
         for name, team in self.teams.items():
             for approver in team.approval_chain:
                 if approver not in self.departments and "approval_chain" not in team.model_fields_set:
-                    raise ValueError(Message(N_("{field}: the default chain {chain} names {value}, which is not a "
-                                                "department of this scenario; give the chain (approval_chain = [] "
-                                                "for none); known departments: {allowed}"),
-                                             field=f"teams.{name}.approval_chain",
-                                             chain=" > ".join(team.approval_chain),
-                                             value=repr(approver), allowed=", ".join(self.departments)))
+                    raise ValueError(
+                        Message(
+                            N_(
+                                "{field}: the default chain {chain} names {value}, which is not a "
+                                "department of this scenario; give the chain (approval_chain = [] "
+                                "for none); known departments: {allowed}"
+                            ),
+                            field=f"teams.{name}.approval_chain",
+                            chain=" > ".join(team.approval_chain),
+                            value=repr(approver),
+                            allowed=", ".join(self.departments),
+                        )
+                    )
                 if approver not in self.departments:
-                    raise ValueError(Message(N_("{field}: unknown department {value}; known departments: "
-                                                "{allowed}"), field=f"teams.{name}.approval_chain",
-                                             value=repr(approver), allowed=", ".join(self.departments)))
+                    raise ValueError(
+                        Message(
+                            N_("{field}: unknown department {value}; known departments: {allowed}"),
+                            field=f"teams.{name}.approval_chain",
+                            value=repr(approver),
+                            allowed=", ".join(self.departments),
+                        )
+                    )
             twice = sorted(u for u, n in Counter(team.approval_chain).items() if n > 1)
             if twice:
-                raise ValueError(Message(N_("{field}: {names} appear(s) more than once; each unit approves once"),
-                                         field=f"teams.{name}.approval_chain", names=", ".join(map(repr, twice))))
+                raise ValueError(
+                    Message(
+                        N_("{field}: {names} appear(s) more than once; each unit approves once"),
+                        field=f"teams.{name}.approval_chain",
+                        names=", ".join(map(repr, twice)),
+                    )
+                )
             for other in team.depends_on:
                 if other not in self.teams or other == name:
-                    raise ValueError(Message(N_("{field}: unknown team {value}; allowed: {allowed}"),
-                                             field=f"teams.{name}.depends_on", value=repr(other),
-                                             allowed=", ".join(t for t in self.teams if t != name)))
+                    raise ValueError(
+                        Message(
+                            N_("{field}: unknown team {value}; allowed: {allowed}"),
+                            field=f"teams.{name}.depends_on",
+                            value=repr(other),
+                            allowed=", ".join(t for t in self.teams if t != name),
+                        )
+                    )
         for kind in DEFAULT_KINDS:
             if kind not in self.kinds:
                 raise ValueError(Message(N_("kinds: the built-in kind {kind} is missing"), kind=repr(kind)))
@@ -427,8 +509,11 @@ class Scenario(ScenarioBase):
 
         cycle = approval_cycle(self)
         if cycle:
-            raise ValueError(Message(N_("approval chains form a cycle: {cycle}; approvals must flow one way"),
-                                     cycle=" -> ".join(cycle)))
+            raise ValueError(
+                Message(
+                    N_("approval chains form a cycle: {cycle}; approvals must flow one way"), cycle=" -> ".join(cycle)
+                )
+            )
         return self
 
     def request_weights(self, department: str) -> dict[str, float]:
@@ -450,12 +535,16 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(given, dict):
             continue
         if table == "departments" and out.get("default_departments") is False:
-            out[table] = {name: deep_merge(defaults[table][name], dept)
-                          if name in defaults[table] and isinstance(dept, dict) else dept
-                          for name, dept in given.items()}
+            out[table] = {
+                name: deep_merge(defaults[table][name], dept)
+                if name in defaults[table] and isinstance(dept, dict)
+                else dept
+                for name, dept in given.items()
+            }
         else:
             out[table] = deep_merge(defaults[table], given)
     if "teams" not in out:  # the default team, with only what its default sets (so a default chain is known as one)
-        out["teams"] = {name: team.model_dump(exclude_unset=True)
-                        for name, team in Scenario.model_construct().teams.items()}
+        out["teams"] = {
+            name: team.model_dump(exclude_unset=True) for name, team in Scenario.model_construct().teams.items()
+        }
     return out

@@ -26,8 +26,12 @@ def paired_difference(a, b, level: float = 0.95) -> dict[str, float]:
     d = d[~np.isnan(d)]
     mean, low, high = mean_ci(d, level)
     sd = float(d.std(ddof=1)) if d.size > 1 else 0.0
-    return {"difference": mean, "ci_low": low, "ci_high": high,
-            "effect_size": mean / sd if sd > 0 else (0.0 if mean == 0 else float("inf") * np.sign(mean))}
+    return {
+        "difference": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "effect_size": mean / sd if sd > 0 else (0.0 if mean == 0 else float("inf") * np.sign(mean)),
+    }
 
 
 def bands(frame: pd.DataFrame, value: str, by: list[str], level: float = 0.95) -> pd.DataFrame:

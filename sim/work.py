@@ -24,8 +24,12 @@ DRIVERS: tuple[str, ...] = ("onboarding_ease", "feature_fit", "reliability", "se
 
 #: How much each driver moves the customer outcome (customers actually using the product: the outcome index).
 #: Proxy quality is measured against this outcome. Kept equal to ``outcome_index``'s drivers (tested).
-CUSTOMER_OUTCOME: dict[str, float] = {"onboarding_ease": 1.0, "feature_fit": 0.5, "reliability": 0.4,
-                                      "self_service": 0.5}
+CUSTOMER_OUTCOME: dict[str, float] = {
+    "onboarding_ease": 1.0,
+    "feature_fit": 0.5,
+    "reliability": 0.4,
+    "self_service": 0.5,
+}
 
 #: The value for the customer outcome of one person-week of work aimed at it (realised driver points weighted by
 #: CUSTOMER_OUTCOME, at the week-0 product). Sets the scale of every effect: a team spending most of a year on such
@@ -39,20 +43,22 @@ OUTCOME = "outcome"
 #: tends to hurt that driver); ``size``: mean person-weeks; ``serves``: the role whose KPI it serves (its kind's
 #: value comes from that role's proxy quality) or "outcome".
 DEFAULT_KINDS: dict[str, dict] = {
-    "onboarding_simplification": {"serves": OUTCOME, "size": 3.0,
-                                  "direction": {"onboarding_ease": 0.83, "self_service": 0.17}},
-    "guided_setup": {"serves": OUTCOME, "size": 4.0,
-                     "direction": {"onboarding_ease": 0.57, "self_service": 0.43}},
-    "workflow_fit": {"serves": OUTCOME, "size": 2.0,
-                     "direction": {"self_service": 0.83, "onboarding_ease": 0.17}},
-    "key_account_feature": {"serves": "sales", "size": 4.0,
-                            "direction": {"feature_fit": 1.0, "reliability": -0.25}},
+    "onboarding_simplification": {
+        "serves": OUTCOME,
+        "size": 3.0,
+        "direction": {"onboarding_ease": 0.83, "self_service": 0.17},
+    },
+    "guided_setup": {"serves": OUTCOME, "size": 4.0, "direction": {"onboarding_ease": 0.57, "self_service": 0.43}},
+    "workflow_fit": {"serves": OUTCOME, "size": 2.0, "direction": {"self_service": 0.83, "onboarding_ease": 0.17}},
+    "key_account_feature": {"serves": "sales", "size": 4.0, "direction": {"feature_fit": 1.0, "reliability": -0.25}},
     "campaign_support": {"serves": "marketing", "size": 1.5, "direction": {"feature_fit": 1.0}},
     "onboarding_material": {"serves": "customer_success", "size": 1.0, "direction": {"onboarding_ease": 1.0}},
-    "bug_fix": {"serves": "customer_support", "size": 1.0,
-                "direction": {"reliability": 0.86, "onboarding_ease": 0.14}},
-    "milestone_deliverable": {"serves": "finance", "size": 4.0,
-                              "direction": {"feature_fit": 0.65, "onboarding_ease": 0.35}},
+    "bug_fix": {"serves": "customer_support", "size": 1.0, "direction": {"reliability": 0.86, "onboarding_ease": 0.14}},
+    "milestone_deliverable": {
+        "serves": "finance",
+        "size": 4.0,
+        "direction": {"feature_fit": 0.65, "onboarding_ease": 0.35},
+    },
     "self_service_feature": {"serves": "finance", "size": 4.0, "direction": {"self_service": 1.0}},
     "compliance_change": {"serves": "legal", "size": 2.0, "direction": {"reliability": 1.0}},
 }
@@ -107,8 +113,13 @@ def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray) -> Catalogue
         b = effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * naive
         true.append(t)
         believed.append(b)
-    return Catalogue(names, np.array(true), np.array(believed), np.array([kinds[n].size for n in names]),
-                     tuple(kinds[n].serves for n in names))
+    return Catalogue(
+        names,
+        np.array(true),
+        np.array(believed),
+        np.array([kinds[n].size for n in names]),
+        tuple(kinds[n].serves for n in names),
+    )
 
 
 @dataclass(eq=False)

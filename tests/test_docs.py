@@ -13,8 +13,11 @@ README = (ROOT / "README.md").read_text()
 def test_every_parameter_is_in_model_md():
     missing = []
     for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, *ROLES.values()):
-        missing += [f"{cls.__name__}.{name}" for name in cls.model_fields
-                    if not any(form in MODEL for form in (f"`{name}`", f".{name}`", f"`{name}."))]
+        missing += [
+            f"{cls.__name__}.{name}"
+            for name in cls.model_fields
+            if not any(form in MODEL for form in (f"`{name}`", f".{name}`", f"`{name}."))
+        ]
     assert not missing, missing
 
 
@@ -46,7 +49,7 @@ def test_research_example_specs_are_valid():
     from sim.research.sweep import load_spec, plan
 
     for path in sorted((ROOT / "docs" / "examples").glob("*.toml")):
-        base, points, runs = plan(load_spec(path))
+        _base, _points, runs = plan(load_spec(path))
         assert len(runs) > 0, path.name
 
 
@@ -60,8 +63,13 @@ def test_research_example_script_runs(tmp_path):
     script = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
     (tmp_path / "example.py").write_text(script)
-    proc = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    proc = subprocess.run(
+        [sys.executable, "example.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "results" / "sales" / "activation.png").read_bytes().startswith(b"\x89PNG")
 
@@ -90,8 +98,21 @@ def test_classics_specs_are_valid_and_the_reproduction_script_runs(tmp_path):
 
     for path in sorted((ROOT / "docs" / "classics").glob("*.toml")):
         assert len(plan(load_spec(path))[2]) > 0, path.name
-    proc = subprocess.run([sys.executable, str(ROOT / "docs" / "classics" / "reproduce.py"), "--seeds", "2",
-                           "--workers", "1", "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "docs" / "classics" / "reproduce.py"),
+            "--seeds",
+            "2",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "### Figure 1" in proc.stdout and "| random, K = 3 |" in proc.stdout
     assert (tmp_path / "march_figure1.png").read_bytes().startswith(b"\x89PNG")
@@ -99,9 +120,10 @@ def test_classics_specs_are_valid_and_the_reproduction_script_runs(tmp_path):
 
 # ---------------------------------------------------------------- MODEL.md §10 defaults against the schema
 
+
 def _section(text: str, number: int) -> str:
     start = text.index(f"\n## {number}. ")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def _subsections(section: str) -> dict[str, str]:
@@ -178,8 +200,12 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
 
     params = _subsections(_section(MODEL, 10))
     tables = {  # heading prefix -> (schema class, documented path prefix)
-        "Top level": (Scenario, ""), "Leadership": (Leadership, "leadership."), "Funding": (Funding, "funding."),
-        "Product drivers": (Product, "product."), "Customers": (Customers, "customers."), "Teams": (Team, ""),
+        "Top level": (Scenario, ""),
+        "Leadership": (Leadership, "leadership."),
+        "Funding": (Funding, "funding."),
+        "Product drivers": (Product, "product."),
+        "Customers": (Customers, "customers."),
+        "Teams": (Team, ""),
         "Kinds": (Kind, ""),
     }
     checked, wrong = set(), []
@@ -203,8 +229,9 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
     # every field of these schemas has a row (nested tables are documented by their own rows)
     nested = {"leadership", "funding", "product", "customers", "teams", "departments", "kinds", "assumptions"}
     for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, KpiProxy):
-        missing = [n for n in cls.model_fields if (cls, n) not in checked and n not in nested
-                   and n not in NOT_SCHEMA_DEFAULTS]
+        missing = [
+            n for n in cls.model_fields if (cls, n) not in checked and n not in nested and n not in NOT_SCHEMA_DEFAULTS
+        ]
         assert not missing, f"§10 has no row for {cls.__name__}: {missing}"
     assert (Assumptions, "folk_wisdom") in checked
 
@@ -240,8 +267,9 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
             if name in documented or name == "role":
                 continue
             own_field = name not in _Department.model_fields
-            assert not own_field and _same(_num(_schema_default(cls, name)), _schema_default(_Department, name)), \
+            assert not own_field and _same(_num(_schema_default(cls, name)), _schema_default(_Department, name)), (
                 f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
+            )
     assert not wrong, wrong
 
 
@@ -259,23 +287,29 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
 
     section = _section(MODEL, 6)
     assert f"`OUTCOME_WORK_VALUE` = {OUTCOME_WORK_VALUE}" in section
-    short = {"onboarding": "onboarding_ease", "fit": "feature_fit", "reliability": "reliability",
-             "self-service": "self_service"}
+    short = {
+        "onboarding": "onboarding_ease",
+        "fit": "feature_fit",
+        "reliability": "reliability",
+        "self-service": "self_service",
+    }
     a = Assumptions()
     rows = {row[0]: row[1:] for row in _rows(section) if row[0] in DEFAULT_KINDS}
     assert set(rows) == set(DEFAULT_KINDS)
     for kind, (serves, direction, size, true, believed) in rows.items():
         spec = DEFAULT_KINDS[kind]
         assert serves == spec["serves"], kind
-        documented = {short[d.rsplit(" ", 1)[0]]: float(d.rsplit(" ", 1)[1].replace("−", "-"))
-                      for d in direction.split(", ")}
+        documented = {
+            short[d.rsplit(" ", 1)[0]]: float(d.rsplit(" ", 1)[1].replace("−", "-")) for d in direction.split(", ")
+        }
         assert documented == spec["direction"], kind
         assert float(size) == spec["size"], kind
         q = 1.0 if spec["serves"] == OUTCOME else a.proxy(spec["serves"])
         assert float(true) == round(q, 2), kind
         assert float(believed) == round(a.folk_wisdom * q + 1 - a.folk_wisdom, 2), kind
-    proxies = {row[0].strip("`"): float(row[1]) for row in _rows(section)
-               if row[0].startswith(("`kpi_proxy.", "`folk_wisdom"))}
+    proxies = {
+        row[0].strip("`"): float(row[1]) for row in _rows(section) if row[0].startswith(("`kpi_proxy.", "`folk_wisdom"))
+    }
     roles = type(a.kpi_proxy).model_fields
     assert proxies == {"folk_wisdom": a.folk_wisdom, **{f"kpi_proxy.{r}": a.proxy(r) for r in roles}}
 
@@ -287,14 +321,36 @@ def test_odd_has_every_element_and_its_code_references_exist():
     import re
 
     odd = (ROOT / "docs" / "ODD.md").read_text()
-    for heading in ("## 1. Purpose and patterns", "## 2. Entities, state variables and scales",
-                    "## 3. Process overview and scheduling", "## 4. Design concepts", "## 5. Initialization",
-                    "## 6. Input data", "## 7. Submodels", "### Decision-making (ODD+D)"):
+    for heading in (
+        "## 1. Purpose and patterns",
+        "## 2. Entities, state variables and scales",
+        "## 3. Process overview and scheduling",
+        "## 4. Design concepts",
+        "## 5. Initialization",
+        "## 6. Input data",
+        "## 7. Submodels",
+        "### Decision-making (ODD+D)",
+    ):
         assert heading in odd, heading
-    for concept in ("Basic principles", "Emergence", "Adaptation", "Objectives", "Learning", "Prediction",
-                    "Sensing", "Interaction", "Stochasticity", "Collectives", "Observation",
-                    "Theoretical and empirical background", "Decision model", "Heuristics", "Uncertainty",
-                    "Social norms and cultural values", "Heterogeneity"):
+    for concept in (
+        "Basic principles",
+        "Emergence",
+        "Adaptation",
+        "Objectives",
+        "Learning",
+        "Prediction",
+        "Sensing",
+        "Interaction",
+        "Stochasticity",
+        "Collectives",
+        "Observation",
+        "Theoretical and empirical background",
+        "Decision model",
+        "Heuristics",
+        "Uncertainty",
+        "Social norms and cultural values",
+        "Heterogeneity",
+    ):
         assert f"**{concept}.**" in odd, concept
     refs = re.findall(r"`((?:sim|agents)/\w+\.py): ([\w., ]+)`", odd)
     assert len(refs) > 20

@@ -27,7 +27,8 @@ def _extracted() -> dict[str | tuple[str, str], list[str]]:
         method_map, options_map = parse_mapping_cfg(f)
     found: dict = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    ):
         found.setdefault(message, []).append(f"{filename}:{lineno}")
     return found
 
@@ -91,15 +92,23 @@ def test_babel_sees_every_literal_passed_to_a_translation_function(extracted):
     names = {"_", "N_", "ngettext"}
     seen = {m if isinstance(m, str) else m[0] for m in extracted}
     unseen = []
-    for path in [*(ROOT / "sim").rglob("*.py"), *(ROOT / "agents").rglob("*.py"), *(ROOT / "ui").rglob("*.py"),
-                 ROOT / "app.py"]:
+    for path in [
+        *(ROOT / "sim").rglob("*.py"),
+        *(ROOT / "agents").rglob("*.py"),
+        *(ROOT / "ui").rglob("*.py"),
+        ROOT / "app.py",
+    ]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
             first = node.args[0]
-            if func in names and isinstance(first, ast.Constant) and isinstance(first.value, str) \
-                    and first.value not in seen:
+            if (
+                func in names
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and first.value not in seen
+            ):
                 unseen.append(f"{path.relative_to(ROOT)}:{node.lineno}: {first.value!r}")
     assert not unseen, "Babel does not extract these (move the call out of the f-string):\n" + "\n".join(unseen)
 
@@ -117,9 +126,11 @@ def test_the_three_questions_are_the_articles_own():
 
     with i18n.language("da"):
         asked = questions()
-    assert asked == ["Er I enige om, hvad produktet er, og hvilken værdi det skal skabe for både bruger og forretning?",
-                     "Bliver teams målt og styret på outcome, eller primært på leverancer?",
-                     "Har I data nok til at lære hurtigt nok, og bruger I den læring til at prioritere?"]
+    assert asked == [
+        "Er I enige om, hvad produktet er, og hvilken værdi det skal skabe for både bruger og forretning?",
+        "Bliver teams målt og styret på outcome, eller primært på leverancer?",
+        "Har I data nok til at lære hurtigt nok, og bruger I den læring til at prioritere?",
+    ]
 
 
 def test_plural_forms_follow_the_number():
@@ -128,10 +139,13 @@ def test_plural_forms_follow_the_number():
         assert i18n.ngettext("Seats ({n} person)", "Seats ({n} people)", 3).format(n=3) == "Pladser (3 personer)"
 
 
-@pytest.mark.parametrize("lang, percent, money, big, small, day", [
-    ("da", "37,1 %", "1.234.567 kr.", "1.234.567", "0,4567", "5. marts 2026"),
-    ("en", "37.1%", "DKK1,234,567", "1,234,567", "0.4567", "5 March 2026"),
-])
+@pytest.mark.parametrize(
+    "lang, percent, money, big, small, day",
+    [
+        ("da", "37,1 %", "1.234.567 kr.", "1.234.567", "0,4567", "5. marts 2026"),
+        ("en", "37.1%", "DKK1,234,567", "1,234,567", "0.4567", "5 March 2026"),
+    ],
+)
 def test_numbers_money_and_dates_follow_the_locale(lang, percent, money, big, small, day):
     """Danish puts a no-break space before % and kr. (so a line never breaks inside a number); it reads as a space."""
     with i18n.language(lang):
@@ -146,9 +160,8 @@ def test_numbers_money_and_dates_follow_the_locale(lang, percent, money, big, sm
 def test_an_unknown_language_is_refused_with_the_allowed_ones():
     with pytest.raises(i18n.LanguageError, match="allowed: en, da"):
         i18n.set_language("xx")
-    with pytest.raises(i18n.LanguageError):
-        with i18n.language("de"):
-            pass
+    with pytest.raises(i18n.LanguageError), i18n.language("de"):
+        pass
     assert i18n.current() == "en"
 
 
@@ -188,6 +201,7 @@ def test_a_context_copy_keeps_its_own_language():
 
 def test_a_fragment_resumes_the_sessions_language():
     """A fragment's rerun starts in a fresh context: it takes the language back from the session."""
+
     def fragment(session):
         i18n.resume(session)
         return i18n._("Round by round")
@@ -207,8 +221,9 @@ def test_a_message_is_english_text_and_shown_in_the_current_language():
     assert joined == "leadership.bogus: unknown field; allowed: trump, real_choice; pasted: more than 10,000 keys"
     with i18n.language("da"):
         assert i18n.shown(message) == "pasted: mere end 10.000 nøgler"
-        assert i18n.shown(joined) == ("leadership.bogus: ukendt felt; tilladt: trump, real_choice; "
-                                      "pasted: mere end 10.000 nøgler")
+        assert i18n.shown(joined) == (
+            "leadership.bogus: ukendt felt; tilladt: trump, real_choice; pasted: mere end 10.000 nøgler"
+        )
         assert i18n.shown(ValueError(message)) == "pasted: mere end 10.000 nøgler"
         assert i18n.shown("plain text") == "plain text"  # text never made translatable is shown as it is
     assert i18n.shown(message) == str(message)
@@ -225,10 +240,11 @@ def test_reference_models_descriptions_and_parameter_help_are_in_the_catalogue(e
     missing = []
     for name, spec in MODELS.items():
         texts = [spec.description]
-        if name != "alignment":  # its levers have their own help (sim.present.levers); the classics' come from the schema
+        if (
+            name != "alignment"
+        ):  # its levers have their own help (sim.present.levers); the classics' come from the schema
             schema = spec.schema()
-            texts += [f.description for key, f in schema.model_fields.items()
-                      if key not in ScenarioBase.model_fields]
+            texts += [f.description for key, f in schema.model_fields.items() if key not in ScenarioBase.model_fields]
         for text in texts:
             entry = catalogue.get(text)
             if not text or text not in seen or entry is None or not entry.string:
@@ -239,15 +255,31 @@ def test_reference_models_descriptions_and_parameter_help_are_in_the_catalogue(e
 def test_a_message_with_decimals_is_english_text_and_danish_when_shown():
     from sim.registry import describe_seconds
 
-    assert [describe_seconds(s) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == \
-        ["0.5 s", "4.2 min", "2.0 h", "3.0 days", "2,000 days"]
+    assert [describe_seconds(s) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == [
+        "0.5 s",
+        "4.2 min",
+        "2.0 h",
+        "3.0 days",
+        "2,000 days",
+    ]
     with i18n.language("da"):
-        assert [i18n.shown(describe_seconds(s)) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == \
-            ["0,5 s", "4,2 min", "2,0 t", "3,0 dage", "2.000 dage"]
+        assert [i18n.shown(describe_seconds(s)) for s in (0.5, 250, 7200, 86400 * 3, 86400 * 2000)] == [
+            "0,5 s",
+            "4,2 min",
+            "2,0 t",
+            "3,0 dage",
+            "2.000 dage",
+        ]
 
 
 def test_a_duration_takes_the_unit_of_the_number_as_shown():
     from sim.registry import describe_seconds
 
-    assert [describe_seconds(s) for s in (0.004, 59.4, 59.97, 3596, 3598, 99.96 * 86400)] == \
-        ["0.01 s", "59 s", "1.0 min", "59.9 min", "1.0 h", "100 days"]
+    assert [describe_seconds(s) for s in (0.004, 59.4, 59.97, 3596, 3598, 99.96 * 86400)] == [
+        "0.01 s",
+        "59 s",
+        "1.0 min",
+        "59.9 min",
+        "1.0 h",
+        "100 days",
+    ]

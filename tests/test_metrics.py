@@ -8,10 +8,26 @@ import pytest
 from sim import METRICS, run
 from sim.metrics import Records, metric, summarise, weekly_frame, window_value
 
-REQUIRED = ["activation_rate_30d", "median_days_to_first_success", "onboarding_dropoff",
-            "support_contacts_per_customer", "churn_rate", "revenue", "features_delivered", "promises_on_time_rate",
-            "onboarding_calls", "leads", "milestones_on_plan_rate", "output_attainment", "outcome_index",
-            "shared_goal_capacity_share", "context_switches", "lead_time_weeks", "flow_efficiency", "belief_error"]
+REQUIRED = [
+    "activation_rate_30d",
+    "median_days_to_first_success",
+    "onboarding_dropoff",
+    "support_contacts_per_customer",
+    "churn_rate",
+    "revenue",
+    "features_delivered",
+    "promises_on_time_rate",
+    "onboarding_calls",
+    "leads",
+    "milestones_on_plan_rate",
+    "output_attainment",
+    "outcome_index",
+    "shared_goal_capacity_share",
+    "context_switches",
+    "lead_time_weeks",
+    "flow_efficiency",
+    "belief_error",
+]
 
 
 def test_registry_holds_the_required_metrics_with_kind_and_unit():
@@ -90,12 +106,13 @@ def test_weekly_and_summary_agree_for_a_real_run(small):
     assert not np.isnan(list(r.summary.values())).any()
 
 
-@pytest.mark.parametrize("name", ["activation_rate_30d", "support_contacts_per_customer", "churn_rate",
-                                  "onboarding_dropoff"])
+@pytest.mark.parametrize(
+    "name", ["activation_rate_30d", "support_contacts_per_customer", "churn_rate", "onboarding_dropoff"]
+)
 def test_registry_driver_weights_rank_like_the_customer_model(name):
     """The driver a metric's registry entry weighs most is the one the customer model is most sensitive to."""
-    from sim.agents.customers import CustomerPopulation
     from sim import Scenario
+    from sim.agents.customers import CustomerPopulation
 
     params = Scenario().customers.model_copy(update={"population": 20_000})
     base = np.array([0.45, 0.5, 0.65, 0.45])

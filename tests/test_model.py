@@ -9,9 +9,9 @@ import mesa
 import pandas as pd
 import pytest
 
+from sim import Scenario, load_scenario, run
 from sim.agents.department import Department
 from sim.agents.team import ProductTeam
-from sim import Scenario, load_scenario, run
 from sim.model import AlignmentModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +38,22 @@ def test_same_seed_same_results_in_process(small):
 
 @pytest.mark.parametrize("preset", ["b2b_activation", "march1991_turnover", "nk_departments"])
 def test_same_seed_same_results_across_processes(preset):
-    code = (f"import hashlib; from sim import load_scenario, run; "
-            f"w = run(load_scenario({preset!r}), seed=11).weekly; "
-            "print(hashlib.sha256(w.to_csv(index=False, float_format='%.12g').encode()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                              check=True, env={"PYTHONHASHSEED": str(h), "PATH": ""}).stdout.strip()
-               for h in (1, 2)}
+    code = (
+        f"import hashlib; from sim import load_scenario, run; "
+        f"w = run(load_scenario({preset!r}), seed=11).weekly; "
+        "print(hashlib.sha256(w.to_csv(index=False, float_format='%.12g').encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(h), "PATH": ""},
+        ).stdout.strip()
+        for h in (1, 2)
+    }
     assert digests == {_digest(run(load_scenario(preset), seed=11).weekly)}
 
 
@@ -101,15 +111,17 @@ def test_littles_law_holds_for_work_in_progress_on_a_long_run():
 def test_lead_time_counts_the_wait_before_work_starts():
     """Lead time runs from the request, cycle time from the start: the more offered load, the longer work waits in
     the backlog (here the WIP limit holds and nothing is forced, so waiting happens before the start)."""
-    base = load_scenario("b2b_activation").with_overrides({"customers.population": 500, "weeks": 104,
-                                                          "leadership.real_choice": True, "leadership.trump": 1.0})
+    base = load_scenario("b2b_activation").with_overrides(
+        {"customers.population": 500, "weeks": 104, "leadership.real_choice": True, "leadership.trump": 1.0}
+    )
     light = run(base.with_overrides({"teams.core.capacity": 12.0}), seed=1).summary
     heavy = run(base.with_overrides({"teams.core.capacity": 2.0}), seed=1).summary
     for s in (light, heavy):
         assert s["lead_time_weeks"] >= s["cycle_time_weeks"] > 0
     assert heavy["offered_load"] > 1 > light["offered_load"]
-    assert heavy["lead_time_weeks"] - heavy["cycle_time_weeks"] > 2 * (light["lead_time_weeks"]
-                                                                       - light["cycle_time_weeks"])
+    assert heavy["lead_time_weeks"] - heavy["cycle_time_weeks"] > 2 * (
+        light["lead_time_weeks"] - light["cycle_time_weeks"]
+    )
 
 
 def test_a_run_whose_queue_never_settles_says_so():

@@ -56,7 +56,7 @@ def test_invariants_hold_for_any_valid_scenario(scenario, seed):
     while model.running:
         model.step()
         assert model.customers.counts().sum() == population  # customers conserved
-        assert ((0.0 <= model.drivers) & (model.drivers <= 1.0)).all()
+        assert ((model.drivers >= 0.0) & (model.drivers <= 1.0)).all()
     c = model.records.c
     assert (c["capacity_used"] <= c["capacity"] + 1e-9).all()  # capacity never exceeded
     assert (c["paying"] <= population).all()

@@ -53,8 +53,12 @@ def test_compare_means_are_over_the_pairs_where_both_runs_have_data():
     from sim.runner import EnsembleResult, compare
 
     def result(values):
-        return EnsembleResult(scenario=None, seeds=[0, 1, 2],
-                              summary=pd.DataFrame({"seed": [0, 1, 2], "m": values}), weekly=pd.DataFrame())
+        return EnsembleResult(
+            scenario=None,
+            seeds=[0, 1, 2],
+            summary=pd.DataFrame({"seed": [0, 1, 2], "m": values}),
+            weekly=pd.DataFrame(),
+        )
 
     table = compare(result([1.0, 2.0, float("nan")]), result([2.0, 4.0, 100.0]))
     row = table.loc["m"]

@@ -12,8 +12,17 @@ from pydantic import BaseModel
 from sim import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
 from sim.scenario import ROLES, _Department
 
-PRESETS = ["project_logic", "product_logic", "b2b_activation", "partial_transformation", "self_service_launch",
-           "project_to_product_funding", "data_blind", "campaign_before_onboarding", "long_approval_chain"]
+PRESETS = [
+    "project_logic",
+    "product_logic",
+    "b2b_activation",
+    "partial_transformation",
+    "self_service_launch",
+    "project_to_product_funding",
+    "data_blind",
+    "campaign_before_onboarding",
+    "long_approval_chain",
+]
 
 
 def test_every_required_preset_is_bundled_with_a_description():
@@ -29,22 +38,33 @@ def test_every_required_preset_is_bundled_with_a_description():
 def test_default_organisation_has_the_design_departments():
     s = Scenario()
     roles = {d.role for d in s.departments.values()}
-    assert roles == {"leadership", "sales", "marketing", "customer_success", "customer_support", "finance",
-                     "legal", "ux_design", "data_analytics", "hr"}
+    assert roles == {
+        "leadership",
+        "sales",
+        "marketing",
+        "customer_success",
+        "customer_support",
+        "finance",
+        "legal",
+        "ux_design",
+        "data_analytics",
+        "hr",
+    }
     assert s.weeks == 52 and 1 <= len(s.teams) <= 3
 
 
 def test_approval_cycle_is_refused(tmp_path):
     path = tmp_path / "cycle.toml"
-    path.write_text('[teams.a]\napproval_chain = ["legal", "marketing"]\n'
-                    '[teams.b]\napproval_chain = ["marketing", "legal"]\n')
+    path.write_text(
+        '[teams.a]\napproval_chain = ["legal", "marketing"]\n[teams.b]\napproval_chain = ["marketing", "legal"]\n'
+    )
     with pytest.raises(ScenarioError, match="cycle: (legal -> marketing -> legal|marketing -> legal -> marketing)"):
         load_scenario(path)
 
 
 def test_custom_teams_replace_the_default_team(tmp_path):
     path = tmp_path / "two.toml"
-    path.write_text('[teams.growth]\n[teams.platform]\n[teams.growth.depends_on]\nplatform = 0.3\n')
+    path.write_text("[teams.growth]\n[teams.platform]\n[teams.growth.depends_on]\nplatform = 0.3\n")
     s = load_scenario(path)
     assert set(s.teams) == {"growth", "platform"}
     assert s.request_weights("sales") == {"growth": 1.0, "platform": 1.0}
@@ -80,13 +100,21 @@ def test_every_role_keeps_the_bounds_of_the_fields_it_inherits(role):
         assert field.annotation == base_field.annotation, f"{cls.__name__}.{name}"
 
 
-@pytest.mark.parametrize("path,value", [
-    ("departments.sales.requests.*", -5), ("departments.sales.requests.*", math.nan),
-    ("departments.sales.requests.*", math.inf), ("departments.sales.requests.*", 96026945),
-    ("departments.marketing.requests.core", -1), ("departments.sales.target", -5),
-    ("departments.sales.target", math.nan), ("departments.finance.demand_rate", 1e9),
-    ("departments.legal.review_capacity", 0), ("customers.acv", math.inf),
-])
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        ("departments.sales.requests.*", -5),
+        ("departments.sales.requests.*", math.nan),
+        ("departments.sales.requests.*", math.inf),
+        ("departments.sales.requests.*", 96026945),
+        ("departments.marketing.requests.core", -1),
+        ("departments.sales.target", -5),
+        ("departments.sales.target", math.nan),
+        ("departments.finance.demand_rate", 1e9),
+        ("departments.legal.review_capacity", 0),
+        ("customers.acv", math.inf),
+    ],
+)
 def test_out_of_range_values_in_role_fields_are_refused(path, value):
     with pytest.raises(ScenarioError, match=path.rsplit(".", 1)[0].replace(".", r"\.").replace("*", r"\*")):
         load_scenario("b2b_activation", {path: value})
@@ -157,14 +185,18 @@ def test_a_preset_naming_few_departments_still_gets_the_defaults_and_the_switch_
     assert set(load_scenario("b2b_activation").departments) == set(ROLES)  # the defaults fill in
     own = tmp_path / "own.toml"
     own.write_text("default_departments = false\n" + text)
-    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain legal names "
-                                            r"'legal', which is not a department of this scenario; give the chain"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"teams.core.approval_chain: the default chain legal names "
+        r"'legal', which is not a department of this scenario; give the chain",
+    ):
         load_scenario(own)  # the team's default sign-off by Legal is not added silently either
     own.write_text("default_departments = false\n[departments.sales]\n")  # no [teams]: the default team's chain
     with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: the default chain legal names 'legal'"):
         load_scenario(own)
-    own.write_text("default_departments = false\n" + text.replace("[teams.core]\n",
-                                                                  "[teams.core]\napproval_chain = []\n", 1))
+    own.write_text(
+        "default_departments = false\n" + text.replace("[teams.core]\n", "[teams.core]\napproval_chain = []\n", 1)
+    )
     s = load_scenario(own)
     assert set(s.departments) == named and s.default_departments is False
     # a named default department keeps that department's settings for what the file does not give
@@ -173,8 +205,10 @@ def test_a_preset_naming_few_departments_still_gets_the_defaults_and_the_switch_
     # written out and read back, it is the same organisation (to_toml writes the switch)
     assert "default_departments = false" in s.to_toml() and scenario_from_toml(s.to_toml()) == s
     # extending the preset: the departments it names count as listed, with those the extending file adds
-    (tmp_path / "ext.toml").write_text('extends = "b2b_activation"\ndefault_departments = false\n'
-                                       '[teams.core]\napproval_chain = ["hr"]\n[departments.hr]\n')
+    (tmp_path / "ext.toml").write_text(
+        'extends = "b2b_activation"\ndefault_departments = false\n'
+        '[teams.core]\napproval_chain = ["hr"]\n[departments.hr]\n'
+    )
     assert set(load_scenario(tmp_path / "ext.toml").departments) == named | {"hr"}
 
 
@@ -187,11 +221,17 @@ def test_the_switch_takes_true_or_false_only():
 def test_a_department_left_out_cannot_be_referred_to_or_overridden():
     s = _without(Scenario(), "marketing", "legal")
     assert "legal" not in s.departments and s.teams["core"].approval_chain == []
-    with pytest.raises(ScenarioError, match=r"override departments.marketing.campaign_lift: unknown department "
-                                            r"'marketing' in departments; allowed: leadership, sales"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"override departments.marketing.campaign_lift: unknown department "
+        r"'marketing' in departments; allowed: leadership, sales",
+    ):
         s.with_overrides({"departments.marketing.campaign_lift": 2.0})
-    with pytest.raises(ScenarioError, match=r"teams.core.approval_chain: unknown department 'legal'; known "
-                                            r"departments: leadership, sales, customer_success"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"teams.core.approval_chain: unknown department 'legal'; known "
+        r"departments: leadership, sales, customer_success",
+    ):
         s.with_overrides({"teams.core.approval_chain": ["legal"]})
 
 
@@ -209,8 +249,9 @@ def test_leaving_out_a_requesting_department_removes_its_requests():
         for s in (full, cut):
             m = AlignmentModel(s, seed=seed).run()
             items = [i for unit in (*s.departments, *s.teams) for i in m.items_of(unit)]
-            counts.append((sum(i.kind == "bug_fix" for i in items), sum(i.requester == "customer_support"
-                                                                        for i in items)))
+            counts.append(
+                (sum(i.kind == "bug_fix" for i in items), sum(i.requester == "customer_support" for i in items))
+            )
             assert set(m.records.by_requester) <= {*s.departments, *s.teams, "experiments"}
         (bugs_full, asked_full), (bugs_cut, asked_cut) = counts
         assert asked_full > 0 and asked_cut == 0
@@ -222,16 +263,19 @@ def _absent(role: str, model) -> bool:
     """Whether a run shows what ``WITHOUT_ROLE`` says the absence of ``role`` means (with the role present the same
     check must not hold, so it tells the two apart)."""
     c = model.records.c
-    items = [i for unit in (*model.departments_by_name, *model.teams_by_name, "experiments")
-             for i in model.items_of(unit)]  # every item, whoever asked (no department stands in for another)
+    items = [
+        i for unit in (*model.departments_by_name, *model.teams_by_name, "experiments") for i in model.items_of(unit)
+    ]  # every item, whoever asked (no department stands in for another)
     return {
         "sales": c["promises_due"].sum() == 0 and c["promises_kept"].sum() == 0,
         "marketing": c["campaign_active"].sum() == 0,
         "customer_success": c["calls"].sum() == 0,
         "customer_support": not any(i.kind == "bug_fix" and i.requester in model.departments_by_name for i in items),
         "finance": c["milestones_due"].sum() == 0,
-        "legal": not any((i.kind == "compliance_change" and i.requester in model.departments_by_name)
-                         or "legal" in i.approval_path for i in items),
+        "legal": not any(
+            (i.kind == "compliance_change" and i.requester in model.departments_by_name) or "legal" in i.approval_path
+            for i in items
+        ),
         "ux_design": model.insight == 0.0,
         "data_analytics": model.maturity == 0.0 and c["experiments"].sum() == 0,
         "hr": model.skills == 0.5,

@@ -40,16 +40,16 @@ def test_a_kinds_true_value_is_its_kpis_proxy_quality_times_outcome_work(proxies
 def test_folk_belief_moves_from_every_kpi_a_perfect_proxy_to_the_truth(proxies, wisdom):
     s = Scenario()
     truth = derive_catalogue(s.kinds, Assumptions(kpi_proxy=KpiProxy(**proxies), folk_wisdom=1.0), D0)
-    naive = derive_catalogue(s.kinds, Assumptions(kpi_proxy=KpiProxy(**{r: 1.0 for r in proxies}),
-                                                  folk_wisdom=1.0), D0)
+    naive = derive_catalogue(s.kinds, Assumptions(kpi_proxy=KpiProxy(**{r: 1.0 for r in proxies}), folk_wisdom=1.0), D0)
     cat = derive_catalogue(s.kinds, Assumptions(kpi_proxy=KpiProxy(**proxies), folk_wisdom=wisdom), D0)
     np.testing.assert_allclose(truth.believed, truth.true)
     np.testing.assert_allclose(cat.believed, wisdom * truth.true + (1 - wisdom) * naive.true, atol=1e-15)
 
 
 def test_with_perfect_proxies_every_kind_is_worth_the_same_per_person_week():
-    cat = derive_catalogue(Scenario().kinds, Assumptions(kpi_proxy=KpiProxy(**{r: 1.0 for r in
-                                                                             KpiProxy.model_fields})), D0)
+    cat = derive_catalogue(
+        Scenario().kinds, Assumptions(kpi_proxy=KpiProxy(**{r: 1.0 for r in KpiProxy.model_fields})), D0
+    )
     values = [_value_per_week(cat, k) for k in range(len(cat.names))]
     assert max(values) - min(values) < 1e-12
 
@@ -68,8 +68,9 @@ def test_default_premise_makes_requested_work_worth_a_fraction_of_outcome_work()
 
 
 def test_an_explicit_true_or_believed_table_replaces_the_derived_one():
-    s = Scenario().with_overrides({"kinds.bug_fix.true": {"reliability": 0.5},
-                                   "kinds.bug_fix.believed": {"feature_fit": 0.25}})
+    s = Scenario().with_overrides(
+        {"kinds.bug_fix.true": {"reliability": 0.5}, "kinds.bug_fix.believed": {"feature_fit": 0.25}}
+    )
     cat = derive_catalogue(s.kinds, s.assumptions, D0)
     k = cat.names.index("bug_fix")
     assert list(cat.true[k]) == [0.0, 0.0, 0.5, 0.0] and list(cat.believed[k]) == [0.0, 0.25, 0.0, 0.0]

@@ -4,10 +4,9 @@ relabelled on a switch.
 
 from __future__ import annotations
 
-
 import streamlit as st
-from ui.text import plain
 
+from ui.text import plain
 
 
 def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]:
@@ -29,20 +28,26 @@ def _language_wanted(default: str | None = None) -> tuple[str, str | None, bool]
     return chosen or default or i18n.DEFAULT, chosen, problem
 
 
-
 #: Select boxes whose options are shown by name in the page's language (their keys, or the start of their keys).
-RELABELLED = {"preset_choice", "ref_model", "cmp_a", "cmp_b", "export_chart", "template", "workshop_lang",
-              "join_dept", "free_dept", "remove_who"}
-
+RELABELLED = {
+    "preset_choice",
+    "ref_model",
+    "cmp_a",
+    "cmp_b",
+    "export_chart",
+    "template",
+    "workshop_lang",
+    "join_dept",
+    "free_dept",
+    "remove_who",
+}
 
 
 RELABELLED_PREFIXES = ("ref_preset:", "sweep_x:", "sweep_by:", "sweep_metric:", "lever:", "ref:")
 
 
-
 #: Multiselects of the same kind (their values are lists).
 RELABELLED_LISTS = ("org_chain:", "org_requests:")
-
 
 
 def _relabel() -> None:
@@ -52,10 +57,12 @@ def _relabel() -> None:
     for key in list(st.session_state.keys()):
         name = str(key)
         value = st.session_state[key]
-        if name in RELABELLED or (name.startswith(RELABELLED_PREFIXES) and isinstance(value, str)) \
-                or (name.startswith(RELABELLED_LISTS) and isinstance(value, list)):
+        if (
+            name in RELABELLED
+            or (name.startswith(RELABELLED_PREFIXES) and isinstance(value, str))
+            or (name.startswith(RELABELLED_LISTS) and isinstance(value, list))
+        ):
             st.session_state[key] = st.session_state[key]
-
 
 
 def page_language() -> str:
@@ -66,7 +73,6 @@ def page_language() -> str:
     code = _language_wanted()[0]
     i18n.set_language(code)
     return code
-
 
 
 def language_switch(default: str | None = None) -> str:
@@ -85,11 +91,17 @@ def language_switch(default: str | None = None) -> str:
     st.session_state["lang"] = st.session_state["lang_choice"] = code
     if chosen:
         st.session_state["lang_chosen"] = chosen
-    st.sidebar.radio(i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
-                     key="lang_choice", horizontal=True)
+    st.sidebar.radio(
+        i18n._("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="lang_choice", horizontal=True
+    )
     if st.query_params.get("lang") != code and (code != i18n.DEFAULT or "lang" in st.query_params):
         st.query_params["lang"] = code
     if problem:  # the text from the address is not repeated
-        st.sidebar.error(plain(i18n._("lang in the address is not a language offered; allowed: {allowed}").format(
-            allowed=", ".join(i18n.LANGUAGES))))
+        st.sidebar.error(
+            plain(
+                i18n._("lang in the address is not a language offered; allowed: {allowed}").format(
+                    allowed=", ".join(i18n.LANGUAGES)
+                )
+            )
+        )
     return code

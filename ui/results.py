@@ -4,37 +4,33 @@ the first seeds shown early, and the presets warmed before the first visit.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from concurrent.futures.process import BrokenProcessPool
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
 import streamlit as st
 
 from sim import bundled_scenarios, load_scenario, run_many
-from sim.present.charts import to_image
 from sim.i18n import _, shown
+from sim.input import is_bundled, scenario_from_toml
+from sim.present.charts import to_image
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
-from sim.input import is_bundled, scenario_from_toml
 from sim.scenario import ScenarioBase
 from ui.text import plain
 
-
 DEFAULT_PRESET = "b2b_activation"
-
 
 
 DEFAULT_SEEDS = 20
 
 
-
 #: Worker processes the server shares between all sessions (the machine's cores, at most 4).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
-
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +38,6 @@ def _pool():
     """One process pool for the whole server: every session's seeds run on all cores (results are identical to a
     serial run; sim.runner.run_many puts them together in seed order)."""
     return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
-
 
 
 class _Waiting:
@@ -64,19 +59,15 @@ class _Waiting:
         return self.count == 0 and time.monotonic() - self.last >= seconds
 
 
-
 #: The warmer runs a preset only after pages have not asked for an ensemble for this long (someone reading).
 WARM_AFTER_IDLE_S = 3.0
-
 
 
 _waiting = _Waiting()
 
 
-
 #: Ensembles kept for all sessions (scenario text and seed count -> result; results are never modified).
 MAX_CACHED = 64
-
 
 
 #: On a cache miss that would keep the page waiting longer than FIRST_LOOK_AFTER_S (estimated on the pool's
@@ -86,9 +77,7 @@ MAX_CACHED = 64
 FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
 
 
-
 FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "1.0"))
-
 
 
 class _Results:
@@ -112,9 +101,7 @@ class _Results:
                 self.items.popitem(last=False)
 
 
-
 _results = _Results(MAX_CACHED)
-
 
 
 def _on_pool(run: Callable):
@@ -127,7 +114,6 @@ def _on_pool(run: Callable):
         return run(_pool())
 
 
-
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     key = (toml_text, seeds)
     result = _results.get(key)
@@ -136,7 +122,6 @@ def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
         result = _on_pool(lambda pool: run_many(scenario, list(range(seeds)), executor=pool))
         _results.put(key, result)
     return result
-
 
 
 def refine() -> None:
@@ -153,7 +138,6 @@ def refine() -> None:
     st.rerun()
 
 
-
 def _warm(wait: Callable[[], None] = lambda: None) -> None:
     """Every unedited preset's ensemble at the default seeds into the cache (the default preset first, each after
     ``wait()``), then the image renderer started once, so that "Prepare image" does not wait for it."""
@@ -165,7 +149,6 @@ def _warm(wait: Callable[[], None] = lambda: None) -> None:
     to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
 
 
-
 def warm_start() -> None:
     """Before the server takes its first visitor (``ui.serve``): start the process pool (forked before the web
     server's threads exist) and warm every preset and the renderer (``_warm``), so that neither the first visit nor
@@ -173,12 +156,12 @@ def warm_start() -> None:
     _warm()
 
 
-
 @st.cache_resource(show_spinner=False)
 def _warm_presets() -> threading.Thread:
     """Once per server started without ``ui.serve``: warm the presets and the renderer (``_warm``) in the
     background, each run only while pages are idle (nobody moved a lever for a few seconds); after a warm start
     every run is a cache hit."""
+
     def idle() -> None:
         while not _waiting.idle(WARM_AFTER_IDLE_S):
             time.sleep(0.25)
@@ -186,13 +169,12 @@ def _warm_presets() -> threading.Thread:
     def warm() -> None:
         try:
             _warm(idle)
-        except Exception:  # noqa: BLE001 (warming is an optimisation; a page shows any real error itself)
+        except Exception:
             return
 
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     thread.start()
     return thread
-
 
 
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:
@@ -204,26 +186,45 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     for all seeds and draws the page again. The final result is the same as without ``progressive``."""
     seconds = cost(scenario, seeds)
     if seconds > APP_BUDGET_SECONDS:
-        st.error(plain(_("{name} over {seeds} seeds would take about {time}, more than the app runs at once "
-                         "({budget}). Use fewer seeds or a smaller setting, or download the scenario and run it "
-                         "with the command line:").format(name=label or scenario.name, seeds=seeds,
-                                                           time=shown(describe_seconds(seconds)),
-                                                           budget=shown(describe_seconds(APP_BUDGET_SECONDS))))
-                 + f"\n\n`alignsim run {scenario.name if is_bundled(scenario, scenario.name) else 'scenario.toml'} "
-                   f"--seeds {seeds}`")
-        st.download_button(_("Scenario (TOML)"), scenario.to_toml(), file_name="scenario.toml",
-                           mime="application/toml", key="dl_toml_too_large")
+        st.error(
+            plain(
+                _(
+                    "{name} over {seeds} seeds would take about {time}, more than the app runs at once "
+                    "({budget}). Use fewer seeds or a smaller setting, or download the scenario and run it "
+                    "with the command line:"
+                ).format(
+                    name=label or scenario.name,
+                    seeds=seeds,
+                    time=shown(describe_seconds(seconds)),
+                    budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
+                )
+            )
+            + f"\n\n`alignsim run {scenario.name if is_bundled(scenario, scenario.name) else 'scenario.toml'} "
+            f"--seeds {seeds}`"
+        )
+        st.download_button(
+            _("Scenario (TOML)"),
+            scenario.to_toml(),
+            file_name="scenario.toml",
+            mime="application/toml",
+            key="dl_toml_too_large",
+        )
         st.stop()
     text = scenario.to_toml()
     cached = _results.get((text, seeds))
     if cached is not None:
         return cached
     pool = _pool()
-    with st.spinner(plain(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name,
-                                                                          seeds=seeds))), \
-            _waiting:
-        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds \
-                and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S:
+    with (
+        st.spinner(plain(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name, seeds=seeds))),
+        _waiting,
+    ):
+        if (
+            progressive
+            and pool is not None
+            and 0 < FIRST_SEEDS < seeds
+            and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S
+        ):
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more

@@ -10,9 +10,8 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from sim import bundled_scenarios, load_scenario
-from sim.input import share
+from sim.input import scenario_from_toml, share
 from sim.present.levers import levers_for
-from sim.input import scenario_from_toml
 from sim.scenario import Scenario
 from ui.results import DEFAULT_PRESET
 from ui.text import edited_name, edited_title, scenario_title
@@ -41,13 +40,11 @@ class Choice:
         return edited_name(self.label) if self.overrides else self.label
 
 
-
 def base_scenario() -> Scenario:
     """The base scenario held in the session (a preset, an upload, or the self-assessment's answer)."""
     if "base_toml" not in st.session_state:
         set_base(load_scenario(DEFAULT_PRESET), DEFAULT_PRESET)
     return scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"])
-
 
 
 def set_base(scenario: Scenario, label: str) -> None:
@@ -59,7 +56,6 @@ def set_base(scenario: Scenario, label: str) -> None:
         del st.session_state[key]
 
 
-
 def explore(scenario: Scenario, label: str) -> None:
     """Make ``scenario`` the base (``set_base``) and open the Explore page on it."""
     set_base(scenario, label)
@@ -69,7 +65,6 @@ def explore(scenario: Scenario, label: str) -> None:
         st.switch_page("app.py")
 
 
-
 def open_shared_link(where) -> None:
     """On a session's first run: open the what-if its page address describes (``sim.input.share``). A bad link shows
     one message and the default preset opens instead."""
@@ -77,7 +72,7 @@ def open_shared_link(where) -> None:
         return
     st.session_state["share_checked"] = True
     # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
-    params = {key: st.query_params.get_all(key) for key in st.query_params.keys() if key != "lang"}
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key != "lang"}
     try:
         shared = share.decode(params)
     except share.ShareError as exc:
@@ -106,13 +101,11 @@ def open_shared_link(where) -> None:
             st.session_state[key] = value
 
 
-
 def share_params(choice: Choice) -> dict:
     """The page address's query parameters for the what-if on screen."""
     from sim import i18n
 
     return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited, i18n.current())
-
 
 
 def edited_scenario() -> Scenario | None:
@@ -121,11 +114,9 @@ def edited_scenario() -> Scenario | None:
     return scenario_from_toml(text, "edited scenario") if text else None
 
 
-
 def edited_label() -> str:
     """The name of the scenario as last left on Explore, as files name it: a preset's, a file's, or "edited NAME"."""
     return st.session_state.get("edited_label", DEFAULT_PRESET)
-
 
 
 def edited_shown() -> str:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-
-from sim.present import labels
 from sim.i18n import N_, _
+from sim.present import labels
 from sim.present.levers import preset_name
 
 
@@ -21,17 +20,20 @@ def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
     return lambda option: shown.get(option, str(option))
 
 
-
 #: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
 OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
 
 
-
 #: The reference models' choices in words; shown with the code the parameter help and the CLI use.
-MODEL_OPTION_NAMES = {"random": N_("random"), "block": N_("block"), "full": N_("full"),
-                      "departmental": N_("departmental"), "firm": N_("firm"), "screen": N_("screen"),
-                      "rubber_stamp": N_("rubber stamp")}
-
+MODEL_OPTION_NAMES = {
+    "random": N_("random"),
+    "block": N_("block"),
+    "full": N_("full"),
+    "departmental": N_("departmental"),
+    "firm": N_("firm"),
+    "screen": N_("screen"),
+    "rubber_stamp": N_("rubber stamp"),
+}
 
 
 def option_name(option) -> str:
@@ -42,10 +44,8 @@ def option_name(option) -> str:
     return _(OPTION_NAMES[option]) if option in OPTION_NAMES else str(option)
 
 
-
 #: The source label of a pasted scenario (English, as in its messages to the CLI); shown translated.
 PASTED = N_("pasted scenario")
-
 
 
 def scenario_title(label: str) -> str:
@@ -54,11 +54,9 @@ def scenario_title(label: str) -> str:
     return _(PASTED) if label == PASTED else preset_name(label)
 
 
-
 def edited_title(label: str) -> str:
     """ "edited TITLE" in the current language (``ændret B2B-aktivering: ...``), for people."""
     return _("edited {name}").format(name=scenario_title(label))
-
 
 
 def edited_name(label: str) -> str:
@@ -66,13 +64,11 @@ def edited_name(label: str) -> str:
     return f"edited {label}"
 
 
-
 def slug(text: str) -> str:
     """A file name made from a scenario's title (an uploaded file's name without its .toml): letters, digits, dots,
     dashes and underscores only."""
     text = re.sub(r"\.toml$", "", text, flags=re.IGNORECASE)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")[:80] or "scenario"
-
 
 
 def plain(text: str) -> str:
@@ -83,16 +79,17 @@ def plain(text: str) -> str:
     return re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)
 
 
-
 #: Export names of the result tables (the file names keep the code: weekly, per-period).
 STEPS = {"weekly": N_("Weekly"), "per-period": N_("Per-period")}
 
 
-
 #: The charts offered as images, by their file name's key.
-CHART_NAMES = {"outcomes_over_time": N_("Outcomes over time"), "outputs_over_time": N_("Outputs over time"),
-               "delivery_paradox": N_("The delivery paradox"), "team_time": N_("Where did the team's time go?")}
-
+CHART_NAMES = {
+    "outcomes_over_time": N_("Outcomes over time"),
+    "outputs_over_time": N_("Outputs over time"),
+    "delivery_paradox": N_("The delivery paradox"),
+    "team_time": N_("Where did the team's time go?"),
+}
 
 
 def chart_name(key: str) -> str:

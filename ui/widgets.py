@@ -12,36 +12,31 @@ import pandas as pd
 import streamlit as st
 
 from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario
+from sim.i18n import DEFAULT, N_, Message, _, current, shown
+from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
 from sim.present import labels
 from sim.present.answer import changes
 from sim.present.charts import in_locale, to_image
-from sim.i18n import DEFAULT, N_, Message, _, current, shown
 from sim.present.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult
-from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
 from sim.scenario import Scenario, ScenarioBase
 from ui.results import DEFAULT_SEEDS
-from ui.state import Choice, open_shared_link, base_scenario, set_base, share_params
-from ui.text import PASTED, STEPS, option_name, chart_name, edited_name, names, plain, scenario_title, slug
-
+from ui.state import Choice, base_scenario, open_shared_link, set_base, share_params
+from ui.text import PASTED, STEPS, chart_name, edited_name, names, option_name, plain, scenario_title, slug
 
 OUTCOMES = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate"]
-
 
 
 OUTPUTS = ["output_attainment", "features_delivered", "onboarding_calls", "leads"]
 
 
-
 ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_weeks", "escalations"]
-
 
 
 def setup_page(title: str) -> None:
     st.set_page_config(page_title=f"alignsim · {title}", layout="wide")
     st.title(title)
-
 
 
 def scenario_picker() -> None:
@@ -53,10 +48,14 @@ def scenario_picker() -> None:
     if st.session_state.pop("sync_preset_picker", False) or "preset_choice" not in st.session_state:
         # the picker shows the base on screen: a preset, or nothing (an upload, a paste, a self-assessment)
         st.session_state["preset_choice"] = label if label in presets else None
-    choice = st.sidebar.selectbox(_("Preset"), presets, key="preset_choice", format_func=names(presets, preset_name),
-                                  placeholder=_("your own: {name}").format(name=scenario_title(label)),
-                                  help=_("A bundled scenario. Its levers can be changed below. Pick one to "
-                                         "start again from it."))
+    choice = st.sidebar.selectbox(
+        _("Preset"),
+        presets,
+        key="preset_choice",
+        format_func=names(presets, preset_name),
+        placeholder=_("your own: {name}").format(name=scenario_title(label)),
+        help=_("A bundled scenario. Its levers can be changed below. Pick one to start again from it."),
+    )
     if choice is not None and choice != label:
         set_base(load_scenario(choice), choice)
         st.session_state.pop("sync_preset_picker", None)
@@ -65,29 +64,32 @@ def scenario_picker() -> None:
         st.sidebar.caption(plain(preset_story(describe(bundled_scenarios()[choice]))))
     else:
         base = base_scenario()
-        st.sidebar.caption(plain(_("Your own scenario: {name}.").format(name=scenario_title(label))
-                                 + (" " + base.description if base.description else "")))
-    st.sidebar.caption(_("The classic reference models (March 1991, an NK firm) are on the **Reference models** "
-                         "page."))
+        st.sidebar.caption(
+            plain(
+                _("Your own scenario: {name}.").format(name=scenario_title(label))
+                + (" " + base.description if base.description else "")
+            )
+        )
+    st.sidebar.caption(_("The classic reference models (March 1991, an NK firm) are on the **Reference models** page."))
     upload_panel("", _accept, 'extends = "b2b_activation"\n[leadership]\ntrump = 0.8')
-
 
 
 def _accept(scenario: ScenarioBase, label: str) -> str:
     if not isinstance(scenario, Scenario):
         return _("{label}: this scenario runs on the {model} model; open it on the Reference models page").format(
-            label=label, model=repr(scenario.model))
+            label=label, model=repr(scenario.model)
+        )
     pasted = label == PASTED and scenario.name not in ("default", "")
     set_base(scenario, scenario.name if pasted else label)  # an upload is known by its file's name
     st.session_state["rerun_after_upload"] = True
     return ""
 
 
-
 def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeholder: str) -> None:
     """Sidebar: upload or paste a scenario (TOML). A file that loads goes to ``accept(scenario, label)``, which
     returns an error message or ""; a bad file shows its message (the field and the allowed values) and changes
     nothing. Widget keys start with ``prefix``."""
+
     def load(loader, label: str) -> None:
         try:
             scenario = loader()
@@ -98,22 +100,27 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         if seconds > APP_BUDGET_SECONDS:
             st.session_state[f"{prefix}upload_error"] = _(
                 "{label}: 5 seeds of this scenario would take about {time}, more than the app runs at once "
-                "({budget}); run it with the command line: alignsim run {label} --seeds 5").format(
-                label=label, time=shown(describe_seconds(seconds)), budget=shown(describe_seconds(APP_BUDGET_SECONDS)))
+                "({budget}); run it with the command line: alignsim run {label} --seeds 5"
+            ).format(
+                label=label, time=shown(describe_seconds(seconds)), budget=shown(describe_seconds(APP_BUDGET_SECONDS))
+            )
             return
         try:  # what the session keeps (the scenario completed with the defaults) must load again
             scenario_from_toml(scenario.to_toml(), label)
         except ScenarioError as exc:
             st.session_state[f"{prefix}upload_error"] = _(
-                "{label}: too large once completed with the defaults ({problem})").format(label=label,
-                                                                                       problem=exc.shown())
+                "{label}: too large once completed with the defaults ({problem})"
+            ).format(label=label, problem=exc.shown())
             return
         st.session_state[f"{prefix}upload_error"] = accept(scenario, label)
 
     with st.sidebar.expander(_("Upload or paste a scenario (TOML)")):
-        upload = st.file_uploader(_("Scenario file"), type=["toml"], key=f"{prefix}upload",
-                                  help=_("At most {size} KiB. It is parsed, never executed.").format(
-                                      size=MAX_FILE_BYTES // 1024))
+        upload = st.file_uploader(
+            _("Scenario file"),
+            type=["toml"],
+            key=f"{prefix}upload",
+            help=_("At most {size} KiB. It is parsed, never executed.").format(size=MAX_FILE_BYTES // 1024),
+        )
         if upload is not None and st.session_state.get(f"{prefix}upload_seen") != upload.file_id:
             st.session_state[f"{prefix}upload_seen"] = upload.file_id
             load(lambda: scenario_from_bytes(upload.getvalue(), upload.name), upload.name)
@@ -126,10 +133,8 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
         st.rerun()  # the picker above was drawn for the old base: draw the page again for the new one
 
 
-
 #: The group of a reference model's parameters (``sim.present.levers.parameter_levers``), shown translated.
 PARAMETERS = N_("Parameters")
-
 
 
 def _widget(lever: Lever, value, prefix: str = "lever:"):
@@ -137,31 +142,51 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
     if lever.widget == "slider":
         # Streamlit draws a slider's numbers in the browser with a decimal point; "localized" uses the browser's
         # locale (a decimal comma in a Danish browser), and only the Danish view asks for it (English stays plain)
-        return st.slider(lever.label, float(lever.low), float(lever.high), float(value), float(lever.step),
-                         help=lever.help, key=key, format="localized" if current() != DEFAULT else None)
+        return st.slider(
+            lever.label,
+            float(lever.low),
+            float(lever.high),
+            float(value),
+            float(lever.step),
+            help=lever.help,
+            key=key,
+            format="localized" if current() != DEFAULT else None,
+        )
     if lever.widget == "int":
-        return int(st.number_input(lever.label, int(lever.low), int(lever.high), int(value), int(lever.step),
-                                   help=lever.help, key=key))
+        return int(
+            st.number_input(
+                lever.label, int(lever.low), int(lever.high), int(value), int(lever.step), help=lever.help, key=key
+            )
+        )
     if lever.widget == "select":
         options = list(lever.options)
         # the session's choice wins; the base's is the default only for a new widget (no warning on a relabel)
         index = None if key in st.session_state else options.index(value)
-        return st.selectbox(lever.label, options, index=index, help=lever.help, key=key,
-                            format_func=names(options, option_name))
+        return st.selectbox(
+            lever.label, options, index=index, help=lever.help, key=key, format_func=names(options, option_name)
+        )
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
-        return st.multiselect(lever.label, list(lever.options), default=list(value), help=lever.help, key=key,
-                              format_func=names(lever.options, option_name))
+        return st.multiselect(
+            lever.label,
+            list(lever.options),
+            default=list(value),
+            help=lever.help,
+            key=key,
+            format_func=names(lever.options, option_name),
+        )
     if lever.widget == "optional_week":
-        on = st.checkbox(_("{lever}: run a campaign").format(lever=lever.label), value=value is not None,
-                         key=key + ":on",
-                         help=lever.help)
+        on = st.checkbox(
+            _("{lever}: run a campaign").format(lever=lever.label),
+            value=value is not None,
+            key=key + ":on",
+            help=lever.help,
+        )
         if not on:
             return None
         return int(st.number_input(lever.label, int(lever.low), int(lever.high), int(value or 8), 1, key=key))
     raise ValueError(lever.widget)
-
 
 
 def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") -> dict:
@@ -181,7 +206,6 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     return overrides
 
 
-
 def choose(where=st.sidebar) -> Choice:
     """Picker, seeds and levers in the sidebar; returns the base and the edited scenario. A share link in the
     page address opens its what-if on the session's first run; afterwards the address follows the screen."""
@@ -190,8 +214,15 @@ def choose(where=st.sidebar) -> Choice:
         st.error(plain(st.session_state.pop("share_error")))
     scenario_picker()
     base = base_scenario()
-    seeds = where.slider(_("Seeds (runs averaged)"), 5, 60, DEFAULT_SEEDS, 5, key="seeds",
-                         help=_("Every scenario runs on the same seeds, so differences are paired."))
+    seeds = where.slider(
+        _("Seeds (runs averaged)"),
+        5,
+        60,
+        DEFAULT_SEEDS,
+        5,
+        key="seeds",
+        help=_("Every scenario runs on the same seeds, so differences are paired."),
+    )
     where.header(_("Levers"))
     overrides = lever_panel(base, where)
     try:
@@ -208,19 +239,21 @@ def choose(where=st.sidebar) -> Choice:
     return choice
 
 
-
 def scenario_header(choice: Choice) -> None:
     """Which scenario is on screen: its name, and what differs from its base as a readable list."""
     if choice.overrides:
-        st.markdown(_("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
-            title=plain(choice.title), base=plain(scenario_title(choice.label)), seeds=choice.seeds))
+        st.markdown(
+            _("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
+                title=plain(choice.title), base=plain(scenario_title(choice.label)), seeds=choice.seeds
+            )
+        )
         st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
     else:
-        st.markdown(_("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title),
-                                                                            seeds=choice.seeds))
+        st.markdown(
+            _("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title), seeds=choice.seeds)
+        )
         if choice.base.description:
             st.caption(plain(preset_story(choice.base.description)))
-
 
 
 def share_link(choice: Choice) -> None:
@@ -230,14 +263,15 @@ def share_link(choice: Choice) -> None:
     base_url = str(getattr(st.context, "url", "") or "").split("?")[0]
     link = base_url + "?" + urlencode(share_params(choice), doseq=True)
     with st.expander(_("Share this what-if")):
-        st.caption(_("Send this link: it opens the same scenario, levers and seeds, so a colleague sees the same "
-                     "numbers."))
+        st.caption(
+            _("Send this link: it opens the same scenario, levers and seeds, so a colleague sees the same numbers.")
+        )
         st.code(link, language=None, wrap_lines=True)
 
 
-
-def exported(scenario: ScenarioBase, title: str | None = None,
-             description: str | None = None) -> tuple[str, ScenarioBase]:
+def exported(
+    scenario: ScenarioBase, title: str | None = None, description: str | None = None
+) -> tuple[str, ScenarioBase]:
     """The file name stem and the scenario to save for the scenario on screen: named after ``title`` (e.g. "edited
     b2b_activation") and described by ``description`` (e.g. what was changed), not after the preset it came from."""
     shown = scenario
@@ -249,9 +283,14 @@ def exported(scenario: ScenarioBase, title: str | None = None,
     return slug(title or scenario.name), shown
 
 
-
-def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, step: str = "weekly",
-                 title: str | None = None, description: str | None = None) -> None:
+def export_panel(
+    scenario: ScenarioBase,
+    result: EnsembleResult,
+    charts: dict,
+    step: str = "weekly",
+    title: str | None = None,
+    description: str | None = None,
+) -> None:
     """Downloads: the scenario as TOML, results as CSV and Parquet, charts (or functions that build them) as PNG
     or SVG. Files are named after
     ``title`` (the scenario on screen, e.g. "edited b2b_activation"), and the TOML carries it and ``description``
@@ -259,10 +298,17 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
     st.subheader(_("Export"))
     name, shown = exported(scenario, title, description)
     c1, c2, c3, c4 = st.columns(4)
-    c1.download_button(_("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml",
-                       mime="application/toml", key="dl_toml")
-    c2.download_button(_("Summary per seed (CSV)"), result.summary.to_csv(index=False),
-                       file_name=f"{name}_summary.csv", mime="text/csv", key="dl_csv")
+    c1.download_button(
+        _("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml", mime="application/toml", key="dl_toml"
+    )
+    c2.download_button(
+        _("Summary per seed (CSV)"),
+        result.summary.to_csv(index=False),
+        file_name=f"{name}_summary.csv",
+        mime="text/csv",
+        key="dl_csv",
+    )
+
     def parquet() -> bytes:
         buf = io.BytesIO()
         result.weekly.to_parquet(buf, index=False)
@@ -270,11 +316,20 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
 
     # large files are written when their button is clicked, not on every lever move
     shown_step = _(STEPS[step]) if step in STEPS else step
-    c3.download_button(_("{step} results (Parquet)").format(step=shown_step), parquet,
-                       file_name=f"{name}_{step.lower()}.parquet", mime="application/octet-stream",
-                       key="dl_parquet")
-    c4.download_button(_("{step} results (CSV)").format(step=shown_step), lambda: result.weekly.to_csv(index=False),
-                       file_name=f"{name}_{step.lower()}.csv", mime="text/csv", key="dl_weekly_csv")
+    c3.download_button(
+        _("{step} results (Parquet)").format(step=shown_step),
+        parquet,
+        file_name=f"{name}_{step.lower()}.parquet",
+        mime="application/octet-stream",
+        key="dl_parquet",
+    )
+    c4.download_button(
+        _("{step} results (CSV)").format(step=shown_step),
+        lambda: result.weekly.to_csv(index=False),
+        file_name=f"{name}_{step.lower()}.csv",
+        mime="text/csv",
+        key="dl_weekly_csv",
+    )
     c5, c6, c7 = st.columns([2, 1, 1])
     chart = c5.selectbox(_("Chart"), list(charts), key="export_chart", format_func=names(charts, chart_name))
     fmt = c6.radio(_("Format"), ["png", "svg"], horizontal=True, key="export_format")
@@ -284,14 +339,18 @@ def export_panel(scenario: ScenarioBase, result: EnsembleResult, charts: dict, s
         st.session_state["export_image"] = (chart, fmt, to_image(figure, fmt))
     prepared = st.session_state.get("export_image")
     if prepared and prepared[:2] == (chart, fmt):
-        c7.download_button(_("Download {format}").format(format=fmt.upper()), prepared[2],
-                           file_name=f"{name}_{chart}.{fmt}",
-                           mime="image/png" if fmt == "png" else "image/svg+xml", key="dl_image")
+        c7.download_button(
+            _("Download {format}").format(format=fmt.upper()),
+            prepared[2],
+            file_name=f"{name}_{chart}.{fmt}",
+            mime="image/png" if fmt == "png" else "image/svg+xml",
+            key="dl_image",
+        )
 
 
-
-def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: list[str],
-               registry: dict | None = None) -> None:
+def metric_row(
+    result: EnsembleResult, reference: EnsembleResult | None, names: list[str], registry: dict | None = None
+) -> None:
     """Mean of each metric over seeds in human units (``sim.present.labels``), with a help icon saying what it measures
     and which way is better, and the difference to a reference ensemble when given. ``registry`` says which
     metrics are better lower (default: the alignment model's)."""
@@ -300,11 +359,16 @@ def metric_row(result: EnsembleResult, reference: EnsembleResult | None, names: 
     for col, name in zip(cols, names):
         value = result.summary[name].mean()
         delta = None if reference is None else value - reference.summary[name].mean()
-        shown = None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else \
-            labels.difference(name, delta)
-        col.metric(labels.name(name), labels.value(name, value), shown, help=labels.help_text(name) or None,
-                   delta_color="inverse" if name in lower else "normal")
-
+        shown = (
+            None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else labels.difference(name, delta)
+        )
+        col.metric(
+            labels.name(name),
+            labels.value(name, value),
+            shown,
+            help=labels.help_text(name) or None,
+            delta_color="inverse" if name in lower else "normal",
+        )
 
 
 def long_with_label(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -15,8 +15,9 @@ import numpy as np
 Interaction = Literal["block", "random", "full"]
 
 
-def interaction_matrix(n: int, departments: list[np.ndarray], pattern: Interaction, k: int,
-                       rng: np.random.Generator) -> np.ndarray:
+def interaction_matrix(
+    n: int, departments: list[np.ndarray], pattern: Interaction, k: int, rng: np.random.Generator
+) -> np.ndarray:
     """``n x n`` booleans: row ``i`` marks the decisions whose choice affects decision ``i``'s contribution.
 
     ``block``: each decision interacts with ``k`` others of its own department; ``random``: with ``k`` others

@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 
 from sim.i18n import N_, _
-from sim.input import (clean, load_scenario, parse_override,
-                       scenario_model)
+from sim.input import clean, load_scenario, parse_override, scenario_model
 from sim.registry import CLI_BUDGET_SECONDS, MODELS, check_budget
 from sim.runner import EnsembleResult, run_many
 from sim.scenario import ScenarioBase
@@ -38,46 +37,71 @@ class Parser(argparse.ArgumentParser):
 
 def positive(minimum: int = 1, maximum: int = MAX_SEEDS):
     """A whole number in minimum..maximum (argparse names the flag in its message)."""
+
     def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number {minimum}..{maximum:,}, got "
-                                             f"{clean(repr(text[:40]))}") from None
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number {minimum}..{maximum:,}, got {clean(repr(text[:40]))}"
+            ) from None
         if not minimum <= value <= maximum:
-            raise argparse.ArgumentTypeError(f"must be {minimum}..{maximum:,}, got {value:,}"
-                                             if abs(value) < 10**30 else f"must be {minimum}..{maximum:,}")
+            raise argparse.ArgumentTypeError(
+                f"must be {minimum}..{maximum:,}, got {value:,}"
+                if abs(value) < 10**30
+                else f"must be {minimum}..{maximum:,}"
+            )
         return value
+
     return check
 
 
 def run_flags(p: argparse.ArgumentParser, default_seeds: int = 1) -> None:
     p.add_argument("--seed", type=positive(0, MAX_SEED), default=0, help="first seed (default 0)")
-    p.add_argument("--seeds", type=positive(), default=default_seeds,
-                   help=f"number of seeds: seed, seed+1, ... (default {default_seeds})")
-    p.add_argument("--weeks", "--periods", dest="horizon", type=positive(1, MAX_HORIZON),
-                   default=None, help="horizon: weeks (alignment model) or periods (reference models)")
+    p.add_argument(
+        "--seeds",
+        type=positive(),
+        default=default_seeds,
+        help=f"number of seeds: seed, seed+1, ... (default {default_seeds})",
+    )
+    p.add_argument(
+        "--weeks",
+        "--periods",
+        dest="horizon",
+        type=positive(1, MAX_HORIZON),
+        default=None,
+        help="horizon: weeks (alignment model) or periods (reference models)",
+    )
     extends_flag(p)
     yes_flag(p)
 
 
 def extends_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--extends-anywhere", action="store_true",
-                   help="let scenario files extend files outside their own folder (default: bundled scenarios "
-                        "and files in the scenario file's folder only)")
+    p.add_argument(
+        "--extends-anywhere",
+        action="store_true",
+        help="let scenario files extend files outside their own folder (default: bundled scenarios "
+        "and files in the scenario file's folder only)",
+    )
 
 
 def lang_flag(p: argparse.ArgumentParser, what: str = "table, markdown") -> None:
     from sim.i18n import DEFAULT, LANGUAGES
 
-    p.add_argument("--lang", choices=list(LANGUAGES), default=DEFAULT,
-                   help=f"language of the human-readable output ({what}); default en")
+    p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=DEFAULT,
+        help=f"language of the human-readable output ({what}); default en",
+    )
 
 
 def yes_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--yes", action="store_true",
-                   help=f"run even when the estimated cost is above the budget "
-                        f"({CLI_BUDGET_SECONDS / 60:.0f} min of computing)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"run even when the estimated cost is above the budget ({CLI_BUDGET_SECONDS / 60:.0f} min of computing)",
+    )
 
 
 def check_cost(args, seconds: float, what: str) -> None:
@@ -106,14 +130,24 @@ def ensemble(scenario: ScenarioBase, seed: int, n: int) -> EnsembleResult:
 LEVELS = ("mean", "value", "ci_low", "ci_high", "mean_a", "mean_b")
 DIFFERENCES = ("difference",)
 #: Column headers of a human table (``--lang`` translates them; JSON and CSV keep the code names).
-COLUMNS = {"name": N_("name"), "mean": N_("mean"), "value": N_("value"), "ci_low": N_("ci_low"),
-            "ci_high": N_("ci_high"), "mean_a": N_("mean_a"), "mean_b": N_("mean_b"),
-            "difference": N_("difference"), "unit": N_("unit"), "metric": N_("metric")}
+COLUMNS = {
+    "name": N_("name"),
+    "mean": N_("mean"),
+    "value": N_("value"),
+    "ci_low": N_("ci_low"),
+    "ci_high": N_("ci_high"),
+    "mean_a": N_("mean_a"),
+    "mean_b": N_("mean_b"),
+    "difference": N_("difference"),
+    "unit": N_("unit"),
+    "metric": N_("metric"),
+}
 
 
 def human_table(frame: pd.DataFrame, model: str) -> str:
     """A run's or comparison's table for people: each metric's name in words (from the label registry,
-    ``sim.present.labels``, which names the reference models' metrics too) next to its code name, values in their units."""
+    ``sim.present.labels``, which names the reference models' metrics too) next to its code name, values in their
+    units."""
     from sim.present import labels
 
     out = pd.DataFrame({"name": [labels.name(m) for m in frame.index]}, index=frame.index)
@@ -122,8 +156,12 @@ def human_table(frame: pd.DataFrame, model: str) -> str:
         if col == "unit":
             continue
         if col in DIFFERENCES or (diff and col in ("ci_low", "ci_high")):
-            out[col] = [labels.difference(m, v, labels.digits_for(m, frame.at[m, "difference"]))
-                        if col != "difference" else labels.difference(m, v) for m, v in frame[col].items()]
+            out[col] = [
+                labels.difference(m, v, labels.digits_for(m, frame.at[m, "difference"]))
+                if col != "difference"
+                else labels.difference(m, v)
+                for m, v in frame[col].items()
+            ]
         elif col in LEVELS:
             out[col] = [labels.value(m, v) for m, v in frame[col].items()]
         else:
@@ -138,5 +176,3 @@ def json_number(value: float) -> float | None:
     """A number for JSON: undefined (NaN, no data) becomes null."""
     value = float(value)
     return None if value != value else value
-
-

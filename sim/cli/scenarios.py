@@ -8,12 +8,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.cli.common import (
+    UsageError,
+    check_cost,
+    ensemble,
+    extends_flag,
+    human_table,
+    json_number,
+    lang_flag,
+    resolve_scenario,
+    run_flags,
+)
 from sim.i18n import _, shown
-from sim.input import (bundled_scenarios, clean, describe, load_scenario, scenario_model)
+from sim.input import bundled_scenarios, clean, describe, load_scenario, scenario_model
 from sim.registry import MODELS, cost, get_model, horizon
 from sim.runner import EnsembleResult, compare
 from sim.scenario import ScenarioBase
-from sim.cli.common import (UsageError, check_cost, ensemble, extends_flag, human_table, json_number, lang_flag, resolve_scenario, run_flags)
 
 
 def add_parsers(sub) -> None:
@@ -34,8 +44,13 @@ def add_parsers(sub) -> None:
     run = sub.add_parser("run", help="run a scenario over one or more seeds")
     run.add_argument("scenario", metavar="NAME|FILE")
     run_flags(run)
-    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a value, e.g. departments.sales.alignment=0.9 (repeatable)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value, e.g. departments.sales.alignment=0.9 (repeatable)",
+    )
     run.add_argument("--format", choices=["table", "json", "csv"], default="table")
     run.add_argument("--out", metavar="DIR", help="also write scenario.toml, summary.csv, weekly.csv/.parquet")
 
@@ -71,8 +86,12 @@ def cmd_models(args) -> int:
 
 def cmd_metrics(args) -> int:
     metrics = get_model(args.model).metrics()
-    frame = pd.DataFrame([{"metric": m.name, "kind": m.kind, "unit": m.unit, "better": m.better,
-                           "description": m.description} for m in metrics.values()]).set_index("metric")
+    frame = pd.DataFrame(
+        [
+            {"metric": m.name, "kind": m.kind, "unit": m.unit, "better": m.better, "description": m.description}
+            for m in metrics.values()
+        ]
+    ).set_index("metric")
     with pd.option_context("display.max_colwidth", 90, "display.width", 200):
         print(frame.to_string())
     return 0
@@ -97,30 +116,48 @@ def cmd_run(args) -> int:
     agg = ens.aggregate()
     units = {n: m.unit for n, m in spec.metrics().items()}
     if args.format == "json":
-        print(json.dumps({
-            "scenario": scenario.name, "model": scenario.model, spec.horizon: horizon(scenario), "seeds": ens.seeds,
-            "summary": {k: json_number(v) for k, v in agg["mean"].items()},
-            "ci95": {k: [json_number(agg.at[k, "ci_low"]), json_number(agg.at[k, "ci_high"])] for k in agg.index},
-            **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "scenario": scenario.name,
+                    "model": scenario.model,
+                    spec.horizon: horizon(scenario),
+                    "seeds": ens.seeds,
+                    "summary": {k: json_number(v) for k, v in agg["mean"].items()},
+                    "ci95": {
+                        k: [json_number(agg.at[k, "ci_low"]), json_number(agg.at[k, "ci_high"])] for k in agg.index
+                    },
+                    **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
+                },
+                indent=2,
+            )
+        )
     elif args.format == "csv":
         sys.stdout.write(ens.summary.to_csv(index=False))
     else:
         from sim.present.levers import preset_story
 
         print(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": "))
-        print(_("{setting}; seeds {first}..{last} ({n})").format(
-            setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1],
-            n=len(ens.seeds)) + "\n")
+        print(
+            _("{setting}; seeds {first}..{last} ({n})").format(
+                setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)
+            )
+            + "\n"
+        )
         frame = agg.assign(unit=[units.get(k, "") for k in agg.index])
         if len(ens.seeds) == 1:
             frame = frame[["mean", "unit"]].rename(columns={"mean": "value"})
         print(human_table(frame, scenario.model))
         if "steady_state" in ens.summary and (ens.summary["steady_state"] == 0).any():
             unsettled = int((ens.summary["steady_state"] == 0).sum())
-            print("\n" + _("note: in {unsettled} of {n} runs unreleased work kept piling up (steady_state = 0): more "
-                            "work is asked for than the teams and approvers can release, so lead times grow with the "
-                            "horizon").format(unsettled=unsettled, n=len(ens.seeds)))
+            print(
+                "\n"
+                + _(
+                    "note: in {unsettled} of {n} runs unreleased work kept piling up (steady_state = 0): more "
+                    "work is asked for than the teams and approvers can release, so lead times grow with the "
+                    "horizon"
+                ).format(unsettled=unsettled, n=len(ens.seeds))
+            )
     if args.out:
         _write(Path(args.out), scenario, ens)
     return 0
@@ -148,18 +185,33 @@ def cmd_compare(args) -> int:
     ea, eb = ensemble(a, args.seed, args.seeds), ensemble(b, args.seed, args.seeds)
     frame = compare(ea, eb, get_model(a.model).metrics())
     if args.format == "json":
-        print(json.dumps({"a": a.name, "b": b.name, "seeds": ea.seeds,
-                          "metrics": json.loads(frame.to_json(orient="index"))}, indent=2))
+        print(
+            json.dumps(
+                {"a": a.name, "b": b.name, "seeds": ea.seeds, "metrics": json.loads(frame.to_json(orient="index"))},
+                indent=2,
+            )
+        )
     elif args.format == "csv":
         sys.stdout.write(frame.to_csv())
     else:
         print(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}")
         print(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}")
-        print(_("paired over seeds {first}..{last}; difference = B - A with 95% CI").format(
-            first=ea.seeds[0], last=ea.seeds[-1]) + "\n")
+        print(
+            _("paired over seeds {first}..{last}; difference = B - A with 95% CI").format(
+                first=ea.seeds[0], last=ea.seeds[-1]
+            )
+            + "\n"
+        )
         print(human_table(frame.drop(columns="effect_size"), a.model))
     return 0
 
 
-COMMANDS = {"list": cmd_list, "models": cmd_models, "metrics": cmd_metrics, "show": cmd_show,
-            "validate": cmd_validate, "run": cmd_run, "compare": cmd_compare}
+COMMANDS = {
+    "list": cmd_list,
+    "models": cmd_models,
+    "metrics": cmd_metrics,
+    "show": cmd_show,
+    "validate": cmd_validate,
+    "run": cmd_run,
+    "compare": cmd_compare,
+}

@@ -5,12 +5,10 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-
 from sim import i18n
 
 if TYPE_CHECKING:
     pass
-
 
 
 #: Files, uploads and pasted text larger than this are refused before parsing.
@@ -50,7 +48,7 @@ class InputError(ValueError):
 
 def _capped(message: str) -> str:
     message = clean(message)
-    return message[:MAX_MESSAGE_CHARS - 3] + "..." if len(message) > MAX_MESSAGE_CHARS else message
+    return message[: MAX_MESSAGE_CHARS - 3] + "..." if len(message) > MAX_MESSAGE_CHARS else message
 
 
 class ScenarioError(InputError):
@@ -75,6 +73,4 @@ def clean(text: str) -> str:
 def show(value: Any, limit: int = 60) -> str:
     """A value for a message: repr'd, escaped and shortened."""
     text = clean(repr(value))
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
+    return text if len(text) <= limit else text[: limit - 3] + "..."

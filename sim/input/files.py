@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "alignment"
 
 
-
 def _scenario_dir() -> Path:
     package = Path(__file__).resolve().parent.parent
     installed = package / "scenarios"  # a pip-installed package carries the presets as sim/scenarios
@@ -63,8 +62,9 @@ def describe(path: Path) -> str:
     return clean(text) if isinstance(text, str) else ""
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None,
-                  extends_anywhere: bool = False) -> ScenarioBase:
+def load_scenario(
+    name_or_path: str | Path, overrides: dict[str, Any] | None = None, extends_anywhere: bool = False
+) -> ScenarioBase:
     """A bundled scenario by name, or a TOML file by path, resolved and validated. Its ``extends`` may name
     bundled scenarios and files in its own folder or below (anywhere with ``extends_anywhere``)."""
     data = _resolve(name_or_path, (), extends_anywhere)
@@ -90,9 +90,16 @@ def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
     parent = data.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or parent not in bundled_scenarios():
-            raise ScenarioError(Message(N_("{source}: extends: unknown scenario {name}; an upload may extend a "
-                                           "bundled scenario: {allowed}"), source=source, name=show(parent),
-                                        allowed=", ".join(bundled_scenarios())))
+            raise ScenarioError(
+                Message(
+                    N_(
+                        "{source}: extends: unknown scenario {name}; an upload may extend a bundled scenario: {allowed}"
+                    ),
+                    source=source,
+                    name=show(parent),
+                    allowed=", ".join(bundled_scenarios()),
+                )
+            )
         data = deep_merge(_resolve(parent, (), False), data)
     return validate(data, source=source)
 
@@ -110,8 +117,9 @@ def _locate(name_or_path: str | Path) -> Path:
     name = str(name_or_path)
     if name.endswith(".toml") or "/" in name or "\\" in name:
         return Path(name)  # read_text checks its length, NUL characters and existence, one message each
-    raise ScenarioError(f"unknown scenario {show(name)}; bundled scenarios: {', '.join(bundled)} "
-                        "(or give a path to a .toml file)")
+    raise ScenarioError(
+        f"unknown scenario {show(name)}; bundled scenarios: {', '.join(bundled)} (or give a path to a .toml file)"
+    )
 
 
 def _resolve(name_or_path: str | Path, seen: tuple[Path, ...], extends_anywhere: bool) -> dict[str, Any]:
@@ -141,9 +149,11 @@ def _resolve(name_or_path: str | Path, seen: tuple[Path, ...], extends_anywhere:
             except (OSError, RuntimeError, ValueError):
                 inside = False
             if not inside:
-                raise ScenarioError(f"{where}: extends: {show(parent)} is outside the folder of {where}; allowed: "
-                                    f"a bundled scenario ({', '.join(bundled_scenarios())}) or a file in that "
-                                    "folder (alignsim --extends-anywhere allows others)")
+                raise ScenarioError(
+                    f"{where}: extends: {show(parent)} is outside the folder of {where}; allowed: "
+                    f"a bundled scenario ({', '.join(bundled_scenarios())}) or a file in that "
+                    "folder (alignsim --extends-anywhere allows others)"
+                )
         if not str(base).endswith(".toml"):
             raise ScenarioError(f"{where}: extends: {show(parent)}: expected a bundled scenario or a .toml file")
     return deep_merge(_resolve(base, (*seen, path), extends_anywhere), data)
@@ -162,8 +172,14 @@ def schema_for(data: dict[str, Any], source: str) -> type[ScenarioBase]:
     """The scenario schema of the model named in ``data`` (the alignment model when none is named)."""
     name = data.get("model", DEFAULT_MODEL)
     if not isinstance(name, str) or name not in SCHEMAS:
-        raise ScenarioError(Message(N_("{source}: model: unknown model {name}; registered: {allowed}"),
-                                    source=source, name=show(name), allowed=", ".join(SCHEMAS)))
+        raise ScenarioError(
+            Message(
+                N_("{source}: model: unknown model {name}; registered: {allowed}"),
+                source=source,
+                name=show(name),
+                allowed=", ".join(SCHEMAS),
+            )
+        )
     return SCHEMAS[name]()
 
 
@@ -178,8 +194,9 @@ def validate_as(schema: type[ScenarioBase], data: dict[str, Any], source: str) -
     try:
         return schema.model_validate(schema.complete(data))
     except ValidationError as exc:
-        raise ScenarioError(Message("{source}: {problem}", source=source,
-                                    problem=format_validation_error(exc, schema))) from None
+        raise ScenarioError(
+            Message("{source}: {problem}", source=source, problem=format_validation_error(exc, schema))
+        ) from None
     except (ValueError, TypeError, RecursionError) as exc:  # complete() on data of the wrong shape
         raise ScenarioError(f"{source}: {exc}") from None
 
@@ -191,7 +208,14 @@ def apply_overrides(scenario: ScenarioBase, overrides: dict[str, Any]) -> Scenar
         if not isinstance(path, str):
             raise ScenarioError(f"override {show(path)}: a path is text, e.g. departments.sales.alignment")
         if path in type(scenario).file_only:
-            raise ScenarioError(Message(N_("override {path}: it says how to read the scenario file itself, so it "
-                                           "can be set in the file only (true or false)"), path=path))
+            raise ScenarioError(
+                Message(
+                    N_(
+                        "override {path}: it says how to read the scenario file itself, so it "
+                        "can be set in the file only (true or false)"
+                    ),
+                    path=path,
+                )
+            )
         set_path(data, path, value, type(scenario).free_mappings)
     return validate_as(type(scenario), data, "overrides")

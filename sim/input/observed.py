@@ -40,16 +40,26 @@ class Series:
         return self.denominator is not None
 
 
-SERIES: dict[str, Series] = {s.name: s for s in [
-    Series("new_customers", "deals", None, N_("accounts that bought in the period")),
-    Series("activation_30d", "activated30", "cohort_closed", N_("share (0..1) of new customers whose first success "
-                                                               "came within 30 days, among those whose 30 days "
-                                                               "ended in the period")),
-    Series("churned", "churned", None, N_("paying customers lost in the period")),
-    Series("support_contacts", "contacts", None, N_("support contacts (tickets, calls) in the period")),
-    Series("leads", "leads", None, N_("new leads in the period")),
-    Series("releases", "released", None, N_("work items released to customers in the period")),
-]}
+SERIES: dict[str, Series] = {
+    s.name: s
+    for s in [
+        Series("new_customers", "deals", None, N_("accounts that bought in the period")),
+        Series(
+            "activation_30d",
+            "activated30",
+            "cohort_closed",
+            N_(
+                "share (0..1) of new customers whose first success "
+                "came within 30 days, among those whose 30 days "
+                "ended in the period"
+            ),
+        ),
+        Series("churned", "churned", None, N_("paying customers lost in the period")),
+        Series("support_contacts", "contacts", None, N_("support contacts (tickets, calls) in the period")),
+        Series("leads", "leads", None, N_("new leads in the period")),
+        Series("releases", "released", None, N_("work items released to customers in the period")),
+    ]
+}
 FREQUENCIES = ("week", "month")
 #: At most ten years of weeks or months.
 MAX_PERIODS = {"week": 520, "month": 120}
@@ -76,8 +86,7 @@ class Observed:
 
     def long(self) -> pd.DataFrame:
         """period, series, observed (missing values dropped)."""
-        frame = self.data.rename_axis("period").reset_index().melt("period", var_name="series",
-                                                                  value_name="observed")
+        frame = self.data.rename_axis("period").reset_index().melt("period", var_name="series", value_name="observed")
         return frame.dropna(subset=["observed"]).reset_index(drop=True)
 
 
@@ -92,38 +101,59 @@ def read_observed(data: bytes, filename: str = "observed.csv") -> Observed:
         raise ScenarioError(Message(N_("{source}: not a UTF-8 CSV file"), source=source)) from None
     lines = text.splitlines()
     if not lines:
-        raise ScenarioError(Message(N_("{source}: empty file; expected a header row with week or month and series "
-                                       "columns"), source=source))
+        raise ScenarioError(
+            Message(
+                N_("{source}: empty file; expected a header row with week or month and series columns"), source=source
+            )
+        )
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     try:
-        rows = list(csv.reader(lines[:MAX_PERIODS["week"] + 2], delimiter=delimiter))
+        rows = list(csv.reader(lines[: MAX_PERIODS["week"] + 2], delimiter=delimiter))
     except csv.Error as exc:
-        raise ScenarioError(Message(N_("{source}: malformed CSV: {problem}"), source=source,
-                                    problem=str(exc))) from None
-    if len(lines) > MAX_PERIODS["week"] + 1 and any(x.strip() for x in lines[MAX_PERIODS["week"] + 1:]):
-        raise ScenarioError(Message(N_("{source}: more than {most} rows (at most ten years of weeks)"),
-                                    source=source, most=MAX_PERIODS["week"]))
+        raise ScenarioError(
+            Message(N_("{source}: malformed CSV: {problem}"), source=source, problem=str(exc))
+        ) from None
+    if len(lines) > MAX_PERIODS["week"] + 1 and any(x.strip() for x in lines[MAX_PERIODS["week"] + 1 :]):
+        raise ScenarioError(
+            Message(
+                N_("{source}: more than {most} rows (at most ten years of weeks)"),
+                source=source,
+                most=MAX_PERIODS["week"],
+            )
+        )
     header = [h.strip().lower() for h in rows[0]]
     allowed = ", ".join(SERIES)
     freq = [h for h in header if h in FREQUENCIES]
     if len(freq) != 1:
-        raise ScenarioError(Message(N_("{source}, row {row}: expected exactly one period column, week or month; "
-                                       "then any of {allowed}"), source=source, row=1, allowed=allowed))
+        raise ScenarioError(
+            Message(
+                N_("{source}, row {row}: expected exactly one period column, week or month; then any of {allowed}"),
+                source=source,
+                row=1,
+                allowed=allowed,
+            )
+        )
     frequency = freq[0]
     columns: list[str] = []
     for i, h in enumerate(header):
         if h in FREQUENCIES or not h:
             continue
         if h not in SERIES:
-            raise _problem(source, 1, i + 1, Message(N_("unknown series {name}; allowed: {allowed}"),
-                                                     name=show(h, 40), allowed=allowed))
+            raise _problem(
+                source,
+                1,
+                i + 1,
+                Message(N_("unknown series {name}; allowed: {allowed}"), name=show(h, 40), allowed=allowed),
+            )
         if h in columns:
-            raise ScenarioError(Message(N_("{source}, row {row}: column {column} appears twice"), source=source,
-                                        row=1, column=h))
+            raise ScenarioError(
+                Message(N_("{source}, row {row}: column {column} appears twice"), source=source, row=1, column=h)
+            )
         columns.append(h)
     if not columns:
-        raise ScenarioError(Message(N_("{source}: no series columns; give any of {allowed}"), source=source,
-                                    allowed=allowed))
+        raise ScenarioError(
+            Message(N_("{source}: no series columns; give any of {allowed}"), source=source, allowed=allowed)
+        )
     values: dict[str, list[float]] = {c: [] for c in columns}
     p_col = header.index(frequency)
     expected = 1
@@ -132,32 +162,64 @@ def read_observed(data: bytes, filename: str = "observed.csv") -> Observed:
             continue
         period = _number(row[p_col] if p_col < len(row) else "", source, n, frequency)
         if period != expected:
-            raise _problem(source, n, frequency, Message(
-                N_("expected {expected} (periods 1, 2, 3, ... in order, none skipped), got {got}"),
-                expected=expected, got=show(row[p_col] if p_col < len(row) else "")))
+            raise _problem(
+                source,
+                n,
+                frequency,
+                Message(
+                    N_("expected {expected} (periods 1, 2, 3, ... in order, none skipped), got {got}"),
+                    expected=expected,
+                    got=show(row[p_col] if p_col < len(row) else ""),
+                ),
+            )
         expected += 1
         for c in columns:
             i = header.index(c)
             cell = row[i].strip() if i < len(row) else ""
             x = float("nan") if not cell else _number(cell, source, n, c)
             if x == x and (x < 0 or (SERIES[c].share and x > 1)):
-                raise _problem(source, n, c, Message(
-                    N_("{value} is out of range; allowed: a share 0..1 (e.g. 0.42 for 42 %)") if SERIES[c].share
-                    else N_("{value} is out of range; allowed: a count >= 0"), value=as_typed(x)))
+                raise _problem(
+                    source,
+                    n,
+                    c,
+                    Message(
+                        N_("{value} is out of range; allowed: a share 0..1 (e.g. 0.42 for 42 %)")
+                        if SERIES[c].share
+                        else N_("{value} is out of range; allowed: a count >= 0"),
+                        value=as_typed(x),
+                    ),
+                )
             values[c].append(x)
     periods = expected - 1
     if periods < 3:
-        raise ScenarioError(Message(N_("{source}: {periods} period(s); at least 3 are needed to fit anything"),
-                                    source=source, periods=periods))
+        raise ScenarioError(
+            Message(
+                N_("{source}: {periods} period(s); at least 3 are needed to fit anything"),
+                source=source,
+                periods=periods,
+            )
+        )
     if periods > MAX_PERIODS[frequency]:
-        raise ScenarioError(Message(N_("{source}: {periods} weeks; at most {most}") if frequency == "week" else
-                                    N_("{source}: {periods} months; at most {most}"), source=source,
-                                    periods=periods, most=MAX_PERIODS[frequency]))
+        raise ScenarioError(
+            Message(
+                N_("{source}: {periods} weeks; at most {most}")
+                if frequency == "week"
+                else N_("{source}: {periods} months; at most {most}"),
+                source=source,
+                periods=periods,
+                most=MAX_PERIODS[frequency],
+            )
+        )
     frame = pd.DataFrame(values, index=pd.RangeIndex(1, periods + 1, name="period"))
     empty = [c for c in columns if frame[c].isna().all()]
     if empty:
-        raise ScenarioError(Message(N_("{source}: column {column} has no values; fill it in or leave the column "
-                                       "out"), source=source, column=empty[0]))
+        raise ScenarioError(
+            Message(
+                N_("{source}: column {column} has no values; fill it in or leave the column out"),
+                source=source,
+                column=empty[0],
+            )
+        )
     return Observed(frequency, frame)
 
 
@@ -171,8 +233,9 @@ def read_observed_path(path: str | Path) -> Observed:
             raise ScenarioError(_too_large(show(p.name)))
         return read_observed(p.read_bytes(), p.name)
     except OSError as exc:
-        raise ScenarioError(Message(N_("observed data {path}: cannot read: {reason}"), path=show(str(p)),
-                                    reason=exc.strerror)) from None
+        raise ScenarioError(
+            Message(N_("observed data {path}: cannot read: {reason}"), path=show(str(p)), reason=exc.strerror)
+        ) from None
 
 
 def as_typed(x: float) -> Decimal | str:
@@ -191,8 +254,15 @@ def _too_large(source: str) -> Message:
 def _problem(source: str, row: int, column: str | int, problem: Message) -> ScenarioError:
     """A cell's problem, prefixed with the file, row and column (``observed.csv, row 3, column month: ...``; in
     Danish ``observed.csv, række 3, kolonne month: ...``: the column keeps the file's name)."""
-    return ScenarioError(Message(N_("{source}, row {row}, column {column}: {problem}"), source=source, row=row,
-                                 column=column, problem=problem))
+    return ScenarioError(
+        Message(
+            N_("{source}, row {row}, column {column}: {problem}"),
+            source=source,
+            row=row,
+            column=column,
+            problem=problem,
+        )
+    )
 
 
 def _number(text: str, source: str, row: int, column: str) -> float:
@@ -200,8 +270,9 @@ def _number(text: str, source: str, row: int, column: str) -> float:
     try:
         x = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
     except ValueError:
-        raise _problem(source, row, column, Message(N_("expected a number, got {value}"),
-                                                    value=show(text, 40))) from None
+        raise _problem(
+            source, row, column, Message(N_("expected a number, got {value}"), value=show(text, 40))
+        ) from None
     if not math.isfinite(x):
         raise _problem(source, row, column, Message(N_("expected a finite number")))
     return x

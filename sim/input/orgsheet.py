@@ -33,18 +33,24 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.i18n import N_, Message
-from sim.input import (MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show,
-                       validation_problems)
-from sim.present.levers import DEPARTMENT_NAMES
-from sim.metrics import METRICS
+from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show, validation_problems
 from sim.input.observed import as_typed
+from sim.metrics import METRICS
+from sim.present.levers import DEPARTMENT_NAMES
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
 
 #: Sheets of the template, in order, and their columns (the first column names the row's unit or setting).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("setting", "value"),
-    "departments": ("department", "kpi", "target", "influence", "alignment", "gets_what_it_asks_for",
-                    "follows_when_goals_clash"),
+    "departments": (
+        "department",
+        "kpi",
+        "target",
+        "influence",
+        "alignment",
+        "gets_what_it_asks_for",
+        "follows_when_goals_clash",
+    ),
     "teams": ("team", "people", "wip_limit", "alignment", "follows_when_goals_clash", "approvals"),
     "requests": ("department", "team", "weight"),
     "dependencies": ("team", "needs", "share"),
@@ -55,8 +61,13 @@ INFLUENCE_QUESTION = "When this department asks a product team for work, does it
 INFLUENCE_ANSWERS: dict[str, float] = {"rarely": 0.1, "sometimes": 0.35, "usually": 0.6, "almost always": 0.85}
 #: Plain question -> alignment: "When the shared goal and its own KPI pull apart, which does it follow?"
 ALIGNMENT_QUESTION = "When the shared goal and its own KPI pull apart, which does it follow?"
-ALIGNMENT_ANSWERS: dict[str, float] = {"its own kpi": 0.1, "mostly its own kpi": 0.3, "both equally": 0.5,
-                                       "mostly the shared goal": 0.7, "the shared goal": 0.9}
+ALIGNMENT_ANSWERS: dict[str, float] = {
+    "its own kpi": 0.1,
+    "mostly its own kpi": 0.3,
+    "both equally": 0.5,
+    "mostly the shared goal": 0.7,
+    "the shared goal": 0.9,
+}
 #: Settings of the organisation sheet: name -> (scenario path, what it means).
 SETTINGS: dict[str, tuple[str, str]] = {
     "name": ("name", "a short name for your organisation"),
@@ -98,8 +109,15 @@ class _Cell:
     def error(self, problem: Message | str) -> ScenarioError:
         """The problem of this cell, prefixed with where it is (``sheet teams, row 2, column approvals: ...``; in
         Danish ``ark teams, række 2, kolonne approvals: ...``: sheet and column keep the file's names)."""
-        return ScenarioError(Message(N_("sheet {sheet}, row {row}, column {column}: {problem}"), sheet=self.sheet,
-                                     row=self.row, column=self.column, problem=problem))
+        return ScenarioError(
+            Message(
+                N_("sheet {sheet}, row {row}, column {column}: {problem}"),
+                sheet=self.sheet,
+                row=self.row,
+                column=self.column,
+                problem=problem,
+            )
+        )
 
 
 # ---------------------------------------------------------------- reading files into tables
@@ -113,8 +131,9 @@ def read_tables(data: bytes, filename: str) -> Tables:
     (a CSV's name says its sheet: ``teams.csv``). Size and unpacked size are capped before parsing."""
     source = clean(Path(filename).name) or "upload"
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
-                                    size=MAX_FILE_BYTES // 1024))
+        raise ScenarioError(
+            Message(N_("{source}: file is larger than {size} KiB"), source=source, size=MAX_FILE_BYTES // 1024)
+        )
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(data, source)
@@ -128,9 +147,16 @@ def read_tables(data: bytes, filename: str) -> Tables:
         return tables
     if suffix == ".csv":
         return _read_csv(data, source)
-    raise ScenarioError(Message(N_("{source}: unknown kind of file; allowed: .xlsx (a workbook), .zip (CSV files, "
-                                   "one per sheet), .csv (one sheet: {sheets})"), source=source,
-                                sheets=", ".join(COLUMNS)))
+    raise ScenarioError(
+        Message(
+            N_(
+                "{source}: unknown kind of file; allowed: .xlsx (a workbook), .zip (CSV files, "
+                "one per sheet), .csv (one sheet: {sheets})"
+            ),
+            source=source,
+            sheets=", ".join(COLUMNS),
+        )
+    )
 
 
 def read_path(path: str | Path) -> Tables:
@@ -143,8 +169,13 @@ def read_path(path: str | Path) -> Tables:
             if f.is_file():
                 tables.update(read_tables(_read_capped(f), f.name))
         if not tables:
-            raise ScenarioError(Message(N_("{source}: no sheet files found; expected {sheets} as .csv"),
-                                        source=show(str(p)), sheets=", ".join(COLUMNS)))
+            raise ScenarioError(
+                Message(
+                    N_("{source}: no sheet files found; expected {sheets} as .csv"),
+                    source=show(str(p)),
+                    sheets=", ".join(COLUMNS),
+                )
+            )
         return tables
     if not p.is_file():
         raise ScenarioError(Message(N_("organisation file {path} does not exist"), path=show(str(p))))
@@ -154,12 +185,16 @@ def read_path(path: str | Path) -> Tables:
 def _read_capped(p: Path) -> bytes:
     try:
         if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=show(p.name),
-                                        size=MAX_FILE_BYTES // 1024))
+            raise ScenarioError(
+                Message(
+                    N_("{source}: file is larger than {size} KiB"), source=show(p.name), size=MAX_FILE_BYTES // 1024
+                )
+            )
         return p.read_bytes()
     except OSError as exc:
-        raise ScenarioError(Message(N_("{source}: cannot read: {reason}"), source=show(str(p)),
-                                    reason=exc.strerror)) from None
+        raise ScenarioError(
+            Message(N_("{source}: cannot read: {reason}"), source=show(str(p)), reason=exc.strerror)
+        ) from None
 
 
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
@@ -169,9 +204,14 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise ScenarioError(Message(N_("{source}: not a valid .xlsx or .zip file"), source=source)) from None
     if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise ScenarioError(Message(N_("{source}: unpacks to more than {members} files or {size} MiB; a template "
-                                       "has a few small sheets"), source=source, members=MAX_MEMBERS,
-                                    size=MAX_UNPACKED_BYTES // 2**20))
+        raise ScenarioError(
+            Message(
+                N_("{source}: unpacks to more than {members} files or {size} MiB; a template has a few small sheets"),
+                source=source,
+                members=MAX_MEMBERS,
+                size=MAX_UNPACKED_BYTES // 2**20,
+            )
+        )
     return zf
 
 
@@ -182,8 +222,9 @@ def _read_xlsx(data: bytes, source: str) -> Tables:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged file; one message for all
-        raise ScenarioError(Message(N_("{source}: not a readable .xlsx workbook (save it again as .xlsx)"),
-                                    source=source)) from None
+        raise ScenarioError(
+            Message(N_("{source}: not a readable .xlsx workbook (save it again as .xlsx)"), source=source)
+        ) from None
     tables: Tables = {}
     try:
         for ws in wb.worksheets:
@@ -204,13 +245,19 @@ def _read_xlsx(data: bytes, source: str) -> Tables:
 def _read_csv(data: bytes, filename: str) -> Tables:
     sheet = Path(filename).stem.strip().lower()
     if sheet not in COLUMNS:
-        raise ScenarioError(Message(N_("{source}: the file name says which sheet it is; allowed: {allowed}"),
-                                    source=clean(filename), allowed=", ".join(s + ".csv" for s in COLUMNS)))
+        raise ScenarioError(
+            Message(
+                N_("{source}: the file name says which sheet it is; allowed: {allowed}"),
+                source=clean(filename),
+                allowed=", ".join(s + ".csv" for s in COLUMNS),
+            )
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError(Message(N_("{source}: not a UTF-8 text file (save the sheet as CSV UTF-8)"),
-                                    source=clean(filename))) from None
+        raise ScenarioError(
+            Message(N_("{source}: not a UTF-8 text file (save the sheet as CSV UTF-8)"), source=clean(filename))
+        ) from None
     lines = text.splitlines()
     if len(lines) > MAX_ROWS + 1:
         raise ScenarioError(_too_many_rows(sheet))
@@ -218,8 +265,9 @@ def _read_csv(data: bytes, filename: str) -> Tables:
     try:
         rows = [row[:20] for row in csv.reader(lines, delimiter=dialect)]
     except csv.Error as exc:
-        raise ScenarioError(Message(N_("sheet {sheet}: malformed CSV: {problem}"), sheet=sheet,
-                                    problem=str(exc))) from None
+        raise ScenarioError(
+            Message(N_("sheet {sheet}: malformed CSV: {problem}"), sheet=sheet, problem=str(exc))
+        ) from None
     return {sheet: _records(rows, sheet)}
 
 
@@ -231,12 +279,19 @@ def _records(rows: list[list[Any]], sheet: str) -> list[dict[str, Any]]:
     allowed = COLUMNS[sheet]
     for i, h in enumerate(header):
         if h and h not in allowed:
-            raise _Cell(sheet, 1, _letter(i)).error(Message(N_("unknown column {name}; allowed: {allowed}"),
-                                                            name=show(h, 40), allowed=", ".join(allowed)))
+            raise _Cell(sheet, 1, _letter(i)).error(
+                Message(N_("unknown column {name}; allowed: {allowed}"), name=show(h, 40), allowed=", ".join(allowed))
+            )
     if allowed[0] not in header:
-        raise ScenarioError(Message(N_("sheet {sheet}, row {row}: the column {column} is missing; columns: "
-                                       "{columns}"), sheet=sheet, row=1, column=repr(allowed[0]),
-                                    columns=", ".join(allowed)))
+        raise ScenarioError(
+            Message(
+                N_("sheet {sheet}, row {row}: the column {column} is missing; columns: {columns}"),
+                sheet=sheet,
+                row=1,
+                column=repr(allowed[0]),
+                columns=", ".join(allowed),
+            )
+        )
     out = []
     for n, row in enumerate(rows[1:], start=2):
         values = {h: _value(row[i]) for i, h in enumerate(header) if h and i < len(row)}
@@ -259,7 +314,7 @@ def _value(v: Any) -> Any:
     if isinstance(v, str):
         v = v.strip()
         if len(v) > MAX_NAME_CHARS * 5:
-            v = v[:MAX_NAME_CHARS * 5]
+            v = v[: MAX_NAME_CHARS * 5]
         return v or None
     return v
 
@@ -271,9 +326,14 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
     """The scenario of an organisation described by the sheets, validated through the scenario boundary."""
     for sheet in REQUIRED_SHEETS:
         if not tables.get(sheet):
-            raise ScenarioError(Message(N_("sheet {sheet} is missing or empty; the template has the sheets "
-                                           "{sheets} ({required} required)"), sheet=sheet,
-                                        sheets=", ".join(COLUMNS), required=", ".join(REQUIRED_SHEETS)))
+            raise ScenarioError(
+                Message(
+                    N_("sheet {sheet} is missing or empty; the template has the sheets {sheets} ({required} required)"),
+                    sheet=sheet,
+                    sheets=", ".join(COLUMNS),
+                    required=", ".join(REQUIRED_SHEETS),
+                )
+            )
     origin: dict[str, _Cell] = {}
     data: dict[str, Any] = {"default_departments": False}
     _settings(tables.get("organisation", []), data, origin)
@@ -284,12 +344,17 @@ def organisation(tables: Tables, source: str = "organisation") -> OrgImport:
     data["departments"], data["teams"] = departments, teams
     check_lengths(data, source)
     scenario = _validate(data, origin)
-    notes = [Message(N_("no {role} in your departments sheet, so none in the model ({meaning})"),
-                     role=Message(DEPARTMENT_NAMES[role]), meaning=Message(WITHOUT_ROLE[role]))
-             for role in ROLES if role not in departments]
+    notes = [
+        Message(
+            N_("no {role} in your departments sheet, so none in the model ({meaning})"),
+            role=Message(DEPARTMENT_NAMES[role]),
+            meaning=Message(WITHOUT_ROLE[role]),
+        )
+        for role in ROLES
+        if role not in departments
+    ]
     if "requests" not in tables:
-        notes.append(Message(N_("no requests sheet: departments request work from every team at the default "
-                                "weights")))
+        notes.append(Message(N_("no requests sheet: departments request work from every team at the default weights")))
     return OrgImport(scenario, notes)
 
 
@@ -305,8 +370,7 @@ def _validate(data: dict[str, Any], origin: dict[str, _Cell]) -> Scenario:
         field_, msg = validation_problems(exc, Scenario, 1)[0]
         cell = origin.get(field_) or next((c for p, c in origin.items() if field_.startswith(p + ".")), None)
         if cell is None:
-            raise ScenarioError(Message("{field}: {problem}", field=field_, problem=msg) if field_ else msg) \
-                from None
+            raise ScenarioError(Message("{field}: {problem}", field=field_, problem=msg) if field_ else msg) from None
         raise cell.error(msg) from None
 
 
@@ -315,8 +379,11 @@ def _settings(rows: list[dict[str, Any]], data: dict[str, Any], origin: dict[str
         key = str(row.get("setting") or "").strip().lower()
         where = _Cell("organisation", row["_row"], "setting")
         if key not in SETTINGS:
-            raise where.error(Message(N_("unknown setting {name}; allowed: {allowed}"), name=show(key, 40),
-                                      allowed=", ".join(SETTINGS)))
+            raise where.error(
+                Message(
+                    N_("unknown setting {name}; allowed: {allowed}"), name=show(key, 40), allowed=", ".join(SETTINGS)
+                )
+            )
         path, _ = SETTINGS[key]
         cell = _Cell("organisation", row["_row"], "value")
         value = row.get("value")
@@ -347,19 +414,22 @@ def _departments(rows: list[dict[str, Any]], origin: dict[str, _Cell]) -> dict[s
         role = _choice(row.get("department"), ROLES, _Cell("departments", n, "department"))
         if role in out:
             raise _Cell("departments", n, "department").error(
-                Message(N_("{name} appears twice; one row per department"), name=role))
+                Message(N_("{name} appears twice; one row per department"), name=role)
+            )
         dept: dict[str, Any] = {"role": role}
         origin[f"departments.{role}"] = _Cell("departments", n, "department")
         if row.get("kpi") is not None:
             dept["kpi"] = _choice(row["kpi"], METRICS, _Cell("departments", n, "kpi"))
         for col, key, answers, question in (
-                ("influence", "influence", INFLUENCE_ANSWERS, "gets_what_it_asks_for"),
-                ("alignment", "alignment", ALIGNMENT_ANSWERS, "follows_when_goals_clash")):
+            ("influence", "influence", INFLUENCE_ANSWERS, "gets_what_it_asks_for"),
+            ("alignment", "alignment", ALIGNMENT_ANSWERS, "follows_when_goals_clash"),
+        ):
             value = _unit_or_answer(row, col, question, answers, "departments", n)
             if value is not None:
                 dept[key] = value
-                origin[f"departments.{role}.{key}"] = _Cell("departments", n, col if row.get(col) is not None
-                                                            else question)
+                origin[f"departments.{role}.{key}"] = _Cell(
+                    "departments", n, col if row.get(col) is not None else question
+                )
         if row.get("target") is not None:
             dept["target"] = _number(row["target"], _Cell("departments", n, "target"))
             origin[f"departments.{role}.target"] = _Cell("departments", n, "target")
@@ -374,11 +444,13 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
         n = row["_row"]
         name = _name(row.get("team"), _Cell("teams", n, "team"))
         if name in out:
-            raise _Cell("teams", n, "team").error(Message(N_("team {name} appears twice; one row per team"),
-                                                          name=repr(name)))
+            raise _Cell("teams", n, "team").error(
+                Message(N_("team {name} appears twice; one row per team"), name=repr(name))
+            )
         if name in ROLES:
-            raise _Cell("teams", n, "team").error(Message(N_("{name} is a department's name; give the team another "
-                                                             "name"), name=repr(name)))
+            raise _Cell("teams", n, "team").error(
+                Message(N_("{name} is a department's name; give the team another name"), name=repr(name))
+            )
         team: dict[str, Any] = {}
         origin[f"teams.{name}"] = _Cell("teams", n, "team")
         if row.get("people") is not None:
@@ -393,21 +465,32 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
             origin[f"teams.{name}.alignment"] = _Cell("teams", n, "alignment")
         approvals = row.get("approvals")
         cell = _Cell("teams", n, "approvals")
-        chain = [] if approvals is None or str(approvals).strip().lower() in ("none", "-") else [
-            p.strip().lower() for p in re.split(r"[>;,]", str(approvals)) if p.strip()]
+        chain = (
+            []
+            if approvals is None or str(approvals).strip().lower() in ("none", "-")
+            else [p.strip().lower() for p in re.split(r"[>;,]", str(approvals)) if p.strip()]
+        )
         for unit in chain:
             if unit not in departments:
-                raise cell.error(Message(N_("{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > "
-                                            "marketing; none for no approvals)"),
-                                         problem=_unknown_department(unit), allowed=", ".join(departments)))
+                raise cell.error(
+                    Message(
+                        N_(
+                            "{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > "
+                            "marketing; none for no approvals)"
+                        ),
+                        problem=_unknown_department(unit),
+                        allowed=", ".join(departments),
+                    )
+                )
         team["approval_chain"] = chain
         origin[f"teams.{name}.approval_chain"] = cell
         out[name] = team
     return out
 
 
-def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: dict[str, Any],
-              origin: dict[str, _Cell]) -> None:
+def _requests(
+    rows: list[dict[str, Any]], departments: dict[str, Any], teams: dict[str, Any], origin: dict[str, _Cell]
+) -> None:
     if not rows:
         return
     for dept in departments.values():  # with a requests sheet, only the demands it lists reach a team
@@ -417,8 +500,13 @@ def _requests(rows: list[dict[str, Any]], departments: dict[str, Any], teams: di
         cell = _Cell("requests", n, "department")
         key = _key(row.get("department"))
         if key in ROLES and key not in departments:
-            raise cell.error(Message(N_("{problem}; allowed: {allowed}"), problem=_unknown_department(key),
-                                     allowed=", ".join(departments)))
+            raise cell.error(
+                Message(
+                    N_("{problem}; allowed: {allowed}"),
+                    problem=_unknown_department(key),
+                    allowed=", ".join(departments),
+                )
+            )
         role = _choice(row.get("department"), list(departments), cell)
         team = _choice(row.get("team"), list(teams), _Cell("requests", n, "team"))
         weight = 1.0 if row.get("weight") is None else _number(row["weight"], _Cell("requests", n, "weight"))
@@ -442,8 +530,9 @@ def _unknown_department(name: str) -> Message:
     """Why a department named in approvals or requests is refused: not a role, or a role the sheet leaves out."""
     key = _key(name)
     if key in ROLES:
-        return Message(N_("{name} is not in the departments sheet (add a row for it there, or leave it out here)"),
-                       name=key)
+        return Message(
+            N_("{name} is not in the departments sheet (add a row for it there, or leave it out here)"), name=key
+        )
     return Message(N_("unknown department {name}"), name=show(name, 40))
 
 
@@ -454,8 +543,12 @@ def _not_allowed(value: str | Message, allowed) -> Message:
 def _name(value: Any, cell: _Cell) -> str:
     text = "" if value is None else str(value).strip()
     if not text or len(text) > 40 or not NAME.fullmatch(text):
-        raise cell.error(Message(N_("{name} is not a usable name; use letters, digits, spaces, _ or - (at most 40 "
-                                    "characters)"), name=show(text, 40)))
+        raise cell.error(
+            Message(
+                N_("{name} is not a usable name; use letters, digits, spaces, _ or - (at most 40 characters)"),
+                name=show(text, 40),
+            )
+        )
     return text
 
 
@@ -487,8 +580,12 @@ def _number(value: Any, cell: _Cell, whole: bool = False) -> float | int:
     try:
         x = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        raise cell.error(Message(N_("expected a whole number, got {value}") if whole else
-                                 N_("expected a number, got {value}"), value=show(value, 40))) from None
+        raise cell.error(
+            Message(
+                N_("expected a whole number, got {value}") if whole else N_("expected a number, got {value}"),
+                value=show(value, 40),
+            )
+        ) from None
     if x != x or x in (float("inf"), float("-inf")):
         raise cell.error(Message(N_("expected a finite number")))
     if whole:
@@ -498,8 +595,9 @@ def _number(value: Any, cell: _Cell, whole: bool = False) -> float | int:
     return x
 
 
-def _unit_or_answer(row: dict[str, Any], col: str, question: str, answers: dict[str, float], sheet: str,
-                    n: int) -> float | None:
+def _unit_or_answer(
+    row: dict[str, Any], col: str, question: str, answers: dict[str, float], sheet: str, n: int
+) -> float | None:
     """A number 0..1 from its column, or from the plain question's answer; both given must agree."""
     number = row.get(col)
     answer = row.get(question)
@@ -523,8 +621,13 @@ def example_tables() -> dict[str, list[list[Any]]]:
             ["setting", "value"],
             ["name", "nordlys"],
             ["description", "Nordlys Software: B2B scheduling software, two product teams, sold by a sales team"],
-            ["weeks", 52], ["accounts", 4000], ["contract_value", 9000], ["funding", "product"],
-            ["shared_goal", "activation_rate_30d"], ["shared_target", 0.45], ["shared_goal_trumps_kpis", 0.2],
+            ["weeks", 52],
+            ["accounts", 4000],
+            ["contract_value", 9000],
+            ["funding", "product"],
+            ["shared_goal", "activation_rate_30d"],
+            ["shared_target", 0.45],
+            ["shared_goal_trumps_kpis", 0.2],
             ["teams_can_say_no", "no"],
         ],
         "departments": [
@@ -547,9 +650,14 @@ def example_tables() -> dict[str, list[list[Any]]]:
         ],
         "requests": [
             list(COLUMNS["requests"]),
-            ["sales", "platform", 1.5], ["sales", "onboarding", 0.5], ["marketing", "onboarding", 1.0],
-            ["customer_success", "onboarding", 1.0], ["customer_support", "platform", 1.0],
-            ["customer_support", "onboarding", 0.5], ["finance", "platform", 1.0], ["legal", "platform", 0.5],
+            ["sales", "platform", 1.5],
+            ["sales", "onboarding", 0.5],
+            ["marketing", "onboarding", 1.0],
+            ["customer_success", "onboarding", 1.0],
+            ["customer_support", "platform", 1.0],
+            ["customer_support", "onboarding", 0.5],
+            ["finance", "platform", 1.0],
+            ["legal", "platform", 0.5],
             ["ux_design", "onboarding", 1.0],
         ],
         "dependencies": [
@@ -565,8 +673,12 @@ def help_rows() -> list[list[str]]:
     return [
         ["sheet", "column", "what it means and the allowed values"],
         ["organisation", "setting", "one of: " + "; ".join(f"{k} ({v[1]})" for k, v in SETTINGS.items())],
-        ["departments", "department", "one row per department; role: " + ", ".join(ROLES) + ". Only the "
-         "departments listed exist in the simulated organisation (a role left out is absent, not added)"],
+        [
+            "departments",
+            "department",
+            "one row per department; role: " + ", ".join(ROLES) + ". Only the "
+            "departments listed exist in the simulated organisation (a role left out is absent, not added)",
+        ],
         ["departments", "kpi", "the metric it is measured on: " + metrics],
         ["departments", "target", "its weekly target (a number >= 0)"],
         ["departments", "influence", "0..1, or leave empty and answer gets_what_it_asks_for"],
@@ -596,8 +708,12 @@ def template_xlsx() -> bytes:
             ws.append(row)
         for i, _ in enumerate(rows[0]):
             ws.column_dimensions[_letter(i)].width = 24
-    lists = {("departments", "A"): list(ROLES), ("departments", "F"): list(INFLUENCE_ANSWERS),
-             ("departments", "G"): list(ALIGNMENT_ANSWERS), ("teams", "E"): list(ALIGNMENT_ANSWERS)}
+    lists = {
+        ("departments", "A"): list(ROLES),
+        ("departments", "F"): list(INFLUENCE_ANSWERS),
+        ("departments", "G"): list(ALIGNMENT_ANSWERS),
+        ("teams", "E"): list(ALIGNMENT_ANSWERS),
+    }
     for (sheet, col), values in lists.items():
         dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
         wb[sheet].add_data_validation(dv)

@@ -6,14 +6,12 @@ import copy
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-
 from sim.i18n import N_, Message
 from sim.input.errors import MAX_KEY_PARTS, MAX_NAME_CHARS, MAX_VALUE_CHARS, ScenarioError, clean, show
 from sim.input.toml import parse_toml
 
 if TYPE_CHECKING:
     pass
-
 
 
 # ---------------------------------------------------------------- --set overrides
@@ -35,12 +33,14 @@ def check_path(path: str, what: str = "override") -> list[str]:
     """A dotted path's parts, capped in length and depth."""
     shown = clean(path if len(path) <= 80 else path[:77] + "...")
     if len(path) > MAX_KEY_PARTS * (MAX_NAME_CHARS + 1) or path.count(".") >= MAX_KEY_PARTS:
-        raise ScenarioError(f"{what} {shown}: a path has at most {MAX_KEY_PARTS} parts of at most "
-                            f"{MAX_NAME_CHARS} characters")
+        raise ScenarioError(
+            f"{what} {shown}: a path has at most {MAX_KEY_PARTS} parts of at most {MAX_NAME_CHARS} characters"
+        )
     parts = path.split(".")
     if any(not p for p in parts):
-        raise ScenarioError(f"{what} {shown}: empty part in the path; use dots between names, e.g. "
-                            "departments.sales.alignment")
+        raise ScenarioError(
+            f"{what} {shown}: empty part in the path; use dots between names, e.g. departments.sales.alignment"
+        )
     if any(len(p) > MAX_NAME_CHARS for p in parts):
         raise ScenarioError(f"{what} {shown}: names are at most {MAX_NAME_CHARS} characters")
     return parts
@@ -49,8 +49,13 @@ def check_path(path: str, what: str = "override") -> list[str]:
 def parse_override(text: str) -> tuple[str, Any]:
     """``PATH=VALUE`` -> (path, value)."""
     if "=" not in text:
-        raise ScenarioError(Message(N_("override {text}: expected PATH=VALUE, e.g. {example}"), text=show(text),
-                                    example="departments.sales.alignment=0.9"))
+        raise ScenarioError(
+            Message(
+                N_("override {text}: expected PATH=VALUE, e.g. {example}"),
+                text=show(text),
+                example="departments.sales.alignment=0.9",
+            )
+        )
     path, value = text.split("=", 1)
     path = path.strip()
     if not path:
@@ -69,10 +74,18 @@ def path_problem(data: dict[str, Any], parts: list[str], free: Iterable[str] = (
         if not isinstance(node, dict):
             return Message(N_("{here} is a value, not a table"), here=here)
         if part not in node and parent not in free:
-            what = {"departments": N_("unknown department"), "teams": N_("unknown team"),
-                    "kinds": N_("unknown kind")}.get(parent, N_("unknown field"))
-            return Message(N_("{unknown} {name} in {here}; allowed: {allowed}"), unknown=Message(what),
-                           name=show(part), here=here, allowed=", ".join(map(str, node)))
+            what = {
+                "departments": N_("unknown department"),
+                "teams": N_("unknown team"),
+                "kinds": N_("unknown kind"),
+            }.get(parent, N_("unknown field"))
+            return Message(
+                N_("{unknown} {name} in {here}; allowed: {allowed}"),
+                unknown=Message(what),
+                name=show(part),
+                here=here,
+                allowed=", ".join(map(str, node)),
+            )
         node = {} if node.get(part) is None else node[part]
     return None
 
@@ -101,5 +114,3 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-

@@ -22,9 +22,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.input import (MAX_FILE_BYTES, InputError, ScenarioError, bundled_scenarios, clean, dumps_toml,
-                       is_bundled, load_scenario, parse_override, scenario_from_bytes, show)
 from sim.i18n import DEFAULT, LANGUAGES, N_, Count, Message, check
+from sim.input import (
+    MAX_FILE_BYTES,
+    InputError,
+    ScenarioError,
+    bundled_scenarios,
+    clean,
+    dumps_toml,
+    is_bundled,
+    load_scenario,
+    parse_override,
+    scenario_from_bytes,
+    show,
+)
 from sim.present.levers import Lever, levers_for
 from sim.scenario import Scenario, ScenarioBase
 
@@ -60,14 +71,20 @@ def _value_text(value: Any) -> str:
     return dumps_toml({"v": value}).split("=", 1)[1].strip()
 
 
-def encode(base_label: str, overrides: Mapping[str, Any], seeds: int | None = None,
-           scenario: ScenarioBase | None = None, lang: str | None = None) -> dict[str, str | list[str]]:
+def encode(
+    base_label: str,
+    overrides: Mapping[str, Any],
+    seeds: int | None = None,
+    scenario: ScenarioBase | None = None,
+    lang: str | None = None,
+) -> dict[str, str | list[str]]:
     """Query parameters for a what-if: a bundled preset ``base_label`` with ``overrides`` (readable), or, when
     the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML; ``lang`` (an offered
     language other than English) when given."""
     params: dict[str, str | list[str]] = {}
-    if base_label in bundled_scenarios("alignment") and (scenario is None
-                                                          or is_bundled(scenario, base_label, dict(overrides))):
+    if base_label in bundled_scenarios("alignment") and (
+        scenario is None or is_bundled(scenario, base_label, dict(overrides))
+    ):
         params["preset"] = base_label
         if overrides:
             params["set"] = [f"{path}={_value_text(v)}" for path, v in overrides.items()]
@@ -96,8 +113,13 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
     Bad parameters raise :class:`ShareError` (one line, naming the parameter and the allowed values)."""
     unknown = sorted(k for k in params if k not in PARAMETERS)
     if unknown:
-        raise ShareError(Message(N_("link parameter {key}: unknown; allowed: {allowed}"), key=show(unknown[0]),
-                                 allowed=", ".join(PARAMETERS)))
+        raise ShareError(
+            Message(
+                N_("link parameter {key}: unknown; allowed: {allowed}"),
+                key=show(unknown[0]),
+                allowed=", ".join(PARAMETERS),
+            )
+        )
     preset, code, seeds_text = _one(params, "preset"), _one(params, "scenario"), _one(params, "seeds")
     sets = list(params.get("set") or [])
     if preset is None and code is None:
@@ -109,22 +131,34 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
     seeds, lang = _seeds(seeds_text), _lang(_one(params, "lang"))
     if code is not None:
         if sets:
-            raise ShareError(Message(N_("link parameter set: only with preset=NAME; a scenario= link carries its "
-                                        "edits")))
+            raise ShareError(
+                Message(N_("link parameter set: only with preset=NAME; a scenario= link carries its edits"))
+            )
         label = clean(_one(params, "name") or "shared scenario")[:100] or "shared scenario"
         return Shared(_scenario(code, label), label, {}, seeds, lang)
     presets = bundled_scenarios("alignment")
     if preset not in presets:
-        raise ShareError(Message(N_("link parameter preset: unknown scenario {name}; allowed: {allowed}"),
-                                 name=show(preset), allowed=", ".join(presets)))
+        raise ShareError(
+            Message(
+                N_("link parameter preset: unknown scenario {name}; allowed: {allowed}"),
+                name=show(preset),
+                allowed=", ".join(presets),
+            )
+        )
     if len(sets) > MAX_SETS:
-        raise ShareError(Message(N_("link parameter set: {n} edits; a link carries at most {most}"), n=len(sets),
-                                 most=MAX_SETS))
+        raise ShareError(
+            Message(N_("link parameter set: {n} edits; a link carries at most {most}"), n=len(sets), most=MAX_SETS)
+        )
     overrides: dict[str, Any] = {}
     for text in sets:
         if len(text) > MAX_SET_CHARS:
-            raise ShareError(Message(N_("link parameter set: {text} is longer than {most} characters"),
-                                     text=show(text), most=MAX_SET_CHARS))
+            raise ShareError(
+                Message(
+                    N_("link parameter set: {text} is longer than {most} characters"),
+                    text=show(text),
+                    most=MAX_SET_CHARS,
+                )
+            )
         try:
             path, value = parse_override(text)
         except ScenarioError as exc:
@@ -143,8 +177,13 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
 
 def _lang(text: str | None) -> str | None:
     if text is not None and text not in LANGUAGES:
-        raise ShareError(Message(N_("link parameter lang: {text} is not offered; allowed: {allowed}"),
-                                 text=show(text[:20]), allowed=", ".join(LANGUAGES)))
+        raise ShareError(
+            Message(
+                N_("link parameter lang: {text} is not offered; allowed: {allowed}"),
+                text=show(text[:20]),
+                allowed=", ".join(LANGUAGES),
+            )
+        )
     return text
 
 
@@ -152,19 +191,38 @@ def _check_lever(levers: Mapping[str, Lever], path: str, value: Any) -> None:
     """A link edits only what the app's levers can show, within their ranges and options."""
     lever = levers.get(path)
     if lever is None:
-        raise ShareError(Message(N_("link parameter set: {path} is not a lever of the app; allowed: {allowed}"),
-                                 path=show(path), allowed=", ".join(levers)))
+        raise ShareError(
+            Message(
+                N_("link parameter set: {path} is not a lever of the app; allowed: {allowed}"),
+                path=show(path),
+                allowed=", ".join(levers),
+            )
+        )
     given = f"{path}={show(value)}"
     if lever.widget in ("slider", "int") or (lever.widget == "optional_week" and value is not None):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lever.low <= value <= lever.high:
-            raise ShareError(Message(N_("link parameter set: {given}; allowed: a number from {low} to {high}"),
-                                     given=given, low=f"{lever.low:g}", high=f"{lever.high:g}"))
+            raise ShareError(
+                Message(
+                    N_("link parameter set: {given}; allowed: a number from {low} to {high}"),
+                    given=given,
+                    low=f"{lever.low:g}",
+                    high=f"{lever.high:g}",
+                )
+            )
     elif lever.widget == "select" and value not in lever.options:
-        raise ShareError(Message(N_("link parameter set: {given}; allowed: {allowed}"), given=given,
-                                 allowed=", ".join(lever.options)))
+        raise ShareError(
+            Message(
+                N_("link parameter set: {given}; allowed: {allowed}"), given=given, allowed=", ".join(lever.options)
+            )
+        )
     elif lever.widget == "chain" and (not isinstance(value, list) or not set(value) <= set(lever.options)):
-        raise ShareError(Message(N_("link parameter set: {given}; allowed: a list of {allowed}"), given=given,
-                                 allowed=", ".join(lever.options)))
+        raise ShareError(
+            Message(
+                N_("link parameter set: {given}; allowed: a list of {allowed}"),
+                given=given,
+                allowed=", ".join(lever.options),
+            )
+        )
     elif lever.widget == "toggle" and not isinstance(value, bool):
         raise ShareError(Message(N_("link parameter set: {given}; allowed: true, false"), given=given))
 
@@ -174,15 +232,26 @@ def _seeds(text: str | None) -> int | None:
         return None
     low, high = SEEDS_RANGE
     if not re.fullmatch(r"[0-9]{1,2}", text) or not low <= int(text) <= high:
-        raise ShareError(Message(N_("link parameter seeds: {text} is not a whole number from {low} to {high}"),
-                                 text=show(text[:20]), low=low, high=high))
+        raise ShareError(
+            Message(
+                N_("link parameter seeds: {text} is not a whole number from {low} to {high}"),
+                text=show(text[:20]),
+                low=low,
+                high=high,
+            )
+        )
     return int(text)
 
 
 def _scenario(code: str, label: str) -> ScenarioBase:
     if len(code) > MAX_CODE_CHARS:
-        raise ShareError(Message(N_("link parameter scenario: {n} characters; a link carries at most {most}"),
-                                 n=Count(len(code)), most=Count(MAX_CODE_CHARS)))
+        raise ShareError(
+            Message(
+                N_("link parameter scenario: {n} characters; a link carries at most {most}"),
+                n=Count(len(code)),
+                most=Count(MAX_CODE_CHARS),
+            )
+        )
     inflater = zlib.decompressobj()
     try:
         packed = base64.b64decode(code + "=" * (-len(code) % 4), altchars=b"-_", validate=True)
@@ -191,17 +260,30 @@ def _scenario(code: str, label: str) -> ScenarioBase:
     except (binascii.Error, ValueError, zlib.error):
         whole, data = False, b""
     if len(data) > MAX_FILE_BYTES or inflater.unconsumed_tail:
-        raise ShareError(Message(N_("link parameter scenario: unpacks to more than {size} KiB"),
-                                 size=MAX_FILE_BYTES // 1024))
+        raise ShareError(
+            Message(N_("link parameter scenario: unpacks to more than {size} KiB"), size=MAX_FILE_BYTES // 1024)
+        )
     if not whole:
-        raise ShareError(Message(N_("link parameter scenario: not a scenario code (base64url of compressed TOML); "
-                                    "copy the whole link again")))
+        raise ShareError(
+            Message(
+                N_(
+                    "link parameter scenario: not a scenario code (base64url of compressed TOML); "
+                    "copy the whole link again"
+                )
+            )
+        )
     try:
         scenario = scenario_from_bytes(data, label)
     except ScenarioError as exc:
         raise ShareError(Message(N_("link parameter scenario: {problem}"), problem=exc.message)) from None
     if not isinstance(scenario, Scenario):
-        raise ShareError(Message(N_("link parameter scenario: a {model} scenario; the app's share links carry the "
-                                    "alignment model (open reference models on their page)"),
-                                 model=repr(scenario.model)))
+        raise ShareError(
+            Message(
+                N_(
+                    "link parameter scenario: a {model} scenario; the app's share links carry the "
+                    "alignment model (open reference models on their page)"
+                ),
+                model=repr(scenario.model),
+            )
+        )
     return scenario

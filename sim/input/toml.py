@@ -9,15 +9,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from sim import i18n
 from sim.i18n import N_, Message
-from sim.input.errors import (MAX_FILE_BYTES, MAX_KEY_PARTS, MAX_KEYS, MAX_NAME_CHARS, MAX_NESTING, MAX_PATH_CHARS,
-                              MAX_STRING_CHARS, ScenarioError, clean, show)
+from sim.input.errors import (
+    MAX_FILE_BYTES,
+    MAX_KEY_PARTS,
+    MAX_KEYS,
+    MAX_NAME_CHARS,
+    MAX_NESTING,
+    MAX_PATH_CHARS,
+    MAX_STRING_CHARS,
+    ScenarioError,
+    clean,
+    show,
+)
 
 if TYPE_CHECKING:
     pass
-
 
 
 # ---------------------------------------------------------------- TOML text, capped before parsing
@@ -32,8 +40,9 @@ def check_text(text: str, source: str) -> None:
     One linear pass over the special characters, outside strings and comments; it stops at the first excess.
     """
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
-                                    size=MAX_FILE_BYTES // 1024))
+        raise ScenarioError(
+            Message(N_("{source}: file is larger than {size} KiB"), source=source, size=MAX_FILE_BYTES // 1024)
+        )
     stack: list[str] = []
     key_mode, header, parts, keys = True, False, 1, 0
     pos, n = 0, len(text)
@@ -69,22 +78,29 @@ def check_text(text: str, source: str) -> None:
             if key_mode or header:
                 parts += 1
                 if parts > MAX_KEY_PARTS:
-                    raise ScenarioError(Message(N_("{source}: a dotted key or table name has more than {most} "
-                                                   "parts"), source=source, most=MAX_KEY_PARTS))
+                    raise ScenarioError(
+                        Message(
+                            N_("{source}: a dotted key or table name has more than {most} parts"),
+                            source=source,
+                            most=MAX_KEY_PARTS,
+                        )
+                    )
         elif tok == "=":
             if key_mode and not header:
                 keys += 1
                 if keys > MAX_KEYS:
-                    raise ScenarioError(Message(N_("{source}: more than {most} keys"), source=source,
-                                                most=i18n.Count(MAX_KEYS)))
+                    raise ScenarioError(
+                        Message(N_("{source}: more than {most} keys"), source=source, most=i18n.Count(MAX_KEYS))
+                    )
                 key_mode, parts = False, 1
         elif tok == "[":
             if key_mode and not stack:
                 if not header:  # [table] or [[array of tables]]: a key too
                     keys += 1
                     if keys > MAX_KEYS:
-                        raise ScenarioError(Message(N_("{source}: more than {most} keys"), source=source,
-                                                most=i18n.Count(MAX_KEYS)))
+                        raise ScenarioError(
+                            Message(N_("{source}: more than {most} keys"), source=source, most=i18n.Count(MAX_KEYS))
+                        )
                 header = True
             else:
                 _push(stack, "[", source)
@@ -101,9 +117,8 @@ def check_text(text: str, source: str) -> None:
             if stack:
                 stack.pop()
             key_mode = False
-        elif tok == ",":
-            if stack and stack[-1] == "{":
-                key_mode, parts = True, 1
+        elif tok == "," and stack and stack[-1] == "{":
+            key_mode, parts = True, 1
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -117,16 +132,22 @@ def _escaped(text: str, i: int) -> bool:
 def _push(stack: list[str], ch: str, source: str) -> None:
     stack.append(ch)
     if len(stack) > MAX_NESTING:
-        raise ScenarioError(Message(N_("{source}: arrays or inline tables nested deeper than {most} levels"),
-                                    source=source, most=MAX_NESTING))
+        raise ScenarioError(
+            Message(
+                N_("{source}: arrays or inline tables nested deeper than {most} levels"),
+                source=source,
+                most=MAX_NESTING,
+            )
+        )
 
 
 #: tomllib's messages (a small fixed set), as translatable templates of its own English; the quoted character or
 #: key stays as tomllib wrote it.
 TOML_MESSAGES = {
     "Invalid statement": N_("Invalid statement"),
-    "Expected newline or end of document after a statement": N_("Expected newline or end of document after a "
-                                                                "statement"),
+    "Expected newline or end of document after a statement": N_(
+        "Expected newline or end of document after a statement"
+    ),
     "Cannot overwrite a value": N_("Cannot overwrite a value"),
     "Expected ']' at the end of a table declaration": N_("Expected ']' at the end of a table declaration"),
     "Expected ']]' at the end of an array declaration": N_("Expected ']]' at the end of an array declaration"),
@@ -151,8 +172,11 @@ TOML_PATTERNS = [
     (re.compile(r"Cannot redefine namespace (.+)"), N_("Cannot redefine namespace {what}")),
     (re.compile(r"Duplicate inline table key (.+)"), N_("Duplicate inline table key {what}")),
 ]
-_TOML_WHERE = re.compile(r"^(?P<problem>.*?) \((?:at line (?P<line>\d+), column (?P<column>\d+)|(?P<end>at end of "
-                         r"document))\)$", re.DOTALL)
+_TOML_WHERE = re.compile(
+    r"^(?P<problem>.*?) \((?:at line (?P<line>\d+), column (?P<column>\d+)|(?P<end>at end of "
+    r"document))\)$",
+    re.DOTALL,
+)
 
 
 def toml_problem(exc: tomllib.TOMLDecodeError) -> Message | str:
@@ -173,8 +197,12 @@ def toml_problem(exc: tomllib.TOMLDecodeError) -> Message | str:
     if where["end"]:
         shown = Message(N_("{problem} (at end of document)"), problem=problem)
     else:
-        shown = Message(N_("{problem} (at line {line}, column {column})"), problem=problem,
-                        line=where["line"], column=where["column"])
+        shown = Message(
+            N_("{problem} (at line {line}, column {column})"),
+            problem=problem,
+            line=where["line"],
+            column=where["column"],
+        )
     return shown if shown == text else text
 
 
@@ -184,8 +212,9 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(Message(N_("{source}: malformed TOML: {problem}"), source=source,
-                                    problem=toml_problem(exc))) from None
+        raise ScenarioError(
+            Message(N_("{source}: malformed TOML: {problem}"), source=source, problem=toml_problem(exc))
+        ) from None
     except RecursionError:  # the caps above make this unreachable; kept as a last line of defence
         raise ScenarioError(f"{source}: nested too deeply") from None
     check_lengths(data, source)
@@ -197,15 +226,27 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if len(key) > MAX_NAME_CHARS:
-                raise ScenarioError(Message(N_("{source}: {field}: names are at most {most} characters"),
-                                            source=source, field=f"{where}{show(key, 30)}", most=MAX_NAME_CHARS))
+                raise ScenarioError(
+                    Message(
+                        N_("{source}: {field}: names are at most {most} characters"),
+                        source=source,
+                        field=f"{where}{show(key, 30)}",
+                        most=MAX_NAME_CHARS,
+                    )
+                )
             check_lengths(item, source, f"{where}{key}.")
     elif isinstance(value, list):
         for item in value:
             check_lengths(item, source, where)
     elif isinstance(value, str) and len(value) > MAX_STRING_CHARS:
-        raise ScenarioError(Message(N_("{source}: {field}: text is longer than {most} characters"), source=source,
-                                    field=where.rstrip('.') or 'value', most=i18n.Count(MAX_STRING_CHARS)))
+        raise ScenarioError(
+            Message(
+                N_("{source}: {field}: text is longer than {most} characters"),
+                source=source,
+                field=where.rstrip(".") or "value",
+                most=i18n.Count(MAX_STRING_CHARS),
+            )
+        )
 
 
 def read_text(path: str | Path, what: str = "scenario file") -> str:
@@ -214,8 +255,9 @@ def read_text(path: str | Path, what: str = "scenario file") -> str:
     if "\x00" in name:
         raise ScenarioError(f"{what} {show(name)}: a path cannot contain a NUL character")
     if len(name) > MAX_PATH_CHARS or any(len(part) > 255 for part in Path(name).parts):
-        raise ScenarioError(f"{what} {show(name)}: path is too long (at most {MAX_PATH_CHARS} characters, "
-                            "255 per folder or file name)")
+        raise ScenarioError(
+            f"{what} {show(name)}: path is too long (at most {MAX_PATH_CHARS} characters, 255 per folder or file name)"
+        )
     p = Path(name)
     try:
         if not p.is_file():
@@ -236,20 +278,20 @@ def read_text(path: str | Path, what: str = "scenario file") -> str:
 def decode(data: bytes, source: str) -> str:
     """Uploaded or read bytes as UTF-8 text, size-capped."""
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(Message(N_("{source}: file is larger than {size} KiB"), source=source,
-                                    size=MAX_FILE_BYTES // 1024))
+        raise ScenarioError(
+            Message(N_("{source}: file is larger than {size} KiB"), source=source, size=MAX_FILE_BYTES // 1024)
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ScenarioError(Message(N_("{source}: not a UTF-8 text file (expected a TOML scenario)"),
-                                    source=source)) from None
+        raise ScenarioError(
+            Message(N_("{source}: not a UTF-8 text file (expected a TOML scenario)"), source=source)
+        ) from None
 
 
 def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
     """A user's TOML file as data, through every cap."""
     return parse_toml(read_text(path, what), show(str(path)))
-
-
 
 
 # ---------------------------------------------------------------- writing TOML
@@ -305,5 +347,3 @@ def dumps_toml(data: dict[str, Any], inline: Iterable[str] = (), prefix: str = "
             body = f"[{name}]\n" + body
         out += ("\n\n" if out else "") + body
     return out.strip() + ("\n" if not prefix else "")
-
-

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     pass
 
 
-
 # ---------------------------------------------------------------- pydantic errors as one line
 
 
@@ -53,8 +52,11 @@ def _problem(err: dict, table: type[BaseModel] | None, last: Any) -> str:
     msg = clean(err["msg"].removeprefix("Value error, "))
     if kind == "extra_forbidden":
         allowed = list(table.model_fields) if table is not None else []
-        return Message(N_("unknown field; allowed: {allowed}"), allowed=", ".join(allowed)) if allowed \
+        return (
+            Message(N_("unknown field; allowed: {allowed}"), allowed=", ".join(allowed))
+            if allowed
             else Message(N_("unknown field"))
+        )
     if kind == "finite_number":
         return Message(N_("must be a finite number (not nan or inf)"))
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -90,15 +92,18 @@ def format_validation_error(exc: ValidationError, schema: type[BaseModel]) -> Me
     Discriminated-union tags that pydantic puts in the location (``departments.sales.sales.alignment``) are
     dropped; an unknown field lists the fields the table at its location allows. The line is English; the app
     shows it in its language (``sim.i18n.shown``), field names and allowed values as they are."""
-    lines: list = [Message("{field}: {problem}", field=field, problem=problem) if field else problem
-                   for field, problem in validation_problems(exc, schema, MAX_REPORTED_ERRORS)]
+    lines: list = [
+        Message("{field}: {problem}", field=field, problem=problem) if field else problem
+        for field, problem in validation_problems(exc, schema, MAX_REPORTED_ERRORS)
+    ]
     if exc.error_count() > MAX_REPORTED_ERRORS:
         lines.append(Message(N_("and {n} more problem(s)"), n=exc.error_count() - MAX_REPORTED_ERRORS))
     return i18n.joined("; ", lines)
 
 
-def validation_problems(exc: ValidationError, schema: type[BaseModel],
-                        limit: int = MAX_REPORTED_ERRORS) -> list[tuple[str, str]]:
+def validation_problems(
+    exc: ValidationError, schema: type[BaseModel], limit: int = MAX_REPORTED_ERRORS
+) -> list[tuple[str, str]]:
     """The first ``limit`` problems of a validation error as (dotted field without union tags, what is wrong with
     the allowed values): for importers that report a problem where the user typed it (a sheet, row and column)."""
     out = []
@@ -156,5 +161,3 @@ def _unwrap(ann: Any) -> tuple[Any, dict[str, Any] | None]:
         if len(members) == 1:
             return members[0], None
     return ann, None
-
-

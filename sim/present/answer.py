@@ -13,14 +13,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.present import labels
 from sim.i18n import _, number
-from sim.present.labels import LABELS
 from sim.metrics import METRICS
+from sim.present import labels
+from sim.present.labels import LABELS
 
 #: The metrics the answer speaks about, in order: customers first, then money, then what the teams did.
-HEADLINE = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate", "revenue",
-            "onboarding_calls", "features_delivered", "shared_goal_capacity_share", "lead_time_weeks"]
+HEADLINE = [
+    "activation_rate_30d",
+    "outcome_index",
+    "support_contacts_per_customer",
+    "churn_rate",
+    "revenue",
+    "onboarding_calls",
+    "features_delivered",
+    "shared_goal_capacity_share",
+    "lead_time_weeks",
+]
 
 
 @dataclass(frozen=True)
@@ -56,18 +65,25 @@ def line(metric: str, row: pd.Series) -> Line:
     low = labels.difference(metric, row["ci_low"], digits, unit=False)
     high = labels.difference(metric, row["ci_high"], digits, unit=False)
     if distinguishable(row) and METRICS[metric].kind == "output":  # more output is not better for customers
-        sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (more output).") if d > 0
-                    else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (less output)."))
+        sentence = (
+            _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (more output).")
+            if d > 0
+            else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (less output).")
+        )
         text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
         return Line(metric, text, True, None)
     if distinguishable(row):
         better = (d > 0) == (labels.label(metric).better == "higher")
-        sentence = (_("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (better).") if better else
-                    _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (worse)."))
+        sentence = (
+            _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (better).")
+            if better
+            else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (worse).")
+        )
         text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
         return Line(metric, text, True, better)
-    text = _("{name} {before} → {after}: {difference}, not distinguishable from zero (95% CI {low} to "
-             "{high}).").format(name=name, before=before, after=after, difference=diff, low=low, high=high)
+    text = _("{name} {before} → {after}: {difference}, not distinguishable from zero (95% CI {low} to {high}).").format(
+        name=name, before=before, after=after, difference=diff, low=low, high=high
+    )
     return Line(metric, text, False, None)
 
 
@@ -84,11 +100,13 @@ def headline(table: pd.DataFrame, what: str, reference: str) -> str:
     better = sum(1 for x in found if x.distinguishable and x.better)
     worse = sum(1 for x in found if x.distinguishable and not x.better)
     if better == worse == 0:
-        return _("Against {reference} on the same seeds, {what} changes none of the customer results by more "
-                 "than the noise.").format(reference=reference, what=what)
-    return _("Against {reference} on the same seeds, {what} makes {better} of {total} customer results better "
-             "and {worse} worse.").format(reference=reference, what=what, better=better, worse=worse,
-                                          total=len(found))
+        return _(
+            "Against {reference} on the same seeds, {what} changes none of the customer results by more than the noise."
+        ).format(reference=reference, what=what)
+    return _(
+        "Against {reference} on the same seeds, {what} makes {better} of {total} customer results better "
+        "and {worse} worse."
+    ).format(reference=reference, what=what, better=better, worse=worse, total=len(found))
 
 
 def level_lines(summary: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
@@ -100,9 +118,14 @@ def level_lines(summary: pd.DataFrame, metrics: list[str] | None = None) -> list
         if metric not in summary:
             continue
         mean, low, high = mean_ci(summary[metric])
-        out.append(_("{name}: {value} (95% CI {low} to {high}).").format(
-            name=labels.name(metric), value=labels.value(metric, mean), low=labels.value(metric, low),
-            high=labels.value(metric, high)))
+        out.append(
+            _("{name}: {value} (95% CI {low} to {high}).").format(
+                name=labels.name(metric),
+                value=labels.value(metric, mean),
+                low=labels.value(metric, low),
+                high=labels.value(metric, high),
+            )
+        )
     return out
 
 
@@ -133,8 +156,11 @@ def changes(base, overrides: dict) -> list[str]:
             before = get_value(base, path)
         except (KeyError, TypeError):
             before = None
-        out.append(_("{lever}: {before} → {after}").format(lever=name, before=_shown(lever, before),
-                                                           after=_shown(lever, value)))
+        out.append(
+            _("{lever}: {before} → {after}").format(
+                lever=name, before=_shown(lever, before), after=_shown(lever, value)
+            )
+        )
     return out
 
 
@@ -142,5 +168,6 @@ def description(base_label: str, base, overrides: dict) -> str:
     """The description of an edited scenario, for its exported file: what it is and what was changed."""
     if not overrides:
         return base.description
-    return _("{name} with these changes: {changes}.").format(name=base_label, changes="; ".join(
-        changes(base, overrides)))
+    return _("{name} with these changes: {changes}.").format(
+        name=base_label, changes="; ".join(changes(base, overrides))
+    )

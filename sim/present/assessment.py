@@ -34,56 +34,108 @@ QUESTIONS: dict[str, Question] = {
         N_("1. Do we agree on what the product is, and what value it must create for users and for the business?"),
         N_("A shared picture of the product becomes a shared success criterion that trumps local KPIs."),
         {
-            "Yes": ({"leadership.trump": 0.8, **_departments(0.7)},
-                    N_("one shared success criterion (activation) trumps local KPIs (trump 0.8); departments "
-                    "mostly aligned (0.7)")),
-            "Tja (partly)": ({"leadership.trump": 0.4, **_departments(0.4)},
-                             N_("the shared criterion wins some conflicts (trump 0.4); departments half aligned "
-                                "(0.4)")),
-            "No": ({"leadership.trump": 0.0, **_departments(0.1)},
-                   N_("no shared criterion trumps local KPIs (trump 0); departments follow their own KPI (0.1)")),
-        }),
+            "Yes": (
+                {"leadership.trump": 0.8, **_departments(0.7)},
+                N_(
+                    "one shared success criterion (activation) trumps local KPIs (trump 0.8); departments "
+                    "mostly aligned (0.7)"
+                ),
+            ),
+            "Tja (partly)": (
+                {"leadership.trump": 0.4, **_departments(0.4)},
+                N_("the shared criterion wins some conflicts (trump 0.4); departments half aligned (0.4)"),
+            ),
+            "No": (
+                {"leadership.trump": 0.0, **_departments(0.1)},
+                N_("no shared criterion trumps local KPIs (trump 0); departments follow their own KPI (0.1)"),
+            ),
+        },
+    ),
     "outcome_steering": Question(
         N_("2. Are teams measured and steered on outcome, or mainly on deliveries?"),
         N_("Outcome steering: teams choose work by its effect, are funded over time and may say no."),
         {
-            "Yes": ({"teams.core.alignment": 0.9, "funding.mode": "product", "leadership.real_choice": True,
-                     "departments.finance.plan_items": 2},
-                    N_("the team steers on outcome (alignment 0.9), is funded as a product and holds its WIP limit; "
-                    "a small milestone plan (2 items)")),
-            "Tja (partly)": ({"teams.core.alignment": 0.6, "funding.mode": "product", "leadership.real_choice": True,
-                              "departments.finance.plan_items": 6},
-                             N_("the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item "
-                                "plan")),
-            "No": ({"teams.core.alignment": 0.2, "funding.mode": "project", "leadership.real_choice": False,
-                    "departments.finance.plan_items": 8},
-                   N_("the team delivers what is asked (alignment 0.2), is project-funded and cannot say no; "
-                   "an 8-item milestone plan")),
-        }),
+            "Yes": (
+                {
+                    "teams.core.alignment": 0.9,
+                    "funding.mode": "product",
+                    "leadership.real_choice": True,
+                    "departments.finance.plan_items": 2,
+                },
+                N_(
+                    "the team steers on outcome (alignment 0.9), is funded as a product and holds its WIP limit; "
+                    "a small milestone plan (2 items)"
+                ),
+            ),
+            "Tja (partly)": (
+                {
+                    "teams.core.alignment": 0.6,
+                    "funding.mode": "product",
+                    "leadership.real_choice": True,
+                    "departments.finance.plan_items": 6,
+                },
+                N_("the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item plan"),
+            ),
+            "No": (
+                {
+                    "teams.core.alignment": 0.2,
+                    "funding.mode": "project",
+                    "leadership.real_choice": False,
+                    "departments.finance.plan_items": 8,
+                },
+                N_(
+                    "the team delivers what is asked (alignment 0.2), is project-funded and cannot say no; "
+                    "an 8-item milestone plan"
+                ),
+            ),
+        },
+    ),
     "learning": Question(
         N_("3. Do we have data to learn fast enough, and do we use that learning to prioritise?"),
         N_("Data maturity sets how fast and how precisely effects are measured; experiments need data."),
         {
-            "Yes": ({"departments.data_analytics.maturity": 0.8, "departments.ux_design.insight": 0.6,
-                     "teams.core.experiment_share": 0.15},
-                    N_("effects measured within about 3 weeks with little noise (maturity 0.8), good user insight "
-                    "(0.6), 15% of capacity on experiments")),
-            "Tja (partly)": ({"departments.data_analytics.maturity": 0.4, "departments.ux_design.insight": 0.3,
-                              "teams.core.experiment_share": 0.05},
-                             N_("effects measured after about 8 weeks, noisily (maturity 0.4); some insight (0.3); "
-                             "5% on experiments")),
-            "No": ({"departments.data_analytics.maturity": 0.0, "departments.ux_design.insight": 0.1,
-                    "teams.core.experiment_share": 0.0},
-                   N_("nothing is measured (maturity 0), little user insight (0.1), no experiments")),
-        }),
+            "Yes": (
+                {
+                    "departments.data_analytics.maturity": 0.8,
+                    "departments.ux_design.insight": 0.6,
+                    "teams.core.experiment_share": 0.15,
+                },
+                N_(
+                    "effects measured within about 3 weeks with little noise (maturity 0.8), good user insight "
+                    "(0.6), 15% of capacity on experiments"
+                ),
+            ),
+            "Tja (partly)": (
+                {
+                    "departments.data_analytics.maturity": 0.4,
+                    "departments.ux_design.insight": 0.3,
+                    "teams.core.experiment_share": 0.05,
+                },
+                N_(
+                    "effects measured after about 8 weeks, noisily (maturity 0.4); some insight (0.3); "
+                    "5% on experiments"
+                ),
+            ),
+            "No": (
+                {
+                    "departments.data_analytics.maturity": 0.0,
+                    "departments.ux_design.insight": 0.1,
+                    "teams.core.experiment_share": 0.0,
+                },
+                N_("nothing is measured (maturity 0), little user insight (0.1), no experiments"),
+            ),
+        },
+    ),
 }
 
 
 def scenario_from_answers(answers: dict[str, str]) -> tuple[Scenario, list[str]]:
     """The scenario the answers describe, and one line per question saying what was set."""
-    overrides: dict = {"name": "self_assessment",
-                       "description": "From the self-assessment: " + "; ".join(
-                           f"Q{i + 1} {answers[k]}" for i, k in enumerate(QUESTIONS))}
+    overrides: dict = {
+        "name": "self_assessment",
+        "description": "From the self-assessment: "
+        + "; ".join(f"Q{i + 1} {answers[k]}" for i, k in enumerate(QUESTIONS)),
+    }
     lines = []
     for key, question in QUESTIONS.items():
         answer = answers.get(key)

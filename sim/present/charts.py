@@ -9,9 +9,9 @@ import networkx as nx
 import pandas as pd
 
 from sim import i18n
-from sim.present import labels
 from sim.i18n import N_, _
 from sim.metrics import METRICS
+from sim.present import labels
 from sim.stats import bands
 
 WIDTH = 320
@@ -25,9 +25,17 @@ HEIGHT = 200
 ARM_COLOURS = ("#7f7f7f", "#d95f02", "#1b9e77", "#7570b3")
 #: Each department (and team, and experiments) keeps its colour in every chart and run.
 REQUESTER_COLOURS = {
-    "leadership": "#4e79a7", "sales": "#f28e2b", "marketing": "#e15759", "customer_success": "#76b7b2",
-    "customer_support": "#59a14f", "finance": "#edc948", "legal": "#b07aa1", "ux_design": "#ff9da7",
-    "data_analytics": "#9c755f", "hr": "#bab0ac", "experiments": "#17becf",
+    "leadership": "#4e79a7",
+    "sales": "#f28e2b",
+    "marketing": "#e15759",
+    "customer_success": "#76b7b2",
+    "customer_support": "#59a14f",
+    "finance": "#edc948",
+    "legal": "#b07aa1",
+    "ux_design": "#ff9da7",
+    "data_analytics": "#9c755f",
+    "hr": "#bab0ac",
+    "experiments": "#17becf",
 }
 _SPARE = ("#1f77b4", "#aec7e8", "#98df8a", "#c5b0d5", "#c49c94", "#dbdb8d", "#9edae5", "#393b79", "#637939")
 #: Paired differences: better, worse, not distinguishable from zero.
@@ -81,8 +89,9 @@ def hold_last(series: pd.DataFrame, time: str, by: str | None = None) -> pd.Data
     return pd.concat(frames, ignore_index=True)
 
 
-def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None, time: str = "week",
-              registry: dict | None = None) -> alt.Chart:
+def over_time(
+    weekly: pd.DataFrame, metrics: list[str], by: str | None = None, time: str = "week", registry: dict | None = None
+) -> alt.Chart:
     """Each metric's mean over seeds per time step with its 95% band; one line per ``by`` value (e.g. scenario).
     ``registry`` names the metrics' units (default: the alignment model's)."""
     registry = registry or METRICS
@@ -94,19 +103,33 @@ def over_time(weekly: pd.DataFrame, metrics: list[str], by: str | None = None, t
             band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
         frames.append(band)
     data = pd.concat(frames, ignore_index=True)
-    color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(weekly, by)), legend=alt.Legend(orient="bottom"))
-             if by else alt.value(ARM_COLOURS[1]))
+    color = (
+        alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(weekly, by)), legend=alt.Legend(orient="bottom"))
+        if by
+        else alt.value(ARM_COLOURS[1])
+    )
     # Levels (stocks, shares, rates) are drawn from zero, so a small move looks small; a change may go below zero.
     zero = all(registry.get(m) is None or registry[m].agg != "change" for m in metrics) if registry else True
     base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=_(time)))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=zero)),
-                                               y2="high:Q", color=color)
-    line = base.mark_line().encode(y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=zero)), color=color,
-                                   tooltip=[*keys, alt.Tooltip("mean:Q", format=".3f"),
-                                            alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")])
-    return (band + line).properties(width=WIDTH, height=HEIGHT).facet(
-        facet=alt.Facet("metric:N", title=None, sort=[_title(m, registry) for m in metrics]), columns=2
-    ).resolve_scale(y="independent")
+    band = base.mark_area(opacity=0.25).encode(
+        y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=zero)), y2="high:Q", color=color
+    )
+    line = base.mark_line().encode(
+        y=alt.Y("mean:Q", title=None, scale=alt.Scale(zero=zero)),
+        color=color,
+        tooltip=[
+            *keys,
+            alt.Tooltip("mean:Q", format=".3f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
+        ],
+    )
+    return (
+        (band + line)
+        .properties(width=WIDTH, height=HEIGHT)
+        .facet(facet=alt.Facet("metric:N", title=None, sort=[_title(m, registry) for m in metrics]), columns=2)
+        .resolve_scale(y="independent")
+    )
 
 
 def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -> list[alt.Chart]:
@@ -121,23 +144,34 @@ def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = 
         if share:
             band[["low", "high"]] = band[["low", "high"]].clip(0.0, 1.0)
         fmt = ".0%" if share else ",.3~g"
-        color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(arms), legend=alt.Legend(orient="top"))
-                 if by else alt.value(ARM_COLOURS[1]))
+        color = (
+            alt.Color(f"{by}:N", title=None, scale=arm_scale(arms), legend=alt.Legend(orient="top"))
+            if by
+            else alt.value(ARM_COLOURS[1])
+        )
         zero = METRICS[metric].agg != "change" if metric in METRICS else True
         y = alt.Scale(zero=zero)
         base = alt.Chart(band).encode(x=alt.X("week:Q", title=_("week")))
         area = base.mark_area(opacity=0.25).encode(
-            y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color)
-        line = base.mark_line().encode(y=alt.Y("mean:Q", scale=y), color=color, tooltip=[
-            *keys, alt.Tooltip("mean:Q", format=fmt, title=_("mean")),
-            alt.Tooltip("low:Q", format=fmt, title=_("95% low")), alt.Tooltip("high:Q", format=fmt,
-                                                                              title=_("95% high"))])
+            y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color
+        )
+        line = base.mark_line().encode(
+            y=alt.Y("mean:Q", scale=y),
+            color=color,
+            tooltip=[
+                *keys,
+                alt.Tooltip("mean:Q", format=fmt, title=_("mean")),
+                alt.Tooltip("low:Q", format=fmt, title=_("95% low")),
+                alt.Tooltip("high:Q", format=fmt, title=_("95% high")),
+            ],
+        )
         out.append((area + line).properties(width=WIDTH, height=HEIGHT + 140, title=labels.title(metric)))
     return out
 
 
-def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, registry: dict | None = None,
-           title: str = "") -> alt.Chart:
+def effect(
+    runs: pd.DataFrame, x: str, metric: str, by: str | None = None, registry: dict | None = None, title: str = ""
+) -> alt.Chart:
     """A summary metric's mean over seeds (with its 95% band) against a parameter, one line per ``by`` value."""
     keys = [x] + ([by] if by else [])
     data = bands(runs, metric, keys)
@@ -145,32 +179,54 @@ def effect(runs: pd.DataFrame, x: str, metric: str, by: str | None = None, regis
         data[by] = data[by].astype(str)
     color = alt.Color(f"{by}:N", title=by, legend=alt.Legend(orient="right")) if by else alt.value("#1f77b4")
     base = alt.Chart(data).encode(x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(zero=False)))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=_title(metric, registry),
-                                                      scale=alt.Scale(zero=False)), y2="high:Q", color=color)
-    line = base.mark_line(point=True).encode(y="mean:Q", color=color, tooltip=[
-        *keys, alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
-        alt.Tooltip("low:Q", format=".3f", title=_("95% low")), alt.Tooltip("high:Q", format=".3f",
-                                                                          title=_("95% high")),
-        alt.Tooltip("count:Q", title=_("seeds"))])
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("low:Q", title=_title(metric, registry), scale=alt.Scale(zero=False)), y2="high:Q", color=color
+    )
+    line = base.mark_line(point=True).encode(
+        y="mean:Q",
+        color=color,
+        tooltip=[
+            *keys,
+            alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
+            alt.Tooltip("low:Q", format=".3f", title=_("95% low")),
+            alt.Tooltip("high:Q", format=".3f", title=_("95% high")),
+            alt.Tooltip("count:Q", title=_("seeds")),
+        ],
+    )
     return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)
 
 
 def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
     """The delivery paradox: output attainment (x) against outcome change (y), one point per seed."""
-    color = (alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(summary, by)), legend=alt.Legend(orient="bottom"))
-             if by else alt.value(ARM_COLOURS[1]))
-    points = alt.Chart(summary).mark_circle(size=70, opacity=0.7).encode(
-        x=alt.X("output_attainment:Q", title=labels.name("output_attainment"),
-                scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%")),
-        y=alt.Y("outcome_change:Q", title=labels.title("outcome_change")),
-        color=color,
-        tooltip=["seed", alt.Tooltip("output_attainment:Q", format=".0%", title=labels.name("output_attainment")),
-                 alt.Tooltip("outcome_change:Q", format=".2f", title=labels.name("outcome_change"))]
-        + ([by] if by else []),
+    color = (
+        alt.Color(f"{by}:N", title=None, scale=arm_scale(_arms(summary, by)), legend=alt.Legend(orient="bottom"))
+        if by
+        else alt.value(ARM_COLOURS[1])
+    )
+    points = (
+        alt.Chart(summary)
+        .mark_circle(size=70, opacity=0.7)
+        .encode(
+            x=alt.X(
+                "output_attainment:Q",
+                title=labels.name("output_attainment"),
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=".0%"),
+            ),
+            y=alt.Y("outcome_change:Q", title=labels.title("outcome_change")),
+            color=color,
+            tooltip=[
+                "seed",
+                alt.Tooltip("output_attainment:Q", format=".0%", title=labels.name("output_attainment")),
+                alt.Tooltip("outcome_change:Q", format=".2f", title=labels.name("outcome_change")),
+            ]
+            + ([by] if by else []),
+        )
     )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(y="y:Q")
-    return (zero + points).properties(width=WIDTH + 120, height=HEIGHT + 160,
-                                      title=_("We delivered everything we said. Why no effect?"))
+    return (zero + points).properties(
+        width=WIDTH + 120, height=HEIGHT + 160, title=_("We delivered everything we said. Why no effect?")
+    )
 
 
 #: Who asks for team work besides departments and teams (translate with ``_``).
@@ -193,16 +249,27 @@ def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
     who = sorted(data["requester"].unique())
     names = {w: requester_name(w) for w in who}  # departments and experiments by their names for people
     data["who"] = data["requester"].map(names)
-    return alt.Chart(data).mark_area().encode(
-        x=alt.X("week:Q", title=_("week")),
-        y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
-        color=alt.Color("who:N", title=_("requested by"),
-                        scale=alt.Scale(domain=[names[w] for w in who], range=[requester_colour(w) for w in who]),
-                        legend=alt.Legend(orient="bottom", columns=2)),
-        order=alt.Order("requester:N"),
-        tooltip=[alt.Tooltip("week:Q", title=_("week")), alt.Tooltip("who:N", title=_("requested by")),
-                 alt.Tooltip("person_weeks:Q", format=".2f", title=_("person-weeks per week"))],
-    ).properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))
+    return (
+        alt.Chart(data)
+        .mark_area()
+        .encode(
+            x=alt.X("week:Q", title=_("week")),
+            y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
+            color=alt.Color(
+                "who:N",
+                title=_("requested by"),
+                scale=alt.Scale(domain=[names[w] for w in who], range=[requester_colour(w) for w in who]),
+                legend=alt.Legend(orient="bottom", columns=2),
+            ),
+            order=alt.Order("requester:N"),
+            tooltip=[
+                alt.Tooltip("week:Q", title=_("week")),
+                alt.Tooltip("who:N", title=_("requested by")),
+                alt.Tooltip("person_weeks:Q", format=".2f", title=_("person-weeks per week")),
+            ],
+        )
+        .properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))
+    )
 
 
 def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
@@ -214,25 +281,43 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
     higher = rows["metric"].map(lambda m: labels.label(m).better == "higher")
     clear = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
-    rows["verdict"] = [(_("better") if (d > 0) == h else _("worse")) if c else _("not distinguishable")
-                       for d, h, c in zip(rows["difference"], higher, clear)]
+    rows["verdict"] = [
+        (_("better") if (d > 0) == h else _("worse")) if c else _("not distinguishable")
+        for d, h, c in zip(rows["difference"], higher, clear)
+    ]
     rows["name"] = rows["metric"].map(labels.name)
     rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
-    rows["ci"] = [_("{low} to {high}").format(low=labels.difference(m, lo, labels.digits_for(m, d)),
-                                              high=labels.difference(m, hi, labels.digits_for(m, d)))
-                  for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])]
+    rows["ci"] = [
+        _("{low} to {high}").format(
+            low=labels.difference(m, lo, labels.digits_for(m, d)),
+            high=labels.difference(m, hi, labels.digits_for(m, d)),
+        )
+        for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])
+    ]
     order = [labels.name(m) for m in metrics]
     verdicts = [_("better"), _("worse"), _("not distinguishable")]
     base = alt.Chart(rows).encode(y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=150)))
-    color = alt.Color("verdict:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
-                      scale=alt.Scale(domain=verdicts, range=list(VERDICT.values())))
-    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("lo:Q", title=_("difference B − A, relative to A"),
-                                                        axis=alt.Axis(format="%", tickCount=5)), x2="hi:Q",
-                                                color=color)
+    color = alt.Color(
+        "verdict:N",
+        title=None,
+        legend=alt.Legend(orient="bottom", direction="vertical"),
+        scale=alt.Scale(domain=verdicts, range=list(VERDICT.values())),
+    )
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("lo:Q", title=_("difference B − A, relative to A"), axis=alt.Axis(format="%", tickCount=5)),
+        x2="hi:Q",
+        color=color,
+    )
     dots = base.mark_point(filled=True, size=60).encode(
-        x="rel:Q", color=color,
-        tooltip=[alt.Tooltip("name:N", title=_("metric")), alt.Tooltip("shown:N", title=_("difference")),
-                 alt.Tooltip("ci:N", title=_("95% CI")), alt.Tooltip("verdict:N", title=_("verdict"))])
+        x="rel:Q",
+        color=color,
+        tooltip=[
+            alt.Tooltip("name:N", title=_("metric")),
+            alt.Tooltip("shown:N", title=_("difference")),
+            alt.Tooltip("ci:N", title=_("95% CI")),
+            alt.Tooltip("verdict:N", title=_("verdict")),
+        ],
+    )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
     return (zero + bars + dots).properties(width=WIDTH * 1.6, height=34 * len(metrics) + 150)
 
@@ -255,32 +340,86 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
 
     pos = layout(g)
     load = load or {}
-    nodes = pd.DataFrame([{"unit": n, "name": department_name(n), "x": pos[n][0], "y": pos[n][1], "type": d["unit"],
-                           "influence": d["influence"], "alignment": d["alignment"], "kpi": d["kpi"],
-                           "load": round(load.get(n, 0.0), 2)} for n, d in g.nodes(data=True)])
-    edges = pd.DataFrame([{"kind": _(EDGE_KINDS[k]) if k in EDGE_KINDS else k, "x": pos[u][0], "y": pos[u][1],
-                           "x2": pos[v][0], "y2": pos[v][1],
-                           "edge": f"{department_name(u)} → {department_name(v)}"}
-                          for u, v, k in g.edges(data="kind")])
+    nodes = pd.DataFrame(
+        [
+            {
+                "unit": n,
+                "name": department_name(n),
+                "x": pos[n][0],
+                "y": pos[n][1],
+                "type": d["unit"],
+                "influence": d["influence"],
+                "alignment": d["alignment"],
+                "kpi": d["kpi"],
+                "load": round(load.get(n, 0.0), 2),
+            }
+            for n, d in g.nodes(data=True)
+        ]
+    )
+    edges = pd.DataFrame(
+        [
+            {
+                "kind": _(EDGE_KINDS[k]) if k in EDGE_KINDS else k,
+                "x": pos[u][0],
+                "y": pos[u][1],
+                "x2": pos[v][0],
+                "y2": pos[v][1],
+                "edge": f"{department_name(u)} → {department_name(v)}",
+            }
+            for u, v, k in g.edges(data="kind")
+        ]
+    )
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    lines = alt.Chart(edges).mark_rule(strokeWidth=2, opacity=0.6).encode(
-        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q",
-        color=alt.Color("kind:N", title=_("lines"), scale=alt.Scale(domain=[_(k) for k in EDGE_KINDS.values()],
-                                                                    range=["#9ecae1", "#d62728", "#2ca02c"]),
-                        legend=alt.Legend(orient="top", direction="vertical")),
-        tooltip=[alt.Tooltip("edge:N", title=_("line")), alt.Tooltip("kind:N", title=_("lines"))])
-    dots = alt.Chart(nodes).mark_circle(stroke="black", opacity=0.95).encode(
-        x="x:Q", y="y:Q",
-        strokeWidth=alt.StrokeWidth("load:Q", scale=alt.Scale(range=[0.5, 6]), title=_("outline: team time used"),
-                                    legend=alt.Legend(orient="bottom", direction="vertical")),
-        size=alt.Size("influence:Q", scale=alt.Scale(domain=[0, 1], range=[80, 1400]), title=_("size: influence"),
-                      legend=alt.Legend(orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0],
-                                        symbolLimit=0)),
-        color=alt.Color("alignment:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
-                        title=_("colour: alignment"), legend=alt.Legend(orient="top", direction="horizontal",
-                                                                       gradientLength=120)),
-        tooltip=[alt.Tooltip("name:N", title=_("unit")), "kpi", alt.Tooltip("influence:Q", title=_("influence")),
-                 alt.Tooltip("alignment:Q", title=_("alignment")), alt.Tooltip("load:Q", title=_("team time used"))])
+    lines = (
+        alt.Chart(edges)
+        .mark_rule(strokeWidth=2, opacity=0.6)
+        .encode(
+            x=alt.X("x:Q", axis=axis),
+            y=alt.Y("y:Q", axis=axis),
+            x2="x2:Q",
+            y2="y2:Q",
+            color=alt.Color(
+                "kind:N",
+                title=_("lines"),
+                scale=alt.Scale(domain=[_(k) for k in EDGE_KINDS.values()], range=["#9ecae1", "#d62728", "#2ca02c"]),
+                legend=alt.Legend(orient="top", direction="vertical"),
+            ),
+            tooltip=[alt.Tooltip("edge:N", title=_("line")), alt.Tooltip("kind:N", title=_("lines"))],
+        )
+    )
+    dots = (
+        alt.Chart(nodes)
+        .mark_circle(stroke="black", opacity=0.95)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            strokeWidth=alt.StrokeWidth(
+                "load:Q",
+                scale=alt.Scale(range=[0.5, 6]),
+                title=_("outline: team time used"),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            size=alt.Size(
+                "influence:Q",
+                scale=alt.Scale(domain=[0, 1], range=[80, 1400]),
+                title=_("size: influence"),
+                legend=alt.Legend(orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0], symbolLimit=0),
+            ),
+            color=alt.Color(
+                "alignment:Q",
+                scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                title=_("colour: alignment"),
+                legend=alt.Legend(orient="top", direction="horizontal", gradientLength=120),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=_("unit")),
+                "kpi",
+                alt.Tooltip("influence:Q", title=_("influence")),
+                alt.Tooltip("alignment:Q", title=_("alignment")),
+                alt.Tooltip("load:Q", title=_("team time used")),
+            ],
+        )
+    )
     labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
     return (lines + dots + labels).properties(width=640, height=500)
 
@@ -307,15 +446,28 @@ def claim_map(frame: pd.DataFrame) -> alt.Chart:
     data["label"] = data["difference"].map(lambda v: f"{v:+.3g}")
     base = alt.Chart(data).encode(
         x=alt.X("folk_wisdom:O", title="folk wisdom", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("kpi_proxy:N", title="KPI proxy quality", sort=["scenario's own", "all 0.5", "all 1"]))
+        y=alt.Y("kpi_proxy:N", title="KPI proxy quality", sort=["scenario's own", "all 0.5", "all 1"]),
+    )
     cells = base.mark_rect().encode(
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS),
-                                                     range=list(VERDICT_COLOURS.values())), title="the claim"),
-        tooltip=["claim", "metric", "difference", "ci_low", "ci_high", "verdict"])
+        color=alt.Color(
+            "verdict:N",
+            scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
+            title="the claim",
+        ),
+        tooltip=["claim", "metric", "difference", "ci_low", "ci_high", "verdict"],
+    )
     text = base.mark_text(fontSize=10).encode(
-        text="label:N", color=alt.condition(alt.datum.verdict == "vanishes", alt.value("black"), alt.value("white")))
-    return alt.layer(cells, text).properties(width=150, height=90).facet(
-        facet=alt.Facet("claim:N", title=None), columns=4).properties(
-        title=alt.TitleParams("Each claim's headline difference (B - A) across the named assumptions",
-                               subtitle="folk wisdom: how right the organisation's beliefs are; KPI proxy quality: "
-                                        "what the work each KPI asks for is worth to customers"))
+        text="label:N", color=alt.condition(alt.datum.verdict == "vanishes", alt.value("black"), alt.value("white"))
+    )
+    return (
+        alt.layer(cells, text)
+        .properties(width=150, height=90)
+        .facet(facet=alt.Facet("claim:N", title=None), columns=4)
+        .properties(
+            title=alt.TitleParams(
+                "Each claim's headline difference (B - A) across the named assumptions",
+                subtitle="folk wisdom: how right the organisation's beliefs are; KPI proxy quality: "
+                "what the work each KPI asks for is worth to customers",
+            )
+        )
+    )

@@ -50,7 +50,7 @@ from scipy.stats import chi2
 
 from sim.i18n import N_, Message
 from sim.input import ScenarioError
-from sim.input.observed import SERIES, Observed, simulated, to_csv
+from sim.input.observed import Observed, simulated, to_csv
 from sim.registry import cost
 from sim.scenario import Scenario
 
@@ -111,20 +111,65 @@ class Parameter:
         return (f(high) - f(low)) / (f(self.high) - f(self.low))
 
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
-    Parameter("lead_rate", "customers.lead_rate", 0.001, 0.03, True, ("leads", "new_customers"),
-              "weekly chance a prospect becomes a lead"),
-    Parameter("close_rate", "customers.close_rate", 0.02, 0.5, True, ("new_customers",),
-              "weekly chance a lead buys, at feature fit 1"),
-    Parameter("activation_hazard", "customers.activation_hazard", 0.05, 0.9, True, ("activation_30d",),
-              "weekly chance of first success at perfect drivers"),
-    Parameter("churn_activated", "customers.churn_activated", 0.0002, 0.01, True, ("churned",),
-              "weekly churn of activated customers"),
-    Parameter("contact_rate", "customers.contact_rate", 0.01, 2.0, True, ("support_contacts",),
-              "weekly support contacts per activated customer"),
-    Parameter("item_size", "kinds.*.size", 0.3, 3.0, True, ("releases",),
-              "size of work items relative to the scenario's (delivery: releases per person-week)"),
-]}
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        Parameter(
+            "lead_rate",
+            "customers.lead_rate",
+            0.001,
+            0.03,
+            True,
+            ("leads", "new_customers"),
+            "weekly chance a prospect becomes a lead",
+        ),
+        Parameter(
+            "close_rate",
+            "customers.close_rate",
+            0.02,
+            0.5,
+            True,
+            ("new_customers",),
+            "weekly chance a lead buys, at feature fit 1",
+        ),
+        Parameter(
+            "activation_hazard",
+            "customers.activation_hazard",
+            0.05,
+            0.9,
+            True,
+            ("activation_30d",),
+            "weekly chance of first success at perfect drivers",
+        ),
+        Parameter(
+            "churn_activated",
+            "customers.churn_activated",
+            0.0002,
+            0.01,
+            True,
+            ("churned",),
+            "weekly churn of activated customers",
+        ),
+        Parameter(
+            "contact_rate",
+            "customers.contact_rate",
+            0.01,
+            2.0,
+            True,
+            ("support_contacts",),
+            "weekly support contacts per activated customer",
+        ),
+        Parameter(
+            "item_size",
+            "kinds.*.size",
+            0.3,
+            3.0,
+            True,
+            ("releases",),
+            "size of work items relative to the scenario's (delivery: releases per person-week)",
+        ),
+    ]
+}
 
 
 @dataclass
@@ -158,19 +203,32 @@ class Calibration:
         number style)."""
         from sim.i18n import _, figure, number, percent, shown
 
-        lines = [_("fit: distance {d} over {n} data points (about {n} or less at a good fit); {c} candidates "
-                   "evaluated").format(d=number(self.distance, 1), n=self.points, c=len(self.trials))]
+        lines = [
+            _(
+                "fit: distance {d} over {n} data points (about {n} or less at a good fit); {c} candidates evaluated"
+            ).format(d=number(self.distance, 1), n=self.points, c=len(self.trials))
+        ]
         for r in self.estimates.itertuples():
             if r.status == "not identifiable":
                 lines.append(_("  {p}: {v} (default; no data informs it)").format(p=r.parameter, v=figure(r.default)))
             else:
                 weak = _(" (weakly identified: the data say little)") if r.status == "weak" else ""
-                lines.append(_("  {p}: {e} [{lo}, {hi}] (default {d}){weak}").format(
-                    p=r.parameter, e=figure(r.estimate), lo=figure(r.low), hi=figure(r.high), d=figure(r.default),
-                    weak=weak))
+                lines.append(
+                    _("  {p}: {e} [{lo}, {hi}] (default {d}){weak}").format(
+                        p=r.parameter,
+                        e=figure(r.estimate),
+                        lo=figure(r.low),
+                        hi=figure(r.high),
+                        d=figure(r.default),
+                        weak=weak,
+                    )
+                )
         for r in self.quality.itertuples():
-            lines.append(_("  {s}: {c} of {n} points inside the 95 % band, normalised RMSE {e}").format(
-                s=r.series, c=percent(r.coverage, 0), n=r.points, e=number(r.nrmse, 2)))
+            lines.append(
+                _("  {s}: {c} of {n} points inside the 95 % band, normalised RMSE {e}").format(
+                    s=r.series, c=percent(r.coverage, 0), n=r.points, e=number(r.nrmse, 2)
+                )
+            )
         return "\n".join(lines + [_("  note: {note}").format(note=shown(n)) for n in self.notes])
 
 
@@ -197,9 +255,15 @@ def candidates(k: int, trials: int = TRIALS, local_evals: int = LOCAL_EVALS, des
     return trials + local_evals * k + DESIGN_STAGES * design_size(k, design_points) + len(LINE_STEPS)
 
 
-def estimated_seconds(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS,
-                      band_seeds: int = BAND_SEEDS, local_evals: int = LOCAL_EVALS,
-                      design_points: int = DESIGN_POINTS) -> float:
+def estimated_seconds(
+    scenario: Scenario,
+    observed: Observed,
+    trials: int = TRIALS,
+    seeds: int = SEEDS,
+    band_seeds: int = BAND_SEEDS,
+    local_evals: int = LOCAL_EVALS,
+    design_points: int = DESIGN_POINTS,
+) -> float:
     """Estimated seconds of computing a fit takes at most (``sim.registry.cost``)."""
     k = len(fitted_parameters(observed))
     return cost(prepared(scenario, observed), candidates(k, trials, local_evals, design_points) * seeds + band_seeds)
@@ -234,7 +298,7 @@ def moments(obs: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         var = np.nanmean(np.nanvar(sims, axis=0, ddof=1), axis=0)
         dev = np.nan_to_num(sims - mean)
         lagged = (dev[:, 1:] * dev[:, :-1]).sum(axis=(0, 1))
-        rho = np.clip(np.nan_to_num(lagged / (dev ** 2).sum(axis=(0, 1))), 0.0, 0.95)
+        rho = np.clip(np.nan_to_num(lagged / (dev**2).sum(axis=(0, 1))), 0.0, 0.95)
         scale = np.nanmean(np.abs(obs), axis=0)
     var = np.maximum(np.nan_to_num(var, nan=0.0), np.maximum((0.01 * np.nan_to_num(scale)) ** 2, 1e-9))
     # successive periods of a run are correlated (a run above the mean stays above it): each series counts as
@@ -258,10 +322,18 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seeds: int = SEEDS, seed: int = 0,
-              band_seeds: int = BAND_SEEDS, storage: str | Path | None = None,
-              progress: Callable[[int, int], None] | None = None, local_evals: int = LOCAL_EVALS,
-              design_points: int = DESIGN_POINTS) -> Calibration:
+def calibrate(
+    scenario: Scenario,
+    observed: Observed,
+    trials: int = TRIALS,
+    seeds: int = SEEDS,
+    seed: int = 0,
+    band_seeds: int = BAND_SEEDS,
+    storage: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    local_evals: int = LOCAL_EVALS,
+    design_points: int = DESIGN_POINTS,
+) -> Calibration:
     """Fit ``scenario`` to ``observed``; deterministic for a given ``seed``. ``progress(done, total)`` is called
     after every candidate; ``storage`` (a file) makes the fit resumable. ``trials`` (global search),
     ``local_evals`` (local search, per fitted parameter) and ``design_points`` (the intervals' designed candidates,
@@ -275,11 +347,16 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     base = prepared(scenario, observed)
     params = fitted_parameters(observed)
     obs = observed.data.to_numpy(dtype=float)
-    search = _Search(base, observed, params, [seed + i for i in range(seeds)], progress,
-                     total=candidates(len(params), trials, local_evals, design_points))
+    search = _Search(
+        base,
+        observed,
+        params,
+        [seed + i for i in range(seeds)],
+        progress,
+        total=candidates(len(params), trials, local_evals, design_points),
+    )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)),
-                                         multivariate=True)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)), multivariate=True)
     key = _fingerprint(base, observed, seeds, seed)
     store = None
     if storage is not None:
@@ -287,8 +364,9 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
         from optuna.storages.journal import JournalFileBackend
 
         store = JournalStorage(JournalFileBackend(str(storage)))
-    study = optuna.create_study(study_name=f"{STUDY}-{key}", storage=store, sampler=sampler,
-                                direction="minimize", load_if_exists=True)
+    study = optuna.create_study(
+        study_name=f"{STUDY}-{key}", storage=store, sampler=sampler, direction="minimize", load_if_exists=True
+    )
     for t in study.trials:  # a resumed fit: the stored candidates count as evaluated
         if t.state == optuna.trial.TrialState.COMPLETE:
             search.seen.append((dict(t.params), float(t.value)))
@@ -316,18 +394,34 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     rows = []
     for p in PARAMETERS.values():
         default = p.value(base)
-        row = {"parameter": p.name, "meaning": p.meaning, "informed_by": ", ".join(p.informed_by),
-               "default": default, "estimate": default, "low": float("nan"), "high": float("nan"),
-               "status": "not identifiable"}
+        row = {
+            "parameter": p.name,
+            "meaning": p.meaning,
+            "informed_by": ", ".join(p.informed_by),
+            "default": default,
+            "estimate": default,
+            "low": float("nan"),
+            "high": float("nan"),
+            "status": "not identifiable",
+        }
         if p in params:
             low, high = intervals[p.name]
-            row.update(estimate=float(best[p.name]), low=low, high=high,
-                       status="weak" if p.width(low, high) > WEAK_SHARE else "fitted")
+            row.update(
+                estimate=float(best[p.name]),
+                low=low,
+                high=high,
+                status="weak" if p.width(low, high) > WEAK_SHARE else "fitted",
+            )
         rows.append(row)
     estimates = pd.DataFrame(rows)
 
-    band = search.band if search.band is not None else simulate_tables(  # the intervals ran it at the estimate
-        calibrated, observed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
+    band = (
+        search.band
+        if search.band is not None
+        else simulate_tables(  # the intervals ran it at the estimate
+            calibrated, observed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)]
+        )
+    )
     fit_rows, quality_rows = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -335,35 +429,67 @@ def calibrate(scenario: Scenario, observed: Observed, trials: int = TRIALS, seed
     for j, name in enumerate(observed.series):
         o = obs[:, j]
         for i, period in enumerate(observed.data.index):
-            fit_rows.append({"period": int(period), "series": name, "observed": o[i], "simulated": mean[i, j],
-                             "low": low[i, j], "high": high[i, j]})
+            fit_rows.append(
+                {
+                    "period": int(period),
+                    "series": name,
+                    "observed": o[i],
+                    "simulated": mean[i, j],
+                    "low": low[i, j],
+                    "high": high[i, j],
+                }
+            )
         ok = ~np.isnan(o) & ~np.isnan(mean[:, j])
         inside = (o[ok] >= low[ok, j]) & (o[ok] <= high[ok, j])
         scale = np.mean(np.abs(o[ok])) if ok.any() else float("nan")
         rmse = float(np.sqrt(np.mean((o[ok] - mean[ok, j]) ** 2))) if ok.any() else float("nan")
-        quality_rows.append({"series": name, "points": int(ok.sum()), "coverage": float(inside.mean()) if ok.any()
-                             else float("nan"), "nrmse": rmse / scale if scale else float("nan")})
+        quality_rows.append(
+            {
+                "series": name,
+                "points": int(ok.sum()),
+                "coverage": float(inside.mean()) if ok.any() else float("nan"),
+                "nrmse": rmse / scale if scale else float("nan"),
+            }
+        )
     notes = []
     unused = [p.name for p in PARAMETERS.values() if p not in params]
     if unused:
-        notes.append(Message(N_("not identifiable from these series, left at their values: {names}"),
-                             names=", ".join(unused)))
+        notes.append(
+            Message(N_("not identifiable from these series, left at their values: {names}"), names=", ".join(unused))
+        )
     weak = estimates.loc[estimates["status"] == "weak", "parameter"].tolist()
     if weak:
-        notes.append(Message(N_("weakly identified (the interval covers most of the search range): {names}"),
-                             names=", ".join(weak)))
+        notes.append(
+            Message(
+                N_("weakly identified (the interval covers most of the search range): {names}"), names=", ".join(weak)
+            )
+        )
     names = [p.name for p in params]
-    covariance, curvature = (pd.DataFrame(c, index=names, columns=names) if c is not None else pd.DataFrame()
-                             for c in (search.covariance, search.curvature))
-    return Calibration(calibrated, estimates, pd.DataFrame(fit_rows), pd.DataFrame(quality_rows), table, d_min,
-                       int((~np.isnan(obs)).sum()), observed.frequency, notes, covariance, curvature)
+    covariance, curvature = (
+        pd.DataFrame(c, index=names, columns=names) if c is not None else pd.DataFrame()
+        for c in (search.covariance, search.curvature)
+    )
+    return Calibration(
+        calibrated,
+        estimates,
+        pd.DataFrame(fit_rows),
+        pd.DataFrame(quality_rows),
+        table,
+        d_min,
+        int((~np.isnan(obs)).sum()),
+        observed.frequency,
+        notes,
+        covariance,
+        curvature,
+    )
 
 
 class _Search:
     """Candidates evaluated on common seeds, remembered: the global search, the local one and the intervals."""
 
-    def __init__(self, base: Scenario, observed: Observed, params: list[Parameter], seeds: list[int], progress,
-                 total: int):
+    def __init__(
+        self, base: Scenario, observed: Observed, params: list[Parameter], seeds: list[int], progress, total: int
+    ):
         self.base, self.observed, self.params, self.seeds = base, observed, params, seeds
         self.obs = observed.data.to_numpy(dtype=float)
         self.progress, self.total = progress, total
@@ -424,15 +550,20 @@ class _Search:
         start, _ = self.best()
         x0 = np.array([self._to_unit(p, start[p.name]) for p in self.params])
         k = len(self.params)
-        simplex = np.vstack([x0] + [x0 + np.where(np.arange(k) == i, 0.08 if x0[i] < 0.9 else -0.08, 0.0)
-                                    for i in range(k)])
-        minimize(lambda u: self({p.name: self._from_unit(p, x) for p, x in zip(self.params, u)}), x0,
-                 method="Nelder-Mead", bounds=[(0.0, 1.0)] * k,
-                 options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k,
-                          "xatol": 0.002, "fatol": 0.05})
+        simplex = np.vstack(
+            [x0] + [x0 + np.where(np.arange(k) == i, 0.08 if x0[i] < 0.9 else -0.08, 0.0) for i in range(k)]
+        )
+        minimize(
+            lambda u: self({p.name: self._from_unit(p, x) for p, x in zip(self.params, u)}),
+            x0,
+            method="Nelder-Mead",
+            bounds=[(0.0, 1.0)] * k,
+            options={"initial_simplex": np.clip(simplex, 0.0, 1.0), "maxfev": evals * k, "xatol": 0.002, "fatol": 0.05},
+        )
 
-    def intervals(self, design_points: int, seed: int,
-                  band_seeds: list[int] | None = None) -> dict[str, tuple[float, float]]:
+    def intervals(
+        self, design_points: int, seed: int, band_seeds: list[int] | None = None
+    ) -> dict[str, tuple[float, float]]:
         """Per parameter, its profile interval from a sandwich covariance of the estimate. Near the best,
         ``D ~ D_min + (x - x*)' A (x - x*)`` with ``A = J' W J`` (range units, log for rates), ``J`` the simulated
         means' slopes with respect to the parameters and ``W`` the distance's weights; the estimate is the
@@ -456,7 +587,7 @@ class _Search:
         rng = np.random.default_rng([seed, 17])
         best, _ = self.best()
         centre = np.array([self._to_unit(p, best[p.name]) for p in self.params])
-        shape = np.diag(np.full(k, DESIGN_START ** 2))
+        shape = np.diag(np.full(k, DESIGN_START**2))
         design: list[int] = []
         fit = None
         for stage in range(DESIGN_STAGES):
@@ -610,12 +741,12 @@ def observation_covariance(groups: list[np.ndarray]) -> tuple[np.ndarray, float]
         parts.append(dev * math.sqrt(len(g) / (len(g) - 1)))  # E[x x'] = S
     x = np.vstack(parts)
     n = len(x)
-    sd = np.sqrt((x ** 2).mean(axis=0))
+    sd = np.sqrt((x**2).mean(axis=0))
     sd = np.where(sd > 0, sd, 1.0)
     z = x / sd
     r = z.T @ z / n
     off = ~np.eye(len(r), dtype=bool)
-    spread = ((z ** 2).T @ z ** 2 - n * r ** 2) / n ** 2  # the variance of each r_ij: sum_k (z_ki z_kj - r_ij)^2 / n^2
+    spread = ((z**2).T @ z**2 - n * r**2) / n**2  # the variance of each r_ij: sum_k (z_ki z_kj - r_ij)^2 / n^2
     denom = float((r[off] ** 2).sum())
     intensity = float(np.clip(spread[off].sum() / denom, 0.0, 1.0)) if denom > 0 else 1.0
     shrunk = np.where(off, (1.0 - intensity) * r, r)
@@ -626,8 +757,10 @@ def described(calibration: Calibration, name: str) -> Scenario:
     """The calibrated scenario with a description saying what it was fitted to (for writing it out)."""
     s = calibration.scenario
     fitted = calibration.estimates[calibration.estimates["status"] != "not identifiable"]
-    text = (f"{s.description} Calibrated to {calibration.points} observed {calibration.frequency}ly values "
-            f"({', '.join(calibration.quality['series'])}); fitted: {', '.join(fitted['parameter']) or 'none'}.")
+    text = (
+        f"{s.description} Calibrated to {calibration.points} observed {calibration.frequency}ly values "
+        f"({', '.join(calibration.quality['series'])}); fitted: {', '.join(fitted['parameter']) or 'none'}."
+    )
     return s.with_overrides({"name": name, "description": text.strip()[:4000]})
 
 
@@ -639,6 +772,11 @@ def chart(fit: pd.DataFrame, frequency: str = "month"):
     band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=None), y2="high:Q")
     line = base.mark_line().encode(y="simulated:Q")
     points = base.mark_point(filled=True, color="black").encode(
-        y="observed:Q", tooltip=["series", "period", "observed", "simulated", "low", "high"])
-    return (band + line + points).properties(width=260, height=150).facet(
-        facet=alt.Facet("series:N", title=None), columns=3).resolve_scale(y="independent")
+        y="observed:Q", tooltip=["series", "period", "observed", "simulated", "low", "high"]
+    )
+    return (
+        (band + line + points)
+        .properties(width=260, height=150)
+        .facet(facet=alt.Facet("series:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )

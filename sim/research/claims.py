@@ -16,6 +16,7 @@ da``); the JSON report and the frames stay in English for scripts.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,8 +27,8 @@ from babel.numbers import get_decimal_symbol
 from sim import i18n
 from sim.i18n import N_, _
 from sim.input import load_scenario
-from sim.present.levers import get_value
 from sim.metrics import format_number
+from sim.present.levers import get_value
 from sim.runner import process_pool, run_many, versions
 from sim.scenario import KpiProxy, Scenario
 from sim.stats import mean_ci, paired_difference
@@ -72,8 +73,8 @@ def arm(scenario: str, weeks: int | None = None, **overrides: Any) -> Arm:
 @dataclass(frozen=True)
 class Check:
     """``increase``/``decrease``: B - A's CI lies above/below zero. ``no_gain``/``no_loss``: B - A's CI stays below
-    ``bound`` / above ``-bound`` (a practically irrelevant gain or loss). ``at_least``/``at_most``/``within``: arm ``on``'s mean CI lies
-    above/below/between bounds."""
+    ``bound`` / above ``-bound`` (a practically irrelevant gain or loss). ``at_least``/``at_most``/``within``: arm
+    ``on``'s mean CI lies above/below/between bounds."""
 
     metric: str
     expect: Literal["increase", "decrease", "no_gain", "no_loss", "at_least", "at_most", "within"]
@@ -83,8 +84,9 @@ class Check:
 
     def describe(self) -> str:
         """The check in words, in the current language."""
-        return _(CHECK_WORDS[self.expect]).format(metric=metric_words(self.metric), arm=self.on.upper(),
-                                                  bound=_g(self.bound), upper=_g(self.upper))
+        return _(CHECK_WORDS[self.expect]).format(
+            metric=metric_words(self.metric), arm=self.on.upper(), bound=_g(self.bound), upper=_g(self.upper)
+        )
 
 
 def metric_words(metric: str) -> str:
@@ -109,9 +111,14 @@ CHECK_WORDS = {
     "within": N_("{metric} of {arm} within [{bound}, {upper}]"),
 }
 #: A map cell's verdict and a failed check's kind, in words (translate with ``_``).
-VERDICT_WORDS = {"holds": N_("holds"), "vanishes": N_("vanishes"), "reverses": N_("reverses"),
-                 "reversed": N_("reversed"), "same direction, not significant": N_("same direction, not significant"),
-                 "bound exceeded": N_("bound exceeded")}
+VERDICT_WORDS = {
+    "holds": N_("holds"),
+    "vanishes": N_("vanishes"),
+    "reverses": N_("reverses"),
+    "reversed": N_("reversed"),
+    "same direction, not significant": N_("same direction, not significant"),
+    "bound exceeded": N_("bound exceeded"),
+}
 
 
 def _g(value: float) -> str:
@@ -169,14 +176,16 @@ def holds_when(scenario: Scenario) -> str:
 
     roles = {d.role for d in scenario.departments.values()}
     a = scenario.assumptions
-    proxies = ", ".join(f"{possessive(_(ROLE_NAMES[r]))} {_pct(a.proxy(r))}" for r in KpiProxy.model_fields
-                        if r in roles) or _("none of these departments is steered by such a KPI here")
-    return _("These results rest on named assumptions: what a person-week of the work each department's KPI asks "
-             "for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
-             "beliefs about what works are ({folk_wisdom}). A shared success criterion pays off when KPIs are poor "
-             "proxies; with perfect proxies and right beliefs it gains much less, and aligned on a vanity metric it "
-             "does no better than the silo (docs/CLAIMS.md).").format(proxies=proxies,
-                                                                       folk_wisdom=_pct(a.folk_wisdom))
+    proxies = ", ".join(
+        f"{possessive(_(ROLE_NAMES[r]))} {_pct(a.proxy(r))}" for r in KpiProxy.model_fields if r in roles
+    ) or _("none of these departments is steered by such a KPI here")
+    return _(
+        "These results rest on named assumptions: what a person-week of the work each department's KPI asks "
+        "for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
+        "beliefs about what works are ({folk_wisdom}). A shared success criterion pays off when KPIs are poor "
+        "proxies; with perfect proxies and right beliefs it gains much less, and aligned on a vanity metric it "
+        "does no better than the silo (docs/CLAIMS.md)."
+    ).format(proxies=proxies, folk_wisdom=_pct(a.folk_wisdom))
 
 
 def premise(proxy: float | None = None, folk_wisdom: float | None = None) -> dict[str, Any]:
@@ -196,107 +205,229 @@ VANITY = (("leadership.shared_criterion", "features_delivered"),)
 
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim("C1", N_("Siloed output KPIs: outputs are hit, the outcome stays flat"),
-          N_("Every department hits most of its own output KPI while customers' use of the product does not move; "
-          "product logic moves it."),
-          arm("b2b_activation"), arm("product_logic"),
-          (Check("outcome_change", "increase"), Check("output_attainment", "at_least", 0.75),
-           Check("outcome_change", "within", -1.0, 1.0)),
-          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), product logic gains "
-                        "less than a point of activation over the silo."), VANITY,
-                        (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)))),
-    Claim("C2", N_("A shared success criterion that trumps local KPIs raises the outcome and cuts context switching"),
-          N_("The same organisation, with leadership making the shared criterion win every conflict."),
-          arm("b2b_activation"), arm("b2b_activation", leadership__trump=1.0),
-          (Check("activation_rate_30d", "increase"), Check("outcome_change", "increase"),
-           Check("context_switches", "decrease")),
-          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), trumping local KPIs "
-                        "gains less than a point of activation over the silo. (With every KPI a perfect proxy it keeps at "
-                        "most a third of its activation gain and the outcome index no longer moves: see the map.)"),
-                        VANITY,
-                        (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)))),
-    Claim("C3", N_("Partial transformation gains less than full alignment and shows more friction"),
-          N_("Only the product team works on outcome (A); then the rest of the organisation follows (B)."),
-          arm("partial_transformation"), arm("partial_transformation", leadership__trump=0.9),
-          (Check("activation_rate_30d", "increase"), Check("outcome_change", "increase"),
-           Check("escalations", "decrease")),
-          fails=Failure(N_("When the shared criterion is a vanity metric (features delivered), the rest of the "
-                        "organisation following it adds less than a point of activation."), VANITY,
-                        (Check("activation_rate_30d", "no_gain", 0.01),))),
-    Claim("C4", N_("Product funding beats project funding over a long horizon; after go-live the outcome stalls"),
-          N_("An organisation that steers on outcome, over three years: its team is funded as a project that goes "
-          "live in week 24, after which most people leave (A), or as a product team from go-live on (B). The "
-          "difference splits into steps: knowledge (A with a full hand-over of what the leavers learned), "
-          "headcount (A with every person kept) and measurement and ownership (B: someone still measures after "
-          "go-live, runs tests and owns the backlog)."),
-          arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24),
-          arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
-              funding__switch_to_product_week=24),
-          (Check("outcome_change", "increase"), Check("support_contacts_per_customer", "decrease"),
-           Check("activation_rate_30d", "increase")),
-          fails=Failure(N_("With every person kept after go-live and no data to learn from, project and product "
-                        "funding do about equally well: continuity is worth what it lets a team learn."),
-                        (("funding.retention", 1.0), ("departments.data_analytics.maturity", 0.0)),
-                        (Check("outcome_change", "no_gain", 0.3), Check("activation_rate_30d", "no_gain", 0.01))),
-          parts=(("knowledge", arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
-                                   funding__handover=1.0)),
-                 ("headcount", arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24,
-                                   funding__retention=1.0)))),
-    Claim("C5", N_("Better data speeds learning and raises the outcome; without data the loudest voice wins"),
-          N_("An organisation that can act on what it learns, without data and user insight (A) and with fast, "
-          "precise measurement (B)."),
-          arm("product_logic", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
-          arm("product_logic", departments__data_analytics__maturity=0.9),
-          (Check("outcome_change", "increase"), Check("belief_error", "decrease"),
-           Check("loudest_voice_share", "decrease")),
-          fails=Failure(N_("When the organisation's beliefs are already right, data adds little activation."),
-                        (("assumptions.folk_wisdom", 1.0),), (Check("activation_rate_30d", "no_gain", 0.02),))),
-    Claim("C6", N_("A campaign before onboarding is easy brings leads but low activation and more support load"),
-          N_("The same organisation without (A) and with (B) a big early campaign."),
-          arm("campaign_before_onboarding", departments__marketing__campaign_lift=0.0),
-          arm("campaign_before_onboarding"),
-          (Check("leads", "increase"), Check("activation_rate_30d", "decrease"),
-           Check("support_contacts_per_customer", "increase")),
-          fails=Failure(N_("When campaign leads are as good as organic ones (leads a perfect proxy for customers who "
-                        "will use the product) and Customer Success can call every new customer, the campaign costs "
-                        "at most a point of activation (against about six)."),
-                        (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity",
-                                                                    100.0)),
-                        (Check("activation_rate_30d", "no_loss", 0.025),))),
-    Claim("C7", N_("Longer approval chains mean longer lead times and less delivered value"),
-          N_("One sign-off (A) against four with little capacity (B)."),
-          arm("b2b_activation"), arm("long_approval_chain"),
-          (Check("lead_time_weeks", "increase"), Check("features_delivered", "decrease"),
-           Check("outcome_change", "decrease")),
-          fails=Failure(N_("When every approver has ample capacity and sends nothing back, four sign-offs still add "
-                        "a week each to the lead time but cost far less outcome: most of the chain's harm is its "
-                        "queues, not its length."),
-                        tuple((f"departments.{d}.{f}", v) for d in ("legal", "marketing", "finance", "leadership")
-                              for f, v in (("review_capacity", 20.0), ("rework_share", 0.0))),
-                        (Check("outcome_change", "no_loss", 0.35), Check("lead_time_weeks", "increase")))),
-    Claim("F1", N_("Lever fails: alignment on the wrong shared criterion"),
-          N_("The siloed organisation (A) against everyone aligned on features delivered (B): more output, and no "
-          "more outcome than the silo."),
-          arm("b2b_activation"),
-          arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="features_delivered"),
-          (Check("activation_rate_30d", "no_gain", 0.0), Check("outcome_change", "no_gain", 0.3),
-           Check("features_delivered", "increase")), lever_fails=True),
-    Claim("F2", N_("Lever fails: better data in an organisation that cannot act on it"),
-          N_("The siloed organisation of the article (the team cannot say no, pressure decides) without (A) and with "
-          "(B) fast, precise measurement. The team learns, but priorities stay with the loudest voices: activation "
-          "gains a point or so, about a third of what the same lever gives an organisation that can act (C5: "
-          "about four points)."),
-          arm("b2b_activation", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
-          arm("b2b_activation", departments__data_analytics__maturity=0.9),
-          (Check("activation_rate_30d", "no_gain", 0.025), Check("belief_error", "decrease")),
-          lever_fails=True),
-    Claim("F3", N_("Lever fails: everyone aligned on a vanity metric (leads)"),
-          N_("The siloed organisation (A) against everyone aligned on leads (B): Marketing launches whatever the "
-          "onboarding, everyone asks for campaign support instead of work on the product; fewer customers get "
-          "started."),
-          arm("b2b_activation"),
-          arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
-          (Check("outcome_change", "no_gain", 0.0), Check("activation_rate_30d", "decrease")), lever_fails=True),
+    Claim(
+        "C1",
+        N_("Siloed output KPIs: outputs are hit, the outcome stays flat"),
+        N_(
+            "Every department hits most of its own output KPI while customers' use of the product does not move; "
+            "product logic moves it."
+        ),
+        arm("b2b_activation"),
+        arm("product_logic"),
+        (
+            Check("outcome_change", "increase"),
+            Check("output_attainment", "at_least", 0.75),
+            Check("outcome_change", "within", -1.0, 1.0),
+        ),
+        fails=Failure(
+            N_(
+                "When the shared criterion is a vanity metric (features delivered), product logic gains "
+                "less than a point of activation over the silo."
+            ),
+            VANITY,
+            (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)),
+        ),
+    ),
+    Claim(
+        "C2",
+        N_("A shared success criterion that trumps local KPIs raises the outcome and cuts context switching"),
+        N_("The same organisation, with leadership making the shared criterion win every conflict."),
+        arm("b2b_activation"),
+        arm("b2b_activation", leadership__trump=1.0),
+        (
+            Check("activation_rate_30d", "increase"),
+            Check("outcome_change", "increase"),
+            Check("context_switches", "decrease"),
+        ),
+        fails=Failure(
+            N_(
+                "When the shared criterion is a vanity metric (features delivered), trumping local KPIs "
+                "gains less than a point of activation over the silo. (With every KPI a perfect proxy it keeps at "
+                "most a third of its activation gain and the outcome index no longer moves: see the map.)"
+            ),
+            VANITY,
+            (Check("activation_rate_30d", "no_gain", 0.01), Check("outcome_change", "no_gain", 0.4)),
+        ),
+    ),
+    Claim(
+        "C3",
+        N_("Partial transformation gains less than full alignment and shows more friction"),
+        N_("Only the product team works on outcome (A); then the rest of the organisation follows (B)."),
+        arm("partial_transformation"),
+        arm("partial_transformation", leadership__trump=0.9),
+        (
+            Check("activation_rate_30d", "increase"),
+            Check("outcome_change", "increase"),
+            Check("escalations", "decrease"),
+        ),
+        fails=Failure(
+            N_(
+                "When the shared criterion is a vanity metric (features delivered), the rest of the "
+                "organisation following it adds less than a point of activation."
+            ),
+            VANITY,
+            (Check("activation_rate_30d", "no_gain", 0.01),),
+        ),
+    ),
+    Claim(
+        "C4",
+        N_("Product funding beats project funding over a long horizon; after go-live the outcome stalls"),
+        N_(
+            "An organisation that steers on outcome, over three years: its team is funded as a project that goes "
+            "live in week 24, after which most people leave (A), or as a product team from go-live on (B). The "
+            "difference splits into steps: knowledge (A with a full hand-over of what the leavers learned), "
+            "headcount (A with every person kept) and measurement and ownership (B: someone still measures after "
+            "go-live, runs tests and owns the backlog)."
+        ),
+        arm("product_logic", weeks=156, funding__mode="project", funding__go_live_week=24),
+        arm(
+            "product_logic",
+            weeks=156,
+            funding__mode="project",
+            funding__go_live_week=24,
+            funding__switch_to_product_week=24,
+        ),
+        (
+            Check("outcome_change", "increase"),
+            Check("support_contacts_per_customer", "decrease"),
+            Check("activation_rate_30d", "increase"),
+        ),
+        fails=Failure(
+            N_(
+                "With every person kept after go-live and no data to learn from, project and product "
+                "funding do about equally well: continuity is worth what it lets a team learn."
+            ),
+            (("funding.retention", 1.0), ("departments.data_analytics.maturity", 0.0)),
+            (Check("outcome_change", "no_gain", 0.3), Check("activation_rate_30d", "no_gain", 0.01)),
+        ),
+        parts=(
+            (
+                "knowledge",
+                arm(
+                    "product_logic", weeks=156, funding__mode="project", funding__go_live_week=24, funding__handover=1.0
+                ),
+            ),
+            (
+                "headcount",
+                arm(
+                    "product_logic",
+                    weeks=156,
+                    funding__mode="project",
+                    funding__go_live_week=24,
+                    funding__retention=1.0,
+                ),
+            ),
+        ),
+    ),
+    Claim(
+        "C5",
+        N_("Better data speeds learning and raises the outcome; without data the loudest voice wins"),
+        N_(
+            "An organisation that can act on what it learns, without data and user insight (A) and with fast, "
+            "precise measurement (B)."
+        ),
+        arm("product_logic", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
+        arm("product_logic", departments__data_analytics__maturity=0.9),
+        (
+            Check("outcome_change", "increase"),
+            Check("belief_error", "decrease"),
+            Check("loudest_voice_share", "decrease"),
+        ),
+        fails=Failure(
+            N_("When the organisation's beliefs are already right, data adds little activation."),
+            (("assumptions.folk_wisdom", 1.0),),
+            (Check("activation_rate_30d", "no_gain", 0.02),),
+        ),
+    ),
+    Claim(
+        "C6",
+        N_("A campaign before onboarding is easy brings leads but low activation and more support load"),
+        N_("The same organisation without (A) and with (B) a big early campaign."),
+        arm("campaign_before_onboarding", departments__marketing__campaign_lift=0.0),
+        arm("campaign_before_onboarding"),
+        (
+            Check("leads", "increase"),
+            Check("activation_rate_30d", "decrease"),
+            Check("support_contacts_per_customer", "increase"),
+        ),
+        fails=Failure(
+            N_(
+                "When campaign leads are as good as organic ones (leads a perfect proxy for customers who "
+                "will use the product) and Customer Success can call every new customer, the campaign costs "
+                "at most a point of activation (against about six)."
+            ),
+            (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity", 100.0)),
+            (Check("activation_rate_30d", "no_loss", 0.025),),
+        ),
+    ),
+    Claim(
+        "C7",
+        N_("Longer approval chains mean longer lead times and less delivered value"),
+        N_("One sign-off (A) against four with little capacity (B)."),
+        arm("b2b_activation"),
+        arm("long_approval_chain"),
+        (
+            Check("lead_time_weeks", "increase"),
+            Check("features_delivered", "decrease"),
+            Check("outcome_change", "decrease"),
+        ),
+        fails=Failure(
+            N_(
+                "When every approver has ample capacity and sends nothing back, four sign-offs still add "
+                "a week each to the lead time but cost far less outcome: most of the chain's harm is its "
+                "queues, not its length."
+            ),
+            tuple(
+                (f"departments.{d}.{f}", v)
+                for d in ("legal", "marketing", "finance", "leadership")
+                for f, v in (("review_capacity", 20.0), ("rework_share", 0.0))
+            ),
+            (Check("outcome_change", "no_loss", 0.35), Check("lead_time_weeks", "increase")),
+        ),
+    ),
+    Claim(
+        "F1",
+        N_("Lever fails: alignment on the wrong shared criterion"),
+        N_(
+            "The siloed organisation (A) against everyone aligned on features delivered (B): more output, and no "
+            "more outcome than the silo."
+        ),
+        arm("b2b_activation"),
+        arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="features_delivered"),
+        (
+            Check("activation_rate_30d", "no_gain", 0.0),
+            Check("outcome_change", "no_gain", 0.3),
+            Check("features_delivered", "increase"),
+        ),
+        lever_fails=True,
+    ),
+    Claim(
+        "F2",
+        N_("Lever fails: better data in an organisation that cannot act on it"),
+        N_(
+            "The siloed organisation of the article (the team cannot say no, pressure decides) without (A) and with "
+            "(B) fast, precise measurement. The team learns, but priorities stay with the loudest voices: activation "
+            "gains a point or so, about a third of what the same lever gives an organisation that can act (C5: "
+            "about four points)."
+        ),
+        arm("b2b_activation", departments__data_analytics__maturity=0.0, departments__ux_design__insight=0.0),
+        arm("b2b_activation", departments__data_analytics__maturity=0.9),
+        (Check("activation_rate_30d", "no_gain", 0.025), Check("belief_error", "decrease")),
+        lever_fails=True,
+    ),
+    Claim(
+        "F3",
+        N_("Lever fails: everyone aligned on a vanity metric (leads)"),
+        N_(
+            "The siloed organisation (A) against everyone aligned on leads (B): Marketing launches whatever the "
+            "onboarding, everyone asks for campaign support instead of work on the product; fewer customers get "
+            "started."
+        ),
+        arm("b2b_activation"),
+        arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
+        (Check("outcome_change", "no_gain", 0.0), Check("activation_rate_30d", "decrease")),
+        lever_fails=True,
+    ),
 )
 
 #: The named assumptions and team capacity over which ``claim_map`` shows each claim's headline effect.
@@ -320,12 +451,24 @@ def _setting_overrides(setting: dict[str, Any]) -> dict[str, Any]:
 
 #: Parameters moved by -25% and +25%, one at a time, in the robustness analysis.
 ROBUSTNESS_PARAMETERS: tuple[str, ...] = (
-    "customers.activation_hazard", "customers.lead_rate", "customers.close_rate", "customers.churn_stalled",
-    "customers.contact_rate", "product.onboarding_ease", "product.decay", "teams.core.capacity",
-    "teams.core.switch_cost", "teams.core.discovery_rate", "departments.sales.demand_rate",
-    "departments.customer_support.demand_rate", "kinds.onboarding_simplification.size",
-    "kinds.onboarding_simplification.effect_sd", "kinds.key_account_feature.effect_sd",
-    "assumptions.folk_wisdom", "assumptions.kpi_proxy.sales", "assumptions.kpi_proxy.customer_success",
+    "customers.activation_hazard",
+    "customers.lead_rate",
+    "customers.close_rate",
+    "customers.churn_stalled",
+    "customers.contact_rate",
+    "product.onboarding_ease",
+    "product.decay",
+    "teams.core.capacity",
+    "teams.core.switch_cost",
+    "teams.core.discovery_rate",
+    "departments.sales.demand_rate",
+    "departments.customer_support.demand_rate",
+    "kinds.onboarding_simplification.size",
+    "kinds.onboarding_simplification.effect_sd",
+    "kinds.key_account_feature.effect_sd",
+    "assumptions.folk_wisdom",
+    "assumptions.kpi_proxy.sales",
+    "assumptions.kpi_proxy.customer_success",
     "assumptions.kpi_proxy.finance",
 )
 
@@ -355,22 +498,35 @@ class ClaimResult:
 
     def as_dict(self) -> dict[str, Any]:
         head = self.checks[0]
-        out = {"id": self.claim.id, "title": self.claim.title, "metric": head.check.metric,
-               "difference": head.value, "ci_low": head.ci_low, "ci_high": head.ci_high, "passed": self.passed,
-               "lever_fails": self.claim.lever_fails, "a": self.claim.a.label, "b": self.claim.b.label,
-               "checks": [_check_dict(c) for c in self.checks]}
+        out = {
+            "id": self.claim.id,
+            "title": self.claim.title,
+            "metric": head.check.metric,
+            "difference": head.value,
+            "ci_low": head.ci_low,
+            "ci_high": head.ci_high,
+            "passed": self.passed,
+            "lever_fails": self.claim.lever_fails,
+            "a": self.claim.a.label,
+            "b": self.claim.b.label,
+            "checks": [_check_dict(c) for c in self.checks],
+        }
         if self.claim.fails is not None:
-            out["fails"] = {"story": self.claim.fails.story, "overrides": dict(self.claim.fails.overrides),
-                            "checks": [_check_dict(c) for c in self.failure]}
+            out["fails"] = {
+                "story": self.claim.fails.story,
+                "overrides": dict(self.claim.fails.overrides),
+                "checks": [_check_dict(c) for c in self.failure],
+            }
         if self.parts:
-            out["parts"] = [{"step": label, "metric": m, "difference": d, "ci_low": lo, "ci_high": hi}
-                            for label, m, d, lo, hi in self.parts]
+            out["parts"] = [
+                {"step": label, "metric": m, "difference": d, "ci_low": lo, "ci_high": hi}
+                for label, m, d, lo, hi in self.parts
+            ]
         return out
 
 
 def _check_dict(c: CheckResult) -> dict[str, Any]:
-    return {"check": c.check.describe(), "value": c.value, "ci_low": c.ci_low, "ci_high": c.ci_high,
-            "passed": c.passed}
+    return {"check": c.check.describe(), "value": c.value, "ci_low": c.ci_low, "ci_high": c.ci_high, "passed": c.passed}
 
 
 def _judge_checks(checks: Iterable[Check], a: pd.DataFrame, b: pd.DataFrame) -> list[CheckResult]:
@@ -379,18 +535,26 @@ def _judge_checks(checks: Iterable[Check], a: pd.DataFrame, b: pd.DataFrame) -> 
         if check.expect in ("increase", "decrease", "no_gain", "no_loss"):
             d = paired_difference(a[check.metric], b[check.metric])
             value, low, high = d["difference"], d["ci_low"], d["ci_high"]
-            passed = {"increase": low > 0, "decrease": high < 0, "no_gain": high < check.bound,
-                      "no_loss": low > -check.bound}[check.expect]
+            passed = {
+                "increase": low > 0,
+                "decrease": high < 0,
+                "no_gain": high < check.bound,
+                "no_loss": low > -check.bound,
+            }[check.expect]
         else:
             value, low, high = mean_ci((a if check.on == "a" else b)[check.metric])
-            passed = {"at_least": low >= check.bound, "at_most": high <= check.bound,
-                      "within": check.bound <= low and high <= check.upper}[check.expect]
+            passed = {
+                "at_least": low >= check.bound,
+                "at_most": high <= check.bound,
+                "within": check.bound <= low and high <= check.upper,
+            }[check.expect]
         out.append(CheckResult(check, float(value), float(low), float(high), bool(passed)))
     return out
 
 
-def judge(claim: Claim, a: pd.DataFrame, b: pd.DataFrame, seeds: list[int],
-          summaries: dict[Arm, pd.DataFrame] | None = None) -> ClaimResult:
+def judge(
+    claim: Claim, a: pd.DataFrame, b: pd.DataFrame, seeds: list[int], summaries: dict[Arm, pd.DataFrame] | None = None
+) -> ClaimResult:
     """Evaluate a claim's checks on the two arms' per-seed summaries (rows in seed order); with ``summaries`` of
     its other arms, also its failure side and the steps of its decomposition."""
     result = ClaimResult(claim, seeds, _judge_checks(claim.checks, a, b))
@@ -403,7 +567,7 @@ def judge(claim: Claim, a: pd.DataFrame, b: pd.DataFrame, seeds: list[int],
     labels = [label for label, _arm in claim.parts] + ["measurement and ownership" if claim.parts else ""]
     if claim.parts:
         metrics = dict.fromkeys(c.metric for c in claim.checks if c.expect in ("increase", "decrease"))
-        for (x, y), label in zip(zip(chain, chain[1:]), labels):
+        for (x, y), label in zip(itertools.pairwise(chain), labels):
             for m in metrics:
                 d = paired_difference(summaries[x][m], summaries[y][m])
                 result.parts.append((label, m, d["difference"], d["ci_low"], d["ci_high"]))
@@ -437,8 +601,9 @@ def _map(fn, jobs: list, workers: int) -> list:
         return list(pool.map(fn, jobs))
 
 
-def evaluate(claims: Iterable[Claim] = CLAIMS, seeds: int | list[int] = DEFAULT_SEEDS,
-             workers: int = 1) -> list[ClaimResult]:
+def evaluate(
+    claims: Iterable[Claim] = CLAIMS, seeds: int | list[int] = DEFAULT_SEEDS, workers: int = 1
+) -> list[ClaimResult]:
     """Run every claim's arms on the same seeds (arms shared between claims run once) and judge them, failure
     sides and decompositions included."""
     claims = list(claims)
@@ -467,24 +632,39 @@ def claim_map(claims: Iterable[Claim] = CLAIMS, seeds: int = MAP_SEEDS, workers:
         for c in claims:
             head = c.checks[0]
             r = _judge_checks([head], results[c.a.under(extra)], results[c.b.under(extra)])[0]
-            rows.append({"claim": c.id, **{k: setting.get(k) for k in ("axis", "folk_wisdom", "kpi_proxy",
-                                                                         "capacity")},
-                         "metric": head.metric, "difference": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                         "verdict": _verdict(r)})
+            rows.append(
+                {
+                    "claim": c.id,
+                    **{k: setting.get(k) for k in ("axis", "folk_wisdom", "kpi_proxy", "capacity")},
+                    "metric": head.metric,
+                    "difference": r.value,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "verdict": _verdict(r),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _verdict(r: CheckResult) -> str:
     if r.passed:
         return "holds"
-    if r.check.expect in ("increase", "decrease") and _how(r) == "reversed" and (
-            r.ci_high < 0 if r.check.expect == "increase" else r.ci_low > 0):
+    if (
+        r.check.expect in ("increase", "decrease")
+        and _how(r) == "reversed"
+        and (r.ci_high < 0 if r.check.expect == "increase" else r.ci_low > 0)
+    ):
         return "reverses"
     return "vanishes"
 
 
-def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, workers: int = 1,
-               parameters: Iterable[str] = ROBUSTNESS_PARAMETERS, factors=(0.75, 1.25)) -> pd.DataFrame:
+def robustness(
+    claims: Iterable[Claim] = CLAIMS,
+    seeds: int = DEFAULT_SEEDS,
+    workers: int = 1,
+    parameters: Iterable[str] = ROBUSTNESS_PARAMETERS,
+    factors=(0.75, 1.25),
+) -> pd.DataFrame:
     """Each claim under each parameter moved by each factor, one at a time: a row per claim and setting."""
     claims = list(claims)
     seed_list = list(range(seeds))
@@ -498,8 +678,16 @@ def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, wor
         for c in claims:
             r = judge(c, results[(c.a, setting)], results[(c.b, setting)], seed_list)
             failed = [f"{x.check.describe()} ({_(VERDICT_WORDS[_how(x)])})" for x in r.checks if not x.passed]
-            rows.append({"claim": c.id, "parameter": path, "factor": factor, "passed": r.passed,
-                         "headline": r.checks[0].value, "failed_checks": "; ".join(failed)})
+            rows.append(
+                {
+                    "claim": c.id,
+                    "parameter": path,
+                    "factor": factor,
+                    "passed": r.passed,
+                    "headline": r.checks[0].value,
+                    "failed_checks": "; ".join(failed),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -507,8 +695,11 @@ def robustness(claims: Iterable[Claim] = CLAIMS, seeds: int = DEFAULT_SEEDS, wor
 
 
 #: The steps of a decomposition, in words (translate with ``_``).
-STEP_WORDS = {"knowledge": N_("knowledge"), "headcount": N_("headcount"),
-              "measurement and ownership": N_("measurement and ownership")}
+STEP_WORDS = {
+    "knowledge": N_("knowledge"),
+    "headcount": N_("headcount"),
+    "measurement and ownership": N_("measurement and ownership"),
+}
 
 
 def _step(label: str) -> str:
@@ -522,8 +713,12 @@ def _yes(passed: bool) -> str:
 def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str:
     """Plain-text report, in the current language."""
     seeds = results[0].seeds
-    lines = [_("claims over paired seeds {first}..{last} ({n}); difference = B - A, 95% CI").format(
-        first=seeds[0], last=seeds[-1], n=len(seeds)), ""]
+    lines = [
+        _("claims over paired seeds {first}..{last} ({n}); difference = B - A, 95% CI").format(
+            first=seeds[0], last=seeds[-1], n=len(seeds)
+        ),
+        "",
+    ]
     for r in results:
         verdict = _("PASS") if r.passed else _("FAIL")
         lines.append(f"{r.claim.id}  {verdict}  {_(r.claim.title)}")
@@ -532,8 +727,9 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
         for c in r.checks:
             lines.append(_check_line(c))
         if r.failure:
-            lines.append("      " + _("where it fails:") + " "
-                         + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides))
+            lines.append(
+                "      " + _("where it fails:") + " " + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides)
+            )
             lines += [_check_line(c) for c in r.failure]
         for label, m, d, lo, hi in r.parts:
             step = _("step")
@@ -547,8 +743,7 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
 
 
 def _check_line(c: CheckResult) -> str:
-    return (f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {_n(c.value):>10} "
-            f"{_ci(c.ci_low, c.ci_high)}")
+    return f"      [{'ok' if c.passed else '--'}] {c.check.describe():58s} {_n(c.value):>10} {_ci(c.ci_low, c.ci_high)}"
 
 
 def _robust_summary(robust: pd.DataFrame) -> pd.DataFrame:
@@ -557,6 +752,7 @@ def _robust_summary(robust: pd.DataFrame) -> pd.DataFrame:
 
     def mark(group: pd.DataFrame) -> str:
         return " ".join(f"{f - 1:+.0%}:{ok if p else breaks}" for f, p in zip(group["factor"], group["passed"]))
+
     return robust.groupby(["parameter", "claim"]).apply(mark, include_groups=False).unstack("claim")
 
 
@@ -576,87 +772,155 @@ def _map_table(rows: pd.DataFrame) -> str:
     if rows.empty:
         return ""
     grid = rows[rows["axis"] == "assumptions"]
-    cell = {(r.kpi_proxy if not pd.isna(r.kpi_proxy) else None, r.folk_wisdom):
-            f"{_n(r.difference, 3)} {_(VERDICT_WORDS[r.verdict])}" for r in grid.itertuples()}
+    cell = {
+        (
+            r.kpi_proxy if not pd.isna(r.kpi_proxy) else None,
+            r.folk_wisdom,
+        ): f"{_n(r.difference, 3)} {_(VERDICT_WORDS[r.verdict])}"
+        for r in grid.itertuples()
+    }
     metric = rows["metric"].iloc[0]
-    lines = [_("Map of the headline ({metric}, B − A): rows set every KPI's proxy quality, columns folk "
-               "wisdom.").format(metric=metric_words(metric)), "",
-             "| " + _("KPI proxy \\ folk wisdom") + " | " + " | ".join(_g(w) for w in MAP_FOLK_WISDOM) + " |",
-             "|---|" + "---|" * len(MAP_FOLK_WISDOM)]
+    lines = [
+        _("Map of the headline ({metric}, B − A): rows set every KPI's proxy quality, columns folk wisdom.").format(
+            metric=metric_words(metric)
+        ),
+        "",
+        "| " + _("KPI proxy \\ folk wisdom") + " | " + " | ".join(_g(w) for w in MAP_FOLK_WISDOM) + " |",
+        "|---|" + "---|" * len(MAP_FOLK_WISDOM),
+    ]
     for p in MAP_PROXY:
         name = _("scenario's own") if p is None else _("all {value}").format(value=_g(p))
         lines.append(f"| {name} | " + " | ".join(cell.get((p, w), "") for w in MAP_FOLK_WISDOM) + " |")
     cap = rows[rows["axis"] == "capacity"]
-    lines += ["", "| " + _("team capacity") + " | " + " | ".join(_g(c) for c in cap["capacity"]) + " |",
-              "|---|" + "---|" * len(cap),
-              "| " + _("difference") + " | " + " | ".join(f"{_n(d, 3)} {_(VERDICT_WORDS[v])}" for d, v in
-                                                       zip(cap["difference"], cap["verdict"])) + " |"]
+    lines += [
+        "",
+        "| " + _("team capacity") + " | " + " | ".join(_g(c) for c in cap["capacity"]) + " |",
+        "|---|" + "---|" * len(cap),
+        "| "
+        + _("difference")
+        + " | "
+        + " | ".join(f"{_n(d, 3)} {_(VERDICT_WORDS[v])}" for d, v in zip(cap["difference"], cap["verdict"]))
+        + " |",
+    ]
     return "\n".join(lines)
 
 
-def markdown(results: list[ClaimResult], robust: pd.DataFrame | None, robustness_seeds: int,
-             maps: pd.DataFrame | None = None, map_seeds: int = MAP_SEEDS) -> str:
+def markdown(
+    results: list[ClaimResult],
+    robust: pd.DataFrame | None,
+    robustness_seeds: int,
+    maps: pd.DataFrame | None = None,
+    map_seeds: int = MAP_SEEDS,
+) -> str:
     """The report as Markdown in the current language (docs/CLAIMS.md is generated with it in English)."""
     seeds = results[0].seeds
     seed_line = "- " + _("seeds: {first}..{last} ({n} paired seeds per arm)").format(
-        first=seeds[0], last=seeds[-1], n=len(seeds))
+        first=seeds[0], last=seeds[-1], n=len(seeds)
+    )
     if robust is not None:
         seed_line += "; " + _("robustness: {n} seeds").format(n=robustness_seeds)
     holding = sum(r.passed for r in results)
-    summary = _("**{passed} of {total} claims hold.** Claims marked *lever fails* show settings where alignment does "
-                "not pay; they hold when the report shows the failure. Every claim also names where it fails (its "
-                "checks must pass too), and rests on the named assumptions of the scenario (`[assumptions]`: how "
-                "good a proxy each KPI is for the customer outcome, how right the organisation's beliefs are; "
-                "docs/MODEL.md).").format(passed=holding, total=len(results))
+    summary = _(
+        "**{passed} of {total} claims hold.** Claims marked *lever fails* show settings where alignment does "
+        "not pay; they hold when the report shows the failure. Every claim also names where it fails (its "
+        "checks must pass too), and rests on the named assumptions of the scenario (`[assumptions]`: how "
+        "good a proxy each KPI is for the customer outcome, how right the organisation's beliefs are; "
+        "docs/MODEL.md)."
+    ).format(passed=holding, total=len(results))
     if maps is not None:
-        summary += " " + _("Each claim's map shows its headline over those assumptions and team capacity ({n} seeds "
-                           "per cell): *holds* (95% CI on the claimed side of zero), *vanishes* (the CI reaches zero) "
-                           "or *reverses*; the chart is [claims/map.png](claims/map.png).").format(n=map_seeds)
+        summary += " " + _(
+            "Each claim's map shows its headline over those assumptions and team capacity ({n} seeds "
+            "per cell): *holds* (95% CI on the claimed side of zero), *vanishes* (the CI reaches zero) "
+            "or *reverses*; the chart is [claims/map.png](claims/map.png)."
+        ).format(n=map_seeds)
     check_head = ["| " + " | ".join([_("check"), _("value"), _("95% CI"), _("holds")]) + " |", "|---|---|---|---|"]
-    out = ["# " + _("The claims, checked"), "",
-           _("Generated by `{command}` (see the README for the seeds) — do not edit by hand.").format(
-               command="alignsim claims --format markdown --robustness --map --map-chart docs/claims/map.png"), "",
-           seed_line,
-           "- " + _("versions:") + " " + ", ".join(f"{k} {val}" for k, val in versions().items()),
-           "- " + _("difference = B − A, paired by seed, with a t-based 95% confidence interval"), "",
-           summary, "",
-           *(["![" + _("Where each claim holds") + "](claims/map.png)", ""] if maps is not None else []),
-           "| " + " | ".join([_("claim"), _("holds"), _("headline metric"), _("difference"), _("95% CI")]) + " |",
-           "|---|---|---|---|---|"]
+    out = [
+        "# " + _("The claims, checked"),
+        "",
+        _("Generated by `{command}` (see the README for the seeds) — do not edit by hand.").format(
+            command="alignsim claims --format markdown --robustness --map --map-chart docs/claims/map.png"
+        ),
+        "",
+        seed_line,
+        "- " + _("versions:") + " " + ", ".join(f"{k} {val}" for k, val in versions().items()),
+        "- " + _("difference = B − A, paired by seed, with a t-based 95% confidence interval"),
+        "",
+        summary,
+        "",
+        *(["![" + _("Where each claim holds") + "](claims/map.png)", ""] if maps is not None else []),
+        "| " + " | ".join([_("claim"), _("holds"), _("headline metric"), _("difference"), _("95% CI")]) + " |",
+        "|---|---|---|---|---|",
+    ]
     lever_fails = " *(" + _("lever fails") + ")*"
     for r in results:
         h = r.checks[0]
-        out.append(f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
-                   f"{_yes(r.passed)} | {metric_words(h.check.metric)} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |")
+        out.append(
+            f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
+            f"{_yes(r.passed)} | {metric_words(h.check.metric)} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} |"
+        )
     for r in results:
-        out += ["", f"## {r.claim.id}: {_(r.claim.title)}", "", _(r.claim.story), "",
-                f"- A: `{r.claim.a.label}`", f"- B: `{r.claim.b.label}`", "", *check_head]
+        out += [
+            "",
+            f"## {r.claim.id}: {_(r.claim.title)}",
+            "",
+            _(r.claim.story),
+            "",
+            f"- A: `{r.claim.a.label}`",
+            f"- B: `{r.claim.b.label}`",
+            "",
+            *check_head,
+        ]
         out += [_check_row(c) for c in r.checks]
         if r.claim.fails is not None:
             over = ", ".join(f"`{k}={v}`" for k, v in r.claim.fails.overrides)
-            out += ["", "**" + _("Where it fails.") + "** " + _("{story} ({overrides}, in both arms)").format(
-                story=_(r.claim.fails.story), overrides=over), "", *check_head]
+            out += [
+                "",
+                "**"
+                + _("Where it fails.")
+                + "** "
+                + _("{story} ({overrides}, in both arms)").format(story=_(r.claim.fails.story), overrides=over),
+                "",
+                *check_head,
+            ]
             out += [_check_row(c) for c in r.failure]
         if r.parts:
-            out += ["", "**" + _("Where the difference comes from") + "** " + _("(B − A in steps, paired by seed):"),
-                    "", "| " + " | ".join([_("step"), _("metric"), _("difference"), _("95% CI")]) + " |",
-                    "|---|---|---|---|"]
-            out += [f"| {_step(label)} | {metric_words(m)} | {_n(d)} | {_ci(lo, hi)} |"
-                    for label, m, d, lo, hi in r.parts]
+            out += [
+                "",
+                "**" + _("Where the difference comes from") + "** " + _("(B − A in steps, paired by seed):"),
+                "",
+                "| " + " | ".join([_("step"), _("metric"), _("difference"), _("95% CI")]) + " |",
+                "|---|---|---|---|",
+            ]
+            out += [
+                f"| {_step(label)} | {metric_words(m)} | {_n(d)} | {_ci(lo, hi)} |" for label, m, d, lo, hi in r.parts
+            ]
         if maps is not None:
             out += ["", _map_table(maps[maps["claim"] == r.claim.id])]
     if robust is not None:
         broken = robust[~robust["passed"]]
-        out += ["", "## " + _("Robustness"), "",
-                _("Each parameter below is moved by −25% and +25% in both arms of every claim, one at a time ({n} "
-                  "seeds). A cell reads `-25%:ok +25%:ok` when the claim holds both ways. A failed check is either "
-                  "*reversed* (the effect changed sign) or *same direction, not significant* (the 95% interval now "
-                  "reaches zero); for bounds, *bound exceeded*.").format(n=robustness_seeds), "",
-                _markdown_table(_robust_summary(robust)),
-                "", _("{broken} of {total} perturbed claims break.").format(broken=len(broken), total=len(robust))]
+        out += [
+            "",
+            "## " + _("Robustness"),
+            "",
+            _(
+                "Each parameter below is moved by −25% and +25% in both arms of every claim, one at a time ({n} "
+                "seeds). A cell reads `-25%:ok +25%:ok` when the claim holds both ways. A failed check is either "
+                "*reversed* (the effect changed sign) or *same direction, not significant* (the 95% interval now "
+                "reaches zero); for bounds, *bound exceeded*."
+            ).format(n=robustness_seeds),
+            "",
+            _markdown_table(_robust_summary(robust)),
+            "",
+            _("{broken} of {total} perturbed claims break.").format(broken=len(broken), total=len(robust)),
+        ]
         if len(broken):
-            out += ["", "| " + " | ".join([_("claim"), _("parameter"), _("change"), _("failed checks")]) + " |",
-                    "|---|---|---|---|"]
-            out += [f"| {b.claim} | `{b.parameter}` | {b.factor - 1:+.0%} | {b.failed_checks} |"
-                    for b in broken.itertuples()]
+            out += [
+                "",
+                "| " + " | ".join([_("claim"), _("parameter"), _("change"), _("failed checks")]) + " |",
+                "|---|---|---|---|",
+            ]
+            out += [
+                f"| {b.claim} | `{b.parameter}` | {b.factor - 1:+.0%} | {b.failed_checks} |"
+                for b in broken.itertuples()
+            ]
     return "\n".join(out) + "\n"

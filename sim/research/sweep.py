@@ -23,11 +23,20 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.input import (
+    InputError,
+    ScenarioError,
+    check_path,
+    format_validation_error,
+    load_scenario,
+    path_problem,
+    read_toml,
+    scenario_from_toml,
+    show,
+)
 from sim.present.levers import get_value
 from sim.registry import CLI_BUDGET_SECONDS, check_budget, cost, get_model
 from sim.runner import process_pool, run, versions
-from sim.input import (InputError, ScenarioError, check_path, format_validation_error, load_scenario, path_problem,
-                       read_toml, scenario_from_toml, show)
 from sim.scenario import ScenarioBase
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
@@ -49,7 +58,8 @@ class SweepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     parameters: dict[str, list[float | int | str | bool]] = Field(
-        description="dotted path -> values (grid) or [low, high] (lhs, sobol, morris)", max_length=64)
+        description="dotted path -> values (grid) or [low, high] (lhs, sobol, morris)", max_length=64
+    )
     design: Design = "grid"
     samples: int = Field(8, ge=1, le=100_000, description="lhs: points; sobol: base samples N; morris: trajectories")
     seeds: int = Field(1, ge=1, le=10_000, description="seeds per point: 0..seeds-1")
@@ -63,7 +73,7 @@ class SweepSpec(BaseModel):
     @classmethod
     def _some(cls, v: dict) -> dict:
         if not v:
-            raise ValueError("at least one parameter is needed, e.g. \"departments.sales.alignment\" = [0.0, 1.0]")
+            raise ValueError('at least one parameter is needed, e.g. "departments.sales.alignment" = [0.0, 1.0]')
         for path, values in v.items():
             check_path(path, "parameters")
             if not values:
@@ -78,8 +88,10 @@ class SweepSpec(BaseModel):
             for path, values in self.parameters.items():
                 numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in values)
                 if len(values) != 2 or not numeric or not values[0] < values[1]:
-                    raise ValueError(f"parameters.{path}: design {self.design!r} needs a range [low, high] with "
-                                     f"low < high, got {values}")
+                    raise ValueError(
+                        f"parameters.{path}: design {self.design!r} needs a range [low, high] with "
+                        f"low < high, got {values}"
+                    )
         if self.design == "morris" and len(self.parameters) < 1:
             raise ValueError("morris needs at least one parameter")
         if self.design == "sobol" and len(self.parameters) < 2:
@@ -130,8 +142,7 @@ def design_points(spec: SweepSpec, base: ScenarioBase) -> pd.DataFrame:
     names = list(spec.parameters)
     if spec.design == "grid":
         grids = np.meshgrid(*[np.arange(len(spec.parameters[n])) for n in names], indexing="ij")
-        rows = [{n: spec.parameters[n][int(i)] for n, i in zip(names, idx)}
-                for idx in zip(*(g.ravel() for g in grids))]
+        rows = [{n: spec.parameters[n][int(i)] for n, i in zip(names, idx)} for idx in zip(*(g.ravel() for g in grids))]
         frame = pd.DataFrame(rows, columns=names)
     else:
         from SALib.sample import latin, morris, sobol
@@ -147,25 +158,26 @@ def design_points(spec: SweepSpec, base: ScenarioBase) -> pd.DataFrame:
     for n in names:  # integer fields get integer values
         current = get_value(base, n)
         if isinstance(current, int) and not isinstance(current, bool):
-            bad = [v for v in frame[n] if isinstance(v, bool) or not isinstance(v, (int, float))
-                   or not abs(v) < 2**53]
+            bad = [v for v in frame[n] if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(v) < 2**53]
             if bad:
-                raise SweepError(f"parameters.{show(n)}: a whole-number field; values must be numbers, got "
-                                 f"{show(bad[0])}")
+                raise SweepError(
+                    f"parameters.{show(n)}: a whole-number field; values must be numbers, got {show(bad[0])}"
+                )
             frame[n] = frame[n].astype(float).round().astype(int)
     return frame
 
 
-def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[ScenarioBase, pd.DataFrame,
-                                                                                pd.DataFrame]:
+def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[ScenarioBase, pd.DataFrame, pd.DataFrame]:
     """The base scenario, the design points and the runs (run, point, seed); checks every point's overrides.
 
     The runs are counted, and their cost estimated, before anything is allocated: more than MAX_RUNS runs are
     refused, and so is a cost above ``budget`` seconds (None: no budget)."""
     n_runs = count_points(spec) * spec.seeds
     if n_runs > MAX_RUNS:
-        raise SweepError(f"the design makes {n_runs:,} runs ({count_points(spec):,} points x {spec.seeds:,} seeds); "
-                         f"a sweep holds at most {MAX_RUNS:,}: use fewer values, samples or seeds, or split it")
+        raise SweepError(
+            f"the design makes {n_runs:,} runs ({count_points(spec):,} points x {spec.seeds:,} seeds); "
+            f"a sweep holds at most {MAX_RUNS:,}: use fewer values, samples or seeds, or split it"
+        )
     try:
         base = load_scenario(spec.scenario)
         scenario_from_toml(base.to_toml(), "the resolved scenario")  # what the workers receive must load again
@@ -182,20 +194,25 @@ def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[Sc
             except ScenarioError as exc:
                 raise SweepError(f"{field}: {exc}") from None
     if budget is not None:
-        check_budget(n_runs * _run_cost(spec, base), budget, f"the sweep's {n_runs:,} runs",
-                     "add --yes to run it anyway (alignsim sweep SPEC --yes), or use fewer points or seeds")
+        check_budget(
+            n_runs * _run_cost(spec, base),
+            budget,
+            f"the sweep's {n_runs:,} runs",
+            "add --yes to run it anyway (alignsim sweep SPEC --yes), or use fewer points or seeds",
+        )
     known = model.metrics()
     unknown = [m for m in spec.metrics or [] if m not in known]
     if unknown:
-        raise SweepError(f"metrics: unknown metric(s) {unknown} for model {base.model!r}; allowed: "
-                         f"{', '.join(known)}")
+        raise SweepError(f"metrics: unknown metric(s) {unknown} for model {base.model!r}; allowed: {', '.join(known)}")
     for path in spec.parameters:
         try:
             get_value(base, path)
         except (KeyError, TypeError):
             problem = path_problem(base.model_dump(mode="python"), path.split("."))
-            raise SweepError(f"parameters: unknown scenario path {path!r}{f': {problem}' if problem else ''} (see "
-                             f"`alignsim show {spec.scenario}` for the paths)") from None
+            raise SweepError(
+                f"parameters: unknown scenario path {path!r}{f': {problem}' if problem else ''} (see "
+                f"`alignsim show {spec.scenario}` for the paths)"
+            ) from None
     points = design_points(spec, base)
     seconds = 0.0
     for i, row in points.iterrows():
@@ -204,10 +221,16 @@ def plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS) -> tuple[Sc
         except ScenarioError as exc:
             raise SweepError(f"parameters, design point {i}: {exc}") from None
     if budget is not None:  # the points themselves, now that they exist (e.g. a swept population)
-        check_budget(seconds, budget, f"the sweep's {n_runs:,} runs",
-                     "add --yes to run it anyway (alignsim sweep SPEC --yes), or use fewer points or seeds")
-    runs = pd.DataFrame([(p * spec.seeds + s, p, s) for p in range(len(points)) for s in range(spec.seeds)],
-                        columns=["run", "point", "seed"])
+        check_budget(
+            seconds,
+            budget,
+            f"the sweep's {n_runs:,} runs",
+            "add --yes to run it anyway (alignsim sweep SPEC --yes), or use fewer points or seeds",
+        )
+    runs = pd.DataFrame(
+        [(p * spec.seeds + s, p, s) for p in range(len(points)) for s in range(spec.seeds)],
+        columns=["run", "point", "seed"],
+    )
     return base, points, runs
 
 
@@ -234,8 +257,9 @@ def spec_hash(spec: SweepSpec, base: ScenarioBase) -> str:
 # ---------------------------------------------------------------- running
 
 
-def run_chunk(base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: list[str] | None,
-              keep_weekly: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def run_chunk(
+    base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: list[str] | None, keep_weekly: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a chunk of (run, point, seed, overrides); returns summary rows and, if kept, weekly rows."""
     base = scenario_from_toml(base_toml, "sweep base")
     rows, weeklies = [], []
@@ -244,8 +268,7 @@ def run_chunk(base_toml: str, jobs: list[tuple[int, int, int, dict]], metrics: l
         summary = result.summary if metrics is None else {m: result.summary[m] for m in metrics}
         rows.append({"run": run_id, "point": point, "seed": seed, **overrides, **summary})
         if keep_weekly:
-            weekly = result.weekly if metrics is None else result.weekly[_series_columns(base, result.weekly,
-                                                                                          metrics)]
+            weekly = result.weekly if metrics is None else result.weekly[_series_columns(base, result.weekly, metrics)]
             weeklies.append(weekly.assign(run=run_id, point=point, seed=seed))
     return pd.DataFrame(rows), (pd.concat(weeklies, ignore_index=True) if keep_weekly else None)
 
@@ -267,9 +290,11 @@ def _read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A part file of a sweep; a damaged one is a SweepError saying how to get past it."""
     try:
         frame = pd.read_parquet(path, columns=columns)
-    except Exception:  # pyarrow raises several types for damaged files  # noqa: BLE001
-        raise SweepError(f"{path}: damaged part file (not a Parquet table of runs); delete it and rerun with "
-                         "--resume: its runs are run again") from None
+    except Exception:  # pyarrow raises several types for damaged files
+        raise SweepError(
+            f"{path}: damaged part file (not a Parquet table of runs); delete it and rerun with "
+            "--resume: its runs are run again"
+        ) from None
     if "run" not in frame.columns:
         raise SweepError(f"{path}: part file without a run column; delete it and rerun with --resume")
     return frame
@@ -292,8 +317,10 @@ def _read_manifest(out: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         manifest = None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("spec"), dict):
-        raise SweepError(f"{path}: damaged manifest (not a sweep's manifest.json); finished runs stay in "
-                         f"{out}/parts: move them aside, or choose another --out and run the sweep again")
+        raise SweepError(
+            f"{path}: damaged manifest (not a sweep's manifest.json); finished runs stay in "
+            f"{out}/parts: move them aside, or choose another --out and run the sweep again"
+        )
     return manifest
 
 
@@ -304,12 +331,19 @@ def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
 
 
 def _chunks(jobs: list, size: int) -> list[list]:
-    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
-def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: int | None = None,
-          address: str | None = None, resume: bool = False, chunk_size: int | None = None,
-          progress: bool = False, budget: float | None = CLI_BUDGET_SECONDS) -> pd.DataFrame:
+def sweep(
+    spec: SweepSpec | str | Path,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = False,
+    budget: float | None = CLI_BUDGET_SECONDS,
+) -> pd.DataFrame:
     """Run a sweep and return its runs table (one row per run: parameters, seed, summary metrics).
 
     A sweep whose estimated cost is above ``budget`` seconds is refused before anything runs (None: no budget).
@@ -328,8 +362,11 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: 
     if out_dir is not None:
         manifest = _prepare(out_dir, spec, digest, resume, len(runs))
         done = _done_runs(out_dir)
-    todo = [(int(r.run), int(r.point), int(r.seed), points.iloc[int(r.point)].to_dict())
-            for r in runs.itertuples() if int(r.run) not in done]
+    todo = [
+        (int(r.run), int(r.point), int(r.seed), points.iloc[int(r.point)].to_dict())
+        for r in runs.itertuples()
+        if int(r.run) not in done
+    ]
     size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 4))))
     chunks = _chunks(todo, size)
     results: list[pd.DataFrame] = []
@@ -346,18 +383,29 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: 
             if chunk_weekly is not None:
                 weeklies.append(chunk_weekly)
 
-    resume_hint = (f"finished runs are kept in {out_dir}/parts: rerun with --resume" if out_dir is not None
-                   else "give the sweep an output folder (--out) to keep finished runs")
-    _execute(chunks, base.to_toml(), spec, workers, address, keep, progress, total=len(todo),
-             resume_hint=resume_hint)
+    resume_hint = (
+        f"finished runs are kept in {out_dir}/parts: rerun with --resume"
+        if out_dir is not None
+        else "give the sweep an output folder (--out) to keep finished runs"
+    )
+    _execute(chunks, base.to_toml(), spec, workers, address, keep, progress, total=len(todo), resume_hint=resume_hint)
     if out_dir is None:
         table = pd.concat(results, ignore_index=True) if results else pd.DataFrame()
         return table.sort_values("run").reset_index(drop=True)
     return _finish(out_dir, manifest, spec, get_model(base.model).time)
 
 
-def _execute(chunks: list, base_toml: str, spec: SweepSpec, workers: int, address: str | None,
-             keep: Callable, progress: bool, total: int, resume_hint: str = "") -> None:
+def _execute(
+    chunks: list,
+    base_toml: str,
+    spec: SweepSpec,
+    workers: int,
+    address: str | None,
+    keep: Callable,
+    progress: bool,
+    total: int,
+    resume_hint: str = "",
+) -> None:
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="run", desc="sweep", disable=None if progress else True)
@@ -381,8 +429,9 @@ def _execute(chunks: list, base_toml: str, spec: SweepSpec, workers: int, addres
         bar.close()
 
 
-def _execute_dask(chunks: list, base_toml: str, args: tuple, address: str, keep: Callable, bar,
-                  resume_hint: str) -> None:
+def _execute_dask(
+    chunks: list, base_toml: str, args: tuple, address: str, keep: Callable, bar, resume_hint: str
+) -> None:
     """Run the chunks on a Dask cluster. Without a live worker for DASK_WORKER_TIMEOUT seconds (at the start or
     later) the sweep stops with a SweepError saying how to resume."""
     import time
@@ -391,8 +440,10 @@ def _execute_dask(chunks: list, base_toml: str, args: tuple, address: str, keep:
     from distributed import KilledWorker
 
     def no_workers() -> SweepError:
-        return SweepError(f"--address {address}: no live Dask worker for {DASK_WORKER_TIMEOUT:g} s; start workers "
-                          f"(dask worker {address}), then {resume_hint}")
+        return SweepError(
+            f"--address {address}: no live Dask worker for {DASK_WORKER_TIMEOUT:g} s; start workers "
+            f"(dask worker {address}), then {resume_hint}"
+        )
 
     with Client(address, timeout=30) as client:
         try:
@@ -410,8 +461,9 @@ def _execute_dask(chunks: list, base_toml: str, args: tuple, address: str, keep:
                 try:  # a finished chunk's rows live on its worker: fetching them needs that worker alive
                     rows, weekly = fut.result(timeout=min(DASK_WORKER_TIMEOUT, 5.0))
                 except KilledWorker:
-                    raise SweepError(f"--address {address}: Dask workers died running this sweep; "
-                                     f"{resume_hint}") from None
+                    raise SweepError(
+                        f"--address {address}: Dask workers died running this sweep; {resume_hint}"
+                    ) from None
                 except TimeoutError:  # its worker is gone: the scheduler recomputes it when a worker comes
                     still.extend(pending[i:])
                     break
@@ -438,21 +490,27 @@ def _prepare(out: Path, spec: SweepSpec, digest: str, resume: bool, n_runs: int)
         raise SweepError(f"--out {out}: is a file, not a folder; choose another folder")
     if out.exists() and any(out.iterdir()):
         if not resume:
-            raise SweepError(f"--out {out}: folder is not empty; use --resume to continue that sweep or choose "
-                             "another folder")
+            raise SweepError(
+                f"--out {out}: folder is not empty; use --resume to continue that sweep or choose another folder"
+            )
         manifest = _read_manifest(out)
         if manifest.get("spec_hash") != digest:
-            raise SweepError(f"--out {out}: holds a different sweep (spec or scenario changed); choose another "
-                             "folder")
+            raise SweepError(f"--out {out}: holds a different sweep (spec or scenario changed); choose another folder")
         resumed = manifest.get("resumed", 0)
         manifest["resumed"] = (resumed if isinstance(resumed, int) and not isinstance(resumed, bool) else 0) + 1
         (out / "parts").mkdir(exist_ok=True)
         _write_manifest(out, manifest)  # counted now, so a resume that is itself killed still counts
         return manifest
     (out / "parts").mkdir(parents=True, exist_ok=True)
-    manifest = {"spec": spec.model_dump(mode="json"), "spec_hash": digest, "runs": n_runs,
-                "seeds": list(range(spec.seeds)), "versions": versions(),
-                "started": datetime.now(UTC).isoformat(timespec="seconds"), "finished": None}
+    manifest = {
+        "spec": spec.model_dump(mode="json"),
+        "spec_hash": digest,
+        "runs": n_runs,
+        "seeds": list(range(spec.seeds)),
+        "versions": versions(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": None,
+    }
     _write_manifest(out, manifest)
     return manifest
 
@@ -463,8 +521,11 @@ def _finish(out: Path, manifest: dict[str, Any], spec: SweepSpec, time: str) -> 
     table = table.drop_duplicates("run").sort_values("run").reset_index(drop=True)
     _atomic_parquet(table, out / "runs.parquet")
     if spec.keep_weekly:
-        weekly = pd.concat([pd.read_parquet(p) for p in sorted((out / "parts").glob("weekly-*.parquet"))],
-                           ignore_index=True).sort_values(["run", time]).reset_index(drop=True)
+        weekly = (
+            pd.concat([pd.read_parquet(p) for p in sorted((out / "parts").glob("weekly-*.parquet"))], ignore_index=True)
+            .sort_values(["run", time])
+            .reset_index(drop=True)
+        )
         _atomic_parquet(weekly, out / "weekly.parquet")
     manifest["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     manifest["completed_runs"] = len(table)
@@ -499,8 +560,9 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
     wanted = list(metrics) if metrics else [m for m in (spec.metrics or known) if m in means.columns]
     unknown = [m for m in wanted if m not in means.columns]
     if unknown:
-        raise SweepError(f"--metric: not in this sweep: {unknown}; allowed: "
-                         f"{', '.join(c for c in means.columns if c in known)}")
+        raise SweepError(
+            f"--metric: not in this sweep: {unknown}; allowed: {', '.join(c for c in means.columns if c in known)}"
+        )
     prob = problem(spec)
     x = means[names].to_numpy(dtype=float)
     rows = []
@@ -508,8 +570,15 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
         y = means[m].to_numpy(dtype=float)
         undefined = int(np.isnan(y).sum())
         if undefined:  # no data at some design points: indices would be silently wrong, so there are none
-            rows += [{"metric": m, "parameter": n, **_blank(spec.design, float("nan")),
-                      "note": f"undefined at {undefined} of {len(y)} design points"} for n in names]
+            rows += [
+                {
+                    "metric": m,
+                    "parameter": n,
+                    **_blank(spec.design, float("nan")),
+                    "note": f"undefined at {undefined} of {len(y)} design points",
+                }
+                for n in names
+            ]
             continue
         if np.allclose(y, y[0]):
             rows += [{"metric": m, "parameter": n, **_blank(spec.design)} for n in names]
@@ -518,14 +587,31 @@ def analyze(out: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFra
             from SALib.analyze import sobol
 
             r = sobol.analyze(prob, y, calc_second_order=False, seed=spec.design_seed)
-            rows += [{"metric": m, "parameter": n, "S1": r["S1"][i], "S1_conf": r["S1_conf"][i],
-                      "ST": r["ST"][i], "ST_conf": r["ST_conf"][i]} for i, n in enumerate(names)]
+            rows += [
+                {
+                    "metric": m,
+                    "parameter": n,
+                    "S1": r["S1"][i],
+                    "S1_conf": r["S1_conf"][i],
+                    "ST": r["ST"][i],
+                    "ST_conf": r["ST_conf"][i],
+                }
+                for i, n in enumerate(names)
+            ]
         else:
             from SALib.analyze import morris
 
             r = morris.analyze(prob, x, y, num_levels=MORRIS_LEVELS, seed=spec.design_seed)
-            rows += [{"metric": m, "parameter": n, "mu_star": r["mu_star"][i], "sigma": r["sigma"][i],
-                      "mu_star_conf": r["mu_star_conf"][i]} for i, n in enumerate(names)]
+            rows += [
+                {
+                    "metric": m,
+                    "parameter": n,
+                    "mu_star": r["mu_star"][i],
+                    "sigma": r["sigma"][i],
+                    "mu_star_conf": r["mu_star_conf"][i],
+                }
+                for i, n in enumerate(names)
+            ]
     return pd.DataFrame(rows)
 
 
@@ -539,8 +625,15 @@ def analysis_chart(table: pd.DataFrame):
     import altair as alt
 
     index = "ST" if "ST" in table else "mu_star"
-    return alt.Chart(table).mark_bar().encode(
-        x=alt.X(f"{index}:Q", title=index), y=alt.Y("parameter:N", title=None),
-        tooltip=["metric", "parameter", alt.Tooltip(f"{index}:Q", format=".3f")],
-    ).properties(width=260, height=22 * table["parameter"].nunique() + 40).facet(
-        facet=alt.Facet("metric:N", title=None), columns=2).resolve_scale(x="independent")
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{index}:Q", title=index),
+            y=alt.Y("parameter:N", title=None),
+            tooltip=["metric", "parameter", alt.Tooltip(f"{index}:Q", format=".3f")],
+        )
+        .properties(width=260, height=22 * table["parameter"].nunique() + 40)
+        .facet(facet=alt.Facet("metric:N", title=None), columns=2)
+        .resolve_scale(x="independent")
+    )

@@ -49,14 +49,20 @@ def parse(params: Mapping[str, object]) -> Link:
         if name in IGNORED or name == LANGUAGE:
             continue
         if name not in ALLOWED:
-            raise WorkshopError(_("this link has a parameter the Workshop page does not know; allowed: "
-                                  "{allowed}").format(allowed=", ".join((*ALLOWED, LANGUAGE))))
+            raise WorkshopError(
+                _("this link has a parameter the Workshop page does not know; allowed: {allowed}").format(
+                    allowed=", ".join((*ALLOWED, LANGUAGE))
+                )
+            )
         if isinstance(value, list | tuple):
             value = value[-1] if value else ""
         text = str(value)
         if len(text) > MAX_VALUE:
-            raise WorkshopError(_("{name} in the link is too long (at most {most} characters): copy the link "
-                                  "again").format(name=name, most=MAX_VALUE))
+            raise WorkshopError(
+                _("{name} in the link is too long (at most {most} characters): copy the link again").format(
+                    name=name, most=MAX_VALUE
+                )
+            )
         values[name] = text
     names = set(values)
     if not names:
@@ -76,11 +82,12 @@ def parse(params: Mapping[str, object]) -> Link:
 
 def describe_rules() -> str:
     """The rules in one line, for the docs."""
-    return (f"code: {CODE_LENGTH} of {CODE_ALPHABET} (any case); key, token, show: {SECRET_LENGTH} of A-Z a-z 0-9 "
-            f"- _; values at most {MAX_VALUE} characters; lang: en or da")
+    return (
+        f"code: {CODE_LENGTH} of {CODE_ALPHABET} (any case); key, token, show: {SECRET_LENGTH} of A-Z a-z 0-9 "
+        f"- _; values at most {MAX_VALUE} characters; lang: en or da"
+    )
 
 
 def join_link(base: str, code: str, lang: str) -> str:
     """The address participants join at: the workshop's code and its language."""
     return f"{base}?code={code}&lang={lang}"
-

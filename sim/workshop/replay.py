@@ -25,14 +25,28 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.department import progress
-from sim.metrics import METRICS, Metric, capacity_frame, window_value
-from sim.input import load_scenario
 from sim.i18n import N_, _, current
+from sim.input import load_scenario
+from sim.metrics import METRICS, Metric, capacity_frame, window_value
 from sim.stats import paired_difference
 from sim.workshop.store import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
 
-RESULT_COLUMNS = ["round", "department", "played_by", "decided", "decision", "kpi", "kpi_value", "kpi_target",
-                  "kpi_attainment", "kpi_note", "shared_metric", "shared_outcome", "output_attainment", "logic"]
+RESULT_COLUMNS = [
+    "round",
+    "department",
+    "played_by",
+    "decided",
+    "decision",
+    "kpi",
+    "kpi_value",
+    "kpi_target",
+    "kpi_attainment",
+    "kpi_note",
+    "shared_metric",
+    "shared_outcome",
+    "output_attainment",
+    "logic",
+]
 OWN_KPI = N_("Every department on its own KPI")  # shown as ``_(OWN_KPI)``
 SEEDS = 30
 
@@ -48,12 +62,17 @@ def own_kpi_decisions(template: str, rounds: int | None = None) -> Decisions:
     """The counterfactual: every playable department pushes its own KPI and takes its own action."""
     spec = TEMPLATES[template]
     n = spec["rounds"] if rounds is None else rounds
-    return {(r, d): Decision("own KPI", "normal", bool(ACTIONS.get(d))) for r in range(n)
-            for d in spec["departments"]}
+    return {(r, d): Decision("own KPI", "normal", bool(ACTIONS.get(d))) for r in range(n) for d in spec["departments"]}
 
 
-def replay(template: str, seed: int, rounds: int, decisions: Decisions, switches: Switches = (),
-           players: dict[str, str] | None = None) -> pd.DataFrame:
+def replay(
+    template: str,
+    seed: int,
+    rounds: int,
+    decisions: Decisions,
+    switches: Switches = (),
+    players: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per played round and playable department: the department's KPI and the shared outcome."""
     frame = _replay_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches), current()).copy()
     if players:
@@ -80,8 +99,9 @@ def shared_path(template: str, seed: int, rounds: int, decisions: Decisions, swi
     return frame.groupby("round")["shared_outcome"].first().tolist()
 
 
-def table_paths(template: str, seed: int, rounds: int, tables: dict[int, Decisions],
-                switches: Switches = ()) -> pd.DataFrame:
+def table_paths(
+    template: str, seed: int, rounds: int, tables: dict[int, Decisions], switches: Switches = ()
+) -> pd.DataFrame:
     """The shared outcome per round for each table and for the own-KPI counterfactual, on the workshop's seed:
     columns table (a label), round, shared_outcome, logic."""
     rows = []
@@ -90,13 +110,20 @@ def table_paths(template: str, seed: int, rounds: int, tables: dict[int, Decisio
     for label, decisions in runs.items():
         frame = replay(template, seed, rounds, decisions, switches)
         for r, g in frame.groupby("round"):
-            rows.append({"table": label, "round": int(r), "shared_outcome": g["shared_outcome"].iloc[0],
-                         "logic": g["logic"].iloc[0]})
+            rows.append(
+                {
+                    "table": label,
+                    "round": int(r),
+                    "shared_outcome": g["shared_outcome"].iloc[0],
+                    "logic": g["logic"].iloc[0],
+                }
+            )
     return pd.DataFrame(rows, columns=["table", "round", "shared_outcome", "logic"])
 
 
-def over_seeds(template: str, rounds: int, decisions: Decisions, switches: Switches = (),
-               seeds: int = SEEDS) -> dict[str, float]:
+def over_seeds(
+    template: str, rounds: int, decisions: Decisions, switches: Switches = (), seeds: int = SEEDS
+) -> dict[str, float]:
     """The table's decisions against the own-KPI counterfactual over ``seeds`` paired seeds: the mean shared
     outcome over the played rounds, its paired difference (table - counterfactual) with a 95% interval, and
     whether higher is better for the shared criterion."""
@@ -115,9 +142,17 @@ def _over_seeds_cached(template, rounds, decisions_key, switches, seeds) -> tupl
     base = [np.nanmean(shared_path(template, s, rounds, counter, switches)) for s in range(seeds)]
     diff = paired_difference(base, table)
     better = _shared(template).better
-    return tuple({"table_mean": float(np.mean(table)), "own_kpi_mean": float(np.mean(base)),
-                  "difference": diff["difference"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
-                  "seeds": seeds, "higher_is_better": better == "higher"}.items())
+    return tuple(
+        {
+            "table_mean": float(np.mean(table)),
+            "own_kpi_mean": float(np.mean(base)),
+            "difference": diff["difference"],
+            "ci_low": diff["ci_low"],
+            "ci_high": diff["ci_high"],
+            "seeds": seeds,
+            "higher_is_better": better == "higher",
+        }.items()
+    )
 
 
 def _shared(template: str) -> Metric:
@@ -163,15 +198,26 @@ def _play(template, seed, rounds, decisions, switches=(), players=None):
             value = window_value(agent.kpi, model.records, start, model.week)
             measured = not math.isnan(value)
             decision = decisions.get((r, dept))
-            rows.append({"round": r + 1, "department": dept, "played_by": (players or {}).get(dept, _("model")),
-                         "decided": decision is not None,
-                         "decision": decision.describe(dept) if decision else _("played by the model"),
-                         "kpi": agent.kpi.name, "kpi_value": value, "kpi_target": agent.cfg.target,
-                         "kpi_attainment": (min(progress(value, agent.cfg.target, agent.kpi.better), 1.5)
-                                            if measured else math.nan),
-                         "kpi_note": "" if measured else _no_data(agent.kpi),
-                         "shared_metric": shared.name, "shared_outcome": outcome,
-                         "output_attainment": attainment, "logic": _logic(switches, r)})
+            rows.append(
+                {
+                    "round": r + 1,
+                    "department": dept,
+                    "played_by": (players or {}).get(dept, _("model")),
+                    "decided": decision is not None,
+                    "decision": decision.describe(dept) if decision else _("played by the model"),
+                    "kpi": agent.kpi.name,
+                    "kpi_value": value,
+                    "kpi_target": agent.cfg.target,
+                    "kpi_attainment": (
+                        min(progress(value, agent.cfg.target, agent.kpi.better), 1.5) if measured else math.nan
+                    ),
+                    "kpi_note": "" if measured else _no_data(agent.kpi),
+                    "shared_metric": shared.name,
+                    "shared_outcome": outcome,
+                    "output_attainment": attainment,
+                    "logic": _logic(switches, r),
+                }
+            )
     return pd.DataFrame(rows, columns=RESULT_COLUMNS), model
 
 
@@ -219,33 +265,48 @@ def table_results(shop, code: str, secret: str, table: int) -> pd.DataFrame:
     for seat in shop.players(code, secret):
         if seat.table == table:
             names.setdefault(seat.department, []).append(seat.name)
-    return replay(state.template, state.seed, state.round, table_decisions(shop, code, secret, table),
-                  state.switches, {d: ", ".join(n) for d, n in names.items()})
+    return replay(
+        state.template,
+        state.seed,
+        state.round,
+        table_decisions(shop, code, secret, table),
+        state.switches,
+        {d: ", ".join(n) for d, n in names.items()},
+    )
 
 
 def own_kpi_results(state) -> pd.DataFrame:
     """The counterfactual's played rounds on the workshop's market, with its logic switches."""
-    return replay(state.template, state.seed, state.round, own_kpi_decisions(state.template, state.round),
-                  state.switches)
+    return replay(
+        state.template, state.seed, state.round, own_kpi_decisions(state.template, state.round), state.switches
+    )
 
 
 def workshop_paths(shop, code: str, secret: str) -> pd.DataFrame:
     """Every table's shared outcome per round and the counterfactual's (``table_paths``)."""
     state = shop.state(code, secret)
-    return table_paths(state.template, state.seed, state.round,
-                       {t: table_decisions(shop, code, secret, t) for t in range(1, state.tables + 1)},
-                       state.switches)
+    return table_paths(
+        state.template,
+        state.seed,
+        state.round,
+        {t: table_decisions(shop, code, secret, t) for t in range(1, state.tables + 1)},
+        state.switches,
+    )
 
 
 def workshop_over_seeds(shop, code: str, secret: str, seeds: int = SEEDS) -> dict[str, dict]:
     """``over_seeds`` for every table: 'Table n' -> the paired difference against own KPIs."""
     state = shop.state(code, secret)
-    return {table_name(t): over_seeds(state.template, state.round, table_decisions(shop, code, secret, t),
-                                      state.switches, seeds) for t in range(1, state.tables + 1)}
-
+    return {
+        table_name(t): over_seeds(
+            state.template, state.round, table_decisions(shop, code, secret, t), state.switches, seeds
+        )
+        for t in range(1, state.tables + 1)
+    }
 
 
 def workshop_team_time(shop, code: str, secret: str, table: int) -> pd.DataFrame:
     state = shop.state(code, secret)
-    return team_time(state.template, state.seed, state.round, table_decisions(shop, code, secret, table),
-                     state.switches)
+    return team_time(
+        state.template, state.seed, state.round, table_decisions(shop, code, secret, table), state.switches
+    )

@@ -15,11 +15,11 @@ import altair as alt
 import pandas as pd
 
 from sim import i18n
-from sim.present.charts import capacity, to_image
 from sim.i18n import N_, _
 from sim.metrics import METRICS, Metric
-from sim.workshop.store import dept_label, switch_label
+from sim.present.charts import capacity, to_image
 from sim.workshop.replay import OWN_KPI
+from sim.workshop.store import dept_label, switch_label
 
 #: Metric names for people, in English; shown translated (``label``).
 LABELS = {
@@ -50,8 +50,12 @@ EXPLANATIONS = {
     "churn_rate": N_("Paying customers lost, annualised."),
 }
 #: Units of a summed metric, per week (translated; others show the registry's unit).
-UNITS_A_WEEK = {"calls": N_("calls a week"), "deals": N_("deals a week"), "leads": N_("leads a week"),
-                "items": N_("items a week")}
+UNITS_A_WEEK = {
+    "calls": N_("calls a week"),
+    "deals": N_("deals a week"),
+    "leads": N_("leads a week"),
+    "items": N_("items a week"),
+}
 UNITS = {"contacts / customer / month": N_("contacts / customer / month"), "index 0-100": N_("index 0-100")}
 #: The article's three questions (said as the article says them in Danish).
 QUESTIONS = (
@@ -122,9 +126,18 @@ def explain(metric: str) -> str:
 
 
 #: Column names of the workshop's tables (translated where shown).
-COLUMNS = {"Round": N_("Round"), "Department": N_("Department"), "Played by": N_("Played by"),
-           "Decision": N_("Decision"), "Own KPI": N_("Own KPI"), "Result": N_("Result"), "Target": N_("Target"),
-           "Share of target": N_("Share of target"), "Shared outcome": N_("Shared outcome"), "Logic": N_("Logic")}
+COLUMNS = {
+    "Round": N_("Round"),
+    "Department": N_("Department"),
+    "Played by": N_("Played by"),
+    "Decision": N_("Decision"),
+    "Own KPI": N_("Own KPI"),
+    "Result": N_("Result"),
+    "Target": N_("Target"),
+    "Share of target": N_("Share of target"),
+    "Shared outcome": N_("Shared outcome"),
+    "Logic": N_("Logic"),
+}
 
 
 def column(name: str) -> str:
@@ -136,14 +149,18 @@ def kpi_table(results: pd.DataFrame) -> pd.DataFrame:
     """Each department's KPI per round against the shared outcome, in words and units (no NaN, no None)."""
     rows = []
     for _row, r in results.iterrows():
-        row = {"Round": int(r["round"]), "Department": dept_label(r["department"]),
-               "Played by": str(r["played_by"]), "Decision": r["decision"], "Own KPI": label(r["kpi"]),
-               "Result": r["kpi_note"] or format_value(r["kpi"], r["kpi_value"]),
-               "Target": target_text(r["kpi"], r["kpi_target"]),
-               "Share of target": (no_data() if math.isnan(r["kpi_attainment"])
-                                   else i18n.percent(r["kpi_attainment"], 0)),
-               "Shared outcome": format_value(r["shared_metric"], r["shared_outcome"]),
-               "Logic": r["logic"]}
+        row = {
+            "Round": int(r["round"]),
+            "Department": dept_label(r["department"]),
+            "Played by": str(r["played_by"]),
+            "Decision": r["decision"],
+            "Own KPI": label(r["kpi"]),
+            "Result": r["kpi_note"] or format_value(r["kpi"], r["kpi_value"]),
+            "Target": target_text(r["kpi"], r["kpi_target"]),
+            "Share of target": (no_data() if math.isnan(r["kpi_attainment"]) else i18n.percent(r["kpi_attainment"], 0)),
+            "Shared outcome": format_value(r["shared_metric"], r["shared_outcome"]),
+            "Logic": r["logic"],
+        }
         rows.append({column(k): v for k, v in row.items()})
     return pd.DataFrame(rows, columns=[column(k) for k in COLUMNS])
 
@@ -160,8 +177,9 @@ def decisions_table(results: pd.DataFrame) -> pd.DataFrame:
 
 def switch_marks(switches) -> pd.DataFrame:
     """Where each logic switch starts on a round axis (between the last round without it and the first with)."""
-    return pd.DataFrame([{"at": first + 0.5, "switch": switch_label(s)} for s, first in switches],
-                        columns=["at", "switch"])
+    return pd.DataFrame(
+        [{"at": first + 0.5, "switch": switch_label(s)} for s, first in switches], columns=["at", "switch"]
+    )
 
 
 def _outcome_scale(metric: str, values) -> alt.Scale:
@@ -173,28 +191,48 @@ def _rules(switches, y_title: str) -> alt.Chart | None:
     marks = switch_marks(switches)
     if marks.empty:
         return None
-    return alt.Chart(marks).mark_rule(color="#d62728", strokeDash=[6, 3], strokeWidth=2).encode(
-        x="at:Q", tooltip=[alt.Tooltip("switch:N", title=_("logic switched"))])
+    return (
+        alt.Chart(marks)
+        .mark_rule(color="#d62728", strokeDash=[6, 3], strokeWidth=2)
+        .encode(x="at:Q", tooltip=[alt.Tooltip("switch:N", title=_("logic switched"))])
+    )
 
 
-def outcome_chart(results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | None = None,
-                  width: int = 320) -> alt.HConcatChart:
+def outcome_chart(
+    results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | None = None, width: int = 320
+) -> alt.HConcatChart:
     """Each department's KPI (share of its target) per round beside the shared outcome per round, with the
     own-KPI counterfactual on the same market (dashed) and the logic switch marked."""
     rounds = int(results["round"].max()) if len(results) else 1
-    x = alt.X("round:Q", title=_("round"), scale=alt.Scale(domain=[0.5, max(rounds, 1) + 0.5]),
-              axis=alt.Axis(tickMinStep=1, format="d"))
+    x = alt.X(
+        "round:Q",
+        title=_("round"),
+        scale=alt.Scale(domain=[0.5, max(rounds, 1) + 0.5]),
+        axis=alt.Axis(tickMinStep=1, format="d"),
+    )
     yours, own_kpis = _("Your table"), _(OWN_KPI)
-    data = results.assign(Department=results["department"].map(dept_label),
-                          attainment=results["kpi_attainment"] * 100, KPI=results["kpi"].map(label),
-                          result=[n or format_value(k, v) for n, k, v in zip(results["kpi_note"], results["kpi"],
-                                                                              results["kpi_value"])])
-    kpis = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60)).encode(
-        x=x, y=alt.Y("attainment:Q", title=_("own KPI, % of target"), scale=alt.Scale(domain=[0, 150])),
-        color=alt.Color("Department:N", legend=alt.Legend(orient="bottom", columns=2, title=None)),
-        tooltip=[alt.Tooltip("round:Q", title=_("round")), alt.Tooltip("Department:N", title=_("Department")),
-                 alt.Tooltip("KPI:N", title=_("Own KPI")), alt.Tooltip("result:N", title=_("Result"))],
-    ).properties(width=width, height=240, title=_("Each department's own KPI"))
+    data = results.assign(
+        Department=results["department"].map(dept_label),
+        attainment=results["kpi_attainment"] * 100,
+        KPI=results["kpi"].map(label),
+        result=[n or format_value(k, v) for n, k, v in zip(results["kpi_note"], results["kpi"], results["kpi_value"])],
+    )
+    kpis = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=60))
+        .encode(
+            x=x,
+            y=alt.Y("attainment:Q", title=_("own KPI, % of target"), scale=alt.Scale(domain=[0, 150])),
+            color=alt.Color("Department:N", legend=alt.Legend(orient="bottom", columns=2, title=None)),
+            tooltip=[
+                alt.Tooltip("round:Q", title=_("round")),
+                alt.Tooltip("Department:N", title=_("Department")),
+                alt.Tooltip("KPI:N", title=_("Own KPI")),
+                alt.Tooltip("result:N", title=_("Result")),
+            ],
+        )
+        .properties(width=width, height=240, title=_("Each department's own KPI"))
+    )
     target = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color="grey").encode(y="y:Q")
     metric = results["shared_metric"].iloc[0] if len(results) else "activation_rate_30d"
     scale_pct = 100 if is_share(METRICS[metric]) else 1
@@ -205,15 +243,28 @@ def outcome_chart(results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | No
     both = pd.concat(lines)
     both = both.assign(value=both["shared_outcome"] * scale_pct)
     title = label(metric) + (" (%)" if is_share(METRICS[metric]) else f" ({unit_text(METRICS[metric])})")
-    outcome = alt.Chart(both).mark_line(point=True, strokeWidth=3).encode(
-        x=x, y=alt.Y("value:Q", title=title, scale=_outcome_scale(metric, both["value"].tolist())),
-        color=alt.Color("table:N", scale=alt.Scale(domain=[yours, own_kpis], range=["black", "#999999"]),
-                        legend=alt.Legend(orient="bottom", title=None)),
-        strokeDash=alt.StrokeDash("table:N", scale=alt.Scale(domain=[yours, own_kpis],
-                                                             range=[[1, 0], [5, 4]]), legend=None),
-        tooltip=[alt.Tooltip("table:N", title=_("Table")), alt.Tooltip("round:Q", title=_("round")),
-                 alt.Tooltip("value:Q", format=".3g", title=label(metric))],
-    ).properties(width=width, height=240, title=_("The shared outcome: {metric}").format(metric=label(metric)))
+    outcome = (
+        alt.Chart(both)
+        .mark_line(point=True, strokeWidth=3)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=title, scale=_outcome_scale(metric, both["value"].tolist())),
+            color=alt.Color(
+                "table:N",
+                scale=alt.Scale(domain=[yours, own_kpis], range=["black", "#999999"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            strokeDash=alt.StrokeDash(
+                "table:N", scale=alt.Scale(domain=[yours, own_kpis], range=[[1, 0], [5, 4]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("table:N", title=_("Table")),
+                alt.Tooltip("round:Q", title=_("round")),
+                alt.Tooltip("value:Q", format=".3g", title=label(metric)),
+            ],
+        )
+        .properties(width=width, height=240, title=_("The shared outcome: {metric}").format(metric=label(metric)))
+    )
     left, right = kpis + target, outcome
     rules = _rules(switches, title)
     if rules is not None:
@@ -226,15 +277,26 @@ def tables_chart(paths: pd.DataFrame, metric: str, switches=(), width: int = 420
     """The shared outcome per round of every table and of the own-KPI counterfactual, all on the same market."""
     scale_pct = 100 if is_share(METRICS[metric]) else 1
     data = paths.assign(value=paths["shared_outcome"] * scale_pct)
-    chart = alt.Chart(data).mark_line(point=True, strokeWidth=2.5).encode(
-        x=alt.X("round:Q", axis=alt.Axis(tickMinStep=1, format="d"), title=_("round")),
-        y=alt.Y("value:Q", title=label(metric) + (" (%)" if scale_pct == 100 else ""),
-                scale=_outcome_scale(metric, data["value"].tolist())),
-        color=alt.Color("table:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
-        strokeDash=alt.condition(alt.datum.table == _(OWN_KPI), alt.value([5, 4]), alt.value([1, 0])),
-        tooltip=[alt.Tooltip("table:N", title=_("Table")), alt.Tooltip("round:Q", title=_("round")),
-                 alt.Tooltip("value:Q", format=".3g", title=label(metric))],
-    ).properties(width=width, height=260, title=_("Tables compared on the same market"))
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("round:Q", axis=alt.Axis(tickMinStep=1, format="d"), title=_("round")),
+            y=alt.Y(
+                "value:Q",
+                title=label(metric) + (" (%)" if scale_pct == 100 else ""),
+                scale=_outcome_scale(metric, data["value"].tolist()),
+            ),
+            color=alt.Color("table:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
+            strokeDash=alt.condition(alt.datum.table == _(OWN_KPI), alt.value([5, 4]), alt.value([1, 0])),
+            tooltip=[
+                alt.Tooltip("table:N", title=_("Table")),
+                alt.Tooltip("round:Q", title=_("round")),
+                alt.Tooltip("value:Q", format=".3g", title=label(metric)),
+            ],
+        )
+        .properties(width=width, height=260, title=_("Tables compared on the same market"))
+    )
     rules = _rules(switches, "")
     return _in_locale(chart + rules if rules is not None else chart)
 
@@ -263,16 +325,30 @@ def seeds_table(rows: dict[str, dict], metric: str) -> pd.DataFrame:
             verdict = _("better than own KPIs") if (lo > 0) == better else _("worse than own KPIs")
         else:
             verdict = _("no clear difference")
-        out.append({_("Table"): table, _("Difference in {metric}").format(metric=label(metric)): fmt(r["difference"]),
-                    _("95% interval"): _("{low} to {high}").format(low=fmt(lo), high=fmt(hi)),
-                    _("Over seeds"): r["seeds"], _("Verdict"): verdict})
+        out.append(
+            {
+                _("Table"): table,
+                _("Difference in {metric}").format(metric=label(metric)): fmt(r["difference"]),
+                _("95% interval"): _("{low} to {high}").format(low=fmt(lo), high=fmt(hi)),
+                _("Over seeds"): r["seeds"],
+                _("Verdict"): verdict,
+            }
+        )
     return pd.DataFrame(out)
 
 
-
-def handout_html(code: str, title: str, table: int, results: pd.DataFrame, team_time: pd.DataFrame,
-                 switches=(), own_kpi: pd.DataFrame | None = None, paths: pd.DataFrame | None = None,
-                 seeds: dict[str, dict] | None = None, when: dt.date | None = None) -> str:
+def handout_html(
+    code: str,
+    title: str,
+    table: int,
+    results: pd.DataFrame,
+    team_time: pd.DataFrame,
+    switches=(),
+    own_kpi: pd.DataFrame | None = None,
+    paths: pd.DataFrame | None = None,
+    seeds: dict[str, dict] | None = None,
+    when: dt.date | None = None,
+) -> str:
     """A self-contained HTML handout for one table: date, what each metric means, the charts (SVG), the
     decisions per round, each KPI against the shared outcome, the tables compared, and the three questions.
     Prints on A4 and reads on a phone."""
@@ -281,45 +357,76 @@ def handout_html(code: str, title: str, table: int, results: pd.DataFrame, team_
     svg = to_image(outcome_chart(results, switches, own_kpi, width=300), "svg").decode()
     rounds = int(results["round"].max())
     heading = _("Workshop {code}, table {table}: {title}").format(code=code, table=int(table), title=title)
-    parts = [f"<h1>{html.escape(heading)}</h1>",
-             "<p class=meta>" + html.escape(" · ".join([
-                 i18n.date(when), i18n.ngettext("{n} round of a quarter", "{n} rounds of a quarter each",
-                                                rounds).format(n=rounds),
-                 _("results are simulated, not measured")])) + "</p>",
-             f"<blockquote>{html.escape(quote())}</blockquote>"]
+    parts = [
+        f"<h1>{html.escape(heading)}</h1>",
+        "<p class=meta>"
+        + html.escape(
+            " · ".join(
+                [
+                    i18n.date(when),
+                    i18n.ngettext("{n} round of a quarter", "{n} rounds of a quarter each", rounds).format(n=rounds),
+                    _("results are simulated, not measured"),
+                ]
+            )
+        )
+        + "</p>",
+        f"<blockquote>{html.escape(quote())}</blockquote>",
+    ]
     if switches:
-        parts.append("<p>" + "; ".join(
-            html.escape(_("{switch} from round {round}")).format(switch=f"<b>{html.escape(switch_label(s))}</b>",
-                                                                 round=first + 1)
-            for s, first in switches) + html.escape(_(" (the dashed red line on the charts).")) + "</p>")
-    parts += [_h2(_("Own KPIs and the shared outcome")), f"<div class=chart>{svg}</div>",
-              _h2(_("What the numbers mean")) + "<ul>"]
+        parts.append(
+            "<p>"
+            + "; ".join(
+                html.escape(_("{switch} from round {round}")).format(
+                    switch=f"<b>{html.escape(switch_label(s))}</b>", round=first + 1
+                )
+                for s, first in switches
+            )
+            + html.escape(_(" (the dashed red line on the charts)."))
+            + "</p>"
+        )
+    parts += [
+        _h2(_("Own KPIs and the shared outcome")),
+        f"<div class=chart>{svg}</div>",
+        _h2(_("What the numbers mean")) + "<ul>",
+    ]
     for m in [metric, *dict.fromkeys(results["kpi"])]:
         parts.append(f"<li>{html.escape(explain(m))}</li>")
-    parts.append("<li>" + html.escape(_("Share of target: a department’s result against its own target "
-                                        "(100 % = met).")) + "</li></ul>")
-    parts += [_h2(_("Decisions per round")), _html_table(decisions_table(results).reset_index()),
-              _h2(_("Round by round")),
-              _html_table(kpi_table(results).drop(columns=[column("Decision"), column("Logic")]))]
+    parts.append(
+        "<li>"
+        + html.escape(_("Share of target: a department’s result against its own target (100 % = met)."))
+        + "</li></ul>"
+    )
+    parts += [
+        _h2(_("Decisions per round")),
+        _html_table(decisions_table(results).reset_index()),
+        _h2(_("Round by round")),
+        _html_table(kpi_table(results).drop(columns=[column("Decision"), column("Logic")])),
+    ]
     if paths is not None and len(paths):
         chart = to_image(tables_chart(paths, metric, switches, width=320), "svg").decode()
-        parts += [_h2(_("Tables compared")),
-                  _p(_("Every table played the same market (the same seed), so the differences come from "
-                       "decisions.")),
-                  f"<div class=chart>{chart}</div>"]
+        parts += [
+            _h2(_("Tables compared")),
+            _p(_("Every table played the same market (the same seed), so the differences come from decisions.")),
+            f"<div class=chart>{chart}</div>",
+        ]
     if seeds:
-        parts += [_h2(_("Decisions or luck?")),
-                  _p(_("Each table’s decisions replayed over the same 30 markets against every department on "
-                       "its own KPI:")),
-                  _html_table(seeds_table(seeds, metric))]
-    parts += [_h2(_("Where the product team’s time went")),
-              f"<div class=chart>{to_image(capacity(team_time), 'svg').decode()}</div>",
-              _h2(_("Three questions for your organisation")) + "<ol>",
-              *[f"<li>{html.escape(q)}</li>" for q in questions()], "</ol>",
-              _p(_("Made with alignsim."), "meta")]
+        parts += [
+            _h2(_("Decisions or luck?")),
+            _p(_("Each table’s decisions replayed over the same 30 markets against every department on its own KPI:")),
+            _html_table(seeds_table(seeds, metric)),
+        ]
+    parts += [
+        _h2(_("Where the product team’s time went")),
+        f"<div class=chart>{to_image(capacity(team_time), 'svg').decode()}</div>",
+        _h2(_("Three questions for your organisation")) + "<ol>",
+        *[f"<li>{html.escape(q)}</li>" for q in questions()],
+        "</ol>",
+        _p(_("Made with alignsim."), "meta"),
+    ]
     page_title = _("alignsim workshop {code}").format(code=code)
     return f"""<!doctype html>
-<html lang="{i18n.current()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{i18n.current()}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(page_title)}</title>
 <style>
 @page {{ size: A4; margin: 14mm; }}

@@ -43,36 +43,65 @@ log = logging.getLogger(__name__)
 
 #: Templates: a bundled scenario, rounds, weeks per round, and the departments people can play.
 TEMPLATES: dict[str, dict] = {
-    "b2b_activation": {"title": N_("The B2B activation tug of war"), "rounds": 4, "weeks": 13,
-                       "departments": ("sales", "marketing", "customer_success", "customer_support", "finance")},
-    "self_service_launch": {"title": N_("The self-service launch"), "rounds": 4, "weeks": 13,
-                            "departments": ("sales", "marketing", "customer_success", "customer_support",
-                                            "finance")},
+    "b2b_activation": {
+        "title": N_("The B2B activation tug of war"),
+        "rounds": 4,
+        "weeks": 13,
+        "departments": ("sales", "marketing", "customer_success", "customer_support", "finance"),
+    },
+    "self_service_launch": {
+        "title": N_("The self-service launch"),
+        "rounds": 4,
+        "weeks": 13,
+        "departments": ("sales", "marketing", "customer_success", "customer_support", "finance"),
+    },
 }
 PUSH = {"own KPI": 0.1, "balanced": 0.5, "shared goal": 0.9}
 DEMANDS = {"few": 0.5, "normal": 1.0, "many": 1.6}
 #: How the choices are shown (the keys above are what is stored); translate with ``_`` where shown.
-CHOICE_LABELS = {"own KPI": N_("own KPI"), "balanced": N_("balanced"), "shared goal": N_("shared goal"),
-                 "few": N_("few"), "normal": N_("normal"), "many": N_("many")}
+CHOICE_LABELS = {
+    "own KPI": N_("own KPI"),
+    "balanced": N_("balanced"),
+    "shared goal": N_("shared goal"),
+    "few": N_("few"),
+    "normal": N_("normal"),
+    "many": N_("many"),
+}
 #: What each role's own action does, in words, for the participant's form (translate with ``_`` where shown).
-ACTIONS = {"sales": N_("Promise features to key accounts"), "marketing": N_("Run a campaign this round"),
-           "customer_success": N_("Hold as many onboarding calls as possible"), "customer_support": "",
-           "finance": N_("Tie the budget to a fixed milestone plan (counts in the first round)")}
+ACTIONS = {
+    "sales": N_("Promise features to key accounts"),
+    "marketing": N_("Run a campaign this round"),
+    "customer_success": N_("Hold as many onboarding calls as possible"),
+    "customer_support": "",
+    "finance": N_("Tie the budget to a fixed milestone plan (counts in the first round)"),
+}
 #: The same action in a table of decisions ("…: yes").
-ACTIONS_SHORT = {"sales": N_("promise features to key accounts"), "marketing": N_("run a campaign this round"),
-                 "customer_success": N_("hold as many onboarding calls as possible"),
-                 "finance": N_("tie the budget to a fixed milestone plan")}
-LOGIC_SWITCHES = {"shared_criterion": N_("A shared success criterion that trumps local KPIs"),
-                  "product_funding": N_("Fund the team as a product team")}
+ACTIONS_SHORT = {
+    "sales": N_("promise features to key accounts"),
+    "marketing": N_("run a campaign this round"),
+    "customer_success": N_("hold as many onboarding calls as possible"),
+    "finance": N_("tie the budget to a fixed milestone plan"),
+}
+LOGIC_SWITCHES = {
+    "shared_criterion": N_("A shared success criterion that trumps local KPIs"),
+    "product_funding": N_("Fund the team as a product team"),
+}
 #: The value a switch sets; a switch is offered only where the template does not already have it.
 SHARED_CRITERION_TRUMP = 0.9
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 6
 SECRET_LENGTH = 22  # secrets.token_urlsafe(16)
 #: How the secrets a link can carry are named in messages (translate with ``_``).
-SECRET_FIELDS = {"token": N_("token"), "show": N_("show"), "key": N_("key"), "secret": N_("secret"),
-                 "player link": N_("player link"), "presenter link": N_("presenter link"),
-                 "browser id": N_("browser id"), "cookie value": N_("cookie value")}
+SECRET_FIELDS = {
+    "token": N_("token"),
+    "show": N_("show"),
+    "key": N_("key"),
+    "secret": N_("secret"),
+    "player link": N_("player link"),
+    "presenter link": N_("presenter link"),
+    "browser id": N_("browser id"),
+    "cookie value": N_("cookie value"),
+}
 
 #: A workshop stays open until the facilitator archives it, or this long after it was created.
 OPEN_SECONDS = 30 * 24 * 3600
@@ -144,11 +173,13 @@ class Decision:
 
     def describe(self, department: str) -> str:
         """In words, for tables and the handout, in the current language."""
-        text = _("push {push}, {demands} demands").format(push=choice_label(self.push),
-                                                          demands=choice_label(self.demands))
+        text = _("push {push}, {demands} demands").format(
+            push=choice_label(self.push), demands=choice_label(self.demands)
+        )
         if ACTIONS.get(department):
-            text += ", " + _("{action}: {answer}").format(action=_(ACTIONS_SHORT[department]),
-                                                          answer=_("yes") if self.action else _("no"))
+            text += ", " + _("{action}: {answer}").format(
+                action=_(ACTIONS_SHORT[department]), answer=_("yes") if self.action else _("no")
+            )
         return text
 
 
@@ -232,8 +263,11 @@ def normal_code(code: str) -> str:
     """A join code as stored (upper case, no spaces), or a message naming the allowed characters."""
     text = str(code or "").strip().upper()
     if len(text) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in text):
-        raise WorkshopError(_("code must be {length} characters from A-Z (without I and O) and 2-9, as on the "
-                              "facilitator's screen").format(length=CODE_LENGTH))
+        raise WorkshopError(
+            _(
+                "code must be {length} characters from A-Z (without I and O) and 2-9, as on the facilitator's screen"
+            ).format(length=CODE_LENGTH)
+        )
     return text
 
 
@@ -241,8 +275,11 @@ def valid_secret(value: str, field: str) -> str:
     """A key or token as issued (22 characters of A-Z, a-z, 0-9, - and _), or a message naming the field."""
     text = str(value or "")
     if len(text) != SECRET_LENGTH or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
-        raise WorkshopError(_("{field} must be {length} characters from A-Z, a-z, 0-9, - and _ (copy the whole "
-                              "link)").format(field=_(SECRET_FIELDS.get(field, field)), length=SECRET_LENGTH))
+        raise WorkshopError(
+            _("{field} must be {length} characters from A-Z, a-z, 0-9, - and _ (copy the whole link)").format(
+                field=_(SECRET_FIELDS.get(field, field)), length=SECRET_LENGTH
+            )
+        )
     return text
 
 
@@ -272,8 +309,14 @@ class Workshop:
         return _Connection(db)
 
     # ---------------------------------------------------------------- workshops
-    def create(self, template: str = "b2b_activation", seed: int | None = None, tables: int = 1,
-               seat_size: int = MAX_SEAT_SIZE, lang: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+    def create(
+        self,
+        template: str = "b2b_activation",
+        seed: int | None = None,
+        tables: int = 1,
+        seat_size: int = MAX_SEAT_SIZE,
+        lang: str = DEFAULT_LANGUAGE,
+    ) -> tuple[str, str]:
         """A new workshop in language ``lang``: (join code, facilitator key). The key is stored hashed: keep it."""
         if template not in TEMPLATES:
             raise WorkshopError(_("template must be one of: {allowed}").format(allowed=", ".join(TEMPLATES)))
@@ -288,10 +331,21 @@ class Workshop:
             for _attempt in range(20):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _letter in range(CODE_LENGTH))
                 try:
-                    db.execute("INSERT INTO workshops (code, template, seed, key_hash, presenter, created, tables, "
-                               "seat_size, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (code, template, seed, _hash(key), secrets.token_urlsafe(16), self.clock(), tables,
-                                seat_size, lang))
+                    db.execute(
+                        "INSERT INTO workshops (code, template, seed, key_hash, presenter, created, tables, "
+                        "seat_size, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            code,
+                            template,
+                            seed,
+                            _hash(key),
+                            secrets.token_urlsafe(16),
+                            self.clock(),
+                            tables,
+                            seat_size,
+                            lang,
+                        ),
+                    )
                     return code, key
                 except sqlite3.IntegrityError:
                     continue
@@ -300,18 +354,32 @@ class Workshop:
     def _row(self, db, code: str) -> sqlite3.Row:
         row = db.execute("SELECT * FROM workshops WHERE code = ?", (code,)).fetchone()
         if row is None:
-            raise WorkshopError(_("no workshop with code {code}: check the code on the facilitator's "
-                                  "screen").format(code=code))
+            raise WorkshopError(
+                _("no workshop with code {code}: check the code on the facilitator's screen").format(code=code)
+            )
         return row
 
     def _state(self, db, code: str) -> State:
         row = self._row(db, code)
-        switches = tuple((r["switch"], r["round"]) for r in db.execute(
-            "SELECT switch, round FROM switches WHERE code = ? ORDER BY round, switch", (code,)))
+        switches = tuple(
+            (r["switch"], r["round"])
+            for r in db.execute("SELECT switch, round FROM switches WHERE code = ? ORDER BY round, switch", (code,))
+        )
         archived = row["archived"] is not None or self.clock() - row["created"] > OPEN_SECONDS
-        return State(row["code"], row["template"], row["seed"], row["created"], TEMPLATES[row["template"]]["rounds"],
-                     row["round"], bool(row["revealed"]), row["tables"], row["seat_size"], archived, switches,
-                     row["lang"] if row["lang"] in LANGUAGES else DEFAULT_LANGUAGE)
+        return State(
+            row["code"],
+            row["template"],
+            row["seed"],
+            row["created"],
+            TEMPLATES[row["template"]]["rounds"],
+            row["round"],
+            bool(row["revealed"]),
+            row["tables"],
+            row["seat_size"],
+            archived,
+            switches,
+            row["lang"] if row["lang"] in LANGUAGES else DEFAULT_LANGUAGE,
+        )
 
     def lookup(self, code: str, client: str = "local") -> State:
         """The workshop a participant typed the code of. Unknown codes are rate-limited per client."""
@@ -321,8 +389,12 @@ class Workshop:
             db.execute("DELETE FROM attempts WHERE at < ?", (now - CODE_WINDOW_SECONDS,))
             tried = db.execute("SELECT COUNT(*) FROM attempts WHERE client = ?", (client,)).fetchone()[0]
             if tried >= CODE_ATTEMPTS:
-                raise RateLimited(_("too many unknown codes from this device: wait a minute, then check the code "
-                                    "on the facilitator's screen"))
+                raise RateLimited(
+                    _(
+                        "too many unknown codes from this device: wait a minute, then check the code "
+                        "on the facilitator's screen"
+                    )
+                )
             try:
                 return self._state(db, code)
             except WorkshopError:
@@ -372,8 +444,9 @@ class Workshop:
         with self._db() as db:
             row = db.execute("SELECT code FROM workshops WHERE presenter = ?", (token,)).fetchone()
             if row is None:
-                raise WorkshopError(_("this presenter link does not open a workshop: copy it again from the "
-                                      "facilitator's screen"))
+                raise WorkshopError(
+                    _("this presenter link does not open a workshop: copy it again from the facilitator's screen")
+                )
             return self._state(db, row["code"])
 
     def archive(self, code: str, key: str) -> None:
@@ -386,27 +459,34 @@ class Workshop:
         """One more table (compare-and-set on the number of tables seen); returns the number of tables."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            cur = db.execute("UPDATE workshops SET tables = tables + 1 WHERE code = ? AND tables = ? AND tables < ?",
-                             (code, expected_tables, MAX_TABLES))
+            cur = db.execute(
+                "UPDATE workshops SET tables = tables + 1 WHERE code = ? AND tables = ? AND tables < ?",
+                (code, expected_tables, MAX_TABLES),
+            )
             if cur.rowcount != 1:
                 state = self._state(db, code)
                 if state.tables >= MAX_TABLES:
                     raise WorkshopError(_("a workshop has at most {most} tables").format(most=MAX_TABLES))
-                raise StaleError(_("the workshop already has {tables} tables: this screen was out of "
-                                   "date").format(tables=state.tables))
+                raise StaleError(
+                    _("the workshop already has {tables} tables: this screen was out of date").format(
+                        tables=state.tables
+                    )
+                )
             return expected_tables + 1
 
     # ---------------------------------------------------------------- seats
-    def join(self, code: str, table: int, department: str, name: str, browser: str | None = None,
-             client: str = "local") -> str:
+    def join(
+        self, code: str, table: int, department: str, name: str, browser: str | None = None, client: str = "local"
+    ) -> str:
         """Take a place in a seat (a department at a table); returns the player's token.
 
         A browser that already holds a place in this workshop gets that place back (same token). A full seat
         is refused with the seats still free at that table; nobody is moved to another seat."""
         state = self.lookup(code, client)
         if state.archived:
-            raise WorkshopError(_("the workshop {code} is archived: ask the facilitator for a new "
-                                  "one").format(code=state.code))
+            raise WorkshopError(
+                _("the workshop {code} is archived: ask the facilitator for a new one").format(code=state.code)
+            )
         playable = TEMPLATES[state.template]["departments"]
         if department not in playable:
             raise WorkshopError(_("department must be one of: {allowed}").format(allowed=", ".join(playable)))
@@ -422,24 +502,39 @@ class Workshop:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if browser is not None:
-                    again = db.execute("SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0",
-                                       (state.code, browser)).fetchone()
+                    again = db.execute(
+                        "SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0",
+                        (state.code, browser),
+                    ).fetchone()
                     if again is not None:
                         db.execute("COMMIT")
                         return again["token"]
-                taken = dict(db.execute("SELECT department, COUNT(*) FROM members WHERE code = ? AND table_no = ? "
-                                        "AND removed = 0 GROUP BY department", (state.code, table)).fetchall())
+                taken = dict(
+                    db.execute(
+                        "SELECT department, COUNT(*) FROM members WHERE code = ? AND table_no = ? "
+                        "AND removed = 0 GROUP BY department",
+                        (state.code, table),
+                    ).fetchall()
+                )
                 if taken.get(department, 0) >= state.seat_size:
                     free = [dept_label(d) for d in playable if taken.get(d, 0) < state.seat_size]
                     raise WorkshopError(
                         _("{department} at table {table} is full ({size} of {size} players)").format(
-                            department=dept_label(department), table=table, size=state.seat_size) + "; "
-                        + (_("seats with room at this table: {seats}").format(seats=", ".join(free)) if free
-                           else _("every seat at this table is full: pick another table")))
+                            department=dept_label(department), table=table, size=state.seat_size
+                        )
+                        + "; "
+                        + (
+                            _("seats with room at this table: {seats}").format(seats=", ".join(free))
+                            if free
+                            else _("every seat at this table is full: pick another table")
+                        )
+                    )
                 token = secrets.token_urlsafe(16)
-                db.execute("INSERT INTO members (token, code, table_no, department, name, browser, joined) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (token, state.code, table, department, name, browser,
-                                                            self.clock()))
+                db.execute(
+                    "INSERT INTO members (token, code, table_no, department, name, browser, joined) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (token, state.code, table, department, name, browser, self.clock()),
+                )
                 db.execute("COMMIT")
                 return token
             except BaseException:
@@ -451,8 +546,9 @@ class Workshop:
         """The token of the place this browser holds in the workshop, if any."""
         code, browser = normal_code(code), valid_secret(browser, "browser id")
         with self._db() as db:
-            row = db.execute("SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0",
-                             (code, browser)).fetchone()
+            row = db.execute(
+                "SELECT token FROM members WHERE code = ? AND browser = ? AND removed = 0", (code, browser)
+            ).fetchone()
         return None if row is None else row["token"]
 
     def seat(self, token: str) -> Seat:
@@ -470,16 +566,19 @@ class Workshop:
         """Everyone seated (not removed), by table and department."""
         self.access(code, secret)
         with self._db() as db:
-            rows = db.execute("SELECT * FROM members WHERE code = ? AND removed = 0 ORDER BY table_no, department, "
-                              "joined", (normal_code(code),)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM members WHERE code = ? AND removed = 0 ORDER BY table_no, department, joined",
+                (normal_code(code),),
+            ).fetchall()
         return [Seat(r["token"], r["code"], r["table_no"], r["department"], r["name"]) for r in rows]
 
     def remove_player(self, code: str, key: str, token: str) -> None:
         """The facilitator removes one player (their link stops working; their saved decisions stay)."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            cur = db.execute("UPDATE members SET removed = 1 WHERE code = ? AND token = ? AND removed = 0",
-                             (code, token))
+            cur = db.execute(
+                "UPDATE members SET removed = 1 WHERE code = ? AND token = ? AND removed = 0", (code, token)
+            )
         if cur.rowcount != 1:
             raise StaleError(_("that player has already left or been removed"))
 
@@ -487,8 +586,10 @@ class Workshop:
         """The facilitator frees a seat: everyone in it is removed; returns how many."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            cur = db.execute("UPDATE members SET removed = 1 WHERE code = ? AND table_no = ? AND department = ? "
-                             "AND removed = 0", (code, table, department))
+            cur = db.execute(
+                "UPDATE members SET removed = 1 WHERE code = ? AND table_no = ? AND department = ? AND removed = 0",
+                (code, table, department),
+            )
         return cur.rowcount
 
     # ---------------------------------------------------------------- decisions and rounds
@@ -498,15 +599,26 @@ class Workshop:
         seat = self.seat(token)
         self._save(seat.code, seat.table, seat.department, round_index, decision, seat.name, request)
 
-    def decide_as_facilitator(self, code: str, key: str, table: int, department: str, round_index: int,
-                              decision: Decision, request: str | None = None) -> None:
+    def decide_as_facilitator(
+        self,
+        code: str,
+        key: str,
+        table: int,
+        department: str,
+        round_index: int,
+        decision: Decision,
+        request: str | None = None,
+    ) -> None:
         """Single-screen mode: the facilitator enters a seat's decision."""
         code = self._facilitator(code, key)
         with self._db() as db:
             state = self._state(db, code)
         if department not in TEMPLATES[state.template]["departments"]:
-            raise WorkshopError(_("department must be one of: {allowed}").format(
-                allowed=", ".join(TEMPLATES[state.template]["departments"])))
+            raise WorkshopError(
+                _("department must be one of: {allowed}").format(
+                    allowed=", ".join(TEMPLATES[state.template]["departments"])
+                )
+            )
         if not 1 <= table <= state.tables:
             raise WorkshopError(_("table must be a number from 1 to {most}").format(most=state.tables))
         self._save(code, table, department, round_index, decision, "facilitator", request)
@@ -521,9 +633,21 @@ class Workshop:
                     "INSERT INTO saves (code, table_no, round, department, push, demands, action, saved_by, saved, "
                     "request) SELECT code, ?, round, ?, ?, ?, ?, ?, ?, ? FROM workshops WHERE code = ? AND round = ? "
                     "AND archived IS NULL AND round < ? AND created > ?",
-                    (table, department, decision.push, decision.demands, int(decision.action), by, self.clock(),
-                     request, code, round_index, TEMPLATES[self._template(db, code)]["rounds"],
-                     self.clock() - OPEN_SECONDS))
+                    (
+                        table,
+                        department,
+                        decision.push,
+                        decision.demands,
+                        int(decision.action),
+                        by,
+                        self.clock(),
+                        request,
+                        code,
+                        round_index,
+                        TEMPLATES[self._template(db, code)]["rounds"],
+                        self.clock() - OPEN_SECONDS,
+                    ),
+                )
             except sqlite3.IntegrityError:
                 return  # this request was stored already
             if cur.rowcount == 1:
@@ -535,9 +659,12 @@ class Workshop:
             raise WorkshopError(_("the workshop is archived: decisions are closed"))
         if state.over:
             raise StaleError(_("the game is over: every round has been played, so this decision was not saved"))
-        raise StaleError(_("round {round} has already been played; the table is now in round {now}: this decision "
-                           "was not saved, decide again for round {now}").format(round=round_index + 1,
-                                                                                 now=state.round + 1))
+        raise StaleError(
+            _(
+                "round {round} has already been played; the table is now in round {now}: this decision "
+                "was not saved, decide again for round {now}"
+            ).format(round=round_index + 1, now=state.round + 1)
+        )
 
     def _template(self, db, code: str) -> str:
         return self._row(db, code)["template"]
@@ -553,16 +680,17 @@ class Workshop:
         out = {}
         for r in rows:
             if table is None or r["table_no"] == table:
-                out[(r["table_no"], r["round"], r["department"])] = Decision(r["push"], r["demands"],
-                                                                             bool(r["action"]))
+                out[(r["table_no"], r["round"], r["department"])] = Decision(r["push"], r["demands"], bool(r["action"]))
         return out
 
     def saved_by(self, code: str, secret: str) -> dict[tuple[int, int, str], tuple[str, float]]:
         """(table, round, department) -> who saved the decision in force, and when."""
         self.access(code, secret)
         with self._db() as db:
-            rows = db.execute("SELECT table_no, round, department, saved_by, saved FROM saves WHERE code = ? "
-                              "ORDER BY id", (normal_code(code),)).fetchall()
+            rows = db.execute(
+                "SELECT table_no, round, department, saved_by, saved FROM saves WHERE code = ? ORDER BY id",
+                (normal_code(code),),
+            ).fetchall()
         return {(r["table_no"], r["round"], r["department"]): (r["saved_by"], r["saved"]) for r in rows}
 
     def saves(self, code: str, key: str) -> list[dict]:
@@ -577,8 +705,11 @@ class Workshop:
         code = self._facilitator(code, key)
         with self._db() as db:
             rounds = TEMPLATES[self._template(db, code)]["rounds"]
-            cur = db.execute("UPDATE workshops SET round = round + 1 WHERE code = ? AND round = ? AND round < ? "
-                             "AND archived IS NULL", (code, expected_round, rounds))
+            cur = db.execute(
+                "UPDATE workshops SET round = round + 1 WHERE code = ? AND round = ? AND round < ? "
+                "AND archived IS NULL",
+                (code, expected_round, rounds),
+            )
             if cur.rowcount == 1:
                 return expected_round + 1
             state = self._state(db, code)
@@ -586,8 +717,11 @@ class Workshop:
             raise WorkshopError(_("the workshop is archived: its rounds cannot change"))
         if state.over:
             raise StaleError(_("every round has been played: open the debrief"))
-        raise StaleError(_("round {round} was already played (another screen?): this screen now shows round "
-                           "{now}").format(round=expected_round + 1, now=state.round + 1))
+        raise StaleError(
+            _("round {round} was already played (another screen?): this screen now shows round {now}").format(
+                round=expected_round + 1, now=state.round + 1
+            )
+        )
 
     def switch_logic(self, code: str, key: str, switch: str, expected_round: int) -> int:
         """Change the organisation's logic from the open round on (compare-and-set on the round). Played rounds
@@ -596,12 +730,15 @@ class Workshop:
         with self._db() as db:
             state = self._state(db, code)
             if switch not in available_switches(state.template):
-                raise WorkshopError(_("switch must be one of: {allowed}").format(
-                    allowed=", ".join(available_switches(state.template))))
+                raise WorkshopError(
+                    _("switch must be one of: {allowed}").format(allowed=", ".join(available_switches(state.template)))
+                )
             try:
-                cur = db.execute("INSERT INTO switches (code, switch, round) SELECT code, ?, round FROM workshops "
-                                 "WHERE code = ? AND round = ? AND round < ? AND archived IS NULL",
-                                 (switch, code, expected_round, state.rounds))
+                cur = db.execute(
+                    "INSERT INTO switches (code, switch, round) SELECT code, ?, round FROM workshops "
+                    "WHERE code = ? AND round = ? AND round < ? AND archived IS NULL",
+                    (switch, code, expected_round, state.rounds),
+                )
             except sqlite3.IntegrityError:
                 raise StaleError(_("{switch} is already in force").format(switch=switch_label(switch))) from None
             if cur.rowcount == 1:
@@ -609,16 +746,21 @@ class Workshop:
             state = self._state(db, code)
         if state.over or state.archived:
             raise StaleError(_("the game is over: the logic can no longer change"))
-        raise StaleError(_("round {round} was already played: this screen now shows round {now}; switch again if "
-                           "you still want to").format(round=expected_round + 1, now=state.round + 1))
+        raise StaleError(
+            _(
+                "round {round} was already played: this screen now shows round {now}; switch again if you still want to"
+            ).format(round=expected_round + 1, now=state.round + 1)
+        )
 
     def reveal(self, code: str, key: str, revealed: bool, expected: bool) -> bool:
         """Show (or hide) the shared outcome on the players' screens, only if it still is as the caller saw it
         (``expected``): a stale screen never flips it back. Returns whether it is revealed now."""
         code = self._facilitator(code, key)
         with self._db() as db:
-            db.execute("UPDATE workshops SET revealed = ? WHERE code = ? AND revealed = ?",
-                       (int(bool(revealed)), code, int(bool(expected))))
+            db.execute(
+                "UPDATE workshops SET revealed = ? WHERE code = ? AND revealed = ?",
+                (int(bool(revealed)), code, int(bool(expected))),
+            )
             return bool(self._row(db, code)["revealed"])
 
 

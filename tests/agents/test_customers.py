@@ -3,9 +3,18 @@
 import numpy as np
 import pytest
 
-from sim.agents.customers import (CHAIN_ACTIVATED, CHAIN_CHURNED, CHAIN_LEAD, CHAIN_ONBOARDING, CHAIN_STALLED,
-                              ONBOARDING, STATES, CustomerPopulation, steady_state)
 from sim import Scenario
+from sim.agents.customers import (
+    CHAIN_ACTIVATED,
+    CHAIN_CHURNED,
+    CHAIN_LEAD,
+    CHAIN_ONBOARDING,
+    CHAIN_STALLED,
+    ONBOARDING,
+    STATES,
+    CustomerPopulation,
+    steady_state,
+)
 from sim.metrics import Records
 
 
@@ -27,8 +36,14 @@ def test_population_is_numpy_backed_and_starts_in_the_steady_state():
     assert isinstance(pop.state, np.ndarray) and pop.state.size == 200_000
     pi = steady_state(Scenario().customers, drivers)
     shares = pop.counts() / pop.state.size
-    expected = [pi[0], pi[CHAIN_LEAD], pi[CHAIN_ONBOARDING:CHAIN_ACTIVATED].sum(), pi[CHAIN_ACTIVATED],
-                pi[CHAIN_STALLED:CHAIN_CHURNED].sum(), pi[CHAIN_CHURNED]]
+    expected = [
+        pi[0],
+        pi[CHAIN_LEAD],
+        pi[CHAIN_ONBOARDING:CHAIN_ACTIVATED].sum(),
+        pi[CHAIN_ACTIVATED],
+        pi[CHAIN_STALLED:CHAIN_CHURNED].sum(),
+        pi[CHAIN_CHURNED],
+    ]
     assert shares == pytest.approx(expected, abs=0.005)
 
 
@@ -45,7 +60,10 @@ def test_steady_state_is_a_distribution_that_improves_with_the_product():
     better = steady_state(Scenario().customers, np.array([0.7, 0.5, 0.5, 0.7]))
     for pi in (worse, better):
         assert pi.sum() == pytest.approx(1.0) and (pi >= 0).all()
-    active_share = lambda pi: pi[CHAIN_ACTIVATED] / pi[CHAIN_ONBOARDING:CHAIN_CHURNED].sum()
+
+    def active_share(pi):
+        return pi[CHAIN_ACTIVATED] / pi[CHAIN_ONBOARDING:CHAIN_CHURNED].sum()
+
     assert active_share(better) > active_share(worse)
 
 
@@ -73,7 +91,10 @@ def test_campaign_brings_leads_that_activate_less():
     base = _simulate(_population(3, population=5000), 30, [0.3, 0.5, 0.6, 0.3])
     camp = _simulate(_population(3, population=5000), 30, [0.3, 0.5, 0.6, 0.3], campaign=3.0)
     assert camp.c["leads"].sum() > 2 * base.c["leads"].sum()
-    rate = lambda r: r.c["activated30"].sum() / r.c["cohort_closed"].sum()
+
+    def rate(r):
+        return r.c["activated30"].sum() / r.c["cohort_closed"].sum()
+
     assert rate(camp) < rate(base)
 
 

@@ -4,18 +4,23 @@ import math
 
 import pytest
 
-from sim.agents.department import progress
 from sim import Scenario, load_scenario
+from sim.agents.department import progress
 from sim.model import AlignmentModel
 
 
-@pytest.mark.parametrize("value,target,better,expected", [
-    (5, 10, "higher", 0.5), (20, 10, "higher", 2.0), (0.5, 0.25, "lower", 0.5), (0.1, 0.2, "lower", 2.0),
-    (math.nan, 1, "higher", 0.5),
-])
+@pytest.mark.parametrize(
+    "value,target,better,expected",
+    [
+        (5, 10, "higher", 0.5),
+        (20, 10, "higher", 2.0),
+        (0.5, 0.25, "lower", 0.5),
+        (0.1, 0.2, "lower", 2.0),
+        (math.nan, 1, "higher", 0.5),
+    ],
+)
 def test_progress(value, target, better, expected):
     assert progress(value, target, better) == pytest.approx(expected)
-
 
 
 def test_effective_alignment_rises_with_trump():
@@ -29,9 +34,15 @@ def test_unaligned_marketing_launches_on_schedule_aligned_waits_for_readiness(st
     loud = step_through(base).records.c["campaign_active"]
     assert loud.sum() == base.departments["marketing"].campaign_weeks
     assert loud[base.departments["marketing"].campaign_start_week - 1] == 1
-    waiting = step_through(base.with_overrides({"departments.marketing.alignment": 1.0,
-                                        "departments.marketing.readiness_threshold": 1.0,
-                                        "leadership.shared_target": 0.99})).records.c["campaign_active"]
+    waiting = step_through(
+        base.with_overrides(
+            {
+                "departments.marketing.alignment": 1.0,
+                "departments.marketing.readiness_threshold": 1.0,
+                "leadership.shared_target": 0.99,
+            }
+        )
+    ).records.c["campaign_active"]
     assert waiting.sum() == 0
 
 
@@ -82,6 +93,7 @@ def test_finance_keeps_its_whole_plan_when_the_shared_criterion_is_the_plan():
 def test_departments_ask_for_what_they_believe_serves_the_shared_criterion():
     """Aligned departments' asks follow the shared criterion through beliefs: on activation they ask for kinds the
     organisation believes serve activation; on leads, for campaign support; unaligned, for their own kind."""
+
     def asks(overrides, weeks=20):
         s = Scenario().with_overrides({"customers.population": 300, "weeks": weeks, **overrides})
         model = AlignmentModel(s, seed=1).run()
@@ -99,10 +111,14 @@ def test_departments_ask_for_what_they_believe_serves_the_shared_criterion():
 def test_marketing_launches_when_the_shared_criterion_does_not_object():
     """A campaign that does not touch the shared criterion is no conflict: a fully aligned Marketing still runs it
     for its own KPI; against an unready activation criterion it waits; on leads it launches."""
-    base = load_scenario("b2b_activation").with_overrides({"weeks": 20,
-                                                          "departments.marketing.alignment": 1.0,
-                                                          "departments.marketing.readiness_threshold": 1.0,
-                                                          "leadership.shared_target": 0.99})
+    base = load_scenario("b2b_activation").with_overrides(
+        {
+            "weeks": 20,
+            "departments.marketing.alignment": 1.0,
+            "departments.marketing.readiness_threshold": 1.0,
+            "leadership.shared_target": 0.99,
+        }
+    )
 
     def active(criterion):
         s = base.with_overrides({"leadership.shared_criterion": criterion})
@@ -120,9 +136,14 @@ def test_output_attainment_counts_only_output_kpis(step_through):
 
 
 def test_sales_never_holds_more_promises_than_allowed_when_it_asks_several_teams(step_through):
-    s = load_scenario("b2b_activation").with_overrides({
-        "customers.population": 500, "weeks": 30, "departments.sales.demand_rate": 1.0,
-        "teams": {"core": {}, "growth": {}, "platform": {}}})
+    s = load_scenario("b2b_activation").with_overrides(
+        {
+            "customers.population": 500,
+            "weeks": 30,
+            "departments.sales.demand_rate": 1.0,
+            "teams": {"core": {}, "growth": {}, "platform": {}},
+        }
+    )
     cap = s.departments["sales"].max_open_promises
 
     def check(model):

@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from sim.agents.team import ProductTeam
 from sim import Scenario, load_scenario, run_many
+from sim.agents.team import ProductTeam
 from sim.model import AlignmentModel
-
 
 
 def test_capacity_is_never_exceeded(b2b, step_through):
@@ -47,14 +46,18 @@ def test_data_makes_beliefs_converge(step_through):
     for seed in range(3):
         blind = step_through(s.with_overrides({"departments.data_analytics.maturity": 0.0}), seed).records.c
         rich = step_through(s.with_overrides({"departments.data_analytics.maturity": 0.9}), seed).records.c
-        err = lambda c, t: c["belief_error_sum"][t] / c["belief_error_n"][t]
+
+        def err(c, t):
+            return c["belief_error_sum"][t] / c["belief_error_n"][t]
+
         assert err(blind, 103) == err(blind, 0)  # nothing measured, nothing learned
         assert err(rich, 103) < 0.7 * err(rich, 0)
 
 
 def _loud_and_quiet(alignment, learned, insight=0.3):
-    s = Scenario().with_overrides({"customers.population": 200, "teams.core.alignment": alignment,
-                                   "departments.ux_design.insight": insight})
+    s = Scenario().with_overrides(
+        {"customers.population": 200, "teams.core.alignment": alignment, "departments.ux_design.insight": insight}
+    )
     model = AlignmentModel(s, seed=0)
     team: ProductTeam = model.teams_by_name["core"]
     loud = model.new_item("key_account_feature", "core", "sales", pressure=1.0)
@@ -91,8 +94,15 @@ def test_project_team_shrinks_after_go_live(step_through):
 
 def test_own_ideas_come_from_the_whole_catalogue_without_evidence():
     """No data and no insight: a team's ideas are guesses, spread over every kind of work, good or bad."""
-    s = Scenario().with_overrides({"customers.population": 200, "weeks": 150, "teams.core.discovery_rate": 4.0,
-                                   "departments.data_analytics.maturity": 0.0, "departments.ux_design.insight": 0.0})
+    s = Scenario().with_overrides(
+        {
+            "customers.population": 200,
+            "weeks": 150,
+            "teams.core.discovery_rate": 4.0,
+            "departments.data_analytics.maturity": 0.0,
+            "departments.ux_design.insight": 0.0,
+        }
+    )
     model = AlignmentModel(s, seed=0).run()
     kinds = [i.kind for i in model.items_of("core")]
     counts = np.array([kinds.count(k) for k in model.kind_names])
@@ -103,9 +113,17 @@ def test_own_ideas_come_from_the_whole_catalogue_without_evidence():
 def test_with_evidence_own_ideas_follow_believed_value():
     """With data and insight, ideas follow what the team believes serves the criterion (judged here by the week-0
     value, over the first weeks, before the product moves much); without, a third of guesses land there."""
+
     def share_good(overrides):
-        s = Scenario().with_overrides({"customers.population": 200, "weeks": 30, "teams.core.discovery_rate": 6.0,
-                                       "assumptions.folk_wisdom": 1.0, **overrides})
+        s = Scenario().with_overrides(
+            {
+                "customers.population": 200,
+                "weeks": 30,
+                "teams.core.discovery_rate": 6.0,
+                "assumptions.folk_wisdom": 1.0,
+                **overrides,
+            }
+        )
         model = AlignmentModel(s, seed=0)
         good = {k for k in model.kind_names if model.goal_fit[k] >= 0.5}
         model.run()
@@ -118,8 +136,9 @@ def test_with_evidence_own_ideas_follow_believed_value():
 
 
 def _at_go_live(overrides):
-    s = load_scenario("product_logic").with_overrides({"customers.population": 400, "funding.mode": "project",
-                                                      "funding.go_live_week": 20, **overrides})
+    s = load_scenario("product_logic").with_overrides(
+        {"customers.population": 400, "funding.mode": "project", "funding.go_live_week": 20, **overrides}
+    )
     model = AlignmentModel(s, seed=2)
     for _ in range(20):
         model.step()
@@ -130,12 +149,12 @@ def _at_go_live(overrides):
 
 
 def test_project_go_live_hands_over_what_the_leavers_learned_only_as_far_as_retention_and_handover_reach():
-    model, team, (belief, precision, pending) = _at_go_live({"funding.retention": 0.25})
+    _model, team, (belief, precision, pending) = _at_go_live({"funding.retention": 0.25})
     assert pending > 0 and precision.mean() > team.prior_precision.mean()
     learned = precision - team.prior_precision
     np.testing.assert_allclose(team.precision - team.prior_precision, 0.25 * learned, rtol=1e-9, atol=1e-6)
     assert not any(i.requester == "core" and i.created < 20 for i in team.backlog)  # own ideas lost their owner
-    model, team, (belief, precision, _) = _at_go_live({"funding.retention": 0.25, "funding.handover": 1.0})
+    _model, team, (belief, precision, _) = _at_go_live({"funding.retention": 0.25, "funding.handover": 1.0})
     np.testing.assert_allclose(team.belief, belief, atol=1e-9)  # a full hand-over keeps what was learned
 
 
@@ -144,7 +163,7 @@ def test_after_project_go_live_nobody_measures_or_tests():
     for _ in range(15):
         model.step()
     assert team.pending == [] and model.records.c["experiments"][20:].sum() == 0
-    switched, team2, _ = _at_go_live({"funding.retention": 1.0, "funding.switch_to_product_week": 20})
+    switched, _team2, _ = _at_go_live({"funding.retention": 1.0, "funding.switch_to_product_week": 20})
     for _ in range(15):
         switched.step()
     assert switched.records.c["experiments"][20:].sum() > 0
@@ -156,7 +175,7 @@ def test_context_switches_count_purposes_not_requesters():
 
     model = AlignmentModel(Scenario().with_overrides({"customers.population": 100}), seed=0)
     team = model.teams_by_name["core"]
-    for n, requester in enumerate(["sales", "marketing", "ux_design"]):
+    for _n, requester in enumerate(["sales", "marketing", "ux_design"]):
         item = model.new_item("onboarding_simplification", "core", requester, 0.5)
         team.start(item, 0)
     team.work(team.capacity(), 0)

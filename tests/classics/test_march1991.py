@@ -44,8 +44,9 @@ def test_a_closed_run_ends_at_a_true_equilibrium_where_nothing_can_change_any_mo
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(m=st.integers(1, 8), n=st.integers(1, 8), p1=st.floats(0.05, 1), p2=st.floats(0.05, 1),
-       seed=st.integers(0, 2**31))
+@given(
+    m=st.integers(1, 8), n=st.integers(1, 8), p1=st.floats(0.05, 1), p2=st.floats(0.05, 1), seed=st.integers(0, 2**31)
+)
 def test_equilibrium_is_exact_for_any_small_organisation(m, n, p1, p2, seed):
     model = MarchModel(MarchScenario(m=m, n=n, p1=p1, p2=p2, equilibrium_limit=5000), seed=seed).run()
     assert model.at_equilibrium
@@ -65,11 +66,19 @@ def test_without_code_learning_nothing_is_learned_and_without_socialisation_beli
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(m=st.integers(1, 12), n=st.integers(1, 12), p1=st.floats(0, 1), p2=st.floats(0, 1), p3=st.floats(0, 1),
-       p4=st.floats(0, 1), seed=st.integers(0, 2**31))
+@given(
+    m=st.integers(1, 12),
+    n=st.integers(1, 12),
+    p1=st.floats(0, 1),
+    p2=st.floats(0, 1),
+    p3=st.floats(0, 1),
+    p4=st.floats(0, 1),
+    seed=st.integers(0, 2**31),
+)
 def test_beliefs_stay_in_minus_one_zero_one_and_scores_in_range(m, n, p1, p2, p3, p4, seed):
-    model = MarchModel(MarchScenario(m=m, n=n, p1=p1, p2=p2, p3=p3, p4=p4, periods=30, equilibrium_limit=300),
-                       seed=seed).run()
+    model = MarchModel(
+        MarchScenario(m=m, n=n, p1=p1, p2=p2, p3=p3, p4=p4, periods=30, equilibrium_limit=300), seed=seed
+    ).run()
     assert set(np.unique(model.beliefs)) <= {-1, 0, 1} and set(np.unique(model.code)) <= {-1, 0, 1}
     assert set(np.unique(model.reality)) <= {-1, 1} and len(model.agents) == n
     frame = model.frame()
@@ -104,7 +113,8 @@ def test_moderate_turnover_raises_code_knowledge_when_socialisation_is_fast():
 def test_in_a_turbulent_world_knowledge_decays_without_turnover_and_holds_with_it():
     base = load_scenario("march1991_turbulence", {"periods": 300})  # p4 = 0.02, no turnover
     closed = run_many(base, 20).weekly.pivot(index="period", columns="seed", values="code_knowledge")
-    open_ = run_many(base.with_overrides({"p3": 0.1}), 20).weekly.pivot(index="period", columns="seed",
-                                                                        values="code_knowledge")
+    open_ = run_many(base.with_overrides({"p3": 0.1}), 20).weekly.pivot(
+        index="period", columns="seed", values="code_knowledge"
+    )
     assert closed.loc[300].mean() < closed.loc[20].mean() - 0.3  # learned, then lost it
     assert (open_.loc[200:300].mean() - closed.loc[200:300].mean()).mean() > 0.3

@@ -19,9 +19,13 @@ def _paired(metric="performance", seeds=200, **settings_):
 @pytest.mark.parametrize("k", [0, 2, 4])
 def test_with_block_interaction_both_incentives_give_identical_trajectories(ceo, k):
     for seed in range(10):
-        runs = [run(load_scenario("nk_departments", {"interaction": "block", "K": k, "ceo": ceo,
-                                                     "incentive": incentive}), seed) for incentive in
-                ("departmental", "firm")]
+        runs = [
+            run(
+                load_scenario("nk_departments", {"interaction": "block", "K": k, "ceo": ceo, "incentive": incentive}),
+                seed,
+            )
+            for incentive in ("departmental", "firm")
+        ]
         assert runs[0].weekly.equals(runs[1].weekly)
 
 
@@ -46,14 +50,33 @@ def test_a_screening_ceo_never_lets_firm_performance_fall():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(2, 10), k=st.integers(0, 9), interaction=st.sampled_from(["block", "random", "full"]),
-       incentive=st.sampled_from(["departmental", "firm"]), ceo=st.sampled_from(["screen", "rubber_stamp"]),
-       alternatives=st.integers(1, 4), proposals=st.integers(1, 4), seed=st.integers(0, 2**31))
+@given(
+    n=st.integers(2, 10),
+    k=st.integers(0, 9),
+    interaction=st.sampled_from(["block", "random", "full"]),
+    incentive=st.sampled_from(["departmental", "firm"]),
+    ceo=st.sampled_from(["screen", "rubber_stamp"]),
+    alternatives=st.integers(1, 4),
+    proposals=st.integers(1, 4),
+    seed=st.integers(0, 2**31),
+)
 def test_performance_is_a_share_of_the_maximum_and_changes_stay_inside_departments(
-        n, k, interaction, incentive, ceo, alternatives, proposals, seed):
+    n, k, interaction, incentive, ceo, alternatives, proposals, seed
+):
     k = min(k, n // 2 - 1 if interaction == "block" else n - 1)
-    model = NKFirmModel(NKScenario(N=n, K=max(k, 0), interaction=interaction, incentive=incentive, ceo=ceo,
-                                   alternatives=alternatives, proposals=proposals, periods=15), seed=seed)
+    model = NKFirmModel(
+        NKScenario(
+            N=n,
+            K=max(k, 0),
+            interaction=interaction,
+            incentive=incentive,
+            ceo=ceo,
+            alternatives=alternatives,
+            proposals=proposals,
+            periods=15,
+        ),
+        seed=seed,
+    )
     for _ in range(15):
         before = model.config
         model.step()

@@ -26,8 +26,20 @@ def test_a_small_fit_writes_the_calibrated_scenario_its_fit_and_a_study(tmp_path
     full = pd.read_csv(EXAMPLES / "own_org_monthly.csv")
     full[["month", "releases"]].head(6).to_csv(observed, index=False)
     out = tmp_path / "my_org.toml"
-    args = ["calibrate", str(EXAMPLES / "own_org"), "--observed", str(observed), "--out", str(out),
-            "--trials", "3", "--seeds", "2", "--band-seeds", "2"]
+    args = [
+        "calibrate",
+        str(EXAMPLES / "own_org"),
+        "--observed",
+        str(observed),
+        "--out",
+        str(out),
+        "--trials",
+        "3",
+        "--seeds",
+        "2",
+        "--band-seeds",
+        "2",
+    ]
     # a small budget: the CLI's local search and profile grids are the library's defaults
     assert main(args) == 0
     report = capsys.readouterr().out
@@ -39,7 +51,8 @@ def test_a_small_fit_writes_the_calibrated_scenario_its_fit_and_a_study(tmp_path
     assert (tmp_path / "my_org.study.log").exists()
     estimates = pd.read_csv(tmp_path / "my_org_estimates.csv").set_index("parameter")
     assert scenario.kinds["bug_fix"].size == pytest.approx(
-        load_scenario("b2b_activation").kinds["bug_fix"].size * estimates.loc["item_size", "estimate"])
+        load_scenario("b2b_activation").kinds["bug_fix"].size * estimates.loc["item_size", "estimate"]
+    )
     # a what-if on the calibrated organisation: the shared goal trumps local KPIs
     capsys.readouterr()
     assert main(["compare", str(out), str(out), "--set-b", "leadership.trump=0.9", "--seeds", "2"]) == 0
@@ -47,18 +60,26 @@ def test_a_small_fit_writes_the_calibrated_scenario_its_fit_and_a_study(tmp_path
     assert "B = nordlys (leadership.trump=0.9)" in table and "activation_rate_30d" in table
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["calibrate", "missing.xlsx", "--out", "x.toml"], "organisation file 'missing.xlsx' does not exist"),
-    (["calibrate", "ORG", "--out", "x.txt"], "--out x.txt: expected a .toml file name"),
-    (["calibrate", "ORG", "--observed", "missing.csv", "--out", "x.toml"], "observed data 'missing.csv' does not exist"),
-    (["calibrate", "ORG", "--observed", "ORG", "--out", "x.toml"], "not a UTF-8 CSV file"),
-    (["calibrate", "ORG", "--out", "x.toml", "--trials", "1"], "argument --trials: must be 2..10,000"),
-    (["calibrate", "ORG", "--observed", "OBS", "--out", "x.toml", "--trials", "10000"], "would take about"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["calibrate", "missing.xlsx", "--out", "x.toml"], "organisation file 'missing.xlsx' does not exist"),
+        (["calibrate", "ORG", "--out", "x.txt"], "--out x.txt: expected a .toml file name"),
+        (
+            ["calibrate", "ORG", "--observed", "missing.csv", "--out", "x.toml"],
+            "observed data 'missing.csv' does not exist",
+        ),
+        (["calibrate", "ORG", "--observed", "ORG", "--out", "x.toml"], "not a UTF-8 CSV file"),
+        (["calibrate", "ORG", "--out", "x.toml", "--trials", "1"], "argument --trials: must be 2..10,000"),
+        (["calibrate", "ORG", "--observed", "OBS", "--out", "x.toml", "--trials", "10000"], "would take about"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(args, expected, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = [str(EXAMPLES / "own_org.xlsx") if a == "ORG" else str(EXAMPLES / "own_org_monthly.csv") if a == "OBS"
-            else a for a in args]
+    args = [
+        str(EXAMPLES / "own_org.xlsx") if a == "ORG" else str(EXAMPLES / "own_org_monthly.csv") if a == "OBS" else a
+        for a in args
+    ]
     try:
         code = main(args)
     except SystemExit as exc:  # argparse's own errors
@@ -66,7 +87,6 @@ def test_bad_input_exits_2_with_one_line(args, expected, capsys, tmp_path, monke
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err and err.count("\n") == 1
-
 
 
 def _small_org(folder: Path) -> Path:
@@ -88,8 +108,20 @@ def test_calibrate_speaks_the_language_of_lang(tmp_path, capsys):
     observed = tmp_path / "obs.csv"
     pd.read_csv(EXAMPLES / "own_org_monthly.csv")[["month", "releases"]].head(3).to_csv(observed, index=False)
     out = tmp_path / "tiny.toml"
-    args = ["calibrate", str(org), "--observed", str(observed), "--out", str(out), "--trials", "2", "--seeds", "2",
-            "--band-seeds", "2"]
+    args = [
+        "calibrate",
+        str(org),
+        "--observed",
+        str(observed),
+        "--out",
+        str(out),
+        "--trials",
+        "2",
+        "--seeds",
+        "2",
+        "--band-seeds",
+        "2",
+    ]
     assert main([*args, "--lang", "da"]) == 0
     captured = capsys.readouterr()
     assert "tilpasser tiny til 3 måneder med releases; kan genoptages" in captured.err
@@ -107,8 +139,9 @@ def test_calibrate_speaks_the_language_of_lang(tmp_path, capsys):
     assert f"wrote {out}: try alignsim run" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["calibrate", str(org), "--out", str(out), "--lang", "xx"])
-    assert exc.value.code == 2 and re.search(r"argument --lang: invalid choice: 'xx' \(choose from '?en'?, '?da'?\)",
-                                              capsys.readouterr().err)
+    assert exc.value.code == 2 and re.search(
+        r"argument --lang: invalid choice: 'xx' \(choose from '?en'?, '?da'?\)", capsys.readouterr().err
+    )
 
 
 def test_the_imported_organisation_s_missing_departments_stay_missing_in_run_and_sweep(tmp_path, capsys):
@@ -121,11 +154,15 @@ def test_the_imported_organisation_s_missing_departments_stay_missing_in_run_and
     capsys.readouterr()
     assert main(["run", str(out), "--weeks", "4", "--set", "departments.marketing.campaign_lift=2"]) == 2
     err = capsys.readouterr().err
-    assert ("override departments.marketing.campaign_lift: unknown department 'marketing' in departments; allowed: "
-            "sales, finance") in err and err.count("\n") == 1
+    assert (
+        "override departments.marketing.campaign_lift: unknown department 'marketing' in departments; allowed: "
+        "sales, finance"
+    ) in err and err.count("\n") == 1
     assert main(["run", str(out), "--weeks", "4", "--set", "departments.sales.alignment=0.9"]) == 0
     with pytest.raises(SweepError, match="parameters: unknown scenario path 'departments.hr.skills'"):
         plan(spec_from_dict({"scenario": str(out), "parameters": {"departments.hr.skills": [0.2, 0.8]}}), None)
-    base, points, _ = plan(spec_from_dict({"scenario": str(out), "weeks": 4,
-                                           "parameters": {"departments.sales.alignment": [0.2, 0.8]}}), None)
+    base, points, _ = plan(
+        spec_from_dict({"scenario": str(out), "weeks": 4, "parameters": {"departments.sales.alignment": [0.2, 0.8]}}),
+        None,
+    )
     assert set(base.departments) == {"sales", "finance"} and len(points) == 2

@@ -57,8 +57,7 @@ def test_run_json_summary_maps_each_metric_to_its_mean(capsys):
 
 
 def test_run_seed_and_set(capsys):
-    main(["run", "b2b_activation", "--seed", "4", "--weeks", "8", "--format", "json",
-          "--set", "leadership.trump=1.0"])
+    main(["run", "b2b_activation", "--seed", "4", "--weeks", "8", "--format", "json", "--set", "leadership.trump=1.0"])
     a = json.loads(capsys.readouterr().out)
     main(["run", "b2b_activation", "--seed", "4", "--weeks", "8", "--format", "json"])
     b = json.loads(capsys.readouterr().out)
@@ -75,8 +74,24 @@ def test_run_out_writes_files(capsys, tmp_path):
 
 
 def test_compare_reports_paired_differences(capsys):
-    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "4", "--weeks", "20",
-                 "--set-b", "leadership.trump=1", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "b2b_activation",
+                "b2b_activation",
+                "--seeds",
+                "4",
+                "--weeks",
+                "20",
+                "--set-b",
+                "leadership.trump=1",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     row = data["metrics"]["shared_goal_capacity_share"]
     assert row["difference"] == pytest.approx(row["mean_b"] - row["mean_a"])
@@ -99,13 +114,45 @@ def test_run_and_compare_with_lang_da_write_their_tables_in_danish(capsys):
         lead_time = labels.value("lead_time_weeks", mean)
     assert "seeds 0..2 (3)" in out and "gennemsnit" in out and "nedre grænse (95 %)" in out and "Gennemløbstid" in out
     assert lead_time in out and "," in lead_time  # e.g. 3,4 uger
-    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
-                 "--set-b", "leadership.trump=1", "--lang", "da"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "b2b_activation",
+                "b2b_activation",
+                "--seeds",
+                "3",
+                "--weeks",
+                "10",
+                "--set-b",
+                "leadership.trump=1",
+                "--lang",
+                "da",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "parret over seeds 0..2; forskel = B - A med 95 %-usikkerhedsinterval" in out and "pct.-point" in out
     assert "forskel" in out.splitlines()[4] and "Teamtid på det fælles mål" in out
-    assert main(["compare", "b2b_activation", "b2b_activation", "--seeds", "3", "--weeks", "10",
-                 "--lang", "da", "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "b2b_activation",
+                "b2b_activation",
+                "--seeds",
+                "3",
+                "--weeks",
+                "10",
+                "--lang",
+                "da",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.startswith("metric,mean_a,mean_b,difference")
 
 
@@ -115,21 +162,24 @@ def test_compare_identical_scenarios_have_zero_difference(capsys):
     assert all(row["difference"] == 0 or row["difference"] is None for row in data["metrics"].values())
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["run", "nope"], "unknown scenario 'nope'; bundled scenarios:"),
-    (["run", "b2b_activation", "--set", "departments.salez.alignment=1"], "unknown department 'salez'"),
-    (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
-    (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
-    (["run", "b2b_activation", "--seeds", "0"], "--seeds: must be 1..100,000, got 0"),
-    (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods: must be a whole number"),
-    (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
-    (["validate", "/no/such/file.toml"], "does not exist"),
-    (["frobnicate"], "invalid choice"),
-    (["run", "march1991", "--set", "p1=1.5"], "p1: Input should be less than or equal to 1"),
-    (["run", "nk_departments", "--set", "incentive=bonus"], "incentive: Input should be 'departmental' or 'firm'"),
-    (["compare", "march1991", "nk_departments"], "A runs on model 'march1991' and B on 'nk_departments'"),
-    (["metrics", "--model", "nope"], "invalid choice: 'nope'"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["run", "nope"], "unknown scenario 'nope'; bundled scenarios:"),
+        (["run", "b2b_activation", "--set", "departments.salez.alignment=1"], "unknown department 'salez'"),
+        (["run", "b2b_activation", "--set", "teams.core.alignment=2"], "teams.core.alignment"),
+        (["run", "b2b_activation", "--set", "noequals"], "expected PATH=VALUE"),
+        (["run", "b2b_activation", "--seeds", "0"], "--seeds: must be 1..100,000, got 0"),
+        (["run", "b2b_activation", "--weeks", "x"], "--weeks/--periods: must be a whole number"),
+        (["run", "b2b_activation", "--format", "xml"], "invalid choice: 'xml'"),
+        (["validate", "/no/such/file.toml"], "does not exist"),
+        (["frobnicate"], "invalid choice"),
+        (["run", "march1991", "--set", "p1=1.5"], "p1: Input should be less than or equal to 1"),
+        (["run", "nk_departments", "--set", "incentive=bonus"], "incentive: Input should be 'departmental' or 'firm'"),
+        (["compare", "march1991", "nk_departments"], "A runs on model 'march1991' and B on 'nk_departments'"),
+        (["metrics", "--model", "nope"], "invalid choice: 'nope'"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message_and_no_traceback(argv, fragment):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", *argv], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2
@@ -140,16 +190,19 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(argv, fragment):
 def test_malformed_file_exits_2(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[teams.core\ncapacity = 3\n")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(bad)], cwd=ROOT, capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(bad)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "malformed TOML" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_unwritable_out_keeps_printed_results(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "b2b_activation", "--weeks", "4",
-                           "--out", str(blocker / "sub")], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", "b2b_activation", "--weeks", "4", "--out", str(blocker / "sub")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "cannot write results" in proc.stderr
     assert "activation_rate_30d" in proc.stdout  # the table was printed before the write failed
 
@@ -175,8 +228,9 @@ def test_claims_markdown_and_table(capsys):
 
 
 def test_claims_refuses_a_single_seed():
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "claims", "--seeds", "1"], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "--seeds: must be 2..100,000, got 1" in proc.stderr
 
 
@@ -184,9 +238,27 @@ def test_claims_refuses_a_single_seed():
 
 
 def test_the_issue_command_runs_march_over_200_seeds_as_json():
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "march1991", "--set", "p1=0.1", "--set",
-                           "p2=0.9", "--seeds", "200", "--format", "json"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            "march1991",
+            "--set",
+            "p1=0.1",
+            "--set",
+            "p2=0.9",
+            "--seeds",
+            "200",
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["model"] == "march1991" and len(data["seeds"]) == 200
@@ -205,10 +277,29 @@ def test_reference_models_list_validate_and_report_in_their_own_terms(capsys):
     assert main(["run", "nk_departments", "--seeds", "3", "--periods", "20"]) == 0
     out = capsys.readouterr().out
     assert "20 periods; seeds 0..2 (3)" in out and "Firm performance" in out and "Decisions changed" in out
-    assert main(["compare", "nk_departments", "nk_departments", "--set-b", "incentive=firm", "--seeds", "5",
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "nk_departments",
+                "nk_departments",
+                "--set-b",
+                "incentive=firm",
+                "--seeds",
+                "5",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     assert set(json.loads(capsys.readouterr().out)["metrics"]) == {
-        "performance", "performance_mean", "at_optimum", "changes", "cross_interaction"}
+        "performance",
+        "performance_mean",
+        "at_optimum",
+        "changes",
+        "cross_interaction",
+    }
 
 
 # ---------------------------------------------------------------- issue 16: one line, exit 2, bounded cost
@@ -223,19 +314,22 @@ def _main(argv: list[str], capsys) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["run", "b2b_activation", "--seeds", "-1"], "--seeds: must be 1..100,000, got -1"),
-    (["run", "b2b_activation", "--weeks", "0"], "--weeks/--periods: must be 1..1,000,000, got 0"),
-    (["sweep", "spec.toml", "--workers", "0"], "--workers: must be 1..256, got 0"),
-    (["claims", "--seeds", "10000000000"], "--seeds: must be 2..100,000"),
-    (["run", "b2b_activation", "--seeds", "1" + "0" * 400], "--seeds: must be 1..100,000"),
-    (["run", "b2b_activation", "--set", "departments.sales.requests.*=-5"], "departments.sales.requests.*"),
-    (["run", "b2b_activation", "--set", "departments.sales.target=nan"], "departments.sales.target: must be a fin"),
-    (["run", "b2b_activation", "--set", "customers.acv=inf"], "customers.acv: must be a finite number"),
-    (["run", "b2b_activation", "--set", "leadership.trump=" + "[" * 2000], "nested deeper than"),
-    (["run", "b2b_activation", "--set", ".".join(["a"] * 5000) + "=1"], "a path has at most"),
-    (["validate", "x" * 300 + ".toml"], "path is too long"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["run", "b2b_activation", "--seeds", "-1"], "--seeds: must be 1..100,000, got -1"),
+        (["run", "b2b_activation", "--weeks", "0"], "--weeks/--periods: must be 1..1,000,000, got 0"),
+        (["sweep", "spec.toml", "--workers", "0"], "--workers: must be 1..256, got 0"),
+        (["claims", "--seeds", "10000000000"], "--seeds: must be 2..100,000"),
+        (["run", "b2b_activation", "--seeds", "1" + "0" * 400], "--seeds: must be 1..100,000"),
+        (["run", "b2b_activation", "--set", "departments.sales.requests.*=-5"], "departments.sales.requests.*"),
+        (["run", "b2b_activation", "--set", "departments.sales.target=nan"], "departments.sales.target: must be a fin"),
+        (["run", "b2b_activation", "--set", "customers.acv=inf"], "customers.acv: must be a finite number"),
+        (["run", "b2b_activation", "--set", "leadership.trump=" + "[" * 2000], "nested deeper than"),
+        (["run", "b2b_activation", "--set", ".".join(["a"] * 5000) + "=1"], "a path has at most"),
+        (["validate", "x" * 300 + ".toml"], "path is too long"),
+    ],
+)
 def test_bad_values_and_flags_are_one_line_with_exit_2(argv, fragment, capsys):
     code, err = _main(argv, capsys)
     assert code == 2 and fragment in err, err
@@ -254,8 +348,9 @@ def test_control_characters_in_input_are_escaped_in_messages(capsys, tmp_path):
 def test_a_run_above_the_budget_is_refused_and_yes_runs_it(capsys, monkeypatch):
     code, err = _main(["run", "b2b_activation", "--set", "customers.population=5000000", "--weeks", "2000"], capsys)
     assert code == 2 and "would take about" in err and "the budget is 10.0 min: add --yes" in err
-    code, err = _main(["run", "march1991", "--set", "n=5000", "--set", "m=1000", "--set", "p3=0.1",
-                       "--periods", "100000"], capsys)
+    code, err = _main(
+        ["run", "march1991", "--set", "n=5000", "--set", "m=1000", "--set", "p3=0.1", "--periods", "100000"], capsys
+    )
     assert code == 2 and "would take about" in err and "--yes" in err
     code, err = _main(["run", "nk_departments", "--set", "N=16", "--periods", "100000", "--seeds", "1000"], capsys)
     assert code == 2 and "1,000 run(s) of nk_departments would take about" in err

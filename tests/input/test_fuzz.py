@@ -27,17 +27,23 @@ from sim.registry import MODELS, BudgetError, cost, get_model
 from sim.research.sweep import SweepError, plan, spec_from_dict, sweep
 
 LONG = os.environ.get("ALIGNSIM_FUZZ") == "long"
-CASES = {"quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150},
-         "long": {"files": 10_000, "overrides": 10_000, "specs": 10_000, "uploads": 10_000}}["long" if LONG else
-                                                                                            "quick"]
+CASES = {
+    "quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150},
+    "long": {"files": 10_000, "overrides": 10_000, "specs": 10_000, "uploads": 10_000},
+}["long" if LONG else "quick"]
 #: A valid fuzzed scenario is also run for one week when one seed costs less than this (estimated seconds).
 RUN_BELOW_SECONDS = 0.5
 TALLY: dict[str, dict[str, float]] = {}
 
 
 def _fuzz(surface: str):
-    return settings(max_examples=CASES[surface], deadline=None, database=None, derandomize=not LONG,
-                    suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=CASES[surface],
+        deadline=None,
+        database=None,
+        derandomize=not LONG,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def _count(surface: str, outcome: str, seconds: float) -> None:
@@ -53,8 +59,11 @@ def _report():
     path = os.environ.get("ALIGNSIM_FUZZ_REPORT")
     if path:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        Path(path).write_text(json.dumps({"profile": "long" if LONG else "quick", "surfaces": TALLY,
-                                          "peak_memory_mib": round(peak)}, indent=2))
+        Path(path).write_text(
+            json.dumps(
+                {"profile": "long" if LONG else "quick", "surfaces": TALLY, "peak_memory_mib": round(peak)}, indent=2
+            )
+        )
 
 
 # ---------------------------------------------------------------- strategies, derived from the schemas
@@ -85,25 +94,66 @@ def _field_names() -> list[str]:
 
 
 NAMES = _field_names()
-KEYS = st.one_of(st.sampled_from(NAMES), st.text(min_size=1, max_size=12),
-                 st.text(alphabet="ab._-*\x00\x1b\n\"'", min_size=1, max_size=6))
-NUMBERS = st.one_of(st.integers(-3, 12), st.integers(), st.integers(-(2**70), 2**70),
-                    st.floats(allow_nan=True, allow_infinity=True), st.floats(-2, 20))
+KEYS = st.one_of(
+    st.sampled_from(NAMES),
+    st.text(min_size=1, max_size=12),
+    st.text(alphabet="ab._-*\x00\x1b\n\"'", min_size=1, max_size=6),
+)
+NUMBERS = st.one_of(
+    st.integers(-3, 12),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-2, 20),
+)
 SCALARS = st.one_of(NUMBERS, st.booleans(), st.sampled_from(NAMES), st.text(max_size=20))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
-TABLES = st.recursive(st.dictionaries(KEYS, SCALARS, max_size=5),
-                      lambda inner: st.dictionaries(KEYS, st.one_of(inner, VALUES), max_size=5), max_leaves=25)
-SNIPPETS = st.sampled_from([
-    "[" * 40, "{a=" * 40, "nan", "inf", "-inf", "\x00", "\x1b[2J", '"', "'''", "= =", "[[teams]]", "\n[a.b.c]\n",
-    ".".join("k" * 3 for _ in range(20)), 'extends = "../../etc/passwd"\n', 'extends = ["b2b_activation"]\n',
-    'extends = "b2b_activation"\n', 'model = "march1991"\n', 'model = "nope"\n', "population = 5000000\n",
-    "weeks = 2000\n", "\n[teams.t1]\n[teams.t2]\n", "1e400", "0x7fffffffffffffffff", "\ufeff", "\u202e"])
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+TABLES = st.recursive(
+    st.dictionaries(KEYS, SCALARS, max_size=5),
+    lambda inner: st.dictionaries(KEYS, st.one_of(inner, VALUES), max_size=5),
+    max_leaves=25,
+)
+SNIPPETS = st.sampled_from(
+    [
+        "[" * 40,
+        "{a=" * 40,
+        "nan",
+        "inf",
+        "-inf",
+        "\x00",
+        "\x1b[2J",
+        '"',
+        "'''",
+        "= =",
+        "[[teams]]",
+        "\n[a.b.c]\n",
+        ".".join("k" * 3 for _ in range(20)),
+        'extends = "../../etc/passwd"\n',
+        'extends = ["b2b_activation"]\n',
+        'extends = "b2b_activation"\n',
+        'model = "march1991"\n',
+        'model = "nope"\n',
+        "population = 5000000\n",
+        "weeks = 2000\n",
+        "\n[teams.t1]\n[teams.t2]\n",
+        "1e400",
+        "0x7fffffffffffffffff",
+        "\ufeff",
+        "\u202e",
+    ]
+)
 
 
 def _mutate(data) -> st.SearchStrategy[str]:
-    return st.builds(lambda text, cuts: _splice(text, cuts), st.just(data),
-                     st.lists(st.tuples(st.integers(0, 10**6), SNIPPETS), max_size=4))
+    return st.builds(
+        lambda text, cuts: _splice(text, cuts),
+        st.just(data),
+        st.lists(st.tuples(st.integers(0, 10**6), SNIPPETS), max_size=4),
+    )
 
 
 def _splice(text: str, cuts) -> str:
@@ -121,9 +171,11 @@ def _as_toml(data: dict) -> str:
 
 
 PRESET_TEXTS = [p.read_text() for p in bundled_scenarios().values()]
-FILES = st.one_of(TABLES.map(_as_toml), st.sampled_from(PRESET_TEXTS).flatmap(_mutate),
-                  st.lists(st.sampled_from(list("[]{}=.,\"'#\n abc0123+-e_") + ["nan", "inf", "true"]),
-                           max_size=120).map("".join))
+FILES = st.one_of(
+    TABLES.map(_as_toml),
+    st.sampled_from(PRESET_TEXTS).flatmap(_mutate),
+    st.lists(st.sampled_from([*list("[]{}=.,\"'#\n abc0123+-e_"), "nan", "inf", "true"]), max_size=120).map("".join),
+)
 
 
 # ---------------------------------------------------------------- the CLI: files and overrides
@@ -188,15 +240,20 @@ LEAVES = _leaf_paths()
 RANDOM_PATHS = st.lists(st.one_of(st.sampled_from(NAMES), KEYS), min_size=1, max_size=6).map(".".join)
 PATHS = st.one_of(st.sampled_from(LEAVES), st.sampled_from(LEAVES), RANDOM_PATHS)
 PLAUSIBLE = st.one_of(st.integers(0, 60), st.floats(0, 1), st.floats(-1, 50), st.booleans())
-OVERRIDE_VALUES = st.one_of(PLAUSIBLE.map(lambda v: _as_toml({"v": v})[4:].strip()),
-                            PLAUSIBLE.map(lambda v: _as_toml({"v": v})[4:].strip()),
-                            VALUES.map(lambda v: _as_toml({"v": v})[4:].strip() or "x"),
-                            st.text(max_size=30), SNIPPETS)
+OVERRIDE_VALUES = st.one_of(
+    PLAUSIBLE.map(lambda v: _as_toml({"v": v})[4:].strip()),
+    PLAUSIBLE.map(lambda v: _as_toml({"v": v})[4:].strip()),
+    VALUES.map(lambda v: _as_toml({"v": v})[4:].strip() or "x"),
+    st.text(max_size=30),
+    SNIPPETS,
+)
 
 
 @_fuzz("overrides")
-@given(sets=st.lists(st.tuples(PATHS, OVERRIDE_VALUES), min_size=1, max_size=3),
-       scenario=st.sampled_from(list(bundled_scenarios())))
+@given(
+    sets=st.lists(st.tuples(PATHS, OVERRIDE_VALUES), min_size=1, max_size=3),
+    scenario=st.sampled_from(list(bundled_scenarios())),
+)
 def test_fuzz_set_paths_and_values(capsys, sets, scenario):
     argv = ["run", scenario, "--weeks", "1"]
     for path, value in sets:
@@ -212,17 +269,29 @@ def test_fuzz_set_paths_and_values(capsys, sets, scenario):
 # ---------------------------------------------------------------- sweep specs
 
 
-SPEC_PARAMS = st.one_of(st.dictionaries(PATHS, st.lists(SCALARS, max_size=5), max_size=4),
-                        st.dictionaries(st.sampled_from(LEAVES), st.lists(PLAUSIBLE, min_size=1, max_size=3),
-                                        min_size=1, max_size=3))
+SPEC_PARAMS = st.one_of(
+    st.dictionaries(PATHS, st.lists(SCALARS, max_size=5), max_size=4),
+    st.dictionaries(st.sampled_from(LEAVES), st.lists(PLAUSIBLE, min_size=1, max_size=3), min_size=1, max_size=3),
+)
 SPECS = st.fixed_dictionaries(
-    {"scenario": st.one_of(st.sampled_from(list(bundled_scenarios())), st.text(max_size=20)),
-     "parameters": st.one_of(SPEC_PARAMS, st.just({"leadership.trump": [0.0, 1.0]}),
-                             st.just({"customers.population": [100, 5_000_000]}))},
-    optional={"design": st.sampled_from(["grid", "lhs", "sobol", "morris", "x"]),
-              "samples": st.one_of(st.integers(1, 4), NUMBERS), "seeds": st.one_of(st.integers(1, 2), NUMBERS),
-              "weeks": st.one_of(st.just(1), NUMBERS), "periods": st.one_of(st.just(1), NUMBERS), "metrics": st.lists(st.sampled_from(NAMES), max_size=2),
-              "keep_weekly": st.booleans(), "design_seed": NUMBERS, "extra": SCALARS})
+    {
+        "scenario": st.one_of(st.sampled_from(list(bundled_scenarios())), st.text(max_size=20)),
+        "parameters": st.one_of(
+            SPEC_PARAMS, st.just({"leadership.trump": [0.0, 1.0]}), st.just({"customers.population": [100, 5_000_000]})
+        ),
+    },
+    optional={
+        "design": st.sampled_from(["grid", "lhs", "sobol", "morris", "x"]),
+        "samples": st.one_of(st.integers(1, 4), NUMBERS),
+        "seeds": st.one_of(st.integers(1, 2), NUMBERS),
+        "weeks": st.one_of(st.just(1), NUMBERS),
+        "periods": st.one_of(st.just(1), NUMBERS),
+        "metrics": st.lists(st.sampled_from(NAMES), max_size=2),
+        "keep_weekly": st.booleans(),
+        "design_seed": NUMBERS,
+        "extra": SCALARS,
+    },
+)
 
 
 @_fuzz("specs")
@@ -232,7 +301,7 @@ def test_fuzz_sweep_specs(data):
     outcome = "ok"
     try:
         spec = spec_from_dict(data)
-        _, points, runs = plan(spec, budget=5.0)
+        _, _points, runs = plan(spec, budget=5.0)
         if len(runs) <= 4:
             sweep(spec, workers=1, budget=5.0)
     except (SweepError, BudgetError):
@@ -259,7 +328,8 @@ def _upload_page():
 
 
 UPLOADS = st.one_of(FILES, TABLES.map(_as_toml).map(lambda t: 'extends = "b2b_activation"\n' + t)).map(
-    lambda t: t.encode("utf-8", "replace").decode("utf-8"))  # what a browser can send
+    lambda t: t.encode("utf-8", "replace").decode("utf-8")
+)  # what a browser can send
 
 
 @pytest.fixture(scope="module")
@@ -297,4 +367,3 @@ def test_the_fuzzers_count_what_they_see():
     for surface in CASES:
         assert TALLY.get(surface, {}).get("cases", 0) > 0, surface
         assert TALLY[surface]["tracebacks"] == 0, surface
-

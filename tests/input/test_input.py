@@ -12,8 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
-from sim.input import (MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_KEY_PARTS, MAX_NESTING, clean, dumps_toml,
-                       parse_override, parse_toml, parse_value, scenario_from_bytes, scenario_model)
+from sim.input import (
+    MAX_EXTENDS_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_KEY_PARTS,
+    MAX_NESTING,
+    clean,
+    dumps_toml,
+    parse_override,
+    parse_toml,
+    parse_value,
+    scenario_from_bytes,
+    scenario_model,
+)
 from sim.registry import get_model
 
 PRESETS = list(bundled_scenarios())
@@ -28,7 +39,8 @@ def test_extends_inherits_and_overrides():
 
 def test_dotted_overrides_reach_any_value():
     s = load_scenario("b2b_activation").with_overrides(
-        {"departments.sales.alignment": 0.9, "customers.population": 100000, "teams.core.wip_limit": 5})
+        {"departments.sales.alignment": 0.9, "customers.population": 100000, "teams.core.wip_limit": 5}
+    )
     assert s.departments["sales"].alignment == 0.9
     assert s.customers.population == 100000
     assert s.teams["core"].wip_limit == 5
@@ -40,10 +52,17 @@ def test_overrides_leave_the_original_untouched():
     assert s.leadership.trump == 0.0
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("a.b=0.9", ("a.b", 0.9)), ("a=3", ("a", 3)), ("a=true", ("a", True)), ("a=word", ("a", "word")),
-    ('a=["x", "y"]', ("a", ["x", "y"])), ("a = 2 ", ("a", 2)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("a.b=0.9", ("a.b", 0.9)),
+        ("a=3", ("a", 3)),
+        ("a=true", ("a", True)),
+        ("a=word", ("a", "word")),
+        ('a=["x", "y"]', ("a", ["x", "y"])),
+        ("a = 2 ", ("a", 2)),
+    ],
+)
 def test_parse_override(text, expected):
     assert parse_override(text) == expected
 
@@ -55,19 +74,25 @@ def test_resolved_toml_round_trips():
         assert again == s, name
 
 
-@pytest.mark.parametrize("overrides,fragments", [
-    ({"departments.salez.alignment": 1}, ["unknown department 'salez'", "sales", "marketing"]),
-    ({"departments.sales.alignmnt": 1}, ["unknown field 'alignmnt'", "alignment"]),
-    ({"departments.sales.alignment": 1.5}, ["departments.sales.alignment", "less than or equal to 1"]),
-    ({"leadership.shared_criterion": "vibes"}, ["leadership.shared_criterion", "unknown metric", "activation_rate_30d"]),
-    ({"departments.sales.kpi": "vibes"}, ["departments.sales.kpi", "outcome_index"]),
-    ({"funding.mode": "grant"}, ["funding.mode", "'product'", "'project'"]),
-    ({"teams.core.approval_chain": ["legal", "ghost"]}, ["teams.core.approval_chain", "ghost", "legal"]),
-    ({"departments.sales.requests.ghost": 1}, ["departments.sales.requests", "ghost", "core"]),
-    ({"weeks": 0}, ["weeks", "greater than or equal to 1"]),
-    ({"customers.population": "many"}, ["customers.population", "integer"]),
-    ({"model": "march"}, ["model", "alignment"]),
-])
+@pytest.mark.parametrize(
+    "overrides,fragments",
+    [
+        ({"departments.salez.alignment": 1}, ["unknown department 'salez'", "sales", "marketing"]),
+        ({"departments.sales.alignmnt": 1}, ["unknown field 'alignmnt'", "alignment"]),
+        ({"departments.sales.alignment": 1.5}, ["departments.sales.alignment", "less than or equal to 1"]),
+        (
+            {"leadership.shared_criterion": "vibes"},
+            ["leadership.shared_criterion", "unknown metric", "activation_rate_30d"],
+        ),
+        ({"departments.sales.kpi": "vibes"}, ["departments.sales.kpi", "outcome_index"]),
+        ({"funding.mode": "grant"}, ["funding.mode", "'product'", "'project'"]),
+        ({"teams.core.approval_chain": ["legal", "ghost"]}, ["teams.core.approval_chain", "ghost", "legal"]),
+        ({"departments.sales.requests.ghost": 1}, ["departments.sales.requests", "ghost", "core"]),
+        ({"weeks": 0}, ["weeks", "greater than or equal to 1"]),
+        ({"customers.population": "many"}, ["customers.population", "integer"]),
+        ({"model": "march"}, ["model", "alignment"]),
+    ],
+)
 def test_bad_overrides_name_field_and_allowed_values(overrides, fragments):
     with pytest.raises(ScenarioError) as err:
         load_scenario("b2b_activation", overrides)
@@ -114,8 +139,10 @@ def test_oversized_upload_is_refused_before_parsing():
 
 
 def test_upload_may_extend_only_bundled_scenarios():
-    with pytest.raises(ScenarioError, match="extends: unknown scenario '/etc/passwd'; an upload may extend a "
-                                            "bundled scenario: .*b2b_activation"):
+    with pytest.raises(
+        ScenarioError,
+        match="extends: unknown scenario '/etc/passwd'; an upload may extend a bundled scenario: .*b2b_activation",
+    ):
         scenario_from_toml('extends = "/etc/passwd"\n')
     assert scenario_from_toml('extends = "data_blind"\n').departments["data_analytics"].maturity == 0.0
 
@@ -140,8 +167,9 @@ def test_the_model_key_picks_the_schema_and_unknown_models_are_named():
     march = scenario_from_toml('model = "march1991"\np1 = 0.1\n')
     assert type(march).__name__ == "MarchScenario" and march.p1 == 0.1 and march.m == 30
     assert type(scenario_from_toml("weeks = 3\n")) is Scenario  # no model: the alignment model
-    with pytest.raises(ScenarioError, match="model: unknown model 'nope'; registered: alignment, march1991, "
-                                            "nk_departments"):
+    with pytest.raises(
+        ScenarioError, match="model: unknown model 'nope'; registered: alignment, march1991, nk_departments"
+    ):
         scenario_from_toml('model = "nope"\n')
 
 
@@ -153,7 +181,6 @@ def test_presets_can_be_listed_per_model_and_extends_keeps_the_model():
     turnover = load_scenario("march1991_turnover")
     assert (turnover.model, turnover.p3, turnover.m) == ("march1991", 0.1, 30)
     assert scenario_from_toml(turnover.to_toml()) == turnover  # TOML round trip
-
 
 
 # ---------------------------------------------------------------- issue 16's reproducers
@@ -168,22 +195,27 @@ def test_an_unknown_model_is_one_line_for_run_as_for_validate(tmp_path):
     assert main(["run", str(path), "--weeks", "5"]) == 2
 
 
-@pytest.mark.parametrize("text", [
-    "v = " + "[" * 1000 + "]" * 1000,
-    "v = " + "{a=" * 1000 + "1" + "}" * 1000,
-    "a" + ".a" * 120_000 + " = 1",
-    "[" + ".".join(["t"] * 5000) + "]",
-    "\n".join(f"k{i} = {i}" for i in range(12_000)),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "v = " + "[" * 1000 + "]" * 1000,
+        "v = " + "{a=" * 1000 + "1" + "}" * 1000,
+        "a" + ".a" * 120_000 + " = 1",
+        "[" + ".".join(["t"] * 5000) + "]",
+        "\n".join(f"k{i} = {i}" for i in range(12_000)),
+    ],
+)
 def test_expensive_toml_is_refused_before_parsing(text):
-    with pytest.raises(ScenarioError, match=f"nested deeper than {MAX_NESTING}|more than {MAX_KEY_PARTS} parts|"
-                                            "more than 10,000 keys|larger than"):
+    with pytest.raises(
+        ScenarioError,
+        match=f"nested deeper than {MAX_NESTING}|more than {MAX_KEY_PARTS} parts|more than 10,000 keys|larger than",
+    ):
         scenario_from_toml(text)
 
 
 def test_strings_that_look_like_nesting_are_not_counted():
     deep = "[" * 100
-    s = scenario_from_toml(f'description = "{deep} # {{"\nname = \'a.b.c.d.e.f.g.h.i.j.k.l.m.n\'\n')
+    s = scenario_from_toml(f"description = \"{deep} # {{\"\nname = 'a.b.c.d.e.f.g.h.i.j.k.l.m.n'\n")
     assert s.description == deep + " # {" and s.name == "a.b.c.d.e.f.g.h.i.j.k.l.m.n"
 
 
@@ -270,13 +302,14 @@ def test_many_problems_make_one_short_line():
 
 
 def test_written_toml_escapes_control_characters_and_round_trips():
-    s = Scenario().with_overrides({"description": "tab\there\nline \"q\" \\ \x7f"})
+    s = Scenario().with_overrides({"description": 'tab\there\nline "q" \\ \x7f'})
     assert scenario_from_toml(s.to_toml()) == s
 
 
 def _imports() -> dict[str, set[str]]:
     """sim module -> the sim modules it imports anywhere in its code (function-level imports included; imports
     for type checking only are not imports at run time)."""
+
     def nodes(tree):
         for node in ast.iter_child_nodes(tree):
             if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
@@ -313,7 +346,10 @@ def test_the_schema_and_the_boundary_reach_no_model_and_no_registry():
     graph = _imports()
     for module in ("sim.scenario", "sim.input"):
         reached = _reach(graph, module)
-        assert not reached & {"sim.registry", "sim.model", "sim.runner", "sim.classics.march1991.model"}, (module, reached)
+        assert not reached & {"sim.registry", "sim.model", "sim.runner", "sim.classics.march1991.model"}, (
+            module,
+            reached,
+        )
     assert "sim.scenario" not in _reach(graph, "sim.scenario")  # no circle through the schema
     assert "sim.input" in graph["sim.registry"]
     assert {"sim.input.files", "sim.input.toml"} <= _reach(graph, "sim.input")  # the walk sees the package's modules
@@ -326,7 +362,7 @@ def test_long_lists_do_not_make_long_messages():
     assert len(str(err.value)) < 200
     teams = "".join(f"[teams.t{i}]\n" for i in range(3000))
     with pytest.raises(ScenarioError) as err:
-        scenario_from_toml(teams + '[departments.sales.requests]\nghost = 1\n')
+        scenario_from_toml(teams + "[departments.sales.requests]\nghost = 1\n")
     assert "unknown team 'ghost'" in str(err.value) and len(str(err.value)) <= 1000
 
 
@@ -335,7 +371,8 @@ _SCALAR = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False)
 _DATA = st.recursive(
     st.dictionaries(_TEXT.filter(bool), _SCALAR, max_size=4),
     lambda inner: st.dictionaries(_TEXT.filter(bool), st.one_of(inner, st.lists(_SCALAR, max_size=4)), max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -347,17 +384,32 @@ def test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back(data):
     assert parse_toml(text, "t") == data
 
 
-@pytest.mark.parametrize("text, english, danish", [
-    ('[leadership]\ntrump = 7', "pasted: leadership.trump: Input should be less than or equal to 1",
-     "pasted: leadership.trump: Værdien må højst være 1"),
-    ('[leadership]\nbogus = 1', "pasted: leadership.bogus: unknown field; allowed: shared_criterion,",
-     "pasted: leadership.bogus: ukendt felt; allowed: shared_criterion,".replace("allowed", "tilladt")),
-    ('[leadership]\nshared_criterion = "vibes"', "unknown metric 'vibes'; allowed: activation_rate_30d",
-     "ukendt måltal 'vibes'; tilladt: activation_rate_30d"),
-    ('extends = "nope"', "pasted: extends: unknown scenario 'nope'; an upload may extend a bundled scenario: ",
-     "pasted: extends: ukendt scenarie 'nope'; en upload kan bygge videre på et medfølgende scenarie: "),
-    ('x = [', "pasted: malformed TOML: ", "pasted: ugyldig TOML: "),
-])
+@pytest.mark.parametrize(
+    "text, english, danish",
+    [
+        (
+            "[leadership]\ntrump = 7",
+            "pasted: leadership.trump: Input should be less than or equal to 1",
+            "pasted: leadership.trump: Værdien må højst være 1",
+        ),
+        (
+            "[leadership]\nbogus = 1",
+            "pasted: leadership.bogus: unknown field; allowed: shared_criterion,",
+            "pasted: leadership.bogus: ukendt felt; allowed: shared_criterion,".replace("allowed", "tilladt"),
+        ),
+        (
+            '[leadership]\nshared_criterion = "vibes"',
+            "unknown metric 'vibes'; allowed: activation_rate_30d",
+            "ukendt måltal 'vibes'; tilladt: activation_rate_30d",
+        ),
+        (
+            'extends = "nope"',
+            "pasted: extends: unknown scenario 'nope'; an upload may extend a bundled scenario: ",
+            "pasted: extends: ukendt scenarie 'nope'; en upload kan bygge videre på et medfølgende scenarie: ",
+        ),
+        ("x = [", "pasted: malformed TOML: ", "pasted: ugyldig TOML: "),
+    ],
+)
 def test_messages_the_app_shows_read_in_danish_with_fields_and_allowed_values_as_they_are(text, english, danish):
     """The English message (str, the CLI) is unchanged; ``shown()`` in Danish keeps field names and values."""
     import pickle
@@ -376,19 +428,37 @@ def test_messages_the_app_shows_read_in_danish_with_fields_and_allowed_values_as
         assert again.shown() == shown
 
 
-@pytest.mark.parametrize("text, english, danish", [
-    ("a = 1\nb = 2\nc\n", "Expected '=' after a key in a key/value pair (at line 3, column 2)",
-     "Der mangler '=' efter nøglen i et nøgle/værdi-par (linje 3, kolonne 2)"),
-    ("a = 1\nb", "Expected '=' after a key in a key/value pair (at end of document)",
-     "Der mangler '=' efter nøglen i et nøgle/værdi-par (ved dokumentets slutning)"),
-    ("a = 1 2\n", "Expected newline or end of document after a statement (at line 1, column 7)",
-     "Der skal være linjeskift eller slut på dokumentet efter en erklæring (linje 1, kolonne 7)"),
-    ("a = {b = 1, b = 2}\n", "Duplicate inline table key 'b' (at line 1, column 18)",
-     "Nøglen 'b' står to gange i samme tabel (linje 1, kolonne 18)"),
-    ('a = "x', "Unterminated string (at end of document)",
-     "En tekst mangler sit afsluttende anførselstegn (ved dokumentets slutning)"),
-    ('a = "x\n', "Illegal character '\\n' (at line 1, column 7)", "Ulovligt tegn '\\n' (linje 1, kolonne 7)"),
-])
+@pytest.mark.parametrize(
+    "text, english, danish",
+    [
+        (
+            "a = 1\nb = 2\nc\n",
+            "Expected '=' after a key in a key/value pair (at line 3, column 2)",
+            "Der mangler '=' efter nøglen i et nøgle/værdi-par (linje 3, kolonne 2)",
+        ),
+        (
+            "a = 1\nb",
+            "Expected '=' after a key in a key/value pair (at end of document)",
+            "Der mangler '=' efter nøglen i et nøgle/værdi-par (ved dokumentets slutning)",
+        ),
+        (
+            "a = 1 2\n",
+            "Expected newline or end of document after a statement (at line 1, column 7)",
+            "Der skal være linjeskift eller slut på dokumentet efter en erklæring (linje 1, kolonne 7)",
+        ),
+        (
+            "a = {b = 1, b = 2}\n",
+            "Duplicate inline table key 'b' (at line 1, column 18)",
+            "Nøglen 'b' står to gange i samme tabel (linje 1, kolonne 18)",
+        ),
+        (
+            'a = "x',
+            "Unterminated string (at end of document)",
+            "En tekst mangler sit afsluttende anførselstegn (ved dokumentets slutning)",
+        ),
+        ('a = "x\n', "Illegal character '\\n' (at line 1, column 7)", "Ulovligt tegn '\\n' (linje 1, kolonne 7)"),
+    ],
+)
 def test_malformed_toml_is_english_for_the_cli_and_danish_in_the_app(text, english, danish):
     """tomllib's message, line and column: the text (the CLI's) is tomllib's English as it was; shown in Danish it
     is a Danish sentence with the same line and column."""
@@ -403,11 +473,13 @@ def test_malformed_toml_is_english_for_the_cli_and_danish_in_the_app(text, engli
 
 
 def test_an_unknown_toml_message_keeps_its_words_and_gets_its_position_translated():
-    from sim.input import toml_problem
     from sim.i18n import language, shown
+    from sim.input import toml_problem
 
-    cases = {"Something new (at line 2, column 1)": "Something new (linje 2, kolonne 1)",
-             "No position at all": "No position at all"}
+    cases = {
+        "Something new (at line 2, column 1)": "Something new (linje 2, kolonne 1)",
+        "No position at all": "No position at all",
+    }
     for text, danish in cases.items():
         problem = toml_problem(tomllib.TOMLDecodeError(text))
         assert problem == text
@@ -415,18 +487,37 @@ def test_an_unknown_toml_message_keeps_its_words_and_gets_its_position_translate
             assert shown(problem) == danish
 
 
-@pytest.mark.parametrize("toml, english, danish", [
-    ('model = "march1991"\np1 = 2', "p1: Input should be less than or equal to 1", "p1: Værdien må højst være 1"),
-    ('model = "march1991"\nm = 0', "m: Input should be greater than or equal to 1", "m: Værdien skal være mindst 1"),
-    ('model = "march1991"\nm = "x"', "m: Input should be a valid integer, unable to parse string as an integer",
-     "m: Værdien skal være et helt tal"),
-    ('model = "nk_departments"\nceo = "boss"', "ceo: Input should be 'screen' or 'rubber_stamp'",
-     "ceo: Værdien skal være 'screen' eller 'rubber_stamp'"),
-    ('model = "march1991"\nbogus = 1', "bogus: unknown field; allowed: name, description, model, m, n",
-     "bogus: ukendt felt; tilladt: name, description, model, m, n"),
-    ('model = "nk_departments"\ninteraction = "x"', "interaction: Input should be 'block', 'random' or 'full'",
-     "interaction: Værdien skal være 'block', 'random' eller 'full'"),
-])
+@pytest.mark.parametrize(
+    "toml, english, danish",
+    [
+        ('model = "march1991"\np1 = 2', "p1: Input should be less than or equal to 1", "p1: Værdien må højst være 1"),
+        (
+            'model = "march1991"\nm = 0',
+            "m: Input should be greater than or equal to 1",
+            "m: Værdien skal være mindst 1",
+        ),
+        (
+            'model = "march1991"\nm = "x"',
+            "m: Input should be a valid integer, unable to parse string as an integer",
+            "m: Værdien skal være et helt tal",
+        ),
+        (
+            'model = "nk_departments"\nceo = "boss"',
+            "ceo: Input should be 'screen' or 'rubber_stamp'",
+            "ceo: Værdien skal være 'screen' eller 'rubber_stamp'",
+        ),
+        (
+            'model = "march1991"\nbogus = 1',
+            "bogus: unknown field; allowed: name, description, model, m, n",
+            "bogus: ukendt felt; tilladt: name, description, model, m, n",
+        ),
+        (
+            'model = "nk_departments"\ninteraction = "x"',
+            "interaction: Input should be 'block', 'random' or 'full'",
+            "interaction: Værdien skal være 'block', 'random' eller 'full'",
+        ),
+    ],
+)
 def test_pydantic_messages_are_english_text_and_danish_when_shown(toml, english, danish):
     from sim.i18n import language
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.input import ScenarioError, load_scenario
+from sim.input.observed import SERIES, Observed, period_bounds, read_observed, simulated
 from sim.metrics import Records
 from sim.model import AlignmentModel
-from sim.input.observed import SERIES, Observed, period_bounds, read_observed, simulated
 
 
 def test_a_monthly_file_with_gaps_reads_as_a_table():
@@ -20,22 +20,27 @@ def test_a_monthly_file_with_gaps_reads_as_a_table():
 
 
 def test_semicolons_and_decimal_commas_are_read():
-    obs = read_observed("week;activation_30d\n1;0,4\n2;0,5\n3;0,45\n".encode())
+    obs = read_observed(b"week;activation_30d\n1;0,4\n2;0,5\n3;0,45\n")
     assert obs.data["activation_30d"].tolist() == [0.4, 0.5, 0.45]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("day,leads\n1,3\n", "expected exactly one period column, week or month"),
-    ("week,visits\n1,3\n", "row 1, column 2: unknown series 'visits'; allowed: new_customers"),
-    ("week,leads\n1,3\n3,4\n4,5\n", "row 3, column week: expected 2"),
-    ("week,leads\n1,3\n2,many\n3,4\n", "row 3, column leads: expected a number, got 'many'"),
-    ("week,activation_30d\n1,42\n2,0.4\n3,0.4\n", "row 2, column activation_30d: 42 is out of range; allowed: a "
-     "share 0..1"),
-    ("week,leads\n1,-1\n2,3\n3,3\n", "-1 is out of range; allowed: a count >= 0"),
-    ("week,leads\n1,3\n2,4\n", "at least 3 are needed"),
-    ("week,leads,churned\n1,3,\n2,4,\n3,4,\n", "column churned has no values"),
-    ("week,leads\n1,nan\n2,4\n3,4\n", "expected a finite number"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("day,leads\n1,3\n", "expected exactly one period column, week or month"),
+        ("week,visits\n1,3\n", "row 1, column 2: unknown series 'visits'; allowed: new_customers"),
+        ("week,leads\n1,3\n3,4\n4,5\n", "row 3, column week: expected 2"),
+        ("week,leads\n1,3\n2,many\n3,4\n", "row 3, column leads: expected a number, got 'many'"),
+        (
+            "week,activation_30d\n1,42\n2,0.4\n3,0.4\n",
+            "row 2, column activation_30d: 42 is out of range; allowed: a share 0..1",
+        ),
+        ("week,leads\n1,-1\n2,3\n3,3\n", "-1 is out of range; allowed: a count >= 0"),
+        ("week,leads\n1,3\n2,4\n", "at least 3 are needed"),
+        ("week,leads,churned\n1,3,\n2,4,\n3,4,\n", "column churned has no values"),
+        ("week,leads\n1,nan\n2,4\n3,4\n", "expected a finite number"),
+    ],
+)
 def test_bad_files_get_one_line_naming_row_and_column(text, expected):
     from sim.i18n import language
 
@@ -52,11 +57,17 @@ def test_bad_files_get_one_line_naming_row_and_column(text, expected):
 def test_problems_read_in_danish_with_the_files_column_names_kept():
     from sim.i18n import language
 
-    cases = {"week,visits\n1,3\n": ("weekly.csv, række 1, kolonne 2: ukendt serie 'visits'; tilladt: new_customers, "
-                                     "activation_30d, churned, support_contacts, leads, releases"),
-             "month,leads\n1,3\n3,4\n4,5\n": ("weekly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
-                                               "... i rækkefølge, ingen sprunget over), ikke '3'"),
-             "week,activation_30d\n1,1.5\n2,0.4\n3,0.4\n": "weekly.csv, række 2, kolonne activation_30d: 1,5 "}
+    cases = {
+        "week,visits\n1,3\n": (
+            "weekly.csv, række 1, kolonne 2: ukendt serie 'visits'; tilladt: new_customers, "
+            "activation_30d, churned, support_contacts, leads, releases"
+        ),
+        "month,leads\n1,3\n3,4\n4,5\n": (
+            "weekly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
+            "... i rækkefølge, ingen sprunget over), ikke '3'"
+        ),
+        "week,activation_30d\n1,1.5\n2,0.4\n3,0.4\n": "weekly.csv, række 2, kolonne activation_30d: 1,5 ",
+    }
     for text, danish in cases.items():
         with pytest.raises(ScenarioError) as err:
             read_observed(text.encode(), "weekly.csv")
@@ -86,18 +97,22 @@ def test_weekly_runs_are_summed_into_weeks_and_prorated_into_months():
     assert weekly["activation_30d"].iloc[0] == 0.5 and np.isnan(weekly["activation_30d"].iloc[2])
     monthly = simulated(rec, Observed("month", _shape(2)))
     third = 52 / 12 - 4  # month 1 ends a third of the way into week 5 (index 4)
-    assert monthly["leads"].tolist() == pytest.approx([0 + 1 + 2 + 3 + third * 4, (1 - third) * 4 + 5 + 6 + 7
-                                                       + 2 * third * 8])
+    assert monthly["leads"].tolist() == pytest.approx(
+        [0 + 1 + 2 + 3 + third * 4, (1 - third) * 4 + 5 + 6 + 7 + 2 * third * 8]
+    )
     assert monthly["activation_30d"].iloc[0] == pytest.approx((1 + 2 * third) / (4 + 4 * third))
-    assert monthly["leads"].sum() == pytest.approx(rec.c["leads"][:int(2 * 52 / 12)].sum()
-                                                   + (2 * 52 / 12 % 1) * rec.c["leads"][8])
+    assert monthly["leads"].sum() == pytest.approx(
+        rec.c["leads"][: int(2 * 52 / 12)].sum() + (2 * 52 / 12 % 1) * rec.c["leads"][8]
+    )
 
 
 def _shape(months):
     import pandas as pd
 
-    return pd.DataFrame({"leads": np.zeros(months), "activation_30d": np.zeros(months)},
-                        index=pd.RangeIndex(1, months + 1, name="period"))
+    return pd.DataFrame(
+        {"leads": np.zeros(months), "activation_30d": np.zeros(months)},
+        index=pd.RangeIndex(1, months + 1, name="period"),
+    )
 
 
 def test_a_run_seen_weekly_matches_its_counters():
@@ -108,13 +123,25 @@ def test_a_run_seen_weekly_matches_its_counters():
     assert table["leads"].tolist() == rec.c["leads"].tolist()
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.sampled_from(["week", "month", "leads", "activation_30d", "1", "2", "3",
-                                                     "0.5", "-1", "nan", "inf", "1,5", ""]), st.text(max_size=8)),
-                         max_size=4), max_size=6))
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.sampled_from(
+                    ["week", "month", "leads", "activation_30d", "1", "2", "3", "0.5", "-1", "nan", "inf", "1,5", ""]
+                ),
+                st.text(max_size=8),
+            ),
+            max_size=4,
+        ),
+        max_size=6,
+    )
+)
 def test_any_csv_reads_or_gets_one_line_never_a_traceback(rows):
     text = "\n".join(",".join(r) for r in rows)
     try:

@@ -6,10 +6,9 @@ import zipfile
 
 import pytest
 
-from sim.input import orgsheet
-from sim.input import MAX_FILE_BYTES, ScenarioError, load_scenario, scenario_from_toml
-from sim.present.levers import DEPARTMENT_NAMES
+from sim.input import MAX_FILE_BYTES, ScenarioError, load_scenario, orgsheet, scenario_from_toml
 from sim.organisation import build_graph
+from sim.present.levers import DEPARTMENT_NAMES
 from sim.scenario import ROLES, WITHOUT_ROLE
 
 
@@ -55,14 +54,19 @@ def test_xlsx_and_csv_templates_import_to_the_same_complete_scenario(tmp_path):
 def test_a_folder_of_csv_files_imports(tmp_path):
     for sheet, rows in orgsheet.example_tables().items():
         (tmp_path / f"{sheet}.csv").write_text(orgsheet._csv_text(rows))
-    assert orgsheet.organisation(orgsheet.read_path(tmp_path)).scenario == \
-        orgsheet.import_file(orgsheet.template_xlsx(), "org.xlsx").scenario
+    assert (
+        orgsheet.organisation(orgsheet.read_path(tmp_path)).scenario
+        == orgsheet.import_file(orgsheet.template_xlsx(), "org.xlsx").scenario
+    )
 
 
 def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
-    result = orgsheet.organisation(_tables(
-        departments="department,kpi\nsales,deals_closed\nlegal,reviews_cleared\nfinance,\n",
-        requests="department,team,weight\nsales,platform,1.5\nfinance,platform,1\n"))
+    result = orgsheet.organisation(
+        _tables(
+            departments="department,kpi\nsales,deals_closed\nlegal,reviews_cleared\nfinance,\n",
+            requests="department,team,weight\nsales,platform,1.5\nfinance,platform,1\n",
+        )
+    )
     s = result.scenario
     assert list(s.departments) == ["sales", "legal", "finance"] and s.default_departments is False
     assert s.request_weights("sales") == {"platform": 1.5} and s.request_weights("legal") == {}
@@ -72,11 +76,18 @@ def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
     assert [n.fields["role"] for n in result.notes] == [DEPARTMENT_NAMES[r] for r in left_out]
     assert [n.fields["meaning"] for n in result.notes] == [WITHOUT_ROLE[r] for r in left_out]
     assert "no Marketing in your departments sheet, so none in the model (no campaigns" in result.notes[1]
-    with pytest.raises(ScenarioError, match=r"^sheet requests, row 3, column department: hr is not in the "
-                                            r"departments sheet \(add a row for it there, or leave it out here\); "
-                                            r"allowed: sales, legal, finance$"):
-        orgsheet.organisation(_tables(departments="department\nsales\nlegal\nfinance\n",
-                                      requests="department,team\nsales,platform\nhr,platform\n"))
+    with pytest.raises(
+        ScenarioError,
+        match=r"^sheet requests, row 3, column department: hr is not in the "
+        r"departments sheet \(add a row for it there, or leave it out here\); "
+        r"allowed: sales, legal, finance$",
+    ):
+        orgsheet.organisation(
+            _tables(
+                departments="department\nsales\nlegal\nfinance\n",
+                requests="department,team\nsales,platform\nhr,platform\n",
+            )
+        )
     # the scenario written out lists only these departments and says so
     text = s.to_toml()
     assert "default_departments = false" in text and "[departments.marketing]" not in text
@@ -86,36 +97,72 @@ def test_departments_left_out_do_not_exist_and_the_notes_say_what_that_means():
 def test_the_notes_are_shown_in_the_current_language():
     from sim.i18n import _, language, shown
 
-    note = orgsheet.organisation(_tables(departments="department\nsales\nlegal\nfinance\n",
-                                         requests="department,team\nsales,platform\n")).notes[0]
+    note = orgsheet.organisation(
+        _tables(departments="department\nsales\nlegal\nfinance\n", requests="department,team\nsales,platform\n")
+    ).notes[0]
     with language("da"):
         assert shown(note) == _(note.template).format(role="Ledelsen", meaning=_(WITHOUT_ROLE["leadership"]))
 
 
-@pytest.mark.parametrize("sheet, text, expected", [
-    ("departments", "department,kpi\nsales,nonsense\n", "sheet departments, row 2, column kpi: 'nonsense'; "
-     "allowed: activation_rate_30d"),
-    ("departments", "department,influence\nsales,1.5\n" + "".join(f"{d},\n" for d in (
-        "marketing", "customer_success", "customer_support", "finance", "legal", "ux_design")),
-     "sheet departments, row 2, column influence: "
-     "Input should be less than or equal to 1"),
-    ("departments", "department,gets_what_it_asks_for\nsales,never ever\n",
-     "column gets_what_it_asks_for: 'never ever'; allowed: rarely, sometimes"),
-    ("departments", "department\nsales\nsales\n", "row 3, column department: sales appears twice"),
-    ("departments", "department,colour\nsales,red\n", "row 1, column B: unknown column 'colour'; allowed:"),
-    ("teams", "team,people\nonboarding,-2\nplatform,7\n", "sheet teams, row 2, column people: Input should be greater than 0"),
-    ("teams", "team,wip_limit\nonboarding,2.5\nplatform,3\n", "sheet teams, row 2, column wip_limit: expected a whole number"),
-    ("teams", "team,approvals\nonboarding,legal > bogus\n", "column approvals: unknown department 'bogus'"),
-    ("departments", "department\nsales\nfinance\n", "sheet teams, row 2, column approvals: legal is not in the "
-     "departments sheet (add a row for it there, or leave it out here); allowed: sales, finance"),
-    ("teams", "team\n{evil}\n", "column team: '{evil}' is not a usable name"),
-    ("requests", "department,team,weight\nsales,nowhere,1\n", "sheet requests, row 2, column team: 'nowhere'; "
-     "allowed: onboarding, platform"),
-    ("organisation", "setting,value\nfunding,maybe\n", "sheet organisation, row 2, column value: 'maybe'; "
-     "allowed: product, project"),
-    ("organisation", "setting,value\naccounts,3\n", "sheet organisation, row 2, column value: Input should be "
-     "greater than or equal to 10"),
-])
+@pytest.mark.parametrize(
+    "sheet, text, expected",
+    [
+        (
+            "departments",
+            "department,kpi\nsales,nonsense\n",
+            "sheet departments, row 2, column kpi: 'nonsense'; allowed: activation_rate_30d",
+        ),
+        (
+            "departments",
+            "department,influence\nsales,1.5\n"
+            + "".join(
+                f"{d},\n"
+                for d in ("marketing", "customer_success", "customer_support", "finance", "legal", "ux_design")
+            ),
+            "sheet departments, row 2, column influence: Input should be less than or equal to 1",
+        ),
+        (
+            "departments",
+            "department,gets_what_it_asks_for\nsales,never ever\n",
+            "column gets_what_it_asks_for: 'never ever'; allowed: rarely, sometimes",
+        ),
+        ("departments", "department\nsales\nsales\n", "row 3, column department: sales appears twice"),
+        ("departments", "department,colour\nsales,red\n", "row 1, column B: unknown column 'colour'; allowed:"),
+        (
+            "teams",
+            "team,people\nonboarding,-2\nplatform,7\n",
+            "sheet teams, row 2, column people: Input should be greater than 0",
+        ),
+        (
+            "teams",
+            "team,wip_limit\nonboarding,2.5\nplatform,3\n",
+            "sheet teams, row 2, column wip_limit: expected a whole number",
+        ),
+        ("teams", "team,approvals\nonboarding,legal > bogus\n", "column approvals: unknown department 'bogus'"),
+        (
+            "departments",
+            "department\nsales\nfinance\n",
+            "sheet teams, row 2, column approvals: legal is not in the "
+            "departments sheet (add a row for it there, or leave it out here); allowed: sales, finance",
+        ),
+        ("teams", "team\n{evil}\n", "column team: '{evil}' is not a usable name"),
+        (
+            "requests",
+            "department,team,weight\nsales,nowhere,1\n",
+            "sheet requests, row 2, column team: 'nowhere'; allowed: onboarding, platform",
+        ),
+        (
+            "organisation",
+            "setting,value\nfunding,maybe\n",
+            "sheet organisation, row 2, column value: 'maybe'; allowed: product, project",
+        ),
+        (
+            "organisation",
+            "setting,value\naccounts,3\n",
+            "sheet organisation, row 2, column value: Input should be greater than or equal to 10",
+        ),
+    ],
+)
 def test_bad_cells_are_named_by_sheet_row_and_column(sheet, text, expected):
     from sim.i18n import language
 
@@ -141,14 +188,19 @@ def test_problems_read_in_danish_with_the_files_names_kept():
 
     english, danish = problem(departments="department,kpi\nsales,nonsense\n")
     assert english.startswith("sheet departments, row 2, column kpi: 'nonsense'; allowed: activation_rate_30d, ")
-    assert danish == english.replace("sheet departments, row 2, column kpi", "ark departments, række 2, kolonne kpi"
-                                     ).replace("; allowed: ", "; tilladt: ")
+    assert danish == english.replace(
+        "sheet departments, row 2, column kpi", "ark departments, række 2, kolonne kpi"
+    ).replace("; allowed: ", "; tilladt: ")
     english, danish = problem(departments="department\nsales\nfinance\n")
     with language("da"):
-        in_order = _("{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > marketing; none for no "
-                     "approvals)").format(problem=_("{name} is not in the departments sheet (add a row for it "
-                                                    "there, or leave it out here)").format(name="legal"),
-                                          allowed="sales, finance")
+        in_order = _(
+            "{problem}; allowed: {allowed} (in order, separated by >, e.g. legal > marketing; none for no approvals)"
+        ).format(
+            problem=_("{name} is not in the departments sheet (add a row for it there, or leave it out here)").format(
+                name="legal"
+            ),
+            allowed="sales, finance",
+        )
     assert danish == "ark teams, række 2, kolonne approvals: " + in_order != english
     assert "legal står ikke i departments-arket" in danish  # a Danish sentence, the file's sheet name kept
     english, danish = problem(teams="team,wip_limit\nonboarding,2.5\nplatform,3\n")
@@ -199,17 +251,39 @@ def test_the_shipped_example_matches_the_template():
     assert shipped == orgsheet.import_file(orgsheet.template_xlsx(), "t.xlsx").scenario
 
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-_CELL = st.one_of(st.sampled_from(["sales", "onboarding", "platform", "legal > finance", "usually", "0.5", "-1",
-                                   "nan", "1e400", "", "yes", "its own kpi", "leads"]),
-                  st.text(max_size=12))
+_CELL = st.one_of(
+    st.sampled_from(
+        [
+            "sales",
+            "onboarding",
+            "platform",
+            "legal > finance",
+            "usually",
+            "0.5",
+            "-1",
+            "nan",
+            "1e400",
+            "",
+            "yes",
+            "its own kpi",
+            "leads",
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sheet=st.sampled_from(list(orgsheet.COLUMNS)), header=st.lists(st.sampled_from(
-    [c for cols in orgsheet.COLUMNS.values() for c in cols] + ["x"]), min_size=1, max_size=5),
-    rows=st.lists(st.lists(_CELL, max_size=5), max_size=4))
+@given(
+    sheet=st.sampled_from(list(orgsheet.COLUMNS)),
+    header=st.lists(
+        st.sampled_from([c for cols in orgsheet.COLUMNS.values() for c in cols] + ["x"]), min_size=1, max_size=5
+    ),
+    rows=st.lists(st.lists(_CELL, max_size=5), max_size=4),
+)
 def test_any_sheet_content_imports_or_gets_one_line_never_a_traceback(sheet, header, rows):
     text = orgsheet._csv_text([header, *rows])
     try:
@@ -236,8 +310,11 @@ def _sheet(roles, chain, asking):
     rows = {
         "organisation": [["setting", "value"], ["name", "subset"], ["weeks", 6], ["accounts", 300]],
         "departments": [["department"], *[[r] for r in roles]],
-        "teams": [["team", "people", "approvals"], ["onboarding", 5, " > ".join(chain) or "none"],
-                  ["platform", 4, "none"]],
+        "teams": [
+            ["team", "people", "approvals"],
+            ["onboarding", 5, " > ".join(chain) or "none"],
+            ["platform", 4, "none"],
+        ],
         "requests": [["department", "team", "weight"], *[[r, "onboarding", 1.0] for r in asking]],
     }
     tables = {}
@@ -262,8 +339,8 @@ def _other_value(lever, current):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(org=_organisations())
 def test_any_subset_of_departments_imports_runs_round_trips_and_its_levers_apply(org):
-    from sim.present.levers import get_value, levers_for
     from sim.model import AlignmentModel
+    from sim.present.levers import get_value, levers_for
 
     roles, chain, asking = org
     result = orgsheet.organisation(_sheet(roles, chain, asking))

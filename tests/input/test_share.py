@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from sim import load_scenario
 from sim.input import InputError
+from sim.input.share import MAX_CODE_CHARS, MAX_SETS, SEEDS_RANGE, ShareError, decode, encode
 from sim.present.levers import levers_for
 from sim.scenario import Scenario
-from sim.input.share import MAX_CODE_CHARS, MAX_SETS, SEEDS_RANGE, ShareError, decode, encode
 
 
 def _params(encoded):
@@ -19,9 +19,12 @@ def _params(encoded):
 
 
 def test_a_preset_edit_round_trips_as_readable_parameters():
-    overrides = {"leadership.real_choice": True, "leadership.trump": 0.85,
-                 "teams.core.approval_chain": ["legal", "finance"],
-                 "departments.marketing.campaign_start_week": None}
+    overrides = {
+        "leadership.real_choice": True,
+        "leadership.trump": 0.85,
+        "teams.core.approval_chain": ["legal", "finance"],
+        "departments.marketing.campaign_start_week": None,
+    }
     params = encode("b2b_activation", overrides, 30)
     assert params["preset"] == "b2b_activation" and "leadership.real_choice=true" in params["set"]
     shared = decode(_params(params))
@@ -52,36 +55,43 @@ def test_a_bad_link_reads_in_danish_with_the_parameter_names_as_they_are():
 
     with pytest.raises(ShareError) as err:
         decode({"preset": ["b2b_activation"], "set": ["teams.core.wip_limit=2.5"]})
-    assert str(err.value) == ("link parameter set: overrides: teams.core.wip_limit: Input should be a valid "
-                              "integer, got a number with a fractional part")
+    assert str(err.value) == (
+        "link parameter set: overrides: teams.core.wip_limit: Input should be a valid "
+        "integer, got a number with a fractional part"
+    )
     with i18n.language("da"):
-        assert err.value.shown() == ("linkparameteren set: overrides: teams.core.wip_limit: Værdien skal være et "
-                                     "helt tal, ikke et decimaltal")
+        assert err.value.shown() == (
+            "linkparameteren set: overrides: teams.core.wip_limit: Værdien skal være et helt tal, ikke et decimaltal"
+        )
     with pytest.raises(ShareError) as err:
         decode({"preset": ["b2b_activation"], "evil": ["1"]})
     with i18n.language("da"):
-        assert err.value.shown() == ("linkparameteren 'evil': ukendt; tilladt: preset, seeds, set, scenario, name, "
-                                     "lang")
+        assert err.value.shown() == (
+            "linkparameteren 'evil': ukendt; tilladt: preset, seeds, set, scenario, name, lang"
+        )
 
 
 def test_no_parameters_open_nothing():
     assert decode({}) is None
 
 
-@pytest.mark.parametrize("params,fragment", [
-    ({"preset": ["nope"]}, "preset: unknown scenario 'nope'; allowed: "),
-    ({"preset": ["b2b_activation"], "set": ["leadership.trump=7"]}, "leadership.trump"),
-    ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
-    ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
-    ({"preset": ["a", "b"]}, "given 2 times"),
-    ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name, lang"),
-    ({"preset": ["b2b_activation"], "lang": ["de"]}, "lang: 'de' is not offered; allowed: en, da"),
-    ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
-    ({"scenario": ["!!!"]}, "not a scenario code"),
-    ({"scenario": ["eJwDAAAAAAE"[:6]]}, "not a scenario code"),
-    ({"scenario": ["A" * (MAX_CODE_CHARS + 1)]}, "a link carries at most"),
-    ({"preset": ["b2b_activation"], "set": ["leadership.trump=0.5"] * (MAX_SETS + 1)}, "at most 64"),
-])
+@pytest.mark.parametrize(
+    "params,fragment",
+    [
+        ({"preset": ["nope"]}, "preset: unknown scenario 'nope'; allowed: "),
+        ({"preset": ["b2b_activation"], "set": ["leadership.trump=7"]}, "leadership.trump"),
+        ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
+        ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
+        ({"preset": ["a", "b"]}, "given 2 times"),
+        ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name, lang"),
+        ({"preset": ["b2b_activation"], "lang": ["de"]}, "lang: 'de' is not offered; allowed: en, da"),
+        ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
+        ({"scenario": ["!!!"]}, "not a scenario code"),
+        ({"scenario": ["eJwDAAAAAAE"[:6]]}, "not a scenario code"),
+        ({"scenario": ["A" * (MAX_CODE_CHARS + 1)]}, "a link carries at most"),
+        ({"preset": ["b2b_activation"], "set": ["leadership.trump=0.5"] * (MAX_SETS + 1)}, "at most 64"),
+    ],
+)
 def test_bad_links_give_one_line_naming_the_parameter(params, fragment):
     with pytest.raises(ShareError) as err:
         decode(params)
@@ -98,7 +108,7 @@ def test_a_compressed_bomb_is_refused_before_it_is_unpacked():
 
 
 def test_a_scenario_code_goes_through_the_input_boundary():
-    text = b'[teams.core]\nwip_limit = -3\n'
+    text = b"[teams.core]\nwip_limit = -3\n"
     code = base64.urlsafe_b64encode(zlib.compress(text)).decode()
     with pytest.raises(ShareError, match="teams.core.wip_limit"):
         decode({"scenario": [code]})
@@ -108,10 +118,16 @@ _text = st.text(max_size=300)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["preset", "seeds", "set", "scenario", "name", "x"]),
-                       st.lists(st.one_of(_text, st.sampled_from(["b2b_activation", "leadership.trump=0.4",
-                                                                  "20", "eJwDAAAAAAE"])), max_size=4),
-                       max_size=5))
+@given(
+    st.dictionaries(
+        st.sampled_from(["preset", "seeds", "set", "scenario", "name", "x"]),
+        st.lists(
+            st.one_of(_text, st.sampled_from(["b2b_activation", "leadership.trump=0.4", "20", "eJwDAAAAAAE"])),
+            max_size=4,
+        ),
+        max_size=5,
+    )
+)
 def test_fuzz_any_parameters_open_a_scenario_or_give_one_clear_line(params):
     try:
         shared = decode(params)
@@ -144,11 +160,16 @@ def test_a_reference_model_cannot_be_opened_as_a_what_if():
         decode({"scenario": [code]})
 
 
-@pytest.mark.parametrize("edit, allowed", [("teams.core.capacity=200", "from 1 to"),
-                                           ("leadership.trump=1.5", "from 0 to 1"),
-                                           ("funding.mode=\"weekly\"", "product, project"),
-                                           ("leadership.real_choice=1", "true, false"),
-                                           ("seed_offset=3", "not a lever")])
+@pytest.mark.parametrize(
+    "edit, allowed",
+    [
+        ("teams.core.capacity=200", "from 1 to"),
+        ("leadership.trump=1.5", "from 0 to 1"),
+        ('funding.mode="weekly"', "product, project"),
+        ("leadership.real_choice=1", "true, false"),
+        ("seed_offset=3", "not a lever"),
+    ],
+)
 def test_an_edit_the_levers_cannot_show_is_refused_with_the_allowed_values(edit, allowed):
     with pytest.raises(ShareError, match=allowed):
         decode({"preset": ["b2b_activation"], "set": [edit]})
@@ -174,8 +195,11 @@ def test_an_organisation_without_some_departments_travels_whole_and_stays_withou
     from sim.input.orgsheet import organisation, read_tables
 
     tables = {}
-    for sheet, text in {"departments": "department\nsales\nlegal\n", "teams": "team,approvals\ncore,legal\n",
-                        "requests": "department,team\nsales,core\n"}.items():
+    for sheet, text in {
+        "departments": "department\nsales\nlegal\n",
+        "teams": "team,approvals\ncore,legal\n",
+        "requests": "department,team\nsales,core\n",
+    }.items():
         tables.update(read_tables(text.encode(), f"{sheet}.csv"))
     mine = organisation(tables).scenario
     shared = decode(_params(encode("my_org", {}, 10, mine)))

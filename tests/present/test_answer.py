@@ -9,8 +9,9 @@ from sim.runner import compare
 
 
 def _row(mean_a, mean_b, low, high):
-    return pd.Series({"mean_a": mean_a, "mean_b": mean_b, "difference": mean_b - mean_a, "ci_low": low,
-                      "ci_high": high})
+    return pd.Series(
+        {"mean_a": mean_a, "mean_b": mean_b, "difference": mean_b - mean_a, "ci_low": low, "ci_high": high}
+    )
 
 
 def test_a_clear_improvement_reads_as_before_after_difference_interval_and_better():
@@ -34,11 +35,13 @@ def test_more_output_is_described_as_more_output_not_as_better():
 
 
 def test_the_headline_counts_customer_results_only():
-    table = pd.DataFrame([_row(0.37, 0.39, 0.01, 0.03), _row(300.0, 646.0, 300.0, 390.0),
-                          _row(80.0, 90.0, 8.0, 12.0)],
-                         index=["activation_rate_30d", "onboarding_calls", "features_delivered"])
-    assert answer.headline(table, "this edit", "it") == ("Against it on the same seeds, this edit makes 1 of 1 "
-                                                         "customer results better and 0 worse.")
+    table = pd.DataFrame(
+        [_row(0.37, 0.39, 0.01, 0.03), _row(300.0, 646.0, 300.0, 390.0), _row(80.0, 90.0, 8.0, 12.0)],
+        index=["activation_rate_30d", "onboarding_calls", "features_delivered"],
+    )
+    assert answer.headline(table, "this edit", "it") == (
+        "Against it on the same seeds, this edit makes 1 of 1 customer results better and 0 worse."
+    )
 
 
 def test_lower_is_better_metrics_count_a_fall_as_better():
@@ -59,8 +62,12 @@ def test_the_answer_follows_the_paired_comparison(table):
     for x in lines:
         row = table.loc[x.metric]
         assert x.distinguishable == (row["ci_low"] > 0 or row["ci_high"] < 0)
-    outcomes = [x for x in lines if x.metric in ("activation_rate_30d", "outcome_index",
-                                                 "support_contacts_per_customer", "churn_rate", "revenue")]
+    outcomes = [
+        x
+        for x in lines
+        if x.metric
+        in ("activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate", "revenue")
+    ]
     better = sum(x.distinguishable and bool(x.better) for x in outcomes)
     worse = sum(x.distinguishable and not x.better for x in outcomes)
     head = answer.headline(table, "this edit", "b2b_activation")
@@ -78,8 +85,9 @@ def test_an_identical_scenario_changes_nothing():
 
 def test_changes_list_names_levers_and_values_in_words():
     base = load_scenario("b2b_activation")
-    lines = answer.changes(base, {"leadership.real_choice": True, "leadership.trump": 0.8,
-                                  "leadership.shared_criterion": "churn_rate"})
+    lines = answer.changes(
+        base, {"leadership.real_choice": True, "leadership.trump": 0.8, "leadership.shared_criterion": "churn_rate"}
+    )
     assert lines[0] == "Prioritisation is a real choice: off → on"
     assert lines[1].startswith("How much it trumps local KPIs: ") and lines[1].endswith("→ 0.80")
     assert lines[2].endswith("→ Churn")

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, run_many
-from sim.present import charts
 from sim.organisation import build_graph
+from sim.present import charts
 from sim.runner import compare
 from sim.stats import bands
 
@@ -18,7 +18,7 @@ def ens():
 def test_bands_are_mean_and_t_interval_per_group():
     frame = pd.DataFrame({"week": [1, 1, 1, 2, 2, 2], "v": [1.0, 2.0, 3.0, 5.0, 5.0, 5.0]})
     b = bands(frame, "v", ["week"]).set_index("week")
-    assert b.loc[1, "mean"] == 2.0 and b.loc[1, "low"] == pytest.approx(2.0 - 4.302653 * 1 / 3 ** 0.5, rel=1e-5)
+    assert b.loc[1, "mean"] == 2.0 and b.loc[1, "low"] == pytest.approx(2.0 - 4.302653 * 1 / 3**0.5, rel=1e-5)
     assert b.loc[2, "low"] == b.loc[2, "high"] == 5.0
 
 
@@ -90,10 +90,17 @@ def test_arms_have_fixed_distinct_colours_and_levels_start_at_zero(ens):
 
 
 def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_better():
-    table = pd.DataFrame({"mean_a": [10.0, 10.0, 10.0], "mean_b": [8.0, 8.0, 10.1],
-                          "difference": [-2.0, -2.0, 0.1], "ci_low": [-3.0, -3.0, -0.5], "ci_high": [-1.0, -1.0, 0.7],
-                          "effect_size": [1.0, 1.0, 0.1]},
-                         index=pd.Index(["lead_time_weeks", "features_delivered", "leads"], name="metric"))
+    table = pd.DataFrame(
+        {
+            "mean_a": [10.0, 10.0, 10.0],
+            "mean_b": [8.0, 8.0, 10.1],
+            "difference": [-2.0, -2.0, 0.1],
+            "ci_low": [-3.0, -3.0, -0.5],
+            "ci_high": [-1.0, -1.0, 0.7],
+            "effect_size": [1.0, 1.0, 0.1],
+        },
+        index=pd.Index(["lead_time_weeks", "features_delivered", "leads"], name="metric"),
+    )
     chart = charts.differences(table, list(table.index))
     data = chart.to_dict()["datasets"]
     rows = {r["metric"]: r["verdict"] for ds in data.values() for r in ds if "verdict" in r}
@@ -120,8 +127,11 @@ def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
     assert spec["config"]["locale"]["number"]["decimal"] == ","  # axes and legends: 0,5
     names = {d["name"] for ds in spec["datasets"].values() for d in ds if "name" in d}
     assert {"Salg", "Juridisk", "Økonomi"} <= names and "sales" not in names
-    kinds = next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
-                 if layer["encoding"].get("color", {}).get("field") == "kind")
+    kinds = next(
+        layer["encoding"]["color"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if layer["encoding"].get("color", {}).get("field") == "kind"
+    )
     assert kinds == ["bestillinger", "godkendelse", "afhængighed"]
     english = charts.in_locale(charts.organisation(g)).to_dict()
     assert "locale" not in english.get("config", {})  # Vega's own English format

@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from sim.present import labels
 from sim.i18n import language
 from sim.metrics import METRICS
+from sim.present import labels
 
 
 def test_every_metric_has_a_label_whose_help_says_which_way_is_better():
@@ -70,6 +70,7 @@ def test_every_reference_model_metric_and_series_has_a_label_in_both_languages()
             continue
         shown = set(spec.metrics())
         from sim import load_scenario
+
         series, _summary, _extra = spec.simulate(load_scenario(name), 0, 3)
         shown |= {c for c in series.columns if c != spec.time}
         for metric in shown:

@@ -23,10 +23,19 @@ def test_every_lever_path_exists_and_accepts_its_current_value(name):
 
 def test_the_issue_levers_are_offered():
     paths = {lever.path for lever in levers_for(load_scenario("b2b_activation"))}
-    for path in ["leadership.shared_criterion", "leadership.trump", "departments.sales.alignment",
-                 "departments.sales.influence", "departments.sales.kpi", "funding.mode",
-                 "departments.data_analytics.maturity", "teams.core.capacity", "teams.core.wip_limit",
-                 "departments.marketing.campaign_start_week", "teams.core.approval_chain"]:
+    for path in [
+        "leadership.shared_criterion",
+        "leadership.trump",
+        "departments.sales.alignment",
+        "departments.sales.influence",
+        "departments.sales.kpi",
+        "funding.mode",
+        "departments.data_analytics.maturity",
+        "teams.core.capacity",
+        "teams.core.wip_limit",
+        "departments.marketing.campaign_start_week",
+        "teams.core.approval_chain",
+    ]:
         assert path in paths
 
 
@@ -46,9 +55,9 @@ def test_the_premise_is_offered_as_levers_with_help():
     assert sales.label == "How good a proxy is Sales' KPI?" and "key-account" in sales.help
     assert levers["assumptions.kpi_proxy.finance"].label == "How good a proxy is Finance's KPI?"
     assert {p for p in levers if p.startswith("assumptions.kpi_proxy.")} == {
-        f"assumptions.kpi_proxy.{r}" for r in ("sales", "marketing", "customer_success", "customer_support",
-                                               "finance", "legal")}
-
+        f"assumptions.kpi_proxy.{r}"
+        for r in ("sales", "marketing", "customer_success", "customer_support", "finance", "legal")
+    }
 
 
 def test_levers_presets_and_stories_in_danish():
@@ -78,7 +87,13 @@ def test_a_role_s_levers_edit_the_department_named_after_it_else_the_first_of_th
     growth = '[departments.growth]\nrole = "marketing"\n'
     both = {lever.path for lever in levers_for(scenario_from_toml(growth))}  # the default marketing too
     assert "departments.marketing.campaign_lift" in both and "departments.growth.campaign_lift" not in both
-    only = {lever.path for lever in levers_for(scenario_from_toml("default_departments = false\n" + growth +
-                                                                  '[departments.brand]\nrole = "marketing"\n'
-                                                                  "[teams.core]\napproval_chain = []\n"))}
+    only = {
+        lever.path
+        for lever in levers_for(
+            scenario_from_toml(
+                "default_departments = false\n" + growth + '[departments.brand]\nrole = "marketing"\n'
+                "[teams.core]\napproval_chain = []\n"
+            )
+        )
+    }
     assert "departments.growth.campaign_lift" in only and "departments.brand.campaign_lift" not in only

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.research import calibration
 from sim.input import orgsheet
-from sim.model import AlignmentModel
 from sim.input.observed import Observed, simulated
+from sim.model import AlignmentModel
+from sim.research import calibration
 
 TRUE = {"activation_hazard": 0.4, "contact_rate": 0.2, "item_size": 1.5}
 SERIES = ("activation_30d", "support_contacts", "releases")
@@ -18,12 +18,14 @@ BUDGET = dict(trials=20, seeds=3, band_seeds=6, local_evals=15, design_points=6)
 @pytest.fixture(scope="module")
 def organisation():
     return orgsheet.import_file(orgsheet.template_xlsx(), "org.xlsx").scenario.with_overrides(
-        {"customers.population": 2000})
+        {"customers.population": 2000}
+    )
 
 
 def _synthetic(scenario, true, months=12, seed=777, series=SERIES):
-    shape = Observed("month", pd.DataFrame({s: np.zeros(months) for s in series},
-                                           index=pd.RangeIndex(1, months + 1, name="period")))
+    shape = Observed(
+        "month", pd.DataFrame({s: np.zeros(months) for s in series}, index=pd.RangeIndex(1, months + 1, name="period"))
+    )
     truth = calibration.with_values(calibration.prepared(scenario, shape), true)
     return Observed("month", simulated(AlignmentModel(truth, seed=seed, weeks=shape.weeks()).run().records, shape))
 
@@ -61,16 +63,17 @@ def test_parameters_no_series_informs_are_left_at_defaults_and_said_so(recovered
 
 
 def test_the_fit_beats_the_uncalibrated_organisation(recovered, organisation):
-    observed, fit = recovered
+    _observed, fit = recovered
     first = fit.trials.iloc[0]  # the first candidate is the organisation as it is
     assert first["contact_rate"] == pytest.approx(organisation.customers.contact_rate)
     assert fit.distance < first["distance"]
     assert fit.scenario.customers.contact_rate == pytest.approx(
-        fit.estimates.set_index("parameter").loc["contact_rate", "estimate"])
+        fit.estimates.set_index("parameter").loc["contact_rate", "estimate"]
+    )
 
 
 def test_the_band_and_the_quality_are_reported_per_series(recovered):
-    observed, fit = recovered
+    _observed, fit = recovered
     assert set(fit.fit["series"]) == set(SERIES) and len(fit.fit) == 12 * len(SERIES)
     ok = fit.fit["simulated"].notna()
     assert (fit.fit["low"] <= fit.fit["simulated"])[ok].all() and (fit.fit["simulated"] <= fit.fit["high"])[ok].all()
@@ -98,8 +101,9 @@ def test_same_seed_same_fit_and_a_stored_fit_resumes(organisation, tmp_path):
 
 def test_cost_is_estimated_up_front_from_the_registry(organisation):
     observed = _synthetic(organisation, {}, months=3, series=("releases",))
-    seconds = calibration.estimated_seconds(organisation, observed, trials=10, seeds=2, band_seeds=4, local_evals=3,
-                                            design_points=5)
+    seconds = calibration.estimated_seconds(
+        organisation, observed, trials=10, seeds=2, band_seeds=4, local_evals=3, design_points=5
+    )
     from sim.registry import cost
 
     one = cost(calibration.prepared(organisation, observed))
@@ -108,8 +112,15 @@ def test_cost_is_estimated_up_front_from_the_registry(organisation):
     runs = (10 + 3 + calibration.DESIGN_STAGES * 5 + len(calibration.LINE_STEPS)) * 2 + 4
     assert seconds == pytest.approx(one * runs)
     # the fit evaluates at most that many candidates
-    fit = calibration.calibrate(organisation.with_overrides({"customers.population": 300}), observed, trials=4,
-                                seeds=2, band_seeds=2, local_evals=2, design_points=3)
+    fit = calibration.calibrate(
+        organisation.with_overrides({"customers.population": 300}),
+        observed,
+        trials=4,
+        seeds=2,
+        band_seeds=2,
+        local_evals=2,
+        design_points=3,
+    )
     assert len(fit.trials) <= calibration.candidates(1, 4, 2, 3) == 4 + 2 + 2 * 4 + len(calibration.LINE_STEPS)
 
 
@@ -146,9 +157,14 @@ class _KnownModel(calibration._Search):
         params = [calibration.PARAMETERS[n] for n in ("lead_rate", "close_rate", "item_size")]
         self.rng = np.random.default_rng(5 if observed_seed is None else [5, observed_seed])
         observed = self.mean(self.TRUTH) + (0.0 if observed_seed is None else self.noise(1)[0])  # one draw
-        shape = Observed("month", pd.DataFrame(np.broadcast_to(observed, (self.PERIODS, 3)),
-                                               columns=["new_customers", "leads", "releases"],
-                                               index=pd.RangeIndex(1, self.PERIODS + 1, name="period")))
+        shape = Observed(
+            "month",
+            pd.DataFrame(
+                np.broadcast_to(observed, (self.PERIODS, 3)),
+                columns=["new_customers", "leads", "releases"],
+                index=pd.RangeIndex(1, self.PERIODS + 1, name="period"),
+            ),
+        )
         super().__init__(None, shape, params, list(range(self.SEEDS)), None, 0)  # never simulates
 
     def mean(self, x):
@@ -165,7 +181,7 @@ class _KnownModel(calibration._Search):
 
     def expected(self) -> np.ndarray:
         """The distance's curvature A = J' W J (range units) that the intervals should find."""
-        weight = 1.0 / (self.SD ** 2 * (1 + 1 / self.SEEDS))
+        weight = 1.0 / (self.SD**2 * (1 + 1 / self.SEEDS))
         return self.PERIODS * weight * self.slopes.T @ self.slopes
 
 

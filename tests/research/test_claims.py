@@ -9,9 +9,21 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, run_many
-from sim.research.claims import (CLAIMS, RIGHT_WORLD, Check, CheckResult, Claim, arm, claim_map, evaluate, holds_when,
-                        judge, map_settings, premise)
 from sim.metrics import METRICS
+from sim.research.claims import (
+    CLAIMS,
+    RIGHT_WORLD,
+    Check,
+    CheckResult,
+    Claim,
+    arm,
+    claim_map,
+    evaluate,
+    holds_when,
+    judge,
+    map_settings,
+    premise,
+)
 from sim.stats import paired_difference
 
 SEEDS = 30
@@ -42,8 +54,11 @@ def test_every_claim_names_where_it_fails():
 def test_claim_holds_over_paired_seeds_and_fails_where_it_says(results, claim_id):
     r = results[claim_id]
     assert r.seeds == list(range(SEEDS))
-    failed = [(c.check.describe(), round(c.value, 4), round(c.ci_low, 4), round(c.ci_high, 4))
-              for c in r.checks if not c.passed]
+    failed = [
+        (c.check.describe(), round(c.value, 4), round(c.ci_low, 4), round(c.ci_high, 4))
+        for c in r.checks
+        if not c.passed
+    ]
     assert not failed, f"{claim_id} {r.claim.title}: {failed}"
     if r.claim.fails is not None:
         assert len(r.failure) == len(r.claim.fails.checks)
@@ -68,8 +83,10 @@ def test_project_funding_decomposes_into_knowledge_headcount_and_measurement(res
 def test_aligning_on_onboarding_calls_does_not_beat_the_silo(results):
     """The third vanity criterion (F1 covers features delivered, F3 leads): everyone asks for onboarding material."""
     silo = run_many(arm("b2b_activation").build(), list(range(SEEDS))).summary
-    calls = run_many(arm("b2b_activation", leadership__trump=1.0,
-                         leadership__shared_criterion="onboarding_calls").build(), list(range(SEEDS))).summary
+    calls = run_many(
+        arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="onboarding_calls").build(),
+        list(range(SEEDS)),
+    ).summary
     for metric, bound in (("activation_rate_30d", 0.0), ("outcome_change", 0.3)):
         d = paired_difference(silo[metric], calls[metric])
         assert d["ci_high"] < bound, (metric, d)
@@ -110,18 +127,30 @@ def test_a_claim_fails_when_its_direction_is_wrong():
 
 
 def test_claim_map_covers_every_setting_with_a_verdict():
-    tiny = Claim("T", "t", "t", arm("b2b_activation", weeks=6, customers__population=200),
-                 arm("b2b_activation", weeks=6, customers__population=200, leadership__trump=1.0),
-                 (Check("context_switches", "decrease"),))
+    tiny = Claim(
+        "T",
+        "t",
+        "t",
+        arm("b2b_activation", weeks=6, customers__population=200),
+        arm("b2b_activation", weeks=6, customers__population=200, leadership__trump=1.0),
+        (Check("context_switches", "decrease"),),
+    )
     frame = claim_map([tiny], seeds=2)
     assert len(frame) == len(map_settings())
     assert set(frame["verdict"]) <= {"holds", "vanishes", "reverses"}
     assert (frame["ci_low"] <= frame["difference"]).all() and (frame["difference"] <= frame["ci_high"]).all()
 
 
-@pytest.mark.parametrize("expect,low,high,verdict", [
-    ("increase", 0.1, 0.3, "holds"), ("increase", -0.1, 0.3, "vanishes"), ("increase", -0.3, -0.1, "reverses"),
-    ("decrease", -0.3, -0.1, "holds"), ("decrease", 0.1, 0.3, "reverses")])
+@pytest.mark.parametrize(
+    "expect,low,high,verdict",
+    [
+        ("increase", 0.1, 0.3, "holds"),
+        ("increase", -0.1, 0.3, "vanishes"),
+        ("increase", -0.3, -0.1, "reverses"),
+        ("decrease", -0.3, -0.1, "holds"),
+        ("decrease", 0.1, 0.3, "reverses"),
+    ],
+)
 def test_map_verdicts(expect, low, high, verdict):
     from sim.research.claims import _verdict
 
@@ -150,8 +179,8 @@ def test_json_report_shape(results):
 def test_the_markdown_report_reads_in_danish_with_danish_numbers(results):
     import re
 
-    from sim.research.claims import markdown
     from sim.i18n import language
+    from sim.research.claims import markdown
 
     with language("da"):
         report = markdown(list(results.values()), None, SEEDS)
@@ -185,5 +214,5 @@ def test_the_cli_takes_lang_for_its_human_output_and_refuses_others(capsys):
     from sim import i18n
 
     assert main(["run", "b2b_activation", "--seeds", "1", "--lang", "da", "--format", "json"]) == 0
-    assert "\"summary\"" in capsys.readouterr().out
+    assert '"summary"' in capsys.readouterr().out
     assert i18n.current() == "en"  # the CLI's language ends with the call

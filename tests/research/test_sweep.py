@@ -1,5 +1,6 @@
 """Sweeps: designs, executors (local processes, Dask), incremental Parquet, resume, analysis, bad specs."""
 
+import contextlib
 import json
 import re
 import signal
@@ -14,9 +15,14 @@ import pytest
 from sim.research.sweep import SweepError, analyze, design_points, load_spec, plan, spec_from_dict, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
-GRID = {"scenario": "b2b_activation", "weeks": 8, "seeds": 2, "design": "grid",
-        "metrics": ["activation_rate_30d", "context_switches", "features_delivered"],
-        "parameters": {"departments.sales.alignment": [0.0, 1.0], "teams.core.wip_limit": [2, 4]}}
+GRID = {
+    "scenario": "b2b_activation",
+    "weeks": 8,
+    "seeds": 2,
+    "design": "grid",
+    "metrics": ["activation_rate_30d", "context_switches", "features_delivered"],
+    "parameters": {"departments.sales.alignment": [0.0, 1.0], "teams.core.wip_limit": [2, 4]},
+}
 
 
 def _spec(**changes):
@@ -24,7 +30,7 @@ def _spec(**changes):
 
 
 def test_grid_design_crosses_every_value_and_runs_every_seed():
-    base, points, runs = plan(_spec())
+    _base, points, runs = plan(_spec())
     assert len(points) == 4 and len(runs) == 8
     assert set(map(tuple, points.to_numpy().tolist())) == {(0.0, 2), (0.0, 4), (1.0, 2), (1.0, 4)}
     assert points["teams.core.wip_limit"].dtype.kind == "i"
@@ -32,8 +38,11 @@ def test_grid_design_crosses_every_value_and_runs_every_seed():
 
 @pytest.mark.parametrize("design,n", [("lhs", 5), ("sobol", 4 * (2 + 2)), ("morris", 3 * (2 + 1))])
 def test_sampling_designs_stay_in_range_and_are_reproducible(design, n):
-    spec = _spec(design=design, samples=5 if design == "lhs" else (4 if design == "sobol" else 3),
-                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    spec = _spec(
+        design=design,
+        samples=5 if design == "lhs" else (4 if design == "sobol" else 3),
+        parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]},
+    )
     base, points, _ = plan(spec)
     assert len(points) == n
     assert points["leadership.trump"].between(0, 1).all() and points["teams.core.capacity"].between(2, 8).all()
@@ -67,12 +76,29 @@ def test_outputs_manifest_and_weekly(tmp_path):
 
 def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
     spec_path = tmp_path / "spec.toml"
-    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 10\nmetrics = ["leads"]\n'
-                         '[parameters]\n"leadership.trump" = [0.0, 0.5, 1.0]\n')
+    spec_path.write_text(
+        'scenario = "b2b_activation"\nweeks = 30\nseeds = 10\nmetrics = ["leads"]\n'
+        '[parameters]\n"leadership.trump" = [0.0, 0.5, 1.0]\n'
+    )
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
-                             "--workers", "1", "--chunk-size", "1"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "sweep",
+            str(spec_path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--chunk-size",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "parts").glob("runs-*.parquet"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -84,9 +110,25 @@ def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
     with pytest.raises(SweepError, match="--resume"):
         sweep(load_spec(spec_path), out=out, workers=1)
     # a resume that is itself killed still counts
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
-                             "--workers", "1", "--chunk-size", "1", "--resume"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "sweep",
+            str(spec_path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--chunk-size",
+            "1",
+            "--resume",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "parts").glob("runs-*.parquet"))) < finished + 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -105,8 +147,13 @@ def test_resume_refuses_a_different_sweep(tmp_path):
 
 
 def test_analyze_a_tiny_morris_design(tmp_path):
-    spec = _spec(design="morris", samples=3, seeds=2, weeks=10,
-                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    spec = _spec(
+        design="morris",
+        samples=3,
+        seeds=2,
+        weeks=10,
+        parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]},
+    )
     sweep(spec, out=tmp_path / "m", workers=1)
     table = analyze(tmp_path / "m")
     assert set(table["parameter"]) == {"leadership.trump", "teams.core.capacity"}
@@ -122,30 +169,41 @@ def test_analyze_refuses_a_grid(tmp_path):
         analyze(tmp_path / "g")
 
 
-@pytest.mark.parametrize("changes,fragment", [
-    ({"design": "factorial"}, "design: Input should be 'grid', 'lhs', 'sobol' or 'morris'"),
-    ({"seedz": 3}, "seedz: unknown field; allowed: scenario, parameters"),
-    ({"design": "lhs", "parameters": {"leadership.trump": [0.0, 0.5, 1.0]}}, "needs a range [low, high]"),
-    ({"design": "lhs", "parameters": {"leadership.trump": [1.0, 0.0]}}, "low < high"),
-    ({"parameters": {}}, "at least one parameter"),
-    ({"seeds": 0}, "seeds: Input should be greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "changes,fragment",
+    [
+        ({"design": "factorial"}, "design: Input should be 'grid', 'lhs', 'sobol' or 'morris'"),
+        ({"seedz": 3}, "seedz: unknown field; allowed: scenario, parameters"),
+        ({"design": "lhs", "parameters": {"leadership.trump": [0.0, 0.5, 1.0]}}, "needs a range [low, high]"),
+        ({"design": "lhs", "parameters": {"leadership.trump": [1.0, 0.0]}}, "low < high"),
+        ({"parameters": {}}, "at least one parameter"),
+        ({"seeds": 0}, "seeds: Input should be greater than or equal to 1"),
+    ],
+)
 def test_bad_specs_name_the_field(changes, fragment):
     with pytest.raises(SweepError) as err:
         spec_from_dict({**GRID, **changes})
     assert fragment in str(err.value)
 
 
-@pytest.mark.parametrize("changes,fragment", [
-    ({"parameters": {"teams.core.speed": [1, 2]}}, "unknown scenario path 'teams.core.speed': unknown field "
-     "'speed' in teams.core; allowed: capacity, wip_limit"),
-    ({"parameters": {"departments.growth.alignment": [0, 1]}}, "unknown department 'growth' in departments; "
-     "allowed: leadership, sales, marketing"),
-    ({"parameters": {"teams.core.wip_limit": [0, 2]}}, "design point 0"),
-    ({"scenario": "nope"}, "unknown scenario 'nope'"),
-    ({"metrics": ["vibes"]}, "unknown metric(s) ['vibes'] for model 'alignment'"),
-    ({"weeks": None, "periods": 10}, "periods: model 'alignment' runs in weeks; give weeks instead"),
-])
+@pytest.mark.parametrize(
+    "changes,fragment",
+    [
+        (
+            {"parameters": {"teams.core.speed": [1, 2]}},
+            "unknown scenario path 'teams.core.speed': unknown field "
+            "'speed' in teams.core; allowed: capacity, wip_limit",
+        ),
+        (
+            {"parameters": {"departments.growth.alignment": [0, 1]}},
+            "unknown department 'growth' in departments; allowed: leadership, sales, marketing",
+        ),
+        ({"parameters": {"teams.core.wip_limit": [0, 2]}}, "design point 0"),
+        ({"scenario": "nope"}, "unknown scenario 'nope'"),
+        ({"metrics": ["vibes"]}, "unknown metric(s) ['vibes'] for model 'alignment'"),
+        ({"weeks": None, "periods": 10}, "periods: model 'alignment' runs in weeks; give weeks instead"),
+    ],
+)
 def test_bad_parameters_are_caught_before_running(changes, fragment):
     with pytest.raises(SweepError, match=re.escape(fragment)):
         plan(_spec(**changes))
@@ -153,11 +211,16 @@ def test_bad_parameters_are_caught_before_running(changes, fragment):
 
 def test_cli_sweep_and_analyze(tmp_path):
     spec = tmp_path / "m.toml"
-    spec.write_text('scenario = "b2b_activation"\nweeks = 6\nseeds = 1\ndesign = "morris"\nsamples = 2\n'
-                    'metrics = ["leads"]\n[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
-                    '"teams.core.capacity" = [2.0, 8.0]\n')
+    spec.write_text(
+        'scenario = "b2b_activation"\nweeks = 6\nseeds = 1\ndesign = "morris"\nsamples = 2\n'
+        'metrics = ["leads"]\n[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
+        '"teams.core.capacity" = [2.0, 8.0]\n'
+    )
     out = tmp_path / "out"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "sim.cli", *a], cwd=ROOT, capture_output=True, text=True)
+
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "sim.cli", *a], cwd=ROOT, capture_output=True, text=True)
+
     proc = run("sweep", str(spec), "--out", str(out), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert "6 runs" in proc.stdout
@@ -173,8 +236,14 @@ def test_cli_sweep_and_analyze(tmp_path):
 
 
 def test_analyze_a_tiny_sobol_design(tmp_path):
-    spec = _spec(design="sobol", samples=4, seeds=1, weeks=6, metrics=["context_switches", "leads"],
-                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    spec = _spec(
+        design="sobol",
+        samples=4,
+        seeds=1,
+        weeks=6,
+        metrics=["context_switches", "leads"],
+        parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]},
+    )
     table = sweep(spec, out=tmp_path / "s", workers=2)
     assert len(table) == 4 * (2 + 2)
     indices = analyze(tmp_path / "s")
@@ -183,9 +252,16 @@ def test_analyze_a_tiny_sobol_design(tmp_path):
 
 
 def test_reference_models_sweep_in_periods_with_their_own_metrics(tmp_path):
-    spec = spec_from_dict({"scenario": "nk_departments", "periods": 12, "seeds": 3, "keep_weekly": True,
-                           "metrics": ["performance", "changes"],
-                           "parameters": {"incentive": ["departmental", "firm"], "interaction": ["block", "random"]}})
+    spec = spec_from_dict(
+        {
+            "scenario": "nk_departments",
+            "periods": 12,
+            "seeds": 3,
+            "keep_weekly": True,
+            "metrics": ["performance", "changes"],
+            "parameters": {"incentive": ["departmental", "firm"], "interaction": ["block", "random"]},
+        }
+    )
     one = sweep(spec, workers=1)
     two = sweep(spec, out=tmp_path / "nk", workers=2, chunk_size=2)
     pd.testing.assert_frame_equal(one, two)
@@ -204,12 +280,22 @@ def test_reference_models_sweep_in_periods_with_their_own_metrics(tmp_path):
 # ---------------------------------------------------------------- hostile specs, damaged folders, faults
 
 
-@pytest.mark.parametrize("changes,fragment", [
-    ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(8)}}, "6,553,600,000,000 points"),
-    ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(5)}}, "102,400,000 points"),
-    ({"design": "sobol", "samples": 100_000, "seeds": 10_000,
-      "parameters": {"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]}}, "400,000 points"),
-])
+@pytest.mark.parametrize(
+    "changes,fragment",
+    [
+        ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(8)}}, "6,553,600,000,000 points"),
+        ({"parameters": {f"departments.sales.p{i}": list(range(40)) for i in range(5)}}, "102,400,000 points"),
+        (
+            {
+                "design": "sobol",
+                "samples": 100_000,
+                "seeds": 10_000,
+                "parameters": {"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]},
+            },
+            "400,000 points",
+        ),
+    ],
+)
 def test_huge_designs_are_counted_and_refused_before_anything_is_allocated(changes, fragment):
     import tracemalloc
 
@@ -230,23 +316,34 @@ def test_a_sweep_above_the_budget_is_refused_with_the_cost_and_yes(tmp_path):
     from sim.registry import BudgetError
 
     spec = _spec(weeks=2000, parameters={"customers.population": [1_000_000, 2_000_000]})
-    with pytest.raises(BudgetError, match=r"the sweep's 4 runs would take about .* the budget is 10.0 min: add "
-                                          "--yes"):
+    with pytest.raises(
+        BudgetError,
+        match=r"the sweep's 4 runs would take about .* the budget is 10.0 min: add "
+        "--yes",
+    ):
         plan(spec)
     spec_path = tmp_path / "big.toml"
-    spec_path.write_text('scenario = "b2b_activation"\nweeks = 2000\n[parameters]\n'
-                         '"customers.population" = [1000000, 2000000]\n')
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(tmp_path / "o")],
-                          cwd=ROOT, capture_output=True, text=True)
+    spec_path.write_text(
+        'scenario = "b2b_activation"\nweeks = 2000\n[parameters]\n"customers.population" = [1000000, 2000000]\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(tmp_path / "o")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "--yes" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("values,fragment", [
-    (["a"], "whole-number field; values must be numbers, got 'a'"),
-    ([1.0, float("nan")], "must be a finite number"),
-    ([True, 2], "whole-number field"),
-])
+@pytest.mark.parametrize(
+    "values,fragment",
+    [
+        (["a"], "whole-number field; values must be numbers, got 'a'"),
+        ([1.0, float("nan")], "must be a finite number"),
+        ([True, 2], "whole-number field"),
+    ],
+)
 def test_bad_values_for_an_integer_field_are_one_line(values, fragment):
     with pytest.raises(SweepError, match=re.escape(fragment)):
         plan(_spec(parameters={"teams.core.wip_limit": values}))
@@ -259,11 +356,14 @@ def test_a_nul_in_the_spec_scenario_path_is_one_line(tmp_path):
         plan(load_spec(spec_path))
 
 
-@pytest.mark.parametrize("damage,fragment", [
-    (lambda out: (out / "manifest.json").write_text("[]"), "damaged manifest"),
-    (lambda out: (out / "manifest.json").write_text((out / "manifest.json").read_text()[:40]), "damaged manifest"),
-    (lambda out: next((out / "parts").glob("runs-*.parquet")).write_bytes(b"garbage" * 10), "damaged part file"),
-])
+@pytest.mark.parametrize(
+    "damage,fragment",
+    [
+        (lambda out: (out / "manifest.json").write_text("[]"), "damaged manifest"),
+        (lambda out: (out / "manifest.json").write_text((out / "manifest.json").read_text()[:40]), "damaged manifest"),
+        (lambda out: next((out / "parts").glob("runs-*.parquet")).write_bytes(b"garbage" * 10), "damaged part file"),
+    ],
+)
 def test_a_damaged_output_folder_gives_one_line_and_a_way_out(tmp_path, damage, fragment):
     out = tmp_path / "s"
     sweep(_spec(), out=out, workers=1)
@@ -272,10 +372,12 @@ def test_a_damaged_output_folder_gives_one_line_and_a_way_out(tmp_path, damage, 
         sweep(_spec(), out=out, workers=1, resume=True)
     assert "\n" not in str(err.value) and ("--resume" in str(err.value) or "another --out" in str(err.value))
     spec_path = tmp_path / "spec.toml"
-    spec_path.write_text('scenario = "b2b_activation"\nweeks = 8\nseeds = 2\n[parameters]\n'
-                         '"leadership.trump" = [0.0]\n')
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "analyze", str(out)], cwd=ROOT, capture_output=True,
-                          text=True)
+    spec_path.write_text(
+        'scenario = "b2b_activation"\nweeks = 8\nseeds = 2\n[parameters]\n"leadership.trump" = [0.0]\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "analyze", str(out)], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
@@ -303,12 +405,30 @@ def _start_pool_sweep(tmp_path: Path, name: str):
     import psutil
 
     spec_path = tmp_path / f"{name}.toml"
-    spec_path.write_text('scenario = "b2b_activation"\nweeks = 30\nseeds = 40\nmetrics = ["leads"]\n'
-                         '[parameters]\n"leadership.trump" = [0.0, 1.0]\n')
+    spec_path.write_text(
+        'scenario = "b2b_activation"\nweeks = 30\nseeds = 40\nmetrics = ["leads"]\n'
+        '[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
+    )
     out = tmp_path / name
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(out),
-                             "--workers", "2", "--chunk-size", "1"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "sweep",
+            str(spec_path),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--chunk-size",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while len(list((out / "parts").glob("runs-*.parquet"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -357,18 +477,17 @@ def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
     out = tmp_path / "dask"
     spec = _spec(weeks=30, seeds=30)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        workers = [c.pid for c in psutil.Process().children(recursive=True)
-                   if "resource_tracker" not in " ".join(c.cmdline())]  # the nanny and its worker
+        workers = [
+            c.pid for c in psutil.Process().children(recursive=True) if "resource_tracker" not in " ".join(c.cmdline())
+        ]  # the nanny and its worker
 
         def kill_when_started():
             deadline = time.monotonic() + 60
             while len(list((out / "parts").glob("runs-*.parquet"))) < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
             for pid in workers:
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):
                     psutil.Process(pid).kill()
-                except psutil.NoSuchProcess:
-                    pass
             cluster.scale(0)  # the nanny would start a new worker: all workers are gone for good
 
         killer = threading.Thread(target=kill_when_started)
@@ -382,8 +501,14 @@ def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
 
 def test_analyze_gives_no_indices_for_a_metric_undefined_at_some_points(tmp_path):
     """Six weeks with no promise due: the promise rate has no data, so the analysis says so instead of zeros."""
-    spec = _spec(design="sobol", samples=4, seeds=1, weeks=6, metrics=["context_switches", "promises_on_time_rate"],
-                 parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]})
+    spec = _spec(
+        design="sobol",
+        samples=4,
+        seeds=1,
+        weeks=6,
+        metrics=["context_switches", "promises_on_time_rate"],
+        parameters={"leadership.trump": [0.0, 1.0], "teams.core.capacity": [2.0, 8.0]},
+    )
     sweep(spec, out=tmp_path / "s", workers=1)
     indices = analyze(tmp_path / "s")
     undefined = indices[indices["metric"] == "promises_on_time_rate"]

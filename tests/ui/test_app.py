@@ -56,8 +56,9 @@ def _markdown(at) -> str:
 def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
     at = _app()
     expected = run_many(load_scenario("b2b_activation"), SEEDS).summary
-    assert _metric(at, "30-day activation").value == labels.value("activation_rate_30d",
-                                                                  expected["activation_rate_30d"].mean())
+    assert _metric(at, "30-day activation").value == labels.value(
+        "activation_rate_30d", expected["activation_rate_30d"].mean()
+    )
     revenue = _metric(at, "Revenue")
     assert revenue.value == labels.value("revenue", expected["revenue"].mean()) and revenue.value.startswith("€")
     assert "On screen: B2B activation: the article's tug of war" in _markdown(at)
@@ -97,6 +98,7 @@ def test_a_lever_change_is_shown_against_the_preset():
     a = run_many(load_scenario("b2b_activation"), SEEDS)
     b = run_many(load_scenario("b2b_activation", {"leadership.trump": 1.0}), SEEDS)
     from sim.present import answer
+
     for line in answer.lines(compare(a, b)):
         assert line.text in text
     link = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
@@ -140,7 +142,7 @@ def test_exports_are_offered():
     assert {"Scenario (TOML)", "Summary per seed (CSV)", "Weekly results (Parquet)"} <= labels
     at.button(key="export_prepare").click().run()
     assert not at.exception
-    name, fmt, data = at.session_state["export_image"]
+    _name, fmt, data = at.session_state["export_image"]
     assert fmt == "png" and data.startswith(b"\x89PNG")
 
 
@@ -150,13 +152,16 @@ def test_compare_page_reports_the_paired_differences():
     assert not at.exception
     at.selectbox(key="cmp_b").set_value("product_logic").run()
     table = at.dataframe[0].value
-    expected = compare(run_many(load_scenario("b2b_activation"), SEEDS),
-                       run_many(load_scenario("product_logic"), SEEDS))
+    expected = compare(
+        run_many(load_scenario("b2b_activation"), SEEDS), run_many(load_scenario("product_logic"), SEEDS)
+    )
     for m in ("activation_rate_30d", "context_switches", "outcome_change", "revenue"):
         assert table.loc[m, "metric"] == labels.name(m)
         assert table.loc[m, "difference"] == labels.difference(m, expected.loc[m, "difference"])
-    assert ("Against A (B2B activation: the article's tug of war) on the same seeds, B (Product logic) makes"
-            in _markdown(at))
+    assert (
+        "Against A (B2B activation: the article's tug of war) on the same seeds, B (Product logic) makes"
+        in _markdown(at)
+    )
     assert len(_charts(at)) == 6
 
 
@@ -209,17 +214,20 @@ def test_compare_warns_when_the_arms_assume_different_worlds():
     assert any("assume different things" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ('extends = ["b2b_activation"]\n', "extends: unknown scenario"),
-    ("extends = {a=1}\n", "extends: unknown scenario"),
-    ("v = " + "[" * 1000 + "]" * 1000 + "\n", "nested deeper than"),
-    ("v = " + "{a=" * 500 + "1" + "}" * 500 + "\n", "nested deeper than"),
-    ("[kinds.guided_setup.true]\nself_service = nan\n", "kinds.guided_setup.true.self_service: must be a finite"),
-    ("a" + ".a" * 120_000 + " = 1\n", "more than"),
-    ("[customers]\npopulation = 5000000\n", "alignsim run pasted scenario --seeds 5"),
-    ("".join(f"[teams.t{i}]\n" for i in range(5000)), "more than the app runs at once"),
-    ('[departments."**bold** :red[x] <b>y</b>"]\nrole = "nope"\n', "unknown or missing role"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ('extends = ["b2b_activation"]\n', "extends: unknown scenario"),
+        ("extends = {a=1}\n", "extends: unknown scenario"),
+        ("v = " + "[" * 1000 + "]" * 1000 + "\n", "nested deeper than"),
+        ("v = " + "{a=" * 500 + "1" + "}" * 500 + "\n", "nested deeper than"),
+        ("[kinds.guided_setup.true]\nself_service = nan\n", "kinds.guided_setup.true.self_service: must be a finite"),
+        ("a" + ".a" * 120_000 + " = 1\n", "more than"),
+        ("[customers]\npopulation = 5000000\n", "alignsim run pasted scenario --seeds 5"),
+        ("".join(f"[teams.t{i}]\n" for i in range(5000)), "more than the app runs at once"),
+        ('[departments."**bold** :red[x] <b>y</b>"]\nrole = "nope"\n', "unknown or missing role"),
+    ],
+)
 def test_hostile_pastes_show_one_message_and_keep_the_session_usable(text, fragment):
     """Issue 16's app reproducers: a message in the page (never an exception, never Markdown), the old base
     kept, and the next rerun still works."""
@@ -241,8 +249,11 @@ def test_a_run_too_long_for_the_page_is_refused_with_the_cli_command():
     at.sidebar.button[0].click().run()  # 5 seeds fit the budget, the page's 20 do not
     assert not at.exception and at.session_state["base_label"] == "big"
     errors = [e.value for e in at.error]
-    assert errors and "more than the app runs at once" in errors[0] and "alignsim run scenario.toml --seeds 20" in \
-        errors[0]
+    assert (
+        errors
+        and "more than the app runs at once" in errors[0]
+        and "alignsim run scenario.toml --seeds 20" in errors[0]
+    )
     assert "Scenario (TOML)" in {b.label for b in at.get("download_button")}
     assert not _charts(at)
 
@@ -316,21 +327,21 @@ def test_a_first_look_at_the_first_seeds_ends_with_the_numbers_of_all_seeds(monk
     refined = _app()
     _lever(refined, "toggle", "Prioritisation is a real choice").set_value(True).run()
     assert not refined.exception and "From the first" not in " ".join(c.value for c in refined.caption)
-    assert [(m.label, m.value, m.delta) for m in refined.metric] == [(m.label, m.value, m.delta)
-                                                                      for m in direct.metric]
+    assert [(m.label, m.value, m.delta) for m in refined.metric] == [(m.label, m.value, m.delta) for m in direct.metric]
     assert "refining" not in refined.session_state
     assert looks[-2:] == [results.FIRST_SEEDS, SEEDS]  # the first look was shown, then all seeds
 
 
 def test_an_edited_scenario_is_exported_under_its_own_name_and_description():
-    from ui.widgets import exported
-    from sim.present.answer import description
     from sim.input import scenario_from_toml
+    from sim.present.answer import description
+    from ui.widgets import exported
 
     base = load_scenario("b2b_activation")
     edited = base.with_overrides({"leadership.real_choice": True})
-    stem, shown = exported(edited, "edited b2b_activation",
-                           description("b2b_activation", base, {"leadership.real_choice": True}))
+    stem, shown = exported(
+        edited, "edited b2b_activation", description("b2b_activation", base, {"leadership.real_choice": True})
+    )
     assert stem == "edited_b2b_activation"
     again = scenario_from_toml(shown.to_toml(), "export")
     assert again.name == "edited b2b_activation"
@@ -389,10 +400,15 @@ def test_a_danish_share_link_opens_in_danish_with_the_same_numbers():
     assert _tiles(fresh) == _tiles(by_hand) and "Svaret" in [h.value for h in fresh.subheader]
 
 
-@pytest.mark.parametrize("page, heading", [("ui/pages/compare.py", "Svaret"),
-                                           ("ui/pages/organisation.py", "Organisation"),
-                                           ("ui/pages/self_assessment.py", "Jeres organisation i simulatoren"),
-                                           ("ui/pages/reference_models.py", "Pr. seed")])
+@pytest.mark.parametrize(
+    "page, heading",
+    [
+        ("ui/pages/compare.py", "Svaret"),
+        ("ui/pages/organisation.py", "Organisation"),
+        ("ui/pages/self_assessment.py", "Jeres organisation i simulatoren"),
+        ("ui/pages/reference_models.py", "Pr. seed"),
+    ],
+)
 def test_every_page_speaks_danish_once_chosen(page, heading):
     at = _app()
     at.sidebar.radio(key="lang_choice").set_value("da").run()
@@ -430,8 +446,8 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
     import os
     import signal
 
-    from ui import results
     from sim import load_scenario
+    from ui import results
 
     if results.WORKERS < 2:
         pytest.skip("one core: the app runs serially, without a pool")
@@ -447,10 +463,8 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
 
 
 def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
+    from sim import bundled_scenarios, load_scenario
     from ui import results
-    from sim import load_scenario
-
-    from sim import bundled_scenarios
 
     monkeypatch.setattr(results, "_results", results._Results(results.MAX_CACHED))
     monkeypatch.setattr(results, "DEFAULT_SEEDS", 2)  # the mechanism, not the default's 20 seeds

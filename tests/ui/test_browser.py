@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
-                                reason="ALIGNSIM_SKIP_BROWSER=1")
+pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
 @pytest.fixture
@@ -33,12 +32,15 @@ def _settle(page):
 def _drawn(page, charts: int = 1):
     """Wait until the page finished its run, shows numbers from all seeds (Explore first shows the first seeds)
     and every chart is drawn."""
-    page.wait_for_function("""(n) => !document.querySelector('[data-testid="stStatusWidget"]')
+    page.wait_for_function(
+        """(n) => !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.body.innerText.includes('From the first')
         && !document.body.innerText.includes('Ud fra de første')
         && document.querySelectorAll('.vega-embed').length >= n
         && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))""",
-                           arg=charts, timeout=90_000)
+        arg=charts,
+        timeout=90_000,
+    )
     page.wait_for_timeout(800)
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -94,8 +96,9 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     assert _tiles(other) == tiles
     colleague.close()
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                has_touch=True)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     small = phone.new_page()
     small.goto(link)
     small.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
@@ -124,8 +127,13 @@ def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser
     page.close()
 
 
-@pytest.mark.parametrize("path,name,text", [("Organisation", "organisation.png", "approval chain (in order)"),
-                                            ("Self-assessment", "self_assessment.png", "Three questions")])
+@pytest.mark.parametrize(
+    "path,name,text",
+    [
+        ("Organisation", "organisation.png", "approval chain (in order)"),
+        ("Self-assessment", "self_assessment.png", "Three questions"),
+    ],
+)
 def test_other_pages_render(server, browser, shots, path, name, text):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/{path}")
@@ -207,8 +215,9 @@ def test_explore_in_danish_and_back(server, browser, shots):
     link = page.url
     assert "lang=da" in link and "leadership.real_choice%3Dtrue" in link
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                has_touch=True, locale="da-DK")
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="da-DK"
+    )
     small = phone.new_page()
     small.goto(link)  # a colleague's phone (in Danish): the same what-if, in Danish
     small.get_by_text("På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)

@@ -15,8 +15,7 @@ from sim.input import orgsheet
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
 
-pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
-                                reason="ALIGNSIM_SKIP_BROWSER=1")
+pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
 def _shot(page, name):
@@ -70,18 +69,23 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
 
 def test_an_organisation_without_some_departments_is_imported_with_only_them(server, browser, tmp_path):
     """CSV sheets of three departments: the page says three, and a note says what each one left out means."""
-    sheets = {"organisation": "setting,value\nname,tiny\naccounts,400\n",
-              "departments": "department\nsales\nfinance\nlegal\n", "teams": "team,approvals\ncore,legal\n"}
+    sheets = {
+        "organisation": "setting,value\nname,tiny\naccounts,400\n",
+        "departments": "department\nsales\nfinance\nlegal\n",
+        "teams": "team,approvals\ncore,legal\n",
+    }
     for sheet, text in sheets.items():
         (tmp_path / f"{sheet}.csv").write_text(text)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/Your_organisation", timeout=60_000)
     page.get_by_text("1. The template").wait_for(timeout=60_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
-        [str(tmp_path / f"{sheet}.csv") for sheet in sheets])
+        [str(tmp_path / f"{sheet}.csv") for sheet in sheets]
+    )
     page.get_by_text("Imported tiny: 3 departments, 1 team(s)").wait_for(timeout=60_000)
     page.get_by_text("no Marketing in your departments sheet, so none in the model (no campaigns").wait_for(
-        timeout=10_000)
+        timeout=10_000
+    )
     page.wait_for_selector(".vega-embed", timeout=60_000)
     _no_errors(page)
     page.close()

@@ -27,24 +27,31 @@ def test_an_imported_organisation_without_some_departments_opens_in_explore_orga
     from sim.input import orgsheet
 
     tables = {}
-    for sheet, text in {"organisation": "setting,value\nname,tiny\naccounts,400\nweeks,12\n",
-                        "departments": "department\nsales\nfinance\nlegal\n", "teams": "team,approvals\ncore,legal\n",
-                        "requests": "department,team\nsales,core\n"}.items():
+    for sheet, text in {
+        "organisation": "setting,value\nname,tiny\naccounts,400\nweeks,12\n",
+        "departments": "department\nsales\nfinance\nlegal\n",
+        "teams": "team,approvals\ncore,legal\n",
+        "requests": "department,team\nsales,core\n",
+    }.items():
         tables.update(orgsheet.read_tables(text.encode(), f"{sheet}.csv"))
     tiny = orgsheet.organisation(tables).scenario
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["base_toml"], at.session_state["base_label"] = tiny.to_toml(), "tiny"
     at.run()
     assert not at.exception and at.session_state["base_label"] == "tiny"
-    labels = [w.label for kind in ("slider", "selectbox", "multiselect", "number_input", "toggle")
-              for w in getattr(at.sidebar, kind)]
+    labels = [
+        w.label
+        for kind in ("slider", "selectbox", "multiselect", "number_input", "toggle")
+        for w in getattr(at.sidebar, kind)
+    ]
     assert "Sales: alignment" in labels and "Campaign start week" not in labels and "Data maturity" not in labels
     assert not any(label.startswith(("Marketing", "HR", "Customer Success")) for label in labels)
     assert at.get("vega_lite_chart")
     at.switch_page("ui/pages/organisation.py").run()
     assert not at.exception
-    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
-              for d in at.get("vega_lite_chart")[0].proto.datasets]
+    frames = [
+        pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in at.get("vega_lite_chart")[0].proto.datasets
+    ]
     nodes = {unit for f in frames if "type" in f for unit in f["unit"]}
     assert nodes == {"sales", "finance", "legal", "core"}
     assert at.multiselect(key="org_chain:core").options == ["Sales", "Finance", "Legal"]
@@ -58,19 +65,29 @@ def test_problems_in_an_upload_are_shown_in_the_pages_language():
     at = AppTest.from_file(str(ROOT / "ui" / "pages" / "your_organisation.py"), default_timeout=60)
     at.query_params["lang"] = "da"
     at.run()
-    at.file_uploader(key="org_upload").set_value([
-        ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
-        ("teams.csv", b"team,approvals\ncore,legal\n", "text/csv")]).run()
+    at.file_uploader(key="org_upload").set_value(
+        [
+            ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
+            ("teams.csv", b"team,approvals\ncore,legal\n", "text/csv"),
+        ]
+    ).run()
     assert not at.exception
     errors = [e.value for e in at.error]
-    assert len(errors) == 1 and errors[0].startswith("ark teams, række 2, kolonne approvals: legal står ikke i "
-                                                     "departments-arket"), errors
-    at.file_uploader(key="org_upload").set_value([
-        ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
-        ("teams.csv", b"team,approvals\ncore,finance\n", "text/csv")]).run()
+    assert len(errors) == 1 and errors[0].startswith(
+        "ark teams, række 2, kolonne approvals: legal står ikke i departments-arket"
+    ), errors
+    at.file_uploader(key="org_upload").set_value(
+        [
+            ("departments.csv", b"department\nsales\nfinance\n", "text/csv"),
+            ("teams.csv", b"team,approvals\ncore,finance\n", "text/csv"),
+        ]
+    ).run()
     assert not at.exception and not at.error
     at.file_uploader(key="observed_upload").set_value(
-        ("monthly.csv", b"month,leads\n1,3\n3,4\n4,5\n", "text/csv")).run()
+        ("monthly.csv", b"month,leads\n1,3\n3,4\n4,5\n", "text/csv")
+    ).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["monthly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
-                                           "... i rækkefølge, ingen sprunget over), ikke '3'"]
+    assert [e.value for e in at.error] == [
+        "monthly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
+        "... i rækkefølge, ingen sprunget over), ikke '3'"
+    ]

@@ -40,7 +40,8 @@ def test_march_is_the_first_model_and_its_numbers_match_a_direct_run():
     assert at.sidebar.selectbox(key="ref_model").options == ["march1991", "nk_departments"]
     expected = run_many(load_scenario("march1991"), 40).summary
     assert float(_metric(at, "The code's knowledge at the end").value) == pytest.approx(
-        expected["equilibrium_knowledge"].mean(), abs=1e-3)
+        expected["equilibrium_knowledge"].mean(), abs=1e-3
+    )
     series = _data(at.get("vega_lite_chart")[0])
     longest = expected["periods_run"].max()
     assert series["period"].max() == longest and (series["count"] == 40).all()  # ended runs hold their value
@@ -65,7 +66,7 @@ def test_switching_to_the_nk_firm_and_an_invalid_combination_names_the_field():
     at.sidebar.selectbox(key="ref:nk_departments:interaction").set_value("block").run()
     at.sidebar.number_input(key="ref:nk_departments:K").set_value(6).run()
     assert not at.exception
-    assert "K: with interaction = \"block\"" in at.error[0].value and "K must be 0..4" in at.error[0].value
+    assert 'K: with interaction = "block"' in at.error[0].value and "K must be 0..4" in at.error[0].value
 
 
 def test_sweeping_p1_with_lines_for_p2_draws_figure_one():
@@ -110,8 +111,10 @@ def test_a_pasted_reference_scenario_becomes_the_base_and_bad_ones_show_their_me
     assert at.sidebar.number_input(key="ref:uploaded: mine:K").value == 1
     expected = run_many(load_scenario("nk_departments", {"K": 1}), 40).summary
     assert _percent(_metric(at, "Firm performance").value) == pytest.approx(expected["performance"].mean(), abs=1e-3)
-    for text, fragment in [('model = "march1991"\np1 = 2\n', "p1: Input should be less than or equal to 1"),
-                           ("weeks = 10\n", "runs on the alignment model; open it on the Explore page")]:
+    for text, fragment in [
+        ('model = "march1991"\np1 = 2\n', "p1: Input should be less than or equal to 1"),
+        ("weeks = 10\n", "runs on the alignment model; open it on the Explore page"),
+    ]:
         at.sidebar.text_area(key="ref_pasted").set_value(text).run()
         at.sidebar.button(key="ref_use_pasted").click().run()
         assert not at.exception and fragment in at.sidebar.error[0].value

@@ -7,8 +7,7 @@ import os
 
 import pytest
 
-pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1",
-                                reason="ALIGNSIM_SKIP_BROWSER=1")
+pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
 
 def test_a_shared_sub_page_link_is_the_first_visit_of_a_fresh_server(server, browser):

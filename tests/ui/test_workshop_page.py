@@ -38,8 +38,11 @@ def _button(at, prefix: str):
 
 def _text(at) -> str:
     """Everything the page shows as text (markdown escapes removed)."""
-    parts = [e.value for kind in ("markdown", "text", "error", "info", "success", "warning", "caption", "code",
-                                  "subheader") for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "text", "error", "info", "success", "warning", "caption", "code", "subheader")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts).replace("\\", "")
 
 
@@ -184,7 +187,7 @@ def test_the_debrief_after_the_last_round(db):
     assert [b for b in fac.get("download_button") if b.label.startswith("Handout")]
     text = _text(fac)
     assert "Do we have data to learn fast enough" in text
-    kpis = [d.value for d in fac.dataframe if "Share of target" in d.value.columns][0]
+    kpis = next(d.value for d in fac.dataframe if "Share of target" in d.value.columns)
     assert not kpis.isna().any().any() and "no data this round: no milestone was due" in set(kpis["Result"])
     player = _page(token=token)  # a refresh: still the player; the game is over
     assert "Every round has been played" in _text(player)
@@ -194,7 +197,7 @@ def test_the_debrief_after_the_last_round(db):
 
 def test_an_unexpected_error_shows_a_short_message_and_is_logged(db, monkeypatch, caplog):
     shop = Workshop(db)
-    code, key = shop.create()
+    code, _key = shop.create()
     token = shop.join(code, 1, "sales", "Ana")
 
     def broken(*args, **kwargs):
@@ -207,23 +210,28 @@ def test_an_unexpected_error_shows_a_short_message_and_is_logged(db, monkeypatch
     assert "disk on fire" in caplog.text and "reference" in caplog.text
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"code": "ABC234", "key": "é"}, "key must be 22 characters"),  # issue 16: was a TypeError
-    ({"code": "[click](http://evil.example)"}, "code must be 6 characters"),
-    ({"token": "[click](http://evil.example)"}, "token must be 22 characters"),
-    ({"control": "ZZZZ22"}, "does not hold the control key"),
-    ({"show": "A" * 22}, "this presenter link does not open a workshop"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"code": "ABC234", "key": "é"}, "key must be 22 characters"),  # issue 16: was a TypeError
+        ({"code": "[click](http://evil.example)"}, "code must be 6 characters"),
+        ({"token": "[click](http://evil.example)"}, "token must be 22 characters"),
+        ({"control": "ZZZZ22"}, "does not hold the control key"),
+        ({"show": "A" * 22}, "this presenter link does not open a workshop"),
+    ],
+)
 def test_hostile_links_get_one_plain_line(db, query, message):
     at = _page(**query)
     assert len(at.error) == 1 and message in at.error[0].value.replace("\\", "")
     assert "evil" not in at.error[0].value  # never echoed, so never a clickable link
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["code", "key", "token", "show", "control", "x"]),
-                       st.text(max_size=40), max_size=3))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    st.dictionaries(st.sampled_from(["code", "key", "token", "show", "control", "x"]), st.text(max_size=40), max_size=3)
+)
 def test_fuzzed_links_never_raise_on_the_page(db, query):
     at = AppTest.from_file(PAGE, default_timeout=60)
     for k, v in query.items():
@@ -233,22 +241,28 @@ def test_fuzzed_links_never_raise_on_the_page(db, query):
 
 
 # ---------------------------------------------------------------- a real browser: live screens and screenshots
-@pytest.mark.skipif(not __import__("os").environ.get("ALIGNSIM_SCREENSHOTS"),
-                    reason="takes the README's workshop screenshots: set ALIGNSIM_SCREENSHOTS=docs/screenshots")
+@pytest.mark.skipif(
+    not __import__("os").environ.get("ALIGNSIM_SCREENSHOTS"),
+    reason="takes the README's workshop screenshots: set ALIGNSIM_SCREENSHOTS=docs/screenshots",
+)
 def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
     """The facilitator sees a seat and a decision arrive without reloading, the participant (phone width) sees
     the new round and the debrief by itself; screenshots of facilitator, participant, debrief and handout go
     to ALIGNSIM_SCREENSHOTS. (The suite's real-browser check of the live screens is tests/ui/test_workshop_soak.py;
     this one runs when screenshots are refreshed.)"""
     import os
-    import sys
     import time
 
-    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
     from playwright.sync_api import sync_playwright
 
-    from sim.workshop.replay import (own_kpi_results, table_results, workshop_over_seeds, workshop_paths,
-                                     workshop_team_time)
+    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from sim.workshop.replay import (
+        own_kpi_results,
+        table_results,
+        workshop_over_seeds,
+        workshop_paths,
+        workshop_team_time,
+    )
     from sim.workshop.report import handout_html
 
     shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
@@ -257,8 +271,12 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
     shop = Workshop(server.db)
     code, key = shop.create(seed=7, tables=2, seat_size=3)
     names = iter(["Ana", "Bo", "Chen", "Dana", "Emil", "Fatima", "Gus", "Hiro", "Ines"])
-    team = {(t, d): [shop.join(code, t, d, next(names)) for _ in range(1 if d != "sales" else 2)]
-            for t in (1, 2) for d in ("sales", "marketing") if t == 1 or d == "sales"}
+    team = {
+        (t, d): [shop.join(code, t, d, next(names)) for _ in range(1 if d != "sales" else 2)]
+        for t in (1, 2)
+        for d in ("sales", "marketing")
+        if t == 1 or d == "sales"
+    }
     server.start()
     try:
         with sync_playwright() as p:
@@ -276,8 +294,7 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
             t0 = time.monotonic()
             marketing = team[(1, "marketing")][0]
             shop.decide(marketing, 0, Decision("shared goal", "few", False))
-            fac.locator(f"text=decided ({shop.seat(marketing).name})").first.wait_for(state="attached",
-                                                                                      timeout=10_000)
+            fac.locator(f"text=decided ({shop.seat(marketing).name})").first.wait_for(state="attached", timeout=10_000)
             assert time.monotonic() - t0 < 5  # within 2 s when the machine is not busy (docs/PERFORMANCE.md)
             shop.decide(team[(1, "sales")][1], 0, Decision("own KPI", "many", True))
             _idle(fac)
@@ -298,9 +315,17 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
             fac.wait_for_timeout(800)
             fac.screenshot(path=str(shots / "workshop_debrief.png"))
             state = shop.state(code, key)
-            html = handout_html(code, "The B2B activation tug of war", 1, table_results(shop, code, key, 1),
-                                workshop_team_time(shop, code, key, 1), state.switches, own_kpi_results(state),
-                                workshop_paths(shop, code, key), workshop_over_seeds(shop, code, key))
+            html = handout_html(
+                code,
+                "The B2B activation tug of war",
+                1,
+                table_results(shop, code, key, 1),
+                workshop_team_time(shop, code, key, 1),
+                state.switches,
+                own_kpi_results(state),
+                workshop_paths(shop, code, key),
+                workshop_over_seeds(shop, code, key),
+            )
             (tmp_path / "handout.html").write_text(html)
             for width, name in ((1400, "workshop_handout.png"), (390, "workshop_handout_phone.png")):
                 page = browser.new_context(viewport={"width": width, "height": 1100}).new_page()
@@ -326,8 +351,7 @@ def test_a_danish_workshop_speaks_danish_to_its_participants_until_they_switch(d
     player = _page(token=token)  # a fresh browser, no lang in its address: the workshop's language
     text = _text(player)
     assert "Kundesucces, bord 1, workshop" in text and "Runde 1 af 4 er åben" in text
-    assert player.radio(key=f"push:{token[:8]}:customer_success:0").options == ["egen KPI", "balanceret",
-                                                                               "fælles mål"]
+    assert player.radio(key=f"push:{token[:8]}:customer_success:0").options == ["egen KPI", "balanceret", "fælles mål"]
     player.radio(key="lang_choice").set_value("en").run()  # the participant switches
     assert "Customer Success, table 1, workshop" in _text(player) and player.query_params["lang"] == "en"
 
@@ -335,12 +359,13 @@ def test_a_danish_workshop_speaks_danish_to_its_participants_until_they_switch(d
 def test_an_unknown_language_in_the_address_gets_one_line_and_english(db):
     at = _page(lang="xx")
     assert [e.value.replace("\\", "") for e in at.sidebar.error] == [
-        "lang in the address is not a language offered; allowed: en, da"]
+        "lang in the address is not a language offered; allowed: en, da"
+    ]
     assert "Join a workshop" in _text(at) and "xx" not in _text(at)
 
 
 def test_two_sessions_in_two_languages_render_their_own(db):
-    code, key = Workshop(db).create(lang="da")
+    code, _key = Workshop(db).create(lang="da")
     danish, english = _page(code=code, lang="da"), _page(code=code, lang="en")
     assert "Dit navn" in [t.label for t in danish.text_input]
     assert "Your name" in [t.label for t in english.text_input]
@@ -352,15 +377,16 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
     in Danish, the facilitator plays the round, the participant's screen moves on by itself, and the debrief
     reads in Danish; screenshots go to ALIGNSIM_SCREENSHOTS (docs/screenshots) when set."""
     import os
-    import sys
+
+    from playwright.sync_api import sync_playwright
 
     from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
-    from playwright.sync_api import sync_playwright
 
     shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    server = Server(int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(), tmp_path / "w.sqlite3",
-                    tmp_path / "server.log")
+    server = Server(
+        int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log"
+    )
     shop = Workshop(server.db)
     code, key = shop.create(seed=7, lang="da")
     shop.join(code, 1, "sales", "Ana")
@@ -394,8 +420,11 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
                 shop.play_round(code, key, r)
             phone.get_by_text("Alle runder er spillet").first.wait_for(timeout=60_000)
             fac.get_by_role("button", name="Handout (HTML, kan printes på A4)").wait_for(timeout=90_000)
-            for words in ("Tre spørgsmål til jeres organisation", "Bliver teams målt og styret på outcome",
-                          "Vi har leveret alt det, vi sagde, vi ville"):
+            for words in (
+                "Tre spørgsmål til jeres organisation",
+                "Bliver teams målt og styret på outcome",
+                "Vi har leveret alt det, vi sagde, vi ville",
+            ):
                 fac.get_by_text(words).first.wait_for(state="attached", timeout=10_000)
             _idle(fac)
             assert _errors(fac) == 0 and fac.get_by_text("Three questions").count() == 0

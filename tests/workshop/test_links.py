@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.workshop.store import CODE_ALPHABET, WorkshopError
 from sim.workshop.links import ALLOWED, MAX_VALUE, Link, parse
+from sim.workshop.store import CODE_ALPHABET, WorkshopError
 
 SECRET = "A" * 11 + "b_-9" + "c" * 7
 CASES = 10_000 if os.environ.get("ALIGNSIM_FUZZ") == "long" else 300
@@ -24,14 +24,17 @@ def test_each_kind_of_link():
     assert parse({"show": SECRET, "embed": "true"}) == Link("presenter", secret=SECRET)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"code": "ABC234", "key": "é"}, "key must be 22 characters from A-Z, a-z, 0-9, - and _"),  # issue 16
-    ({"code": "[x](http://evil.example)"}, "code must be 6 characters"),
-    ({"token": "x" * 500}, "token in the link is too long"),
-    ({"token": SECRET, "key": SECRET}, "a workshop link carries one of"),
-    ({"admin": "1"}, "a parameter the Workshop page does not know; allowed: code, key, control, token, show, lang"),
-    ({"show": "<script>"}, "show must be 22 characters"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"code": "ABC234", "key": "é"}, "key must be 22 characters from A-Z, a-z, 0-9, - and _"),  # issue 16
+        ({"code": "[x](http://evil.example)"}, "code must be 6 characters"),
+        ({"token": "x" * 500}, "token in the link is too long"),
+        ({"token": SECRET, "key": SECRET}, "a workshop link carries one of"),
+        ({"admin": "1"}, "a parameter the Workshop page does not know; allowed: code, key, control, token, show, lang"),
+        ({"show": "<script>"}, "show must be 22 characters"),
+    ],
+)
 def test_bad_links_get_one_line_naming_the_parameter(params, message):
     with pytest.raises(WorkshopError, match=message.replace("(", r"\(").replace("[", r"\[")) as err:
         parse(params)
@@ -39,8 +42,9 @@ def test_bad_links_get_one_line_naming_the_parameter(params, message):
 
 
 _text = st.text(max_size=80) | st.text(alphabet=CODE_ALPHABET + "abc-_é<>[]()", max_size=30)
-_params = st.dictionaries(st.sampled_from(list(ALLOWED) + ["embed", "x", "Key", ""]),
-                          _text | st.lists(_text, max_size=3), max_size=4)
+_params = st.dictionaries(
+    st.sampled_from([*list(ALLOWED), "embed", "x", "Key", ""]), _text | st.lists(_text, max_size=3), max_size=4
+)
 
 
 @QUICK

@@ -5,9 +5,17 @@ import math
 
 import pytest
 
+from sim.workshop.replay import (
+    OWN_KPI,
+    over_seeds,
+    own_kpi_decisions,
+    replay,
+    shared_path,
+    table_paths,
+    table_results,
+    workshop_over_seeds,
+)
 from sim.workshop.store import TEMPLATES, Decision, Workshop
-from sim.workshop.replay import (OWN_KPI, own_kpi_decisions, over_seeds, replay, shared_path, table_paths,
-                                 table_results, workshop_over_seeds)
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ALIGNED = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}
@@ -24,12 +32,16 @@ def test_tables_with_the_same_decisions_get_the_same_path_on_the_workshop_market
 def test_decisions_move_the_departments_own_kpis():
     calls = {(r, "customer_success"): Decision("own KPI", "normal", True) for r in range(4)}
     none = {(r, "customer_success"): Decision("shared goal", "normal", False) for r in range(4)}
-    held = lambda d: replay("b2b_activation", 2, 4, d).query("department == 'customer_success'")["kpi_value"].sum()
+
+    def held(d):
+        return replay("b2b_activation", 2, 4, d).query("department == 'customer_success'")["kpi_value"].sum()
+
     assert held(calls) > held(none)
 
 
-@pytest.mark.parametrize("template, switch", [("b2b_activation", "shared_criterion"),
-                                              ("self_service_launch", "product_funding")])
+@pytest.mark.parametrize(
+    "template, switch", [("b2b_activation", "shared_criterion"), ("self_service_launch", "product_funding")]
+)
 def test_a_switch_applies_from_its_round_and_never_rewrites_played_rounds(template, switch):
     changed = False
     for seed in range(3):

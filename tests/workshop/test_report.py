@@ -4,10 +4,17 @@ import datetime as dt
 import re
 
 from sim.present.levers import department_name
+from sim.workshop.replay import over_seeds, own_kpi_decisions, replay, table_paths, team_time
+from sim.workshop.report import (
+    decisions_table,
+    explain,
+    format_value,
+    handout_html,
+    kpi_table,
+    seeds_table,
+    target_text,
+)
 from sim.workshop.store import TEMPLATES, Decision
-from sim.workshop.replay import own_kpi_decisions, over_seeds, replay, table_paths, team_time
-from sim.workshop.report import (decisions_table, explain, format_value, handout_html, kpi_table, seeds_table,
-                                 target_text)
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 SWITCH = (("shared_criterion", 2),)
@@ -46,17 +53,31 @@ def test_the_handout_is_complete_escaped_and_printable():
     decisions = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}
     r = replay("b2b_activation", 7, 4, decisions, SWITCH, players={"sales": "<img src=x onerror=alert(1)>"})
     own = replay("b2b_activation", 7, 4, own_kpi_decisions("b2b_activation"), SWITCH)
-    page = handout_html("ABC234", "B2B", 1, r, team_time("b2b_activation", 7, 4, decisions, SWITCH), SWITCH, own,
-                        table_paths("b2b_activation", 7, 4, {1: decisions}, SWITCH),
-                        {"Table 1": over_seeds("b2b_activation", 4, decisions, SWITCH, seeds=4)},
-                        when=dt.date(2026, 11, 25))
+    page = handout_html(
+        "ABC234",
+        "B2B",
+        1,
+        r,
+        team_time("b2b_activation", 7, 4, decisions, SWITCH),
+        SWITCH,
+        own,
+        table_paths("b2b_activation", 7, 4, {1: decisions}, SWITCH),
+        {"Table 1": over_seeds("b2b_activation", 4, decisions, SWITCH, seeds=4)},
+        when=dt.date(2026, 11, 25),
+    )
     assert "<img src=x" not in page and "&lt;img src=x" in page
     assert "25 November 2026" in page and "size: A4" in page and 'name="viewport"' in page
-    for section in ("Decisions per round", "Tables compared", "Decisions or luck?", "What the numbers mean",
-                    "Three questions", "A shared success criterion that trumps local KPIs</b> from round 3"):
+    for section in (
+        "Decisions per round",
+        "Tables compared",
+        "Decisions or luck?",
+        "What the numbers mean",
+        "Three questions",
+        "A shared success criterion that trumps local KPIs</b> from round 3",
+    ):
         assert section in page
     assert page.count("<svg") >= 3
-    decisions = page[page.index("Decisions per round"):page.index("Round by round")]
+    decisions = page[page.index("Decisions per round") : page.index("Round by round")]
     assert "<th>Round</th>" in decisions and "<th>Department</th>" not in decisions  # no stray header
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     assert not re.search(r"\bNaN\b|\bNone\b|kpi_attainment|shared_outcome|a week\W+target", text)
@@ -72,7 +93,8 @@ def test_each_half_of_the_round_chart_keeps_its_own_colours():
     assert spec["resolve"]["scale"]["color"] == "independent"
     left = spec["hconcat"][0]["layer"][0]
     assert left["encoding"]["color"]["field"] == "Department" and "domain" not in left["encoding"]["color"].get(
-        "scale", {})
+        "scale", {}
+    )
 
 
 def test_a_round_without_a_decision_is_played_by_the_model_as_the_template_has_it():
@@ -107,8 +129,13 @@ def test_values_and_tables_read_in_danish():
         assert decisions.loc[2, "Salg"] == "spillet af modellen"
         row = {"difference": 0.021, "ci_low": 0.011, "ci_high": 0.031, "seeds": 30, "higher_is_better": True}
         seeds = seeds_table({"Bord 1": row}, "activation_rate_30d")
-        assert seeds.iloc[0].tolist() == ["Bord 1", "+2,1 point", "+1,1 point til +3,1 point", 30,
-                                          "bedre end egne KPI'er"]
+        assert seeds.iloc[0].tolist() == [
+            "Bord 1",
+            "+2,1 point",
+            "+1,1 point til +3,1 point",
+            30,
+            "bedre end egne KPI'er",
+        ]
     # the same replay asked for in English is not the Danish one from the cache
     english = replay("b2b_activation", 3, 2, {(0, "sales"): Decision("own KPI", "many", True)})
     assert decisions_table(english).loc[1, "Sales"].startswith("push own KPI")
@@ -120,18 +147,35 @@ def test_the_handout_in_danish_has_danish_dates_numbers_and_the_articles_words()
     decisions = {(r, d): Decision("shared goal", "few", False) for r in range(2) for d in DEPTS}
     with language("da"):
         r = replay("b2b_activation", 7, 2, decisions, SWITCH)
-        page = handout_html("ABC234", "Tovtrækkeriet om B2B-aktivering", 1, r,
-                            team_time("b2b_activation", 7, 2, decisions, SWITCH), SWITCH,
-                            when=dt.date(2026, 11, 25))
+        page = handout_html(
+            "ABC234",
+            "Tovtrækkeriet om B2B-aktivering",
+            1,
+            r,
+            team_time("b2b_activation", 7, 2, decisions, SWITCH),
+            SWITCH,
+            when=dt.date(2026, 11, 25),
+        )
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     assert '<html lang="da">' in text and "25. november 2026" in text and "2 runder på hvert sit kvartal" in text
-    for words in ("Vi har leveret alt det, vi sagde, vi ville. Hvorfor kan vi ikke se effekten?",
-                  "Tre spørgsmål til jeres organisation", "Bliver teams målt og styret på outcome",
-                  "Et fælles succeskriterium, der trumfer de lokale KPI&#x27;er</b> fra runde 3",
-                  "Beslutninger pr. runde", "Hvad tallene betyder"):
+    for words in (
+        "Vi har leveret alt det, vi sagde, vi ville. Hvorfor kan vi ikke se effekten?",
+        "Tre spørgsmål til jeres organisation",
+        "Bliver teams målt og styret på outcome",
+        "Et fælles succeskriterium, der trumfer de lokale KPI&#x27;er</b> fra runde 3",
+        "Beslutninger pr. runde",
+        "Hvad tallene betyder",
+    ):
         assert words in text, words
-    for english in ("Decisions per round", "Three questions", "What the numbers mean", "rounds of a quarter",
-                    "played by the model", "no data", "target:"):
+    for english in (
+        "Decisions per round",
+        "Three questions",
+        "What the numbers mean",
+        "rounds of a quarter",
+        "played by the model",
+        "no data",
+        "target:",
+    ):
         assert english not in text, english
     assert re.search(r"\d+\xa0%", text)  # percentages the Danish way
 

@@ -10,8 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.workshop.store import (CODE_ATTEMPTS, CODE_WINDOW_SECONDS, OPEN_SECONDS, TEMPLATES, Decision, RateLimited,
-                          StaleError, Workshop, WorkshopError, available_switches)
+from sim.workshop.store import (
+    CODE_ATTEMPTS,
+    CODE_WINDOW_SECONDS,
+    OPEN_SECONDS,
+    TEMPLATES,
+    Decision,
+    RateLimited,
+    StaleError,
+    Workshop,
+    WorkshopError,
+    available_switches,
+)
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
@@ -82,8 +92,11 @@ def test_a_full_seat_is_explained_never_swapped(shop):
     code, _ = shop.create(seat_size=2)
     shop.join(code, 1, "marketing", "A")
     shop.join(code, 1, "marketing", "B")
-    with pytest.raises(WorkshopError, match=r"Marketing at table 1 is full \(2 of 2 players\); seats with room "
-                                            r"at this table: Sales, Customer Success"):
+    with pytest.raises(
+        WorkshopError,
+        match=r"Marketing at table 1 is full \(2 of 2 players\); seats with room "
+        r"at this table: Sales, Customer Success",
+    ):
         shop.join(code, 1, "marketing", "C")
     with pytest.raises(WorkshopError, match="department must be one of"):
         shop.join(code, 1, "leadership", "C")
@@ -286,7 +299,7 @@ def test_decisions_racing_rounds_are_neither_lost_duplicated_nor_moved(tmp_path,
                 if len(shop.saves(code, key)) >= 8 * (shop.state(code, key).round + 1):
                     shop.play_round(code, key, shop.state(code, key).round)
                 stop.wait(0.005)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failures.append(exc)
 
     host = threading.Thread(target=facilitator)
@@ -331,9 +344,11 @@ def test_a_database_of_the_first_workshop_version_still_opens(tmp_path):
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as old:  # the first version's tables, with its own "players"
-        old.executescript("CREATE TABLE sessions (code TEXT PRIMARY KEY, template TEXT);"
-                          "CREATE TABLE players (token TEXT PRIMARY KEY, code TEXT, department TEXT, name TEXT,"
-                          " joined REAL, UNIQUE (code, department));")
+        old.executescript(
+            "CREATE TABLE sessions (code TEXT PRIMARY KEY, template TEXT);"
+            "CREATE TABLE players (token TEXT PRIMARY KEY, code TEXT, department TEXT, name TEXT,"
+            " joined REAL, UNIQUE (code, department));"
+        )
     shop = Workshop(path)
     code, key = shop.create()
     token = shop.join(code, 1, "sales", "Ana")
@@ -355,20 +370,22 @@ def test_a_workshop_keeps_the_language_its_facilitator_chose(shop):
 def test_messages_are_in_the_language_of_the_context(shop):
     from sim.i18n import language
 
-    code, key = shop.create()
+    _code, _key = shop.create()
     with language("da"), pytest.raises(WorkshopError, match="koden skal være 6 tegn"):
         shop.lookup("abc")
     with language("da"), pytest.raises(WorkshopError, match="Salg ved bord 1 er fuld"):
-        small, small_key = shop.create(seat_size=1)
+        small, _small_key = shop.create(seat_size=1)
         shop.join(small, 1, "sales", "Ana")
         shop.join(small, 1, "sales", "Bo")
     with pytest.raises(WorkshopError, match="code must be 6 characters"):
         shop.lookup("abc")
     with language("da"):
         assert Decision("own KPI", "many", True).describe("sales") == (
-            "vægt: egen KPI, bestillinger: mange, lov features til de store kunder: ja")
+            "vægt: egen KPI, bestillinger: mange, lov features til de store kunder: ja"
+        )
     assert Decision("own KPI", "many", True).describe("sales") == (
-        "push own KPI, many demands, promise features to key accounts: yes")
+        "push own KPI, many demands, promise features to key accounts: yes"
+    )
 
 
 def test_a_database_from_before_languages_opens_in_english(tmp_path):
@@ -383,7 +400,8 @@ def test_a_database_from_before_languages_opens_in_english(tmp_path):
             "round INTEGER NOT NULL DEFAULT 0, revealed INTEGER NOT NULL DEFAULT 0, tables INTEGER NOT NULL, "
             "seat_size INTEGER NOT NULL);"
             f"INSERT INTO workshops VALUES ('ABC234', 'b2b_activation', 7, 'x', '{'P' * 22}', {time.time()}, NULL, "
-            "1, 0, 1, 6);")
+            "1, 0, 1, 6);"
+        )
     shop = Workshop(path)
     assert shop.presenter("P" * 22).lang == "en" and shop.presenter("P" * 22).round == 1
     code, key = shop.create(lang="da")

@@ -5,17 +5,26 @@ over time with uncertainty bands, the delivery paradox and where the team's time
 
 import streamlit as st
 
+from sim.i18n import _
+from sim.present import answer, charts, labels
+from sim.research.claims import holds_when
+from sim.runner import compare
+from sim.scenario import Scenario
 from ui.language import language_switch
 from ui.results import ensemble, refine
 from ui.text import names, plain, scenario_title
-from ui.widgets import ORGANISATION, OUTCOMES, OUTPUTS, choose, export_panel, long_with_label, metric_row, scenario_header, setup_page, share_link
-from sim.present import answer
-from sim.present import charts
-from sim.present import labels
-from sim.research.claims import holds_when
-from sim.i18n import _
-from sim.runner import compare
-from sim.scenario import Scenario
+from ui.widgets import (
+    ORGANISATION,
+    OUTCOMES,
+    OUTPUTS,
+    choose,
+    export_panel,
+    long_with_label,
+    metric_row,
+    scenario_header,
+    setup_page,
+    share_link,
+)
 
 MONEY = ["revenue"]
 
@@ -31,16 +40,25 @@ if reference is not None and partial:
 scenario_header(choice)
 st.subheader(_("The answer"))
 if partial:
-    st.caption(_("From the first {n} of {seeds} seeds; the numbers and bands sharpen in a moment, when all seeds "
-                 "have run.").format(n=len(result.seeds), seeds=choice.seeds))
+    st.caption(
+        _(
+            "From the first {n} of {seeds} seeds; the numbers and bands sharpen in a moment, when all seeds have run."
+        ).format(n=len(result.seeds), seeds=choice.seeds)
+    )
 if reference is not None:
     table = compare(reference, result)
     st.markdown(plain(answer.headline(table, _("this edit"), scenario_title(choice.label))))
     lines = answer.lines(table)
     st.markdown("\n".join(f"- {plain(line.text)}" for line in lines))
 else:
-    st.markdown(plain(_("{name} over {seeds} seeds (mean and 95% interval). Move a lever to see what it changes "
-                        "against this scenario on the same seeds.").format(name=choice.title, seeds=choice.seeds)))
+    st.markdown(
+        plain(
+            _(
+                "{name} over {seeds} seeds (mean and 95% interval). Move a lever to see what it changes "
+                "against this scenario on the same seeds."
+            ).format(name=choice.title, seeds=choice.seeds)
+        )
+    )
     st.markdown("\n".join(f"- {plain(text)}" for text in answer.level_lines(result.summary)))
 if isinstance(choice.edited, Scenario):
     st.caption(plain(holds_when(choice.edited)))
@@ -62,36 +80,52 @@ by = "scenario" if reference is not None else None
 figures = {  # built when an image is asked for, not on every lever move
     "outcomes_over_time": lambda: charts.over_time(weekly, OUTCOMES, by=by),
     "outputs_over_time": lambda: charts.over_time(weekly, OUTPUTS, by=by),
-    "delivery_paradox": lambda: charts.paradox(long_with_label({label: r.summary for label, r in arms.items()}),
-                                               by=by),
+    "delivery_paradox": lambda: charts.paradox(long_with_label({label: r.summary for label, r in arms.items()}), by=by),
     "team_time": lambda: charts.capacity(result.extra["capacity"]),
 }
 
 
 def over_time(metrics: list[str], key: str) -> None:
     """One metric at a time over weeks, picked by its name: one chart that fills the width on any screen."""
-    metric = st.radio(_("Measure"), metrics, format_func=names(metrics, labels.name), horizontal=True, key=key,
-                      label_visibility="collapsed")
+    metric = st.radio(
+        _("Measure"),
+        metrics,
+        format_func=names(metrics, labels.name),
+        horizontal=True,
+        key=key,
+        label_visibility="collapsed",
+    )
     st.caption(plain(labels.help_text(metric)))
     st.altair_chart(charts.in_locale(charts.over_time_panels(weekly, [metric], by=by)[0]), width="stretch")
 
 
 st.subheader(_("Outcome over time"))
-st.caption(_("Mean over seeds with a 95% band, from zero. Grey: the scenario before the edit; orange: the edited "
-             "one."))
-over_time(OUTCOMES + ["revenue"], "explore_outcome_metric")
+st.caption(_("Mean over seeds with a 95% band, from zero. Grey: the scenario before the edit; orange: the edited one."))
+over_time([*OUTCOMES, "revenue"], "explore_outcome_metric")
 st.subheader(_("Output over time"))
 over_time(OUTPUTS, "explore_output_metric")
 st.subheader(_("The delivery paradox"))
-st.caption(_("Each dot is one seed: how well departments hit their own output KPIs against how much the outcome "
-             "(customers actually using the product) moved."))
-st.altair_chart(charts.in_locale(figures["delivery_paradox"]().properties(title="")),  # the heading says it
-                width="stretch")
+st.caption(
+    _(
+        "Each dot is one seed: how well departments hit their own output KPIs against how much the outcome "
+        "(customers actually using the product) moved."
+    )
+)
+st.altair_chart(
+    charts.in_locale(figures["delivery_paradox"]().properties(title="")),  # the heading says it
+    width="stretch",
+)
 st.subheader(_("Where did the team's time go?"))
-st.caption(_("Person-weeks of team work per week, by who asked for it (mean over seeds). Each department keeps "
-             "its colour."))
+st.caption(
+    _("Person-weeks of team work per week, by who asked for it (mean over seeds). Each department keeps its colour.")
+)
 st.altair_chart(charts.in_locale(figures["team_time"]().properties(title="")), width="stretch")
 
-export_panel(choice.edited, result, figures, title=choice.name,
-             description=answer.description(scenario_title(choice.label), choice.base, choice.overrides))
+export_panel(
+    choice.edited,
+    result,
+    figures,
+    title=choice.name,
+    description=answer.description(scenario_title(choice.label), choice.base, choice.overrides),
+)
 refine()

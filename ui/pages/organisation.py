@@ -4,29 +4,37 @@ see lead time and outcome move."""
 import pandas as pd
 import streamlit as st
 
+from sim import ScenarioError
+from sim.i18n import N_, _, figure, ngettext
+from sim.organisation import build_graph, measures
+from sim.present import charts
+from sim.present.levers import department_name
 from ui.language import language_switch
 from ui.results import DEFAULT_SEEDS, ensemble
 from ui.state import base_scenario, edited_scenario, edited_shown
 from ui.text import names, plain, scenario_title
 from ui.widgets import metric_row, setup_page
-from sim import ScenarioError
-from sim.present import charts
-from sim.i18n import N_, _, figure, ngettext
-from sim.present.levers import department_name
-from sim.organisation import build_graph, measures
 
 #: The graph measures (sim.organisation.measures) as people read them.
-MEASURES = {"units": N_("Units"), "longest_approval_chain": N_("Longest approval chain"),
-            "requesters_per_team": N_("Departments sending demands per team"),
-            "dependencies": N_("Dependencies"), "bottleneck_centrality": N_("Bottleneck (betweenness centrality)")}
+MEASURES = {
+    "units": N_("Units"),
+    "longest_approval_chain": N_("Longest approval chain"),
+    "requesters_per_team": N_("Departments sending demands per team"),
+    "dependencies": N_("Dependencies"),
+    "bottleneck_centrality": N_("Bottleneck (betweenness centrality)"),
+}
 
 language_switch()
 setup_page(_("Organisation"))
 start = edited_scenario() or base_scenario()
 # the scenario by its name for people (a preset's title, "edited TITLE"), as Explore shows it
 shown_name = edited_shown() if "edited_from" in st.session_state else scenario_title(st.session_state["base_label"])
-st.caption(_("Starting from **{name}**. Node size: influence; colour: alignment; outline: load (team time its "
-             "demands used). Hover a node for its KPI.").format(name=plain(shown_name)))
+st.caption(
+    _(
+        "Starting from **{name}**. Node size: influence; colour: alignment; outline: load (team time its "
+        "demands used). Hover a node for its KPI."
+    ).format(name=plain(shown_name))
+)
 seeds = st.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
 
 overrides = {}
@@ -34,20 +42,25 @@ departments = list(start.departments)
 for team in start.teams:
     st.markdown(_("**Team {team}**").format(team=plain(team)))
     c1, c2 = st.columns(2)
-    chain = c1.multiselect(_("{team}: approval chain (in order)").format(team=team), departments,
-                           default=None if f"org_chain:{team}" in st.session_state
-                           else start.teams[team].approval_chain, key=f"org_chain:{team}",
-                           format_func=names(departments, department_name),
-                           help=_("Units that must sign off before release. Every hop is a queue."))
+    chain = c1.multiselect(
+        _("{team}: approval chain (in order)").format(team=team),
+        departments,
+        default=None if f"org_chain:{team}" in st.session_state else start.teams[team].approval_chain,
+        key=f"org_chain:{team}",
+        format_func=names(departments, department_name),
+        help=_("Units that must sign off before release. Every hop is a queue."),
+    )
     if chain != start.teams[team].approval_chain:
         overrides[f"teams.{team}.approval_chain"] = chain
     requesting = [d for d in departments if team in start.request_weights(d)]
-    kept = c2.multiselect(_("{team}: departments that send demands").format(team=team), departments,
-                          default=None if f"org_requests:{team}" in st.session_state else requesting,
-                          key=f"org_requests:{team}",
-                          format_func=names(departments, department_name),
-                          help=_("Remove a department to stop its demands reaching this team; add one to open a "
-                                 "channel."))
+    kept = c2.multiselect(
+        _("{team}: departments that send demands").format(team=team),
+        departments,
+        default=None if f"org_requests:{team}" in st.session_state else requesting,
+        key=f"org_requests:{team}",
+        format_func=names(departments, department_name),
+        help=_("Remove a department to stop its demands reaching this team; add one to open a channel."),
+    )
     for d in set(requesting) - set(kept):
         overrides[f"departments.{d}.requests.{team}"] = 0.0
     for d in set(kept) - set(requesting):
@@ -62,18 +75,26 @@ except ScenarioError as exc:
 base_run = ensemble(start, seeds, _("the current organisation"))
 run = ensemble(changed, seeds, _("the changed organisation")) if overrides else base_run
 if overrides:
-    st.info(ngettext("{n} change; differences are against the organisation as it was, on the same seeds.",
-                     "{n} changes; differences are against the organisation as it was, on the same seeds.",
-                     len(overrides)).format(n=len(overrides)))
-metric_row(run, base_run if overrides else None,
-           ["lead_time_weeks", "flow_efficiency", "features_delivered", "outcome_change", "activation_rate_30d"])
+    st.info(
+        ngettext(
+            "{n} change; differences are against the organisation as it was, on the same seeds.",
+            "{n} changes; differences are against the organisation as it was, on the same seeds.",
+            len(overrides),
+        ).format(n=len(overrides))
+    )
+metric_row(
+    run,
+    base_run if overrides else None,
+    ["lead_time_weeks", "flow_efficiency", "features_delivered", "outcome_change", "activation_rate_30d"],
+)
 
 graph = build_graph(changed)
 cap = run.extra["capacity"]
 load = (cap.groupby("requester")["person_weeks"].sum() / seeds).to_dict()
 st.altair_chart(charts.in_locale(charts.organisation(graph, load)), width="stretch")
 before, after = measures(build_graph(start)), measures(graph)
-table = pd.DataFrame({_("before"): [figure(before[m], 2) for m in before],
-                      _("after"): [figure(after[m], 2) for m in before]},
-                     index=pd.Index([_(MEASURES[m]) if m in MEASURES else m for m in before], name=_("measure")))
+table = pd.DataFrame(
+    {_("before"): [figure(before[m], 2) for m in before], _("after"): [figure(after[m], 2) for m in before]},
+    index=pd.Index([_(MEASURES[m]) if m in MEASURES else m for m in before], name=_("measure")),
+)
 st.dataframe(table, key="org_measures")

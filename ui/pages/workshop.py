@@ -18,20 +18,54 @@ import uuid
 
 import streamlit as st
 
+from sim import i18n
+from sim.i18n import _
+from sim.present.charts import capacity
+from sim.workshop.links import join_link, parse
+from sim.workshop.replay import (
+    own_kpi_results,
+    table_name,
+    table_results,
+    workshop_over_seeds,
+    workshop_paths,
+    workshop_team_time,
+)
+from sim.workshop.report import (
+    column,
+    decisions_table,
+    explain,
+    handout_html,
+    kpi_table,
+    label,
+    outcome_chart,
+    questions,
+    quote,
+    seeds_table,
+    tables_chart,
+    target_text,
+)
+from sim.workshop.store import (
+    ACTIONS,
+    DEMANDS,
+    MAX_SEAT_SIZE,
+    MAX_TABLES,
+    PUSH,
+    TEMPLATES,
+    Decision,
+    State,
+    Workshop,
+    WorkshopError,
+    available_switches,
+    choice_label,
+    default_path,
+    dept_label,
+    switch_label,
+    template_title,
+    valid_secret,
+)
 from ui.language import language_switch
 from ui.text import plain
 from ui.widgets import setup_page
-from sim import i18n
-from sim.present.charts import capacity
-from sim.i18n import _
-from sim.workshop.store import (ACTIONS, DEMANDS, MAX_SEAT_SIZE, MAX_TABLES, PUSH, TEMPLATES, Decision, State, Workshop,
-                          WorkshopError, available_switches, choice_label, default_path, dept_label, switch_label,
-                          template_title, valid_secret)
-from sim.workshop.links import join_link, parse
-from sim.workshop.replay import (own_kpi_results, table_name, table_results, workshop_over_seeds, workshop_paths,
-                                 workshop_team_time)
-from sim.workshop.report import (column, decisions_table, explain, handout_html, kpi_table, label, outcome_chart,
-                                 questions, quote, seeds_table, tables_chart, target_text)
 
 LIVE = "0.5s"  # the facilitator's and presenter's screens: a decision shows within 2 s
 LIVE_PLAYER = "2s"  # participants' screens (30 of them): half the load
@@ -63,7 +97,7 @@ def _workshop_language() -> str | None:
             return shop.state(link.code, link.secret).lang
         if link.view == "control" and (key := _key_for(link.code)):
             return shop.state(link.code, key).lang
-    except Exception:  # noqa: BLE001 - the screen itself shows the message (and logs anything unexpected)
+    except Exception:
         return None
     return None
 
@@ -76,24 +110,29 @@ def error(message) -> None:
 def guarded(body):
     """Run a screen in the session's language; a WorkshopError shows its one line, anything else a short message
     (and goes to the log). A live fragment's rerun is a script run of its own: it needs the language again."""
+
     def run(*args, **kwargs):
         i18n.resume(st.session_state)
         try:
             return body(*args, **kwargs)
         except WorkshopError as exc:
             error(exc)
-        except Exception:  # noqa: BLE001 - nobody sees a traceback; the log has it
+        except Exception:
             ref = secrets.token_hex(3)
             log.exception("workshop page error, reference %s", ref)
             error(_("Something went wrong (reference {ref}). Reload the page: nothing saved is lost.").format(ref=ref))
+
     return run
 
 
 def _set_cookie(name: str, value: str) -> None:
     """A cookie for this site (value: our own URL-safe token), so this browser is recognised next time."""
     valid_secret(value, "cookie value")
-    st.html(f"<script>document.cookie = '{name}={value}; path=/; max-age={COOKIE_DAYS * 86400}; "
-            "SameSite=Strict';</script>", unsafe_allow_javascript=True, width="content")
+    st.html(
+        f"<script>document.cookie = '{name}={value}; path=/; max-age={COOKIE_DAYS * 86400}; SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def _cookie(name: str) -> str | None:
@@ -134,8 +173,9 @@ def _go(**query) -> None:
 
 
 # ---------------------------------------------------------------- shared pieces
-def decision_form(form_key: str, department: str, current: Decision | None, round_index: int, submit,
-                  locked: bool = False) -> None:
+def decision_form(
+    form_key: str, department: str, current: Decision | None, round_index: int, submit, locked: bool = False
+) -> None:
     """Push, demands and the role's own action for the open round. The form belongs to its round: a save
     clicked on a form whose round has moved on is sent with that old round, and the store refuses it with a
     message (it never lands in the next round)."""
@@ -144,24 +184,48 @@ def decision_form(form_key: str, department: str, current: Decision | None, roun
     st.session_state[f"shown:{ids}"] = round_index
     if shown != round_index and st.session_state.get(f"save:{ids}:{shown}"):
         old = f"{ids}:{shown}"
-        submit(Decision(st.session_state.get(f"push:{old}", "balanced"),
-                        st.session_state.get(f"demands:{old}", "normal"),
-                        bool(st.session_state.get(f"action:{old}", False))), shown)
+        submit(
+            Decision(
+                st.session_state.get(f"push:{old}", "balanced"),
+                st.session_state.get(f"demands:{old}", "normal"),
+                bool(st.session_state.get(f"action:{old}", False)),
+            ),
+            shown,
+        )
     ids_round = f"{ids}:{round_index}"
     with st.form(key=f"form:{ids_round}"):
-        st.markdown(plain(_("{department}, round {round}")).format(
-            department=f"**{plain(dept_label(department))}**", round=round_index + 1))
-        push = st.radio(_("Where do you push?"), list(PUSH), horizontal=True, disabled=locked,
-                        index=list(PUSH).index(current.push if current else "balanced"), key=f"push:{ids_round}",
-                        format_func=_labels(PUSH, choice_label),
-                        help=_("Your own KPI, the shared goal, or a balance of both."))
-        demands = st.radio(_("How much do you ask of the product team?"), list(DEMANDS), horizontal=True,
-                           index=list(DEMANDS).index(current.demands if current else "normal"), disabled=locked,
-                           format_func=_labels(DEMANDS, choice_label), key=f"demands:{ids_round}")
+        st.markdown(
+            plain(_("{department}, round {round}")).format(
+                department=f"**{plain(dept_label(department))}**", round=round_index + 1
+            )
+        )
+        push = st.radio(
+            _("Where do you push?"),
+            list(PUSH),
+            horizontal=True,
+            disabled=locked,
+            index=list(PUSH).index(current.push if current else "balanced"),
+            key=f"push:{ids_round}",
+            format_func=_labels(PUSH, choice_label),
+            help=_("Your own KPI, the shared goal, or a balance of both."),
+        )
+        demands = st.radio(
+            _("How much do you ask of the product team?"),
+            list(DEMANDS),
+            horizontal=True,
+            index=list(DEMANDS).index(current.demands if current else "normal"),
+            disabled=locked,
+            format_func=_labels(DEMANDS, choice_label),
+            key=f"demands:{ids_round}",
+        )
         action = False
         if ACTIONS.get(department):
-            action = st.checkbox(_(ACTIONS[department]), value=bool(current and current.action), disabled=locked,
-                                 key=f"action:{ids_round}")
+            action = st.checkbox(
+                _(ACTIONS[department]),
+                value=bool(current and current.action),
+                disabled=locked,
+                key=f"action:{ids_round}",
+            )
         if st.form_submit_button(_("Save decision"), disabled=locked, key=f"save:{ids_round}"):
             submit(Decision(push, demands, action), round_index)
 
@@ -184,9 +248,14 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
     metric = results["shared_metric"].iloc[0]
     st.markdown("#### " + plain(quote()))
     st.altair_chart(outcome_chart(results, state.switches, own), width="content")
-    st.caption(plain(_("Dashed grey: the same market if every department had followed its own KPI.") + " "
-                     + (_("Dashed red line: where the logic switched.") + " " if state.switches else "")
-                     + _("Own KPI as a share of its target (100 % = met).")))
+    st.caption(
+        plain(
+            _("Dashed grey: the same market if every department had followed its own KPI.")
+            + " "
+            + (_("Dashed red line: where the logic switched.") + " " if state.switches else "")
+            + _("Own KPI as a share of its target (100 % = met).")
+        )
+    )
     with st.expander(_("What the numbers mean"), expanded=state.over or state.archived):
         for m in [metric, *dict.fromkeys(results["kpi"])]:
             st.text(explain(m))
@@ -212,12 +281,25 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
 
         def make_handout() -> str:  # made when clicked, not on every rerun, in the language of this screen
             with i18n.language(lang):
-                return handout_html(state.code, template_title(state.template), table, results, time_used,
-                                    state.switches, own, paths, seeds)
+                return handout_html(
+                    state.code,
+                    template_title(state.template),
+                    table,
+                    results,
+                    time_used,
+                    state.switches,
+                    own,
+                    paths,
+                    seeds,
+                )
 
-        st.download_button(_("Handout (HTML, prints on A4)"), make_handout,
-                           file_name=f"workshop_{state.code}_table{table}_{lang}.html", mime="text/html",
-                           key=f"handout:{table}")
+        st.download_button(
+            _("Handout (HTML, prints on A4)"),
+            make_handout,
+            file_name=f"workshop_{state.code}_table{table}_{lang}.html",
+            mime="text/html",
+            key=f"handout:{table}",
+        )
 
 
 def seats_frame(state: State, secret: str):
@@ -234,8 +316,9 @@ def seats_frame(state: State, secret: str):
             names = [s.name for s in seated if s.table == t and s.department == dept]
             who = ", ".join(names) if names else _("model")
             mark = saved.get((t, state.round, dept))
-            row[table_name(t)] = who + (" · " + _("decided ({who})").format(who=mark[0]) if mark
-                                        else (" · " + _("waiting") if names else ""))
+            row[table_name(t)] = who + (
+                " · " + _("decided ({who})").format(who=mark[0]) if mark else (" · " + _("waiting") if names else "")
+            )
         rows.append(row)
     return pd.DataFrame(rows).set_index(department)
 
@@ -247,7 +330,8 @@ def round_line(state: State) -> str:
     if state.over:
         return _("Every round has been played: the debrief is below.")
     return _("Round {round} of {rounds} is open ({weeks} weeks each).").format(
-        round=state.round + 1, rounds=spec["rounds"], weeks=spec["weeks"])
+        round=state.round + 1, rounds=spec["rounds"], weeks=spec["weeks"]
+    )
 
 
 # ---------------------------------------------------------------- participant
@@ -255,16 +339,29 @@ def round_line(state: State) -> str:
 def participant(token: str) -> None:
     seat = shop.seat(token)
     state = shop.state(seat.code, token)
-    st.subheader(plain(_("{department}, table {table}, workshop {code}").format(
-        department=dept_label(seat.department), table=seat.table, code=state.code)))
+    st.subheader(
+        plain(
+            _("{department}, table {table}, workshop {code}").format(
+                department=dept_label(seat.department), table=seat.table, code=state.code
+            )
+        )
+    )
     st.text(_("You play as: {name}").format(name=seat.name))
-    team = [s.name for s in shop.players(state.code, token) if s.table == seat.table
-            and s.department == seat.department and s.token != token]
+    team = [
+        s.name
+        for s in shop.players(state.code, token)
+        if s.table == seat.table and s.department == seat.department and s.token != token
+    ]
     if team:
-        st.text(_("Your team: {names}. The last decision saved by anyone in the team counts.").format(
-            names=", ".join(team)))
-    st.caption(_("Keep this page's address: it is your seat. Opening the join link again in this browser also "
-                 "brings you back here."))
+        st.text(
+            _("Your team: {names}. The last decision saved by anyone in the team counts.").format(names=", ".join(team))
+        )
+    st.caption(
+        _(
+            "Keep this page's address: it is your seat. Opening the join link again in this browser also "
+            "brings you back here."
+        )
+    )
 
     def save(decision, round_index):
         try:
@@ -272,8 +369,12 @@ def participant(token: str) -> None:
         except WorkshopError as exc:
             st.session_state["player_note"] = ("error", round_index, str(exc), time.monotonic())
         else:
-            st.session_state["player_note"] = ("saved", round_index, _("Decision saved. You can change it until "
-                                               "the facilitator plays the round."), time.monotonic())
+            st.session_state["player_note"] = (
+                "saved",
+                round_index,
+                _("Decision saved. You can change it until the facilitator plays the round."),
+                time.monotonic(),
+            )
 
     # The form lives in the live fragment: it is redrawn every 2 s with the round it belongs to, so it can
     # neither go missing nor stay open on a round that has been played.
@@ -283,8 +384,11 @@ def participant(token: str) -> None:
         saved = shop.saved_by(state.code, token).get((seat.table, state.round, seat.department))
         st.info(plain(round_line(state)))
         if saved and state.open:
-            st.text(_("Your team's decision for round {round} was saved by {who}.").format(round=state.round + 1,
-                                                                                          who=saved[0]))
+            st.text(
+                _("Your team's decision for round {round} was saved by {who}.").format(
+                    round=state.round + 1, who=saved[0]
+                )
+            )
         if state.open:
             current = shop.decisions(state.code, token).get((seat.table, state.round, seat.department))
             decision_form(token[:8], seat.department, current, state.round, save)
@@ -303,8 +407,13 @@ def participant(token: str) -> None:
     if len(mine):
         st.markdown("##### " + plain(_("Your KPI: {kpi}").format(kpi=label(mine["kpi"].iloc[0]))))
         st.text(target_text(mine["kpi"].iloc[0], mine["kpi_target"].iloc[0]))
-        shown = kpi_table(mine)[[column(c) for c in ["Round", "Decision", "Result", "Share of target"]
-                                 + (["Shared outcome"] if state.revealed or state.over else [])]]
+        shown = kpi_table(mine)[
+            [
+                column(c)
+                for c in ["Round", "Decision", "Result", "Share of target"]
+                + (["Shared outcome"] if state.revealed or state.over else [])
+            ]
+        ]
         st.dataframe(shown, hide_index=True, key="player_results")
     if state.over or state.archived:
         debrief(state, token, seat.table)
@@ -330,8 +439,7 @@ def presenter(show: str) -> None:
 
     live_seats(state, show, "presenter_seats")
     if state.revealed or state.over:
-        table = st.selectbox(_("Table"), range(1, state.tables + 1), key="presenter_table") \
-            if state.tables > 1 else 1
+        table = st.selectbox(_("Table"), range(1, state.tables + 1), key="presenter_table") if state.tables > 1 else 1
         debrief(state, show, table, handout=False)
 
 
@@ -365,21 +473,32 @@ def facilitator(code: str) -> None:
         _set_cookie(*pending)
     key = _key_for(code)
     if key is None:
-        error(_("This browser does not hold the control key of this workshop: open the control link you copied "
-                "when you created it."))
+        error(
+            _(
+                "This browser does not hold the control key of this workshop: open the control link you copied "
+                "when you created it."
+            )
+        )
         return
     if shop.access(code, key) != "facilitator":
         raise WorkshopError(_("the control key in this browser does not open this workshop"))
     state = shop.state(code, key)
     st.subheader(plain(_("Workshop {code}: {title}").format(code=state.code, title=template_title(state.template))))
     base = (getattr(st.context, "url", "") or "").split("?")[0]
-    st.markdown(plain(_("Participants join with code {code} on the Workshop page, or at this link (in {language}):"))
-                .format(code=f"**{state.code}**", language=i18n.language_in_text(state.lang)))
+    st.markdown(
+        plain(_("Participants join with code {code} on the Workshop page, or at this link (in {language}):")).format(
+            code=f"**{state.code}**", language=i18n.language_in_text(state.lang)
+        )
+    )
     st.code(join_link(base, state.code, state.lang), language=None)  # plain text: the address is the request's
     fresh = st.session_state.get("fresh_link")
     if fresh and fresh[0] == code:
-        st.warning(_("Your control link, shown once: copy it now and keep it to yourself (do not project this "
-                     "screen yet). It opens this screen from any browser."))
+        st.warning(
+            _(
+                "Your control link, shown once: copy it now and keep it to yourself (do not project this "
+                "screen yet). It opens this screen from any browser."
+            )
+        )
         st.code(f"{base}?code={code}&key={fresh[1]}", language=None)
         if st.button(_("I have copied it: hide the link"), key="hide_link"):
             del st.session_state["fresh_link"]
@@ -421,27 +540,39 @@ def controls(state: State, key: str) -> None:
         _act(shop.play_round, state.code, key, seen.round)
     if seen.round != state.round and st.session_state.get(f"do_switch:{seen.round}"):
         _act(shop.switch_logic, state.code, key, st.session_state.get(f"switch:{seen.round}"), seen.round)
-    if state.open and c1.button(_("Play round {round} of {rounds}").format(round=state.round + 1,
-                                                                         rounds=spec["rounds"]),
-                                type="primary", key=f"play:{state.round}"):
+    if state.open and c1.button(
+        _("Play round {round} of {rounds}").format(round=state.round + 1, rounds=spec["rounds"]),
+        type="primary",
+        key=f"play:{state.round}",
+    ):
         _act(shop.play_round, state.code, key, state.round)
     used = {s for s, _first in state.switches}
     offered = {s: t for s, t in available_switches(state.template).items() if s not in used}
     if state.open and offered:
-        switch = c2.selectbox(_("Switch the logic from round {round}").format(round=state.round + 1), list(offered),
-                              format_func=offered.get, key=f"switch:{state.round}")
+        switch = c2.selectbox(
+            _("Switch the logic from round {round}").format(round=state.round + 1),
+            list(offered),
+            format_func=offered.get,
+            key=f"switch:{state.round}",
+        )
         if c2.button(_("Switch"), key=f"do_switch:{state.round}"):
             _act(shop.switch_logic, state.code, key, switch, state.round)
     for s, first in state.switches:
         c2.caption(plain(_("{switch} from round {round}").format(switch=switch_label(s), round=first + 1)))
-    if c3.button(_("Hide the shared outcome") if state.revealed else _("Reveal the shared outcome to players"),
-                 key=f"reveal:{int(state.revealed)}"):
+    if c3.button(
+        _("Hide the shared outcome") if state.revealed else _("Reveal the shared outcome to players"),
+        key=f"reveal:{int(state.revealed)}",
+    ):
         _act(shop.reveal, state.code, key, not state.revealed, state.revealed)
-    if state.tables < MAX_TABLES and not state.archived and c3.button(_("Add a table"),
-                                                                      key=f"add_table:{state.tables}"):
+    if (
+        state.tables < MAX_TABLES
+        and not state.archived
+        and c3.button(_("Add a table"), key=f"add_table:{state.tables}")
+    ):
         _act(shop.add_table, state.code, key, state.tables)
-    if not state.archived and c3.button(_("Archive the workshop"), key="archive",
-                                        help=_("Closes it for play; the debrief stays readable.")):
+    if not state.archived and c3.button(
+        _("Archive the workshop"), key="archive", help=_("Closes it for play; the debrief stays readable.")
+    ):
         _act(shop.archive, state.code, key)
 
 
@@ -449,9 +580,17 @@ def seats_admin(state: State, key: str) -> None:
     seated = shop.players(state.code, key)
     with st.expander(i18n.ngettext("Seats ({n} person)", "Seats ({n} people)", len(seated)).format(n=len(seated))):
         if seated:
-            who = st.selectbox(_("Player"), seated, key="remove_who",
-                               format_func=_labels(seated, lambda s: _("{name} (table {table}, {department})").format(
-                                   name=s.name, table=s.table, department=dept_label(s.department))))
+            who = st.selectbox(
+                _("Player"),
+                seated,
+                key="remove_who",
+                format_func=_labels(
+                    seated,
+                    lambda s: _("{name} (table {table}, {department})").format(
+                        name=s.name, table=s.table, department=dept_label(s.department)
+                    ),
+                ),
+            )
             if st.button(_("Remove this player"), key="remove"):
                 _act(shop.remove_player, state.code, key, who.token)
         depts = TEMPLATES[state.template]["departments"]
@@ -462,18 +601,24 @@ def seats_admin(state: State, key: str) -> None:
 
 
 def single_screen(state: State, key: str) -> None:
-    table = st.selectbox(_("Decisions for table"), range(1, state.tables + 1), key="single_table") \
-        if state.tables > 1 else 1
+    table = (
+        st.selectbox(_("Decisions for table"), range(1, state.tables + 1), key="single_table")
+        if state.tables > 1
+        else 1
+    )
     decisions = shop.decisions(state.code, key)
     cols = st.columns(2)
     for i, dept in enumerate(TEMPLATES[state.template]["departments"]):
         with cols[i % 2]:
+
             def save(decision, round_index, dept=dept):
                 try:
-                    shop.decide_as_facilitator(state.code, key, table, dept, round_index, decision,
-                                               request=uuid.uuid4().hex)
+                    shop.decide_as_facilitator(
+                        state.code, key, table, dept, round_index, decision, request=uuid.uuid4().hex
+                    )
                 except WorkshopError as exc:
                     error(exc)
+
             decision_form(f"fac{table}", dept, decisions.get((table, state.round, dept)), state.round, save)
 
 
@@ -488,17 +633,30 @@ def landing(code: str | None) -> None:
             join_form(typed)
     with run:
         st.markdown("### " + plain(_("Run a workshop")))
-        template = st.selectbox(_("Template"), list(TEMPLATES), format_func=_labels(TEMPLATES, template_title),
-                                key="template")
+        template = st.selectbox(
+            _("Template"), list(TEMPLATES), format_func=_labels(TEMPLATES, template_title), key="template"
+        )
         # the session's choice wins (a language switch hands it back); the page's language only for a new widget
-        lang = st.selectbox(_("Language of the workshop"), list(i18n.LANGUAGES), key="workshop_lang",
-                            index=None if "workshop_lang" in st.session_state
-                            else list(i18n.LANGUAGES).index(i18n.current()), format_func=i18n.language_name,
-                            help=_("What participants see (each can switch); the debrief and the handout use it."))
+        lang = st.selectbox(
+            _("Language of the workshop"),
+            list(i18n.LANGUAGES),
+            key="workshop_lang",
+            index=None if "workshop_lang" in st.session_state else list(i18n.LANGUAGES).index(i18n.current()),
+            format_func=i18n.language_name,
+            help=_("What participants see (each can switch); the debrief and the handout use it."),
+        )
         tables = st.number_input(_("Tables (all play the same market)"), 1, MAX_TABLES, 1, key="tables")
-        seat_size = st.number_input(_("People per department seat"), 1, MAX_SEAT_SIZE, MAX_SEAT_SIZE,
-                                    key="seat_size", help=_("A team of up to six plays one department together; "
-                                                            "the last decision saved by anyone in the team counts."))
+        seat_size = st.number_input(
+            _("People per department seat"),
+            1,
+            MAX_SEAT_SIZE,
+            MAX_SEAT_SIZE,
+            key="seat_size",
+            help=_(
+                "A team of up to six plays one department together; "
+                "the last decision saved by anyone in the team counts."
+            ),
+        )
         if st.button(_("Create workshop"), key="create"):
             new, key = shop.create(template, tables=int(tables), seat_size=int(seat_size), lang=lang)
             _remember_key(new, key)
@@ -515,8 +673,13 @@ def join_form(typed: str) -> None:
     me = browser_id()
     if (token := shop.seat_of_browser(state.code, me)) is not None:
         seat = shop.seat(token)
-        st.success(plain(_("Welcome back: this browser plays {department} at table {table}.").format(
-            department=dept_label(seat.department), table=seat.table)))
+        st.success(
+            plain(
+                _("Welcome back: this browser plays {department} at table {table}.").format(
+                    department=dept_label(seat.department), table=seat.table
+                )
+            )
+        )
         if st.button(_("Continue"), type="primary", key="rejoin"):
             _go(token=token)
         return

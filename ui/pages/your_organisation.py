@@ -8,46 +8,75 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from sim.i18n import N_, _, figure, ngettext, number, percent, shown
+from sim.input import MAX_FILE_BYTES, ScenarioError, orgsheet
+from sim.input.observed import SERIES, read_observed
+from sim.organisation import build_graph, measures
+from sim.present import charts
+from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
+from sim.research import calibration
 from ui.language import language_switch
 from ui.state import explore
 from ui.text import plain
 from ui.widgets import setup_page
-from sim.research import calibration
-from sim.present import charts
-from sim.input import orgsheet
-from sim.i18n import N_, _, figure, ngettext, number, percent, shown
-from sim.input import MAX_FILE_BYTES, ScenarioError
-from sim.input.observed import SERIES, read_observed
-from sim.organisation import build_graph, measures
-from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 
 #: The page's fit: seeds per candidate, local-search and interval-design candidates per parameter, band seeds.
 SEEDS, LOCAL_EVALS, DESIGN_POINTS, BAND_SEEDS = 3, 3, 5, 10
 #: The fit's tables for people (translate with ``_``): column heads and a parameter's status.
-ESTIMATE_COLUMNS = {"parameter": N_("parameter"), "informed_by": N_("informed by"), "default": N_("default"),
-                    "estimate": N_("estimate"), "low": N_("95% low"), "high": N_("95% high"), "status": N_("status")}
+ESTIMATE_COLUMNS = {
+    "parameter": N_("parameter"),
+    "informed_by": N_("informed by"),
+    "default": N_("default"),
+    "estimate": N_("estimate"),
+    "low": N_("95% low"),
+    "high": N_("95% high"),
+    "status": N_("status"),
+}
 STATUS = {"fitted": N_("fitted"), "weak": N_("weakly identified"), "not identifiable": N_("not identifiable")}
-QUALITY_COLUMNS = {"series": N_("series"), "points": N_("points"), "coverage": N_("inside 95% band"),
-                   "nrmse": N_("normalised RMSE")}
+QUALITY_COLUMNS = {
+    "series": N_("series"),
+    "points": N_("points"),
+    "coverage": N_("inside 95% band"),
+    "nrmse": N_("normalised RMSE"),
+}
 
 language_switch()
 setup_page(_("Your organisation"))
-st.markdown(_("Bring your own organisation and your own numbers. Fill in the template (departments, their KPIs, "
-              "how much they get what they ask for and what they follow when goals clash; product teams; who "
-              "requests work from whom; approvals and dependencies), upload it, then upload your weekly or "
-              "monthly series to fit the model to them. Files are read in memory on this server and never "
-              "stored or sent anywhere."))
+st.markdown(
+    _(
+        "Bring your own organisation and your own numbers. Fill in the template (departments, their KPIs, "
+        "how much they get what they ask for and what they follow when goals clash; product teams; who "
+        "requests work from whom; approvals and dependencies), upload it, then upload your weekly or "
+        "monthly series to fit the model to them. Files are read in memory on this server and never "
+        "stored or sent anywhere."
+    )
+)
 
 st.subheader(_("1. The template"))
 c1, c2 = st.columns(2)
-c1.download_button(_("Template (Excel, with an example)"), orgsheet.template_xlsx(), file_name="organisation.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_template_xlsx")
-c2.download_button(_("Template (CSV files in a ZIP)"), orgsheet.template_csv_zip(), file_name="organisation.zip",
-                   mime="application/zip", key="dl_template_zip")
+c1.download_button(
+    _("Template (Excel, with an example)"),
+    orgsheet.template_xlsx(),
+    file_name="organisation.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="dl_template_xlsx",
+)
+c2.download_button(
+    _("Template (CSV files in a ZIP)"),
+    orgsheet.template_csv_zip(),
+    file_name="organisation.zip",
+    mime="application/zip",
+    key="dl_template_zip",
+)
 
 st.subheader(_("2. Your organisation"))
-files = st.file_uploader(_("Organisation file: .xlsx, .zip of CSV files, or the CSV sheets themselves"),
-                         type=["xlsx", "zip", "csv"], accept_multiple_files=True, key="org_upload")
+files = st.file_uploader(
+    _("Organisation file: .xlsx, .zip of CSV files, or the CSV sheets themselves"),
+    type=["xlsx", "zip", "csv"],
+    accept_multiple_files=True,
+    key="org_upload",
+)
+
 
 def _import(uploads) -> orgsheet.OrgImport | None:
     tables: orgsheet.Tables = {}
@@ -55,8 +84,9 @@ def _import(uploads) -> orgsheet.OrgImport | None:
         for f in uploads:
             data = f.getvalue()
             if len(data) > MAX_FILE_BYTES:
-                raise ScenarioError(_("{name}: file is larger than {kib} KiB").format(name=f.name,
-                                                                                     kib=MAX_FILE_BYTES // 1024))
+                raise ScenarioError(
+                    _("{name}: file is larger than {kib} KiB").format(name=f.name, kib=MAX_FILE_BYTES // 1024)
+                )
             tables.update(orgsheet.read_tables(data, f.name))
         return orgsheet.organisation(tables, uploads[0].name)
     except ScenarioError as exc:
@@ -70,8 +100,11 @@ if imported is None:
     st.stop()
 
 org = imported.scenario
-st.success(_("Imported {name}: {departments} departments, {teams} team(s), {weeks} weeks.").format(
-    name=plain(org.name), departments=len(org.departments), teams=len(org.teams), weeks=org.weeks))
+st.success(
+    _("Imported {name}: {departments} departments, {teams} team(s), {weeks} weeks.").format(
+        name=plain(org.name), departments=len(org.departments), teams=len(org.teams), weeks=org.weeks
+    )
+)
 for note in imported.notes:
     st.caption(plain(shown(note)))
 graph = build_graph(org)
@@ -80,8 +113,11 @@ st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measu
 
 st.subheader(_("3. Your numbers"))
 st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
-st.dataframe(pd.DataFrame([{_("column"): s.name, _("meaning"): _(s.meaning)} for s in SERIES.values()]),
-             hide_index=True, key="series_help")
+st.dataframe(
+    pd.DataFrame([{_("column"): s.name, _("meaning"): _(s.meaning)} for s in SERIES.values()]),
+    hide_index=True,
+    key="series_help",
+)
 obs_file = st.file_uploader(_("Observed series (.csv)"), type=["csv"], key="observed_upload")
 observed = None
 if obs_file is not None:
@@ -92,32 +128,47 @@ if obs_file is not None:
 
 result: calibration.Calibration | None = None
 if observed is not None:
-    periods = (ngettext("{n} week of {series}.", "{n} weeks of {series}.", observed.periods)
-               if observed.frequency == "week" else
-               ngettext("{n} month of {series}.", "{n} months of {series}.", observed.periods))
+    periods = (
+        ngettext("{n} week of {series}.", "{n} weeks of {series}.", observed.periods)
+        if observed.frequency == "week"
+        else ngettext("{n} month of {series}.", "{n} months of {series}.", observed.periods)
+    )
     st.caption(periods.format(n=observed.periods, series=", ".join(observed.series)))
     st.subheader(_("4. Fit the model to your numbers"))
-    st.caption(_("The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
-                 "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
-                 "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml").format(
-        seeds=SEEDS))
+    st.caption(
+        _(
+            "The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
+            "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
+            "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml"
+        ).format(seeds=SEEDS)
+    )
     trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
     seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, DESIGN_POINTS)
     key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()
     if seconds > APP_SWEEP_BUDGET_SECONDS:
-        st.warning(_("This fit would take about {t}, more than the app runs at once ({budget}). Use fewer "
-                     "candidates, or run it on the command line: alignsim calibrate organisation.xlsx --observed "
-                     "observed.csv --out my_org.toml").format(t=shown(describe_seconds(seconds)),
-                                                              budget=shown(describe_seconds(APP_SWEEP_BUDGET_SECONDS))))
+        st.warning(
+            _(
+                "This fit would take about {t}, more than the app runs at once ({budget}). Use fewer "
+                "candidates, or run it on the command line: alignsim calibrate organisation.xlsx --observed "
+                "observed.csv --out my_org.toml"
+            ).format(t=shown(describe_seconds(seconds)), budget=shown(describe_seconds(APP_SWEEP_BUDGET_SECONDS)))
+        )
     elif st.button(_("Fit (about {t})").format(t=shown(describe_seconds(seconds))), type="primary", key="fit"):
         bar = st.progress(0.0, text=_("fitting…"))
         try:
-            fit = calibration.calibrate(org, observed, trials=trials, seeds=SEEDS, band_seeds=BAND_SEEDS,
-                                        local_evals=LOCAL_EVALS, design_points=DESIGN_POINTS,
-                                        progress=lambda done, total: bar.progress(
-                                            min(1.0, done / total), text=_("fitting… {done} of {total} "
-                                                                           "candidates").format(done=done,
-                                                                                                total=total)))
+            fit = calibration.calibrate(
+                org,
+                observed,
+                trials=trials,
+                seeds=SEEDS,
+                band_seeds=BAND_SEEDS,
+                local_evals=LOCAL_EVALS,
+                design_points=DESIGN_POINTS,
+                progress=lambda done, total: bar.progress(
+                    min(1.0, done / total),
+                    text=_("fitting… {done} of {total} candidates").format(done=done, total=total),
+                ),
+            )
             st.session_state["own_org_fit"] = (key, fit)
         except ScenarioError as exc:
             st.error(plain(exc.shown()))
@@ -126,30 +177,45 @@ if observed is not None:
     result = stored[1] if stored and stored[0] == key else None
 
 if result is not None:
-    st.markdown(_("**Fit:** distance {d} over {n} data points (about {n} at a good fit).").format(
-        d=number(result.distance, 1), n=result.points))
+    st.markdown(
+        _("**Fit:** distance {d} over {n} data points (about {n} at a good fit).").format(
+            d=number(result.distance, 1), n=result.points
+        )
+    )
     estimates = result.estimates.drop(columns=["meaning"])
     for column in ("default", "estimate", "low", "high"):  # numbers for people, in the page's language
         estimates[column] = estimates[column].map(figure)
     estimates["status"] = estimates["status"].map(lambda status: _(STATUS.get(status, status)))
-    st.dataframe(estimates.rename(columns={k: _(v) for k, v in ESTIMATE_COLUMNS.items()}), hide_index=True,
-                 key="fit_estimates")
+    st.dataframe(
+        estimates.rename(columns={k: _(v) for k, v in ESTIMATE_COLUMNS.items()}), hide_index=True, key="fit_estimates"
+    )
     for note in result.notes:
         st.caption(plain(shown(note)))
     st.altair_chart(calibration.chart(result.fit, result.frequency), width="content")
-    quality = result.quality.assign(coverage=result.quality["coverage"].map(percent),
-                                    nrmse=result.quality["nrmse"].map(lambda v: number(v, 2)))
-    st.dataframe(quality.rename(columns={k: _(v) for k, v in QUALITY_COLUMNS.items()}), hide_index=True,
-                 key="fit_quality")
+    quality = result.quality.assign(
+        coverage=result.quality["coverage"].map(percent), nrmse=result.quality["nrmse"].map(lambda v: number(v, 2))
+    )
+    st.dataframe(
+        quality.rename(columns={k: _(v) for k, v in QUALITY_COLUMNS.items()}), hide_index=True, key="fit_quality"
+    )
     calibrated = calibration.described(result, org.name)
-    st.download_button(_("Calibrated scenario (TOML)"), calibrated.to_toml(), file_name=f"{org.name}.toml",
-                       mime="application/toml", key="dl_calibrated")
+    st.download_button(
+        _("Calibrated scenario (TOML)"),
+        calibrated.to_toml(),
+        file_name=f"{org.name}.toml",
+        mime="application/toml",
+        key="dl_calibrated",
+    )
     target, label = calibrated, _("{name} (calibrated)").format(name=org.name)
 else:
     target, label = org, org.name
 
 st.subheader(_("5. What if?"))
-st.markdown(_("Make this organisation the base of Explore and Compare: pull the levers there and compare "
-              "what-ifs on it, on the same seeds."))
+st.markdown(
+    _(
+        "Make this organisation the base of Explore and Compare: pull the levers there and compare "
+        "what-ifs on it, on the same seeds."
+    )
+)
 if st.button(_("Explore and Compare on it"), type="primary", key="explore_own_org"):
     explore(target, label)

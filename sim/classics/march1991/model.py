@@ -24,8 +24,8 @@ import numpy as np
 from pydantic import Field
 
 from sim.classics.march1991.agents import Individual
-from sim.i18n import N_
 from sim.classics.reference import PeriodModel, end_metric, simulator
+from sim.i18n import N_
 from sim.scenario import ScenarioBase
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -41,29 +41,54 @@ class MarchScenario(ScenarioBase):
     p2: Rate = Field(0.5, description=N_("code learning rate: how fast the code learns from superior individuals"))
     p3: Rate = Field(0.0, description=N_("turnover: chance per period that an individual is replaced by a newcomer"))
     p4: Rate = Field(0.0, description=N_("turbulence: chance per period that a dimension of reality flips"))
-    periods: int = Field(100, ge=1, le=100_000,
-                         description=N_("length of a run with turnover or turbulence (p3 or p4 > 0)"))
-    equilibrium_limit: int = Field(20_000, ge=1, le=1_000_000,
-                                   description=N_("safety cap on a run without turnover or turbulence; a run that "
-                                               "hits it reports equilibrium = 0"))
+    periods: int = Field(
+        100, ge=1, le=100_000, description=N_("length of a run with turnover or turbulence (p3 or p4 > 0)")
+    )
+    equilibrium_limit: int = Field(
+        20_000,
+        ge=1,
+        le=1_000_000,
+        description=N_(
+            "safety cap on a run without turnover or turbulence; a run that hits it reports equilibrium = 0"
+        ),
+    )
 
 
 SCHEMA = MarchScenario
 
 
-METRICS = {m.name: m for m in [
-    end_metric("equilibrium_knowledge", "outcome", "score",
-               "The code's knowledge at the end of the run: sum(code * reality) / m, from -1 to 1 (the paper's "
-               "knowledge score; at equilibrium when there is no turnover or turbulence)."),
-    end_metric("individual_knowledge", "outcome", "score",
-               "The individuals' average knowledge at the end: mean of sum(belief * reality) / m."),
-    end_metric("divergence", "organisation", "share",
-               "Share of individual beliefs that differ from the code at the end (0: everyone thinks alike).",
-               "lower"),
-    end_metric("periods_run", "organisation", "periods", "Periods until the run ended.", "lower"),
-    end_metric("equilibrium", "organisation", "flag",
-               "1 if the run ended at equilibrium, 0 if it ended at the period limit."),
-]}
+METRICS = {
+    m.name: m
+    for m in [
+        end_metric(
+            "equilibrium_knowledge",
+            "outcome",
+            "score",
+            "The code's knowledge at the end of the run: sum(code * reality) / m, from -1 to 1 (the paper's "
+            "knowledge score; at equilibrium when there is no turnover or turbulence).",
+        ),
+        end_metric(
+            "individual_knowledge",
+            "outcome",
+            "score",
+            "The individuals' average knowledge at the end: mean of sum(belief * reality) / m.",
+        ),
+        end_metric(
+            "divergence",
+            "organisation",
+            "share",
+            "Share of individual beliefs that differ from the code at the end (0: everyone thinks alike).",
+            "lower",
+        ),
+        end_metric("periods_run", "organisation", "periods", "Periods until the run ended.", "lower"),
+        end_metric(
+            "equilibrium",
+            "organisation",
+            "flag",
+            "1 if the run ended at equilibrium, 0 if it ended at the period limit.",
+        ),
+    ]
+}
 
 
 class MarchModel(PeriodModel):
@@ -150,15 +175,20 @@ class MarchModel(PeriodModel):
     def _record(self) -> None:
         m = self.setup.m
         r = self.reality.astype(np.int32)
-        self.record(code_knowledge=float(self.code.astype(np.int32) @ r) / m,
-                    individual_knowledge=float((self.beliefs.astype(np.int32) @ r).mean()) / m,
-                    divergence=float((self.beliefs != self.code).mean()))
+        self.record(
+            code_knowledge=float(self.code.astype(np.int32) @ r) / m,
+            individual_knowledge=float((self.beliefs.astype(np.int32) @ r).mean()) / m,
+            divergence=float((self.beliefs != self.code).mean()),
+        )
 
     def summary(self) -> dict[str, float]:
-        return {"equilibrium_knowledge": self.series["code_knowledge"][-1],
-               "individual_knowledge": self.series["individual_knowledge"][-1],
-               "divergence": self.series["divergence"][-1],
-               "periods_run": float(self.period), "equilibrium": float(self.at_equilibrium)}
+        return {
+            "equilibrium_knowledge": self.series["code_knowledge"][-1],
+            "individual_knowledge": self.series["individual_knowledge"][-1],
+            "divergence": self.series["divergence"][-1],
+            "periods_run": float(self.period),
+            "equilibrium": float(self.at_equilibrium),
+        }
 
 
 simulate = simulator(MarchModel)
