@@ -11,14 +11,29 @@ Public API::
 
 from sim.input import ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
 from sim.metrics import METRICS, Metric
+from sim.provenance import version
 from sim.registry import MODELS, get_model
+from sim.research.sweep import SweepError, SweepSpec, load_spec, sweep
 from sim.runner import EnsembleResult, RunResult, run, run_many
 from sim.scenario import Scenario
-from sim.research.sweep import SweepError, SweepSpec, load_spec, sweep
 
 __all__ = [
-    "METRICS", "MODELS", "EnsembleResult", "Metric", "RunResult", "Scenario", "ScenarioError",
-    "SweepError", "SweepSpec", "bundled_scenarios", "get_model", "load_scenario", "load_spec", "run", "run_many",
-    "scenario_from_toml", "sweep",
+    "METRICS",
+    "MODELS",
+    "EnsembleResult",
+    "Metric",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "SweepError",
+    "SweepSpec",
+    "bundled_scenarios",
+    "get_model",
+    "load_scenario",
+    "load_spec",
+    "run",
+    "run_many",
+    "scenario_from_toml",
+    "sweep",
 ]
-__version__ = "0.1.0"
+__version__ = version()

@@ -8,8 +8,10 @@ allowed values, and exits with code 2. Runs, sweeps and claims whose estimated c
 
 from __future__ import annotations
 
+import argparse
 import sys
 
+from sim import provenance
 from sim.cli import research, scenarios
 from sim.cli.common import EXIT_USAGE, Parser, UsageError
 from sim.input import ScenarioError, clean
@@ -21,9 +23,21 @@ GROUPS = (scenarios, research)
 COMMANDS = {name: command for group in GROUPS for name, command in group.COMMANDS.items()}
 
 
+class _Version(argparse.Action):
+    """``--version``: the fingerprint is computed only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(provenance.describe())
+        parser.exit()
+
+
 def parser() -> Parser:
     """The ``alignsim`` argument parser."""
     p = Parser(prog="alignsim", description="Organisational alignment simulator.")
+    p.add_argument("--version", action=_Version, help="show the version, code fingerprint and git commit, and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.add_parsers(sub)
