@@ -1,0 +1,85 @@
+"""Writing result files safely: whole or not at all, never through a symlink, one line when the disk says no.
+
+Every file alignsim writes (run and compare outputs, sweep parts and tables, analyses, calibrated scenarios) goes
+through :func:`write_bytes` or :func:`write_text`: the content is written to a temporary file in the target's folder,
+flushed to disk and renamed over the target, so a reader sees the old file or the new one, never half of one (a full
+disk or a kill leaves every earlier file readable). A target that is a symlink, or whose folder is reached through
+one the caller did not expect, is refused rather than followed.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+
+class OutputError(OSError):
+    """A file could not be written; the message names the file and why, in one line."""
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is used up"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    return exc.strerror or str(exc)
+
+
+def check_target(path: str | Path) -> Path:
+    """``path`` as a file alignsim may write: not a symlink, not a folder. Returns it; raises OutputError."""
+    target = Path(path)
+    try:
+        if target.is_symlink():
+            raise OutputError(errno.ELOOP, f"{target}: is a symbolic link; alignsim does not write through links")
+        if target.is_dir():
+            raise OutputError(errno.EISDIR, f"{target}: is a folder, not a file")
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(exc.errno, f"{target}: cannot be written: {_reason(exc)}") from None
+    return target
+
+
+def write_with(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
+    """Write ``path`` whole or not at all: ``write(file)`` fills a temporary file beside it, which then replaces
+    ``path``. Raises OutputError (one line naming the file) and leaves no temporary file behind."""
+    target = check_target(path)
+    folder = target.parent
+    tmp_name = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        check_target(target)  # not replaced by a link while we wrote
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, f"{target}: cannot be written: {_reason(exc)}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return target
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all (see :func:`write_with`)."""
+    return write_with(path, lambda f: f.write(data))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (see :func:`write_with`)."""
+    return write_bytes(path, text.encode("utf-8"))
