@@ -9,6 +9,7 @@ one the caller did not expect, is refused rather than followed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -68,10 +69,8 @@ def write_with(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
         raise OutputError(exc.errno, f"{target}: cannot be written: {_reason(exc)}") from None
     finally:
         if tmp_name is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-            except OSError:
-                pass
     return target
 
 
