@@ -121,13 +121,13 @@ def locale() -> str:
     return LOCALES[current()]
 
 
-def _undefined(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _nan(value: float) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def number(value: float | None, digits: int = 0) -> str:
     """``value`` with the locale's thousands and decimal separators and ``digits`` decimals; "—" when undefined."""
-    if _undefined(value):
+    if value is None or _nan(value):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return numbers.format_decimal(value, format=pattern, locale=locale())
@@ -135,7 +135,7 @@ def number(value: float | None, digits: int = 0) -> str:
 
 def percent(share: float | None, digits: int = 1) -> str:
     """A share (0.371) as a percentage in the locale's style (``37.1%``, ``37,1 %``); "—" when undefined."""
-    if _undefined(share):
+    if share is None or _nan(share):
         return "—"
     pattern = _with_digits(Locale.parse(locale()).percent_formats[None].pattern, digits)
     return numbers.format_percent(share, format=pattern, locale=locale())
@@ -144,7 +144,7 @@ def percent(share: float | None, digits: int = 1) -> str:
 def money(value: float | None, currency: str = "EUR", digits: int = 0) -> str:
     """An amount with its currency in the locale's style (``€1,234,567``; Danish ``1.234.567 €``,
     ``1.234.567 kr.``); "—" when undefined."""
-    if _undefined(value):
+    if value is None or _nan(value):
         return "—"
     pattern = _with_digits(Locale.parse(locale()).currency_formats["standard"].pattern, digits)
     return numbers.format_currency(value, currency, format=pattern, locale=locale(), currency_digits=False)
@@ -153,7 +153,7 @@ def money(value: float | None, currency: str = "EUR", digits: int = 0) -> str:
 def figure(value: float | None, digits: int = 4) -> str:
     """A number for people in the locale's style: thousands with separators and no decimals, smaller values to
     ``digits`` significant digits (``1.234``, ``0,4567``); "—" when undefined (as ``sim.metrics.format_number``)."""
-    if _undefined(value):
+    if value is None or _nan(value):
         return "—"
     if abs(value) >= 1000:
         return number(value, 0)
@@ -226,6 +226,8 @@ class Count(int):
 
 class Decimal(float):
     """A number with ``digits`` decimals in a :class:`Message`: ``4.2`` in English, ``4,2`` in Danish."""
+
+    digits: int
 
     def __new__(cls, value: float, digits: int = 0):
         self = super().__new__(cls, value)

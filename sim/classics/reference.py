@@ -4,16 +4,19 @@ per period, and reports end-of-run metrics."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim.metrics import Metric
+from sim.metrics import Kind, Metric
 from sim.streams import named_stream, stream_root
 
 
-def end_metric(name: str, kind: str, unit: str, description: str, better: str = "higher") -> Metric:
+def end_metric(
+    name: str, kind: Kind, unit: str, description: str, better: Literal["higher", "lower"] = "higher"
+) -> Metric:
     """A metric read at the end of a reference model's run."""
     return Metric(name, kind, unit, description, better, "end")
 

@@ -109,7 +109,9 @@ class MarchModel(PeriodModel):
         start = self.streams["beliefs"].integers(-1, 2, size=(s.n, s.m), dtype=np.int8)
         for seat in range(s.n):
             Individual(self, seat, start[seat])
-        self.coin_flips = self.socialisation_draws = None
+        #: This period's draws, shared by the individuals' act and socialise steps (set at each step).
+        self.coin_flips: np.ndarray | None = None
+        self.socialisation_draws: np.ndarray | None = None
         self.at_equilibrium = False
 
     # ---------------------------------------------------------------- one period
