@@ -1,18 +1,24 @@
 # alignsim: `make app` starts the simulator, `make test` runs the tests. Both create .venv on first use.
+# The developer workflow (make test-fast, lint, docs, fuzz, messages, lock, hooks) is in docs/development.md.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The lock: the exact versions with which the pinned baseline is reproduced (`make lock` regenerates it).
+LOCK   := constraints.txt
+EXTRAS := test,docs,dev
 
 CHROMIUM := /usr/bin/chromium
+# pytest over both cores, a test file per process (module fixtures such as the app's server are started once)
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-.PHONY: app test lint bench clean browser fuzz messages
+.PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 ## app: the browser app (http://localhost:8501), started warm (ui/serve.py)
@@ -33,8 +39,43 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+## test: everything CI runs (.ci/run): the gate, the docs build, every test; then the coverage figure
+test: $(STAMP) browser lint docs
+	$(PYTEST) --cov --cov-report=
+	@echo "coverage: $$($(BIN)/coverage report --format=total)% of the lines in sim/, agents/ and ui/ (make coverage: per file)"
+
+## test-fast: the inner loop: every test but the slow and browser ones (markers in pyproject.toml, tests/conftest.py)
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow and not browser"
+
+## coverage: the per-file report of the last `make test`
+coverage: $(STAMP)
+	$(BIN)/coverage report --skip-covered --sort=cover
+
+## docs: the docs site (mkdocs.yml) built strictly into site/: a broken link or nav entry fails
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+## docs-serve: the docs site at http://127.0.0.1:8000, rebuilt on every change
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+## lock: regenerate constraints.txt from a fresh venv with the newest versions pyproject.toml allows; then run
+## `rm -rf .venv && make test` (the pinned baseline says whether the new versions change results)
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	{ echo "# The lock: exact versions with which tests/test_baseline.py reproduces the pinned results."; \
+	  echo "# Made by \`make lock\` (pip freeze of a fresh venv) with Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version(), platform.system(), platform.machine())')."; \
+	  echo "# Used as pip constraints by make: pip install -c constraints.txt -e \".[$(EXTRAS)]\""; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable --exclude alignsim; } > $(LOCK)
+	rm -rf .lock-venv
+
+## hooks: install the git pre-commit hooks (.pre-commit-config.yaml: ruff and mypy from .venv on every commit)
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 ## fuzz: the long fuzz profile (>= 10,000 cases per input surface); figures go to docs/RELIABILITY.md by hand
 fuzz: $(STAMP)
@@ -56,4 +97,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .lock-venv .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage .coverage.* htmlcov site build *.egg-info

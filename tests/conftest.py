@@ -1,6 +1,7 @@
 """Shared fixtures: small scenarios that run fast; free ports, the app's server and Debian's chromium for the
-browser tests."""
+browser tests. The test tiers: which tests are ``browser`` and ``slow`` (markers registered in pyproject.toml)."""
 
+import inspect
 import os
 import socket
 import subprocess
@@ -120,3 +121,60 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# ---------------------------------------------------------------- tiers: `make test-fast` leaves these out
+
+#: Fixtures that serve the app or drive chromium: a test using one is a ``browser`` test.
+BROWSER_FIXTURES = {"server", "browser"}
+#: Words in a test's own code that mean it launches chromium itself (e.g. through benchmarks.workshop_soak).
+BROWSER_WORDS = ("sync_playwright", "chromium", "workshop_soak")
+
+#: Tests that take seconds to minutes, measured with ``pytest --durations=0`` when the tiers came in: pytest node
+#: ids (a file stands for all of its tests, a test for all of its parameters). A new slow test says so itself with
+#: ``@pytest.mark.slow``.
+SLOW = (
+    # ensembles of paired seeds over every claim, calibration fits (the issue measured these, with the app's
+    # sessions, at about twelve times the core model tests)
+    "tests/research/test_claims.py",
+    "tests/research/test_calibration.py",
+    "tests/cli/test_calibrate.py",
+    "tests/cli/test_cli.py::test_claims_json_shape",
+    "tests/cli/test_cli.py::test_claims_markdown_and_table",
+    "tests/cli/test_cli.py::test_the_issue_command_runs_march_over_200_seeds_as_json",
+    # app sessions (Streamlit's AppTest runs each page's script with its ensembles)
+    "tests/ui/test_app.py",
+    "tests/ui/test_reference_app.py",
+    "tests/ui/test_workshop_page.py",
+    "tests/ui/test_org_page.py",
+    # processes, clusters and installs: a Dask cluster, pip install, scripts over many seeds
+    "tests/research/test_sweep.py::test_one_worker_two_workers_and_dask_give_identical_rows",
+    "tests/test_install.py",
+    "tests/test_docs.py::test_research_example_script_runs",
+    "tests/test_docs.py::test_classics_specs_are_valid_and_the_reproduction_script_runs",
+    # generated inputs: hypothesis invariants over scenarios, the fuzzers' quick profile
+    "tests/test_properties.py",
+    "tests/input/test_fuzz.py",
+)
+
+
+def _is_browser(item: pytest.Item) -> bool:
+    if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        source = ""
+    return any(word in source for word in BROWSER_WORDS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_browser = os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1"
+    for item in items:
+        if _is_browser(item):
+            item.add_marker(pytest.mark.browser)
+            if skip_browser:
+                item.add_marker(pytest.mark.skip(reason="ALIGNSIM_SKIP_BROWSER=1"))
+        if any(item.nodeid == slow or item.nodeid.startswith((slow + "::", slow + "[")) for slow in SLOW):
+            item.add_marker(pytest.mark.slow)
