@@ -152,9 +152,13 @@ SLOW = (
     "tests/test_install.py",
     "tests/test_docs.py::test_research_example_script_runs",
     "tests/test_docs.py::test_classics_specs_are_valid_and_the_reproduction_script_runs",
-    # generated inputs: hypothesis invariants over scenarios, the fuzzers' quick profile
+    # generated inputs: hypothesis invariants over scenarios, the fuzzers' quick profile, the TOML writer's
+    # round trip
     "tests/test_properties.py",
     "tests/input/test_fuzz.py",
+    "tests/input/test_input.py::test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back",
+    # a fresh interpreter per case (each imports the whole stack)
+    "tests/cli/test_cli.py::test_bad_input_exits_2_with_a_message_and_no_traceback",
 )
 
 
