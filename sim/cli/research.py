@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import provenance
 from sim.cli.common import MAX_SEED, MAX_WORKERS, UsageError, check_cost, lang_flag, positive, yes_flag
 from sim.i18n import _, shown
 from sim.input import clean
+from sim.output import write_text
 from sim.registry import CLI_BUDGET_SECONDS, cost
 
 
@@ -134,6 +136,7 @@ def cmd_claims(args) -> int:
         out = {
             "seeds": results[0].seeds,
             "versions": claims_report.versions(),
+            "provenance": provenance.metadata(),
             "claims": [r.as_dict() for r in results],
         }
         if maps is not None:
@@ -187,6 +190,7 @@ def cmd_calibrate(args) -> int:
     for note in imported.notes:
         print(_("note: {note}").format(note=shown(note)), file=sys.stderr)
     scenario = imported.scenario
+    written: list[Path] = []
     if args.observed:
         observed = read_observed_path(args.observed)
         seconds = calibration.estimated_seconds(scenario, observed, args.trials, args.seeds, args.band_seeds)
@@ -237,13 +241,26 @@ def cmd_calibrate(args) -> int:
         fit_csv = out.with_name(out.stem + "_fit.csv")
         est_csv = out.with_name(out.stem + "_estimates.csv")
         try:
-            result.fit.to_csv(fit_csv, index=False)
-            result.estimates.to_csv(est_csv, index=False)
+            write_text(fit_csv, result.fit.to_csv(index=False))
+            write_text(est_csv, result.estimates.to_csv(index=False))
         except OSError as exc:
             raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
         print(result.report())
+        written += [fit_csv, est_csv]
     try:
-        out.write_text(scenario.to_toml(), encoding="utf-8")
+        write_text(out, scenario.to_toml())
+        written.insert(0, out)
+        calibration_record = {
+            "organisation": clean(Path(args.org).name),
+            "observed": clean(Path(args.observed).name) if args.observed else None,
+            "trials": args.trials,
+            "seeds": args.seeds,
+            "search_seed": args.seed,
+            "band_seeds": args.band_seeds,
+        }
+        provenance.write_sidecar(
+            out.with_name(out.stem + ".provenance.json"), written, scenario=scenario, calibration=calibration_record
+        )
     except OSError as exc:
         raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
     print(
