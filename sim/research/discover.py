@@ -96,8 +96,12 @@ def _fmt(v: Any) -> str:
 
 
 def _ema():
+    import warnings
+
     try:
-        from ema_workbench.analysis import feature_scoring, prim
+        with warnings.catch_warnings():  # its parallel evaluators are not used here
+            warnings.filterwarnings("ignore", message=".*ipyparallel not installed.*")
+            from ema_workbench.analysis import feature_scoring, prim
     except ImportError:
         raise SweepError(INSTALL_HINT) from None
     return prim, feature_scoring
@@ -197,7 +201,7 @@ def discover(
     for c in varying:
         if x[c].dtype == bool or not pd.api.types.is_numeric_dtype(x[c]):
             x[c] = x[c].astype(str).astype("category")
-    p = prim.Prim(x, y.to_numpy(), threshold=0.0, peel_alpha=peel_alpha)
+    p = prim.Prim(x, y.to_numpy(), threshold=0.8, peel_alpha=peel_alpha)  # EMA Workbench's usual density
     found = p.find_box()
     trajectory = found.peeling_trajectory.rename(columns={"id": "box"})[
         ["box", "coverage", "density", "mass", "res_dim"]
