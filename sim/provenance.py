@@ -177,13 +177,16 @@ def parquet_record(path: str | Path) -> dict[str, Any] | None:
 def worker() -> dict[str, str]:
     """Who computes a task: this process's code fingerprint and version, and a label naming it (a Dask worker's
     address, else host and process id). Sweep tasks return it so the driver can refuse results of other code."""
-    label = f"{platform.node()} pid {os.getpid()}"
-    try:
-        from distributed import get_worker
+    import sys
 
-        label = f"Dask worker {get_worker().address}"
-    except (ImportError, ValueError):
-        pass
+    label = f"{platform.node()} pid {os.getpid()}"
+    if "distributed" in sys.modules:  # a Dask worker has it loaded; nothing else needs to pay for importing it
+        try:
+            from distributed import get_worker
+
+            label = f"Dask worker {get_worker().address}"
+        except ValueError:  # not inside a Dask task
+            pass
     return {"fingerprint": fingerprint(), "version": version(), "worker": label}
 
 

@@ -10,7 +10,7 @@ so that an interrupted sweep loses no finished run.
 - ``analysis``: sensitivity indices (SALib) with what each design supports.
 """
 
-from sim.research.sweep.analysis import SUPPORTS, analysis_chart, analyze
+from sim.research.sweep.analysis import SUPPORTS, analysis_chart, analyze, vega_field
 from sim.research.sweep.design import MORRIS_LEVELS, count_cases, count_points, count_policies, design_points, problem
 from sim.research.sweep.planning import MAX_RUNS, Plan, make_plan, plan
 from sim.research.sweep.run import (
@@ -52,4 +52,5 @@ __all__ = [
     "spec_from_dict",
     "spec_hash",
     "sweep",
+    "vega_field",
 ]

@@ -127,6 +127,12 @@ def _blank(design: str, value: float = 0.0) -> dict[str, float]:
     return dict.fromkeys(INDEX[design], value)
 
 
+def vega_field(name: str) -> str:
+    """A column name as an Altair/Vega-Lite field: dots (and brackets) escaped, so ``departments.sales.alignment``
+    is one column, not field ``alignment`` nested in ``sales`` in ``departments`` (which draws an empty axis)."""
+    return name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
+
+
 def analysis_chart(table: pd.DataFrame):
     """A bar chart of the main index (ST, mu_star or S1) per parameter with its interval, one panel per metric.
 

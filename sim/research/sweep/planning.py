@@ -39,6 +39,9 @@ MAX_RUNS = 1_000_000
 CHECKED_POINTS = 32
 #: Estimated seconds to make and index one design point in bulk (NumPy), for the planning estimate.
 POINT_SECONDS = 2e-6
+#: Values of one swept path validated as whole scenarios (spread over its values, both ends included); the others
+#: are checked against the field's own type and bounds, which takes microseconds.
+VALUES_CHECKED = 16
 
 
 @dataclass
@@ -111,7 +114,9 @@ def make_plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS, base: 
     tick = time.perf_counter()
     scenario_from_toml(base.to_toml(), "the resolved scenario")
     one = time.perf_counter() - tick
-    n_values = sum(len(v) if spec.design == "grid" or p in spec.levers else 2 for p, v in _swept(spec).items())
+    n_values = sum(
+        min(len(v), VALUES_CHECKED) if spec.design == "grid" or p in spec.levers else 2 for p, v in _swept(spec).items()
+    )
     planning = (time.perf_counter() - started) + one * (n_values + CHECKED_POINTS) + POINT_SECONDS * n_points
     way_on = "add --yes to run it anyway (alignsim sweep SPEC --yes), or use fewer points or seeds"
     if budget is not None:
@@ -121,7 +126,13 @@ def make_plan(spec: SweepSpec, budget: float | None = CLI_BUDGET_SECONDS, base: 
 
     points = design_points(spec, base)
     for path, values in distinct_values(spec, points).items():
-        for value in values:
+        leaf = _leaf_check(base, path)
+        spread = np.unique(np.linspace(0, len(values) - 1, min(len(values), VALUES_CHECKED)).round().astype(int))
+        for k, value in enumerate(values):
+            if leaf is not None and k not in spread:
+                problem = leaf(_plain(value))
+                if problem is None:
+                    continue
             try:
                 base.with_overrides({path: _plain(value)})
             except ScenarioError as exc:
@@ -168,6 +179,42 @@ def _check_paths(spec: SweepSpec, base: ScenarioBase) -> None:
                 f"{where}: unknown scenario path {path!r}{f': {problem}' if problem else ''} (see "
                 f"`alignsim show {show(spec.scenario)}` for the paths)"
             ) from None
+
+
+def _leaf_check(base: ScenarioBase, path: str):
+    """A fast check of one value against the type and bounds of the scenario field at ``path`` (a function
+    returning None when the value is fine, else the problem), or None when the path does not end at a field of a
+    schema class (e.g. a key of a free mapping): then every value is validated as a whole scenario."""
+    from pydantic import BaseModel, TypeAdapter, ValidationError
+
+    owner: object = base
+    parts = path.split(".")
+    for part in parts[:-1]:
+        owner = getattr(owner, part, None) if isinstance(owner, BaseModel) else (owner or {}).get(part)  # type: ignore[union-attr]
+        if owner is None:
+            return None
+    if not isinstance(owner, BaseModel) or parts[-1] not in type(owner).model_fields:
+        return None
+    field = type(owner).model_fields[parts[-1]]
+    from typing import Annotated
+
+    try:
+        kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation  # type: ignore[name-defined]
+        adapter = TypeAdapter(kind)
+    except Exception:  # a type pydantic cannot adapt alone: validate whole scenarios instead
+        return None
+    config_nan = type(owner).model_config.get("allow_inf_nan", True)
+
+    def check(value):
+        if not config_nan and isinstance(value, float) and not np.isfinite(value):
+            return "not a finite number"
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            return str(exc)
+        return None
+
+    return check
 
 
 def _plain(value):
