@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -187,11 +188,14 @@ def _leaf_check(base: ScenarioBase, path: str):
     schema class (e.g. a key of a free mapping): then every value is validated as a whole scenario."""
     from pydantic import BaseModel, TypeAdapter, ValidationError
 
-    owner: object = base
+    owner: Any = base
     parts = path.split(".")
     for part in parts[:-1]:
-        owner = getattr(owner, part, None) if isinstance(owner, BaseModel) else (owner or {}).get(part)  # type: ignore[union-attr]
-        if owner is None:
+        if isinstance(owner, BaseModel):
+            owner = getattr(owner, part, None)
+        elif isinstance(owner, dict):
+            owner = owner.get(part)
+        else:
             return None
     if not isinstance(owner, BaseModel) or parts[-1] not in type(owner).model_fields:
         return None
@@ -199,8 +203,8 @@ def _leaf_check(base: ScenarioBase, path: str):
     from typing import Annotated
 
     try:
-        kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation  # type: ignore[name-defined]
-        adapter = TypeAdapter(kind)
+        kind: Any = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        adapter: TypeAdapter = TypeAdapter(kind)
     except Exception:  # a type pydantic cannot adapt alone: validate whole scenarios instead
         return None
     config_nan = type(owner).model_config.get("allow_inf_nan", True)

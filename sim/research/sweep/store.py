@@ -49,6 +49,8 @@ CELL_BYTES = 256
 SERIES_ROW_BYTES = 8 * 2**10
 #: Uncompressed bytes per stored byte a part may claim (Parquet's encodings compress repeated values very well).
 MAX_EXPANSION = 64
+#: Rows per row group of the final tables (parts are gathered up to it: memory stays bounded, the footer small).
+ROW_GROUP = 65_536
 PART_NAME = re.compile(r"^(runs|weekly)-(\d{9})\.([0-9a-f]{32})\.parquet$")
 DAMAGED = "damaged"
 
@@ -316,13 +318,6 @@ class Folder:
         except OSError as exc:
             raise SweepError(f"{path}: damaged, and cannot be moved aside ({exc.strerror or exc}); delete it") from None
 
-    def chunk_part(self, layout: Layout, i: int, kind: str) -> Path:
-        first = i * layout.chunk_size
-        hits = [p for p in self.part_files() if p.name.startswith(f"{kind}-{first:09d}.")]
-        if not hits:
-            raise SweepError(f"{self.parts}: no {kind} part for runs {first}..; rerun with --resume")
-        return hits[0]
-
     # -- the final tables, streamed from the parts
     def merge(self, layout: Layout, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
         """Write runs.parquet or weekly.parquet from the verified parts, one part in memory at a time; returns
@@ -334,13 +329,23 @@ class Folder:
 
         rows = 0
         digest = hashlib.sha256()
+        parts: dict[int, Path] = {}
+        for p in self.part_files():
+            match = PART_NAME.match(p.name)
+            if match and match.group(1) == kind:
+                parts.setdefault(int(match.group(2)), p)
 
         def write(f: IO[bytes]) -> None:
             nonlocal rows
             writer = None
+            batch: list[pa.Table] = []  # parts gathered into row groups of about ROW_GROUP rows (a small footer)
             try:
                 for i in range(layout.n_chunks):
-                    path = self.chunk_part(layout, i, kind)
+                    path = parts.get(i * layout.chunk_size)
+                    if path is None:
+                        raise SweepError(
+                            f"{self.parts}: no {kind} part for runs {i * layout.chunk_size}..; rerun with --resume"
+                        )
                     try:
                         frame = self.read_part(path, layout, layout.chunk_runs(i), kind)
                     except SweepError as exc:
@@ -352,11 +357,15 @@ class Folder:
                         )
                         writer = pq.ParquetWriter(_Hashing(f, digest), schema)
                     try:
-                        table = table.cast(writer.schema)
+                        batch.append(table.cast(writer.schema))
                     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
                         raise SweepError(f"{path}: its column types differ from the other parts'") from None
-                    writer.write_table(table)
                     rows += len(frame)
+                    if sum(len(t) for t in batch) >= ROW_GROUP:
+                        writer.write_table(pa.concat_tables(batch), row_group_size=ROW_GROUP)
+                        batch = []
+                if writer is not None and batch:
+                    writer.write_table(pa.concat_tables(batch), row_group_size=ROW_GROUP)
             finally:
                 if writer is not None:
                     writer.close()
