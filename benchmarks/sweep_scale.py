@@ -62,8 +62,8 @@ def mib(n: float) -> str:
 
 
 def nk_spec(runs: int) -> dict:
-    """An NK sweep of about ``runs`` runs: 80 points (K x proposals x incentive x interaction x alternatives) x runs / 80 seeds
-    (one point below 80 runs)."""
+    """An NK sweep of about ``runs`` runs: 80 points (K x proposals x incentive x interaction x alternatives) x
+    runs / 80 seeds (one point below 80 runs)."""
     full = runs >= 80
     return {
         "scenario": "nk_departments",
