@@ -49,6 +49,27 @@ CELL_BYTES = 256
 SERIES_ROW_BYTES = 8 * 2**10
 #: Uncompressed bytes per stored byte a part may claim (Parquet's encodings compress repeated values very well).
 MAX_EXPANSION = 64
+#: The manifest's keys and their types (None is allowed for all but REQUIRED_KEYS).
+MANIFEST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "format": int,
+    "spec": dict,
+    "spec_hash": str,
+    "scenario": dict,
+    "runs": int,
+    "chunk_size": int,
+    "points": int,
+    "seeds": list,
+    "planning_seconds": (int, float),
+    "estimated_seconds": (int, float),
+    "provenance": dict,
+    "started": str,
+    "finished": str,
+    "resumed": int,
+    "workers": dict,
+    "files": dict,
+    "completed_runs": int,
+}
+REQUIRED_KEYS = frozenset({"format", "spec", "spec_hash", "scenario", "runs", "chunk_size"})
 #: Rows per row group of the final tables (parts are gathered up to it: memory stays bounded, the footer small).
 ROW_GROUP = 65_536
 PART_NAME = re.compile(r"^(runs|weekly)-(\d{9})\.([0-9a-f]{32})\.parquet$")
@@ -193,9 +214,12 @@ class Folder:
                 f"{self.manifest_path}: a sweep folder from an older alignsim (format {show(manifest.get('format'))}"
                 f", this one reads {FORMAT}); run the sweep again into another folder"
             )
-        for key, kind in (("runs", int), ("chunk_size", int), ("spec_hash", str), ("scenario", dict)):
+        for key, kinds in MANIFEST_KEYS.items():
             value = manifest.get(key)
-            if not isinstance(value, kind) or isinstance(value, bool):
+            required = key in REQUIRED_KEYS
+            if (value is None and required) or (
+                value is not None and (not isinstance(value, kinds) or isinstance(value, bool))
+            ):
                 raise SweepError(f"{self.manifest_path}: damaged manifest ({key} is missing or of the wrong type)")
         return manifest
 
