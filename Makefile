@@ -79,8 +79,8 @@ hooks: $(STAMP)
 
 ## fuzz: the long fuzz profile (>= 10,000 cases per input surface); figures go to docs/RELIABILITY.md by hand
 fuzz: $(STAMP)
-	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/input/test_fuzz.py tests/workshop/test_links.py
-	@cat fuzz-report.json
+	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/input/test_fuzz.py tests/workshop/test_links.py tests/research/test_sweep_fuzz.py
+	@cat fuzz-report.json fuzz-report-sweep-folders.json
 
 ## messages: extract the marked texts (babel.cfg) into the template and update the Danish catalogue; then translate
 ## the new entries in sim/locales/da/LC_MESSAGES/alignsim.po (tests/test_i18n.py checks that none is missing)

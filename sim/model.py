@@ -9,13 +9,17 @@ One step is one week:
 
 from __future__ import annotations
 
+import functools
+import secrets
+from typing import Any
+
 import mesa
 import numpy as np
 
 from sim.agents.customers import CustomerPopulation
 from sim.agents.department import ROLE_AGENTS, Department, progress
 from sim.agents.team import ProductTeam
-from sim.metrics import Records, metric, window_value
+from sim.metrics import Records, metric, weekly_frame, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import Scenario
 from sim.streams import named_stream, stream_root
@@ -23,15 +27,57 @@ from sim.work import DRIVERS, WorkItem, derive_catalogue
 
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
 SHARED_WINDOW = 8
+#: Seeds drawn for a model made without one are below this (the CLI's --seed takes them, to rerun it).
+DRAWN_SEEDS = 2**32
+
+
+def _parameters(
+    scenario: Scenario | str | None, seed: int | None, rng: int | None, overrides: dict[str, Any]
+) -> tuple[Scenario, int]:
+    """The scenario (loaded, overrides applied) and the run's seed from AlignmentModel's arguments."""
+    if seed is not None and rng is not None:
+        raise ValueError("give seed or rng, not both")
+    given = seed if seed is not None else rng
+    if isinstance(given, np.random.Generator):
+        given = int(given.integers(DRAWN_SEEDS))
+    if given is not None and (isinstance(given, bool) or not isinstance(given, (int, np.integer))):
+        raise TypeError(f"seed/rng: a whole number or None, got {given!r}")
+    if isinstance(scenario, str):
+        from sim.input import load_scenario
+
+        scenario = load_scenario(scenario)  # type: ignore[assignment]
+    scenario = scenario or Scenario()
+    if overrides:
+        flat = {k.replace("__", "."): v for k, v in overrides.items()}
+        scenario = scenario.with_overrides(flat)  # type: ignore[assignment]
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario: an alignment-model scenario, got model {getattr(scenario, 'model', scenario)!r}")
+    return scenario, int(given) if given is not None else secrets.randbelow(DRAWN_SEEDS)
 
 
 class AlignmentModel(mesa.Model):
     """An organisation steered by local KPIs or by a shared success criterion."""
 
-    def __init__(self, scenario: Scenario | None = None, seed: int = 0, weeks: int | None = None):
+    def __init__(
+        self,
+        scenario: Scenario | str | None = None,
+        seed: int | None = None,
+        weeks: int | None = None,
+        *,
+        rng: int | None = None,
+        **overrides: Any,
+    ):
+        """A model of ``scenario`` (a Scenario, a bundled scenario's name or a scenario file; the default
+        organisation when None) with ``overrides`` as flat keyword arguments: dotted paths
+        (``**{"leadership.trump": 0.9}``, as Mesa's ``batch_run`` passes its parameters) or the same with ``__``
+        (``leadership__trump=0.9``). ``seed`` (or Mesa's ``rng``) fixes the run; with neither a fresh seed is drawn
+        and kept as ``self.seed``, so replicates differ and each can be rerun."""
+        scenario, seed = _parameters(scenario, seed, rng, overrides)
         super().__init__(rng=seed)  # Mesa >= 3.5 deprecates seed=; rng= works on every Mesa 3
+        #: the seed this run was made with (drawn when none was given)
+        self.seed = seed
         # not "self.scenario": newer Mesa reserves that name for its own scenario object
-        self.setup = scenario = scenario or Scenario()
+        self.setup = scenario
         self.weeks = int(weeks or scenario.weeks)
         self._stream_root = stream_root(self.rng)
         self.records = Records(self.weeks)
@@ -273,3 +319,52 @@ class AlignmentModel(mesa.Model):
         while self.running:
             self.step()
         return self
+
+    # ---------------------------------------------------------------- Mesa's data collection
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The weeks run so far as a Mesa DataCollector, made from the weekly records when asked for (the week
+        itself collects nothing extra). Model reporters: every weekly metric and product driver, and the seed;
+        agent reporters: each department's and team's name, kind, and the person-weeks of team work done that
+        week at its request (a team's: on its own ideas). Step k is week k + 1, as ``mesa.batch_run`` reads it."""
+        if self._collected is None or self._collected[0] != self.week:
+            self._collected = (self.week, _collector(self))
+        return self._collected[1]
+
+    _collected: tuple[int, mesa.DataCollector] | None = None
+
+
+def _latest(model: AlignmentModel, name: str) -> float:
+    """A weekly metric's value in the last week run (a model reporter, if a caller collects by hand)."""
+    return float(weekly_frame(model.records, model.week)[name].iloc[-1]) if model.week else float("nan")
+
+
+def _unit(agent: mesa.Agent) -> str:
+    return "team" if isinstance(agent, ProductTeam) else agent.cfg.role
+
+
+def _work(agent: mesa.Agent) -> float:
+    model: AlignmentModel = agent.model  # type: ignore[assignment]
+    work = model.records.by_requester.get(agent.name)  # type: ignore[attr-defined]
+    return float(work[model.week - 1]) if work is not None and model.week else 0.0
+
+
+def _collector(model: AlignmentModel) -> mesa.DataCollector:
+    frame = weekly_frame(model.records, model.week).drop(columns="week")
+    reporters: dict[str, Any] = {n: functools.partial(_latest, name=n) for n in frame.columns}
+    reporters["seed"] = "seed"
+    dc = mesa.DataCollector(
+        model_reporters=reporters, agent_reporters={"name": "name", "unit": _unit, "work_received": _work}
+    )
+    for name in frame.columns:
+        dc.model_vars[name] = frame[name].tolist()
+    dc.model_vars["seed"] = [model.seed] * model.week
+    agents = [*model.departments_by_name.values(), *model.teams_by_name.values()]
+    work = {a.name: model.records.by_requester.get(a.name) for a in agents}
+    units = {a.name: _unit(a) for a in agents}
+    for t in range(model.week):
+        dc._agent_records[t] = [
+            (t, a.unique_id, a.name, units[a.name], float(work[a.name][t]) if work[a.name] is not None else 0.0)
+            for a in agents
+        ]
+    return dc

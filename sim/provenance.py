@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 import platform
 import subprocess
 from importlib import metadata as _metadata
 from pathlib import Path
+from typing import Any
 
 #: The distributions whose versions can change results (numbers, random streams, file formats).
 PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "networkx", "pydantic")
@@ -117,3 +120,97 @@ def describe() -> str:
     commit = git_commit()
     git = f", git {commit[:12]}{'-dirty' if commit.endswith('-dirty') else ''}" if commit else ""
     return f"alignsim {version()} (code {fingerprint()}{git})"
+
+
+#: The key under which alignsim's provenance is stored in a Parquet file's metadata.
+PARQUET_KEY = b"alignsim"
+
+
+def scenario_hash(scenario: Any) -> str:
+    """SHA-256 of a scenario's fully resolved TOML: two runs with the same hash ran the same scenario."""
+    return hashlib.sha256(scenario.to_toml().encode("utf-8")).hexdigest()
+
+
+def record(
+    scenario: Any = None,
+    overrides: dict[str, Any] | None = None,
+    seeds: list[int] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What an output file records about how it was made: :func:`metadata`, the scenario (its name, model and the
+    hash of its resolved TOML), the overrides given on top of it, the seeds, and anything in ``extra`` (JSON
+    values)."""
+    out: dict[str, Any] = {"provenance": metadata()}
+    if scenario is not None:
+        out.update(scenario=scenario.name, model=scenario.model, scenario_sha256=scenario_hash(scenario))
+    if overrides is not None:
+        out["overrides"] = dict(overrides)
+    if seeds is not None:
+        out["seeds"] = [int(s) for s in seeds]
+    out.update(extra)
+    return out
+
+
+def parquet_bytes(frame: Any, meta: dict[str, Any]) -> bytes:
+    """``frame`` as Parquet bytes whose file metadata holds ``meta`` (JSON) under the key ``alignsim``."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), PARQUET_KEY: json.dumps(meta).encode()})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def parquet_record(path: str | Path) -> dict[str, Any] | None:
+    """The provenance a Parquet file written by alignsim carries (None when it carries none)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(PARQUET_KEY)
+    return json.loads(raw) if raw else None
+
+
+def worker() -> dict[str, str]:
+    """Who computes a task: this process's code fingerprint and version, and a label naming it (a Dask worker's
+    address, else host and process id). Sweep tasks return it so the driver can refuse results of other code."""
+    import sys
+
+    label = f"{platform.node()} pid {os.getpid()}"
+    if "distributed" in sys.modules:  # a Dask worker has it loaded; nothing else needs to pay for importing it
+        try:
+            from distributed import get_worker
+
+            label = f"Dask worker {get_worker().address}"
+        except ValueError:  # not inside a Dask task
+            pass
+    return {"fingerprint": fingerprint(), "version": version(), "worker": label}
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_sidecar(
+    path: str | Path,
+    files: list[Path],
+    scenario: Any = None,
+    overrides: dict[str, Any] | None = None,
+    seeds: list[int] | None = None,
+    **extra: Any,
+) -> Path:
+    """Write ``path`` (JSON): :func:`record` of what made ``files`` (each named with its SHA-256, so a reader can
+    tell the record belongs to these very files). Atomic, like every output (``sim.output``)."""
+    from sim.output import write_text
+
+    target = Path(path)
+    listed = {Path(f).name: file_sha256(f) for f in files}
+    return write_text(target, json.dumps(record(scenario, overrides, seeds, files=listed, **extra), indent=2) + "\n")

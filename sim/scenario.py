@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from sim.i18n import N_, Message
-from sim.input import DEFAULT_MODEL, apply_overrides, deep_merge, dumps_toml
+from sim.input import DEFAULT_MODEL, SCHEMA_VERSION, apply_overrides, deep_merge, dumps_toml
 from sim.metrics import METRICS
 from sim.work import DEFAULT_KINDS, OUTCOME
 
@@ -393,8 +393,9 @@ class ScenarioBase(_Strict):
         return apply_overrides(self, overrides) if overrides else self
 
     def to_toml(self) -> str:
-        """The fully resolved scenario as TOML text."""
-        return dumps_toml(self.model_dump(mode="json", exclude_none=True), inline=self.free_mappings)
+        """The fully resolved scenario as TOML text, starting with the file format's ``schema_version``."""
+        data = {"schema_version": SCHEMA_VERSION, **self.model_dump(mode="json", exclude_none=True)}
+        return dumps_toml(data, inline=self.free_mappings)
 
 
 class Scenario(ScenarioBase):

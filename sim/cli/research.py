@@ -6,32 +6,72 @@ import json
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from sim import provenance
 from sim.cli.common import MAX_SEED, MAX_WORKERS, UsageError, check_cost, lang_flag, positive, yes_flag
 from sim.i18n import _, shown
 from sim.input import clean
+from sim.output import write_bytes, write_text
 from sim.registry import CLI_BUDGET_SECONDS, cost
 
 
 def add_parsers(sub) -> None:
-    sw = sub.add_parser("sweep", help="run a sweep spec (TOML) on local processes or a Dask cluster")
-    sw.add_argument("spec", metavar="SPEC")
+    sw = sub.add_parser(
+        "sweep", help="run a sweep spec (TOML) on local processes or a Dask cluster, or continue a sweep folder"
+    )
+    sw.add_argument(
+        "spec", metavar="SPEC|DIR", help="a sweep spec, or a sweep folder (or its manifest.json) to continue"
+    )
     sw.add_argument("--workers", type=positive(1, MAX_WORKERS), default=None, help="local processes (default: cores)")
     sw.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to run on instead")
+    sw.add_argument(
+        "--worker-wait",
+        type=positive(1, 7 * 24 * 3600),
+        default=None,
+        metavar="SECONDS",
+        help="with --address: how long to wait for a live worker, at the start or later (default 60; on a batch "
+        "queue, as long as a job may wait)",
+    )
     sw.add_argument(
         "--out",
         metavar="DIR",
         help="folder for runs.parquet, weekly.parquet, manifest.json (default: results/<spec name>)",
     )
     sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
-    sw.add_argument("--chunk-size", type=positive(), default=None, help="runs per task")
+    sw.add_argument("--chunk-size", type=positive(), default=None, help="runs per task (fixed when a sweep starts)")
     yes_flag(sw)
 
-    an = sub.add_parser("analyze", help="Sobol or Morris sensitivity indices of a finished sweep (SALib)")
+    an = sub.add_parser("analyze", help="sensitivity indices of a finished sobol, morris or lhs sweep (SALib)")
     an.add_argument("dir", metavar="DIR")
     an.add_argument("--metric", action="append", default=None, help="metric to analyse (repeatable)")
+
+    dis = sub.add_parser(
+        "discover",
+        help="scenario discovery on a finished sweep: PRIM boxes and feature scores of where an outcome holds "
+        "(needs alignsim[ema])",
+    )
+    dis.add_argument("dir", metavar="DIR")
+    dis.add_argument("--metric", required=True, help="the outcome's metric")
+    dis.add_argument("--threshold", type=float, required=True, help="a case is of interest above it (--below: below)")
+    dis.add_argument("--below", action="store_true", help="cases of interest are below the threshold")
+    dis.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="LEVER=VALUE",
+        help="with --baseline: the outcome is this policy's gain over the baseline, per case (repeatable)",
+    )
+    dis.add_argument("--baseline", action="append", default=[], metavar="LEVER=VALUE", help="the policy compared with")
+    dis.add_argument(
+        "--coverage",
+        type=float,
+        default=0.5,
+        help="the box reported is the densest that still holds this share of the cases of interest (default 0.5)",
+    )
+    dis.add_argument("--out", metavar="DIR", help="where to write discovery.* (default: the sweep folder)")
 
     claims = sub.add_parser("claims", help="check DESIGN.md's claims over paired seeds")
     claims.add_argument("--seeds", type=positive(2), default=30, help="seeds 0..N-1 (default 30)")
@@ -52,14 +92,22 @@ def add_parsers(sub) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from sim.research.sweep import load_spec, sweep
+    from sim.research.sweep import Folder, SweepSpec, load_spec, sweep
+    from sim.research.sweep.spec import is_folder
 
-    spec = load_spec(args.spec)
     if args.address and not args.address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--address {args.address!r}: expected a scheduler address like tcp://HOST:PORT")
-    out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
+    spec: SweepSpec | Path
+    if is_folder(args.spec):  # a sweep folder (or its manifest.json): continue it from what it keeps
+        folder = Path(args.spec) if Path(args.spec).is_dir() else Path(args.spec).parent
+        spec, out = folder, folder
+        if args.out and Path(args.out).resolve() != folder.resolve():
+            raise UsageError(f"--out {clean(args.out)}: a sweep folder continues in itself; leave --out out")
+    else:
+        spec = load_spec(args.spec)
+        out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
     try:
-        table = sweep(
+        sweep(
             spec,
             out=out,
             workers=args.workers,
@@ -68,6 +116,8 @@ def cmd_sweep(args) -> int:
             chunk_size=args.chunk_size,
             progress=True,
             budget=None if args.yes else CLI_BUDGET_SECONDS,
+            worker_wait=args.worker_wait,
+            table=False,
         )
     except KeyboardInterrupt:
         print(f"alignsim: interrupted; finished runs are kept in {out}/parts: rerun with --resume", file=sys.stderr)
@@ -82,9 +132,10 @@ def cmd_sweep(args) -> int:
         if "connect" in str(exc).lower() or isinstance(exc, TimeoutError):
             raise UsageError(f"--address {args.address}: cannot reach the Dask scheduler ({exc})") from None
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
+    manifest = Folder(out).read_manifest()
     print(
-        f"{len(table)} runs in {out}/runs.parquet"
-        + (" and weekly.parquet" if spec.keep_weekly else "")
+        f"{manifest['completed_runs']} runs in {out}/runs.parquet"
+        + (" and weekly.parquet" if manifest["spec"].get("keep_weekly") else "")
         + "; manifest.json describes the sweep"
     )
     return 0
@@ -96,14 +147,74 @@ def cmd_analyze(args) -> int:
 
     table = analyze(args.dir, args.metric)
     out = Path(args.dir)
-    table.to_csv(out / "analysis.csv", index=False)
     try:
-        (out / "analysis.png").write_bytes(to_image(analysis_chart(table), "png"))
+        write_text(out / "analysis.csv", table.to_csv(index=False))
+        write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
+        _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric)
     except OSError as exc:
-        raise UsageError(f"{out}: cannot write analysis.png: {exc.strerror or exc}") from None
-    with pd.option_context("display.width", 160, "display.max_rows", 500):
+        raise UsageError(f"{out}: cannot write the analysis: {exc.strerror or exc}") from None
+    print(table.attrs["supports"] + "\n")
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 70):
         print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
+    flagged = int(table["note"].ne("").sum())
+    if flagged:
+        print(f"\n{flagged} of {len(table)} indices carry a note: read them before the numbers")
     print(f"\nwrote {out}/analysis.csv and {out}/analysis.png", file=sys.stderr)
+    return 0
+
+
+def _sweep_sidecar(folder: Path, stem: str, files: list[Path], **extra) -> None:
+    """``<stem>.provenance.json`` beside a sweep's derived files: what made them, and from which sweep."""
+    from sim.research.sweep import Folder
+
+    manifest = Folder(folder).read_manifest()
+    provenance.write_sidecar(
+        files[0].with_name(f"{stem}.provenance.json"),
+        files,
+        sweep={
+            "spec_hash": manifest.get("spec_hash"),
+            "runs.parquet": (manifest.get("files") or {}).get("runs.parquet"),
+        },
+        **extra,
+    )
+
+
+def cmd_discover(args) -> int:
+    from sim.cli.common import parse_overrides
+    from sim.present.charts import to_image
+    from sim.research.discover import discover, discovery_chart
+
+    found = discover(
+        args.dir,
+        args.metric,
+        args.threshold,
+        above=not args.below,
+        policy=parse_overrides(args.policy),
+        baseline=parse_overrides(args.baseline),
+        min_coverage=args.coverage,
+    )
+    out = Path(args.out) if args.out else Path(args.dir)
+    files = [out / "discovery_box.csv", out / "discovery_trajectory.csv", out / "discovery_scores.csv"]
+    try:
+        write_text(files[0], found.box.to_csv(index=False))
+        write_text(files[1], found.trajectory.to_csv(index=False))
+        write_text(files[2], found.scores.to_csv(index=False))
+        files.append(write_bytes(out / "discovery.png", to_image(discovery_chart(found), "png")))
+        _sweep_sidecar(
+            Path(args.dir),
+            "discovery",
+            files,
+            question=found.question(),
+            chosen_box=found.chosen,
+            **found.stats,
+        )
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the discovery: {exc.strerror or exc}") from None
+    print(found.summary())
+    print(
+        f"\nwrote {out}/discovery_box.csv, discovery_trajectory.csv, discovery_scores.csv, discovery.png",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -131,9 +242,10 @@ def cmd_claims(args) -> int:
 
         Path(args.map_chart).write_bytes(to_image(claim_map(maps), "png"))
     if args.format == "json":
-        out = {
+        out: dict[str, Any] = {
             "seeds": results[0].seeds,
             "versions": claims_report.versions(),
+            "provenance": provenance.metadata(),
             "claims": [r.as_dict() for r in results],
         }
         if maps is not None:
@@ -187,6 +299,7 @@ def cmd_calibrate(args) -> int:
     for note in imported.notes:
         print(_("note: {note}").format(note=shown(note)), file=sys.stderr)
     scenario = imported.scenario
+    written: list[Path] = []
     if args.observed:
         observed = read_observed_path(args.observed)
         seconds = calibration.estimated_seconds(scenario, observed, args.trials, args.seeds, args.band_seeds)
@@ -237,13 +350,26 @@ def cmd_calibrate(args) -> int:
         fit_csv = out.with_name(out.stem + "_fit.csv")
         est_csv = out.with_name(out.stem + "_estimates.csv")
         try:
-            result.fit.to_csv(fit_csv, index=False)
-            result.estimates.to_csv(est_csv, index=False)
+            write_text(fit_csv, result.fit.to_csv(index=False))
+            write_text(est_csv, result.estimates.to_csv(index=False))
         except OSError as exc:
             raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
         print(result.report())
+        written += [fit_csv, est_csv]
     try:
-        out.write_text(scenario.to_toml(), encoding="utf-8")
+        write_text(out, scenario.to_toml())
+        written.insert(0, out)
+        calibration_record = {
+            "organisation": clean(Path(args.org).name),
+            "observed": clean(Path(args.observed).name) if args.observed else None,
+            "trials": args.trials,
+            "seeds": args.seeds,
+            "search_seed": args.seed,
+            "band_seeds": args.band_seeds,
+        }
+        provenance.write_sidecar(
+            out.with_name(out.stem + ".provenance.json"), written, scenario=scenario, calibration=calibration_record
+        )
     except OSError as exc:
         raise UsageError(f"--out {clean(str(out))}: cannot write: {exc.strerror or exc}") from None
     print(
@@ -256,4 +382,10 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
-COMMANDS = {"sweep": cmd_sweep, "analyze": cmd_analyze, "claims": cmd_claims, "calibrate": cmd_calibrate}
+COMMANDS = {
+    "sweep": cmd_sweep,
+    "analyze": cmd_analyze,
+    "discover": cmd_discover,
+    "claims": cmd_claims,
+    "calibrate": cmd_calibrate,
+}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import provenance
 from sim.cli.common import (
     UsageError,
     check_cost,
@@ -16,6 +17,7 @@ from sim.cli.common import (
     human_table,
     json_number,
     lang_flag,
+    parse_overrides,
     resolve_scenario,
     run_flags,
 )
@@ -128,6 +130,7 @@ def cmd_run(args) -> int:
                         k: [json_number(agg.at[k, "ci_low"]), json_number(agg.at[k, "ci_high"])] for k in agg.index
                     },
                     **({"graph": ens.extra["graph"]} if "graph" in ens.extra else {}),
+                    **provenance.record(scenario, parse_overrides(args.set)),
                 },
                 indent=2,
             )
@@ -159,21 +162,30 @@ def cmd_run(args) -> int:
                 ).format(unsettled=unsettled, n=len(ens.seeds))
             )
     if args.out:
-        _write(Path(args.out), scenario, ens)
+        _write(Path(args.out), scenario, ens, parse_overrides(args.set))
     return 0
 
 
-def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult) -> None:
+def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult, overrides: dict) -> None:
+    """The run's files, and provenance.json saying what made them (the CSV files' sidecar; the Parquet file
+    carries the same record in its metadata)."""
+    from sim.output import write_bytes, write_text
+
+    meta = provenance.record(scenario, overrides, ens.seeds)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
-        ens.summary.to_csv(out / "summary.csv", index=False)
-        ens.aggregate().to_csv(out / "aggregate.csv")
-        ens.weekly.to_csv(out / "weekly.csv", index=False)
-        ens.weekly.to_parquet(out / "weekly.parquet", index=False)
+        write_text(out / "scenario.toml", scenario.to_toml())
+        write_text(out / "summary.csv", ens.summary.to_csv(index=False))
+        write_text(out / "aggregate.csv", ens.aggregate().to_csv())
+        write_text(out / "weekly.csv", ens.weekly.to_csv(index=False))
+        write_bytes(out / "weekly.parquet", provenance.parquet_bytes(ens.weekly, meta))
+        files = ["scenario.toml", "summary.csv", "aggregate.csv", "weekly.csv", "weekly.parquet"]
+        provenance.write_sidecar(out / "provenance.json", [out / f for f in files], scenario, overrides, ens.seeds)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
-    print(f"wrote {out}/scenario.toml, summary.csv, aggregate.csv, weekly.csv, weekly.parquet", file=sys.stderr)
+    print(
+        f"wrote {out}/scenario.toml, summary.csv, aggregate.csv, weekly.csv, weekly.parquet, provenance.json",
+        file=sys.stderr,
+    )
 
 
 def cmd_compare(args) -> int:
@@ -185,12 +197,23 @@ def cmd_compare(args) -> int:
     ea, eb = ensemble(a, args.seed, args.seeds), ensemble(b, args.seed, args.seeds)
     frame = compare(ea, eb, get_model(a.model).metrics())
     if args.format == "json":
-        print(
-            json.dumps(
-                {"a": a.name, "b": b.name, "seeds": ea.seeds, "metrics": json.loads(frame.to_json(orient="index"))},
-                indent=2,
-            )
-        )
+        sides = {
+            side: {
+                "name": x.name,
+                "overrides": parse_overrides(args.set + extra),
+                "sha256": provenance.scenario_hash(x),
+            }
+            for side, x, extra in (("a", a, args.set_a), ("b", b, args.set_b))
+        }
+        out = {
+            "a": a.name,
+            "b": b.name,
+            "seeds": ea.seeds,
+            "metrics": json.loads(frame.to_json(orient="index")),
+            "scenarios": sides,
+            "provenance": provenance.metadata(),
+        }
+        print(json.dumps(out, indent=2))
     elif args.format == "csv":
         sys.stdout.write(frame.to_csv())
     else:

@@ -27,6 +27,7 @@ from sim.input.errors import (
 )
 from sim.input.files import (
     DEFAULT_MODEL,
+    SCHEMA_VERSION,
     apply_overrides,
     bundled_scenarios,
     describe,
@@ -48,6 +49,7 @@ __all__ = [
     "MAX_KEY_PARTS",
     "MAX_NAME_CHARS",
     "MAX_NESTING",
+    "SCHEMA_VERSION",
     "InputError",
     "ScenarioError",
     "apply_overrides",

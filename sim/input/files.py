@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 #: The model a scenario file is for when it names none.
 DEFAULT_MODEL = "alignment"
+#: The version of the scenario file format this alignsim writes (``schema_version = N`` at the top of a file).
+#: A file without one is version 1 (every file written before the field existed).
+SCHEMA_VERSION = 1
+#: How a file of version N becomes version N + 1: ``MIGRATIONS[N](data) -> data``. A change to the file format
+#: (a renamed or moved field) adds a step here and raises SCHEMA_VERSION, so older files are still read.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def _scenario_dir() -> Path:
@@ -86,7 +92,7 @@ def is_bundled(scenario: ScenarioBase, name: str, overrides: dict[str, Any] | No
 def scenario_from_toml(text: str, source: str = "<upload>") -> ScenarioBase:
     """A scenario from TOML text (e.g. an upload). Its ``extends`` may name bundled scenarios only."""
     source = clean(source)
-    data = parse_toml(text, source)
+    data = migrate(parse_toml(text, source), source)
     parent = data.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or parent not in bundled_scenarios():
@@ -110,6 +116,24 @@ def scenario_from_bytes(data: bytes, source: str = "<upload>") -> ScenarioBase:
     return scenario_from_toml(decode(data, source), source)
 
 
+def migrate(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """One file's data in the current format: its ``schema_version`` (1 when absent) is checked and every
+    migration step from there on applied; the version key itself is removed (scenarios do not carry it)."""
+    version = data.pop("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ScenarioError(
+            f"{clean(source)}: schema_version: must be a whole number 1..{SCHEMA_VERSION}, got {show(version)}"
+        )
+    if version > SCHEMA_VERSION:
+        raise ScenarioError(
+            f"{clean(source)}: schema_version: {version} is from a newer alignsim (this one reads files up to "
+            f"version {SCHEMA_VERSION}); upgrade alignsim to read it"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        data = MIGRATIONS[step](data)
+    return data
+
+
 def _locate(name_or_path: str | Path) -> Path:
     bundled = bundled_scenarios()
     if isinstance(name_or_path, str) and name_or_path in bundled:
@@ -126,7 +150,7 @@ def _resolve(name_or_path: str | Path, seen: tuple[Path, ...], extends_anywhere:
     if len(seen) > MAX_EXTENDS_DEPTH:
         raise ScenarioError(f"extends: a chain of more than {MAX_EXTENDS_DEPTH} files; flatten it")
     path = _locate(name_or_path)
-    data = read_toml(path)
+    data = migrate(read_toml(path), clean(path.name))
     path = path.resolve()
     if path in seen:
         raise ScenarioError("extends: cycle " + " -> ".join(clean(p.stem) for p in (*seen, path)))

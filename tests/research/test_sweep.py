@@ -12,7 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.research.sweep import SweepError, analyze, design_points, load_spec, plan, spec_from_dict, sweep
+from sim import provenance
+from sim.research.sweep import (
+    SweepError,
+    analyze,
+    design_points,
+    load_spec,
+    plan,
+    read_weekly,
+    spec_from_dict,
+    sweep,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = {
@@ -69,9 +79,13 @@ def test_outputs_manifest_and_weekly(tmp_path):
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     assert manifest["spec"]["parameters"] == GRID["parameters"] and len(manifest["spec_hash"]) == 64
     assert manifest["seeds"] == [0, 1] and manifest["completed_runs"] == len(table) == 8
-    assert {"alignsim", "mesa", "python"} <= set(manifest["versions"]) and manifest["finished"]
+    assert {"mesa", "python"} <= set(manifest["provenance"]["packages"]) and manifest["finished"]
+    assert manifest["provenance"]["fingerprint"] == provenance.fingerprint()
     weekly = pd.read_parquet(tmp_path / "s" / "weekly.parquet")
     assert len(weekly) == 8 * 8 and {"run", "week", "activation_rate_30d"} <= set(weekly.columns)
+    assert weekly.equals(read_weekly(tmp_path / "s"))
+    assert list(weekly["run"]) == sorted(weekly["run"])  # streamed from the parts in run order
+    assert provenance.parquet_record(tmp_path / "s" / "runs.parquet")["spec_hash"] == manifest["spec_hash"]
 
 
 def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
@@ -99,7 +113,7 @@ def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the machine may be shared
     while len(list((out / "parts").glob("runs-*.parquet"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -129,7 +143,7 @@ def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the machine may be shared
     while len(list((out / "parts").glob("runs-*.parquet"))) < finished + 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -165,7 +179,7 @@ def test_analyze_a_tiny_morris_design(tmp_path):
 
 def test_analyze_refuses_a_grid(tmp_path):
     sweep(_spec(), out=tmp_path / "g", workers=1)
-    with pytest.raises(SweepError, match="needs a 'sobol' or 'morris' design"):
+    with pytest.raises(SweepError, match="a grid supports comparing its points, not variance-based indices"):
         analyze(tmp_path / "g")
 
 
@@ -318,7 +332,7 @@ def test_a_sweep_above_the_budget_is_refused_with_the_cost_and_yes(tmp_path):
     spec = _spec(weeks=2000, parameters={"customers.population": [1_000_000, 2_000_000]})
     with pytest.raises(
         BudgetError,
-        match=r"the sweep's 4 runs would take about .* the budget is 10.0 min: add "
+        match=r"the sweep's 4 runs \(planning included: .*\) would take about .* the budget is 10.0 min: add "
         "--yes",
     ):
         plan(spec)
@@ -361,24 +375,19 @@ def test_a_nul_in_the_spec_scenario_path_is_one_line(tmp_path):
     [
         (lambda out: (out / "manifest.json").write_text("[]"), "damaged manifest"),
         (lambda out: (out / "manifest.json").write_text((out / "manifest.json").read_text()[:40]), "damaged manifest"),
-        (lambda out: next((out / "parts").glob("runs-*.parquet")).write_bytes(b"garbage" * 10), "damaged part file"),
     ],
 )
-def test_a_damaged_output_folder_gives_one_line_and_a_way_out(tmp_path, damage, fragment):
+def test_a_damaged_manifest_gives_one_line_and_a_way_out(tmp_path, damage, fragment):
     out = tmp_path / "s"
     sweep(_spec(), out=out, workers=1)
     damage(out)
     with pytest.raises(SweepError, match=fragment) as err:
         sweep(_spec(), out=out, workers=1, resume=True)
-    assert "\n" not in str(err.value) and ("--resume" in str(err.value) or "another --out" in str(err.value))
-    spec_path = tmp_path / "spec.toml"
-    spec_path.write_text(
-        'scenario = "b2b_activation"\nweeks = 8\nseeds = 2\n[parameters]\n"leadership.trump" = [0.0]\n'
-    )
+    assert "\n" not in str(err.value) and "another --out" in str(err.value)
     proc = subprocess.run(
         [sys.executable, "-m", "sim.cli", "analyze", str(out)], cwd=ROOT, capture_output=True, text=True
     )
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def _alive(pids: list[int]) -> list[int]:
@@ -429,7 +438,7 @@ def _start_pool_sweep(tmp_path: Path, name: str):
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the machine may be shared
     while len(list((out / "parts").glob("runs-*.parquet"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
@@ -456,24 +465,22 @@ def test_kill_drill_worker_the_driver_says_how_to_resume_and_leaves_no_orphan(tm
     assert _wait_gone(children) == []
 
 
-def test_kill_drill_no_dask_worker_is_reported_within_the_timeout(monkeypatch, tmp_path):
+def test_kill_drill_no_dask_worker_is_reported_within_the_timeout(tmp_path):
     from dask.distributed import LocalCluster
 
-    monkeypatch.setattr(sys.modules["sim.research.sweep"], "DASK_WORKER_TIMEOUT", 1.0)
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
         started = time.monotonic()
         with pytest.raises(SweepError, match="no live Dask worker for 1 s; start workers .* rerun with --resume"):
-            sweep(_spec(), out=tmp_path / "none", address=cluster.scheduler_address)
+            sweep(_spec(), out=tmp_path / "none", address=cluster.scheduler_address, worker_wait=1)
         assert time.monotonic() - started < 30
 
 
-def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
+def test_kill_drill_all_dask_workers_die_mid_sweep(tmp_path):
     import threading
 
     import psutil
     from dask.distributed import LocalCluster
 
-    monkeypatch.setattr(sys.modules["sim.research.sweep"], "DASK_WORKER_TIMEOUT", 2.0)
     out = tmp_path / "dask"
     spec = _spec(weeks=30, seeds=30)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -482,7 +489,7 @@ def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
         ]  # the nanny and its worker
 
         def kill_when_started():
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # the machine may be shared
             while len(list((out / "parts").glob("runs-*.parquet"))) < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
             for pid in workers:
@@ -493,7 +500,7 @@ def test_kill_drill_all_dask_workers_die_mid_sweep(monkeypatch, tmp_path):
         killer = threading.Thread(target=kill_when_started)
         killer.start()
         with pytest.raises(SweepError, match="(no live Dask worker|Dask workers died).*--resume"):
-            sweep(spec, out=out, address=cluster.scheduler_address, chunk_size=1)
+            sweep(spec, out=out, address=cluster.scheduler_address, chunk_size=1, worker_wait=2)
         killer.join()
     assert _wait_gone(workers) == []
     assert 1 <= len(list((out / "parts").glob("runs-*.parquet"))) < 60

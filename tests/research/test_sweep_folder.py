@@ -1,0 +1,424 @@
+"""Sweep folders: self-contained and movable, read back only after checks against the plan, continued from the
+folder itself; executors (a local pool, Dask's executor) and worker fingerprints; levers crossed with cases."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sim import provenance
+from sim.research.sweep import SweepError, analyze, make_plan, read_runs, spec_from_dict, sweep
+from sim.research.sweep.store import sha256
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = {
+    "scenario": "b2b_activation",
+    "weeks": 4,
+    "seeds": 2,
+    "metrics": ["leads", "context_switches"],
+    "parameters": {"leadership.trump": [0.0, 1.0], "teams.core.wip_limit": [2, 4]},
+}
+
+
+def _spec(**changes):
+    return spec_from_dict({**SPEC, **changes})
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """A finished sweep folder (chunks of 2 runs) and its table; tests copy it before damaging it."""
+    out = tmp_path_factory.mktemp("clean") / "s"
+    table = sweep(_spec(), out=out, workers=1, chunk_size=2)
+    return out, table
+
+
+def _copy(clean_out: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "s"
+    shutil.copytree(clean_out, out)
+    return out
+
+
+def _parts(out: Path) -> list[Path]:
+    return sorted((out / "parts").glob("runs-*.parquet"))
+
+
+def _forge(path: Path, frame: pd.DataFrame) -> Path:
+    """Replace a part by ``frame`` under a name whose checksum matches (as a careless tool or a forger would)."""
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    data = sink.getvalue()
+    path.unlink()
+    new = path.with_name(f"{path.name.split('.')[0]}.{sha256(data)[:32]}.parquet")
+    new.write_bytes(data)
+    return new
+
+
+# ---------------------------------------------------------------- self-contained, movable
+
+
+def test_a_moved_folder_analyses_and_its_manifest_holds_no_absolute_path(tmp_path):
+    scenario = tmp_path / "org" / "my_org.toml"
+    scenario.parent.mkdir()
+    scenario.write_text('extends = "b2b_activation"\nname = "my_org"\n[customers]\npopulation = 800\n')
+    spec = tmp_path / "org" / "morris.toml"
+    spec.write_text(
+        'scenario = "my_org.toml"\nweeks = 6\nseeds = 1\ndesign = "morris"\nsamples = 2\nmetrics = ["leads"]\n'
+        '[parameters]\n"leadership.trump" = [0.0, 1.0]\n"teams.core.capacity" = [2.0, 8.0]\n'
+    )
+    out = tmp_path / "org" / "out"
+    assert cli("sweep", str(spec), "--out", str(out), "--workers", "1").returncode == 0
+    text = (out / "manifest.json").read_text()
+    assert str(tmp_path) not in text and '"scenario": "scenario.toml"' in text
+    moved = tmp_path / "elsewhere" / "sweep"
+    shutil.move(str(out), moved)
+    shutil.rmtree(tmp_path / "org")  # the spec and the scenario file are gone too
+    proc = cli("analyze", str(moved))
+    assert proc.returncode == 0, proc.stderr
+    assert "mu_star" in proc.stdout and (moved / "analysis.csv").is_file()
+    proc = cli("sweep", str(moved / "manifest.json"))  # continuing a finished folder: nothing left to run
+    assert proc.returncode == 0 and "6 runs" in proc.stdout, proc.stderr
+
+
+def test_an_interrupted_moved_folder_continues_from_the_folder_alone(clean, tmp_path):
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    for path in _parts(out)[1:]:
+        path.unlink()
+    (out / "runs.parquet").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest.update(finished=None, files=None)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SweepError, match="not a finished sweep"):
+        read_runs(out)
+    assert sweep(out, workers=1).equals(table)
+    assert read_runs(out).equals(table)
+
+
+def test_sweep_of_a_manifest_path_without_a_folder_spec_is_explained(tmp_path):
+    from sim.research.sweep import load_spec
+
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(SweepError, match="a sweep folder's manifest, not a sweep spec; continue that sweep with"):
+        load_spec(tmp_path / "manifest.json")
+
+
+# ---------------------------------------------------------------- hostile folders: one line, exit 2, re-run
+
+
+def _many_copies_of_run_0(path: Path) -> Path:
+    frame = pd.read_parquet(path)
+    return _forge(path, pd.concat([frame.iloc[:1]] * 200_000, ignore_index=True))
+
+
+def _extra_run(path: Path) -> Path:
+    frame = pd.read_parquet(path)
+    extra = frame.iloc[-1:].assign(run=frame["run"].max() + 1)
+    return _forge(path, pd.concat([frame, extra], ignore_index=True))
+
+
+def _altered_value(path: Path) -> Path:  # an edit that keeps the old name: the checksum says so
+    frame = pd.read_parquet(path)
+    frame.loc[0, "leads"] = 1e9
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    path.write_bytes(sink.getvalue())
+    return path
+
+
+def _altered_parameter(path: Path) -> Path:
+    frame = pd.read_parquet(path)
+    frame["leadership.trump"] = 0.5
+    return _forge(path, frame)
+
+
+def _truncated(path: Path) -> Path:
+    path.write_bytes(path.read_bytes()[:100])
+    return path
+
+
+def _symlink(path: Path) -> Path:
+    target = path.parents[2] / "elsewhere.bin"  # outside the sweep folder
+    path.rename(target)
+    path.symlink_to(target)
+    return path
+
+
+def _huge(path: Path) -> Path:
+    with open(path, "r+b") as f:
+        f.truncate(600 * 2**20)  # sparse: costs no disk
+    return path
+
+
+HOSTILE_PARTS = {
+    "many copies of run 0": (_many_copies_of_run_0, "holds 200,000 rows; the plan says 2"),
+    "an extra run": (_extra_run, "holds 3 rows; the plan says 2"),
+    "an altered metric": (_altered_value, "checksum does not match"),
+    "an altered parameter": (_altered_parameter, "'leadership.trump' values are not the plan's"),
+    "a truncated file": (_truncated, "checksum does not match"),
+    "a symlink": (_symlink, "not a regular file"),
+    "600 MiB": (_huge, "more than the"),
+}
+
+
+@pytest.mark.parametrize("damage", list(HOSTILE_PARTS))
+def test_a_hostile_part_is_named_in_one_line_set_aside_and_run_again_on_resume(clean, tmp_path, damage):
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    harm, fragment = HOSTILE_PARTS[damage]
+    damaged = harm(_parts(out)[1])
+    notes: list[str] = []
+    resumed = sweep(_spec(), out=out, workers=1, resume=True, note=notes.append)
+    assert resumed.equals(table), "a damaged part must be run again, never merged"
+    assert len(notes) == 1 and fragment in notes[0] and damaged.name in notes[0] and "\n" not in notes[0]
+    assert (out / "parts" / "damaged" / damaged.name).exists() or (
+        out / "parts" / "damaged" / damaged.name
+    ).is_symlink()
+
+
+def test_the_cli_resume_of_the_issues_part_stays_small_and_exits_0_with_the_clean_table(clean, tmp_path):
+    """The issue's case: a small part holding many copies of run 0 made --resume peak at 19.7 GB and exit 0 with
+    NaNs. Now its footer is read first: the part is refused before its rows are, and its runs are run again."""
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    damaged = _many_copies_of_run_0(_parts(out)[0])
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'scenario = "b2b_activation"\nweeks = 4\nseeds = 2\nmetrics = ["leads", "context_switches"]\n'
+        '[parameters]\n"leadership.trump" = [0.0, 1.0]\n"teams.core.wip_limit" = [2, 4]\n'
+    )
+    proc = cli("sweep", str(spec), "--out", str(out), "--resume", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert damaged.name in proc.stderr and "holds 200,000 rows" in proc.stderr and "Traceback" not in proc.stderr
+    assert pd.read_parquet(out / "runs.parquet").equals(table)
+
+
+HOSTILE_FOLDERS = {
+    "runs.parquet with many rows": (
+        lambda out: pq.write_table(
+            pa.Table.from_pandas(pd.concat([pd.read_parquet(out / "runs.parquet")] * 1000)), out / "runs.parquet"
+        ),
+        "runs.parquet",
+    ),
+    "runs.parquet edited": (lambda out: _altered_value(out / "runs.parquet"), "checksum is not the manifest's"),
+    "a 512 MiB manifest": (lambda out: _huge(out / "manifest.json"), "manifest.json"),
+    "a manifest that claims more runs": (
+        lambda out: (out / "manifest.json").write_text(
+            json.dumps({**json.loads((out / "manifest.json").read_text()), "runs": 134_000_000})
+        ),
+        "damaged manifest (its plan does not match its spec)",
+    ),
+    "an edited scenario": (
+        lambda out: (out / "scenario.toml").write_text((out / "scenario.toml").read_text() + "\n# edited\n"),
+        "scenario.toml: its checksum is not the manifest's",
+    ),
+    "a manifest from an older alignsim": (
+        lambda out: (out / "manifest.json").write_text(json.dumps({"spec": {}, "runs": 8})),
+        "from an older alignsim",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(HOSTILE_FOLDERS))
+def test_reading_a_hostile_folder_back_is_one_line_and_exit_2(clean, tmp_path, damage):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    harm, fragment = HOSTILE_FOLDERS[damage]
+    harm(out)
+    with pytest.raises(SweepError, match=fragment.replace("(", r"\(").replace(")", r"\)")) as err:
+        read_runs(out)
+    assert "\n" not in str(err.value)
+    proc = cli("discover", str(out), "--metric", "leads", "--threshold", "100")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- executors and worker fingerprints
+
+
+def test_any_executor_gives_the_serial_table(tmp_path):
+    spec = _spec()
+    serial = sweep(spec, workers=1)
+    with ProcessPoolExecutor(2) as pool:
+        assert sweep(spec, executor=pool, chunk_size=1).equals(serial)
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        assert sweep(spec, out=tmp_path / "d", executor=client.get_executor(), chunk_size=3).equals(serial)
+
+
+class _OtherCode(Executor):
+    """Runs tasks in the calling thread, as a worker with another code fingerprint would report them."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: Future = Future()
+        rows, weekly, who = fn(*args, **kwargs)
+        fut.set_result((rows, weekly, {**who, "fingerprint": "0" * 16, "worker": "node7 pid 42"}))
+        return fut
+
+
+def test_a_result_from_other_code_stops_the_sweep_naming_the_worker(tmp_path):
+    with pytest.raises(SweepError, match=r"^node7 pid 42 runs alignsim .* with code 0{16}, this driver") as err:
+        sweep(_spec(), out=tmp_path / "o", executor=_OtherCode())
+    assert "--resume" in str(err.value) and "\n" not in str(err.value)
+    assert list((tmp_path / "o" / "parts").glob("runs-*")) == []  # nothing of it was kept
+
+
+def _changed_copy(where: Path) -> Path:
+    """alignsim's code with one model constant edited, laid out as an installed package."""
+    code = where / "code"
+    shutil.copytree(ROOT / "sim", code / "sim", ignore=shutil.ignore_patterns("__pycache__", "agents", "scenarios"))
+    shutil.copytree(ROOT / "agents", code / "sim" / "agents", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "scenarios", code / "sim" / "scenarios")
+    model = code / "sim" / "model.py"
+    model.write_text(model.read_text().replace("SHARED_WINDOW = 8", "SHARED_WINDOW = 9", 1))
+    return code
+
+
+def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_it(tmp_path):
+    """The issue's case: one Dask worker ran a changed model and half the rows differed, unnoticed."""
+    from dask.distributed import Client, LocalCluster
+
+    code = _changed_copy(tmp_path)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        other = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                cluster.scheduler_address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(code)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(2, timeout=60)
+                theirs = client.run(lambda: __import__("sim.provenance").provenance.fingerprint())
+            assert len(set(theirs.values())) == 2, "the changed worker should have another fingerprint"
+            other_address = next(a for a, f in theirs.items() if f != provenance.fingerprint())
+            with pytest.raises(SweepError) as err:
+                sweep(_spec(seeds=8), out=tmp_path / "o", address=cluster.scheduler_address, chunk_size=1)
+        finally:
+            other.kill()
+            other.wait()
+    message = str(err.value)
+    assert message.startswith(f"Dask worker {other_address} runs alignsim") and "\n" not in message
+    assert theirs[other_address] in message and provenance.fingerprint() in message
+
+
+# ---------------------------------------------------------------- levers crossed with cases, lazy checks
+
+
+def test_levers_cross_every_policy_with_the_same_cases():
+    spec = spec_from_dict(
+        {
+            **SPEC,
+            "design": "lhs",
+            "samples": 5,
+            "parameters": {"assumptions.folk_wisdom": [0.0, 1.0], "customers.population": [400, 900]},
+            "levers": {"leadership.trump": [0.0, 1.0], "teams.core.wip_limit": [2, 3, 4]},
+        }
+    )
+    p = make_plan(spec)
+    assert (p.n_policies, p.n_cases, len(p.points)) == (6, 5, 30)
+    assert list(p.points.columns) == [
+        "leadership.trump",
+        "teams.core.wip_limit",
+        "assumptions.folk_wisdom",
+        "customers.population",
+    ]
+    cases = p.points.iloc[:5][["assumptions.folk_wisdom", "customers.population"]].reset_index(drop=True)
+    for policy in range(6):
+        block = p.points.iloc[policy * 5 : policy * 5 + 5].reset_index(drop=True)
+        assert block[cases.columns].equals(cases)  # the same sampled assumptions under every policy
+        assert block[["leadership.trump", "teams.core.wip_limit"]].nunique().eq(1).all()
+    table = sweep(spec.model_copy(update={"seeds": 1, "weeks": 2}), workers=1)
+    assert list(table.columns[:5]) == ["run", "point", "seed", "policy", "case"]
+    assert (table["policy"] * 5 + table["case"]).equals(table["point"])
+
+
+def test_levers_are_refused_with_designs_that_keep_their_own_structure():
+    with pytest.raises(SweepError, match="levers: design 'sobol' keeps its own structure"):
+        spec_from_dict(
+            {
+                **SPEC,
+                "design": "sobol",
+                "parameters": {"assumptions.folk_wisdom": [0.0, 1.0], "customers.population": [400, 900]},
+                "levers": {"leadership.trump": [0.0, 1.0]},
+            }
+        )
+
+
+def test_a_point_not_checked_on_the_driver_is_checked_by_its_worker(monkeypatch, tmp_path):
+    """Planning checks each value and a sample of points; a point that is invalid only as a whole (here: checks
+    switched off to stand for a rule between fields) stops the sweep in its worker, naming the point."""
+    from sim.research.sweep import planning as plan_module
+
+    monkeypatch.setattr(plan_module, "distinct_values", lambda spec, points: {})
+    monkeypatch.setattr(plan_module, "CHECKED_POINTS", 1)
+    spec = _spec(parameters={"teams.core.wip_limit": [2, 0, 3]}, seeds=1)
+    with pytest.raises(SweepError, match=r"parameters, design point 1: .*wip_limit"):
+        sweep(spec, out=tmp_path / "o", workers=1, chunk_size=1)
+    assert len(list((tmp_path / "o" / "parts").glob("runs-*"))) == 1  # point 0 finished and is kept
+
+
+def test_planning_time_is_in_the_cost_estimate():
+    from sim.registry import BudgetError
+
+    spec = _spec(parameters={"leadership.trump": [i / 999 for i in range(1000)], "teams.core.capacity": [4.0, 6.0]})
+    with pytest.raises(BudgetError, match=r"the sweep's 4,000 runs \(planning included: .*\) would take about"):
+        make_plan(spec, budget=1.0)
+    assert make_plan(spec, budget=None).planning_seconds > 0
+
+
+# ---------------------------------------------------------------- analysis honesty
+
+
+def test_analyze_flags_constant_metrics_and_unstable_indices_and_takes_lhs(tmp_path):
+    spec = _spec(
+        design="lhs",
+        samples=12,
+        seeds=1,
+        weeks=5,
+        metrics=["leads", "escalations"],
+        parameters={"leadership.trump": [0.0, 1.0], "customers.lead_rate": [0.002, 0.02]},
+    )
+    sweep(spec, out=tmp_path / "l", workers=1)
+    table = analyze(tmp_path / "l")
+    assert {"S1", "S1_conf", "note"} <= set(table.columns) and "RBD-FAST" in table.attrs["supports"]
+    constant = table[table.metric == "escalations"]
+    assert constant["note"].str.startswith("constant").all()
+    unstable = table[table["S1_conf"] > table["S1"].abs()]
+    assert unstable["note"].str.startswith(("unstable", "constant")).all()
+    proc = cli("analyze", str(tmp_path / "l"))
+    assert proc.returncode == 0 and "RBD-FAST" in proc.stdout
+
+
+def test_analyze_explains_what_a_grid_supports(clean):
+    clean_out, _ = clean
+    with pytest.raises(SweepError, match="a grid supports comparing its points.*alignsim discover"):
+        analyze(clean_out)
