@@ -17,9 +17,9 @@ from sim.input.errors import (
     MAX_KEYS,
     MAX_NAME_CHARS,
     MAX_NESTING,
-    MAX_PATH_CHARS,
     MAX_STRING_CHARS,
     ScenarioError,
+    check_file_path,
     clean,
     show,
 )
@@ -251,14 +251,8 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
 
 def read_text(path: str | Path, what: str = "scenario file") -> str:
     """The UTF-8 text of a user's file: the path is checked and the size capped before reading."""
-    name = str(path)
-    if "\x00" in name:
-        raise ScenarioError(f"{what} {show(name)}: a path cannot contain a NUL character")
-    if len(name) > MAX_PATH_CHARS or any(len(part) > 255 for part in Path(name).parts):
-        raise ScenarioError(
-            f"{what} {show(name)}: path is too long (at most {MAX_PATH_CHARS} characters, 255 per folder or file name)"
-        )
-    p = Path(name)
+    p = check_file_path(path, what)
+    name = str(p)
     try:
         if not p.is_file():
             raise ScenarioError(f"{what} {show(name)} does not exist")
