@@ -27,6 +27,7 @@ import gc
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -203,11 +204,11 @@ def visitor(url: str, seed: int, until: float, pace: tuple[float, float], stay: 
     from websockets.sync.client import connect
 
     rng = random.Random(seed)
-    time.sleep(rng.uniform(0, pace[0]))  # people do not arrive at the same second
+    time.sleep(rng.uniform(0, 6 * pace[0]))  # people do not arrive at the same second
     while time.monotonic() < until:
         leave = min(until, time.monotonic() + rng.uniform(*stay))
         try:
-            with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=60) as ws:
+            with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=300) as ws:
                 client = Client(ws, rng, tally)
                 client.rerun()
                 tally.add(sessions=1)
@@ -219,7 +220,7 @@ def visitor(url: str, seed: int, until: float, pace: tuple[float, float], stay: 
         except Exception as exc:  # a dropped connection: counted, and the next visitor comes
             tally.add(failures=1)
             print(f"  a session failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            time.sleep(5)
+            time.sleep(pace[0])
 
 
 def family_rss(pid: int) -> tuple[float, list[float]]:
@@ -349,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["runs", "app"], help="only one of the two measurements")
     parser.add_argument("--json", help="write the app's memory samples to this file")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped benchmark stops its server too
     if args.smoke:
         args.runs, args.minutes, args.sessions = 10, 0.5, 2
     held = True
