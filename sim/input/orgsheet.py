@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from sim.i18n import N_, Message
 from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show, validation_problems
 from sim.input.errors import check_file_path
+from sim.input.names import name_problem
 from sim.input.observed import as_typed
 from sim.input.workbook import read_sheets
 from sim.metrics import METRICS
@@ -569,6 +570,9 @@ def _name(value: Any, cell: _Cell) -> str:
                 name=show(text, 40),
             )
         )
+    problem = name_problem(text)
+    if problem is not None:
+        raise cell.error(problem)
     return text
 
 

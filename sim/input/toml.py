@@ -23,6 +23,7 @@ from sim.input.errors import (
     clean,
     show,
 )
+from sim.input.names import name_problem
 
 if TYPE_CHECKING:
     pass
@@ -221,8 +222,13 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+#: Tables whose keys name units (their names are checked by ``sim.input.names``).
+UNIT_TABLES = ("departments.", "teams.")
+
+
 def check_lengths(value: Any, source: str, where: str = "") -> None:
-    """Every key at most MAX_NAME_CHARS long, every string at most MAX_STRING_CHARS, every number finite."""
+    """Every key at most MAX_NAME_CHARS long, every string at most MAX_STRING_CHARS, every number finite; the names
+    of departments and teams in normal form and one script (:func:`sim.input.names.name_problem`)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if len(key) > MAX_NAME_CHARS:
@@ -234,6 +240,14 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
                         most=MAX_NAME_CHARS,
                     )
                 )
+            if where in UNIT_TABLES:
+                problem = name_problem(key)
+                if problem is not None:
+                    raise ScenarioError(
+                        Message(
+                            N_("{source}: {field}: {problem}"), source=source, field=where.rstrip("."), problem=problem
+                        )
+                    )
             check_lengths(item, source, f"{where}{key}.")
     elif isinstance(value, list):
         for item in value:
