@@ -394,7 +394,7 @@ class ScenarioBase(_Strict):
 
     def to_toml(self) -> str:
         """The fully resolved scenario as TOML text."""
-        return dumps_toml(self.model_dump(mode="json", exclude_none=True), inline=self.free_mappings)
+        return dumps_toml(self.model_dump(mode="json", exclude_none=True))
 
 
 class Scenario(ScenarioBase):
