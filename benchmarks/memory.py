@@ -208,7 +208,8 @@ def visitor(url: str, seed: int, until: float, pace: tuple[float, float], stay: 
     while time.monotonic() < until:
         leave = min(until, time.monotonic() + rng.uniform(*stay))
         try:
-            with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=300) as ws:
+            # no keepalive pings (browsers send none; on a loaded machine a late pong would drop the session)
+            with connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=300, ping_interval=None) as ws:
                 client = Client(ws, rng, tally)
                 client.rerun()
                 tally.add(sessions=1)
