@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: app test lint bench clean browser fuzz messages
+.PHONY: app test lint bench clean browser fuzz messages audit
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
@@ -40,6 +40,12 @@ test: $(STAMP) browser lint
 fuzz: $(STAMP)
 	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/input/test_fuzz.py tests/workshop/test_links.py
 	@cat fuzz-report.json
+
+## audit: known vulnerabilities of the installed packages (pip-audit against PyPI's advisories). --strict: a package
+## it cannot check fails the audit, so "no known vulnerabilities" never means "not checked" (docs/RELIABILITY.md)
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet "pip-audit>=2.7"
+	$(BIN)/pip-audit --strict --vulnerability-service pypi --progress-spinner off --skip-editable
 
 ## messages: extract the marked texts (babel.cfg) into the template and update the Danish catalogue; then translate
 ## the new entries in sim/locales/da/LC_MESSAGES/alignsim.po (tests/test_i18n.py checks that none is missing)
