@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import platform
@@ -9,7 +10,7 @@ import threading
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -251,7 +252,7 @@ class WorkerPool(Executor):
             initargs=(os.getpid(), not self.shared),
         )
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+    def submit(self, fn, /, *args, **kwargs) -> Future:
         with self._lock:
             if self.limit is not None and self._given >= self.limit:
                 old, self._pool, self._given = self._pool, self._new_pool(), 0
@@ -262,10 +263,10 @@ class WorkerPool(Executor):
             self._given += 1
             self._open[pool] += 1
             future = pool.submit(fn, *args, **kwargs)
-        future.add_done_callback(lambda _f, pool=pool: self._done(pool))
+        future.add_done_callback(functools.partial(self._done, pool))
         return future
 
-    def _done(self, pool: ProcessPoolExecutor) -> None:
+    def _done(self, pool: ProcessPoolExecutor, _future: Future) -> None:
         with self._lock:
             self._open[pool] -= 1
             if self._open[pool] == 0 and pool is not self._pool:
@@ -278,7 +279,7 @@ class WorkerPool(Executor):
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
     @property
-    def _processes(self) -> dict[int, Any]:
+    def _processes(self) -> Mapping[int, Any]:
         """The current workers by process id (as ``ProcessPoolExecutor._processes``)."""
         return self._pool._processes or {}
 

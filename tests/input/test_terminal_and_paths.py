@@ -18,7 +18,12 @@ EVIL = (
 
 @pytest.mark.parametrize(
     "argv",
-    [["validate", "{f}"], ["run", "{f}"], ["compare", "{f}", "{f}", "--seeds", "2"], ["run", "{f}", "--format", "json"]],
+    [
+        ["validate", "{f}"],
+        ["run", "{f}"],
+        ["compare", "{f}", "{f}", "--seeds", "2"],
+        ["run", "{f}", "--format", "json"],
+    ],
     ids=["validate", "run", "compare", "run-json"],
 )
 def test_a_scenarios_name_and_description_reach_the_terminal_escaped(argv, tmp_path, capsys):
