@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # pytest over both cores, a test file per process (module fixtures such as the app's server are started once)
 PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-.PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks
+.PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks audit
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
@@ -81,6 +81,12 @@ hooks: $(STAMP)
 fuzz: $(STAMP)
 	ALIGNSIM_FUZZ=long ALIGNSIM_FUZZ_REPORT=fuzz-report.json $(BIN)/python -m pytest -q -p no:cacheprovider tests/input/test_fuzz.py tests/workshop/test_links.py tests/research/test_sweep_fuzz.py
 	@cat fuzz-report.json fuzz-report-sweep-folders.json
+
+## audit: known vulnerabilities of the installed packages (pip-audit against PyPI's advisories). --strict: a package
+## it cannot check fails the audit, so "no known vulnerabilities" never means "not checked" (docs/RELIABILITY.md)
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet "pip-audit>=2.7"
+	$(BIN)/pip-audit --strict --vulnerability-service pypi --progress-spinner off --skip-editable
 
 ## messages: extract the marked texts (babel.cfg) into the template and update the Danish catalogue; then translate
 ## the new entries in sim/locales/da/LC_MESSAGES/alignsim.po (tests/test_i18n.py checks that none is missing)

@@ -21,9 +21,12 @@ from sim.agents.department import ROLE_AGENTS, Department, progress
 from sim.agents.team import ProductTeam
 from sim.metrics import Records, metric, weekly_frame, window_value
 from sim.organisation import build_graph, measures
+from sim.runner import free_models_after_their_runs
 from sim.scenario import Scenario
 from sim.streams import named_stream, stream_root
 from sim.work import DRIVERS, WorkItem, derive_catalogue
+
+free_models_after_their_runs()  # Mesa 3.3 would keep every model alive for good (mesa#3179)
 
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
 SHARED_WINDOW = 8

@@ -32,18 +32,39 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def shown_path(path: str | Path, limit: int = 120) -> str:
+    """A path for a one-line message: control characters escaped, a long one cut in the middle."""
+    from sim.input.errors import clean
+
+    text = clean(str(path))
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
+def problem(exc: OSError, what: str = "") -> str:
+    """An OSError as one line: the file (shortened) and why, e.g. ``results/weekly.csv: the disk is full``."""
+    if isinstance(exc, OutputError):
+        return str(exc.strerror)
+    name = exc.filename if exc.filename is not None else what
+    return f"{shown_path(name)}: {_reason(exc)}" if name else _reason(exc)
+
+
 def check_target(path: str | Path) -> Path:
     """``path`` as a file alignsim may write: not a symlink, not a folder. Returns it; raises OutputError."""
     target = Path(path)
     try:
         if target.is_symlink():
-            raise OutputError(errno.ELOOP, f"{target}: is a symbolic link; alignsim does not write through links")
+            raise OutputError(
+                errno.ELOOP, f"{shown_path(target)}: is a symbolic link; alignsim does not write through links"
+            )
         if target.is_dir():
-            raise OutputError(errno.EISDIR, f"{target}: is a folder, not a file")
+            raise OutputError(errno.EISDIR, f"{shown_path(target)}: is a folder, not a file")
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
-        raise OutputError(exc.errno, f"{target}: cannot be written: {_reason(exc)}") from None
+        raise OutputError(exc.errno, f"{shown_path(target)}: cannot be written: {_reason(exc)}") from None
     return target
 
 
@@ -66,7 +87,7 @@ def write_with(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
     except OutputError:
         raise
     except OSError as exc:
-        raise OutputError(exc.errno, f"{target}: cannot be written: {_reason(exc)}") from None
+        raise OutputError(exc.errno, f"{shown_path(target)}: cannot be written: {_reason(exc)}") from None
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import platform
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +68,41 @@ class EnsembleResult:
             mean, low, high = mean_ci(self.summary[name], level)
             rows.append({"metric": name, "mean": mean, "ci_low": low, "ci_high": high})
         return pd.DataFrame(rows).set_index("metric")
+
+
+class _AgentIdsOfLiveModels(weakref.WeakKeyDictionary):
+    """Mesa's per-model counters of agent ids, holding each model weakly: a model's counter goes with the model."""
+
+    def __init__(self, factory: Callable[[], Iterator[int]]):
+        super().__init__()
+        self.factory = factory
+
+    def __getitem__(self, model: Any) -> Iterator[int]:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self.factory()
+            self[model] = counter
+            return counter
+
+
+def free_models_after_their_runs() -> None:
+    """Let every Mesa model be freed when its run ends. Mesa 3.3 (the newest Mesa on Python 3.11) numbers agents
+    from a class-level table keyed by model (``mesa.Agent._ids``, a ``defaultdict``), which keeps every model ever
+    made, with its agents, records and graph, alive for good: about 0.1 to 0.6 MiB per run (mesa#3179; Mesa 3.4 and
+    later number agents in the model instead). This makes that table hold its models weakly; agents are numbered
+    exactly as before (1, 2, 3, ... per model). Called where alignsim's Mesa models are defined (``sim.model``,
+    ``sim.classics.reference``), so it covers every run in every process; a no-op when it has been done, and on a
+    Mesa without the table."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, _AgentIdsOfLiveModels) or not isinstance(ids, defaultdict) or ids.default_factory is None:
+        return
+    weak = _AgentIdsOfLiveModels(ids.default_factory)
+    for model, counter in list(ids.items()):  # models made before this call keep their counters
+        weak[model] = counter
+    mesa.Agent._ids = weak
 
 
 def run(scenario: Scenario, seed: int = 0, weeks: int | None = None) -> RunResult:
@@ -167,7 +205,11 @@ def compare(a: EnsembleResult, b: EnsembleResult, metrics: Iterable[str] | None 
     return pd.DataFrame(rows).set_index("metric")
 
 
-def process_pool(workers: int, shared: bool = False) -> ProcessPoolExecutor:
+#: Tasks a pool worker runs before it is replaced by a fresh process (see :class:`WorkerPool`).
+TASKS_PER_WORKER = 500
+
+
+def process_pool(workers: int, shared: bool = False, tasks_per_worker: int | None = TASKS_PER_WORKER) -> WorkerPool:
     """Local worker processes. Forked where the platform allows, whatever start method another library set
     (importing Mesa switches the process-wide default to "spawn", which would re-run a caller's script).
 
@@ -175,12 +217,71 @@ def process_pool(workers: int, shared: bool = False) -> ProcessPoolExecutor:
     multiprocessing's resource tracker, which exits when the last process holding its pipe is gone, ends too).
     A ``shared`` pool outlives the thread that started it (e.g. a server's pool, started by one page run and
     used by later ones): its workers watch the driver process instead of taking Linux's parent-death signal,
-    which Linux sends when the starting *thread* ends."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(), not shared)
-    )
+    which Linux sends when the starting *thread* ends. After ``tasks_per_worker`` tasks per worker (on average)
+    the workers are replaced by fresh ones (``None``: never), so that whatever a long-lived worker would
+    accumulate is given back."""
+    return WorkerPool(workers, shared, tasks_per_worker)
+
+
+class WorkerPool(Executor):
+    """A process pool whose workers are replaced by fresh processes after ``tasks_per_worker`` x ``workers``
+    tasks: tasks already given to the old workers finish there, later ones go to the new workers. Each task is
+    independent of the process it runs in, so results are the same as without recycling.
+
+    (Python's own ``max_tasks_per_child`` refuses forked workers, because it forks replacements from a helper
+    thread; here replacements are forked by the thread that submits, as a first pool is.)"""
+
+    def __init__(self, workers: int, shared: bool = False, tasks_per_worker: int | None = TASKS_PER_WORKER):
+        if tasks_per_worker is not None and tasks_per_worker < 1:
+            raise ValueError("tasks_per_worker: at least 1 (or None: never replace the workers)")
+        self.workers, self.shared = workers, shared
+        self.limit = None if tasks_per_worker is None else tasks_per_worker * workers
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+        self._given = 0  # tasks given to the current pool
+        self._open: dict[ProcessPoolExecutor, int] = {self._pool: 0}
+        self.replaced = 0  # how often the workers were replaced
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(), not self.shared),
+        )
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._lock:
+            if self.limit is not None and self._given >= self.limit:
+                old, self._pool, self._given = self._pool, self._new_pool(), 0
+                self._open[self._pool] = 0
+                self.replaced += 1
+                old.shutdown(wait=False)  # its queued tasks still run; its workers exit when they are done
+            pool = self._pool
+            self._given += 1
+            self._open[pool] += 1
+            future = pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(functools.partial(self._done, pool))
+        return future
+
+    def _done(self, pool: ProcessPoolExecutor, _future: Future) -> None:
+        with self._lock:
+            self._open[pool] -= 1
+            if self._open[pool] == 0 and pool is not self._pool:
+                del self._open[pool]  # a replaced pool with nothing left: forgotten
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            pools = list(self._open)
+        for pool in pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    @property
+    def _processes(self) -> Mapping[int, Any]:
+        """The current workers by process id (as ``ProcessPoolExecutor._processes``)."""
+        return self._pool._processes or {}
 
 
 def _die_with_parent(parent: int, signal_at_death: bool = True) -> None:

@@ -394,8 +394,7 @@ class ScenarioBase(_Strict):
 
     def to_toml(self) -> str:
         """The fully resolved scenario as TOML text, starting with the file format's ``schema_version``."""
-        data = {"schema_version": SCHEMA_VERSION, **self.model_dump(mode="json", exclude_none=True)}
-        return dumps_toml(data, inline=self.free_mappings)
+        return dumps_toml({"schema_version": SCHEMA_VERSION, **self.model_dump(mode="json", exclude_none=True)})
 
 
 class Scenario(ScenarioBase):

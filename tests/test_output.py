@@ -43,3 +43,106 @@ def test_a_symlinked_target_is_refused_and_its_destination_untouched(tmp_path):
 def test_a_folder_is_not_a_file(tmp_path):
     with pytest.raises(OutputError, match="is a folder"):
         write_text(tmp_path, "x")
+
+
+# ---------------------------------------------------------------- through the command line
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from sim.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "docs" / "examples"
+RUN = ["run", "b2b_activation", "--weeks", "4", "--set", "customers.population=200", "--seeds", "2"]
+
+
+def test_run_out_refuses_to_write_through_a_symlink(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("keep me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "weekly.csv").symlink_to(elsewhere)
+    assert main([*RUN, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alignsim: error: ") and "weekly.csv: is a symbolic link" in err and "\n" not in err
+    assert elsewhere.read_text() == "keep me\n"
+
+
+def test_run_out_writes_every_file_whole_and_leaves_no_temporary_file(tmp_path):
+    out = tmp_path / "out"
+    assert main([*RUN, "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["aggregate.csv", "scenario.toml", "summary.csv", "weekly.csv", "weekly.parquet"]
+
+
+def _tiny_disk_can_be_mounted() -> bool:
+    if sys.platform != "linux" or shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"], capture_output=True
+    )
+    return probe.returncode == 0
+
+
+tiny_disk = pytest.mark.skipif(not _tiny_disk_can_be_mounted(), reason="needs root and unshare to mount a small tmpfs")
+
+
+def _on_a_tiny_disk(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
+    """``script`` (sh) in a private mount namespace where ``$DISK`` is a tmpfs of a few KiB, gone afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    env = {**os.environ, "DISK": str(disk), "PY": sys.executable, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f'mount -t tmpfs -o size=16k tmpfs "$DISK" && {script}'],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+@tiny_disk
+def test_run_out_on_a_full_disk_gives_one_line_and_no_truncated_file(tmp_path):
+    run = " ".join([*RUN, "--weeks", "26"])  # a weekly table larger than the disk
+    result = _on_a_tiny_disk(
+        tmp_path,
+        f'$PY -m sim.cli {run} --out "$DISK/out"; echo "exit $?"; '
+        'for f in "$DISK"/out/*; do echo "file $(basename "$f") $(wc -c < "$f")"; done; ls -a "$DISK/out"',
+    )
+    lines = result.stdout.splitlines()
+    assert "exit 2" in lines, result
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and "the disk is full" in err[0] and "Traceback" not in result.stderr, result.stderr
+    # what was written is whole: scenario.toml and the small tables; the weekly table is absent, not cut short
+    written = {line.split()[1]: int(line.split()[2]) for line in lines if line.startswith("file ")}
+    assert "weekly.csv" not in written and "scenario.toml" in written
+    assert not any(name.endswith(".tmp") for name in lines)
+
+
+@tiny_disk
+def test_calibrate_on_a_full_disk_gives_one_line_and_a_rerun_continues(tmp_path):
+    """The study log fills the disk mid-fit: one line saying how to go on; with space again, the same command
+    continues from the candidates kept and finishes."""
+    observed = tmp_path / "obs.csv"
+    observed.write_text("month,releases\n1,3\n2,4\n3,5\n4,4\n")
+    command = (
+        f'$PY -m sim.cli calibrate {EXAMPLES / "own_org"} --observed {observed} --out "$DISK/org.toml" '
+        "--trials 12 --seeds 2 --band-seeds 2 --yes"
+    )
+    result = _on_a_tiny_disk(
+        tmp_path,
+        f'head -c 12288 /dev/zero > "$DISK/filler"; {command}; echo "first $?"; '
+        f'rm "$DISK/filler"; mount -o remount,size=8m "$DISK"; {command} > /dev/null; echo "second $?"; ls "$DISK"',
+    )
+    out = result.stdout.splitlines()
+    assert "first 2" in out and "second 0" in out, result
+    first_error = [line for line in result.stderr.splitlines() if line.startswith("alignsim: error")]
+    assert len(first_error) == 1 and "the disk is full" in first_error[0]
+    assert "rerun the same command to continue" in first_error[0]
+    assert "Traceback" not in result.stderr
+    assert {"org.toml", "org_fit.csv", "org_estimates.csv"} <= set(out)

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import Kind, Metric
+from sim.runner import free_models_after_their_runs
 from sim.streams import named_stream, stream_root
+
+free_models_after_their_runs()  # Mesa 3.3 would keep every model alive for good (mesa#3179)
 
 
 def end_metric(

@@ -15,6 +15,7 @@ from sim import provenance
 from sim.cli import research, scenarios
 from sim.cli.common import EXIT_USAGE, Parser, UsageError
 from sim.input import ScenarioError, clean
+from sim.output import problem
 from sim.registry import BudgetError
 from sim.research.sweep import SweepError
 
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file that cannot be read or written (sim.output says which and why): one line
+        print(f"alignsim: error: {problem(exc)}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 __all__ = ["COMMANDS", "main", "parser"]

@@ -14,7 +14,8 @@ from sim import provenance
 from sim.cli.common import MAX_SEED, MAX_WORKERS, UsageError, check_cost, lang_flag, positive, yes_flag
 from sim.i18n import _, shown
 from sim.input import clean
-from sim.output import write_bytes, write_text
+from sim.input.errors import check_file_path
+from sim.output import problem, shown_path, write_bytes, write_text
 from sim.registry import CLI_BUDGET_SECONDS, cost
 
 
@@ -145,21 +146,18 @@ def cmd_analyze(args) -> int:
     from sim.present.charts import to_image
     from sim.research.sweep import analysis_chart, analyze
 
-    table = analyze(args.dir, args.metric)
-    out = Path(args.dir)
-    try:
-        write_text(out / "analysis.csv", table.to_csv(index=False))
-        write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
-        _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot write the analysis: {exc.strerror or exc}") from None
+    out = check_file_path(args.dir, "folder")
+    table = analyze(out, args.metric)
+    write_text(out / "analysis.csv", table.to_csv(index=False))
+    write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
+    _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric)
     print(table.attrs["supports"] + "\n")
     with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 70):
         print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
     flagged = int(table["note"].ne("").sum())
     if flagged:
         print(f"\n{flagged} of {len(table)} indices carry a note: read them before the numbers")
-    print(f"\nwrote {out}/analysis.csv and {out}/analysis.png", file=sys.stderr)
+    print(f"\nwrote {shown_path(out)}/analysis.csv and analysis.png", file=sys.stderr)
     return 0
 
 
@@ -240,7 +238,7 @@ def cmd_claims(args) -> int:
     if maps is not None and args.map_chart:
         from sim.present.charts import claim_map, to_image
 
-        Path(args.map_chart).write_bytes(to_image(claim_map(maps), "png"))
+        write_bytes(check_file_path(args.map_chart, "--map-chart"), to_image(claim_map(maps), "png"))
     if args.format == "json":
         out: dict[str, Any] = {
             "seeds": results[0].seeds,
@@ -292,9 +290,9 @@ def cmd_calibrate(args) -> int:
     from sim.input.observed import read_observed_path
     from sim.research import calibration
 
-    out = Path(args.out)
+    out = check_file_path(args.out, "--out")
     if out.suffix != ".toml":
-        raise UsageError(f"--out {clean(str(out))}: expected a .toml file name")
+        raise UsageError(f"--out {shown_path(out)}: expected a .toml file name")
     imported = orgsheet.organisation(orgsheet.read_path(args.org), clean(Path(args.org).name))
     for note in imported.notes:
         print(_("note: {note}").format(note=shown(note)), file=sys.stderr)
@@ -316,7 +314,7 @@ def cmd_calibrate(args) -> int:
         ).format(n=observed.periods)
         print(
             _("fitting {name} to {periods} of {series}; resumable: the candidates are kept in {study}").format(
-                name=clean(scenario.name), periods=periods, series=", ".join(observed.series), study=study
+                name=clean(scenario.name), periods=periods, series=", ".join(observed.series), study=shown_path(study)
             ),
             file=sys.stderr,
         )
@@ -340,10 +338,18 @@ def cmd_calibrate(args) -> int:
             )
         except KeyboardInterrupt:
             print(
-                _("alignsim: interrupted; rerun the same command to continue from {study}").format(study=study),
+                _("alignsim: interrupted; rerun the same command to continue from {study}").format(
+                    study=shown_path(study)
+                ),
                 file=sys.stderr,
             )
             return 130
+        except OSError as exc:  # e.g. a full disk under the study log: what is in it is kept
+            raise UsageError(
+                _("{problem}; rerun the same command to continue from {study}").format(
+                    problem=problem(exc), study=shown_path(study)
+                )
+            ) from None
         finally:
             bar.close()
         scenario = calibration.described(result, scenario.name)

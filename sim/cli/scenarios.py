@@ -23,6 +23,8 @@ from sim.cli.common import (
 )
 from sim.i18n import _, shown
 from sim.input import bundled_scenarios, clean, describe, load_scenario, scenario_model
+from sim.input.errors import check_file_path
+from sim.output import OutputError, shown_path, write_bytes, write_text
 from sim.registry import MODELS, cost, get_model, horizon
 from sim.runner import EnsembleResult, compare
 from sim.scenario import ScenarioBase
@@ -106,11 +108,12 @@ def cmd_show(args) -> int:
 
 def cmd_validate(args) -> int:
     scenario = load_scenario(args.scenario, extends_anywhere=args.extends_anywhere)
-    print(f"ok: {scenario.name} [{scenario.model}] ({get_model(scenario.model).summary_line(scenario)})")
+    print(f"ok: {clean(scenario.name)} [{scenario.model}] ({get_model(scenario.model).summary_line(scenario)})")
     return 0
 
 
 def cmd_run(args) -> int:
+    out = check_file_path(args.out, "--out") if args.out else None  # before anything runs
     scenario = resolve_scenario(args.scenario, args.set, args.horizon, args.extends_anywhere)
     spec = get_model(scenario.model)
     check_cost(args, cost(scenario, args.seeds), f"{args.seeds:,} run(s) of {clean(scenario.name)}")
@@ -140,7 +143,7 @@ def cmd_run(args) -> int:
     else:
         from sim.present.levers import preset_story
 
-        print(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": "))
+        print(clean(f"{scenario.name}: {preset_story(scenario.description)}".rstrip(": ")))
         print(
             _("{setting}; seeds {first}..{last} ({n})").format(
                 setting=shown(spec.summary_line(scenario)), first=ens.seeds[0], last=ens.seeds[-1], n=len(ens.seeds)
@@ -161,16 +164,14 @@ def cmd_run(args) -> int:
                     "horizon"
                 ).format(unsettled=unsettled, n=len(ens.seeds))
             )
-    if args.out:
-        _write(Path(args.out), scenario, ens, parse_overrides(args.set))
+    if out is not None:
+        _write(out, scenario, ens, parse_overrides(args.set))
     return 0
 
 
 def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult, overrides: dict) -> None:
-    """The run's files, and provenance.json saying what made them (the CSV files' sidecar; the Parquet file
-    carries the same record in its metadata)."""
-    from sim.output import write_bytes, write_text
-
+    """The run's files in ``out``, each written whole or not at all (sim.output), and provenance.json saying what
+    made them (the CSV files' sidecar; the Parquet file carries the same record in its metadata)."""
     meta = provenance.record(scenario, overrides, ens.seeds)
     try:
         write_text(out / "scenario.toml", scenario.to_toml())
@@ -180,10 +181,11 @@ def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult, overrides: di
         write_bytes(out / "weekly.parquet", provenance.parquet_bytes(ens.weekly, meta))
         files = ["scenario.toml", "summary.csv", "aggregate.csv", "weekly.csv", "weekly.parquet"]
         provenance.write_sidecar(out / "provenance.json", [out / f for f in files], scenario, overrides, ens.seeds)
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
+    except OutputError as exc:
+        raise UsageError(f"cannot write results: {exc.strerror}") from None
     print(
-        f"wrote {out}/scenario.toml, summary.csv, aggregate.csv, weekly.csv, weekly.parquet, provenance.json",
+        f"wrote {shown_path(out)}/scenario.toml, summary.csv, aggregate.csv, weekly.csv, weekly.parquet, "
+        "provenance.json",
         file=sys.stderr,
     )
 
@@ -217,8 +219,8 @@ def cmd_compare(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(frame.to_csv())
     else:
-        print(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}")
-        print(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}")
+        print(clean(f"A = {a.name}{' (' + ', '.join(args.set + args.set_a) + ')' if args.set + args.set_a else ''}"))
+        print(clean(f"B = {b.name}{' (' + ', '.join(args.set + args.set_b) + ')' if args.set + args.set_b else ''}"))
         print(
             _("paired over seeds {first}..{last}; difference = B - A with 95% CI").format(
                 first=ea.seeds[0], last=ea.seeds[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import i18n
@@ -74,3 +75,16 @@ def show(value: Any, limit: int = 60) -> str:
     """A value for a message: repr'd, escaped and shortened."""
     text = clean(repr(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_file_path(path: str | Path, what: str) -> Path:
+    """``path`` as a user's file or folder path that the system can take: no NUL, at most ``MAX_PATH_CHARS``
+    characters and 255 per part. A ScenarioError (one line, the path shortened) otherwise."""
+    name = str(path)
+    if "\x00" in name:
+        raise ScenarioError(f"{what} {show(name)}: a path cannot contain a NUL character")
+    if len(name) > MAX_PATH_CHARS or any(len(part) > 255 for part in Path(name).parts):
+        raise ScenarioError(
+            f"{what} {show(name)}: path is too long (at most {MAX_PATH_CHARS} characters, 255 per folder or file name)"
+        )
+    return Path(name)

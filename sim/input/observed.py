@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.i18n import N_, Decimal, Message
 from sim.input import MAX_FILE_BYTES, ScenarioError, clean, show
+from sim.input.errors import check_file_path
 from sim.metrics import WEEKS_PER_MONTH, Records
 
 
@@ -225,7 +226,7 @@ def read_observed(data: bytes, filename: str = "observed.csv") -> Observed:
 
 def read_observed_path(path: str | Path) -> Observed:
     """Observed series from a CSV file (size-capped before reading)."""
-    p = Path(path)
+    p = check_file_path(path, "observed data")
     try:
         if not p.is_file():
             raise ScenarioError(Message(N_("observed data {path} does not exist"), path=show(str(p))))

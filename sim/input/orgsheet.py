@@ -22,10 +22,14 @@ requests may name only the departments the sheet lists.
 
 from __future__ import annotations
 
+import copy
 import csv
+import hashlib
 import io
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,10 @@ from pydantic import ValidationError
 
 from sim.i18n import N_, Message
 from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show, validation_problems
+from sim.input.errors import check_file_path
+from sim.input.names import name_problem
 from sim.input.observed import as_typed
+from sim.input.workbook import read_sheets
 from sim.metrics import METRICS
 from sim.present.levers import DEPARTMENT_NAMES
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
@@ -161,8 +168,14 @@ def read_tables(data: bytes, filename: str) -> Tables:
 
 def read_path(path: str | Path) -> Tables:
     """Tables from a workbook, ZIP or CSV file, or from a folder of CSV files named after their sheets."""
-    p = Path(path)
-    if p.is_dir():
+    p = check_file_path(path, "organisation file")
+    try:
+        is_dir, is_file = p.is_dir(), p.is_file()
+    except OSError as exc:
+        raise ScenarioError(
+            Message(N_("{source}: cannot read: {reason}"), source=show(str(p)), reason=exc.strerror)
+        ) from None
+    if is_dir:
         tables: Tables = {}
         for sheet in COLUMNS:
             f = p / f"{sheet}.csv"
@@ -177,9 +190,38 @@ def read_path(path: str | Path) -> Tables:
                 )
             )
         return tables
-    if not p.is_file():
+    if not is_file:
         raise ScenarioError(Message(N_("organisation file {path} does not exist"), path=show(str(p))))
     return read_tables(_read_capped(p), p.name)
+
+
+#: Uploads parsed lately (a digest of the bytes and the file name -> the tables, or the error): the app's page
+#: runs again on every click, and a spreadsheet is parsed once.
+_PARSED: OrderedDict[tuple[bytes, str], Tables | ScenarioError] = OrderedDict()
+_PARSED_SIZE = 32
+_PARSED_LOCK = threading.Lock()
+
+
+def read_tables_cached(data: bytes, filename: str) -> Tables:
+    """:func:`read_tables`, parsed once per file (the same bytes and name): later calls get a copy of the tables,
+    or the same error, from a small cache shared by all sessions."""
+    key = (hashlib.sha256(data).digest(), filename)
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+        if hit is not None:
+            _PARSED.move_to_end(key)
+    if hit is None:
+        try:
+            hit = read_tables(data, filename)
+        except ScenarioError as exc:
+            hit = exc
+        with _PARSED_LOCK:
+            _PARSED[key] = hit
+            while len(_PARSED) > _PARSED_SIZE:
+                _PARSED.popitem(last=False)
+    if isinstance(hit, ScenarioError):
+        raise ScenarioError(hit.message)
+    return copy.deepcopy(hit)
 
 
 def _read_capped(p: Path) -> bytes:
@@ -216,30 +258,9 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
 
 
 def _read_xlsx(data: bytes, source: str) -> Tables:
-    import openpyxl
-
-    _open_zip(data, source).close()
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file; one message for all
-        raise ScenarioError(
-            Message(N_("{source}: not a readable .xlsx workbook (save it again as .xlsx)"), source=source)
-        ) from None
-    tables: Tables = {}
-    try:
-        for ws in wb.worksheets:
-            name = str(ws.title).strip().lower()
-            if name not in COLUMNS:
-                continue
-            rows = []
-            for i, row in enumerate(ws.iter_rows(values_only=True)):
-                if i > MAX_ROWS + 1:
-                    raise ScenarioError(_too_many_rows(name))
-                rows.append(list(row[:20]))
-            tables[name] = _records(rows, name)
-    finally:
-        wb.close()
-    return tables
+    with _open_zip(data, source) as zf:
+        sheets = read_sheets(zf, source, COLUMNS, MAX_ROWS + 1)
+    return {name: _records(rows, name) for name, rows in sheets.items()}
 
 
 def _read_csv(data: bytes, filename: str) -> Tables:
@@ -549,6 +570,9 @@ def _name(value: Any, cell: _Cell) -> str:
                 name=show(text, 40),
             )
         )
+    problem = name_problem(text)
+    if problem is not None:
+        raise cell.error(problem)
     return text
 
 

@@ -29,13 +29,13 @@ from sim.input import (
     ScenarioError,
     bundled_scenarios,
     clean,
-    dumps_toml,
     is_bundled,
     load_scenario,
     parse_override,
     scenario_from_bytes,
     show,
 )
+from sim.input.toml import toml_value
 from sim.present.levers import Lever, levers_for
 from sim.scenario import Scenario, ScenarioBase
 
@@ -68,7 +68,7 @@ class Shared:
 def _value_text(value: Any) -> str:
     if value is None:
         return "none"
-    return dumps_toml({"v": value}).split("=", 1)[1].strip()
+    return toml_value(value)
 
 
 def encode(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import tomli_w
 
 from sim import i18n
 from sim.i18n import N_, Message
@@ -17,12 +17,13 @@ from sim.input.errors import (
     MAX_KEYS,
     MAX_NAME_CHARS,
     MAX_NESTING,
-    MAX_PATH_CHARS,
     MAX_STRING_CHARS,
     ScenarioError,
+    check_file_path,
     clean,
     show,
 )
+from sim.input.names import name_problem
 
 if TYPE_CHECKING:
     pass
@@ -31,7 +32,19 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- TOML text, capped before parsing
 
 
-_TOKENS = re.compile(r'"""|\'\'\'|["\'#\[\]{}=,.\n]')
+#: The tokens that shape a TOML text, and the strings and comments in which nothing does: a whole string or comment
+#: is one token (an unterminated one runs to the end of its line, or of the text for a multi-line string; tomllib
+#: reports it). Every alternative is linear: a character is either a backslash or not.
+_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\[\s\S])*?"""'  # multi-line basic string
+    r"|'''[\s\S]*?'''"  # multi-line literal string
+    r'|"(?:[^"\\\n]|\\[^\n])*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|\"\"\"[\s\S]*|'''[\s\S]*"  # unterminated multi-line string
+    r"|[\"'][^\n]*"  # unterminated string
+    r"|[\[\]{}=,.\n]"
+)
 
 
 def check_text(text: str, source: str) -> None:
@@ -43,102 +56,97 @@ def check_text(text: str, source: str) -> None:
         raise ScenarioError(
             Message(N_("{source}: file is larger than {size} KiB"), source=source, size=MAX_FILE_BYTES // 1024)
         )
-    stack: list[str] = []
-    key_mode, header, parts, keys = True, False, 1, 0
-    pos, n = 0, len(text)
-    while True:
-        m = _TOKENS.search(text, pos)
-        if m is None:
-            return
-        tok, pos = m.group(), m.end()
-        if tok in ('"""', "'''"):
-            end = text.find(tok, pos)
-            while end != -1 and tok == '"""' and _escaped(text, end):
-                end = text.find(tok, end + 1)
-            pos = n if end == -1 else end + 3
-        elif tok in ('"', "'"):
-            end, nl = pos, text.find("\n", pos)
-            while True:
-                end = text.find(tok, end)
-                if end == -1 or (nl != -1 and nl < end):
-                    pos = n if nl == -1 else nl  # unterminated: tomllib reports it
-                    break
-                if tok == '"' and _escaped(text, end):
-                    end += 1
-                    continue
-                pos = end + 1
-                break
-        elif tok == "#":
-            nl = text.find("\n", pos)
-            pos = n if nl == -1 else nl
-        elif tok == "\n":
-            if not stack:
-                key_mode, header, parts = True, False, 1
-        elif tok == ".":
-            if key_mode or header:
-                parts += 1
-                if parts > MAX_KEY_PARTS:
-                    raise ScenarioError(
-                        Message(
-                            N_("{source}: a dotted key or table name has more than {most} parts"),
-                            source=source,
-                            most=MAX_KEY_PARTS,
-                        )
+    shape = _Shape(source)
+    for token in _TOKENS.finditer(text):
+        action = _ACTIONS.get(token.group())
+        if action is not None:
+            action(shape)
+
+
+class _Shape:
+    """The shape of a TOML text so far: open arrays and inline tables, whether a key is being read (and its dotted
+    parts), whether it is a table header, and how many keys there were."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.stack: list[str] = []
+        self.key_mode, self.header, self.parts, self.keys = True, False, 1, 0
+
+    def newline(self) -> None:
+        if not self.stack:
+            self.key_mode, self.header, self.parts = True, False, 1
+
+    def dot(self) -> None:
+        if self.key_mode or self.header:
+            self.parts += 1
+            if self.parts > MAX_KEY_PARTS:
+                raise ScenarioError(
+                    Message(
+                        N_("{source}: a dotted key or table name has more than {most} parts"),
+                        source=self.source,
+                        most=MAX_KEY_PARTS,
                     )
-        elif tok == "=":
-            if key_mode and not header:
-                keys += 1
-                if keys > MAX_KEYS:
-                    raise ScenarioError(
-                        Message(N_("{source}: more than {most} keys"), source=source, most=i18n.Count(MAX_KEYS))
-                    )
-                key_mode, parts = False, 1
-        elif tok == "[":
-            if key_mode and not stack:
-                if not header:  # [table] or [[array of tables]]: a key too
-                    keys += 1
-                    if keys > MAX_KEYS:
-                        raise ScenarioError(
-                            Message(N_("{source}: more than {most} keys"), source=source, most=i18n.Count(MAX_KEYS))
-                        )
-                header = True
-            else:
-                _push(stack, "[", source)
-                key_mode = False
-        elif tok == "]":
-            if header and not stack:
-                continue
-            if stack:
-                stack.pop()
-        elif tok == "{":
-            _push(stack, "{", source)
-            key_mode, parts = True, 1
-        elif tok == "}":
-            if stack:
-                stack.pop()
-            key_mode = False
-        elif tok == "," and stack and stack[-1] == "{":
-            key_mode, parts = True, 1
+                )
 
-
-def _escaped(text: str, i: int) -> bool:
-    """Whether the character at ``i`` is escaped by an odd run of backslashes."""
-    k = i - 1
-    while k >= 0 and text[k] == "\\":
-        k -= 1
-    return (i - 1 - k) % 2 == 1
-
-
-def _push(stack: list[str], ch: str, source: str) -> None:
-    stack.append(ch)
-    if len(stack) > MAX_NESTING:
-        raise ScenarioError(
-            Message(
-                N_("{source}: arrays or inline tables nested deeper than {most} levels"),
-                source=source,
-                most=MAX_NESTING,
+    def key(self) -> None:
+        self.keys += 1
+        if self.keys > MAX_KEYS:
+            raise ScenarioError(
+                Message(N_("{source}: more than {most} keys"), source=self.source, most=i18n.Count(MAX_KEYS))
             )
-        )
+
+    def equals(self) -> None:
+        if self.key_mode and not self.header:
+            self.key()
+            self.key_mode, self.parts = False, 1
+
+    def open_bracket(self) -> None:
+        if self.key_mode and not self.stack:  # [table] or [[array of tables]]: a key too
+            if not self.header:
+                self.key()
+            self.header = True
+        else:
+            self.push("[")
+            self.key_mode = False
+
+    def open_brace(self) -> None:
+        self.push("{")
+        self.key_mode, self.parts = True, 1
+
+    def close(self) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def close_brace(self) -> None:
+        self.close()
+        self.key_mode = False
+
+    def comma(self) -> None:
+        if self.stack and self.stack[-1] == "{":
+            self.key_mode, self.parts = True, 1
+
+    def push(self, ch: str) -> None:
+        self.stack.append(ch)
+        if len(self.stack) > MAX_NESTING:
+            raise ScenarioError(
+                Message(
+                    N_("{source}: arrays or inline tables nested deeper than {most} levels"),
+                    source=self.source,
+                    most=MAX_NESTING,
+                )
+            )
+
+
+_ACTIONS = {
+    "\n": _Shape.newline,
+    ".": _Shape.dot,
+    "=": _Shape.equals,
+    "[": _Shape.open_bracket,
+    "]": _Shape.close,
+    "{": _Shape.open_brace,
+    "}": _Shape.close_brace,
+    ",": _Shape.comma,
+}
 
 
 #: tomllib's messages (a small fixed set), as translatable templates of its own English; the quoted character or
@@ -221,8 +229,13 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+#: Tables whose keys name units (their names are checked by ``sim.input.names``).
+UNIT_TABLES = ("departments.", "teams.")
+
+
 def check_lengths(value: Any, source: str, where: str = "") -> None:
-    """Every key at most MAX_NAME_CHARS long, every string at most MAX_STRING_CHARS, every number finite."""
+    """Every key at most MAX_NAME_CHARS long, every string at most MAX_STRING_CHARS, every number finite; the names
+    of departments and teams in normal form and one script (:func:`sim.input.names.name_problem`)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if len(key) > MAX_NAME_CHARS:
@@ -234,6 +247,14 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
                         most=MAX_NAME_CHARS,
                     )
                 )
+            if where in UNIT_TABLES:
+                problem = name_problem(key)
+                if problem is not None:
+                    raise ScenarioError(
+                        Message(
+                            N_("{source}: {field}: {problem}"), source=source, field=where.rstrip("."), problem=problem
+                        )
+                    )
             check_lengths(item, source, f"{where}{key}.")
     elif isinstance(value, list):
         for item in value:
@@ -251,14 +272,8 @@ def check_lengths(value: Any, source: str, where: str = "") -> None:
 
 def read_text(path: str | Path, what: str = "scenario file") -> str:
     """The UTF-8 text of a user's file: the path is checked and the size capped before reading."""
-    name = str(path)
-    if "\x00" in name:
-        raise ScenarioError(f"{what} {show(name)}: a path cannot contain a NUL character")
-    if len(name) > MAX_PATH_CHARS or any(len(part) > 255 for part in Path(name).parts):
-        raise ScenarioError(
-            f"{what} {show(name)}: path is too long (at most {MAX_PATH_CHARS} characters, 255 per folder or file name)"
-        )
-    p = Path(name)
+    p = check_file_path(path, what)
+    name = str(p)
     try:
         if not p.is_file():
             raise ScenarioError(f"{what} {show(name)} does not exist")
@@ -297,53 +312,14 @@ def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
 # ---------------------------------------------------------------- writing TOML
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return _toml_string(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_key(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+def dumps_toml(data: dict[str, Any]) -> str:
+    """TOML text of ``data`` (tomli-w): nested mappings become ``[tables]``, NaN and infinities TOML's ``nan`` and
+    ``inf``; what it writes reads back to the same data through :func:`parse_toml`."""
+    return tomli_w.dumps(data)
 
 
-def _toml_string(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _key(k: str) -> str:
-    return k if k and re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_string(k)
-
-
-def dumps_toml(data: dict[str, Any], inline: Iterable[str] = (), prefix: str = "") -> str:
-    """TOML for nested dicts: sub-tables become ``[tables]``; mappings named in ``inline`` (free mappings such as
-    requests and effects) are written inline."""
-    inline = frozenset(inline)
-
-    def is_table(key: str, value: Any) -> bool:
-        return isinstance(value, dict) and key not in inline
-
-    scalars = {k: v for k, v in data.items() if not is_table(k, v)}
-    tables = {k: v for k, v in data.items() if is_table(k, v)}
-    out = "\n".join(f"{_key(k)} = {_toml_value(v)}" for k, v in scalars.items())
-    for k, v in tables.items():
-        name = f"{prefix}.{_key(k)}" if prefix else _key(k)
-        body = dumps_toml(v, inline, name)
-        if any(not is_table(x, y) for x, y in v.items()) or not v:
-            body = f"[{name}]\n" + body
-        out += ("\n\n" if out else "") + body
-    return out.strip() + ("\n" if not prefix else "")
+def toml_value(value: Any) -> str:
+    """One value as TOML writes it, on one line (``0.5``, ``"legal"``, ``["legal", "finance"]``)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value})[len("v = ") :].strip()

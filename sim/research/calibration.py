@@ -38,6 +38,7 @@ the same inputs continues where it stopped.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import warnings
 from collections.abc import Callable
@@ -322,6 +323,35 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _keep_whole_lines(journal: Path) -> None:
+    """Cut a study journal back to its last whole, readable entry: a write cut short (a full disk, a kill) leaves
+    a partial line, which Optuna would otherwise glue the next entry to and then refuse to read."""
+    try:
+        with journal.open("rb+") as f:
+            keep = 0
+            for line in f:
+                if not line.endswith(b"\n"):
+                    break
+                try:
+                    json.loads(line)
+                except ValueError:
+                    break
+                keep += len(line)
+            f.truncate(keep)
+    except FileNotFoundError:
+        return
+
+
+def _first_os_error(exc: BaseException) -> BaseException:
+    """The OSError that ``exc`` was raised while handling, if any (else ``exc``)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return exc
+
+
 def calibrate(
     scenario: Scenario,
     observed: Observed,
@@ -363,6 +393,7 @@ def calibrate(
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 
+        _keep_whole_lines(Path(storage))
         store = JournalStorage(JournalFileBackend(str(storage)))
     study = optuna.create_study(
         study_name=f"{STUDY}-{key}", storage=store, sampler=sampler, direction="minimize", load_if_exists=True
@@ -379,7 +410,10 @@ def calibrate(
         if done == 0:  # the first candidate is the organisation as it is: the fit can only improve on it
             study.enqueue_trial({p.name: min(max(p.value(base), p.low), p.high) for p in params})
         if trials - done > 0:
-            study.optimize(objective, n_trials=trials - done)
+            try:
+                study.optimize(objective, n_trials=trials - done)
+            except Exception as exc:  # Optuna hides a failed journal write (a full disk) behind an AssertionError
+                raise _first_os_error(exc) from None
         search.local(local_evals)
         intervals = search.intervals(design_points, seed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
     else:

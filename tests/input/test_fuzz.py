@@ -1,4 +1,5 @@
-"""Fuzzers of every input surface: scenario files, ``--set`` paths and values, sweep specs, uploads in the app.
+"""Fuzzers of every input surface: scenario files, ``--set`` paths and values, sweep specs, uploads in the app,
+organisation workbooks with hostile XML, and paths of any length on the command line.
 
 Each case must end in a result or a clean one-line error (exit code 2, a ScenarioError/SweepError, a message in
 the page), never a traceback. The quick profile runs in the normal test command (a few hundred cases per surface);
@@ -28,8 +29,15 @@ from sim.research.sweep import SweepError, plan, spec_from_dict, sweep
 
 LONG = os.environ.get("ALIGNSIM_FUZZ") == "long"
 CASES = {
-    "quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150},
-    "long": {"files": 10_000, "overrides": 10_000, "specs": 10_000, "uploads": 10_000},
+    "quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150, "workbooks": 200, "paths": 150},
+    "long": {
+        "files": 10_000,
+        "overrides": 10_000,
+        "specs": 10_000,
+        "uploads": 10_000,
+        "workbooks": 10_000,
+        "paths": 10_000,
+    },
 }["long" if LONG else "quick"]
 #: A valid fuzzed scenario is also run for one week when one seed costs less than this (estimated seconds).
 RUN_BELOW_SECONDS = 0.5
@@ -360,6 +368,116 @@ def test_fuzz_uploads_through_the_app(upload_app, text):
     else:  # accepted: it is what the boundary makes of the same bytes
         expected = scenario_from_bytes(text.encode("utf-8", "surrogatepass"), "pasted scenario")
         assert at.session_state["accepted"] == expected.to_toml()
+
+
+# ---------------------------------------------------------------- organisation workbooks with hostile XML
+
+
+def _workbook_parts() -> dict[str, bytes]:
+    from sim.input import orgsheet
+    from tests.input.test_workbook import _parts, _with_shared_strings
+
+    return _parts(_with_shared_strings(orgsheet.template_xlsx()))
+
+
+WORKBOOK = _workbook_parts()
+XML_SNIPPETS = st.sampled_from(
+    [
+        b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+        b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">',
+        b"&e;",
+        b"<c/>" * 5000,
+        b"<row/>" * 5000,
+        b'<c r="XFD1048576"><v>1</v></c>',
+        b'<c r="A1" t="s"><v>-1</v></c>',
+        b'<c t="b"><v>2</v></c>',
+        b'<c t="n"><v>1e999</v></c>',
+        b"<v>" + b"9" * 20000 + b"</v>",
+        b'<row r="99999999">',
+        b"</sheetData>",
+        b"<",
+        b"\x00",
+        b"\xff\xfe",
+        b"]]>",
+        b"<![CDATA[",
+        b'<?xml version="1.0" encoding="utf-16"?>',
+        b'<dimension ref="A1:A1"/>',
+    ]
+)
+
+
+@st.composite
+def _workbooks(draw) -> bytes:
+    from tests.input.test_workbook import _zip
+
+    parts = dict(WORKBOOK)
+    for _ in range(draw(st.integers(1, 3))):
+        name = draw(st.sampled_from(sorted(n for n in parts if n.endswith((".xml", ".rels")))))
+        data = parts[name]
+        at = draw(st.integers(0, len(data)))
+        kind = draw(st.sampled_from(["insert", "truncate", "replace", "drop"]))
+        if kind == "insert":
+            data = data[:at] + draw(XML_SNIPPETS) + data[at:]
+        elif kind == "truncate":
+            data = data[:at]
+        elif kind == "replace":
+            data = data[:at] + draw(st.binary(max_size=12)) + data[at + draw(st.integers(0, 12)) :]
+        else:
+            parts.pop(name)
+            continue
+        parts[name] = data
+    return _zip(parts)
+
+
+@_fuzz("workbooks")
+@given(data=_workbooks())
+def test_fuzz_organisation_workbooks(data):
+    """A damaged or hostile workbook imports or gives one line; never a traceback, never a slow or costly parse."""
+    from sim.input import orgsheet
+
+    started = time.perf_counter()
+    try:
+        orgsheet.organisation(orgsheet.read_tables(data, "org.xlsx"))
+        outcome = "ok"
+    except ScenarioError as exc:
+        outcome = "clean_errors"
+        assert "\n" not in str(exc) and str(exc).isprintable(), str(exc)
+    except BaseException:
+        _count("workbooks", "tracebacks", time.perf_counter() - started)
+        raise
+    _count("workbooks", outcome, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- paths given on the command line
+
+PATH_PARTS = st.one_of(
+    st.text(min_size=1, max_size=20),
+    st.sampled_from(["..", ".", "x" * 255, "y" * 256, "\x00", "\x1b[2J", "\u202e", "con", "a/b", "", "~", "-"]),
+    st.integers(1, 6000).map(lambda n: "z" * n),
+)
+PATHS = st.lists(PATH_PARTS, min_size=1, max_size=4).map("/".join)
+
+
+@_fuzz("paths")
+@given(
+    path=PATHS, command=st.sampled_from(["analyze", "calibrate", "observed", "calibrate-out", "run-out", "validate"])
+)
+def test_fuzz_paths_on_the_command_line(tmp_path_factory, capsys, monkeypatch, path, command):
+    """Any path, of any length or make, in any command: a result or one line with exit 2."""
+    path = "./" + path if path.startswith("-") else path  # not a flag
+    folder = tmp_path_factory.mktemp("paths")
+    monkeypatch.chdir(folder)  # relative paths land here
+    org = str(Path(__file__).resolve().parents[2] / "docs" / "examples" / "own_org")
+    argv = {
+        "analyze": ["analyze", path],
+        "calibrate": ["calibrate", path, "--out", "org.toml"],
+        "observed": ["calibrate", org, "--observed", path, "--out", "org.toml"],
+        "calibrate-out": ["calibrate", org, "--out", f"{path}.toml"],
+        "run-out": ["run", "b2b_activation", "--weeks", "1", "--set", "customers.population=50", "--out", path],
+        "validate": ["validate", path],
+    }[command]
+    _check_cli("paths", argv, capsys)
 
 
 def test_the_fuzzers_count_what_they_see():

@@ -87,7 +87,7 @@ def _import(uploads) -> orgsheet.OrgImport | None:
                 raise ScenarioError(
                     _("{name}: file is larger than {kib} KiB").format(name=f.name, kib=MAX_FILE_BYTES // 1024)
                 )
-            tables.update(orgsheet.read_tables(data, f.name))
+            tables.update(orgsheet.read_tables_cached(data, f.name))
         return orgsheet.organisation(tables, uploads[0].name)
     except ScenarioError as exc:
         st.error(plain(exc.shown()))
