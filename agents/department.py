@@ -7,11 +7,21 @@ Each role adds its own actions in its own domain (campaigns, calls, promises, pl
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING, Any
 
-import mesa
+from sim.agents.unit import Unit
+from sim.metrics import Metric, metric, progress, window_value
+from sim.scenario import (
+    CustomerSuccessSettings,
+    FinanceSettings,
+    MarketingSettings,
+    SalesSettings,
+    _DepartmentSettings,
+)
+from sim.work import WorkItem
 
-from sim.metrics import metric, window_value
+if TYPE_CHECKING:
+    from sim.model import AlignmentModel
 
 #: Weeks a department looks back at its KPI.
 KPI_WINDOW = 4
@@ -21,28 +31,23 @@ PATIENCE = 6
 CAMPAIGN_METRICS = frozenset({"leads", "deals_closed", "onboarding_calls", "revenue"})
 
 
-class Department(mesa.Agent):
+class Department(Unit):
     """A department: KPI with target, alignment, influence, demands on teams and an approval queue."""
 
+    stream_kind = "department"
     request_kind = ""
+    cfg: _DepartmentSettings
 
-    def __init__(self, model, name: str, cfg):
-        super().__init__(model)
-        self.name = name
-        self.cfg = cfg
-        self.stream = model.stream("department", name)
+    def __init__(self, model: AlignmentModel, name: str, cfg: _DepartmentSettings):
+        super().__init__(model, name, cfg)
         self.kpi = metric(cfg.kpi)
         self.requests = model.setup.request_weights(name)
         self.progress = 0.5
-        self.queue: list = []  # items waiting for this unit's approval
-        self.open_demands: list = []
+        self.queue: list[WorkItem] = []  # items waiting for this unit's approval
+        self.open_demands: list[WorkItem] = []
         self._carry = 0.0  # unused review capacity carried within a week's fractions
 
     # ---------------------------------------------------------------- deciding
-    @property
-    def alignment(self) -> float:
-        """Effective alignment: own alignment, raised by how much leadership makes the shared criterion trump."""
-        return 1.0 - (1.0 - self.cfg.alignment) * (1.0 - self.model.trump)
 
     def kpi_progress(self) -> float:
         """Own KPI over the last weeks against its target (1 = on target; 0.5 when there is no data yet)."""
@@ -82,7 +87,8 @@ class Department(mesa.Agent):
                 terms = self.demand_terms() if kind == own else {}  # per item: a promise counts once it is made
                 self.open_demands.append(m.new_item(kind, team, self.name, self.cfg.influence, **terms))
 
-    def demand_terms(self) -> dict:
+    def demand_terms(self) -> dict[str, Any]:
+        """The terms a demand of the role's own kind carries (a promise's due date); none by default."""
         return {}
 
     def escalate(self) -> None:
@@ -96,11 +102,12 @@ class Department(mesa.Agent):
         if self.stream.random() < (1.0 - self.alignment) * (0.5 + 0.5 * min(max(1 - self.progress, 0), 1)):
             self.model.escalate(item)
 
-    def patience(self, item) -> int:
+    def patience(self, item: WorkItem) -> int:
+        """Weeks a demand waits unstarted before its requester considers escalating it."""
         return PATIENCE
 
     # ---------------------------------------------------------------- approving
-    def review(self) -> list:
+    def review(self) -> list[WorkItem]:
         """Pass up to ``review_capacity`` items that arrived before this week; return them."""
         t = self.model.week
         ready = [i for i in self.queue if i.queued_since < t]
@@ -115,15 +122,6 @@ class Department(mesa.Agent):
         return passed
 
 
-def progress(value: float, target: float, better: str) -> float:
-    """KPI attainment: value / target when higher is better, target / value when lower is better."""
-    if value is None or math.isnan(value):
-        return 0.5
-    if better == "higher":
-        return value / target if target > 0 else 1.0
-    return target / value if value > 0 else 2.0
-
-
 class Leadership(Department):
     """Sets direction; its levers (shared criterion, trump, funding, real choice) live in the scenario."""
 
@@ -132,8 +130,9 @@ class Sales(Department):
     """Closes deals; promises features to key accounts with due dates when its deals lag."""
 
     request_kind = "key_account_feature"
+    cfg: SalesSettings
 
-    def demand_terms(self) -> dict:
+    def demand_terms(self) -> dict[str, Any]:
         """A promise with a due date while fewer than ``max_open_promises`` are open; a plain request beyond."""
         open_promises = sum(1 for i in self.open_demands if i.promise and (i.due or 0) >= self.model.week)
         open_promises += sum(
@@ -145,7 +144,7 @@ class Sales(Department):
             return {"due": self.model.week + self.cfg.promise_due_weeks, "promise": True}
         return {}
 
-    def patience(self, item) -> int:
+    def patience(self, item: WorkItem) -> int:
         return max(1, item.due - item.created - 2) if item.due is not None else PATIENCE
 
 
@@ -154,8 +153,9 @@ class Marketing(Department):
     the campaign serves someone: a campaign hurts rates per customer until onboarding is ready."""
 
     request_kind = "campaign_support"
+    cfg: MarketingSettings
 
-    def __init__(self, model, name, cfg):
+    def __init__(self, model: AlignmentModel, name: str, cfg: MarketingSettings):
         super().__init__(model, name, cfg)
         self.campaign_left = 0
         self.campaign_done = cfg.campaign_start_week is None
@@ -173,7 +173,7 @@ class Marketing(Department):
                 self.campaign_left = cfg.campaign_weeks - 1
                 self.model.campaign = max(self.model.campaign, cfg.campaign_lift)
 
-    def campaign_effect(self, m) -> float:
+    def campaign_effect(self, m: Metric) -> float:
         """How a campaign now moves metric ``m``: +1 for metrics that count customers coming in (leads, deals,
         calls, revenue); for rates per customer (activation, contacts, churn, the outcome index) +1 once onboarding
         is ready for more customers (the shared criterion's measured progress reaches ``readiness_threshold``) and
@@ -185,8 +185,9 @@ class Marketing(Department):
         return 1.0 if self.model.shared_progress() >= self.cfg.readiness_threshold else -1.0
 
     def demand(self) -> None:
+        start = self.cfg.campaign_start_week
         upcoming = self.campaign_left > 0 or (
-            not self.campaign_done and self.cfg.campaign_start_week - self.model.week <= 6
+            not self.campaign_done and start is not None and start - self.model.week <= 6
         )
         if upcoming:
             super().demand()
@@ -196,6 +197,7 @@ class CustomerSuccess(Department):
     """Holds onboarding calls and asks for onboarding material to support them."""
 
     request_kind = "onboarding_material"
+    cfg: CustomerSuccessSettings
 
     def act(self) -> None:
         self.model.calls += self.cfg.call_capacity
@@ -209,6 +211,8 @@ class CustomerSupport(Department):
 
 class Finance(Department):
     """Wants a fixed delivery plan: milestone items with due dates, tied to the budget under project funding."""
+
+    cfg: FinanceSettings
 
     def act(self) -> None:
         if self.model.week != 0:
@@ -231,7 +235,7 @@ class Finance(Department):
                 )
             )
 
-    def patience(self, item) -> int:
+    def patience(self, item: WorkItem) -> int:
         return max(1, (item.due or 0) - item.created)
 
 

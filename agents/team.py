@@ -7,10 +7,16 @@ Without data, beliefs carry little weight and the loudest requester wins.
 
 from __future__ import annotations
 
-import mesa
+from typing import TYPE_CHECKING, NamedTuple
+
 import numpy as np
 
+from sim.agents.unit import Unit
+from sim.scenario import Team
 from sim.work import WorkItem
+
+if TYPE_CHECKING:
+    from sim.model import AlignmentModel
 
 #: Prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect.
 PRIOR_SD = 0.006
@@ -24,14 +30,29 @@ EXPERIMENT_COST = 0.5
 MIN_FOCUS = 0.3
 
 
-class ProductTeam(mesa.Agent):
+class Measurement(NamedTuple):
+    """A measurement under way: what a team will learn, and when."""
+
+    #: the week the result arrives (after the data lag)
+    due: int
+    #: the row of the measured kind in the catalogue
+    kind: int
+    #: the observed effect (a driver vector)
+    observation: np.ndarray
+    #: the observation's noise (sd, driver points)
+    noise: float
+    #: the tested item, for an experiment's result (None: a released item measured for its kind)
+    item: WorkItem | None
+
+
+class ProductTeam(Unit):
     """A product team and its backlog."""
 
-    def __init__(self, model, name: str, cfg):
-        super().__init__(model)
-        self.name = name
-        self.cfg = cfg
-        self.stream = model.stream("team", name)
+    stream_kind = "team"
+    cfg: Team
+
+    def __init__(self, model: AlignmentModel, name: str, cfg: Team):
+        super().__init__(model, name, cfg)
         self.backlog: list[WorkItem] = []
         self.wip: list[WorkItem] = []
         self.last_top: list[WorkItem] = []
@@ -43,7 +64,7 @@ class ProductTeam(mesa.Agent):
         self.initial_belief = self.belief.copy()
         self.precision = np.full(len(kinds), 1.0 / PRIOR_SD**2)
         self.prior_precision = self.precision.copy()
-        self.pending: list[tuple] = []  # (week due, kind index, observation, noise sd, tested item or None)
+        self.pending: list[Measurement] = []
         self.tested_now: list[WorkItem] = []
 
     # ---------------------------------------------------------------- weekly cycle
@@ -68,10 +89,6 @@ class ProductTeam(mesa.Agent):
         for item in self.backlog:
             item.estimate, item.tested = None, False
         self.pending = []
-
-    @property
-    def alignment(self) -> float:
-        return 1.0 - (1.0 - self.cfg.alignment) * (1.0 - self.model.trump)
 
     def evidence(self) -> float:
         """How far data backs the team's beliefs, in [0, 1]."""
@@ -149,7 +166,7 @@ class ProductTeam(mesa.Agent):
         for item in chosen:
             item.tested = True
             obs = item.true_effect + self.stream.normal(0.0, m.noise_sd * 1.5, size=item.true_effect.shape)
-            self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd * 1.5, item))
+            self.pending.append(Measurement(m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd * 1.5, item))
         m.records.add("experiments", m.week, len(chosen))
         return len(chosen)
 
@@ -160,15 +177,15 @@ class ProductTeam(mesa.Agent):
         if m.maturity <= 0 or item.tested or m.project_closed():
             return
         obs = item.true_effect + self.stream.normal(0.0, m.noise_sd, size=item.true_effect.shape)
-        self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
+        self.pending.append(Measurement(m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
 
     def learn(self, t: int) -> None:
         """Fold arrived measurements into beliefs (normal-normal update per kind); a tested item also gets its
         own estimate."""
-        due = [p for p in self.pending if p[0] <= t]
+        due = [p for p in self.pending if p.due <= t]
         if not due:
             return
-        self.pending = [p for p in self.pending if p[0] > t]
+        self.pending = [p for p in self.pending if p.due > t]
         for _, k, obs, noise, item in due:
             if item is not None and item.started is None:
                 prior = 1.0 / (ITEM_SD**2 + 1.0 / self.precision[k])
@@ -197,7 +214,7 @@ class ProductTeam(mesa.Agent):
 
     def values_per_week_of_work(self, items: list[WorkItem]) -> np.ndarray:
         """Believed value of each item per person-week; untested items of one kind share their kind's value."""
-        m, by_kind = self.model, {}
+        m, by_kind = self.model, dict[str, float]()
         values = np.empty(len(items))
         for n, item in enumerate(items):
             if item.estimate is not None:

@@ -9,6 +9,9 @@ One step is one week:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 import mesa
 import numpy as np
 
@@ -17,12 +20,20 @@ from sim.agents.department import ROLE_AGENTS, Department, progress
 from sim.agents.team import ProductTeam
 from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
-from sim.scenario import Scenario
+from sim.scenario import DataAnalyticsSettings, HRSettings, Scenario, UXDesignSettings
 from sim.streams import named_stream, stream_root
-from sim.work import DRIVERS, WorkItem, derive_catalogue
+from sim.work import DRIVERS, WorkItem, derive_catalogue, realised
 
 #: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
 SHARED_WINDOW = 8
+
+_Role = TypeVar("_Role")
+
+
+def _last_of(departments: Iterable[object], role: type[_Role]) -> _Role | None:
+    """The last listed department of a role (its settings set the organisation-wide lever), or None."""
+    found = [d for d in departments if isinstance(d, role)]
+    return found[-1] if found else None
 
 
 class AlignmentModel(mesa.Model):
@@ -43,10 +54,12 @@ class AlignmentModel(mesa.Model):
         self.shared_is_outcome = self.shared.kind == "outcome"
 
         depts = scenario.departments
-        roles = {d.role: d for d in depts.values()}
-        self.insight = roles["ux_design"].insight if "ux_design" in roles else 0.0
-        self.maturity = roles["data_analytics"].maturity if "data_analytics" in roles else 0.0
-        self.skills = roles["hr"].skills if "hr" in roles else 0.5
+        ux = _last_of(depts.values(), UXDesignSettings)
+        data = _last_of(depts.values(), DataAnalyticsSettings)
+        hr = _last_of(depts.values(), HRSettings)
+        self.insight = ux.insight if ux else 0.0
+        self.maturity = data.maturity if data else 0.0
+        self.skills = hr.skills if hr else 0.5
         self.lag = 1 + round(12 * (1.0 - self.maturity))
         self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
 
@@ -126,8 +139,7 @@ class AlignmentModel(mesa.Model):
     def effect_value(self, effects: np.ndarray) -> np.ndarray | float:
         """Value for an outcome criterion of effect vector(s) at today's drivers: gains shrink as a driver nears 1
         (the same diminishing returns as a release)."""
-        realised = np.where(effects >= 0, effects * (1.0 - self.drivers), effects * self.drivers)
-        return realised @ self.goal_drivers
+        return realised(effects, self.drivers) @ self.goal_drivers
 
     def item_value(self, item: WorkItem, belief: np.ndarray) -> float:
         """What a team believes an item adds to the shared criterion (its own estimate once tested)."""
@@ -211,8 +223,9 @@ class AlignmentModel(mesa.Model):
         t, rec = self.week, self.records
         item.released = t
         e = item.true_effect
-        self.drivers = np.clip(self.drivers + np.where(e >= 0, e * (1.0 - self.drivers), e * self.drivers), 0, 1)
+        self.drivers = np.clip(self.drivers + realised(e, self.drivers), 0, 1)
         rec.add("released", t, 1)
+        assert item.started is not None  # released work was started
         cycle = t - item.started + 1
         rec.add("lead_time_sum", t, t - item.created + 1)
         rec.add("cycle_time_sum", t, cycle)

@@ -41,7 +41,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
-class Leadership(_Strict):
+class LeadershipLevers(_Strict):
     """Direction: the shared success criterion, how much it trumps local KPIs, whether priorities are real choices."""
 
     shared_criterion: str = Field("activation_rate_30d", description="metric all units are asked to serve")
@@ -187,7 +187,7 @@ class Team(_Strict):
     depends_on: dict[str, Unit] = Field(default_factory=dict, description="team -> share of items needing it")
 
 
-class _Department(_Strict):
+class _DepartmentSettings(_Strict):
     kpi: str
     target: Target
     alignment: Unit = 0.2
@@ -207,7 +207,7 @@ class _Department(_Strict):
         return v
 
 
-class LeadershipUnit(_Department):
+class LeadershipSettings(_DepartmentSettings):
     role: Literal["leadership"] = "leadership"
     kpi: str = "outcome_index"
     target: Target = 60.0
@@ -216,7 +216,7 @@ class LeadershipUnit(_Department):
     review_capacity: ReviewCapacity = 1.0
 
 
-class Sales(_Department):
+class SalesSettings(_DepartmentSettings):
     role: Literal["sales"] = "sales"
     kpi: str = "deals_closed"
     target: Target = 5.0
@@ -227,7 +227,7 @@ class Sales(_Department):
     max_open_promises: int = Field(2, ge=0, le=100, description="key accounts that can hold a promise at once")
 
 
-class Marketing(_Department):
+class MarketingSettings(_DepartmentSettings):
     role: Literal["marketing"] = "marketing"
     kpi: str = "leads"
     target: Target = 16.0
@@ -240,7 +240,7 @@ class Marketing(_Department):
     readiness_threshold: Unit = Field(0.9, description="share of the shared target before an aligned launch")
 
 
-class CustomerSuccess(_Department):
+class CustomerSuccessSettings(_DepartmentSettings):
     role: Literal["customer_success"] = "customer_success"
     kpi: str = "onboarding_calls"
     target: Target = 14.0
@@ -250,7 +250,7 @@ class CustomerSuccess(_Department):
     call_capacity: float = Field(15.0, ge=0.0, le=100_000.0, description="onboarding calls per week")
 
 
-class CustomerSupport(_Department):
+class CustomerSupportSettings(_DepartmentSettings):
     role: Literal["customer_support"] = "customer_support"
     kpi: str = "support_contacts_per_customer"
     target: Target = 0.45
@@ -260,7 +260,7 @@ class CustomerSupport(_Department):
     demand_rate: DemandRate = 0.6
 
 
-class Finance(_Department):
+class FinanceSettings(_DepartmentSettings):
     role: Literal["finance"] = "finance"
     kpi: str = "milestones_on_plan_rate"
     target: Target = 0.9
@@ -272,7 +272,7 @@ class Finance(_Department):
     plan_kind: str = Field("milestone_deliverable", description="item kind of the plan's milestones")
 
 
-class Legal(_Department):
+class LegalSettings(_DepartmentSettings):
     role: Literal["legal"] = "legal"
     kpi: str = "reviews_cleared"
     target: Target = 1.5
@@ -283,7 +283,7 @@ class Legal(_Department):
     review_capacity: ReviewCapacity = 4.0
 
 
-class UXDesign(_Department):
+class UXDesignSettings(_DepartmentSettings):
     role: Literal["ux_design"] = "ux_design"
     kpi: str = "activation_rate_30d"
     target: Target = 0.45
@@ -294,7 +294,7 @@ class UXDesign(_Department):
     insight: Unit = Field(0.3, description="how close the teams' initial beliefs are to the truth")
 
 
-class DataAnalytics(_Department):
+class DataAnalyticsSettings(_DepartmentSettings):
     role: Literal["data_analytics"] = "data_analytics"
     kpi: str = "belief_error"
     target: Target = 0.01
@@ -303,7 +303,7 @@ class DataAnalytics(_Department):
     maturity: Unit = Field(0.5, description="data maturity: 0 no measurement, 1 fast and precise")
 
 
-class HR(_Department):
+class HRSettings(_DepartmentSettings):
     role: Literal["hr"] = "hr"
     kpi: str = "features_delivered"
     target: Target = 1.5
@@ -311,32 +311,33 @@ class HR(_Department):
     skills: Unit = Field(0.6, description="skills and staffing of teams: scales effective capacity")
 
 
-Department = Annotated[
-    LeadershipUnit
-    | Sales
-    | Marketing
-    | CustomerSuccess
-    | CustomerSupport
-    | Finance
-    | Legal
-    | UXDesign
-    | DataAnalytics
-    | HR,
+#: The settings of any department (its ``role`` says which schema applies).
+DepartmentSettings = Annotated[
+    LeadershipSettings
+    | SalesSettings
+    | MarketingSettings
+    | CustomerSuccessSettings
+    | CustomerSupportSettings
+    | FinanceSettings
+    | LegalSettings
+    | UXDesignSettings
+    | DataAnalyticsSettings
+    | HRSettings,
     Field(discriminator="role"),
 ]
-ROLES: dict[str, type[_Department]] = {
+ROLES: dict[str, type[_DepartmentSettings]] = {
     cls.model_fields["role"].default: cls
     for cls in (
-        LeadershipUnit,
-        Sales,
-        Marketing,
-        CustomerSuccess,
-        CustomerSupport,
-        Finance,
-        Legal,
-        UXDesign,
-        DataAnalytics,
-        HR,
+        LeadershipSettings,
+        SalesSettings,
+        MarketingSettings,
+        CustomerSuccessSettings,
+        CustomerSupportSettings,
+        FinanceSettings,
+        LegalSettings,
+        UXDesignSettings,
+        DataAnalyticsSettings,
+        HRSettings,
     )
 }
 
@@ -362,7 +363,7 @@ WITHOUT_ROLE: dict[str, str] = {
 
 
 def _default_departments() -> dict[str, Any]:
-    return {role: cls() for role, cls in ROLES.items()}
+    return {role: cls.model_validate({}) for role, cls in ROLES.items()}
 
 
 def _default_kinds() -> dict[str, Kind]:
@@ -409,12 +410,12 @@ class Scenario(ScenarioBase):
         description="true: the default organisation's departments fill in those [departments] does not "
         "name (presets name only what they change); false: [departments] lists every department there is",
     )
-    leadership: Leadership = Field(default_factory=Leadership)
+    leadership: LeadershipLevers = Field(default_factory=LeadershipLevers)
     funding: Funding = Field(default_factory=Funding)
     product: Product = Field(default_factory=Product)
     customers: Customers = Field(default_factory=Customers)
     teams: dict[str, Team] = Field(default_factory=lambda: {"core": Team()})
-    departments: dict[str, Department] = Field(default_factory=_default_departments)
+    departments: dict[str, DepartmentSettings] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
     assumptions: Assumptions = Field(default_factory=Assumptions)
 
@@ -438,18 +439,18 @@ class Scenario(ScenarioBase):
             )
         team_names = ", ".join(self.teams)
         for name, dept in self.departments.items():
-            for team in dept.requests:
-                if team not in self.teams and team != ALL_TEAMS:
+            for requested in dept.requests:
+                if requested not in self.teams and requested != ALL_TEAMS:
                     raise ValueError(
                         Message(
                             N_('{field}: unknown team {value}; allowed: {allowed} or "{all}" (every team)'),
                             field=f"departments.{name}.requests",
-                            value=repr(team),
+                            value=repr(requested),
                             allowed=team_names,
                             all=ALL_TEAMS,
                         )
                     )
-            if isinstance(dept, Finance) and dept.plan_kind not in self.kinds:
+            if isinstance(dept, FinanceSettings) and dept.plan_kind not in self.kinds:
                 raise ValueError(
                     Message(
                         N_("{field}: unknown kind {value}; allowed: {allowed}"),
@@ -458,7 +459,7 @@ class Scenario(ScenarioBase):
                         allowed=", ".join(self.kinds),
                     )
                 )
-        for name, team in self.teams.items():
+        for team_name, team in self.teams.items():
             for approver in team.approval_chain:
                 if approver not in self.departments and "approval_chain" not in team.model_fields_set:
                     raise ValueError(
@@ -468,7 +469,7 @@ class Scenario(ScenarioBase):
                                 "department of this scenario; give the chain (approval_chain = [] "
                                 "for none); known departments: {allowed}"
                             ),
-                            field=f"teams.{name}.approval_chain",
+                            field=f"teams.{team_name}.approval_chain",
                             chain=" > ".join(team.approval_chain),
                             value=repr(approver),
                             allowed=", ".join(self.departments),
@@ -478,7 +479,7 @@ class Scenario(ScenarioBase):
                     raise ValueError(
                         Message(
                             N_("{field}: unknown department {value}; known departments: {allowed}"),
-                            field=f"teams.{name}.approval_chain",
+                            field=f"teams.{team_name}.approval_chain",
                             value=repr(approver),
                             allowed=", ".join(self.departments),
                         )
@@ -488,18 +489,18 @@ class Scenario(ScenarioBase):
                 raise ValueError(
                     Message(
                         N_("{field}: {names} appear(s) more than once; each unit approves once"),
-                        field=f"teams.{name}.approval_chain",
+                        field=f"teams.{team_name}.approval_chain",
                         names=", ".join(map(repr, twice)),
                     )
                 )
             for other in team.depends_on:
-                if other not in self.teams or other == name:
+                if other not in self.teams or other == team_name:
                     raise ValueError(
                         Message(
                             N_("{field}: unknown team {value}; allowed: {allowed}"),
-                            field=f"teams.{name}.depends_on",
+                            field=f"teams.{team_name}.depends_on",
                             value=repr(other),
-                            allowed=", ".join(t for t in self.teams if t != name),
+                            allowed=", ".join(t for t in self.teams if t != team_name),
                         )
                     )
         for kind in DEFAULT_KINDS:

@@ -69,11 +69,17 @@ def effect_vector(effects: dict[str, float]) -> np.ndarray:
     return np.array([float(effects.get(d, 0.0)) for d in DRIVERS])
 
 
+def realised(effect: np.ndarray, drivers: np.ndarray) -> np.ndarray:
+    """What an effect (a driver vector, or rows of them) does to a product at ``drivers``: gains shrink as a driver
+    nears 1 (``e · (1 − d)``), losses as it nears 0 (``e · d``). The one diminishing-returns rule: a release moves the
+    drivers by it, and every valuation of an effect reads it."""
+    return np.where(effect >= 0, effect * (1.0 - drivers), effect * drivers)
+
+
 def outcome_weight(direction: np.ndarray, drivers: np.ndarray) -> float:
-    """How much one unit along ``direction`` moves the customer outcome at product ``drivers``: gains shrink as a
-    driver nears 1, losses as it nears 0 (the same diminishing returns as a release)."""
-    realised = np.where(direction >= 0, direction * (1.0 - drivers), direction * drivers)
-    return float(realised @ effect_vector(CUSTOMER_OUTCOME))
+    """How much one unit along ``direction`` moves the customer outcome at product ``drivers`` (diminishing returns:
+    :func:`realised`)."""
+    return float(realised(direction, drivers) @ effect_vector(CUSTOMER_OUTCOME))
 
 
 def mean_effect(direction: dict[str, float], size: float, proxy: float, drivers: np.ndarray) -> np.ndarray:
@@ -160,7 +166,3 @@ class WorkItem:
 
     def __post_init__(self) -> None:
         self.remaining = self.size
-
-    @property
-    def in_approval(self) -> bool:
-        return self.finished is not None and self.released is None

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from sim import METRICS, bundled_scenarios
-from sim.scenario import ROLES, Customers, Funding, Kind, Leadership, Product, Scenario, Team
+from sim.scenario import ROLES, Customers, Funding, Kind, LeadershipLevers, Product, Scenario, Team
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = (ROOT / "docs" / "MODEL.md").read_text()
@@ -12,7 +12,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_every_parameter_is_in_model_md():
     missing = []
-    for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, *ROLES.values()):
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, *ROLES.values()):
         missing += [
             f"{cls.__name__}.{name}"
             for name in cls.model_fields
@@ -196,12 +196,12 @@ NOT_SCHEMA_DEFAULTS = {"extends": "files only, not a schema field", "name": "a f
 
 
 def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
-    from sim.scenario import Assumptions, KpiProxy, _Department
+    from sim.scenario import Assumptions, KpiProxy, _DepartmentSettings
 
     params = _subsections(_section(MODEL, 10))
     tables = {  # heading prefix -> (schema class, documented path prefix)
         "Top level": (Scenario, ""),
-        "Leadership": (Leadership, "leadership."),
+        "Leadership": (LeadershipLevers, "leadership."),
         "Funding": (Funding, "funding."),
         "Product drivers": (Product, "product."),
         "Customers": (Customers, "customers."),
@@ -228,7 +228,7 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         checked.add((cls, name))
     # every field of these schemas has a row (nested tables are documented by their own rows)
     nested = {"leadership", "funding", "product", "customers", "teams", "departments", "kinds", "assumptions"}
-    for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, KpiProxy):
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, KpiProxy):
         missing = [
             n for n in cls.model_fields if (cls, n) not in checked and n not in nested and n not in NOT_SCHEMA_DEFAULTS
         ]
@@ -242,13 +242,16 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         (roles if row[0] in ROLES else common).append(row)
     for path, cell, _ in common:
         name = path.strip("`")
-        assert name in _Department.model_fields or name == "role", f"§10 Departments: {path} is not a parameter"
+        assert name in _DepartmentSettings.model_fields or name == "role", f"§10 Departments: {path} is not a parameter"
         if cell == "per role":
-            assert name not in _Department.model_fields or _schema_default(_Department, name) in (None, REQUIRED), name
+            assert name not in _DepartmentSettings.model_fields or _schema_default(_DepartmentSettings, name) in (
+                None,
+                REQUIRED,
+            ), name
             assert all(_schema_default(cls, name) is not None for cls in ROLES.values()), name
             continue
-        if not _same(_value(cell), _schema_default(_Department, name)):
-            wrong.append(f"Departments: {path} documented {cell}, code {_schema_default(_Department, name)!r}")
+        if not _same(_value(cell), _schema_default(_DepartmentSettings, name)):
+            wrong.append(f"Departments: {path} documented {cell}, code {_schema_default(_DepartmentSettings, name)!r}")
     assert {r[0] for r in roles} == set(ROLES)
     import re
 
@@ -266,10 +269,10 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         for name in cls.model_fields:
             if name in documented or name == "role":
                 continue
-            own_field = name not in _Department.model_fields
-            assert not own_field and _same(_num(_schema_default(cls, name)), _schema_default(_Department, name)), (
-                f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
-            )
+            own_field = name not in _DepartmentSettings.model_fields
+            assert not own_field and _same(
+                _num(_schema_default(cls, name)), _schema_default(_DepartmentSettings, name)
+            ), f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
     assert not wrong, wrong
 
 

@@ -15,7 +15,7 @@ from sim.streams import named_stream, stream_root
 
 def end_metric(name: str, kind: str, unit: str, description: str, better: str = "higher") -> Metric:
     """A metric read at the end of a reference model's run."""
-    return Metric(name, kind, unit, description, better, "end")
+    return Metric(name=name, kind=kind, unit=unit, description=description, better=better, agg="end")
 
 
 class PeriodModel(mesa.Model):

@@ -46,13 +46,15 @@ class Arm:
 
     def build(self, perturb: tuple[str, float] | None = None) -> Scenario:
         s = load_scenario(self.scenario, dict(self.overrides))
-        if self.weeks is not None:
-            s = s.with_overrides({"weeks": self.weeks})
+        assert isinstance(s, Scenario), f"{self.scenario}: claims run the alignment model"
+        over: dict[str, Any] = {} if self.weeks is None else {"weeks": self.weeks}
         if perturb is not None:
             path, factor = perturb
             value = get_value(s, path)
-            s = s.with_overrides({path: type(value)(value * factor) if isinstance(value, int) else value * factor})
-        return s
+            over[path] = type(value)(value * factor) if isinstance(value, int) else value * factor
+        out = s.with_overrides(over) if over else s
+        assert isinstance(out, Scenario)
+        return out
 
     @property
     def label(self) -> str:
@@ -561,7 +563,7 @@ def judge(
     if summaries is None:
         return result
     failing = claim.failure_arms()
-    if failing is not None:
+    if failing is not None and claim.fails is not None:
         result.failure = _judge_checks(claim.fails.checks, summaries[failing[0]], summaries[failing[1]])
     chain = [claim.a, *(x for _label, x in claim.parts), claim.b]
     labels = [label for label, _arm in claim.parts] + ["measurement and ownership" if claim.parts else ""]
@@ -618,7 +620,7 @@ def claim_map(claims: Iterable[Claim] = CLAIMS, seeds: int = MAP_SEEDS, workers:
     per claim and setting, with a verdict: holds, vanishes (the CI reaches zero) or reverses."""
     claims = list(claims)
     seed_list = tuple(range(seeds))
-    jobs = {}
+    jobs: dict[Arm, None] = {}
     for setting in map_settings():
         extra = _setting_overrides(setting)
         for c in claims:
@@ -726,7 +728,7 @@ def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str
         lines.append(f"      B: {r.claim.b.label}")
         for c in r.checks:
             lines.append(_check_line(c))
-        if r.failure:
+        if r.failure and r.claim.fails is not None:
             lines.append(
                 "      " + _("where it fails:") + " " + ", ".join(f"{k}={v}" for k, v in r.claim.fails.overrides)
             )

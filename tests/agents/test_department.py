@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sim import Scenario, load_scenario
-from sim.agents.department import progress
+from sim.metrics import progress
 from sim.model import AlignmentModel
 
 
