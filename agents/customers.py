@@ -16,10 +16,6 @@ STATES = ("prospect", "lead", "onboarding", "activated", "stalled", "churned")
 #: Weeks of onboarding after which a customer without first success is stalled (covers days 0-34).
 ONBOARDING_WEEKS = 5
 ACTIVATION_DAYS = 30
-#: Time constant (weeks) with which a stalled customer's chance of a late first success fades.
-STALE_WEEKS = 13
-
-
 #: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled).
 STALLED_AGES = 52
 #: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51,
@@ -34,7 +30,8 @@ CHAIN_CHURNED = CHAIN_STALLED + STALLED_AGES
 def activation_hazard(p, drivers) -> float:
     """Weekly chance of a first success for an organic customer in onboarding (without a call)."""
     onboarding_ease, feature_fit, _, self_service = drivers
-    return p.activation_hazard * (0.6 * onboarding_ease + 0.25 * self_service + 0.15 * feature_fit)
+    mix = p.hazard_onboarding * onboarding_ease + p.hazard_self_service * self_service + p.hazard_fit * feature_fit
+    return p.activation_hazard * mix
 
 
 def abandon_chance(p, drivers) -> float:
@@ -45,12 +42,21 @@ def abandon_chance(p, drivers) -> float:
 def active_churn(p, drivers) -> float:
     """Weekly churn of an activated customer: worse fit and reliability raise it."""
     _, feature_fit, reliability, _ = drivers
-    return p.churn_activated * max(0.2, 1.0 + 2.0 * (0.55 - feature_fit) + 1.5 * (0.6 - reliability))
+    worse_fit = p.churn_fit_slope * (p.churn_fit_pivot - feature_fit)
+    worse_reliability = p.churn_reliability_slope * (p.churn_reliability_pivot - reliability)
+    return p.churn_activated * max(p.churn_floor, 1.0 + worse_fit + worse_reliability)
+
+
+def contact_factor(p, drivers) -> float:
+    """Support contacts relative to ``contact_rate``, per customer load: poor reliability raises them, self-service
+    cuts them."""
+    reliability, self_service = drivers[2], drivers[3]
+    return (1.0 + p.contacts_reliability * (1.0 - reliability)) * (1.0 - p.contacts_self_service * self_service)
 
 
 def late_activation(p, h: float, weeks_stalled) -> np.ndarray | float:
     """Weekly chance that a stalled customer still reaches a first success; it fades with weeks stalled."""
-    return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / STALE_WEEKS)
+    return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / p.stale_weeks)
 
 
 def steady_state(p, drivers) -> np.ndarray:
@@ -128,7 +134,7 @@ class CustomerPopulation:
     def step(self, t: int, drivers: np.ndarray, campaign: float, calls: float, key_deals: int, rec: Records) -> None:
         """Advance every account by one week and record the funnel counters for week ``t``."""
         p, n = self.p, self.state.size
-        feature_fit, reliability, self_service = drivers[1], drivers[2], drivers[3]
+        feature_fit = drivers[1]
         u = self.rng.random(n, dtype=np.float32)
         u_day = self.rng.random(n, dtype=np.float32)
         u_call = self.rng.random(n, dtype=np.float32)
@@ -209,8 +215,8 @@ class CustomerPopulation:
         # support contacts and revenue from the paying accounts at the start of the week
         counts = np.bincount(state, minlength=len(STATES))
         paying = counts[ONBOARDING] + counts[ACTIVATED] + counts[STALLED]
-        load = counts[ACTIVATED] + 3.0 * counts[ONBOARDING] + 2.0 * counts[STALLED]
-        lam = p.contact_rate * load * (1.0 + 1.5 * (1.0 - reliability)) * (1.0 - 0.6 * self_service)
+        load = counts[ACTIVATED] + p.contacts_onboarding * counts[ONBOARDING] + p.contacts_stalled * counts[STALLED]
+        lam = p.contact_rate * load * contact_factor(p, drivers)
         rec.add("contacts", t, self.rng.poisson(lam))
         rec.add("paying", t, paying)
         rec.add("revenue", t, paying * p.acv / 52.0)

@@ -7,6 +7,7 @@ Each role adds its own actions in its own domain (campaigns, calls, promises, pl
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from sim.agents.unit import Unit
@@ -23,10 +24,6 @@ from sim.work import WorkItem
 if TYPE_CHECKING:
     from sim.model import AlignmentModel
 
-#: Weeks a department looks back at its KPI.
-KPI_WINDOW = 4
-#: Weeks a demand waits unstarted before its requester considers escalating it.
-PATIENCE = 6
 #: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, and revenue.
 CAMPAIGN_METRICS = frozenset({"leads", "deals_closed", "onboarding_calls", "revenue"})
 
@@ -42,7 +39,7 @@ class Department(Unit):
         super().__init__(model, name, cfg)
         self.kpi = metric(cfg.kpi)
         self.requests = model.setup.request_weights(name)
-        self.progress = 0.5
+        self.progress = model.behaviour.progress_without_data
         self.queue: list[WorkItem] = []  # items waiting for this unit's approval
         self.open_demands: list[WorkItem] = []
         self._carry = 0.0  # unused review capacity carried within a week's fractions
@@ -52,8 +49,9 @@ class Department(Unit):
     def kpi_progress(self) -> float:
         """Own KPI over the last weeks against its target (1 = on target; 0.5 when there is no data yet)."""
         t = self.model.week
-        value = window_value(self.kpi, self.model.records, t - KPI_WINDOW, t)
-        return progress(value, self.cfg.target, self.kpi.better)
+        value = window_value(self.kpi, self.model.records, t - self.model.behaviour.kpi_window, t)
+        attained = progress(value, self.cfg.target, self.kpi.better)
+        return self.model.behaviour.progress_without_data if math.isnan(attained) else attained
 
     def step(self) -> None:
         self.progress = self.kpi_progress()
@@ -74,7 +72,8 @@ class Department(Unit):
         own = self.request_kind
         m, a = self.model, self.alignment
         gap = min(max(1.0 - self.progress, 0.0), 1.0)
-        own_utility = ((1.0 - a) * (0.3 + 0.7 * gap) + a * m.goal_fit[own]) if own else 0.0
+        floor = m.behaviour.demand_floor
+        own_utility = ((1.0 - a) * (floor + (1.0 - floor) * gap) + a * m.goal_fit[own]) if own else 0.0
         kind, utility = own, own_utility
         if m.shared_asks.sum() > 0:
             candidate = m.kind_names[int(self.stream.choice(len(m.kind_names), p=m.shared_asks))]
@@ -99,12 +98,14 @@ class Department(Unit):
         if not waiting:
             return
         item = min(waiting, key=lambda i: i.created)
-        if self.stream.random() < (1.0 - self.alignment) * (0.5 + 0.5 * min(max(1 - self.progress, 0), 1)):
+        floor = self.model.behaviour.escalation_floor
+        gap = min(max(1 - self.progress, 0), 1)
+        if self.stream.random() < (1.0 - self.alignment) * (floor + (1.0 - floor) * gap):
             self.model.escalate(item)
 
     def patience(self, item: WorkItem) -> int:
         """Weeks a demand waits unstarted before its requester considers escalating it."""
-        return PATIENCE
+        return self.model.behaviour.patience
 
     # ---------------------------------------------------------------- approving
     def review(self) -> list[WorkItem]:
@@ -145,7 +146,9 @@ class Sales(Department):
         return {}
 
     def patience(self, item: WorkItem) -> int:
-        return max(1, item.due - item.created - 2) if item.due is not None else PATIENCE
+        if item.due is None:
+            return self.model.behaviour.patience
+        return max(1, item.due - item.created - self.model.behaviour.promise_escalation_weeks)
 
 
 class Marketing(Department):
@@ -187,7 +190,9 @@ class Marketing(Department):
     def demand(self) -> None:
         start = self.cfg.campaign_start_week
         upcoming = self.campaign_left > 0 or (
-            not self.campaign_done and start is not None and start - self.model.week <= 6
+            not self.campaign_done
+            and start is not None
+            and start - self.model.week <= self.model.behaviour.campaign_lead_weeks
         )
         if upcoming:
             super().demand()

@@ -452,10 +452,10 @@ def format_number(value: float | None, digits: int = 4) -> str:
 
 
 def progress(value: float | None, target: float, better: str) -> float:
-    """Attainment of a target: value / target when higher is better, target / value when lower is better; 0.5 when
+    """Attainment of a target: value / target when higher is better, target / value when lower is better; NaN when
     the value is undefined (no data); a target of 0 is always met (1), and a lower-is-better value of 0 counts 2."""
     if value is None or math.isnan(value):
-        return 0.5
+        return math.nan
     if better == "higher":
         return value / target if target > 0 else 1.0
     return target / value if value > 0 else 2.0

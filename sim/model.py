@@ -24,9 +24,6 @@ from sim.scenario import DataAnalyticsSettings, HRSettings, Scenario, UXDesignSe
 from sim.streams import named_stream, stream_root
 from sim.work import DRIVERS, WorkItem, derive_catalogue, realised
 
-#: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
-SHARED_WINDOW = 8
-
 _Role = TypeVar("_Role")
 
 
@@ -60,11 +57,13 @@ class AlignmentModel(mesa.Model):
         self.insight = ux.insight if ux else 0.0
         self.maturity = data.maturity if data else 0.0
         self.skills = hr.skills if hr else 0.5
-        self.lag = 1 + round(12 * (1.0 - self.maturity))
-        self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
+        self.behaviour = b = scenario.behaviour
+        #: weeks until a measurement arrives, and its noise (sd, driver points): both shrink with data maturity
+        self.lag = b.lag_min + round(b.lag_span * (1.0 - self.maturity))
+        self.noise_sd = b.noise_min + b.noise_span * (1.0 - self.maturity)
 
         self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
-        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers)
+        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers, b.outcome_work_value)
         self.kind_names = list(catalogue.names)
         self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
         self.kind_true, self.kind_believed = catalogue.true, catalogue.believed
@@ -75,9 +74,9 @@ class AlignmentModel(mesa.Model):
         self.public_belief = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
         #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)
         self.goal_fit = dict(zip(self.kind_names, self._kind_value(self.public_belief)))
-        self._serves_goal = self._kind_value(self.kind_true) >= 0.5
+        self._serves_goal = self._kind_value(self.kind_true) >= b.goal_fit_threshold
         #: kinds departments believe worth asking for on behalf of the shared criterion, with their weights
-        worth = np.array([self.goal_fit[k] if self.goal_fit[k] >= 0.5 else 0.0 for k in self.kind_names])
+        worth = np.array([f if (f := self.goal_fit[k]) >= b.goal_fit_threshold else 0.0 for k in self.kind_names])
         self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
 
         self.customers = CustomerPopulation(scenario.customers, self.stream("customers"), self.drivers)
@@ -123,7 +122,7 @@ class AlignmentModel(mesa.Model):
     def shared_progress(self) -> float:
         """The shared criterion's measured progress against its target (seen with the data lag)."""
         t = self.week - (self.lag if self.shared_is_outcome else 0)
-        value = window_value(self.shared, self.records, t - SHARED_WINDOW, t)
+        value = window_value(self.shared, self.records, t - self.behaviour.shared_window, t)
         return progress(value, self.setup.leadership.shared_target, self.shared.better)
 
     def _kind_value(self, effects: np.ndarray) -> np.ndarray:
@@ -163,7 +162,8 @@ class AlignmentModel(mesa.Model):
         unless ``size`` is given)."""
         spec = self.setup.kinds[kind]
         rng = self._effects[kind]
-        drawn = spec.size * float(rng.lognormal(-0.045, 0.3))
+        sd = self.behaviour.size_sd
+        drawn = spec.size * float(rng.lognormal(-(sd**2) / 2, sd))  # a location of -sd²/2 keeps the mean at 1
         size = drawn if size is None else size
         self.records.add("offered_work", self.week, size)
         spread = 1.0 + spec.effect_sd * float(rng.standard_normal())  # mean kept; a large spread makes duds
@@ -190,7 +190,8 @@ class AlignmentModel(mesa.Model):
 
     def new_dependency(self, parent: WorkItem, team: str) -> WorkItem:
         """Work another team must do before ``parent`` can proceed."""
-        dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=0.3 * parent.size)
+        size = self.behaviour.dependency_size * parent.size
+        dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=size)
         dep.true_effect = np.zeros_like(dep.true_effect)
         dep.serves_goal, dep.stream = parent.serves_goal, parent.stream
         dep.parent = parent
@@ -212,10 +213,11 @@ class AlignmentModel(mesa.Model):
             self.release(item)
 
     def rework(self, item: WorkItem) -> None:
-        """An approver sends an item back: a quarter of its work is redone and the chain starts again."""
+        """An approver sends an item back: part of its work (``behaviour.rework_size``) is redone and the chain
+        starts again."""
         item.finished = None
         item.reworks += 1
-        item.remaining = 0.25 * item.size
+        item.remaining = self.behaviour.rework_size * item.size
         item.approval_step = 0
 
     def release(self, item: WorkItem) -> None:

@@ -105,6 +105,235 @@ class Customers(_Strict):
     contact_rate: float = Field(0.12, ge=0.0, le=10.0, description="weekly support contacts per activated customer")
     call_boost: Unit = Field(0.008, description="added activation chance in a week with an onboarding call")
     campaign_lead_quality: Unit = Field(0.6, description="campaign leads' activation relative to organic leads")
+    # the shape of the funnel's response to the product drivers (docs/MODEL.md §7)
+    hazard_onboarding: Unit = Field(
+        0.6,
+        description="weight of onboarding ease in the activation hazard (the three weights sum to 1 by default); "
+        "chosen: getting started is mostly the set-up flow",
+    )
+    hazard_self_service: Unit = Field(
+        0.25, description="weight of self-service in the activation hazard; chosen: customers who can help themselves"
+    )
+    hazard_fit: Unit = Field(
+        0.15,
+        description="weight of feature fit in the activation hazard; chosen: a first success needs a fitting feature",
+    )
+    stale_weeks: float = Field(
+        13.0,
+        gt=0.0,
+        le=520.0,
+        description="weeks (time constant) over which a stalled customer's chance of a late first success fades; "
+        "chosen: a quarter",
+    )
+    churn_fit_slope: float = Field(
+        2.0,
+        ge=0.0,
+        le=20.0,
+        description="relative rise of active churn per point of feature fit below its pivot; chosen: fit is the "
+        "main reason B2B customers leave",
+    )
+    churn_fit_pivot: Unit = Field(
+        0.55, description="feature fit at which active churn is churn_activated; chosen: the default product"
+    )
+    churn_reliability_slope: float = Field(
+        1.5,
+        ge=0.0,
+        le=20.0,
+        description="relative rise of active churn per point of reliability below its pivot; chosen: a little "
+        "below fit",
+    )
+    churn_reliability_pivot: Unit = Field(
+        0.6, description="reliability at which active churn is churn_activated; chosen: the default product"
+    )
+    churn_floor: Unit = Field(
+        0.2,
+        description="lowest active churn, relative to churn_activated (however good the product); chosen: some "
+        "customers always leave",
+    )
+    contacts_onboarding: float = Field(
+        3.0,
+        ge=0.0,
+        le=50.0,
+        description="support contacts of a customer in onboarding, relative to an activated one; chosen "
+        "(docs/MODEL.md §11)",
+    )
+    contacts_stalled: float = Field(
+        2.0,
+        ge=0.0,
+        le=50.0,
+        description="support contacts of a stalled customer, relative to an activated one; chosen (docs/MODEL.md §11)",
+    )
+    contacts_reliability: float = Field(
+        1.5, ge=0.0, le=20.0, description="relative rise of contacts at reliability 0 (none at reliability 1); chosen"
+    )
+    contacts_self_service: Unit = Field(
+        0.6, description="share of contacts self-service removes at self-service 1; chosen"
+    )
+
+
+class Behaviour(_Strict):
+    """The tuned constants of how units decide, learn and work: each with its unit and its source, or "chosen" and
+    why (docs/MODEL.md §10, "Behaviour"). Defaults are the model's; moving them is how a reader tests whether a
+    lesson hinges on them (the global sensitivity analysis, docs/SENSITIVITY.md)."""
+
+    # departments
+    kpi_window: int = Field(
+        4, ge=1, le=52, description="weeks a department looks back at its KPI; chosen: a monthly KPI review"
+    )
+    shared_window: int = Field(
+        8,
+        ge=1,
+        le=104,
+        description="weeks over which the shared criterion's progress is read; chosen: longer than a KPI window, "
+        "as it steers the whole organisation",
+    )
+    progress_without_data: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="KPI progress a department assumes before its KPI has any data (drives its demands only); "
+        "chosen: half-way, neither on target nor far off",
+    )
+    demand_floor: Unit = Field(
+        0.3,
+        description="share of its full demand rate a department keeps sending with its KPI on target (the rest "
+        "grows with the KPI gap); chosen: departments keep asking even on target",
+    )
+    patience: int = Field(
+        6, ge=1, le=104, description="weeks a demand waits unstarted before its requester may escalate it; chosen"
+    )
+    promise_escalation_weeks: int = Field(
+        2,
+        ge=0,
+        le=52,
+        description="weeks before a promise's due date that Sales escalates it at the latest; chosen",
+    )
+    escalation_floor: Unit = Field(
+        0.5,
+        description="chance an unaligned department escalates an overdue demand with its KPI on target (rising to "
+        "1 at a full KPI gap); chosen",
+    )
+    campaign_lead_weeks: int = Field(
+        6, ge=0, le=52, description="weeks before its campaign that Marketing starts asking for work; chosen"
+    )
+    goal_fit_threshold: Unit = Field(
+        0.5,
+        description="share of the best kind's value per person-week from which a kind counts as serving the "
+        "shared criterion (asked for on its behalf; shared_goal_capacity_share); chosen: half the best",
+    )
+    # teams: ranking
+    value_weight_without_evidence: Unit = Field(
+        0.25,
+        description="weight of believed value against pressure for a fully aligned team without evidence (rising "
+        "to 1 with full evidence); chosen: without data the loudest voice wins",
+    )
+    age_bonus: float = Field(
+        0.002,
+        ge=0.0,
+        le=1.0,
+        description="rank score added per week an item has waited (ties go to older work); chosen: small",
+    )
+    urgency_due_weeks: int = Field(
+        3, ge=0, le=52, description="weeks before a due date from which an item is urgent; chosen"
+    )
+    urgency_due_bonus: float = Field(
+        2.0, ge=0.0, le=100.0, description="pressure multiplier added to an urgent item (due soon); chosen"
+    )
+    urgency_escalated_bonus: float = Field(
+        2.0, ge=0.0, le=100.0, description="pressure multiplier added to an escalated item; chosen"
+    )
+    loud_pressure: Unit = Field(
+        0.5,
+        description="pressure from which a demand is loud (without a real choice it is admitted past the WIP "
+        "limit); chosen: the requesters above middling influence",
+    )
+    wip_cap_factor: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="without a real choice, items in development are capped at this multiple of the WIP limit; chosen",
+    )
+    # teams: capacity and work
+    skills_base: float = Field(
+        0.8, ge=0.0, le=2.0, description="team capacity factor at HR skills 0; chosen: 1 at skills 0.5"
+    )
+    skills_gain: float = Field(
+        0.4, ge=0.0, le=2.0, description="capacity factor added per unit of HR skills; chosen: 1.2 at skills 1"
+    )
+    min_focus: Unit = Field(
+        0.3,
+        description="lowest share of capacity left however many streams a team juggles; chosen",
+    )
+    idea_shelf_life: int = Field(
+        26, ge=1, le=520, description="weeks after which a team's own idea nobody started leaves its backlog; chosen"
+    )
+    dependency_size: Unit = Field(
+        0.3, description="size of dependency work, relative to the item that needs it; chosen"
+    )
+    rework_size: Unit = Field(0.25, description="share of an item's size redone when an approver sends it back; chosen")
+    size_sd: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="spread (sd of the log) of item sizes around their kind's mean; the log-normal's location "
+        "is −size_sd²/2, which keeps the mean size at the kind's size; chosen",
+    )
+    # teams: beliefs, data and learning
+    prior_sd: float = Field(
+        0.006,
+        gt=0.0,
+        le=1.0,
+        description="prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect; chosen: "
+        "the size of a kind's mean effect",
+    )
+    item_sd: float = Field(
+        0.008,
+        gt=0.0,
+        le=1.0,
+        description="item-to-item spread of effects as a team sees it in one measured item (sd, driver points); chosen",
+    )
+    belief_noise: float = Field(
+        0.002,
+        ge=0.0,
+        le=1.0,
+        description="sd of each team's own deviation from the common belief at week 0, at insight 0; chosen",
+    )
+    evidence_from_insight: Unit = Field(0.5, description="evidence a team starts with per unit of UX insight; chosen")
+    experiment_cost: float = Field(
+        0.5, gt=0.0, le=20.0, description="person-weeks one experiment costs; chosen: a few days"
+    )
+    test_noise_factor: float = Field(
+        1.5,
+        ge=0.0,
+        le=20.0,
+        description="noise of an experiment's reading relative to a released item's measurement; chosen",
+    )
+    lag_min: int = Field(1, ge=0, le=52, description="measurement lag (weeks) at data maturity 1; chosen")
+    lag_span: int = Field(
+        12,
+        ge=0,
+        le=104,
+        description="weeks of measurement lag added at data maturity 0 (lag = lag_min + round(lag_span · (1 − "
+        "maturity))); chosen: a quarter",
+    )
+    noise_min: float = Field(
+        0.001, ge=0.0, le=1.0, description="measurement noise (sd, driver points) at data maturity 1; chosen"
+    )
+    noise_span: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="measurement noise added at data maturity 0 (sd, driver points); chosen: larger than a kind's "
+        "mean effect",
+    )
+    # the size of every effect
+    outcome_work_value: float = Field(
+        0.0025,
+        gt=0.0,
+        le=1.0,
+        description="effect scale: value for the customer outcome of one person-week of work aimed at it (docs/"
+        "MODEL.md §6 and §11: a team on such work for most of a year moves onboarding ease by about a quarter)",
+    )
 
 
 class KpiProxy(_Strict):
@@ -418,6 +647,7 @@ class Scenario(ScenarioBase):
     departments: dict[str, DepartmentSettings] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
 
     @classmethod
     def complete(cls, data: dict[str, Any]) -> dict[str, Any]:

@@ -31,11 +31,6 @@ CUSTOMER_OUTCOME: dict[str, float] = {
     "self_service": 0.5,
 }
 
-#: The value for the customer outcome of one person-week of work aimed at it (realised driver points weighted by
-#: CUSTOMER_OUTCOME, at the week-0 product). Sets the scale of every effect: a team spending most of a year on such
-#: work moves onboarding ease by about a quarter (docs/MODEL.md, "Calibration").
-OUTCOME_WORK_VALUE = 0.0025
-
 #: ``serves`` value of kinds aimed at the customer outcome itself (their proxy quality is 1 by definition).
 OUTCOME = "outcome"
 
@@ -82,14 +77,17 @@ def outcome_weight(direction: np.ndarray, drivers: np.ndarray) -> float:
     return float(realised(direction, drivers) @ effect_vector(CUSTOMER_OUTCOME))
 
 
-def mean_effect(direction: dict[str, float], size: float, proxy: float, drivers: np.ndarray) -> np.ndarray:
+def mean_effect(
+    direction: dict[str, float], size: float, proxy: float, drivers: np.ndarray, scale: float
+) -> np.ndarray:
     """A kind's mean effect per item: its direction, scaled so that one person-week of it is worth ``proxy`` times
-    a person-week of work aimed at the customer outcome, for the product as it is at ``drivers``."""
+    a person-week of work aimed at the customer outcome (worth ``scale``: ``behaviour.outcome_work_value``), for the
+    product as it is at ``drivers``."""
     d = effect_vector(direction)
     weight = outcome_weight(d, drivers)
     if weight <= 0:
         return np.zeros(len(DRIVERS))
-    return d * (OUTCOME_WORK_VALUE * proxy * size / weight)
+    return d * (scale * proxy * size / weight)
 
 
 @dataclass(frozen=True)
@@ -104,17 +102,19 @@ class Catalogue:
     serves: tuple[str, ...]
 
 
-def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray) -> Catalogue:
+def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray, scale: float) -> Catalogue:
     """The catalogue of a scenario whose product starts at ``drivers``: true effects from the proxy quality of the
     KPI each kind serves, folk beliefs from ``folk_wisdom`` (a kind's explicit ``true`` / ``believed`` table, where
-    a scenario gives one, wins)."""
+    a scenario gives one, wins); ``scale`` is the value of a person-week of outcome work."""
     names = tuple(kinds)
     true, believed = [], []
     for name in names:
         k = kinds[name]
         proxy = 1.0 if k.serves == OUTCOME else assumptions.proxy(k.serves)
-        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy, drivers)
-        naive = mean_effect(k.direction, k.size, 1.0, drivers)  # what KPI steering presumes: every KPI a perfect proxy
+        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy, drivers, scale)
+        naive = mean_effect(
+            k.direction, k.size, 1.0, drivers, scale
+        )  # what KPI steering presumes: every KPI a perfect proxy
         w = assumptions.folk_wisdom
         b = effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * naive
         true.append(t)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from sim import METRICS, bundled_scenarios
-from sim.scenario import ROLES, Customers, Funding, Kind, LeadershipLevers, Product, Scenario, Team
+from sim.scenario import ROLES, Behaviour, Customers, Funding, Kind, LeadershipLevers, Product, Scenario, Team
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = (ROOT / "docs" / "MODEL.md").read_text()
@@ -12,7 +12,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_every_parameter_is_in_model_md():
     missing = []
-    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, *ROLES.values()):
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, Behaviour, *ROLES.values()):
         missing += [
             f"{cls.__name__}.{name}"
             for name in cls.model_fields
@@ -205,6 +205,7 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         "Funding": (Funding, "funding."),
         "Product drivers": (Product, "product."),
         "Customers": (Customers, "customers."),
+        "Behaviour": (Behaviour, "behaviour."),
         "Teams": (Team, ""),
         "Kinds": (Kind, ""),
     }
@@ -227,8 +228,18 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
             wrong.append(f"Assumptions: {path} documented {cell}, code {_schema_default(cls, name)!r}")
         checked.add((cls, name))
     # every field of these schemas has a row (nested tables are documented by their own rows)
-    nested = {"leadership", "funding", "product", "customers", "teams", "departments", "kinds", "assumptions"}
-    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, KpiProxy):
+    nested = {
+        "leadership",
+        "funding",
+        "product",
+        "customers",
+        "teams",
+        "departments",
+        "kinds",
+        "assumptions",
+        "behaviour",
+    }
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, KpiProxy, Behaviour):
         missing = [
             n for n in cls.model_fields if (cls, n) not in checked and n not in nested and n not in NOT_SCHEMA_DEFAULTS
         ]
@@ -286,10 +297,10 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
     """§6's table of kinds: serves, direction and size as in sim/work.py, value columns as the default assumptions
     make them, and the scale constant as in code."""
     from sim.scenario import Assumptions
-    from sim.work import DEFAULT_KINDS, OUTCOME, OUTCOME_WORK_VALUE
+    from sim.work import DEFAULT_KINDS, OUTCOME
 
     section = _section(MODEL, 6)
-    assert f"`OUTCOME_WORK_VALUE` = {OUTCOME_WORK_VALUE}" in section
+    assert f"`behaviour.outcome_work_value` = {Behaviour().outcome_work_value}" in section
     short = {
         "onboarding": "onboarding_ease",
         "fit": "feature_fit",

@@ -16,11 +16,16 @@ from sim.model import AlignmentModel
         (20, 10, "higher", 2.0),
         (0.5, 0.25, "lower", 0.5),
         (0.1, 0.2, "lower", 2.0),
-        (math.nan, 1, "higher", 0.5),
+        (0, 0, "higher", 1.0),
+        (0, 0.2, "lower", 2.0),
     ],
 )
 def test_progress(value, target, better, expected):
     assert progress(value, target, better) == pytest.approx(expected)
+
+
+def test_progress_without_data_is_undefined_not_a_number_made_up():
+    assert math.isnan(progress(math.nan, 1, "higher")) and math.isnan(progress(None, 1, "lower"))
 
 
 def test_effective_alignment_rises_with_trump():
