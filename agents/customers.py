@@ -16,9 +16,10 @@ STATES = ("prospect", "lead", "onboarding", "activated", "stalled", "churned")
 #: Weeks of onboarding after which a customer without first success is stalled (covers days 0-34).
 ONBOARDING_WEEKS = 5
 ACTIVATION_DAYS = 30
-#: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled).
-STALLED_AGES = 52
-#: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51,
+#: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled: their
+#: chance of a late first success, exp(-156 / 13) of the first week's, is negligible, so the chain is exact).
+STALLED_AGES = 156
+#: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..155,
 #: churned.
 CHAIN_LEAD = 1
 CHAIN_ONBOARDING = 2
@@ -59,9 +60,11 @@ def late_activation(p, h: float, weeks_stalled) -> np.ndarray | float:
     return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / p.stale_weeks)
 
 
-def steady_state(p, drivers) -> np.ndarray:
-    """The long-run share of accounts in each funnel position if the product stayed as it is (no campaigns,
-    calls or promises): prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51, churned."""
+def transition_matrix(p, drivers) -> np.ndarray:
+    """The funnel's weekly transitions as a Markov chain over its positions (``CHAIN_*``: prospect, lead,
+    onboarding weeks 0..4, activated, stalled weeks 0..155 pooled beyond, churned) for a product held at
+    ``drivers``, without campaigns, calls or promises: the same rules ``CustomerPopulation.step`` applies to each
+    account."""
     n_onb, n_st = ONBOARDING_WEEKS, STALLED_AGES
     i_lead, i_onb, i_act, i_st, i_churn = CHAIN_LEAD, CHAIN_ONBOARDING, CHAIN_ACTIVATED, CHAIN_STALLED, CHAIN_CHURNED
     size = i_churn + 1
@@ -87,6 +90,14 @@ def steady_state(p, drivers) -> np.ndarray:
         P[i_st + a, i_churn] = leave
         P[i_st + a, i_st + min(a + 1, n_st - 1)] += 1.0 - late - leave
     P[i_churn, 0], P[i_churn, i_churn] = p.winback, 1.0 - p.winback
+    return P
+
+
+def steady_state(p, drivers) -> np.ndarray:
+    """The long-run share of accounts in each funnel position (:func:`transition_matrix`) if the product stayed as
+    it is."""
+    P = transition_matrix(p, drivers)
+    size = P.shape[0]
     # stationary distribution: pi P = pi, sum(pi) = 1 (least squares is robust to absorbing corner cases)
     A = np.vstack([P.T - np.eye(size), np.ones(size)])
     b = np.zeros(size + 1)
@@ -99,8 +110,10 @@ def steady_state(p, drivers) -> np.ndarray:
 class CustomerPopulation:
     """All accounts of the market and their funnel state, starting in the steady state of the week-0 product."""
 
-    def __init__(self, params, rng: np.random.Generator, drivers: np.ndarray):
+    def __init__(self, params, rng: np.random.Generator, drivers: np.ndarray, customer_value: float = 1.0):
         self.p = params
+        #: what a week of active use is worth to a customer, as a multiple of what it pays (the value yardstick)
+        self.customer_value = customer_value
         self.rng = rng
         n = params.population
         pi = steady_state(params, drivers)
@@ -220,6 +233,11 @@ class CustomerPopulation:
         rec.add("contacts", t, self.rng.poisson(lam))
         rec.add("paying", t, paying)
         rec.add("revenue", t, paying * p.acv / 52.0)
+        lam = self.customer_value
+        rec.add("value", t, (paying + lam * counts[ACTIVATED]) * p.acv / 52.0)
         after = np.bincount(new, minlength=len(STATES))
+        paying_end = after[ONBOARDING] + after[ACTIVATED] + after[STALLED]
         rec.add("active_users", t, after[ACTIVATED])
-        rec.add("paying_end", t, after[ONBOARDING] + after[ACTIVATED] + after[STALLED])
+        rec.add("paying_end", t, paying_end)
+        rec.add("value_accounts", t, paying_end + lam * after[ACTIVATED])
+        rec.add("value_potential", t, (1.0 + lam) * n)

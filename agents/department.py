@@ -19,13 +19,17 @@ from sim.scenario import (
     SalesSettings,
     _DepartmentSettings,
 )
+from sim.value import TOLERANCE
 from sim.work import WorkItem
 
 if TYPE_CHECKING:
     from sim.model import AlignmentModel
 
-#: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, and revenue.
-CAMPAIGN_METRICS = frozenset({"leads", "deals_closed", "onboarding_calls", "revenue"})
+#: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, revenue and value (paying
+#: accounts count in value whether or not they activate).
+CAMPAIGN_METRICS = frozenset(
+    {"leads", "deals_closed", "onboarding_calls", "revenue", "value", "outcome_index", "outcome_change"}
+)
 
 
 class Department(Unit):
@@ -47,17 +51,19 @@ class Department(Unit):
     # ---------------------------------------------------------------- deciding
 
     def kpi_progress(self) -> float:
-        """Own KPI over the last weeks against its target (1 = on target; 0.5 when there is no data yet)."""
+        """Own KPI over the last weeks against its target (1 = on target); NaN when the KPI has no data in them
+        (e.g. no milestone was due)."""
         t = self.model.week
         value = window_value(self.kpi, self.model.records, t - self.model.behaviour.kpi_window, t)
-        attained = progress(value, self.cfg.target, self.kpi.better)
-        return self.model.behaviour.progress_without_data if math.isnan(attained) else attained
+        return progress(value, self.cfg.target, self.kpi.better)
 
     def step(self) -> None:
-        self.progress = self.kpi_progress()
-        if self.kpi.kind == "output":
-            self.model.records.add("attainment_sum", self.model.week, min(self.progress, 1.0))
-            self.model.records.add("attainment_n", self.model.week, 1)
+        measured = self.kpi_progress()
+        if not math.isnan(measured):  # an undefined KPI is left out of attainment and keeps the last reading
+            self.progress = measured
+            if self.kpi.kind == "output":
+                self.model.records.add("attainment_sum", self.model.week, min(measured, 1.0))
+                self.model.records.add("attainment_n", self.model.week, 1)
         self.act()
         self.demand()
         self.escalate()
@@ -65,24 +71,34 @@ class Department(Unit):
     def act(self) -> None:
         """The department's own action in its domain (none by default)."""
 
+    def drive(self) -> float:
+        """How hard the department pushes for product work this week, in [0, 1]: ``behaviour.demand_floor`` with
+        its KPI on target, rising to 1 at a full KPI gap. It sets how much it asks, whatever it asks for."""
+        gap = min(max(1.0 - self.progress, 0.0), 1.0)
+        floor = self.model.behaviour.demand_floor
+        return floor + (1.0 - floor) * gap
+
     def demand(self) -> None:
-        """Ask teams for the work with the highest utility ``a · shared fit + (1 - a) · own drive``: the role's own
-        kind of work, more when its KPI lags, or a kind it believes serves the shared criterion (``goal_fit``: the
-        organisation's common belief, so wrong beliefs or a wrong criterion steer it to the wrong work)."""
+        """Ask teams for the kind of work with the highest utility: the role's own kind has
+        ``(1 - a) · drive + a · fit(own)``, a kind it believes serves the shared criterion ``a · fit`` (``goal_fit``:
+        the organisation's common belief, so wrong beliefs or a wrong criterion steer it to the wrong work); a tie
+        goes to its own kind. It asks ``demand_rate · weight · drive`` times a week for its own kind, and for another
+        kind as many person-weeks (less often for a bigger kind): alignment changes what a department asks for, not
+        how much work it asks for."""
         own = self.request_kind
         m, a = self.model, self.alignment
-        gap = min(max(1.0 - self.progress, 0.0), 1.0)
-        floor = m.behaviour.demand_floor
-        own_utility = ((1.0 - a) * (floor + (1.0 - floor) * gap) + a * m.goal_fit[own]) if own else 0.0
-        kind, utility = own, own_utility
+        drive = self.drive()
+        own_utility = ((1.0 - a) * drive + a * m.goal_fit[own]) if own else 0.0
+        kind = own
         if m.shared_asks.sum() > 0:
             candidate = m.kind_names[int(self.stream.choice(len(m.kind_names), p=m.shared_asks))]
-            if a * m.goal_fit[candidate] > own_utility:
-                kind, utility = candidate, a * m.goal_fit[candidate]
+            if a * m.goal_fit[candidate] > own_utility + TOLERANCE:  # a tie goes to the department's own kind
+                kind = candidate
         if not kind:
             return
+        size = m.kind_size[m.kind_index[own]] / m.kind_size[m.kind_index[kind]] if own else 1.0
         for team, weight in self.requests.items():
-            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * utility):
+            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * drive * size):
                 terms = self.demand_terms() if kind == own else {}  # per item: a promise counts once it is made
                 self.open_demands.append(m.new_item(kind, team, self.name, self.cfg.influence, **terms))
 

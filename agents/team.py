@@ -101,7 +101,8 @@ class ProductTeam(Unit):
         rec.add("capacity", t, cap)
         rec.add("capacity_used", t, used)
         if experiments:
-            rec.add_work("experiments", t, experiments * cost)
+            for item in self.tested_now:
+                rec.add_work("experiments", item.kind, t, cost)
             rec.add("goal_capacity", t, sum(i.serves_goal for i in self.tested_now) * cost)
         rec.add("wip_over_limit", t, max(0, self.in_development() - self.cfg.wip_limit))
         rec.add("team_weeks", t, 1)
@@ -135,7 +136,7 @@ class ProductTeam(Unit):
     def kind_values(self) -> np.ndarray:
         """The team's believed value of each kind for the shared criterion, per person-week."""
         m = self.model
-        if m.shared.drivers is not None:
+        if m.goal_drivers is not None:
             return np.asarray(m.effect_value(self.belief)) / m.kind_size
         return np.array([m.counts_for_shared(k) for k in m.kind_names]) / m.kind_size
 
@@ -148,7 +149,7 @@ class ProductTeam(Unit):
         """
         m = self.model
         self.tested_now = []
-        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.shared.drivers is None or m.project_closed():
+        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.goal_drivers is None or m.project_closed():
             return 0
         budget = int(cap * self.cfg.experiment_share / m.behaviour.experiment_cost)
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
@@ -295,7 +296,7 @@ class ProductTeam(Unit):
             item.touch_weeks += min(1.0, done / slot)
             budget -= done
             used += done
-            m.records.add_work(item.requester, t, done)
+            m.records.add_work(item.requester, item.kind, t, done)
             if item.requester == m.loudest:
                 m.records.add("loudest_capacity", t, done)
             if item.serves_goal:

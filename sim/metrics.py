@@ -36,6 +36,9 @@ COUNTERS: tuple[str, ...] = (
     "paying",
     "paying_end",
     "active_users",
+    "value",
+    "value_accounts",
+    "value_potential",
     "churned",
     "revenue",
     "released",
@@ -91,20 +94,8 @@ class Metric:
     num: str = ""
     den: str = ""
     scale: float = 1.0
-    #: For outcome metrics: how strongly each product driver moves it (used to judge an item's value for it).
-    drivers: tuple[float, ...] | None = None
     #: For output metrics: which item kinds count towards it (None: every released item).
     kinds: frozenset[str] | None = None
-
-
-_SENS = dict(zip(DRIVERS, range(len(DRIVERS))))
-
-
-def _drivers(**weights: float) -> tuple[float, ...]:
-    vec = [0.0] * len(DRIVERS)
-    for name, w in weights.items():
-        vec[_SENS[name]] = w
-    return tuple(vec)
 
 
 METRICS: dict[str, Metric] = {
@@ -120,7 +111,6 @@ METRICS: dict[str, Metric] = {
             agg="ratio",
             num="activated30",
             den="cohort_closed",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.3),
         ),
         Metric(
             name="median_days_to_first_success",
@@ -129,7 +119,6 @@ METRICS: dict[str, Metric] = {
             description="Median days from purchase to a customer's first success.",
             better="lower",
             agg="median",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.3),
         ),
         Metric(
             name="onboarding_dropoff",
@@ -140,7 +129,6 @@ METRICS: dict[str, Metric] = {
             agg="ratio",
             num="abandoned",
             den="cohort_closed",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.3),
         ),
         Metric(
             name="support_contacts_per_customer",
@@ -152,7 +140,6 @@ METRICS: dict[str, Metric] = {
             num="contacts",
             den="paying",
             scale=WEEKS_PER_MONTH,
-            drivers=_drivers(reliability=1.0, self_service=0.8, onboarding_ease=0.3),
         ),
         Metric(
             name="churn_rate",
@@ -164,7 +151,6 @@ METRICS: dict[str, Metric] = {
             num="churned",
             den="paying",
             scale=52.0,
-            drivers=_drivers(feature_fit=0.6, reliability=0.5, onboarding_ease=0.3),
         ),
         Metric(
             name="revenue",
@@ -174,10 +160,44 @@ METRICS: dict[str, Metric] = {
             better="higher",
             agg="sum",
             num="revenue",
-            drivers=_drivers(onboarding_ease=0.5, feature_fit=0.6, reliability=0.4, self_service=0.2),
+        ),
+        Metric(
+            name="value",
+            kind="outcome",
+            unit="EUR",
+            description="Value for customers and for the business over the run: revenue, plus what the customers who "
+            "actively use the product get from it (assumptions.customer_value times what they pay; weekly: that "
+            "week's).",
+            better="higher",
+            agg="sum",
+            num="value",
         ),
         Metric(
             name="outcome_index",
+            kind="outcome",
+            unit="index 0-100",
+            description="Value realised per account in the market: paying accounts plus customer_value times the "
+            "accounts actively using the product, per (1 + customer_value) accounts, times 100 (summary: mean of the "
+            "last 13 weeks).",
+            better="higher",
+            agg="end",
+            num="value_accounts",
+            den="value_potential",
+            scale=100.0,
+        ),
+        Metric(
+            name="outcome_change",
+            kind="outcome",
+            unit="index points",
+            description="Change of the outcome index (value) from the first weeks to the last 13 weeks.",
+            better="higher",
+            agg="change",
+            num="value_accounts",
+            den="value_potential",
+            scale=100.0,
+        ),
+        Metric(
+            name="active_share",
             kind="outcome",
             unit="index 0-100",
             description="Customers actually using the product: activated customers per 100 paying customers (summary: "
@@ -187,19 +207,6 @@ METRICS: dict[str, Metric] = {
             num="active_users",
             den="paying_end",
             scale=100.0,
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.5, reliability=0.4),
-        ),
-        Metric(
-            name="outcome_change",
-            kind="outcome",
-            unit="index points",
-            description="Change of the outcome index from the first weeks to the last 13 weeks.",
-            better="higher",
-            agg="change",
-            num="active_users",
-            den="paying_end",
-            scale=100.0,
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.5, reliability=0.4),
         ),
         # --- outputs: what departments deliver
         Metric(
@@ -475,27 +482,35 @@ class Records:
     def __init__(self, weeks: int):
         self.weeks = weeks
         self.c = {name: np.zeros(weeks) for name in COUNTERS}
-        self.success_days = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
+        #: first successes per week and day after purchase (counts; expected counts in ``sim.value``)
+        self.success_days: np.ndarray = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
         #: person-weeks of team work per requester (department, team, or "experiments") and week
         self.by_requester: dict[str, np.ndarray] = {}
+        #: the same per requester and kind of work (an experiment counts under the kind of the item it tests)
+        self.by_kind: dict[tuple[str, str], np.ndarray] = {}
 
     def add(self, name: str, t: int, value: float) -> None:
         self.c[name][t] += value
 
-    def add_work(self, requester: str, t: int, person_weeks: float) -> None:
+    def add_work(self, requester: str, kind: str, t: int, person_weeks: float) -> None:
+        """Person-weeks a team spent in week ``t`` on work of ``kind`` for ``requester``."""
         if requester not in self.by_requester:
             self.by_requester[requester] = np.zeros(self.weeks)
         self.by_requester[requester][t] += person_weeks
+        if (requester, kind) not in self.by_kind:
+            self.by_kind[requester, kind] = np.zeros(self.weeks)
+        self.by_kind[requester, kind][t] += person_weeks
 
 
 def capacity_frame(rec: Records) -> pd.DataFrame:
-    """Where the teams' time went: long table of week, requester, person_weeks (weeks with work only)."""
-    names = sorted(rec.by_requester)
-    work = np.array([rec.by_requester[n] for n in names]).reshape(len(names), rec.weeks)
-    who, week = np.nonzero(work > 0)
-    return pd.DataFrame(
-        {"week": week + 1, "requester": np.array(names, dtype=object)[who], "person_weeks": work[who, week]}
-    )
+    """Where the teams' time went: long table of week, requester, kind, person_weeks (weeks with work only), in the
+    order of requester, kind and week. Summed over kinds it is the time per requester."""
+    keys = sorted(rec.by_kind)
+    work = np.array([rec.by_kind[k] for k in keys]).reshape(len(keys), rec.weeks)
+    row, week = np.nonzero(work > 0)
+    who = np.array([k[0] for k in keys], dtype=object)
+    what = np.array([k[1] for k in keys], dtype=object)
+    return pd.DataFrame({"week": week + 1, "requester": who[row], "kind": what[row], "person_weeks": work[row, week]})
 
 
 def _median_from_hist(hist: np.ndarray) -> float:

@@ -22,6 +22,7 @@ from sim.metrics import Records, metric, window_value
 from sim.organisation import build_graph, measures
 from sim.scenario import DataAnalyticsSettings, HRSettings, Scenario, UXDesignSettings
 from sim.streams import named_stream, stream_root
+from sim.value import TOLERANCE, yardstick
 from sim.work import DRIVERS, WorkItem, derive_catalogue, realised
 
 _Role = TypeVar("_Role")
@@ -63,23 +64,31 @@ class AlignmentModel(mesa.Model):
         self.noise_sd = b.noise_min + b.noise_span * (1.0 - self.maturity)
 
         self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
-        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers, b.outcome_work_value)
+        #: the value yardstick: every driver's worth for customers and the business, derived from the funnel
+        self.yardstick = yardstick(scenario)
+        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers, b.effect_scale)
         self.kind_names = list(catalogue.names)
         self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
         self.kind_true, self.kind_believed = catalogue.true, catalogue.believed
         self.kind_size = catalogue.size
         self.kind_serves = catalogue.serves
-        self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
+        #: how much each driver is worth for the shared criterion, from the same funnel (outcome criteria); None for
+        #: output and organisation criteria, which count kinds of work instead
+        self.goal_drivers = self.yardstick.weights.get(self.shared.name) if self.shared_is_outcome else None
         #: what the organisation commonly believes each kind does: folk belief moved towards the truth by UX insight
         self.public_belief = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
         #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)
         self.goal_fit = dict(zip(self.kind_names, self._kind_value(self.public_belief)))
-        self._serves_goal = self._kind_value(self.kind_true) >= b.goal_fit_threshold
+        self._serves_goal = self._kind_value(self.kind_true) >= b.goal_fit_threshold - TOLERANCE
         #: kinds departments believe worth asking for on behalf of the shared criterion, with their weights
-        worth = np.array([f if (f := self.goal_fit[k]) >= b.goal_fit_threshold else 0.0 for k in self.kind_names])
+        worth = np.array(
+            [f if (f := self.goal_fit[k]) >= b.goal_fit_threshold - TOLERANCE else 0.0 for k in self.kind_names]
+        )
         self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
 
-        self.customers = CustomerPopulation(scenario.customers, self.stream("customers"), self.drivers)
+        self.customers = CustomerPopulation(
+            scenario.customers, self.stream("customers"), self.drivers, scenario.assumptions.customer_value
+        )
         self._effects = {k: self.stream("effects", k) for k in self.kind_names}
         self._escalations = self.stream("escalations")
         self._approvals = self.stream("approvals")
@@ -126,23 +135,28 @@ class AlignmentModel(mesa.Model):
         return progress(value, self.setup.leadership.shared_target, self.shared.better)
 
     def _kind_value(self, effects: np.ndarray) -> np.ndarray:
-        """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1."""
-        if self.shared.drivers is not None:
+        """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1; values within
+        ``TOLERANCE`` of the best count as the best (1 exactly), so rounding never decides between equals."""
+        if self.goal_drivers is not None:
             value = np.clip(self.effect_value(effects), 0.0, None)
         else:
             value = np.array([self.counts_for_shared(k) for k in self.kind_names])
         value = value / self.kind_size
         top = value.max()
-        return value / top if top > 0 else value
+        if top <= 0:
+            return value
+        fit = value / top
+        return np.where(fit >= 1.0 - TOLERANCE, 1.0, fit)
 
     def effect_value(self, effects: np.ndarray) -> np.ndarray | float:
         """Value for an outcome criterion of effect vector(s) at today's drivers: gains shrink as a driver nears 1
         (the same diminishing returns as a release)."""
+        assert self.goal_drivers is not None, "an output criterion counts kinds; it has no driver weights"
         return realised(effects, self.drivers) @ self.goal_drivers
 
     def item_value(self, item: WorkItem, belief: np.ndarray) -> float:
         """What a team believes an item adds to the shared criterion (its own estimate once tested)."""
-        if self.shared.drivers is not None:
+        if self.goal_drivers is not None:
             effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
             return float(self.effect_value(effect))
         return self.counts_for_shared(item.kind)

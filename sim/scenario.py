@@ -30,6 +30,8 @@ RequestWeights = Annotated[
 ]
 DemandRate = Annotated[float, Field(ge=0.0, le=20.0, description="demands per week at full KPI gap")]
 ReviewCapacity = Annotated[float, Field(gt=0.0, le=1000.0, description="items reviewed per week when approving")]
+#: Highest proxy quality a KPI may have: four times the value of work aimed at the customer outcome.
+MAX_PROXY = 4.0
 #: In a department's ``requests``, the weight for every team not named explicitly.
 ALL_TEAMS = "*"
 Driver = Literal["onboarding_ease", "feature_fit", "reliability", "self_service"]
@@ -327,26 +329,33 @@ class Behaviour(_Strict):
         "mean effect",
     )
     # the size of every effect
-    outcome_work_value: float = Field(
-        0.0025,
+    effect_scale: float = Field(
+        0.003,
         gt=0.0,
         le=1.0,
-        description="effect scale: value for the customer outcome of one person-week of work aimed at it (docs/"
-        "MODEL.md §6 and §11: a team on such work for most of a year moves onboarding ease by about a quarter)",
+        description="driver points (summed over drivers) one person-week of work aimed at the customer outcome moves "
+        "the week-0 product by; sets the size of every effect (docs/MODEL.md §6 and §11: a team on such work for "
+        "most of a year moves onboarding ease by about a quarter)",
     )
 
 
-class KpiProxy(_Strict):
-    """How good a proxy each department's KPI is for the customer outcome: what a person-week of the work its KPI
-    asks for is worth to customers, relative to a person-week of work aimed at the customer outcome (1: a perfect
-    proxy). Defaults: docs/MODEL.md ("The premise as named assumptions")."""
+#: A KPI's proxy quality: 1 is a perfect proxy; above 1 the KPI knows more than the shared criterion (the work it asks
+#: for is worth more to customers than the work aimed at them).
+Proxy = Annotated[float, Field(ge=0.0, le=MAX_PROXY)]
 
-    sales: Unit = Field(0.2, description="key-account features promised to close deals")
-    marketing: Unit = Field(0.05, description="campaign support work that raises leads")
-    customer_success: Unit = Field(0.15, description="onboarding material that supports calls")
-    customer_support: Unit = Field(0.9, description="bug fixes that cut support contacts")
-    finance: Unit = Field(0.2, description="milestone deliverables of the fixed plan")
-    legal: Unit = Field(0.05, description="compliance changes that clear reviews")
+
+class KpiProxy(_Strict):
+    """How good a proxy each department's KPI is for value (for customers and the business): what a person-week of the
+    work its KPI asks for is worth, relative to a person-week of work aimed at the customer outcome (1: a perfect
+    proxy; above 1: the KPI knows better than the criterion aimed at customers). Defaults: docs/MODEL.md ("The premise
+    as named assumptions")."""
+
+    sales: Proxy = Field(0.2, description="key-account features promised to close deals")
+    marketing: Proxy = Field(0.05, description="campaign support work that raises leads")
+    customer_success: Proxy = Field(0.15, description="onboarding material that supports calls")
+    customer_support: Proxy = Field(0.9, description="bug fixes that cut support contacts")
+    finance: Proxy = Field(0.2, description="milestone deliverables of the fixed plan")
+    legal: Proxy = Field(0.05, description="compliance changes that clear reviews")
 
 
 class Assumptions(_Strict):
@@ -358,6 +367,20 @@ class Assumptions(_Strict):
         0.25,
         description="how right the organisation's beliefs about what works are (0: it "
         "believes every KPI is a perfect proxy; 1: it knows the true effects)",
+    )
+    customer_value: float = Field(
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="value yardstick: what a week of active use is worth to a customer, as a multiple of what it "
+        "pays (0: value is revenue only); chosen: equal weight to customers and the business (docs/MODEL.md §3)",
+    )
+    value_horizon_weeks: int = Field(
+        156,
+        ge=1,
+        le=2000,
+        description="value yardstick: weeks over which the organisation values a change of the product (driver "
+        "weights are its sensitivities over them); chosen: three years, a common SaaS business-case horizon",
     )
 
     def proxy(self, role: str) -> float:
@@ -439,7 +462,7 @@ class _DepartmentSettings(_Strict):
 class LeadershipSettings(_DepartmentSettings):
     role: Literal["leadership"] = "leadership"
     kpi: str = "outcome_index"
-    target: Target = 60.0
+    target: Target = 45.0
     alignment: Unit = 1.0
     influence: Unit = 1.0
     review_capacity: ReviewCapacity = 1.0

@@ -134,10 +134,29 @@ def test_marketing_launches_when_the_shared_criterion_does_not_object():
     assert active("leads") == base.departments["marketing"].campaign_weeks
 
 
-def test_output_attainment_counts_only_output_kpis(step_through):
-    model = step_through(Scenario().with_overrides({"customers.population": 300, "weeks": 3}))
+def test_output_attainment_counts_only_output_kpis_that_have_data(step_through):
+    """An undefined KPI (no data in its window: nothing measured yet, no milestone due) is left out of attainment,
+    not counted as half attained."""
+    from sim.metrics import window_value
+
+    counted = []
+
+    def check(model):
+        t = model.week - 1  # the week just stepped
+        window = model.behaviour.kpi_window
+        counted.append(
+            sum(
+                1
+                for d in model.departments_by_name.values()
+                if d.kpi.kind == "output" and not math.isnan(window_value(d.kpi, model.records, t - window, t))
+            )
+        )
+
+    model = step_through(load_scenario("b2b_activation", {"customers.population": 300, "weeks": 30}), check=check)
+    assert list(model.records.c["attainment_n"]) == counted
+    assert counted[0] == 0  # week 0: no KPI has data yet
     outputs = sum(1 for d in model.departments_by_name.values() if d.kpi.kind == "output")
-    assert list(model.records.c["attainment_n"]) == [outputs] * 3
+    assert min(counted[1:]) < outputs  # the milestone rate is undefined in weeks without a milestone due
 
 
 def test_sales_never_holds_more_promises_than_allowed_when_it_asks_several_teams(step_through):
