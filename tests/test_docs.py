@@ -293,6 +293,18 @@ def test_model_md_metrics_table_is_the_registry():
     assert {name: kind for name, kind in rows.items() if METRICS[name].kind != kind} == {}
 
 
+def _worth() -> dict[str, tuple[float, float]]:
+    """Each kind's value per person-week on the yardstick, true and believed, the best kind 1 (§6's last column)."""
+    from sim.model import AlignmentModel
+    from sim.work import realised
+
+    m = AlignmentModel(Scenario().with_overrides({"customers.population": 100}), seed=0)
+    true = [float(realised(t, m.drivers) @ m.yardstick.value) / s for t, s in zip(m.kind_true, m.kind_size)]
+    believed = [float(realised(b, m.drivers) @ m.yardstick.value) / s for b, s in zip(m.kind_believed, m.kind_size)]
+    top = max(true)
+    return {n: (t / top, b / top) for n, t, b in zip(m.kind_names, true, believed)}
+
+
 def test_model_md_catalogue_table_is_the_code_catalogue():
     """§6's table of kinds: serves, direction and size as in sim/work.py, value columns as the default assumptions
     make them, and the scale constant as in code."""
@@ -300,7 +312,7 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
     from sim.work import DEFAULT_KINDS, OUTCOME
 
     section = _section(MODEL, 6)
-    assert f"`behaviour.outcome_work_value` = {Behaviour().outcome_work_value}" in section
+    assert f"`behaviour.effect_scale` = {Behaviour().effect_scale}" in section
     short = {
         "onboarding": "onboarding_ease",
         "fit": "feature_fit",
@@ -310,7 +322,8 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
     a = Assumptions()
     rows = {row[0]: row[1:] for row in _rows(section) if row[0] in DEFAULT_KINDS}
     assert set(rows) == set(DEFAULT_KINDS)
-    for kind, (serves, direction, size, true, believed) in rows.items():
+    worth = _worth()
+    for kind, (serves, direction, size, true, believed, value) in rows.items():
         spec = DEFAULT_KINDS[kind]
         assert serves == spec["serves"], kind
         documented = {
@@ -321,6 +334,9 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
         q = 1.0 if spec["serves"] == OUTCOME else a.proxy(spec["serves"])
         assert float(true) == round(q, 2), kind
         assert float(believed) == round(a.folk_wisdom * q + 1 - a.folk_wisdom, 2), kind
+        assert float(value.split(" ")[0]) == round(worth[kind][0], 2), kind
+        if spec["serves"] != OUTCOME:
+            assert float(value.split("(")[1].rstrip(")")) == round(worth[kind][1], 2), kind
     proxies = {
         row[0].strip("`"): float(row[1]) for row in _rows(section) if row[0].startswith(("`kpi_proxy.", "`folk_wisdom"))
     }
@@ -382,3 +398,24 @@ def test_odd_has_every_element_and_its_code_references_exist():
             if not found:
                 missing.append(f"{path}: {name}")
     assert not missing, missing
+
+
+def test_model_md_driver_weights_are_the_derived_ones():
+    """§3's table of driver weights is what sim.value derives for the default scenario (to two decimals)."""
+    from sim.value import yardstick
+
+    names = {
+        "value (the yardstick; outcome_index, outcome_change)": "value",
+        "revenue": "revenue",
+        "30-day activation": "activation_rate_30d",
+        "active_share (customers using the product per 100 paying)": "active_share",
+        "support contacts per customer": "support_contacts_per_customer",
+        "churn": "churn_rate",
+    }
+    weights = yardstick(Scenario()).weights
+    rows = {r[0]: r[1:] for r in _rows(_section(MODEL, 3)) if r[0] in names}
+    assert set(rows) == set(names)
+    for label, cells in rows.items():
+        assert [float(c) for c in cells] == [
+            round(abs(w), 2) if abs(w) < 0.005 else round(w, 2) for w in weights[names[label]]
+        ], label

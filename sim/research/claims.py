@@ -185,12 +185,14 @@ def holds_when(scenario: Scenario) -> str:
         f"{possessive(_(ROLE_NAMES[r]))} {_pct(a.proxy(r))}" for r in KpiProxy.model_fields if r in roles
     ) or _("none of these departments is steered by such a KPI here")
     return _(
-        "These results rest on named assumptions: what a person-week of the work each department's KPI asks "
-        "for is worth to customers, against work aimed at them ({proxies}), and how right the organisation's "
-        "beliefs about what works are ({folk_wisdom}). A shared success criterion pays off when KPIs are poor "
-        "proxies; with perfect proxies and right beliefs it gains much less, and aligned on a vanity metric it "
-        "does no better than the silo (docs/CLAIMS.md)."
-    ).format(proxies=proxies, folk_wisdom=_pct(a.folk_wisdom))
+        "These results rest on named assumptions: how much a person-week of the work each department's KPI asks "
+        "for does for customers, against the same effort aimed at them ({proxies}), how right the organisation's "
+        "beliefs about what works are ({folk_wisdom}), and what a week of use is worth to a customer against what "
+        "it pays ({customer_value}). A shared criterion of value pays off, in money too, when KPIs are poor "
+        "proxies; where they know more than the criterion, trumping them costs value; a criterion that is only a "
+        "proxy for value (30-day activation) moves itself and loses money; and aligned on a vanity metric the "
+        "organisation does no better than the silo (docs/CLAIMS.md)."
+    ).format(proxies=proxies, folk_wisdom=_pct(a.folk_wisdom), customer_value=_g(a.customer_value))
 
 
 def premise(proxy: float | None = None, folk_wisdom: float | None = None) -> dict[str, Any]:
