@@ -16,13 +16,10 @@ STATES = ("prospect", "lead", "onboarding", "activated", "stalled", "churned")
 #: Weeks of onboarding after which a customer without first success is stalled (covers days 0-34).
 ONBOARDING_WEEKS = 5
 ACTIVATION_DAYS = 30
-#: Time constant (weeks) with which a stalled customer's chance of a late first success fades.
-STALE_WEEKS = 13
-
-
-#: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled).
-STALLED_AGES = 52
-#: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51,
+#: Stalled accounts are tracked by weeks stalled up to this age in the steady state (older ones are pooled: their
+#: chance of a late first success, exp(-156 / 13) of the first week's, is negligible, so the chain is exact).
+STALLED_AGES = 156
+#: Positions of the steady-state chain: prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..155,
 #: churned.
 CHAIN_LEAD = 1
 CHAIN_ONBOARDING = 2
@@ -34,7 +31,8 @@ CHAIN_CHURNED = CHAIN_STALLED + STALLED_AGES
 def activation_hazard(p, drivers) -> float:
     """Weekly chance of a first success for an organic customer in onboarding (without a call)."""
     onboarding_ease, feature_fit, _, self_service = drivers
-    return p.activation_hazard * (0.6 * onboarding_ease + 0.25 * self_service + 0.15 * feature_fit)
+    mix = p.hazard_onboarding * onboarding_ease + p.hazard_self_service * self_service + p.hazard_fit * feature_fit
+    return p.activation_hazard * mix
 
 
 def abandon_chance(p, drivers) -> float:
@@ -45,17 +43,28 @@ def abandon_chance(p, drivers) -> float:
 def active_churn(p, drivers) -> float:
     """Weekly churn of an activated customer: worse fit and reliability raise it."""
     _, feature_fit, reliability, _ = drivers
-    return p.churn_activated * max(0.2, 1.0 + 2.0 * (0.55 - feature_fit) + 1.5 * (0.6 - reliability))
+    worse_fit = p.churn_fit_slope * (p.churn_fit_pivot - feature_fit)
+    worse_reliability = p.churn_reliability_slope * (p.churn_reliability_pivot - reliability)
+    return p.churn_activated * max(p.churn_floor, 1.0 + worse_fit + worse_reliability)
+
+
+def contact_factor(p, drivers) -> float:
+    """Support contacts relative to ``contact_rate``, per customer load: poor reliability raises them, self-service
+    cuts them."""
+    reliability, self_service = drivers[2], drivers[3]
+    return (1.0 + p.contacts_reliability * (1.0 - reliability)) * (1.0 - p.contacts_self_service * self_service)
 
 
 def late_activation(p, h: float, weeks_stalled) -> np.ndarray | float:
     """Weekly chance that a stalled customer still reaches a first success; it fades with weeks stalled."""
-    return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / STALE_WEEKS)
+    return h * p.late_activation * np.exp(-np.asarray(weeks_stalled) / p.stale_weeks)
 
 
-def steady_state(p, drivers) -> np.ndarray:
-    """The long-run share of accounts in each funnel position if the product stayed as it is (no campaigns,
-    calls or promises): prospect, lead, onboarding weeks 0..4, activated, stalled weeks 0..51, churned."""
+def transition_matrix(p, drivers) -> np.ndarray:
+    """The funnel's weekly transitions as a Markov chain over its positions (``CHAIN_*``: prospect, lead,
+    onboarding weeks 0..4, activated, stalled weeks 0..155 pooled beyond, churned) for a product held at
+    ``drivers``, without campaigns, calls or promises: the same rules ``CustomerPopulation.step`` applies to each
+    account."""
     n_onb, n_st = ONBOARDING_WEEKS, STALLED_AGES
     i_lead, i_onb, i_act, i_st, i_churn = CHAIN_LEAD, CHAIN_ONBOARDING, CHAIN_ACTIVATED, CHAIN_STALLED, CHAIN_CHURNED
     size = i_churn + 1
@@ -81,6 +90,14 @@ def steady_state(p, drivers) -> np.ndarray:
         P[i_st + a, i_churn] = leave
         P[i_st + a, i_st + min(a + 1, n_st - 1)] += 1.0 - late - leave
     P[i_churn, 0], P[i_churn, i_churn] = p.winback, 1.0 - p.winback
+    return P
+
+
+def steady_state(p, drivers) -> np.ndarray:
+    """The long-run share of accounts in each funnel position (:func:`transition_matrix`) if the product stayed as
+    it is."""
+    P = transition_matrix(p, drivers)
+    size = P.shape[0]
     # stationary distribution: pi P = pi, sum(pi) = 1 (least squares is robust to absorbing corner cases)
     A = np.vstack([P.T - np.eye(size), np.ones(size)])
     b = np.zeros(size + 1)
@@ -93,8 +110,10 @@ def steady_state(p, drivers) -> np.ndarray:
 class CustomerPopulation:
     """All accounts of the market and their funnel state, starting in the steady state of the week-0 product."""
 
-    def __init__(self, params, rng: np.random.Generator, drivers: np.ndarray):
+    def __init__(self, params, rng: np.random.Generator, drivers: np.ndarray, customer_value: float = 1.0):
         self.p = params
+        #: what a week of active use is worth to a customer, as a multiple of what it pays (the value yardstick)
+        self.customer_value = customer_value
         self.rng = rng
         n = params.population
         pi = steady_state(params, drivers)
@@ -128,7 +147,7 @@ class CustomerPopulation:
     def step(self, t: int, drivers: np.ndarray, campaign: float, calls: float, key_deals: int, rec: Records) -> None:
         """Advance every account by one week and record the funnel counters for week ``t``."""
         p, n = self.p, self.state.size
-        feature_fit, reliability, self_service = drivers[1], drivers[2], drivers[3]
+        feature_fit = drivers[1]
         u = self.rng.random(n, dtype=np.float32)
         u_day = self.rng.random(n, dtype=np.float32)
         u_call = self.rng.random(n, dtype=np.float32)
@@ -209,11 +228,16 @@ class CustomerPopulation:
         # support contacts and revenue from the paying accounts at the start of the week
         counts = np.bincount(state, minlength=len(STATES))
         paying = counts[ONBOARDING] + counts[ACTIVATED] + counts[STALLED]
-        load = counts[ACTIVATED] + 3.0 * counts[ONBOARDING] + 2.0 * counts[STALLED]
-        lam = p.contact_rate * load * (1.0 + 1.5 * (1.0 - reliability)) * (1.0 - 0.6 * self_service)
+        load = counts[ACTIVATED] + p.contacts_onboarding * counts[ONBOARDING] + p.contacts_stalled * counts[STALLED]
+        lam = p.contact_rate * load * contact_factor(p, drivers)
         rec.add("contacts", t, self.rng.poisson(lam))
         rec.add("paying", t, paying)
         rec.add("revenue", t, paying * p.acv / 52.0)
+        lam = self.customer_value
+        rec.add("value", t, (paying + lam * counts[ACTIVATED]) * p.acv / 52.0)
         after = np.bincount(new, minlength=len(STATES))
+        paying_end = after[ONBOARDING] + after[ACTIVATED] + after[STALLED]
         rec.add("active_users", t, after[ACTIVATED])
-        rec.add("paying_end", t, after[ONBOARDING] + after[ACTIVATED] + after[STALLED])
+        rec.add("paying_end", t, paying_end)
+        rec.add("value_accounts", t, paying_end + lam * after[ACTIVATED])
+        rec.add("value_potential", t, (1.0 + lam) * n)

@@ -8,53 +8,62 @@ Each role adds its own actions in its own domain (campaigns, calls, promises, pl
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
-import mesa
+from sim.agents.unit import Unit
+from sim.metrics import Metric, metric, progress, window_value
+from sim.scenario import (
+    CustomerSuccessSettings,
+    FinanceSettings,
+    MarketingSettings,
+    SalesSettings,
+    _DepartmentSettings,
+)
+from sim.value import TOLERANCE
+from sim.work import WorkItem
 
-from sim.metrics import metric, window_value
+if TYPE_CHECKING:
+    from sim.model import AlignmentModel
 
-#: Weeks a department looks back at its KPI.
-KPI_WINDOW = 4
-#: Weeks a demand waits unstarted before its requester considers escalating it.
-PATIENCE = 6
-#: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, and revenue.
-CAMPAIGN_METRICS = frozenset({"leads", "deals_closed", "onboarding_calls", "revenue"})
+#: Metrics a campaign moves up by itself: it brings leads, then deals, customers to call, revenue and value (paying
+#: accounts count in value whether or not they activate).
+CAMPAIGN_METRICS = frozenset(
+    {"leads", "deals_closed", "onboarding_calls", "revenue", "value", "outcome_index", "outcome_change"}
+)
 
 
-class Department(mesa.Agent):
+class Department(Unit):
     """A department: KPI with target, alignment, influence, demands on teams and an approval queue."""
 
+    stream_kind = "department"
     request_kind = ""
+    cfg: _DepartmentSettings
 
-    def __init__(self, model, name: str, cfg):
-        super().__init__(model)
-        self.name = name
-        self.cfg = cfg
-        self.stream = model.stream("department", name)
+    def __init__(self, model: AlignmentModel, name: str, cfg: _DepartmentSettings):
+        super().__init__(model, name, cfg)
         self.kpi = metric(cfg.kpi)
         self.requests = model.setup.request_weights(name)
-        self.progress = 0.5
-        self.queue: list = []  # items waiting for this unit's approval
-        self.open_demands: list = []
+        self.progress = model.behaviour.progress_without_data
+        self.queue: list[WorkItem] = []  # items waiting for this unit's approval
+        self.open_demands: list[WorkItem] = []
         self._carry = 0.0  # unused review capacity carried within a week's fractions
 
     # ---------------------------------------------------------------- deciding
-    @property
-    def alignment(self) -> float:
-        """Effective alignment: own alignment, raised by how much leadership makes the shared criterion trump."""
-        return 1.0 - (1.0 - self.cfg.alignment) * (1.0 - self.model.trump)
 
     def kpi_progress(self) -> float:
-        """Own KPI over the last weeks against its target (1 = on target; 0.5 when there is no data yet)."""
+        """Own KPI over the last weeks against its target (1 = on target); NaN when the KPI has no data in them
+        (e.g. no milestone was due)."""
         t = self.model.week
-        value = window_value(self.kpi, self.model.records, t - KPI_WINDOW, t)
+        value = window_value(self.kpi, self.model.records, t - self.model.behaviour.kpi_window, t)
         return progress(value, self.cfg.target, self.kpi.better)
 
     def step(self) -> None:
-        self.progress = self.kpi_progress()
-        if self.kpi.kind == "output":
-            self.model.records.add("attainment_sum", self.model.week, min(self.progress, 1.0))
-            self.model.records.add("attainment_n", self.model.week, 1)
+        measured = self.kpi_progress()
+        if not math.isnan(measured):  # an undefined KPI is left out of attainment and keeps the last reading
+            self.progress = measured
+            if self.kpi.kind == "output":
+                self.model.records.add("attainment_sum", self.model.week, min(measured, 1.0))
+                self.model.records.add("attainment_n", self.model.week, 1)
         self.act()
         self.demand()
         self.escalate()
@@ -62,27 +71,39 @@ class Department(mesa.Agent):
     def act(self) -> None:
         """The department's own action in its domain (none by default)."""
 
+    def drive(self) -> float:
+        """How hard the department pushes for product work this week, in [0, 1]: ``behaviour.demand_floor`` with
+        its KPI on target, rising to 1 at a full KPI gap. It sets how much it asks, whatever it asks for."""
+        gap = min(max(1.0 - self.progress, 0.0), 1.0)
+        floor = self.model.behaviour.demand_floor
+        return floor + (1.0 - floor) * gap
+
     def demand(self) -> None:
-        """Ask teams for the work with the highest utility ``a · shared fit + (1 - a) · own drive``: the role's own
-        kind of work, more when its KPI lags, or a kind it believes serves the shared criterion (``goal_fit``: the
-        organisation's common belief, so wrong beliefs or a wrong criterion steer it to the wrong work)."""
+        """Ask teams for the kind of work with the highest utility: the role's own kind has
+        ``(1 - a) · drive + a · fit(own)``, a kind it believes serves the shared criterion ``a · fit`` (``goal_fit``:
+        the organisation's common belief, so wrong beliefs or a wrong criterion steer it to the wrong work); a tie
+        goes to its own kind. It asks ``demand_rate · weight · drive`` times a week for its own kind, and for another
+        kind as many person-weeks (less often for a bigger kind): alignment changes what a department asks for, not
+        how much work it asks for."""
         own = self.request_kind
         m, a = self.model, self.alignment
-        gap = min(max(1.0 - self.progress, 0.0), 1.0)
-        own_utility = ((1.0 - a) * (0.3 + 0.7 * gap) + a * m.goal_fit[own]) if own else 0.0
-        kind, utility = own, own_utility
+        drive = self.drive()
+        own_utility = ((1.0 - a) * drive + a * m.goal_fit[own]) if own else 0.0
+        kind = own
         if m.shared_asks.sum() > 0:
             candidate = m.kind_names[int(self.stream.choice(len(m.kind_names), p=m.shared_asks))]
-            if a * m.goal_fit[candidate] > own_utility:
-                kind, utility = candidate, a * m.goal_fit[candidate]
+            if a * m.goal_fit[candidate] > own_utility + TOLERANCE:  # a tie goes to the department's own kind
+                kind = candidate
         if not kind:
             return
+        size = m.kind_size[m.kind_index[own]] / m.kind_size[m.kind_index[kind]] if own else 1.0
         for team, weight in self.requests.items():
-            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * utility):
+            if self.stream.random() < min(1.0, self.cfg.demand_rate * weight * drive * size):
                 terms = self.demand_terms() if kind == own else {}  # per item: a promise counts once it is made
                 self.open_demands.append(m.new_item(kind, team, self.name, self.cfg.influence, **terms))
 
-    def demand_terms(self) -> dict:
+    def demand_terms(self) -> dict[str, Any]:
+        """The terms a demand of the role's own kind carries (a promise's due date); none by default."""
         return {}
 
     def escalate(self) -> None:
@@ -93,14 +114,17 @@ class Department(mesa.Agent):
         if not waiting:
             return
         item = min(waiting, key=lambda i: i.created)
-        if self.stream.random() < (1.0 - self.alignment) * (0.5 + 0.5 * min(max(1 - self.progress, 0), 1)):
+        floor = self.model.behaviour.escalation_floor
+        gap = min(max(1 - self.progress, 0), 1)
+        if self.stream.random() < (1.0 - self.alignment) * (floor + (1.0 - floor) * gap):
             self.model.escalate(item)
 
-    def patience(self, item) -> int:
-        return PATIENCE
+    def patience(self, item: WorkItem) -> int:
+        """Weeks a demand waits unstarted before its requester considers escalating it."""
+        return self.model.behaviour.patience
 
     # ---------------------------------------------------------------- approving
-    def review(self) -> list:
+    def review(self) -> list[WorkItem]:
         """Pass up to ``review_capacity`` items that arrived before this week; return them."""
         t = self.model.week
         ready = [i for i in self.queue if i.queued_since < t]
@@ -115,15 +139,6 @@ class Department(mesa.Agent):
         return passed
 
 
-def progress(value: float, target: float, better: str) -> float:
-    """KPI attainment: value / target when higher is better, target / value when lower is better."""
-    if value is None or math.isnan(value):
-        return 0.5
-    if better == "higher":
-        return value / target if target > 0 else 1.0
-    return target / value if value > 0 else 2.0
-
-
 class Leadership(Department):
     """Sets direction; its levers (shared criterion, trump, funding, real choice) live in the scenario."""
 
@@ -132,8 +147,9 @@ class Sales(Department):
     """Closes deals; promises features to key accounts with due dates when its deals lag."""
 
     request_kind = "key_account_feature"
+    cfg: SalesSettings
 
-    def demand_terms(self) -> dict:
+    def demand_terms(self) -> dict[str, Any]:
         """A promise with a due date while fewer than ``max_open_promises`` are open; a plain request beyond."""
         open_promises = sum(1 for i in self.open_demands if i.promise and (i.due or 0) >= self.model.week)
         open_promises += sum(
@@ -145,8 +161,10 @@ class Sales(Department):
             return {"due": self.model.week + self.cfg.promise_due_weeks, "promise": True}
         return {}
 
-    def patience(self, item) -> int:
-        return max(1, item.due - item.created - 2) if item.due is not None else PATIENCE
+    def patience(self, item: WorkItem) -> int:
+        if item.due is None:
+            return self.model.behaviour.patience
+        return max(1, item.due - item.created - self.model.behaviour.promise_escalation_weeks)
 
 
 class Marketing(Department):
@@ -154,8 +172,9 @@ class Marketing(Department):
     the campaign serves someone: a campaign hurts rates per customer until onboarding is ready."""
 
     request_kind = "campaign_support"
+    cfg: MarketingSettings
 
-    def __init__(self, model, name, cfg):
+    def __init__(self, model: AlignmentModel, name: str, cfg: MarketingSettings):
         super().__init__(model, name, cfg)
         self.campaign_left = 0
         self.campaign_done = cfg.campaign_start_week is None
@@ -173,7 +192,7 @@ class Marketing(Department):
                 self.campaign_left = cfg.campaign_weeks - 1
                 self.model.campaign = max(self.model.campaign, cfg.campaign_lift)
 
-    def campaign_effect(self, m) -> float:
+    def campaign_effect(self, m: Metric) -> float:
         """How a campaign now moves metric ``m``: +1 for metrics that count customers coming in (leads, deals,
         calls, revenue); for rates per customer (activation, contacts, churn, the outcome index) +1 once onboarding
         is ready for more customers (the shared criterion's measured progress reaches ``readiness_threshold``) and
@@ -185,8 +204,11 @@ class Marketing(Department):
         return 1.0 if self.model.shared_progress() >= self.cfg.readiness_threshold else -1.0
 
     def demand(self) -> None:
+        start = self.cfg.campaign_start_week
         upcoming = self.campaign_left > 0 or (
-            not self.campaign_done and self.cfg.campaign_start_week - self.model.week <= 6
+            not self.campaign_done
+            and start is not None
+            and start - self.model.week <= self.model.behaviour.campaign_lead_weeks
         )
         if upcoming:
             super().demand()
@@ -196,6 +218,7 @@ class CustomerSuccess(Department):
     """Holds onboarding calls and asks for onboarding material to support them."""
 
     request_kind = "onboarding_material"
+    cfg: CustomerSuccessSettings
 
     def act(self) -> None:
         self.model.calls += self.cfg.call_capacity
@@ -209,6 +232,8 @@ class CustomerSupport(Department):
 
 class Finance(Department):
     """Wants a fixed delivery plan: milestone items with due dates, tied to the budget under project funding."""
+
+    cfg: FinanceSettings
 
     def act(self) -> None:
         if self.model.week != 0:
@@ -231,7 +256,7 @@ class Finance(Department):
                 )
             )
 
-    def patience(self, item) -> int:
+    def patience(self, item: WorkItem) -> int:
         return max(1, (item.due or 0) - item.created)
 
 

@@ -1,56 +1,68 @@
 """Product teams: capacity, WIP limit, a backlog, beliefs about what helps, and the choice of what to build.
 
 Each week a team scores waiting items by ``(1 - w) * pressure + w * believed value per person-week`` where
-``w = a * (0.25 + 0.75 * evidence)``: its effective alignment ``a`` and how much evidence backs its beliefs.
+``w = a * (f + (1 - f) * evidence)``: its effective alignment ``a``, how much evidence backs its beliefs, and
+``f = behaviour.value_weight_without_evidence`` (0.25).
 Without data, beliefs carry little weight and the loudest requester wins.
 """
 
 from __future__ import annotations
 
-import mesa
+from typing import TYPE_CHECKING, NamedTuple
+
 import numpy as np
 
+from sim.agents.unit import Unit
+from sim.scenario import Team
 from sim.work import WorkItem
 
-#: Prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect.
-PRIOR_SD = 0.006
-#: Item-to-item spread of effects within a kind (sd, driver points), as a team sees it when measuring one item.
-ITEM_SD = 0.008
-#: Weeks after which a team's own idea that nobody picked up is dropped from the backlog.
-IDEA_SHELF_LIFE = 26
-#: Person-weeks one experiment costs.
-EXPERIMENT_COST = 0.5
-#: Effective capacity never falls below this share, however many streams a team juggles.
-MIN_FOCUS = 0.3
+if TYPE_CHECKING:
+    from sim.model import AlignmentModel
 
 
-class ProductTeam(mesa.Agent):
+class Measurement(NamedTuple):
+    """A measurement under way: what a team will learn, and when."""
+
+    #: the week the result arrives (after the data lag)
+    due: int
+    #: the row of the measured kind in the catalogue
+    kind: int
+    #: the observed effect (a driver vector)
+    observation: np.ndarray
+    #: the observation's noise (sd, driver points)
+    noise: float
+    #: the tested item, for an experiment's result (None: a released item measured for its kind)
+    item: WorkItem | None
+
+
+class ProductTeam(Unit):
     """A product team and its backlog."""
 
-    def __init__(self, model, name: str, cfg):
-        super().__init__(model)
-        self.name = name
-        self.cfg = cfg
-        self.stream = model.stream("team", name)
+    stream_kind = "team"
+    cfg: Team
+
+    def __init__(self, model: AlignmentModel, name: str, cfg: Team):
+        super().__init__(model, name, cfg)
         self.backlog: list[WorkItem] = []
         self.wip: list[WorkItem] = []
         self.last_top: list[WorkItem] = []
         kinds = model.kind_names
         insight = model.insight
         believed, true = model.kind_believed, model.kind_true
-        noise = self.stream.normal(0.0, (1.0 - insight) * 0.002, size=believed.shape)
+        b = model.behaviour
+        noise = self.stream.normal(0.0, (1.0 - insight) * b.belief_noise, size=believed.shape)
         self.belief = believed + insight * (true - believed) + noise
         self.initial_belief = self.belief.copy()
-        self.precision = np.full(len(kinds), 1.0 / PRIOR_SD**2)
+        self.precision = np.full(len(kinds), 1.0 / b.prior_sd**2)
         self.prior_precision = self.precision.copy()
-        self.pending: list[tuple] = []  # (week due, kind index, observation, noise sd, tested item or None)
+        self.pending: list[Measurement] = []
         self.tested_now: list[WorkItem] = []
 
     # ---------------------------------------------------------------- weekly cycle
     def capacity(self) -> float:
         """People available this week: skills, and project funding's shrink after go-live."""
         m = self.model
-        cap = self.cfg.capacity * (0.8 + 0.4 * m.skills)
+        cap = self.cfg.capacity * (m.behaviour.skills_base + m.behaviour.skills_gain * m.skills)
         if m.project_closed():
             cap *= m.setup.funding.retention
         return cap
@@ -69,14 +81,10 @@ class ProductTeam(mesa.Agent):
             item.estimate, item.tested = None, False
         self.pending = []
 
-    @property
-    def alignment(self) -> float:
-        return 1.0 - (1.0 - self.cfg.alignment) * (1.0 - self.model.trump)
-
     def evidence(self) -> float:
         """How far data backs the team's beliefs, in [0, 1]."""
         learned = 1.0 - self.prior_precision / self.precision
-        return float(min(1.0, 0.5 * self.model.insight + learned.mean()))
+        return float(min(1.0, self.model.behaviour.evidence_from_insight * self.model.insight + learned.mean()))
 
     def step(self) -> None:
         m, t = self.model, self.model.week
@@ -88,12 +96,14 @@ class ProductTeam(mesa.Agent):
         cap = self.capacity()
         experiments = self.experiment(cap)
         self.pull(t)
-        used = self.work(cap - experiments * EXPERIMENT_COST, t) + experiments * EXPERIMENT_COST
+        cost = m.behaviour.experiment_cost
+        used = self.work(cap - experiments * cost, t) + experiments * cost
         rec.add("capacity", t, cap)
         rec.add("capacity_used", t, used)
         if experiments:
-            rec.add_work("experiments", t, experiments * EXPERIMENT_COST)
-            rec.add("goal_capacity", t, sum(i.serves_goal for i in self.tested_now) * EXPERIMENT_COST)
+            for item in self.tested_now:
+                rec.add_work("experiments", item.kind, t, cost)
+            rec.add("goal_capacity", t, sum(i.serves_goal for i in self.tested_now) * cost)
         rec.add("wip_over_limit", t, max(0, self.in_development() - self.cfg.wip_limit))
         rec.add("team_weeks", t, 1)
         rec.add("wip", t, len(self.wip))
@@ -109,7 +119,9 @@ class ProductTeam(mesa.Agent):
         the team believes serves the shared criterion per person-week.
         """
         m, t = self.model, self.model.week
-        self.backlog = [i for i in self.backlog if i.requester != self.name or t - i.created < IDEA_SHELF_LIFE]
+        self.backlog = [
+            i for i in self.backlog if i.requester != self.name or t - i.created < m.behaviour.idea_shelf_life
+        ]
         n = self.stream.poisson(self.cfg.discovery_rate)
         if n == 0:
             return
@@ -124,22 +136,22 @@ class ProductTeam(mesa.Agent):
     def kind_values(self) -> np.ndarray:
         """The team's believed value of each kind for the shared criterion, per person-week."""
         m = self.model
-        if m.shared.drivers is not None:
+        if m.goal_drivers is not None:
             return np.asarray(m.effect_value(self.belief)) / m.kind_size
         return np.array([m.counts_for_shared(k) for k in m.kind_names]) / m.kind_size
 
     def experiment(self, cap: float) -> int:
         """Build-measure-learn: test the most promising untested waiting items before building them.
 
-        Each test costs EXPERIMENT_COST person-weeks and reveals the item's own effect, with noise, after the
-        data lag; it needs data (maturity > 0), an outcome criterion to learn about, and a team that is not a
+        Each test costs ``behaviour.experiment_cost`` person-weeks and reveals the item's own effect, with noise,
+        after the data lag; it needs data (maturity > 0), an outcome criterion to learn about, and a team that is not a
         project past its go-live.
         """
         m = self.model
         self.tested_now = []
-        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.shared.drivers is None or m.project_closed():
+        if m.maturity <= 0 or self.cfg.experiment_share <= 0 or m.goal_drivers is None or m.project_closed():
             return 0
-        budget = int(cap * self.cfg.experiment_share / EXPERIMENT_COST)
+        budget = int(cap * self.cfg.experiment_share / m.behaviour.experiment_cost)
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
         if budget == 0 or not candidates:
             return 0
@@ -148,8 +160,9 @@ class ProductTeam(mesa.Agent):
         self.tested_now = chosen
         for item in chosen:
             item.tested = True
-            obs = item.true_effect + self.stream.normal(0.0, m.noise_sd * 1.5, size=item.true_effect.shape)
-            self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd * 1.5, item))
+            noise = m.noise_sd * m.behaviour.test_noise_factor
+            obs = item.true_effect + self.stream.normal(0.0, noise, size=item.true_effect.shape)
+            self.pending.append(Measurement(m.week + m.lag, m.kind_index[item.kind], obs, noise, item))
         m.records.add("experiments", m.week, len(chosen))
         return len(chosen)
 
@@ -160,24 +173,25 @@ class ProductTeam(mesa.Agent):
         if m.maturity <= 0 or item.tested or m.project_closed():
             return
         obs = item.true_effect + self.stream.normal(0.0, m.noise_sd, size=item.true_effect.shape)
-        self.pending.append((m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
+        self.pending.append(Measurement(m.week + m.lag, m.kind_index[item.kind], obs, m.noise_sd, None))
 
     def learn(self, t: int) -> None:
         """Fold arrived measurements into beliefs (normal-normal update per kind); a tested item also gets its
         own estimate."""
-        due = [p for p in self.pending if p[0] <= t]
+        due = [p for p in self.pending if p.due <= t]
         if not due:
             return
-        self.pending = [p for p in self.pending if p[0] > t]
+        self.pending = [p for p in self.pending if p.due > t]
+        item_sd = self.model.behaviour.item_sd
         for _, k, obs, noise, item in due:
             if item is not None and item.started is None:
-                prior = 1.0 / (ITEM_SD**2 + 1.0 / self.precision[k])
+                prior = 1.0 / (item_sd**2 + 1.0 / self.precision[k])
                 own = 1.0 / noise**2
                 item.estimate = (prior * self.belief[k] + own * obs) / (prior + own)
                 killed = item.requester == self.name and self.model.item_value(item, self.belief) <= 0
                 if killed and item in self.backlog:
                     self.backlog.remove(item)  # the experiment killed the team's own idea
-            obs_precision = 1.0 / (noise**2 + ITEM_SD**2)
+            obs_precision = 1.0 / (noise**2 + item_sd**2)
             total = self.precision[k] + obs_precision
             self.belief[k] = (self.precision[k] * self.belief[k] + obs_precision * obs) / total
             self.precision[k] = total
@@ -191,13 +205,14 @@ class ProductTeam(mesa.Agent):
         pressure = pressure / pressure.max() if pressure.max() > 0 else pressure
         value = np.clip(value, 0.0, None)
         value = value / value.max() if value.max() > 0 else value
-        w = self.alignment * (0.25 + 0.75 * self.evidence())
+        floor = m.behaviour.value_weight_without_evidence
+        w = self.alignment * (floor + (1.0 - floor) * self.evidence())
         age = np.array([m.week - i.created for i in items])
-        return (1.0 - w) * pressure + w * value + 0.002 * age
+        return (1.0 - w) * pressure + w * value + m.behaviour.age_bonus * age
 
     def values_per_week_of_work(self, items: list[WorkItem]) -> np.ndarray:
         """Believed value of each item per person-week; untested items of one kind share their kind's value."""
-        m, by_kind = self.model, {}
+        m, by_kind = self.model, dict[str, float]()
         values = np.empty(len(items))
         for n, item in enumerate(items):
             if item.estimate is not None:
@@ -210,19 +225,21 @@ class ProductTeam(mesa.Agent):
         return values
 
     def urgency(self, item: WorkItem) -> float:
-        u = 1.0
-        if item.due is not None and item.due - self.model.week <= 3:
-            u += 2.0
+        """How much an item's pressure counts this week: more when due soon or escalated."""
+        b, u = self.model.behaviour, 1.0
+        if item.due is not None and item.due - self.model.week <= b.urgency_due_weeks:
+            u += b.urgency_due_bonus
         if item.escalated:
-            u += 2.0
+            u += b.urgency_escalated_bonus
         return u
 
     def limit(self) -> int:
         """The WIP limit; without a real choice the team cannot refuse loud demands."""
         if self.model.setup.leadership.real_choice:
             return self.cfg.wip_limit
-        loud = sum(1 for i in self.backlog if i.pressure >= 0.5)
-        return min(self.cfg.wip_limit + loud, 4 * self.cfg.wip_limit)
+        b = self.model.behaviour
+        loud = sum(1 for i in self.backlog if i.pressure >= b.loud_pressure)
+        return min(self.cfg.wip_limit + loud, b.wip_cap_factor * self.cfg.wip_limit)
 
     def pull(self, t: int) -> None:
         """Start the best waiting items while WIP is below the limit; forced and planned work goes first."""
@@ -269,7 +286,7 @@ class ProductTeam(mesa.Agent):
             return 0.0
         streams = len({i.stream for i in active})
         m.records.add("switches", t, streams - 1)
-        budget = max(cap, 0.0) * max(MIN_FOCUS, 1.0 - self.cfg.switch_cost * (streams - 1))
+        budget = max(cap, 0.0) * max(m.behaviour.min_focus, 1.0 - self.cfg.switch_cost * (streams - 1))
         slot = max(cap, 1e-9) / self.cfg.wip_limit  # a focused week's work on one item
         used = 0.0
         for n_left, item in enumerate(sorted(active, key=lambda i: (i.remaining, i.id))):
@@ -279,7 +296,7 @@ class ProductTeam(mesa.Agent):
             item.touch_weeks += min(1.0, done / slot)
             budget -= done
             used += done
-            m.records.add_work(item.requester, t, done)
+            m.records.add_work(item.requester, item.kind, t, done)
             if item.requester == m.loudest:
                 m.records.add("loudest_capacity", t, done)
             if item.serves_goal:

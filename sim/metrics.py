@@ -7,6 +7,7 @@ serves the weekly table, the run summary and the departments' view of their KPI 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,9 @@ COUNTERS: tuple[str, ...] = (
     "paying",
     "paying_end",
     "active_users",
+    "value",
+    "value_accounts",
+    "value_potential",
     "churned",
     "revenue",
     "released",
@@ -76,7 +80,7 @@ TREND_WINDOW = 13
 STEADY_SHARE = 0.1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """A named measure: what it counts, whether it is an outcome or an output, and its unit."""
 
@@ -86,340 +90,361 @@ class Metric:
     description: str
     better: Literal["higher", "lower"]
     agg: Agg
+    #: the counter summed (or read) for the metric, and the counter it is divided by ("": none)
     num: str = ""
-    den: str | None = None
+    den: str = ""
     scale: float = 1.0
-    #: For outcome metrics: how strongly each product driver moves it (used to judge an item's value for it).
-    drivers: tuple[float, ...] | None = None
     #: For output metrics: which item kinds count towards it (None: every released item).
     kinds: frozenset[str] | None = None
-
-
-def _m(*args, **kwargs) -> Metric:
-    return Metric(*args, **kwargs)
-
-
-_SENS = dict(zip(DRIVERS, range(len(DRIVERS))))
-
-
-def _drivers(**weights: float) -> tuple[float, ...]:
-    vec = [0.0] * len(DRIVERS)
-    for name, w in weights.items():
-        vec[_SENS[name]] = w
-    return tuple(vec)
 
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         # --- outcomes: what customers do
-        _m(
-            "activation_rate_30d",
-            "outcome",
-            "share",
-            "Share of new customers whose first success came within 30 days of buying.",
-            "higher",
-            "ratio",
-            "activated30",
-            "cohort_closed",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.3),
+        Metric(
+            name="activation_rate_30d",
+            kind="outcome",
+            unit="share",
+            description="Share of new customers whose first success came within 30 days of buying.",
+            better="higher",
+            agg="ratio",
+            num="activated30",
+            den="cohort_closed",
         ),
-        _m(
-            "median_days_to_first_success",
-            "outcome",
-            "days",
-            "Median days from purchase to a customer's first success.",
-            "lower",
-            "median",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.3),
+        Metric(
+            name="median_days_to_first_success",
+            kind="outcome",
+            unit="days",
+            description="Median days from purchase to a customer's first success.",
+            better="lower",
+            agg="median",
         ),
-        _m(
-            "onboarding_dropoff",
-            "outcome",
-            "share",
-            "Share of customers ending onboarding who abandoned the setup flow.",
-            "lower",
-            "ratio",
-            "abandoned",
-            "cohort_closed",
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.3),
+        Metric(
+            name="onboarding_dropoff",
+            kind="outcome",
+            unit="share",
+            description="Share of customers ending onboarding who abandoned the setup flow.",
+            better="lower",
+            agg="ratio",
+            num="abandoned",
+            den="cohort_closed",
         ),
-        _m(
-            "support_contacts_per_customer",
-            "outcome",
-            "contacts / customer / month",
-            "Support contacts per paying customer per month.",
-            "lower",
-            "ratio",
-            "contacts",
-            "paying",
-            WEEKS_PER_MONTH,
-            drivers=_drivers(reliability=1.0, self_service=0.8, onboarding_ease=0.3),
+        Metric(
+            name="support_contacts_per_customer",
+            kind="outcome",
+            unit="contacts / customer / month",
+            description="Support contacts per paying customer per month.",
+            better="lower",
+            agg="ratio",
+            num="contacts",
+            den="paying",
+            scale=WEEKS_PER_MONTH,
         ),
-        _m(
-            "churn_rate",
-            "outcome",
-            "share / year",
-            "Paying customers lost, annualised.",
-            "lower",
-            "ratio",
-            "churned",
-            "paying",
-            52.0,
-            drivers=_drivers(feature_fit=0.6, reliability=0.5, onboarding_ease=0.3),
+        Metric(
+            name="churn_rate",
+            kind="outcome",
+            unit="share / year",
+            description="Paying customers lost, annualised.",
+            better="lower",
+            agg="ratio",
+            num="churned",
+            den="paying",
+            scale=52.0,
         ),
-        _m(
-            "revenue",
-            "outcome",
-            "EUR",
-            "Subscription revenue over the run (weekly: that week's).",
-            "higher",
-            "sum",
-            "revenue",
-            drivers=_drivers(onboarding_ease=0.5, feature_fit=0.6, reliability=0.4, self_service=0.2),
+        Metric(
+            name="revenue",
+            kind="outcome",
+            unit="EUR",
+            description="Subscription revenue over the run (weekly: that week's).",
+            better="higher",
+            agg="sum",
+            num="revenue",
         ),
-        _m(
-            "outcome_index",
-            "outcome",
-            "index 0-100",
-            "Customers actually using the product: activated customers per 100 paying customers "
-            "(summary: mean of the last 13 weeks).",
-            "higher",
-            "end",
-            "active_users",
-            "paying_end",
-            100.0,
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.5, reliability=0.4),
+        Metric(
+            name="value",
+            kind="outcome",
+            unit="EUR",
+            description="Value for customers and for the business over the run: revenue, plus what the customers who "
+            "actively use the product get from it (assumptions.customer_value times what they pay; weekly: that "
+            "week's).",
+            better="higher",
+            agg="sum",
+            num="value",
         ),
-        _m(
-            "outcome_change",
-            "outcome",
-            "index points",
-            "Change of the outcome index from the first weeks to the last 13 weeks.",
-            "higher",
-            "change",
-            "active_users",
-            "paying_end",
-            100.0,
-            drivers=_drivers(onboarding_ease=1.0, self_service=0.5, feature_fit=0.5, reliability=0.4),
+        Metric(
+            name="outcome_index",
+            kind="outcome",
+            unit="index 0-100",
+            description="Value realised per account in the market: paying accounts plus customer_value times the "
+            "accounts actively using the product, per (1 + customer_value) accounts, times 100 (summary: mean of the "
+            "last 13 weeks).",
+            better="higher",
+            agg="end",
+            num="value_accounts",
+            den="value_potential",
+            scale=100.0,
+        ),
+        Metric(
+            name="outcome_change",
+            kind="outcome",
+            unit="index points",
+            description="Change of the outcome index (value) from the first weeks to the last 13 weeks.",
+            better="higher",
+            agg="change",
+            num="value_accounts",
+            den="value_potential",
+            scale=100.0,
+        ),
+        Metric(
+            name="active_share",
+            kind="outcome",
+            unit="index 0-100",
+            description="Customers actually using the product: activated customers per 100 paying customers (summary: "
+            "mean of the last 13 weeks).",
+            better="higher",
+            agg="end",
+            num="active_users",
+            den="paying_end",
+            scale=100.0,
         ),
         # --- outputs: what departments deliver
-        _m("features_delivered", "output", "items", "Work items released to customers.", "higher", "sum", "released"),
-        _m(
-            "promises_on_time_rate",
-            "output",
-            "share",
-            "Share of promises to key accounts delivered by their due date.",
-            "higher",
-            "ratio",
-            "promises_kept",
-            "promises_due",
+        Metric(
+            name="features_delivered",
+            kind="output",
+            unit="items",
+            description="Work items released to customers.",
+            better="higher",
+            agg="sum",
+            num="released",
+        ),
+        Metric(
+            name="promises_on_time_rate",
+            kind="output",
+            unit="share",
+            description="Share of promises to key accounts delivered by their due date.",
+            better="higher",
+            agg="ratio",
+            num="promises_kept",
+            den="promises_due",
             kinds=frozenset({"key_account_feature"}),
         ),
-        _m(
-            "onboarding_calls",
-            "output",
-            "calls",
-            "Onboarding calls held by Customer Success.",
-            "higher",
-            "sum",
-            "calls",
+        Metric(
+            name="onboarding_calls",
+            kind="output",
+            unit="calls",
+            description="Onboarding calls held by Customer Success.",
+            better="higher",
+            agg="sum",
+            num="calls",
             kinds=frozenset({"onboarding_material"}),
         ),
-        _m(
-            "leads",
-            "output",
-            "leads",
-            "New leads entering the funnel.",
-            "higher",
-            "sum",
-            "leads",
+        Metric(
+            name="leads",
+            kind="output",
+            unit="leads",
+            description="New leads entering the funnel.",
+            better="higher",
+            agg="sum",
+            num="leads",
             kinds=frozenset({"campaign_support"}),
         ),
-        _m(
-            "deals_closed",
-            "output",
-            "deals",
-            "Leads that bought the product.",
-            "higher",
-            "sum",
-            "deals",
+        Metric(
+            name="deals_closed",
+            kind="output",
+            unit="deals",
+            description="Leads that bought the product.",
+            better="higher",
+            agg="sum",
+            num="deals",
             kinds=frozenset({"key_account_feature"}),
         ),
-        _m(
-            "milestones_on_plan_rate",
-            "output",
-            "share",
-            "Share of plan milestones delivered on time.",
-            "higher",
-            "ratio",
-            "milestones_on_time",
-            "milestones_due",
+        Metric(
+            name="milestones_on_plan_rate",
+            kind="output",
+            unit="share",
+            description="Share of plan milestones delivered on time.",
+            better="higher",
+            agg="ratio",
+            num="milestones_on_time",
+            den="milestones_due",
             kinds=frozenset({"milestone_deliverable"}),
         ),
-        _m("reviews_cleared", "output", "reviews", "Approval reviews passed.", "higher", "sum", "reviews"),
-        _m(
-            "output_attainment",
-            "output",
-            "share",
-            "Mean attainment of the departments' output KPIs (each capped at 1).",
-            "higher",
-            "ratio",
-            "attainment_sum",
-            "attainment_n",
+        Metric(
+            name="reviews_cleared",
+            kind="output",
+            unit="reviews",
+            description="Approval reviews passed.",
+            better="higher",
+            agg="sum",
+            num="reviews",
+        ),
+        Metric(
+            name="output_attainment",
+            kind="output",
+            unit="share",
+            description="Mean attainment of the departments' output KPIs (each capped at 1).",
+            better="higher",
+            agg="ratio",
+            num="attainment_sum",
+            den="attainment_n",
         ),
         # --- organisation: how the work flows
-        _m(
-            "shared_goal_capacity_share",
-            "organisation",
-            "share",
-            "Share of team capacity spent on items (and tests of items) whose true value serves the shared success "
-            "criterion.",
-            "higher",
-            "ratio",
-            "goal_capacity",
-            "capacity_used",
+        Metric(
+            name="shared_goal_capacity_share",
+            kind="organisation",
+            unit="share",
+            description="Share of team capacity spent on items (and tests of items) whose true value serves the shared "
+            "success criterion.",
+            better="higher",
+            agg="ratio",
+            num="goal_capacity",
+            den="capacity_used",
         ),
-        _m(
-            "context_switches",
-            "organisation",
-            "switches / team-week",
-            "Work streams (purposes: a department's KPI, or the customer outcome) a team serves at once, beyond the "
-            "first.",
-            "lower",
-            "ratio",
-            "switches",
-            "team_weeks",
+        Metric(
+            name="context_switches",
+            kind="organisation",
+            unit="switches / team-week",
+            description="Work streams (purposes: a department's KPI, or the customer outcome) a team serves at once, "
+            "beyond the first.",
+            better="lower",
+            agg="ratio",
+            num="switches",
+            den="team_weeks",
         ),
-        _m(
-            "lead_time_weeks",
-            "organisation",
-            "weeks",
-            "Weeks from a request (or the team's own idea) to its release, waiting in the backlog included.",
-            "lower",
-            "ratio",
-            "lead_time_sum",
-            "released",
+        Metric(
+            name="lead_time_weeks",
+            kind="organisation",
+            unit="weeks",
+            description="Weeks from a request (or the team's own idea) to its release, waiting in the backlog "
+            "included.",
+            better="lower",
+            agg="ratio",
+            num="lead_time_sum",
+            den="released",
         ),
-        _m(
-            "cycle_time_weeks",
-            "organisation",
-            "weeks",
-            "Weeks from starting an item to its release.",
-            "lower",
-            "ratio",
-            "cycle_time_sum",
-            "released",
+        Metric(
+            name="cycle_time_weeks",
+            kind="organisation",
+            unit="weeks",
+            description="Weeks from starting an item to its release.",
+            better="lower",
+            agg="ratio",
+            num="cycle_time_sum",
+            den="released",
         ),
-        _m(
-            "flow_efficiency",
-            "organisation",
-            "share",
-            "Share of an item's cycle time in which it was worked on.",
-            "higher",
-            "ratio",
-            "touch_sum",
-            "cycle_time_sum",
+        Metric(
+            name="flow_efficiency",
+            kind="organisation",
+            unit="share",
+            description="Share of an item's cycle time in which it was worked on.",
+            better="higher",
+            agg="ratio",
+            num="touch_sum",
+            den="cycle_time_sum",
         ),
-        _m(
-            "handoffs_per_item",
-            "organisation",
-            "hand-offs",
-            "Hand-offs (approvals, dependencies) per released item.",
-            "lower",
-            "ratio",
-            "handoffs_sum",
-            "released",
+        Metric(
+            name="handoffs_per_item",
+            kind="organisation",
+            unit="hand-offs",
+            description="Hand-offs (approvals, dependencies) per released item.",
+            better="lower",
+            agg="ratio",
+            num="handoffs_sum",
+            den="released",
         ),
-        _m(
-            "offered_load",
-            "organisation",
-            "ratio",
-            "Person-weeks of work requested (demands, ideas, dependencies) per person-week of team capacity.",
-            "lower",
-            "ratio",
-            "offered_work",
-            "capacity",
+        Metric(
+            name="offered_load",
+            kind="organisation",
+            unit="ratio",
+            description="Person-weeks of work requested (demands, ideas, dependencies) per person-week of team "
+            "capacity.",
+            better="lower",
+            agg="ratio",
+            num="offered_work",
+            den="capacity",
         ),
-        _m(
-            "wip_over_limit",
-            "organisation",
-            "items / team-week",
-            "Items in development beyond the team's WIP limit (forced work, loud demands without a real choice).",
-            "lower",
-            "ratio",
-            "wip_over_limit",
-            "team_weeks",
+        Metric(
+            name="wip_over_limit",
+            kind="organisation",
+            unit="items / team-week",
+            description="Items in development beyond the team's WIP limit (forced work, loud demands without a real "
+            "choice).",
+            better="lower",
+            agg="ratio",
+            num="wip_over_limit",
+            den="team_weeks",
         ),
-        _m(
-            "queue_growth",
-            "organisation",
-            "items / week",
-            "How fast unreleased work (backlog and work in progress) piles up: least-squares slope over the second "
-            "half of the run (weekly: change over the last 13 weeks, per week).",
-            "lower",
-            "trend",
-            "unreleased",
+        Metric(
+            name="queue_growth",
+            kind="organisation",
+            unit="items / week",
+            description="How fast unreleased work (backlog and work in progress) piles up: least-squares slope over "
+            "the second half of the run (weekly: change over the last 13 weeks, per week).",
+            better="lower",
+            agg="trend",
+            num="unreleased",
         ),
-        _m(
-            "steady_state",
-            "organisation",
-            "1 = yes",
-            "Whether the run settled: 1 if unreleased work grew by at most a tenth of the weekly throughput over the "
-            "second half of the run, else 0 (the queue never settles: offered work exceeds what the teams can do).",
-            "higher",
-            "steady",
-            "unreleased",
-            "released",
+        Metric(
+            name="steady_state",
+            kind="organisation",
+            unit="1 = yes",
+            description="Whether the run settled: 1 if unreleased work grew by at most a tenth of the weekly "
+            "throughput over the second half of the run, else 0 (the queue never settles: offered work exceeds what "
+            "the teams can do).",
+            better="higher",
+            agg="steady",
+            num="unreleased",
+            den="released",
         ),
-        _m(
-            "belief_error",
-            "organisation",
-            "driver points",
-            "Mean absolute error of the teams' beliefs about item effects.",
-            "lower",
-            "ratio",
-            "belief_error_sum",
-            "belief_error_n",
+        Metric(
+            name="belief_error",
+            kind="organisation",
+            unit="driver points",
+            description="Mean absolute error of the teams' beliefs about item effects.",
+            better="lower",
+            agg="ratio",
+            num="belief_error_sum",
+            den="belief_error_n",
         ),
-        _m(
-            "priority_churn",
-            "organisation",
-            "share / team-week",
-            "How much a team's top priorities change from one week to the next.",
-            "lower",
-            "ratio",
-            "priority_churn_sum",
-            "team_weeks",
+        Metric(
+            name="priority_churn",
+            kind="organisation",
+            unit="share / team-week",
+            description="How much a team's top priorities change from one week to the next.",
+            better="lower",
+            agg="ratio",
+            num="priority_churn_sum",
+            den="team_weeks",
         ),
-        _m(
-            "loudest_voice_share",
-            "organisation",
-            "share",
-            "Share of team capacity used on the demands of the most influential department.",
-            "lower",
-            "ratio",
-            "loudest_capacity",
-            "capacity_used",
+        Metric(
+            name="loudest_voice_share",
+            kind="organisation",
+            unit="share",
+            description="Share of team capacity used on the demands of the most influential department.",
+            better="lower",
+            agg="ratio",
+            num="loudest_capacity",
+            den="capacity_used",
         ),
-        _m(
-            "escalations",
-            "organisation",
-            "escalations",
-            "Demands escalated over the team's head.",
-            "lower",
-            "sum",
-            "escalations",
+        Metric(
+            name="escalations",
+            kind="organisation",
+            unit="escalations",
+            description="Demands escalated over the team's head.",
+            better="lower",
+            agg="sum",
+            num="escalations",
         ),
-        _m(
-            "capacity_utilisation",
-            "organisation",
-            "share",
-            "Share of team capacity that produced work.",
-            "higher",
-            "ratio",
-            "capacity_used",
-            "capacity",
+        Metric(
+            name="capacity_utilisation",
+            kind="organisation",
+            unit="share",
+            description="Share of team capacity that produced work.",
+            better="higher",
+            agg="ratio",
+            num="capacity_used",
+            den="capacity",
         ),
     ]
 }
@@ -431,6 +456,16 @@ def format_number(value: float | None, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
+
+
+def progress(value: float | None, target: float, better: str) -> float:
+    """Attainment of a target: value / target when higher is better, target / value when lower is better; NaN when
+    the value is undefined (no data); a target of 0 is always met (1), and a lower-is-better value of 0 counts 2."""
+    if value is None or math.isnan(value):
+        return math.nan
+    if better == "higher":
+        return value / target if target > 0 else 1.0
+    return target / value if value > 0 else 2.0
 
 
 def metric(name: str) -> Metric:
@@ -447,27 +482,35 @@ class Records:
     def __init__(self, weeks: int):
         self.weeks = weeks
         self.c = {name: np.zeros(weeks) for name in COUNTERS}
-        self.success_days = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
+        #: first successes per week and day after purchase (counts; expected counts in ``sim.value``)
+        self.success_days: np.ndarray = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
         #: person-weeks of team work per requester (department, team, or "experiments") and week
         self.by_requester: dict[str, np.ndarray] = {}
+        #: the same per requester and kind of work (an experiment counts under the kind of the item it tests)
+        self.by_kind: dict[tuple[str, str], np.ndarray] = {}
 
     def add(self, name: str, t: int, value: float) -> None:
         self.c[name][t] += value
 
-    def add_work(self, requester: str, t: int, person_weeks: float) -> None:
+    def add_work(self, requester: str, kind: str, t: int, person_weeks: float) -> None:
+        """Person-weeks a team spent in week ``t`` on work of ``kind`` for ``requester``."""
         if requester not in self.by_requester:
             self.by_requester[requester] = np.zeros(self.weeks)
         self.by_requester[requester][t] += person_weeks
+        if (requester, kind) not in self.by_kind:
+            self.by_kind[requester, kind] = np.zeros(self.weeks)
+        self.by_kind[requester, kind][t] += person_weeks
 
 
 def capacity_frame(rec: Records) -> pd.DataFrame:
-    """Where the teams' time went: long table of week, requester, person_weeks (weeks with work only)."""
-    names = sorted(rec.by_requester)
-    work = np.array([rec.by_requester[n] for n in names]).reshape(len(names), rec.weeks)
-    who, week = np.nonzero(work > 0)
-    return pd.DataFrame(
-        {"week": week + 1, "requester": np.array(names, dtype=object)[who], "person_weeks": work[who, week]}
-    )
+    """Where the teams' time went: long table of week, requester, kind, person_weeks (weeks with work only), in the
+    order of requester, kind and week. Summed over kinds it is the time per requester."""
+    keys = sorted(rec.by_kind)
+    work = np.array([rec.by_kind[k] for k in keys]).reshape(len(keys), rec.weeks)
+    row, week = np.nonzero(work > 0)
+    who = np.array([k[0] for k in keys], dtype=object)
+    what = np.array([k[1] for k in keys], dtype=object)
+    return pd.DataFrame({"week": week + 1, "requester": who[row], "kind": what[row], "person_weeks": work[row, week]})
 
 
 def _median_from_hist(hist: np.ndarray) -> float:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import mesa
 import numpy as np
@@ -22,14 +23,13 @@ from sim.agents.team import ProductTeam
 from sim.metrics import Records, metric, weekly_frame, window_value
 from sim.organisation import build_graph, measures
 from sim.runner import free_models_after_their_runs
-from sim.scenario import Scenario
+from sim.scenario import DataAnalyticsSettings, HRSettings, Scenario, UXDesignSettings
 from sim.streams import named_stream, stream_root
-from sim.work import DRIVERS, WorkItem, derive_catalogue
+from sim.value import TOLERANCE, yardstick
+from sim.work import DRIVERS, WorkItem, derive_catalogue, realised
 
 free_models_after_their_runs()  # Mesa 3.3 would keep every model alive for good (mesa#3179)
 
-#: Weeks over which the shared criterion's progress is read (longer than a KPI window: it steers the whole org).
-SHARED_WINDOW = 8
 #: Seeds drawn for a model made without one are below this (the CLI's --seed takes them, to rerun it).
 DRAWN_SEEDS = 2**32
 
@@ -56,6 +56,15 @@ def _parameters(
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: an alignment-model scenario, got model {getattr(scenario, 'model', scenario)!r}")
     return scenario, int(given) if given is not None else secrets.randbelow(DRAWN_SEEDS)
+
+
+_Role = TypeVar("_Role")
+
+
+def _last_of(departments: Iterable[object], role: type[_Role]) -> _Role | None:
+    """The last listed department of a role (its settings set the organisation-wide lever), or None."""
+    found = [d for d in departments if isinstance(d, role)]
+    return found[-1] if found else None
 
 
 class AlignmentModel(mesa.Model):
@@ -92,31 +101,43 @@ class AlignmentModel(mesa.Model):
         self.shared_is_outcome = self.shared.kind == "outcome"
 
         depts = scenario.departments
-        roles = {d.role: d for d in depts.values()}
-        self.insight = roles["ux_design"].insight if "ux_design" in roles else 0.0
-        self.maturity = roles["data_analytics"].maturity if "data_analytics" in roles else 0.0
-        self.skills = roles["hr"].skills if "hr" in roles else 0.5
-        self.lag = 1 + round(12 * (1.0 - self.maturity))
-        self.noise_sd = 0.001 + 0.01 * (1.0 - self.maturity)
+        ux = _last_of(depts.values(), UXDesignSettings)
+        data = _last_of(depts.values(), DataAnalyticsSettings)
+        hr = _last_of(depts.values(), HRSettings)
+        self.insight = ux.insight if ux else 0.0
+        self.maturity = data.maturity if data else 0.0
+        self.skills = hr.skills if hr else 0.5
+        self.behaviour = b = scenario.behaviour
+        #: weeks until a measurement arrives, and its noise (sd, driver points): both shrink with data maturity
+        self.lag = b.lag_min + round(b.lag_span * (1.0 - self.maturity))
+        self.noise_sd = b.noise_min + b.noise_span * (1.0 - self.maturity)
 
         self.drivers = np.array([getattr(scenario.product, d) for d in DRIVERS], dtype=float)
-        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers)
+        #: the value yardstick: every driver's worth for customers and the business, derived from the funnel
+        self.yardstick = yardstick(scenario)
+        catalogue = derive_catalogue(scenario.kinds, scenario.assumptions, self.drivers, b.effect_scale)
         self.kind_names = list(catalogue.names)
         self.kind_index = {k: i for i, k in enumerate(self.kind_names)}
         self.kind_true, self.kind_believed = catalogue.true, catalogue.believed
         self.kind_size = catalogue.size
         self.kind_serves = catalogue.serves
-        self.goal_drivers = np.array(self.shared.drivers or (0.0,) * len(DRIVERS))
+        #: how much each driver is worth for the shared criterion, from the same funnel (outcome criteria); None for
+        #: output and organisation criteria, which count kinds of work instead
+        self.goal_drivers = self.yardstick.weights.get(self.shared.name) if self.shared_is_outcome else None
         #: what the organisation commonly believes each kind does: folk belief moved towards the truth by UX insight
         self.public_belief = self.kind_believed + self.insight * (self.kind_true - self.kind_believed)
         #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)
         self.goal_fit = dict(zip(self.kind_names, self._kind_value(self.public_belief)))
-        self._serves_goal = self._kind_value(self.kind_true) >= 0.5
+        self._serves_goal = self._kind_value(self.kind_true) >= b.goal_fit_threshold - TOLERANCE
         #: kinds departments believe worth asking for on behalf of the shared criterion, with their weights
-        worth = np.array([self.goal_fit[k] if self.goal_fit[k] >= 0.5 else 0.0 for k in self.kind_names])
+        worth = np.array(
+            [f if (f := self.goal_fit[k]) >= b.goal_fit_threshold - TOLERANCE else 0.0 for k in self.kind_names]
+        )
         self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
 
-        self.customers = CustomerPopulation(scenario.customers, self.stream("customers"), self.drivers)
+        self.customers = CustomerPopulation(
+            scenario.customers, self.stream("customers"), self.drivers, scenario.assumptions.customer_value
+        )
         self._effects = {k: self.stream("effects", k) for k in self.kind_names}
         self._escalations = self.stream("escalations")
         self._approvals = self.stream("approvals")
@@ -159,28 +180,32 @@ class AlignmentModel(mesa.Model):
     def shared_progress(self) -> float:
         """The shared criterion's measured progress against its target (seen with the data lag)."""
         t = self.week - (self.lag if self.shared_is_outcome else 0)
-        value = window_value(self.shared, self.records, t - SHARED_WINDOW, t)
+        value = window_value(self.shared, self.records, t - self.behaviour.shared_window, t)
         return progress(value, self.setup.leadership.shared_target, self.shared.better)
 
     def _kind_value(self, effects: np.ndarray) -> np.ndarray:
-        """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1."""
-        if self.shared.drivers is not None:
+        """Each kind's value per person-week for the shared criterion, scaled so the best kind is 1; values within
+        ``TOLERANCE`` of the best count as the best (1 exactly), so rounding never decides between equals."""
+        if self.goal_drivers is not None:
             value = np.clip(self.effect_value(effects), 0.0, None)
         else:
             value = np.array([self.counts_for_shared(k) for k in self.kind_names])
         value = value / self.kind_size
         top = value.max()
-        return value / top if top > 0 else value
+        if top <= 0:
+            return value
+        fit = value / top
+        return np.where(fit >= 1.0 - TOLERANCE, 1.0, fit)
 
     def effect_value(self, effects: np.ndarray) -> np.ndarray | float:
         """Value for an outcome criterion of effect vector(s) at today's drivers: gains shrink as a driver nears 1
         (the same diminishing returns as a release)."""
-        realised = np.where(effects >= 0, effects * (1.0 - self.drivers), effects * self.drivers)
-        return realised @ self.goal_drivers
+        assert self.goal_drivers is not None, "an output criterion counts kinds; it has no driver weights"
+        return realised(effects, self.drivers) @ self.goal_drivers
 
     def item_value(self, item: WorkItem, belief: np.ndarray) -> float:
         """What a team believes an item adds to the shared criterion (its own estimate once tested)."""
-        if self.shared.drivers is not None:
+        if self.goal_drivers is not None:
             effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
             return float(self.effect_value(effect))
         return self.counts_for_shared(item.kind)
@@ -200,7 +225,8 @@ class AlignmentModel(mesa.Model):
         unless ``size`` is given)."""
         spec = self.setup.kinds[kind]
         rng = self._effects[kind]
-        drawn = spec.size * float(rng.lognormal(-0.045, 0.3))
+        sd = self.behaviour.size_sd
+        drawn = spec.size * float(rng.lognormal(-(sd**2) / 2, sd))  # a location of -sd²/2 keeps the mean at 1
         size = drawn if size is None else size
         self.records.add("offered_work", self.week, size)
         spread = 1.0 + spec.effect_sd * float(rng.standard_normal())  # mean kept; a large spread makes duds
@@ -227,7 +253,8 @@ class AlignmentModel(mesa.Model):
 
     def new_dependency(self, parent: WorkItem, team: str) -> WorkItem:
         """Work another team must do before ``parent`` can proceed."""
-        dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=0.3 * parent.size)
+        size = self.behaviour.dependency_size * parent.size
+        dep = self.new_item(parent.kind, team, parent.team, parent.pressure, size=size)
         dep.true_effect = np.zeros_like(dep.true_effect)
         dep.serves_goal, dep.stream = parent.serves_goal, parent.stream
         dep.parent = parent
@@ -249,10 +276,11 @@ class AlignmentModel(mesa.Model):
             self.release(item)
 
     def rework(self, item: WorkItem) -> None:
-        """An approver sends an item back: a quarter of its work is redone and the chain starts again."""
+        """An approver sends an item back: part of its work (``behaviour.rework_size``) is redone and the chain
+        starts again."""
         item.finished = None
         item.reworks += 1
-        item.remaining = 0.25 * item.size
+        item.remaining = self.behaviour.rework_size * item.size
         item.approval_step = 0
 
     def release(self, item: WorkItem) -> None:
@@ -260,8 +288,9 @@ class AlignmentModel(mesa.Model):
         t, rec = self.week, self.records
         item.released = t
         e = item.true_effect
-        self.drivers = np.clip(self.drivers + np.where(e >= 0, e * (1.0 - self.drivers), e * self.drivers), 0, 1)
+        self.drivers = np.clip(self.drivers + realised(e, self.drivers), 0, 1)
         rec.add("released", t, 1)
+        assert item.started is not None  # released work was started
         cycle = t - item.started + 1
         rec.add("lead_time_sum", t, t - item.created + 1)
         rec.add("cycle_time_sum", t, cycle)

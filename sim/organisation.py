@@ -33,8 +33,8 @@ def build_graph(scenario: Scenario) -> nx.DiGraph:
             kpi=scenario.leadership.shared_criterion,
         )
     for name in scenario.departments:
-        for team, weight in scenario.request_weights(name).items():
-            g.add_edge(name, team, kind="requests", weight=weight)
+        for target, weight in scenario.request_weights(name).items():
+            g.add_edge(name, target, kind="requests", weight=weight)
     for name, team in scenario.teams.items():
         chain = [name, *team.approval_chain]
         for a, b in itertools.pairwise(chain):
@@ -74,7 +74,7 @@ def measures(g: nx.DiGraph) -> dict[str, float]:
         for t in teams
     ]
     centrality = nx.betweenness_centrality(g) if g.number_of_nodes() > 2 else {n: 0.0 for n in g}
-    bottleneck = max(centrality, key=centrality.get) if centrality else ""
+    bottleneck = max(centrality, key=lambda n: centrality[n]) if centrality else ""
     requests = edges_of(g, "requests")
     return {
         "units": float(g.number_of_nodes()),

@@ -30,6 +30,8 @@ RequestWeights = Annotated[
 ]
 DemandRate = Annotated[float, Field(ge=0.0, le=20.0, description="demands per week at full KPI gap")]
 ReviewCapacity = Annotated[float, Field(gt=0.0, le=1000.0, description="items reviewed per week when approving")]
+#: Highest proxy quality a KPI may have: four times the value of work aimed at the customer outcome.
+MAX_PROXY = 4.0
 #: In a department's ``requests``, the weight for every team not named explicitly.
 ALL_TEAMS = "*"
 Driver = Literal["onboarding_ease", "feature_fit", "reliability", "self_service"]
@@ -41,7 +43,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
-class Leadership(_Strict):
+class LeadershipLevers(_Strict):
     """Direction: the shared success criterion, how much it trumps local KPIs, whether priorities are real choices."""
 
     shared_criterion: str = Field("activation_rate_30d", description="metric all units are asked to serve")
@@ -105,19 +107,255 @@ class Customers(_Strict):
     contact_rate: float = Field(0.12, ge=0.0, le=10.0, description="weekly support contacts per activated customer")
     call_boost: Unit = Field(0.008, description="added activation chance in a week with an onboarding call")
     campaign_lead_quality: Unit = Field(0.6, description="campaign leads' activation relative to organic leads")
+    # the shape of the funnel's response to the product drivers (docs/MODEL.md §7)
+    hazard_onboarding: Unit = Field(
+        0.6,
+        description="weight of onboarding ease in the activation hazard (the three weights sum to 1 by default); "
+        "chosen: getting started is mostly the set-up flow",
+    )
+    hazard_self_service: Unit = Field(
+        0.25, description="weight of self-service in the activation hazard; chosen: customers who can help themselves"
+    )
+    hazard_fit: Unit = Field(
+        0.15,
+        description="weight of feature fit in the activation hazard; chosen: a first success needs a fitting feature",
+    )
+    stale_weeks: float = Field(
+        13.0,
+        gt=0.0,
+        le=520.0,
+        description="weeks (time constant) over which a stalled customer's chance of a late first success fades; "
+        "chosen: a quarter",
+    )
+    churn_fit_slope: float = Field(
+        2.0,
+        ge=0.0,
+        le=20.0,
+        description="relative rise of active churn per point of feature fit below its pivot; chosen: fit is the "
+        "main reason B2B customers leave",
+    )
+    churn_fit_pivot: Unit = Field(
+        0.55, description="feature fit at which active churn is churn_activated; chosen: the default product"
+    )
+    churn_reliability_slope: float = Field(
+        1.5,
+        ge=0.0,
+        le=20.0,
+        description="relative rise of active churn per point of reliability below its pivot; chosen: a little "
+        "below fit",
+    )
+    churn_reliability_pivot: Unit = Field(
+        0.6, description="reliability at which active churn is churn_activated; chosen: the default product"
+    )
+    churn_floor: Unit = Field(
+        0.2,
+        description="lowest active churn, relative to churn_activated (however good the product); chosen: some "
+        "customers always leave",
+    )
+    contacts_onboarding: float = Field(
+        3.0,
+        ge=0.0,
+        le=50.0,
+        description="support contacts of a customer in onboarding, relative to an activated one; chosen "
+        "(docs/MODEL.md §11)",
+    )
+    contacts_stalled: float = Field(
+        2.0,
+        ge=0.0,
+        le=50.0,
+        description="support contacts of a stalled customer, relative to an activated one; chosen (docs/MODEL.md §11)",
+    )
+    contacts_reliability: float = Field(
+        1.5, ge=0.0, le=20.0, description="relative rise of contacts at reliability 0 (none at reliability 1); chosen"
+    )
+    contacts_self_service: Unit = Field(
+        0.6, description="share of contacts self-service removes at self-service 1; chosen"
+    )
+
+
+class Behaviour(_Strict):
+    """The tuned constants of how units decide, learn and work: each with its unit and its source, or "chosen" and
+    why (docs/MODEL.md §10, "Behaviour"). Defaults are the model's; moving them is how a reader tests whether a
+    lesson hinges on them (the global sensitivity analysis, docs/SENSITIVITY.md)."""
+
+    # departments
+    kpi_window: int = Field(
+        4, ge=1, le=52, description="weeks a department looks back at its KPI; chosen: a monthly KPI review"
+    )
+    shared_window: int = Field(
+        8,
+        ge=1,
+        le=104,
+        description="weeks over which the shared criterion's progress is read; chosen: longer than a KPI window, "
+        "as it steers the whole organisation",
+    )
+    progress_without_data: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="KPI progress a department assumes before its KPI has any data (drives its demands only); "
+        "chosen: half-way, neither on target nor far off",
+    )
+    demand_floor: Unit = Field(
+        0.3,
+        description="share of its full demand rate a department keeps sending with its KPI on target (the rest "
+        "grows with the KPI gap); chosen: departments keep asking even on target",
+    )
+    patience: int = Field(
+        6, ge=1, le=104, description="weeks a demand waits unstarted before its requester may escalate it; chosen"
+    )
+    promise_escalation_weeks: int = Field(
+        2,
+        ge=0,
+        le=52,
+        description="weeks before a promise's due date that Sales escalates it at the latest; chosen",
+    )
+    escalation_floor: Unit = Field(
+        0.5,
+        description="chance an unaligned department escalates an overdue demand with its KPI on target (rising to "
+        "1 at a full KPI gap); chosen",
+    )
+    campaign_lead_weeks: int = Field(
+        6, ge=0, le=52, description="weeks before its campaign that Marketing starts asking for work; chosen"
+    )
+    goal_fit_threshold: Unit = Field(
+        0.5,
+        description="share of the best kind's value per person-week from which a kind counts as serving the "
+        "shared criterion (asked for on its behalf; shared_goal_capacity_share); chosen: half the best",
+    )
+    # teams: ranking
+    value_weight_without_evidence: Unit = Field(
+        0.25,
+        description="weight of believed value against pressure for a fully aligned team without evidence (rising "
+        "to 1 with full evidence); chosen: without data the loudest voice wins",
+    )
+    age_bonus: float = Field(
+        0.002,
+        ge=0.0,
+        le=1.0,
+        description="rank score added per week an item has waited (ties go to older work); chosen: small",
+    )
+    urgency_due_weeks: int = Field(
+        3, ge=0, le=52, description="weeks before a due date from which an item is urgent; chosen"
+    )
+    urgency_due_bonus: float = Field(
+        2.0, ge=0.0, le=100.0, description="pressure multiplier added to an urgent item (due soon); chosen"
+    )
+    urgency_escalated_bonus: float = Field(
+        2.0, ge=0.0, le=100.0, description="pressure multiplier added to an escalated item; chosen"
+    )
+    loud_pressure: Unit = Field(
+        0.5,
+        description="pressure from which a demand is loud (without a real choice it is admitted past the WIP "
+        "limit); chosen: the requesters above middling influence",
+    )
+    wip_cap_factor: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="without a real choice, items in development are capped at this multiple of the WIP limit; chosen",
+    )
+    # teams: capacity and work
+    skills_base: float = Field(
+        0.8, ge=0.0, le=2.0, description="team capacity factor at HR skills 0; chosen: 1 at skills 0.5"
+    )
+    skills_gain: float = Field(
+        0.4, ge=0.0, le=2.0, description="capacity factor added per unit of HR skills; chosen: 1.2 at skills 1"
+    )
+    min_focus: Unit = Field(
+        0.3,
+        description="lowest share of capacity left however many streams a team juggles; chosen",
+    )
+    idea_shelf_life: int = Field(
+        26, ge=1, le=520, description="weeks after which a team's own idea nobody started leaves its backlog; chosen"
+    )
+    dependency_size: Unit = Field(
+        0.3, description="size of dependency work, relative to the item that needs it; chosen"
+    )
+    rework_size: Unit = Field(0.25, description="share of an item's size redone when an approver sends it back; chosen")
+    size_sd: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        description="spread (sd of the log) of item sizes around their kind's mean; the log-normal's location "
+        "is −size_sd²/2, which keeps the mean size at the kind's size; chosen",
+    )
+    # teams: beliefs, data and learning
+    prior_sd: float = Field(
+        0.006,
+        gt=0.0,
+        le=1.0,
+        description="prior uncertainty (sd, driver points) of a team's belief about a kind's mean effect; chosen: "
+        "the size of a kind's mean effect",
+    )
+    item_sd: float = Field(
+        0.008,
+        gt=0.0,
+        le=1.0,
+        description="item-to-item spread of effects as a team sees it in one measured item (sd, driver points); chosen",
+    )
+    belief_noise: float = Field(
+        0.002,
+        ge=0.0,
+        le=1.0,
+        description="sd of each team's own deviation from the common belief at week 0, at insight 0; chosen",
+    )
+    evidence_from_insight: Unit = Field(0.5, description="evidence a team starts with per unit of UX insight; chosen")
+    experiment_cost: float = Field(
+        0.5, gt=0.0, le=20.0, description="person-weeks one experiment costs; chosen: a few days"
+    )
+    test_noise_factor: float = Field(
+        1.5,
+        ge=0.0,
+        le=20.0,
+        description="noise of an experiment's reading relative to a released item's measurement; chosen",
+    )
+    lag_min: int = Field(1, ge=0, le=52, description="measurement lag (weeks) at data maturity 1; chosen")
+    lag_span: int = Field(
+        12,
+        ge=0,
+        le=104,
+        description="weeks of measurement lag added at data maturity 0 (lag = lag_min + round(lag_span · (1 − "
+        "maturity))); chosen: a quarter",
+    )
+    noise_min: float = Field(
+        0.001, ge=0.0, le=1.0, description="measurement noise (sd, driver points) at data maturity 1; chosen"
+    )
+    noise_span: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="measurement noise added at data maturity 0 (sd, driver points); chosen: larger than a kind's "
+        "mean effect",
+    )
+    # the size of every effect
+    effect_scale: float = Field(
+        0.003,
+        gt=0.0,
+        le=1.0,
+        description="driver points (summed over drivers) one person-week of work aimed at the customer outcome moves "
+        "the week-0 product by; sets the size of every effect (docs/MODEL.md §6 and §11: a team on such work for "
+        "most of a year moves onboarding ease by about a quarter)",
+    )
+
+
+#: A KPI's proxy quality: 1 is a perfect proxy; above 1 the KPI knows more than the shared criterion (the work it asks
+#: for is worth more to customers than the work aimed at them).
+Proxy = Annotated[float, Field(ge=0.0, le=MAX_PROXY)]
 
 
 class KpiProxy(_Strict):
-    """How good a proxy each department's KPI is for the customer outcome: what a person-week of the work its KPI
-    asks for is worth to customers, relative to a person-week of work aimed at the customer outcome (1: a perfect
-    proxy). Defaults: docs/MODEL.md ("The premise as named assumptions")."""
+    """How good a proxy each department's KPI is for value (for customers and the business): what a person-week of the
+    work its KPI asks for is worth, relative to a person-week of work aimed at the customer outcome (1: a perfect
+    proxy; above 1: the KPI knows better than the criterion aimed at customers). Defaults: docs/MODEL.md ("The premise
+    as named assumptions")."""
 
-    sales: Unit = Field(0.2, description="key-account features promised to close deals")
-    marketing: Unit = Field(0.05, description="campaign support work that raises leads")
-    customer_success: Unit = Field(0.15, description="onboarding material that supports calls")
-    customer_support: Unit = Field(0.9, description="bug fixes that cut support contacts")
-    finance: Unit = Field(0.2, description="milestone deliverables of the fixed plan")
-    legal: Unit = Field(0.05, description="compliance changes that clear reviews")
+    sales: Proxy = Field(0.2, description="key-account features promised to close deals")
+    marketing: Proxy = Field(0.05, description="campaign support work that raises leads")
+    customer_success: Proxy = Field(0.15, description="onboarding material that supports calls")
+    customer_support: Proxy = Field(0.9, description="bug fixes that cut support contacts")
+    finance: Proxy = Field(0.2, description="milestone deliverables of the fixed plan")
+    legal: Proxy = Field(0.05, description="compliance changes that clear reviews")
 
 
 class Assumptions(_Strict):
@@ -129,6 +367,20 @@ class Assumptions(_Strict):
         0.25,
         description="how right the organisation's beliefs about what works are (0: it "
         "believes every KPI is a perfect proxy; 1: it knows the true effects)",
+    )
+    customer_value: float = Field(
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="value yardstick: what a week of active use is worth to a customer, as a multiple of what it "
+        "pays (0: value is revenue only); chosen: equal weight to customers and the business (docs/MODEL.md §3)",
+    )
+    value_horizon_weeks: int = Field(
+        156,
+        ge=1,
+        le=2000,
+        description="value yardstick: weeks over which the organisation values a change of the product (driver "
+        "weights are its sensitivities over them); chosen: three years, a common SaaS business-case horizon",
     )
 
     def proxy(self, role: str) -> float:
@@ -187,7 +439,7 @@ class Team(_Strict):
     depends_on: dict[str, Unit] = Field(default_factory=dict, description="team -> share of items needing it")
 
 
-class _Department(_Strict):
+class _DepartmentSettings(_Strict):
     kpi: str
     target: Target
     alignment: Unit = 0.2
@@ -207,16 +459,16 @@ class _Department(_Strict):
         return v
 
 
-class LeadershipUnit(_Department):
+class LeadershipSettings(_DepartmentSettings):
     role: Literal["leadership"] = "leadership"
     kpi: str = "outcome_index"
-    target: Target = 60.0
+    target: Target = 45.0
     alignment: Unit = 1.0
     influence: Unit = 1.0
     review_capacity: ReviewCapacity = 1.0
 
 
-class Sales(_Department):
+class SalesSettings(_DepartmentSettings):
     role: Literal["sales"] = "sales"
     kpi: str = "deals_closed"
     target: Target = 5.0
@@ -227,7 +479,7 @@ class Sales(_Department):
     max_open_promises: int = Field(2, ge=0, le=100, description="key accounts that can hold a promise at once")
 
 
-class Marketing(_Department):
+class MarketingSettings(_DepartmentSettings):
     role: Literal["marketing"] = "marketing"
     kpi: str = "leads"
     target: Target = 16.0
@@ -240,7 +492,7 @@ class Marketing(_Department):
     readiness_threshold: Unit = Field(0.9, description="share of the shared target before an aligned launch")
 
 
-class CustomerSuccess(_Department):
+class CustomerSuccessSettings(_DepartmentSettings):
     role: Literal["customer_success"] = "customer_success"
     kpi: str = "onboarding_calls"
     target: Target = 14.0
@@ -250,7 +502,7 @@ class CustomerSuccess(_Department):
     call_capacity: float = Field(15.0, ge=0.0, le=100_000.0, description="onboarding calls per week")
 
 
-class CustomerSupport(_Department):
+class CustomerSupportSettings(_DepartmentSettings):
     role: Literal["customer_support"] = "customer_support"
     kpi: str = "support_contacts_per_customer"
     target: Target = 0.45
@@ -260,7 +512,7 @@ class CustomerSupport(_Department):
     demand_rate: DemandRate = 0.6
 
 
-class Finance(_Department):
+class FinanceSettings(_DepartmentSettings):
     role: Literal["finance"] = "finance"
     kpi: str = "milestones_on_plan_rate"
     target: Target = 0.9
@@ -272,7 +524,7 @@ class Finance(_Department):
     plan_kind: str = Field("milestone_deliverable", description="item kind of the plan's milestones")
 
 
-class Legal(_Department):
+class LegalSettings(_DepartmentSettings):
     role: Literal["legal"] = "legal"
     kpi: str = "reviews_cleared"
     target: Target = 1.5
@@ -283,7 +535,7 @@ class Legal(_Department):
     review_capacity: ReviewCapacity = 4.0
 
 
-class UXDesign(_Department):
+class UXDesignSettings(_DepartmentSettings):
     role: Literal["ux_design"] = "ux_design"
     kpi: str = "activation_rate_30d"
     target: Target = 0.45
@@ -294,7 +546,7 @@ class UXDesign(_Department):
     insight: Unit = Field(0.3, description="how close the teams' initial beliefs are to the truth")
 
 
-class DataAnalytics(_Department):
+class DataAnalyticsSettings(_DepartmentSettings):
     role: Literal["data_analytics"] = "data_analytics"
     kpi: str = "belief_error"
     target: Target = 0.01
@@ -303,7 +555,7 @@ class DataAnalytics(_Department):
     maturity: Unit = Field(0.5, description="data maturity: 0 no measurement, 1 fast and precise")
 
 
-class HR(_Department):
+class HRSettings(_DepartmentSettings):
     role: Literal["hr"] = "hr"
     kpi: str = "features_delivered"
     target: Target = 1.5
@@ -311,32 +563,33 @@ class HR(_Department):
     skills: Unit = Field(0.6, description="skills and staffing of teams: scales effective capacity")
 
 
-Department = Annotated[
-    LeadershipUnit
-    | Sales
-    | Marketing
-    | CustomerSuccess
-    | CustomerSupport
-    | Finance
-    | Legal
-    | UXDesign
-    | DataAnalytics
-    | HR,
+#: The settings of any department (its ``role`` says which schema applies).
+DepartmentSettings = Annotated[
+    LeadershipSettings
+    | SalesSettings
+    | MarketingSettings
+    | CustomerSuccessSettings
+    | CustomerSupportSettings
+    | FinanceSettings
+    | LegalSettings
+    | UXDesignSettings
+    | DataAnalyticsSettings
+    | HRSettings,
     Field(discriminator="role"),
 ]
-ROLES: dict[str, type[_Department]] = {
+ROLES: dict[str, type[_DepartmentSettings]] = {
     cls.model_fields["role"].default: cls
     for cls in (
-        LeadershipUnit,
-        Sales,
-        Marketing,
-        CustomerSuccess,
-        CustomerSupport,
-        Finance,
-        Legal,
-        UXDesign,
-        DataAnalytics,
-        HR,
+        LeadershipSettings,
+        SalesSettings,
+        MarketingSettings,
+        CustomerSuccessSettings,
+        CustomerSupportSettings,
+        FinanceSettings,
+        LegalSettings,
+        UXDesignSettings,
+        DataAnalyticsSettings,
+        HRSettings,
     )
 }
 
@@ -362,7 +615,7 @@ WITHOUT_ROLE: dict[str, str] = {
 
 
 def _default_departments() -> dict[str, Any]:
-    return {role: cls() for role, cls in ROLES.items()}
+    return {role: cls.model_validate({}) for role, cls in ROLES.items()}
 
 
 def _default_kinds() -> dict[str, Kind]:
@@ -409,14 +662,15 @@ class Scenario(ScenarioBase):
         description="true: the default organisation's departments fill in those [departments] does not "
         "name (presets name only what they change); false: [departments] lists every department there is",
     )
-    leadership: Leadership = Field(default_factory=Leadership)
+    leadership: LeadershipLevers = Field(default_factory=LeadershipLevers)
     funding: Funding = Field(default_factory=Funding)
     product: Product = Field(default_factory=Product)
     customers: Customers = Field(default_factory=Customers)
     teams: dict[str, Team] = Field(default_factory=lambda: {"core": Team()})
-    departments: dict[str, Department] = Field(default_factory=_default_departments)
+    departments: dict[str, DepartmentSettings] = Field(default_factory=_default_departments)
     kinds: dict[str, Kind] = Field(default_factory=_default_kinds)
     assumptions: Assumptions = Field(default_factory=Assumptions)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
 
     @classmethod
     def complete(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -438,18 +692,18 @@ class Scenario(ScenarioBase):
             )
         team_names = ", ".join(self.teams)
         for name, dept in self.departments.items():
-            for team in dept.requests:
-                if team not in self.teams and team != ALL_TEAMS:
+            for requested in dept.requests:
+                if requested not in self.teams and requested != ALL_TEAMS:
                     raise ValueError(
                         Message(
                             N_('{field}: unknown team {value}; allowed: {allowed} or "{all}" (every team)'),
                             field=f"departments.{name}.requests",
-                            value=repr(team),
+                            value=repr(requested),
                             allowed=team_names,
                             all=ALL_TEAMS,
                         )
                     )
-            if isinstance(dept, Finance) and dept.plan_kind not in self.kinds:
+            if isinstance(dept, FinanceSettings) and dept.plan_kind not in self.kinds:
                 raise ValueError(
                     Message(
                         N_("{field}: unknown kind {value}; allowed: {allowed}"),
@@ -458,7 +712,7 @@ class Scenario(ScenarioBase):
                         allowed=", ".join(self.kinds),
                     )
                 )
-        for name, team in self.teams.items():
+        for team_name, team in self.teams.items():
             for approver in team.approval_chain:
                 if approver not in self.departments and "approval_chain" not in team.model_fields_set:
                     raise ValueError(
@@ -468,7 +722,7 @@ class Scenario(ScenarioBase):
                                 "department of this scenario; give the chain (approval_chain = [] "
                                 "for none); known departments: {allowed}"
                             ),
-                            field=f"teams.{name}.approval_chain",
+                            field=f"teams.{team_name}.approval_chain",
                             chain=" > ".join(team.approval_chain),
                             value=repr(approver),
                             allowed=", ".join(self.departments),
@@ -478,7 +732,7 @@ class Scenario(ScenarioBase):
                     raise ValueError(
                         Message(
                             N_("{field}: unknown department {value}; known departments: {allowed}"),
-                            field=f"teams.{name}.approval_chain",
+                            field=f"teams.{team_name}.approval_chain",
                             value=repr(approver),
                             allowed=", ".join(self.departments),
                         )
@@ -488,18 +742,18 @@ class Scenario(ScenarioBase):
                 raise ValueError(
                     Message(
                         N_("{field}: {names} appear(s) more than once; each unit approves once"),
-                        field=f"teams.{name}.approval_chain",
+                        field=f"teams.{team_name}.approval_chain",
                         names=", ".join(map(repr, twice)),
                     )
                 )
             for other in team.depends_on:
-                if other not in self.teams or other == name:
+                if other not in self.teams or other == team_name:
                     raise ValueError(
                         Message(
                             N_("{field}: unknown team {value}; allowed: {allowed}"),
-                            field=f"teams.{name}.depends_on",
+                            field=f"teams.{team_name}.depends_on",
                             value=repr(other),
-                            allowed=", ".join(t for t in self.teams if t != name),
+                            allowed=", ".join(t for t in self.teams if t != team_name),
                         )
                     )
         for kind in DEFAULT_KINDS:

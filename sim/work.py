@@ -5,8 +5,8 @@ only hold beliefs about the mean effect of each kind. The catalogue says only st
 which drivers it touches, how big it is, and whose KPI it serves. How much each kind is truly worth, and how much the
 organisation believes it is worth, follow from two named assumptions (``[assumptions]`` in a scenario):
 
-- ``kpi_proxy``: how much work that serves a department's KPI serves the customer outcome, per person-week, relative
-  to work aimed at the customer outcome itself (1: the KPI is a perfect proxy);
+- ``kpi_proxy``: how much a person-week of work that serves a department's KPI does for customers, relative to a
+  person-week aimed at them on the same drivers (1: the KPI is a perfect proxy; above 1: the KPI knows better);
 - ``folk_wisdom``: how right the organisation's beliefs are (0: it believes every KPI is a perfect proxy, the
   premise of steering by local KPIs; 1: it knows the truth).
 
@@ -22,20 +22,6 @@ import numpy as np
 #: The product drivers, each in [0, 1]. Order matters: effect vectors use it.
 DRIVERS: tuple[str, ...] = ("onboarding_ease", "feature_fit", "reliability", "self_service")
 
-#: How much each driver moves the customer outcome (customers actually using the product: the outcome index).
-#: Proxy quality is measured against this outcome. Kept equal to ``outcome_index``'s drivers (tested).
-CUSTOMER_OUTCOME: dict[str, float] = {
-    "onboarding_ease": 1.0,
-    "feature_fit": 0.5,
-    "reliability": 0.4,
-    "self_service": 0.5,
-}
-
-#: The value for the customer outcome of one person-week of work aimed at it (realised driver points weighted by
-#: CUSTOMER_OUTCOME, at the week-0 product). Sets the scale of every effect: a team spending most of a year on such
-#: work moves onboarding ease by about a quarter (docs/MODEL.md, "Calibration").
-OUTCOME_WORK_VALUE = 0.0025
-
 #: ``serves`` value of kinds aimed at the customer outcome itself (their proxy quality is 1 by definition).
 OUTCOME = "outcome"
 
@@ -50,6 +36,7 @@ DEFAULT_KINDS: dict[str, dict] = {
     },
     "guided_setup": {"serves": OUTCOME, "size": 4.0, "direction": {"onboarding_ease": 0.57, "self_service": 0.43}},
     "workflow_fit": {"serves": OUTCOME, "size": 2.0, "direction": {"self_service": 0.83, "onboarding_ease": 0.17}},
+    "customer_need_feature": {"serves": OUTCOME, "size": 3.0, "direction": {"feature_fit": 1.0}},
     "key_account_feature": {"serves": "sales", "size": 4.0, "direction": {"feature_fit": 1.0, "reliability": -0.25}},
     "campaign_support": {"serves": "marketing", "size": 1.5, "direction": {"feature_fit": 1.0}},
     "onboarding_material": {"serves": "customer_success", "size": 1.0, "direction": {"onboarding_ease": 1.0}},
@@ -69,21 +56,19 @@ def effect_vector(effects: dict[str, float]) -> np.ndarray:
     return np.array([float(effects.get(d, 0.0)) for d in DRIVERS])
 
 
-def outcome_weight(direction: np.ndarray, drivers: np.ndarray) -> float:
-    """How much one unit along ``direction`` moves the customer outcome at product ``drivers``: gains shrink as a
-    driver nears 1, losses as it nears 0 (the same diminishing returns as a release)."""
-    realised = np.where(direction >= 0, direction * (1.0 - drivers), direction * drivers)
-    return float(realised @ effect_vector(CUSTOMER_OUTCOME))
+def realised(effect: np.ndarray, drivers: np.ndarray) -> np.ndarray:
+    """What an effect (a driver vector, or rows of them) does to a product at ``drivers``: gains shrink as a driver
+    nears 1 (``e · (1 − d)``), losses as it nears 0 (``e · d``). The one diminishing-returns rule: a release moves the
+    drivers by it, and every valuation of an effect reads it."""
+    return np.where(effect >= 0, effect * (1.0 - drivers), effect * drivers)
 
 
-def mean_effect(direction: dict[str, float], size: float, proxy: float, drivers: np.ndarray) -> np.ndarray:
-    """A kind's mean effect per item: its direction, scaled so that one person-week of it is worth ``proxy`` times
-    a person-week of work aimed at the customer outcome, for the product as it is at ``drivers``."""
-    d = effect_vector(direction)
-    weight = outcome_weight(d, drivers)
-    if weight <= 0:
-        return np.zeros(len(DRIVERS))
-    return d * (OUTCOME_WORK_VALUE * proxy * size / weight)
+def effect_scale(direction: np.ndarray, size: float, drivers: np.ndarray, points: float) -> float:
+    """The factor that makes an item of ``size`` person-weeks along ``direction`` move the product at ``drivers`` by
+    ``points`` driver points per person-week, gains and losses counted alike (diminishing returns:
+    :func:`realised`)."""
+    moved = float(np.abs(realised(direction, drivers)).sum())
+    return points * size / moved if moved > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -98,26 +83,31 @@ class Catalogue:
     serves: tuple[str, ...]
 
 
-def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray) -> Catalogue:
-    """The catalogue of a scenario whose product starts at ``drivers``: true effects from the proxy quality of the
-    KPI each kind serves, folk beliefs from ``folk_wisdom`` (a kind's explicit ``true`` / ``believed`` table, where
-    a scenario gives one, wins)."""
+def derive_catalogue(kinds: dict, assumptions, drivers: np.ndarray, points: float) -> Catalogue:
+    """The catalogue of a scenario whose product starts at ``drivers``.
+
+    Work aimed at the customer outcome moves the drivers of its direction by ``points`` driver points per
+    person-week. Work that serves a KPI of proxy quality q does q times as much along its own direction: it is worth
+    q times what the same effort aimed at customers would be worth on the same drivers. What that is worth in value
+    follows from the drivers it moves (the value yardstick, ``sim.value``), not from the catalogue. The organisation
+    believes every KPI is a perfect proxy, ``folk_wisdom`` of the way towards the truth. A kind's explicit ``true``
+    / ``believed`` table, where a scenario gives one, wins."""
     names = tuple(kinds)
-    true, believed = [], []
-    for name in names:
-        k = kinds[name]
+    w = assumptions.folk_wisdom
+    rows_true, rows_believed = [], []
+    for n in names:
+        k = kinds[n]
+        d = effect_vector(k.direction)
+        aimed = d * effect_scale(d, k.size, drivers, points)  # the same effort aimed at customers (q = 1)
         proxy = 1.0 if k.serves == OUTCOME else assumptions.proxy(k.serves)
-        t = effect_vector(k.true) if k.true is not None else mean_effect(k.direction, k.size, proxy, drivers)
-        naive = mean_effect(k.direction, k.size, 1.0, drivers)  # what KPI steering presumes: every KPI a perfect proxy
-        w = assumptions.folk_wisdom
-        b = effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * naive
-        true.append(t)
-        believed.append(b)
+        t = effect_vector(k.true) if k.true is not None else proxy * aimed
+        rows_true.append(t)
+        rows_believed.append(effect_vector(k.believed) if k.believed is not None else w * t + (1.0 - w) * aimed)
     return Catalogue(
         names,
-        np.array(true),
-        np.array(believed),
-        np.array([kinds[n].size for n in names]),
+        np.array(rows_true),
+        np.array(rows_believed),
+        np.array([kinds[n].size for n in names], dtype=float),
         tuple(kinds[n].serves for n in names),
     )
 
@@ -160,7 +150,3 @@ class WorkItem:
 
     def __post_init__(self) -> None:
         self.remaining = self.size
-
-    @property
-    def in_approval(self) -> bool:
-        return self.finished is not None and self.released is None

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from sim import METRICS, bundled_scenarios
-from sim.scenario import ROLES, Customers, Funding, Kind, Leadership, Product, Scenario, Team
+from sim.scenario import ROLES, Behaviour, Customers, Funding, Kind, LeadershipLevers, Product, Scenario, Team
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = (ROOT / "docs" / "MODEL.md").read_text()
@@ -11,7 +11,7 @@ MODEL = (ROOT / "docs" / "MODEL.md").read_text()
 
 def test_every_parameter_is_in_model_md():
     missing = []
-    for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, *ROLES.values()):
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, Behaviour, *ROLES.values()):
         missing += [
             f"{cls.__name__}.{name}"
             for name in cls.model_fields
@@ -195,15 +195,16 @@ NOT_SCHEMA_DEFAULTS = {"extends": "files only, not a schema field", "name": "a f
 
 
 def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
-    from sim.scenario import Assumptions, KpiProxy, _Department
+    from sim.scenario import Assumptions, KpiProxy, _DepartmentSettings
 
     params = _subsections(_section(MODEL, 10))
     tables = {  # heading prefix -> (schema class, documented path prefix)
         "Top level": (Scenario, ""),
-        "Leadership": (Leadership, "leadership."),
+        "Leadership": (LeadershipLevers, "leadership."),
         "Funding": (Funding, "funding."),
         "Product drivers": (Product, "product."),
         "Customers": (Customers, "customers."),
+        "Behaviour": (Behaviour, "behaviour."),
         "Teams": (Team, ""),
         "Kinds": (Kind, ""),
     }
@@ -226,8 +227,18 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
             wrong.append(f"Assumptions: {path} documented {cell}, code {_schema_default(cls, name)!r}")
         checked.add((cls, name))
     # every field of these schemas has a row (nested tables are documented by their own rows)
-    nested = {"leadership", "funding", "product", "customers", "teams", "departments", "kinds", "assumptions"}
-    for cls in (Scenario, Leadership, Funding, Product, Customers, Team, Kind, KpiProxy):
+    nested = {
+        "leadership",
+        "funding",
+        "product",
+        "customers",
+        "teams",
+        "departments",
+        "kinds",
+        "assumptions",
+        "behaviour",
+    }
+    for cls in (Scenario, LeadershipLevers, Funding, Product, Customers, Team, Kind, KpiProxy, Behaviour):
         missing = [
             n for n in cls.model_fields if (cls, n) not in checked and n not in nested and n not in NOT_SCHEMA_DEFAULTS
         ]
@@ -241,13 +252,16 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         (roles if row[0] in ROLES else common).append(row)
     for path, cell, _ in common:
         name = path.strip("`")
-        assert name in _Department.model_fields or name == "role", f"§10 Departments: {path} is not a parameter"
+        assert name in _DepartmentSettings.model_fields or name == "role", f"§10 Departments: {path} is not a parameter"
         if cell == "per role":
-            assert name not in _Department.model_fields or _schema_default(_Department, name) in (None, REQUIRED), name
+            assert name not in _DepartmentSettings.model_fields or _schema_default(_DepartmentSettings, name) in (
+                None,
+                REQUIRED,
+            ), name
             assert all(_schema_default(cls, name) is not None for cls in ROLES.values()), name
             continue
-        if not _same(_value(cell), _schema_default(_Department, name)):
-            wrong.append(f"Departments: {path} documented {cell}, code {_schema_default(_Department, name)!r}")
+        if not _same(_value(cell), _schema_default(_DepartmentSettings, name)):
+            wrong.append(f"Departments: {path} documented {cell}, code {_schema_default(_DepartmentSettings, name)!r}")
     assert {r[0] for r in roles} == set(ROLES)
     import re
 
@@ -265,10 +279,10 @@ def test_every_default_in_model_md_parameter_tables_is_the_schema_default():
         for name in cls.model_fields:
             if name in documented or name == "role":
                 continue
-            own_field = name not in _Department.model_fields
-            assert not own_field and _same(_num(_schema_default(cls, name)), _schema_default(_Department, name)), (
-                f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
-            )
+            own_field = name not in _DepartmentSettings.model_fields
+            assert not own_field and _same(
+                _num(_schema_default(cls, name)), _schema_default(_DepartmentSettings, name)
+            ), f"§10 role table: {role}.{name} = {_schema_default(cls, name)!r} is not documented"
     assert not wrong, wrong
 
 
@@ -278,14 +292,26 @@ def test_model_md_metrics_table_is_the_registry():
     assert {name: kind for name, kind in rows.items() if METRICS[name].kind != kind} == {}
 
 
+def _worth() -> dict[str, tuple[float, float]]:
+    """Each kind's value per person-week on the yardstick, true and believed, the best kind 1 (§6's last column)."""
+    from sim.model import AlignmentModel
+    from sim.work import realised
+
+    m = AlignmentModel(Scenario().with_overrides({"customers.population": 100}), seed=0)
+    true = [float(realised(t, m.drivers) @ m.yardstick.value) / s for t, s in zip(m.kind_true, m.kind_size)]
+    believed = [float(realised(b, m.drivers) @ m.yardstick.value) / s for b, s in zip(m.kind_believed, m.kind_size)]
+    top = max(true)
+    return {n: (t / top, b / top) for n, t, b in zip(m.kind_names, true, believed)}
+
+
 def test_model_md_catalogue_table_is_the_code_catalogue():
     """§6's table of kinds: serves, direction and size as in sim/work.py, value columns as the default assumptions
     make them, and the scale constant as in code."""
     from sim.scenario import Assumptions
-    from sim.work import DEFAULT_KINDS, OUTCOME, OUTCOME_WORK_VALUE
+    from sim.work import DEFAULT_KINDS, OUTCOME
 
     section = _section(MODEL, 6)
-    assert f"`OUTCOME_WORK_VALUE` = {OUTCOME_WORK_VALUE}" in section
+    assert f"`behaviour.effect_scale` = {Behaviour().effect_scale}" in section
     short = {
         "onboarding": "onboarding_ease",
         "fit": "feature_fit",
@@ -295,7 +321,8 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
     a = Assumptions()
     rows = {row[0]: row[1:] for row in _rows(section) if row[0] in DEFAULT_KINDS}
     assert set(rows) == set(DEFAULT_KINDS)
-    for kind, (serves, direction, size, true, believed) in rows.items():
+    worth = _worth()
+    for kind, (serves, direction, size, true, believed, value) in rows.items():
         spec = DEFAULT_KINDS[kind]
         assert serves == spec["serves"], kind
         documented = {
@@ -306,6 +333,9 @@ def test_model_md_catalogue_table_is_the_code_catalogue():
         q = 1.0 if spec["serves"] == OUTCOME else a.proxy(spec["serves"])
         assert float(true) == round(q, 2), kind
         assert float(believed) == round(a.folk_wisdom * q + 1 - a.folk_wisdom, 2), kind
+        assert float(value.split(" ")[0]) == round(worth[kind][0], 2), kind
+        if spec["serves"] != OUTCOME:
+            assert float(value.split("(")[1].rstrip(")")) == round(worth[kind][1], 2), kind
     proxies = {
         row[0].strip("`"): float(row[1]) for row in _rows(section) if row[0].startswith(("`kpi_proxy.", "`folk_wisdom"))
     }
@@ -367,3 +397,24 @@ def test_odd_has_every_element_and_its_code_references_exist():
             if not found:
                 missing.append(f"{path}: {name}")
     assert not missing, missing
+
+
+def test_model_md_driver_weights_are_the_derived_ones():
+    """§3's table of driver weights is what sim.value derives for the default scenario (to two decimals)."""
+    from sim.value import yardstick
+
+    names = {
+        "value (the yardstick; outcome_index, outcome_change)": "value",
+        "revenue": "revenue",
+        "30-day activation": "activation_rate_30d",
+        "active_share (customers using the product per 100 paying)": "active_share",
+        "support contacts per customer": "support_contacts_per_customer",
+        "churn": "churn_rate",
+    }
+    weights = yardstick(Scenario()).weights
+    rows = {r[0]: r[1:] for r in _rows(_section(MODEL, 3)) if r[0] in names}
+    assert set(rows) == set(names)
+    for label, cells in rows.items():
+        assert [float(c) for c in cells] == [
+            round(abs(w), 2) if abs(w) < 0.005 else round(w, 2) for w in weights[names[label]]
+        ], label

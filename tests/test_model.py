@@ -110,9 +110,16 @@ def test_littles_law_holds_for_work_in_progress_on_a_long_run():
 
 def test_lead_time_counts_the_wait_before_work_starts():
     """Lead time runs from the request, cycle time from the start: the more offered load, the longer work waits in
-    the backlog (here the WIP limit holds and nothing is forced, so waiting happens before the start)."""
+    the backlog (here the WIP limit holds and nothing is forced, so waiting happens before the start; no experiments,
+    whose items wait for their result whatever the load)."""
     base = load_scenario("b2b_activation").with_overrides(
-        {"customers.population": 500, "weeks": 104, "leadership.real_choice": True, "leadership.trump": 1.0}
+        {
+            "customers.population": 500,
+            "weeks": 104,
+            "leadership.real_choice": True,
+            "leadership.trump": 1.0,
+            "teams.core.experiment_share": 0.0,
+        }
     )
     light = run(base.with_overrides({"teams.core.capacity": 12.0}), seed=1).summary
     heavy = run(base.with_overrides({"teams.core.capacity": 2.0}), seed=1).summary

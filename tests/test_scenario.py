@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from sim import Scenario, ScenarioError, bundled_scenarios, load_scenario, scenario_from_toml
-from sim.scenario import ROLES, _Department
+from sim.scenario import ROLES, _DepartmentSettings
 
 PRESETS = [
     "project_logic",
@@ -94,7 +94,7 @@ def _metadata(field) -> list:
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_role_keeps_the_bounds_of_the_fields_it_inherits(role):
     cls = ROLES[role]
-    for name, base_field in _Department.model_fields.items():
+    for name, base_field in _DepartmentSettings.model_fields.items():
         field = cls.model_fields[name]
         assert _metadata(field) == _metadata(base_field), f"{cls.__name__}.{name} dropped its bounds"
         assert field.annotation == base_field.annotation, f"{cls.__name__}.{name}"

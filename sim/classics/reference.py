@@ -21,7 +21,7 @@ def end_metric(
     name: str, kind: Kind, unit: str, description: str, better: Literal["higher", "lower"] = "higher"
 ) -> Metric:
     """A metric read at the end of a reference model's run."""
-    return Metric(name, kind, unit, description, better, "end")
+    return Metric(name=name, kind=kind, unit=unit, description=description, better=better, agg="end")
 
 
 class PeriodModel(mesa.Model):

@@ -75,7 +75,21 @@ def add_parsers(sub) -> None:
     dis.add_argument("--out", metavar="DIR", help="where to write discovery.* (default: the sweep folder)")
 
     claims = sub.add_parser("claims", help="check DESIGN.md's claims over paired seeds")
-    claims.add_argument("--seeds", type=positive(2), default=30, help="seeds 0..N-1 (default 30)")
+    claims.add_argument("--seeds", type=positive(2), default=30, help="paired seeds per arm (default 30)")
+    claims.add_argument(
+        "--seed-start",
+        type=positive(0, MAX_SEED),
+        default=0,
+        metavar="N",
+        help="first seed: the claims run seeds N..N+seeds-1 (default 0)",
+    )
+    claims.add_argument(
+        "--confirm-start",
+        type=positive(0, MAX_SEED),
+        default=None,
+        metavar="N",
+        help="also run the claims on a second block of seeds from N (the markdown report shows it)",
+    )
     claims.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     claims.add_argument("--workers", type=positive(1, MAX_WORKERS), default=1, help="processes (default 1)")
     claims.add_argument(
@@ -225,6 +239,7 @@ def cmd_claims(args) -> int:
         per_seed * args.robustness_seeds * 2 * len(claims_report.ROBUSTNESS_PARAMETERS) if args.robustness else 0
     )
     seconds += per_seed * args.map_seeds * len(claims_report.map_settings()) if args.map else 0
+    seconds += per_seed * args.seeds if args.confirm_start is not None else 0
     check_cost(
         args,
         seconds / args.workers,
@@ -232,7 +247,12 @@ def cmd_claims(args) -> int:
         + (f" (robustness: {args.robustness_seeds:,})" if args.robustness else "")
         + (f" (maps: {args.map_seeds:,})" if args.map else ""),
     )
-    results = claims_report.evaluate(seeds=args.seeds, workers=args.workers)
+    results = claims_report.evaluate(seeds=args.seeds, workers=args.workers, start=args.seed_start)
+    confirm = (
+        claims_report.evaluate(seeds=args.seeds, workers=args.workers, start=args.confirm_start)
+        if args.confirm_start is not None
+        else None
+    )
     robust = claims_report.robustness(seeds=args.robustness_seeds, workers=args.workers) if args.robustness else None
     maps = claims_report.claim_map(seeds=args.map_seeds, workers=args.workers) if args.map else None
     if maps is not None and args.map_chart:
@@ -251,11 +271,17 @@ def cmd_claims(args) -> int:
                 claim["map"] = json.loads(maps[maps["claim"] == claim["id"]].to_json(orient="records"))
         if robust is not None:
             out["robustness"] = json.loads(robust.to_json(orient="records"))
+        if confirm is not None:
+            out["confirm"] = {"seeds": confirm[0].seeds, "claims": [r.as_dict() for r in confirm]}
         print(json.dumps(out, indent=2))
     elif args.format == "markdown":
-        sys.stdout.write(claims_report.markdown(results, robust, args.robustness_seeds, maps, args.map_seeds))
+        sys.stdout.write(
+            claims_report.markdown(results, robust, args.robustness_seeds, maps, args.map_seeds, confirm=confirm)
+        )
     else:
         sys.stdout.write(claims_report.table(results, robust))
+        if confirm is not None:
+            sys.stdout.write("\n" + claims_report.table(confirm))
     return 0
 
 

@@ -96,23 +96,43 @@ LABELS: dict[str, Label] = {
             N_("Subscription revenue over the whole run (per week in charts over time). Higher is better."),
         ),
         _l(
+            "value",
+            N_("Value"),
+            "money",
+            0,
+            "",
+            N_(
+                "Revenue plus what the customers who actively use the product get from it, over the whole run (per "
+                "week in charts over time). Higher is better."
+            ),
+        ),
+        _l(
             "outcome_index",
-            N_("Customers using the product"),
+            N_("Value created"),
             "index",
             1,
-            N_("per 100 paying"),
+            N_("per 100 possible"),
             N_(
-                "Activated customers per 100 paying customers, over the last 13 weeks: the customer outcome. Higher is "
+                "Value for customers and the business per account in the market: paying accounts and customers "
+                "actively using the product, per 100 possible, over the last 13 weeks: the shared outcome. Higher is "
                 "better."
             ),
         ),
         _l(
             "outcome_change",
-            N_("Change in customers using the product"),
+            N_("Change in value created"),
+            "index",
+            2,
+            N_("points"),
+            N_("How much the value created moved from the first weeks to the last 13 weeks. Higher is better."),
+        ),
+        _l(
+            "active_share",
+            N_("Customers using the product"),
             "index",
             1,
-            N_("points"),
-            N_("How much the outcome index moved from the first weeks to the last 13 weeks. Higher is better."),
+            N_("per 100 paying"),
+            N_("Activated customers per 100 paying customers, over the last 13 weeks. Higher is better."),
         ),
         # outputs: what departments deliver
         _l(

@@ -24,10 +24,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from sim.agents.department import progress
 from sim.i18n import N_, _, current
 from sim.input import load_scenario
-from sim.metrics import METRICS, Metric, capacity_frame, window_value
+from sim.metrics import METRICS, Metric, capacity_frame, progress, window_value
 from sim.stats import paired_difference
 from sim.workshop.store import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sim import Scenario, load_scenario
-from sim.agents.department import progress
+from sim.metrics import progress
 from sim.model import AlignmentModel
 
 
@@ -16,11 +16,16 @@ from sim.model import AlignmentModel
         (20, 10, "higher", 2.0),
         (0.5, 0.25, "lower", 0.5),
         (0.1, 0.2, "lower", 2.0),
-        (math.nan, 1, "higher", 0.5),
+        (0, 0, "higher", 1.0),
+        (0, 0.2, "lower", 2.0),
     ],
 )
 def test_progress(value, target, better, expected):
     assert progress(value, target, better) == pytest.approx(expected)
+
+
+def test_progress_without_data_is_undefined_not_a_number_made_up():
+    assert math.isnan(progress(math.nan, 1, "higher")) and math.isnan(progress(None, 1, "lower"))
 
 
 def test_effective_alignment_rises_with_trump():
@@ -129,10 +134,29 @@ def test_marketing_launches_when_the_shared_criterion_does_not_object():
     assert active("leads") == base.departments["marketing"].campaign_weeks
 
 
-def test_output_attainment_counts_only_output_kpis(step_through):
-    model = step_through(Scenario().with_overrides({"customers.population": 300, "weeks": 3}))
+def test_output_attainment_counts_only_output_kpis_that_have_data(step_through):
+    """An undefined KPI (no data in its window: nothing measured yet, no milestone due) is left out of attainment,
+    not counted as half attained."""
+    from sim.metrics import window_value
+
+    counted = []
+
+    def check(model):
+        t = model.week - 1  # the week just stepped
+        window = model.behaviour.kpi_window
+        counted.append(
+            sum(
+                1
+                for d in model.departments_by_name.values()
+                if d.kpi.kind == "output" and not math.isnan(window_value(d.kpi, model.records, t - window, t))
+            )
+        )
+
+    model = step_through(load_scenario("b2b_activation", {"customers.population": 300, "weeks": 30}), check=check)
+    assert list(model.records.c["attainment_n"]) == counted
+    assert counted[0] == 0  # week 0: no KPI has data yet
     outputs = sum(1 for d in model.departments_by_name.values() if d.kpi.kind == "output")
-    assert list(model.records.c["attainment_n"]) == [outputs] * 3
+    assert min(counted[1:]) < outputs  # the milestone rate is undefined in weeks without a milestone due
 
 
 def test_sales_never_holds_more_promises_than_allowed_when_it_asks_several_teams(step_through):

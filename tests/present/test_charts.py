@@ -86,7 +86,7 @@ def test_arms_have_fixed_distinct_colours_and_levels_start_at_zero(ens):
     scale = _scale(chart, "scenario")
     assert scale["domain"] == ["preset", "edited"] and scale["range"] == list(charts.ARM_COLOURS[:2])
     assert chart["layer"][0]["encoding"]["y"]["scale"]["zero"] is True
-    assert chart["title"] == "Customers using the product (per 100 paying)"
+    assert chart["title"] == "Value created (per 100 possible)"
 
 
 def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_better():

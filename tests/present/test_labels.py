@@ -43,7 +43,7 @@ def test_counts_weeks_rates_and_indices_carry_their_unit_and_sensible_precision(
     # a tiny difference keeps two significant digits instead of collapsing to zero
     assert labels.difference("support_contacts_per_customer", -0.000111) == "−0.00011 per customer per month"
     assert labels.value("support_contacts_per_customer", 0.7412) == "0.74 per customer per month"
-    assert labels.value("outcome_index", 84.46) == "84.5 per 100 paying"
+    assert labels.value("active_share", 84.46) == "84.5 per 100 paying"
     assert labels.value("offered_load", 1.234) == "1.23"  # a ratio without a unit stays a bare number
 
 

@@ -288,7 +288,9 @@ def _changed_copy(where: Path) -> Path:
     shutil.copytree(ROOT / "agents", code / "sim" / "agents", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "scenarios", code / "sim" / "scenarios")
     model = code / "sim" / "model.py"
-    model.write_text(model.read_text().replace("SHARED_WINDOW = 8", "SHARED_WINDOW = 9", 1))
+    edited = model.read_text().replace("DRAWN_SEEDS = 2**32", "DRAWN_SEEDS = 2**31", 1)
+    assert edited != model.read_text(), "the constant to edit is gone: pick another"
+    model.write_text(edited)
     return code
 
 
