@@ -279,7 +279,7 @@ class ProductTeam(mesa.Agent):
             item.touch_weeks += min(1.0, done / slot)
             budget -= done
             used += done
-            m.records.add_work(item.requester, t, done)
+            m.records.add_work(item.requester, t, done, item.kind)
             if item.requester == m.loudest:
                 m.records.add("loudest_capacity", t, done)
             if item.serves_goal:

@@ -450,23 +450,35 @@ class Records:
         self.success_days = np.zeros((weeks, MAX_DAYS + 1), dtype=np.int64)
         #: person-weeks of team work per requester (department, team, or "experiments") and week
         self.by_requester: dict[str, np.ndarray] = {}
+        #: the same per requester and kind of work (experiments: kind "experiments")
+        self.by_work: dict[tuple[str, str], np.ndarray] = {}
 
     def add(self, name: str, t: int, value: float) -> None:
         self.c[name][t] += value
 
-    def add_work(self, requester: str, t: int, person_weeks: float) -> None:
+    def add_work(self, requester: str, t: int, person_weeks: float, kind: str = "experiments") -> None:
         if requester not in self.by_requester:
             self.by_requester[requester] = np.zeros(self.weeks)
         self.by_requester[requester][t] += person_weeks
+        if (requester, kind) not in self.by_work:
+            self.by_work[(requester, kind)] = np.zeros(self.weeks)
+        self.by_work[(requester, kind)][t] += person_weeks
 
 
 def capacity_frame(rec: Records) -> pd.DataFrame:
-    """Where the teams' time went: long table of week, requester, person_weeks (weeks with work only)."""
-    names = sorted(rec.by_requester)
-    work = np.array([rec.by_requester[n] for n in names]).reshape(len(names), rec.weeks)
-    who, week = np.nonzero(work > 0)
+    """Where the teams' time went: long table of week, requester, kind, person_weeks (weeks with work only)."""
+    keys = sorted(rec.by_work)
+    work = np.array([rec.by_work[k] for k in keys]).reshape(len(keys), rec.weeks)
+    which, week = np.nonzero(work > 0)
+    requesters = np.array([k[0] for k in keys], dtype=object)
+    kinds = np.array([k[1] for k in keys], dtype=object)
     return pd.DataFrame(
-        {"week": week + 1, "requester": np.array(names, dtype=object)[who], "person_weeks": work[who, week]}
+        {
+            "week": week + 1,
+            "requester": requesters[which],
+            "kind": kinds[which],
+            "person_weeks": work[which, week],
+        }
     )
 
 
