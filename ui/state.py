@@ -13,6 +13,7 @@ from sim import bundled_scenarios, load_scenario
 from sim.input import scenario_from_toml, share
 from sim.present.levers import levers_for
 from sim.scenario import Scenario
+from ui.comparison import MAX_NAMED, Kept, describes_one, kept_from
 from ui.results import DEFAULT_PRESET
 from ui.text import edited_name, edited_title, scenario_title
 
@@ -52,8 +53,38 @@ def set_base(scenario: Scenario, label: str) -> None:
     st.session_state["base_toml"] = scenario.to_toml()
     st.session_state["base_label"] = label
     st.session_state["sync_preset_picker"] = True
+    reset_levers()
+
+
+def reset_levers() -> None:
+    """Every lever back to the base's value (their widgets are drawn again from the base)."""
     for key in [k for k in st.session_state if str(k).startswith("lever:")]:
         del st.session_state[key]
+
+
+def kept() -> dict[str, Kept]:
+    """The scenarios the person kept by name in this session (for Compare), in the order they were kept."""
+    return st.session_state.setdefault("kept", {})
+
+
+def keep(scenario: Kept) -> str:
+    """Keep a scenario under its name (replacing one of the same name; the oldest goes beyond MAX_NAMED);
+    returns the name."""
+    store = kept()
+    store.pop(scenario.name, None)
+    store[scenario.name] = scenario
+    while len(store) > MAX_NAMED:
+        store.pop(next(iter(store)))
+    return scenario.name
+
+
+def explore_kept() -> Kept | None:
+    """The scenario as last left on Explore, as a scenario to keep or to link to: named by its title for people."""
+    text = st.session_state.get("edited_toml")
+    if not text:
+        return None
+    label, _edited = st.session_state.get("edited_from", (DEFAULT_PRESET, False))
+    return kept_from(label, st.session_state.get("edited_overrides", {}), text, edited_shown())
 
 
 def explore(scenario: Scenario, label: str) -> None:
@@ -73,6 +104,8 @@ def open_shared_link(where) -> None:
     st.session_state["share_checked"] = True
     # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
     params = {key: st.query_params.get_all(key) for key in st.query_params if key != "lang"}
+    if describes_one(params):  # a comparison's address (the Compare page reads it), not a what-if
+        return
     try:
         shared = share.decode(params)
     except share.ShareError as exc:
@@ -90,7 +123,7 @@ def open_shared_link(where) -> None:
         lever = by_path[path]
         key = f"lever:{path}"
         if lever.widget == "slider":
-            st.session_state[key] = float(value)
+            st.session_state[key] = lever.to_widget(value) if lever.percent else float(value)
         elif lever.widget == "optional_week":
             st.session_state[key + ":on"] = value is not None
             if value is not None:
