@@ -76,11 +76,11 @@ def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
 
 def test_picking_a_preset_changes_the_numbers():
     at = _app()
-    before = _metric(at, "Context switches").value
+    before = _metric(at, "Context switches (per team-week)").value
     at.sidebar.selectbox[0].set_value("product_logic").run()
     assert not at.exception
     assert at.session_state["base_label"] == "product_logic"
-    assert _metric(at, "Context switches").value != before
+    assert _metric(at, "Context switches (per team-week)").value != before
     assert "On screen: Product logic" in _markdown(at)
 
 
