@@ -87,7 +87,8 @@ def test_every_view_agrees_on_every_metric(case, lang):
             assert chart_rows[metric] == expected.text, metric
             assert compared.loc[metric].iloc[3].endswith(f"({expected.text})"), compared.loc[metric].iloc[3]
             # the CLI's human table: its verdict column, the metric's row
-            assert [ln for ln in cli.splitlines() if ln.startswith(metric + " ")][0].rstrip().endswith(expected.text)
+            cli_row = next(ln for ln in cli.splitlines() if ln.startswith(metric + " "))
+            assert cli_row.rstrip().endswith(expected.text), cli_row
             # the workshop debrief (its own words for its own question)
             debrief = seeds_table({"T": {**row.to_dict(), "seeds": 20, "higher_is_better": True}}, metric)
             words = debrief.iloc[0, -1]
