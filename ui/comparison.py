@@ -25,6 +25,8 @@ from sim.i18n import N_, Message
 from sim.input import clean, scenario_from_toml, share
 from sim.scenario import ScenarioBase
 
+#: A preset every link may name (its seeds are checked as Explore's are).
+DEFAULT = "b2b_activation"
 #: Most options on the page at once (the first is the reference).
 MAX_OPTIONS = 4
 #: Most scenarios a session keeps by name, and the longest name.
@@ -115,7 +117,8 @@ def decode(params: Mapping[str, Sequence[str]]) -> Opened | None:
         if key == "lang":
             continue
         if key == "seeds":
-            seeds = share.decode({"preset": ["b2b_activation"], "seeds": list(values)}).seeds  # its own checks
+            checked = share.decode({"preset": [DEFAULT], "seeds": list(values)})  # the seeds' own checks
+            seeds = checked.seeds if checked is not None else None
             continue
         found = re.fullmatch(r"o([1-9])(?:\.(\w+))?", key)
         if found is None or int(found.group(1)) > MAX_OPTIONS:
@@ -179,31 +182,29 @@ def scenario_of(option: str, kept: Mapping[str, Kept], explore: ScenarioBase | N
     return load_scenario(option)
 
 
-def side_by_side(reference: pd.DataFrame, tables: Mapping[str, pd.DataFrame], metrics: Sequence[str]) -> pd.DataFrame:
-    """Every option's mean of each metric next to the reference's (A, from its per-seed ``summary``), and each
-    option's difference against A with its verdict in words (``sim.present.verdict``) and where it likely lies;
-    ``tables``: each option's comparison with A by its letter (B, C, D). Indexed by the metrics' code names."""
+def side_by_side(
+    reference: pd.DataFrame, tables: Mapping[str, pd.DataFrame], metrics: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two tables for people, indexed by the metrics' code names: every option's mean of each metric (A from its
+    per-seed ``summary``; B, C, D from their comparisons with A, by letter in ``tables``), the unit in the metric's
+    name; and each option's difference against A with its verdict in words (``sim.present.verdict``). Short cells,
+    so that four options fit a laptop's width and nothing is cut."""
     from sim.i18n import _
     from sim.present import labels, verdict
 
-    shown = pd.DataFrame(
-        {
-            _("metric"): [labels.name(m) for m in metrics],
-            "A": [labels.value(m, reference[m].mean()) for m in metrics],
-        },
-        index=pd.Index(list(metrics), name="code"),
+    index = pd.Index(list(metrics), name="code")
+    names = [labels.tile_title(m) for m in metrics]
+    levels = pd.DataFrame(
+        {_("metric"): names, "A": [labels.value(m, reference[m].mean(), unit=False) for m in metrics]}, index=index
     )
+    differences = pd.DataFrame({_("metric"): names}, index=index)
     for letter, table in tables.items():
-        shown[letter] = [labels.value(m, table.loc[m, "mean_b"]) for m in metrics]
-        shown[_("{letter} − A").format(letter=letter)] = [
+        levels[letter] = [labels.value(m, table.loc[m, "mean_b"], unit=False) for m in metrics]
+        differences[_("{letter} − A").format(letter=letter)] = [
             _("{difference} ({verdict})").format(
-                difference=labels.difference(m, table.loc[m, "difference"]),
+                difference=labels.difference(m, table.loc[m, "difference"], unit=False),
                 verdict=verdict.of_row(m, table.loc[m]).text,
             )
             for m in metrics
         ]
-        shown[_("{letter} − A likely between").format(letter=letter)] = [
-            labels.interval(m, table.loc[m, "difference"], table.loc[m, "ci_low"], table.loc[m, "ci_high"])
-            for m in metrics
-        ]
-    return shown
+    return levels, differences

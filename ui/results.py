@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +21,7 @@ from sim.input import is_bundled, scenario_from_toml
 from sim.present.charts import to_image
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
-from sim.scenario import ScenarioBase
+from sim.scenario import Scenario, ScenarioBase
 from ui.text import plain
 
 DEFAULT_PRESET = "b2b_activation"
@@ -121,7 +122,7 @@ def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     result = _results.get(key)
     if result is None:
         scenario = scenario_from_toml(toml_text, "cached")
-        result = _on_pool(lambda pool: run_many(scenario, list(range(seeds)), executor=pool))
+        result = _on_pool(lambda pool: run_many(cast(Scenario, scenario), list(range(seeds)), executor=pool))
         _results.put(key, result)
     return result
 
@@ -230,7 +231,9 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
-            steps = run_progressively(scenario_from_toml(text, "cached"), seeds, pool, first=FIRST_SEEDS)
+            steps = run_progressively(
+                cast(Scenario, scenario_from_toml(text, "cached")), seeds, pool, first=FIRST_SEEDS
+            )
             st.session_state["refining"] = ((text, seeds), steps)
             return next(steps)
         result = _ensemble(text, seeds)

@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from sim import bundled_scenarios, load_scenario
 from sim.input import scenario_from_toml, share
 from sim.present.levers import levers_for
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioBase
 from ui.comparison import MAX_NAMED, Kept, describes_one, kept_from
 from ui.results import DEFAULT_PRESET
 from ui.text import edited_name, edited_title, scenario_title
@@ -41,11 +41,19 @@ class Choice:
         return edited_name(self.label) if self.overrides else self.label
 
 
+def alignment(scenario: ScenarioBase) -> Scenario:
+    """``scenario`` as the alignment model's (the only model Explore and Compare run; other models' scenarios are
+    sent to the Reference models page before they get here)."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"{scenario.name}: a {scenario.model} scenario, not the alignment model's")
+    return scenario
+
+
 def base_scenario() -> Scenario:
     """The base scenario held in the session (a preset, an upload, or the self-assessment's answer)."""
     if "base_toml" not in st.session_state:
-        set_base(load_scenario(DEFAULT_PRESET), DEFAULT_PRESET)
-    return scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"])
+        set_base(alignment(load_scenario(DEFAULT_PRESET)), DEFAULT_PRESET)
+    return alignment(scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"]))
 
 
 def set_base(scenario: Scenario, label: str) -> None:
@@ -113,7 +121,7 @@ def open_shared_link(where) -> None:
         return
     if shared is None:
         return
-    set_base(shared.base, shared.label)
+    set_base(alignment(shared.base), shared.label)
     st.session_state.pop("sync_preset_picker", None)
     st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
     if shared.seeds:
@@ -144,7 +152,7 @@ def share_params(choice: Choice) -> dict:
 def edited_scenario() -> Scenario | None:
     """The scenario as last edited on the Explore page, if any."""
     text = st.session_state.get("edited_toml")
-    return scenario_from_toml(text, "edited scenario") if text else None
+    return alignment(scenario_from_toml(text, "edited scenario")) if text else None
 
 
 def edited_label() -> str:

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sim.i18n import N_, _
 from sim.present.levers import option_text, preset_name
 
 
-def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
+def names(options: Iterable[Any], name: Callable[[Any], str]) -> Callable[[Any], str]:
     """A ``format_func`` that shows each option by ``name(option)`` as made in this script run's language. The
     names are made now, not when Streamlit (or AppTest) formats an option later in another thread, where the
     language of this run does not hold."""

@@ -22,7 +22,7 @@ from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, compare
 from sim.scenario import Scenario, ScenarioBase
 from ui.results import DEFAULT_SEEDS
-from ui.state import Choice, base_scenario, open_shared_link, reset_levers, set_base, share_params
+from ui.state import Choice, alignment, base_scenario, open_shared_link, reset_levers, set_base, share_params
 from ui.text import PASTED, STEPS, chart_name, edited_name, names, option_name, plain, scenario_title, slug
 
 OUTCOMES = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate"]
@@ -76,7 +76,7 @@ def scenario_picker() -> None:
         help=_("A bundled scenario. Its levers can be changed below. Pick one to start again from it."),
     )
     if choice is not None and choice != label:
-        set_base(load_scenario(choice), choice)
+        set_base(alignment(load_scenario(choice)), choice)
         st.session_state.pop("sync_preset_picker", None)
         label = choice
     if choice:
@@ -295,7 +295,7 @@ def choose(where=st.sidebar) -> Choice:
     st.session_state["edited_label"] = edited_name(label) if overrides else label
     st.session_state["edited_from"] = (label, bool(overrides))
     st.session_state["edited_overrides"] = dict(overrides)
-    choice = Choice(base, edited, overrides, seeds, label)
+    choice = Choice(base, alignment(edited), overrides, seeds, label)
     st.query_params.from_dict(share_params(choice))  # the address bar always holds the share link
     return choice
 

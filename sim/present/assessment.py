@@ -80,9 +80,7 @@ QUESTIONS: dict[str, Question] = {
                     "leadership.real_choice": True,
                     "departments.finance.plan_items": 6,
                 },
-                N_(
-                    "the team weighs effect on customers (60%) against pressure; product funding; a 6-item plan"
-                ),
+                N_("the team weighs effect on customers (60%) against pressure; product funding; a 6-item plan"),
             ),
             "No": (
                 {
@@ -152,4 +150,6 @@ def scenario_from_answers(answers: dict[str, str]) -> tuple[Scenario, list[str]]
         values, meaning = question.effects[answer]
         overrides.update(values)
         lines.append(f"Q{list(QUESTIONS).index(key) + 1} ({answer}): {meaning}")
-    return load_scenario(BASE).with_overrides(overrides), lines
+    scenario = load_scenario(BASE).with_overrides(overrides)
+    assert isinstance(scenario, Scenario)  # the article's B2B story is an alignment scenario
+    return scenario, lines

@@ -4,6 +4,8 @@ went, differences between scenarios, and the organisation graph. Charts only rea
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
 import altair as alt
 import networkx as nx
 import pandas as pd
@@ -13,6 +15,9 @@ from sim.i18n import N_, _
 from sim.metrics import METRICS
 from sim.present import labels, verdict
 from sim.stats import bands
+
+#: Any finished Altair chart (a chart, a layer, a facet, a concatenation).
+ChartT = TypeVar("ChartT", bound=Any)
 
 WIDTH = 320
 HEIGHT = 200
@@ -48,11 +53,11 @@ def requester_colour(name: str) -> str:
     return _SPARE[sum(map(ord, name)) % len(_SPARE)]
 
 
-def in_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def in_locale(chart: ChartT) -> ChartT:
     """A finished chart with the current language's number format on its axes and tooltips (``0,5`` and
     ``1.234`` in Danish; ``sim.i18n.vega_locale``); English charts are returned as they are."""
     number_format = i18n.vega_locale()
-    return chart.configure(locale=number_format) if number_format else chart
+    return cast(ChartT, chart.configure(locale=number_format)) if number_format else chart
 
 
 def arm_scale(arms: list[str]) -> alt.Scale:
@@ -215,7 +220,12 @@ def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
                 scale=alt.Scale(zero=False),
                 axis=alt.Axis(format=".0%"),
             ),
-            y=alt.Y("outcome_change:Q", title=labels.title("outcome_change")),
+            # the long axis title reads across, above the axis, so a phone's short axis never cuts it
+            y=alt.Y(
+                "outcome_change:Q",
+                title=labels.title("outcome_change"),
+                axis=alt.Axis(titleAngle=0, titleAlign="left", titleAnchor="end", titleX=-40, titleY=-14),
+            ),
             color=color,
             tooltip=[
                 "seed",
@@ -308,7 +318,7 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
     color = alt.Color(
         "verdict:N",
         title=None,
-        legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=260),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5 if compact else 2, labelLimit=200),
         scale=alt.Scale(domain=[v.text for v in verdict.ORDER], range=[v.colour for v in verdict.ORDER]),
     )
     bars = base.mark_rule(strokeWidth=2).encode(
@@ -327,8 +337,10 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
         ],
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
-    row = 20 if compact else 34  # a printed page (the board's) packs the rows tighter
-    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=row * len(rows) + 110, title=title)
+    # the height holds the rows, the axis and the legend (Streamlit fits the whole chart into it); a printed page
+    # (the board's) packs the rows tighter and its legend into one line
+    height = 26 * len(rows) + 100 if compact else 34 * len(rows) + 160
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=height, title=title)
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -452,7 +464,7 @@ def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
 VERDICT_COLOURS = {"holds": "#1b7837", "vanishes": "#bdbdbd", "reverses": "#c51b7d"}
 
 
-def claim_map(frame: pd.DataFrame) -> alt.Chart:
+def claim_map(frame: pd.DataFrame) -> alt.FacetChart:
     """Where each claim holds: its headline effect over folk wisdom x KPI proxy quality, coloured by verdict."""
     data = frame[frame["axis"] == "assumptions"].copy()
     data["kpi_proxy"] = data["kpi_proxy"].map(lambda p: "scenario's own" if pd.isna(p) else f"all {p:g}")

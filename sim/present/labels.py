@@ -537,7 +537,7 @@ def difference(
     (``−€12,400``), counts and weeks with the value's precision; "—" when undefined. ``digits`` fixes the
     decimals (e.g. an interval written with its difference's precision); ``unit=False`` leaves out the unit in
     words, ``in_points=False`` the "pts" of a share (the first end of an interval); currencies stay."""
-    if not _finite(d):
+    if d is None or not _finite(d):
         return "—"
     lab = label(metric)
     digits = digits_for(metric, d) if digits is None else digits
@@ -581,7 +581,7 @@ def _with_unit(lab: Label, text: str, unit: bool) -> str:
 
 def relative(d: float | None, reference: float | None) -> str:
     """A difference relative to a reference value as a signed percentage (``−3%``); "" when undefined."""
-    if not _finite(d) or not _finite(reference) or abs(reference) < 1e-12:
+    if d is None or reference is None or not _finite(d) or not _finite(reference) or abs(reference) < 1e-12:
         return ""
     share = d / abs(reference)
     if abs(share) < 0.0005:

@@ -222,7 +222,7 @@ def assumption_levers(scenario: Scenario) -> list[Lever]:
                         "What a person-week of the work {whose} KPI asks for ({work}) is worth to customers, "
                         "as a percentage of a person-week of work aimed at the customer outcome. 100%: a perfect "
                         "proxy. The defaults come from published figures (see the model's documentation)."
-                    ).format(whose=whose, work=_(PROXY_WORK.get(role, field.description))),
+                    ).format(whose=whose, work=_(PROXY_WORK.get(role) or field.description or role)),
                     "slider",
                     group,
                     percent=True,

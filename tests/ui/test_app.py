@@ -156,14 +156,16 @@ def test_compare_page_reports_the_paired_differences():
     at.switch_page("ui/pages/compare.py").run()
     assert not at.exception
     at.multiselect(key="cmp_others").set_value(["product_logic"]).run()
-    table = at.dataframe[0].value
+    levels, table = at.dataframe[0].value, at.dataframe[1].value
     expected = compare(
         run_many(load_scenario("b2b_activation"), SEEDS), run_many(load_scenario("product_logic"), SEEDS)
     )
     for m in ("activation_rate_30d", "context_switches", "revenue"):
-        assert table.loc[m, "metric"] == labels.name(m)
+        assert table.loc[m, "metric"] == labels.tile_title(m) and levels.loc[m, "metric"] == labels.tile_title(m)
         row = expected.loc[m]
-        assert table.loc[m, "B − A"] == f"{labels.difference(m, row['difference'])} ({verdict.of_row(m, row).text})"
+        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False)
+        shown = labels.difference(m, row["difference"], unit=False)
+        assert table.loc[m, "B − A"] == f"{shown} ({verdict.of_row(m, row).text})"
     assert (
         "Compared with A (B2B activation: the article's tug of war), in the same simulated markets, B (Product "
         "logic) makes" in _markdown(at)

@@ -82,7 +82,8 @@ def test_a_kept_scenario_is_compared_by_name_and_downloaded_as_toml():
     others.set_value(["named:Real choice", "product_logic"]).run()
     assert not at.exception
     assert "B (Real choice) makes" in _markdown(at)
-    assert list(at.dataframe[0].value.columns[:4]) == ["metric", "A", "B", "B − A"]
+    assert list(at.dataframe[0].value.columns) == ["metric", "A", "B", "C"]
+    assert list(at.dataframe[1].value.columns) == ["metric", "B − A", "C − A"]
     downloads = {b.label for b in at.get("download_button")}
     assert {"Real choice (TOML)", "All kept scenarios (TOML files in a ZIP)"} <= downloads
     link = dict(at.query_params)
@@ -106,6 +107,7 @@ def test_a_comparison_of_three_options_opens_by_its_link_with_the_same_numbers()
     assert not fresh.exception and not fresh.error
     assert fresh.multiselect(key="cmp_others").value == ["product_logic", "data_blind"]
     assert fresh.dataframe[0].value.equals(at.dataframe[0].value)
+    assert fresh.dataframe[1].value.equals(at.dataframe[1].value)
     assert _markdown(fresh) == _markdown(at)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from sim.i18n import _, date
 from sim.input import share
-from sim.present import answer, charts, why
+from sim.present import answer, charts, verdict, why
 from sim.runner import compare
 from sim.scenario import Scenario
 from ui.language import language_switch
@@ -27,11 +27,11 @@ STYLE = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 760px; padding: 1.5rem 1rem 1rem 1rem; }
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 0.86rem;
-  line-height: 1.35; margin-bottom: 0.1rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; padding: 0 0 0.2rem 0; }
-[data-testid="stMainBlockContainer"] h3 { font-size: 1.0rem; padding: 0.5rem 0 0.1rem 0; }
-[data-testid="stVerticalBlock"] { gap: 0.35rem; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 0.84rem;
+  line-height: 1.35; }
+[data-testid="stMainBlockContainer"] li { margin: 0; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.5rem; padding: 0; }
+[data-testid="stMainBlockContainer"] h3 { font-size: 1.0rem; padding: 0.25rem 0 0 0; }
 @page { size: A4; margin: 10mm 12mm; }
 @media print {
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
@@ -89,7 +89,8 @@ if overrides:
     st.markdown("\n".join(f"- {plain(line.text)}" for line in answer.lines(table)))
     st.subheader(_("Why it moved"))
     st.markdown("\n".join(f"- {plain(text)}" for text in why.explain(reference, result, table, edited).sentences()))
-    chart = charts.differences(table, [m for m in answer.HEADLINE if m in table.index], compact=True)
+    shown = [m for m in answer.HEADLINE if m in table.index and verdict.direction(m).kind != "organisation"]
+    chart = charts.differences(table, shown, compact=True)
 else:
     st.markdown("\n".join(f"- {plain(text)}" for text in answer.level_lines(result.summary)))
     weekly = result.weekly.assign(scenario=title)

@@ -179,20 +179,27 @@ key_metrics = [*OUTCOMES, "revenue", *OUTPUTS, *ORGANISATION]
 st.subheader(_("Side by side"))
 st.caption(
     _(
-        "Each option in the same {n} simulated markets. Each difference is against A, with where it likely lies and "
-        "its verdict: better or worse for customers and the business, more or less output (neither by itself), or "
-        "not distinguishable from the noise."
+        "Each option in the same {n} simulated markets. Each difference is against A, with its verdict: better or "
+        "worse for customers and the business, more or less output (neither by itself), or not distinguishable from "
+        "the noise. Where each one likely lies: in the answer above and the charts below."
     ).format(n=seeds)
 )
 rows = [m for m in key_metrics if m in results[a_option].summary]
-shown = comparison.side_by_side(
+levels, differences = comparison.side_by_side(
     results[a_option].summary, {LETTERS[i]: tables[o] for i, o in enumerate(others, 1)}, rows
 )
+height = 36 * (len(rows) + 1) + 4  # every row on screen, no inner scrolling
+metric_column = st.column_config.TextColumn(pinned=True, width="medium")
 st.dataframe(
-    shown,
+    levels, width="stretch", height=height, key="cmp_table", column_config={"code": None, _("metric"): metric_column}
+)
+st.markdown("**" + _("Differences against A, and their verdict") + "**")
+st.dataframe(
+    differences,
     width="stretch",
-    key="cmp_table",
-    column_config={"code": None, _("metric"): st.column_config.TextColumn(pinned=True)},
+    height=height,
+    key="cmp_differences",
+    column_config={"code": None, _("metric"): metric_column},
 )
 csv = pd.concat({LETTERS[i]: tables[o] for i, o in enumerate(others, 1)}, names=["option", "metric"])
 st.download_button(

@@ -1,6 +1,8 @@
 """The organisation as a graph: who requests work, who approves it, who depends on whom. Change the edges and
 see lead time and outcome move."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,7 @@ from sim.present import charts, labels
 from sim.present.levers import department_name
 from ui.language import language_switch
 from ui.results import DEFAULT_SEEDS, ensemble
-from ui.state import base_scenario, edited_scenario, edited_shown
+from ui.state import alignment, base_scenario, edited_scenario, edited_shown
 from ui.text import names, plain, scenario_title
 from ui.widgets import metric_row, setup_page
 
@@ -36,7 +38,7 @@ seeds = st.slider(
     help=_("Both organisations run in the same simulated markets, so a difference comes from the change, not luck."),
 )
 
-overrides = {}
+overrides: dict[str, Any] = {}
 departments = list(start.departments)
 for team in start.teams:
     who = department_name(team)
@@ -88,11 +90,11 @@ metric_row(
     ["lead_time_weeks", "flow_efficiency", "features_delivered", "outcome_change", "activation_rate_30d"],
 )
 
-graph = build_graph(changed)
+graph = build_graph(alignment(changed))
 cap = run.extra["capacity"]
 load = (cap.groupby("requester")["person_weeks"].sum() / seeds).to_dict()
 st.altair_chart(charts.in_locale(charts.organisation(graph, load)), width="stretch")
-before, after = measures(build_graph(start)), measures(graph)
+before, after = measures(build_graph(alignment(start))), measures(graph)
 table = pd.DataFrame(
     {
         _("before"): [labels.measure_value(m, before[m]) for m in before],

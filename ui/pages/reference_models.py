@@ -2,6 +2,8 @@
 through the same registry, runner and charts as the alignment model. Pick a model and a preset, set its
 parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure 1)."""
 
+from typing import cast
+
 import pandas as pd
 import streamlit as st
 from cachetools import cached
@@ -42,12 +44,15 @@ model = st.sidebar.selectbox(_("Model"), models, key="ref_model", help=_("A regi
 spec = MODELS[model]
 custom = st.session_state.get("ref_custom")  # (model, label, TOML) of an uploaded or pasted scenario
 presets = list(bundled_scenarios(model)) + ([custom[1]] if custom and custom[0] == model else [])
-preset = st.sidebar.selectbox(
-    _("Preset"),
-    presets,
-    key=f"ref_preset:{model}",
-    format_func=names(presets, preset_name),
-    help=_("A bundled scenario of this model, or the one you uploaded."),
+preset = (
+    st.sidebar.selectbox(
+        _("Preset"),
+        presets,
+        key=f"ref_preset:{model}",
+        format_func=names(presets, preset_name),
+        help=_("A bundled scenario of this model, or the one you uploaded."),
+    )
+    or presets[0]
 )
 base = scenario_from_toml(custom[2], custom[1]) if custom and preset == custom[1] else load_scenario(preset)
 
@@ -177,7 +182,7 @@ def _sweep(toml_text: str, x: str, xs: tuple, by: str | None, bys: tuple, seeds:
     for b in bys or (None,):
         for value in xs:
             point = scenario.with_overrides({x: value, **({by: b} if by else {})})
-            rows.append(run_many(point, seeds).summary.assign(**{x: value, **({by: b} if by else {})}))
+            rows.append(run_many(cast(Scenario, point), seeds).summary.assign(**{x: value, **({by: b} if by else {})}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -136,6 +136,7 @@ if observed is not None:
     )
     trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
     seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, DESIGN_POINTS)
+    assert obs_file is not None  # the observed series came from it
     key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()
     if seconds > APP_SWEEP_BUDGET_SECONDS:
         st.warning(
@@ -147,8 +148,14 @@ if observed is not None:
         )
     elif st.button(_("Fit (about {t})").format(t=shown(describe_seconds(seconds))), type="primary", key="fit"):
         bar = st.progress(0.0, text=_("fitting…"))
+
+        def _progress(done: int, total: int) -> None:
+            bar.progress(
+                min(1.0, done / total), text=_("fitting… {done} of {total} candidates").format(done=done, total=total)
+            )
+
         try:
-            fit = calibration.calibrate(
+            fitted = calibration.calibrate(
                 org,
                 observed,
                 trials=trials,
@@ -156,12 +163,9 @@ if observed is not None:
                 band_seeds=BAND_SEEDS,
                 local_evals=LOCAL_EVALS,
                 design_points=DESIGN_POINTS,
-                progress=lambda done, total: bar.progress(
-                    min(1.0, done / total),
-                    text=_("fitting… {done} of {total} candidates").format(done=done, total=total),
-                ),
+                progress=_progress,
             )
-            st.session_state["own_org_fit"] = (key, fit)
+            st.session_state["own_org_fit"] = (key, fitted)
         except ScenarioError as exc:
             st.error(plain(exc.shown()))
         bar.empty()
