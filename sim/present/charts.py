@@ -318,7 +318,8 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
     color = alt.Color(
         "verdict:N",
         title=None,
-        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5 if compact else 2, labelLimit=200),
+        # one line on a printed page; one verdict a line on screen, where a phone is narrow
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5 if compact else 1, labelLimit=200),
         scale=alt.Scale(domain=[v.text for v in verdict.ORDER], range=[v.colour for v in verdict.ORDER]),
     )
     bars = base.mark_rule(strokeWidth=2).encode(
@@ -339,7 +340,7 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
     # the height holds the rows, the axis and the legend (Streamlit fits the whole chart into it); a printed page
     # (the board's) packs the rows tighter and its legend into one line
-    height = 26 * len(rows) + 100 if compact else 34 * len(rows) + 160
+    height = 26 * len(rows) + 100 if compact else 34 * len(rows) + 190
     return (zero + bars + dots).properties(width=WIDTH * 1.6, height=height, title=title)
 
 
@@ -392,7 +393,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
     )
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
     # room around the circle of units, so that names at its edges are never cut (shell_layout spans [-1, 1])
-    x_scale, y_scale = alt.Scale(domain=[-1.45, 1.45]), alt.Scale(domain=[-1.2, 1.25])
+    x_scale, y_scale = alt.Scale(domain=[-1.35, 1.35]), alt.Scale(domain=[-1.15, 1.2])
     lines = (
         alt.Chart(edges)
         .mark_rule(strokeWidth=2, opacity=0.6)
@@ -419,7 +420,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             strokeWidth=alt.StrokeWidth(
                 "load:Q",
                 scale=alt.Scale(range=[0.5, 6]),
-                title=_("outline: team time used"),
+                title=_("outline: team time used (person-weeks)"),
                 legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             size=alt.Size(
@@ -434,7 +435,9 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "alignment:Q",
                 scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
                 title=_("colour: weight on the shared goal"),
-                legend=alt.Legend(orient="top", direction="horizontal", gradientLength=120, format=".0%"),
+                legend=alt.Legend(
+                    orient="top", direction="horizontal", gradientLength=120, format=".0%", titleLimit=320
+                ),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=_("unit")),
@@ -446,7 +449,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         )
     )
     names = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
-    return (lines + dots + names).properties(width=640, height=500)
+    return (lines + dots + names).properties(width=640, height=620)
 
 
 def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:

@@ -40,6 +40,12 @@ GOOD, ROUGH = 0.8, 0.5
 STATUS = {"fitted": N_("fitted"), "weak": N_("your numbers say little about it"), "not identifiable": N_("not fitted")}
 
 
+def series_name(code: str) -> str:
+    """An uploaded series by its name in running text, in the current language (``new customers``)."""
+    name = _(SERIES[code][0]) if code in SERIES else code.replace("_", " ")
+    return name[:1].lower() + name[1:] if name[:2] != name[:2].upper() else name
+
+
 def parameter_name(code: str) -> str:
     """A fitted parameter by what it means, in the current language (another by its code in words)."""
     return _(PARAMETERS[code][0]) if code in PARAMETERS else code.replace("_", " ")

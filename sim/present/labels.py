@@ -514,10 +514,12 @@ def value(metric: str, v: float | None, unit: bool = True) -> str:
         return "—"
     lab = label(metric)
     if lab.unit == "share":
-        return percent(v, lab.digits)
-    if lab.unit == "money":
-        return money(v, CURRENCY, lab.digits)
-    return _with_unit(lab, number(v, lab.digits), unit)
+        text = percent(v, lab.digits)
+    elif lab.unit == "money":
+        text = money(v, CURRENCY, lab.digits)
+    else:
+        text = _with_unit(lab, number(v, lab.digits), unit)
+    return text.replace("-", "−", 1) if text.startswith("-") else text  # a true minus, as differences have
 
 
 def digits_for(metric: str, d: float) -> int:

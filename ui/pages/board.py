@@ -36,7 +36,9 @@ STYLE = """
 @media print {
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     height: auto !important; overflow: visible !important; position: static !important; }
-  [data-testid="stMainBlockContainer"] { max-width: none; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: none; padding: 0 !important; zoom: 0.8; }
+  [data-testid="stElementToolbar"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] ul { padding-left: 1.1rem; }
   .board-print { display: none !important; }
 }
 </style>

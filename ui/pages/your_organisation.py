@@ -125,7 +125,7 @@ if observed is not None:
         if observed.frequency == "week"
         else ngettext("{n} month of {series}.", "{n} months of {series}.", observed.periods)
     )
-    st.caption(periods.format(n=observed.periods, series=", ".join(observed.series)))
+    st.caption(periods.format(n=observed.periods, series=", ".join(fit.series_name(s) for s in observed.series)))
     st.subheader(_("4. Fit the model to your numbers"))
     st.caption(
         _(
