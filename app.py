@@ -22,12 +22,21 @@ PAGES = [
     ("workshop", N_("Workshop"), "Workshop"),
     ("reference_models", N_("Reference models"), "Reference_models"),
     ("your_organisation", N_("Your organisation"), "Your_organisation"),
+    ("board", N_("A page for the board"), "Board"),
 ]
+#: Pages reached by a link, not from the navigation (the board's page opens from Explore).
+HIDDEN = {"board"}
 
 page_language()
 st.navigation(
     [
-        st.Page(str(PAGES_DIR / f"{stem}.py"), title=_(title), url_path=url, default=stem == "explore")
+        st.Page(
+            str(PAGES_DIR / f"{stem}.py"),
+            title=_(title),
+            url_path=url,
+            default=stem == "explore",
+            visibility="hidden" if stem in HIDDEN else "visible",
+        )
         for stem, title, url in PAGES
     ]
 ).run()

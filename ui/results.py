@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from typing import cast
 
 import pandas as pd
 import streamlit as st
+from cachetools import LRUCache
 
 from sim import bundled_scenarios, load_scenario, run_many
 from sim.i18n import _, shown
@@ -20,7 +21,7 @@ from sim.input import is_bundled, scenario_from_toml
 from sim.present.charts import to_image
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
-from sim.scenario import ScenarioBase
+from sim.scenario import Scenario, ScenarioBase
 from ui.text import plain
 
 DEFAULT_PRESET = "b2b_activation"
@@ -81,27 +82,29 @@ FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "1.0"))
 
 
 class _Results:
-    """The server's cache of finished ensembles, least recently used out first."""
+    """The server's cache of finished ensembles, least recently used out first (cachetools' LRU cache, shared by
+    the sessions' threads under a lock)."""
 
     def __init__(self, size: int) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.items: LRUCache[tuple[str, int], EnsembleResult] = LRUCache(maxsize=size)
+        self.lock = threading.Lock()
 
     def get(self, key: tuple[str, int]) -> EnsembleResult | None:
         with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
+            return self.items.get(key)
 
     def put(self, key: tuple[str, int], result: EnsembleResult) -> None:
         with self.lock:
             self.items[key] = result
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
 
 
 _results = _Results(MAX_CACHED)
+
+
+#: Sweeps of the Reference models page already run, for every session (kept here: a page script's own globals
+#: are made again on every run).
+SWEEPS: LRUCache = LRUCache(maxsize=16)
+SWEEPS_LOCK = threading.Lock()
 
 
 def _on_pool(run: Callable):
@@ -119,7 +122,7 @@ def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
     result = _results.get(key)
     if result is None:
         scenario = scenario_from_toml(toml_text, "cached")
-        result = _on_pool(lambda pool: run_many(scenario, list(range(seeds)), executor=pool))
+        result = _on_pool(lambda pool: run_many(cast(Scenario, scenario), list(range(seeds)), executor=pool))
         _results.put(key, result)
     return result
 
@@ -184,14 +187,14 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     ``progressive``: on a cache miss, return the ensemble of the first seeds as soon as they are done while the
     rest keep running on the pool; the page shows it (saying so) and calls :func:`refine` at its end, which waits
     for all seeds and draws the page again. The final result is the same as without ``progressive``."""
-    seconds = cost(scenario, seeds)
+    seconds = cost(scenario, seeds) / WORKERS  # the seeds share the server's workers: the wait, not the computing
     if seconds > APP_BUDGET_SECONDS:
         st.error(
             plain(
                 _(
-                    "{name} over {seeds} seeds would take about {time}, more than the app runs at once "
-                    "({budget}). Use fewer seeds or a smaller setting, or download the scenario and run it "
-                    "with the command line:"
+                    "{name} in {seeds} simulated markets would take about {time}, more than the app runs at "
+                    "once ({budget}). Use fewer markets, a shorter horizon or a smaller setting, or download the "
+                    "scenario and run it with the command line:"
                 ).format(
                     name=label or scenario.name,
                     seeds=seeds,
@@ -216,7 +219,7 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
         return cached
     pool = _pool()
     with (
-        st.spinner(plain(_("Running {name} over {seeds} seeds…").format(name=label or scenario.name, seeds=seeds))),
+        st.spinner(plain(_("Simulating {name} in {seeds} markets…").format(name=label or scenario.name, seeds=seeds))),
         _waiting,
     ):
         if (
@@ -228,7 +231,9 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
-            steps = run_progressively(scenario_from_toml(text, "cached"), seeds, pool, first=FIRST_SEEDS)
+            steps = run_progressively(
+                cast(Scenario, scenario_from_toml(text, "cached")), seeds, pool, first=FIRST_SEEDS
+            )
             st.session_state["refining"] = ((text, seeds), steps)
             return next(steps)
         result = _ensemble(text, seeds)

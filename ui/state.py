@@ -12,7 +12,8 @@ from streamlit.errors import StreamlitPageNotFoundError
 from sim import bundled_scenarios, load_scenario
 from sim.input import scenario_from_toml, share
 from sim.present.levers import levers_for
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioBase
+from ui.comparison import MAX_NAMED, Kept, describes_one, kept_from
 from ui.results import DEFAULT_PRESET
 from ui.text import edited_name, edited_title, scenario_title
 
@@ -40,11 +41,19 @@ class Choice:
         return edited_name(self.label) if self.overrides else self.label
 
 
+def alignment(scenario: ScenarioBase) -> Scenario:
+    """``scenario`` as the alignment model's (the only model Explore and Compare run; other models' scenarios are
+    sent to the Reference models page before they get here)."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"{scenario.name}: a {scenario.model} scenario, not the alignment model's")
+    return scenario
+
+
 def base_scenario() -> Scenario:
     """The base scenario held in the session (a preset, an upload, or the self-assessment's answer)."""
     if "base_toml" not in st.session_state:
-        set_base(load_scenario(DEFAULT_PRESET), DEFAULT_PRESET)
-    return scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"])
+        set_base(alignment(load_scenario(DEFAULT_PRESET)), DEFAULT_PRESET)
+    return alignment(scenario_from_toml(st.session_state["base_toml"], st.session_state["base_label"]))
 
 
 def set_base(scenario: Scenario, label: str) -> None:
@@ -52,8 +61,38 @@ def set_base(scenario: Scenario, label: str) -> None:
     st.session_state["base_toml"] = scenario.to_toml()
     st.session_state["base_label"] = label
     st.session_state["sync_preset_picker"] = True
+    reset_levers()
+
+
+def reset_levers() -> None:
+    """Every lever back to the base's value (their widgets are drawn again from the base)."""
     for key in [k for k in st.session_state if str(k).startswith("lever:")]:
         del st.session_state[key]
+
+
+def kept() -> dict[str, Kept]:
+    """The scenarios the person kept by name in this session (for Compare), in the order they were kept."""
+    return st.session_state.setdefault("kept", {})
+
+
+def keep(scenario: Kept) -> str:
+    """Keep a scenario under its name (replacing one of the same name; the oldest goes beyond MAX_NAMED);
+    returns the name."""
+    store = kept()
+    store.pop(scenario.name, None)
+    store[scenario.name] = scenario
+    while len(store) > MAX_NAMED:
+        store.pop(next(iter(store)))
+    return scenario.name
+
+
+def explore_kept() -> Kept | None:
+    """The scenario as last left on Explore, as a scenario to keep or to link to: named by its title for people."""
+    text = st.session_state.get("edited_toml")
+    if not text:
+        return None
+    label, _edited = st.session_state.get("edited_from", (DEFAULT_PRESET, False))
+    return kept_from(label, st.session_state.get("edited_overrides", {}), text, edited_shown())
 
 
 def explore(scenario: Scenario, label: str) -> None:
@@ -73,6 +112,8 @@ def open_shared_link(where) -> None:
     st.session_state["share_checked"] = True
     # the language is the language switch's (which reports a bad lang itself): a bad lang does not lose the what-if
     params = {key: st.query_params.get_all(key) for key in st.query_params if key != "lang"}
+    if describes_one(params):  # a comparison's address (the Compare page reads it), not a what-if
+        return
     try:
         shared = share.decode(params)
     except share.ShareError as exc:
@@ -80,7 +121,7 @@ def open_shared_link(where) -> None:
         return
     if shared is None:
         return
-    set_base(shared.base, shared.label)
+    set_base(alignment(shared.base), shared.label)
     st.session_state.pop("sync_preset_picker", None)
     st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
     if shared.seeds:
@@ -90,7 +131,7 @@ def open_shared_link(where) -> None:
         lever = by_path[path]
         key = f"lever:{path}"
         if lever.widget == "slider":
-            st.session_state[key] = float(value)
+            st.session_state[key] = lever.to_widget(value) if lever.percent else float(value)
         elif lever.widget == "optional_week":
             st.session_state[key + ":on"] = value is not None
             if value is not None:
@@ -111,7 +152,7 @@ def share_params(choice: Choice) -> dict:
 def edited_scenario() -> Scenario | None:
     """The scenario as last edited on the Explore page, if any."""
     text = st.session_state.get("edited_toml")
-    return scenario_from_toml(text, "edited scenario") if text else None
+    return alignment(scenario_from_toml(text, "edited scenario")) if text else None
 
 
 def edited_label() -> str:

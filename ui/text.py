@@ -5,23 +5,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sim.i18n import N_, _
-from sim.present import labels
-from sim.present.levers import preset_name
+from sim.present.levers import option_text, preset_name
 
 
-def names(options, name: Callable[[object], str]) -> Callable[[object], str]:
+def names(options: Iterable[Any], name: Callable[[Any], str]) -> Callable[[Any], str]:
     """A ``format_func`` that shows each option by ``name(option)`` as made in this script run's language. The
     names are made now, not when Streamlit (or AppTest) formats an option later in another thread, where the
     language of this run does not hold."""
     shown = {option: name(option) for option in options}
     return lambda option: shown.get(option, str(option))
-
-
-#: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
-OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
 
 
 #: The reference models' choices in words; shown with the code the parameter help and the CLI use.
@@ -37,11 +33,11 @@ MODEL_OPTION_NAMES = {
 
 
 def option_name(option) -> str:
-    if option in labels.LABELS:
-        return labels.name(option)
+    """A select box's choice in words: a reference model's option with its code, else a lever's choice
+    (``sim.present.levers.option_text``: a metric, a department, a funding mode, a horizon)."""
     if option in MODEL_OPTION_NAMES:
         return f"{_(MODEL_OPTION_NAMES[option])} ({option})" if _(MODEL_OPTION_NAMES[option]) != option else option
-    return _(OPTION_NAMES[option]) if option in OPTION_NAMES else str(option)
+    return option_text(option)
 
 
 #: The source label of a pasted scenario (English, as in its messages to the CLI); shown translated.
@@ -86,6 +82,7 @@ STEPS = {"weekly": N_("Weekly"), "per-period": N_("Per-period")}
 #: The charts offered as images, by their file name's key.
 CHART_NAMES = {
     "outcomes_over_time": N_("Outcomes over time"),
+    "revenue_over_time": N_("Revenue over time"),
     "outputs_over_time": N_("Outputs over time"),
     "delivery_paradox": N_("The delivery paradox"),
     "team_time": N_("Where did the team's time go?"),

@@ -11,18 +11,18 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from sim import METRICS, ScenarioError, bundled_scenarios, load_scenario
-from sim.i18n import DEFAULT, N_, Message, _, current, shown
+from sim import ScenarioError, bundled_scenarios, load_scenario
+from sim.i18n import N_, Message, _, shown
 from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_from_toml
-from sim.present import labels
+from sim.present import labels, verdict
 from sim.present.answer import changes
 from sim.present.charts import in_locale, to_image
 from sim.present.levers import Lever, get_value, levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
-from sim.runner import EnsembleResult
+from sim.runner import EnsembleResult, compare
 from sim.scenario import Scenario, ScenarioBase
 from ui.results import DEFAULT_SEEDS
-from ui.state import Choice, base_scenario, open_shared_link, set_base, share_params
+from ui.state import Choice, alignment, base_scenario, open_shared_link, reset_levers, set_base, share_params
 from ui.text import PASTED, STEPS, chart_name, edited_name, names, option_name, plain, scenario_title, slug
 
 OUTCOMES = ["activation_rate_30d", "outcome_index", "support_contacts_per_customer", "churn_rate"]
@@ -34,8 +34,27 @@ OUTPUTS = ["output_attainment", "features_delivered", "onboarding_calls", "leads
 ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_weeks", "escalations"]
 
 
+#: What every page adds to Streamlit's look: tile headings wrap instead of being cut, tile numbers shrink on narrow
+#: screens, and a file picker shows the app's own words (Streamlit's are English and name its 1 MB transport limit,
+#: not the app's); ``{choose}`` is the picker's button in the page's language.
+PAGE_STYLE = """
+<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricValue"] { font-size: clamp(1.35rem, 2.3vw, 2.1rem); }
+[data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "{choose}"; font-size: 0.875rem; }
+</style>
+"""
+
+
 def setup_page(title: str) -> None:
+    """The page's title (in the browser tab and on the page) and the app's look (``PAGE_STYLE``)."""
     st.set_page_config(page_title=f"alignsim · {title}", layout="wide")
+    choose = _("Choose a file").replace("\\", "").replace('"', "")
+    st.html(PAGE_STYLE.replace("{choose}", choose))
     st.title(title)
 
 
@@ -57,7 +76,7 @@ def scenario_picker() -> None:
         help=_("A bundled scenario. Its levers can be changed below. Pick one to start again from it."),
     )
     if choice is not None and choice != label:
-        set_base(load_scenario(choice), choice)
+        set_base(alignment(load_scenario(choice)), choice)
         st.session_state.pop("sync_preset_picker", None)
         label = choice
     if choice:
@@ -137,9 +156,32 @@ def upload_panel(prefix: str, accept: Callable[[ScenarioBase, str], str], placeh
 PARAMETERS = N_("Parameters")
 
 
+def _back_to_base(key: str) -> None:
+    """A select box cleared with its ⊗ goes back to the base's value: its key is dropped, so it is drawn again
+    with the base's choice (never an empty choice, never an error)."""
+    if st.session_state.get(key) is None:
+        del st.session_state[key]
+
+
 def _widget(lever: Lever, value, prefix: str = "lever:"):
+    """The lever's widget, showing the scenario's ``value`` until the person moves it; returns the chosen value in
+    the scenario's units."""
     key = f"{prefix}{lever.path}"
     if lever.widget == "slider":
+        if lever.percent:  # a share shown in whole percents
+            low, high = round(lever.low * 100), round(lever.high * 100)
+            return lever.from_widget(
+                st.slider(
+                    lever.label,
+                    low,
+                    high,
+                    lever.to_widget(value),
+                    max(1, round(lever.step * 100)),
+                    help=lever.help,
+                    key=key,
+                    format=lever.slider_format,
+                )
+            )
         # Streamlit draws a slider's numbers in the browser with a decimal point; "localized" uses the browser's
         # locale (a decimal comma in a Danish browser), and only the Danish view asks for it (English stays plain)
         return st.slider(
@@ -150,7 +192,7 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
             float(lever.step),
             help=lever.help,
             key=key,
-            format="localized" if current() != DEFAULT else None,
+            format=lever.slider_format,
         )
     if lever.widget == "int":
         return int(
@@ -162,9 +204,17 @@ def _widget(lever: Lever, value, prefix: str = "lever:"):
         options = list(lever.options)
         # the session's choice wins; the base's is the default only for a new widget (no warning on a relabel)
         index = None if key in st.session_state else options.index(value)
-        return st.selectbox(
-            lever.label, options, index=index, help=lever.help, key=key, format_func=names(options, option_name)
+        chosen = st.selectbox(
+            lever.label,
+            options,
+            index=index,
+            help=lever.help,
+            key=key,
+            format_func=names(options, option_name),
+            on_change=_back_to_base,
+            args=(key,),
         )
+        return value if chosen is None else chosen
     if lever.widget == "toggle":
         return st.toggle(lever.label, value=bool(value), help=lever.help, key=key)
     if lever.widget == "chain":
@@ -215,15 +265,25 @@ def choose(where=st.sidebar) -> Choice:
     scenario_picker()
     base = base_scenario()
     seeds = where.slider(
-        _("Seeds (runs averaged)"),
+        _("Simulated markets (runs averaged)"),
         5,
         60,
         DEFAULT_SEEDS,
         5,
         key="seeds",
-        help=_("Every scenario runs on the same seeds, so differences are paired."),
+        help=_(
+            "Each run simulates the same organisation in a market with its own customers and luck. Every scenario "
+            "runs in the same simulated markets, so a difference between two scenarios comes from the change, not "
+            "from luck."
+        ),
     )
     where.header(_("Levers"))
+    where.button(
+        _("Reset: back to the base"),
+        key="reset_levers",
+        on_click=reset_levers,
+        help=_("Every lever back to the scenario's own value."),
+    )
     overrides = lever_panel(base, where)
     try:
         edited = base.with_overrides(overrides)
@@ -234,7 +294,8 @@ def choose(where=st.sidebar) -> Choice:
     st.session_state["edited_toml"] = edited.to_toml()
     st.session_state["edited_label"] = edited_name(label) if overrides else label
     st.session_state["edited_from"] = (label, bool(overrides))
-    choice = Choice(base, edited, overrides, seeds, label)
+    st.session_state["edited_overrides"] = dict(overrides)
+    choice = Choice(base, alignment(edited), overrides, seeds, label)
     st.query_params.from_dict(share_params(choice))  # the address bar always holds the share link
     return choice
 
@@ -243,30 +304,47 @@ def scenario_header(choice: Choice) -> None:
     """Which scenario is on screen: its name, and what differs from its base as a readable list."""
     if choice.overrides:
         st.markdown(
-            _("**On screen: {title}**. Changed from {base}, compared on the same {seeds} seeds:").format(
+            _("**On screen: {title}**. Changed from {base}, compared in the same {seeds} simulated markets:").format(
                 title=plain(choice.title), base=plain(scenario_title(choice.label)), seeds=choice.seeds
             )
         )
         st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
     else:
         st.markdown(
-            _("**On screen: {title}**, over {seeds} seeds.").format(title=plain(choice.title), seeds=choice.seeds)
+            _("**On screen: {title}**, in {seeds} simulated markets.").format(
+                title=plain(choice.title), seeds=choice.seeds
+            )
         )
         if choice.base.description:
             st.caption(plain(preset_story(choice.base.description)))
 
 
-def share_link(choice: Choice) -> None:
-    """The link that opens this what-if in another browser."""
-    from urllib.parse import urlencode
+def page_url(path: str, params: dict) -> str:
+    """The full address of one of the app's pages (``""`` for Explore, ``"Compare"``, ``"Board"``) with query
+    parameters, on the server this page was opened from."""
+    from urllib.parse import urlencode, urlsplit
 
-    base_url = str(getattr(st.context, "url", "") or "").split("?")[0]
-    link = base_url + "?" + urlencode(share_params(choice), doseq=True)
+    here = urlsplit(str(getattr(st.context, "url", "") or ""))
+    origin = f"{here.scheme}://{here.netloc}" if here.netloc else ""
+    return f"{origin}/{path}" + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def share_link(choice: Choice) -> None:
+    """The link that opens this what-if in another browser, and the page for the board."""
+    st.page_link(
+        "ui/pages/board.py",
+        label=_("A page for the board: print it or save it as PDF"),
+        icon=":material/print:",
+        query_params=share_params(choice),
+    )
     with st.expander(_("Share this what-if")):
         st.caption(
-            _("Send this link: it opens the same scenario, levers and seeds, so a colleague sees the same numbers.")
+            _(
+                "Send this link: it opens the same scenario, levers and simulated markets, so a colleague sees the "
+                "same numbers."
+            )
         )
-        st.code(link, language=None, wrap_lines=True)
+        st.code(page_url("", share_params(choice)), language=None, wrap_lines=True)
 
 
 def exported(
@@ -302,7 +380,7 @@ def export_panel(
         _("Scenario (TOML)"), shown.to_toml(), file_name=f"{name}.toml", mime="application/toml", key="dl_toml"
     )
     c2.download_button(
-        _("Summary per seed (CSV)"),
+        _("Summary per simulated market (CSV)"),
         result.summary.to_csv(index=False),
         file_name=f"{name}_summary.csv",
         mime="text/csv",
@@ -348,26 +426,36 @@ def export_panel(
         )
 
 
+def tile_delta(metric: str, row, registry: dict | None = None) -> dict:
+    """A metric tile's difference against a reference (a row of ``sim.runner.compare``): its text, its arrow (the
+    sign of the difference), its colour and the words beside it (the verdict, ``sim.present.verdict``); nothing when
+    there is no difference to show."""
+    d = float(row["difference"])
+    if not math.isfinite(d) or abs(d) < 1e-12:
+        return {}
+    judged = verdict.of_row(metric, row, registry)
+    return {
+        "delta": labels.difference(metric, d, unit=False),
+        "delta_arrow": verdict.arrow(d),
+        "delta_color": judged.tile_colour,
+        "delta_description": judged.text,
+    }
+
+
 def metric_row(
     result: EnsembleResult, reference: EnsembleResult | None, names: list[str], registry: dict | None = None
 ) -> None:
-    """Mean of each metric over seeds in human units (``sim.present.labels``), with a help icon saying what it measures
-    and which way is better, and the difference to a reference ensemble when given. ``registry`` says which
-    metrics are better lower (default: the alignment model's)."""
-    lower = {n for n, m in (registry or METRICS).items() if m.better == "lower"}
-    cols = st.columns(len(names))
-    for col, name in zip(cols, names):
-        value = result.summary[name].mean()
-        delta = None if reference is None else value - reference.summary[name].mean()
-        shown = (
-            None if delta is None or not math.isfinite(delta) or abs(delta) < 1e-12 else labels.difference(name, delta)
-        )
+    """Each metric's mean over seeds in human units (``sim.present.labels``), with a help icon saying what it
+    measures and which way is better, and, against a reference ensemble on the same seeds, the difference
+    (``tile_delta``: its arrow follows the sign, its colour and words the verdict). ``registry``: the model's
+    metrics (default: the alignment model's, then the reference models')."""
+    table = compare(reference, result, names) if reference is not None and reference.seeds == result.seeds else None
+    for col, name in zip(st.columns(len(names)), names):
         col.metric(
-            labels.name(name),
-            labels.value(name, value),
-            shown,
+            labels.tile_title(name),
+            labels.value(name, result.summary[name].mean(), unit=False),
             help=labels.help_text(name) or None,
-            delta_color="inverse" if name in lower else "normal",
+            **(tile_delta(name, table.loc[name], registry) if table is not None else {}),
         )
 
 

@@ -141,14 +141,15 @@ COLUMNS = {
     "difference": N_("difference"),
     "unit": N_("unit"),
     "metric": N_("metric"),
+    "verdict": N_("verdict"),
 }
 
 
 def human_table(frame: pd.DataFrame, model: str) -> str:
     """A run's or comparison's table for people: each metric's name in words (from the label registry,
     ``sim.present.labels``, which names the reference models' metrics too) next to its code name, values in their
-    units."""
-    from sim.present import labels
+    units; a comparison's differences with their verdict (``sim.present.verdict``)."""
+    from sim.present import labels, verdict
 
     out = pd.DataFrame({"name": [labels.name(m) for m in frame.index]}, index=frame.index)
     diff = "difference" in frame.columns
@@ -166,6 +167,9 @@ def human_table(frame: pd.DataFrame, model: str) -> str:
             out[col] = [labels.value(m, v) for m, v in frame[col].items()]
         else:
             out[col] = frame[col]
+    if diff and {"ci_low", "ci_high"} <= set(frame.columns):
+        registry = MODELS[model].metrics() if model in MODELS else None
+        out["verdict"] = [verdict.of_row(str(m), row, registry).text for m, row in frame.iterrows()]
     out = out.rename(columns={c: _(COLUMNS[c]) for c in out.columns if c in COLUMNS})
     out.index.name = _(COLUMNS["metric"]) if out.index.name == "metric" else out.index.name
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.i18n import N_, Message
 from sim.input.errors import MAX_KEY_PARTS, MAX_NAME_CHARS, MAX_VALUE_CHARS, ScenarioError, clean, show
 from sim.input.toml import parse_toml
-
-if TYPE_CHECKING:
-    pass
-
 
 # ---------------------------------------------------------------- --set overrides
 
@@ -103,6 +99,16 @@ def set_path(data: dict[str, Any], path: str, value: Any, free: Iterable[str] = 
             node[part] = {}
         node = node[part]
     node[parts[-1]] = value
+
+
+def get_path(data: Any, path: str) -> Any:
+    """The value of ``data`` (nested mappings) at a dotted path; a KeyError names the missing part."""
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(f"{path}: no {part!r} there")
+        node = node[part]
+    return node
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """The answer first: a few plain sentences, in business terms, on what an edit changed.
 
 Built from the paired comparison of two ensembles on the same seeds (``sim.runner.compare``): each headline
-metric's level before and after, the difference with its 95% confidence interval, and in words whether the
-difference is distinguishable from zero. Money (revenue) is always among them. Every sentence is a full sentence
-with placeholders, so it can be translated as a whole.
+metric's level before and after, the difference and where it likely lies (its 95% interval), and the verdict
+(``sim.present.verdict``) in words. Money (revenue) is always among them. Every sentence is a full sentence with
+placeholders, so it can be translated as a whole.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.i18n import _, number
-from sim.metrics import METRICS
-from sim.present import labels
-from sim.present.labels import LABELS
+from sim.i18n import _
+from sim.present import labels, verdict
+from sim.present.verdict import Verdict
 
 #: The metrics the answer speaks about, in order: customers first, then money, then what the teams did.
 HEADLINE = [
@@ -34,57 +33,56 @@ HEADLINE = [
 
 @dataclass(frozen=True)
 class Line:
-    """One metric's result: its sentence, and whether the difference is distinguishable from zero and better."""
+    """One metric's result: its sentence and its verdict (``sim.present.verdict``)."""
 
     metric: str
     text: str
-    distinguishable: bool
-    better: bool | None
+    verdict: Verdict
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the difference stands out from the noise (its 95% interval excludes zero)."""
+        return self.verdict is not Verdict.UNCLEAR
+
+    @property
+    def better(self) -> bool | None:
+        """True when better, False when worse, None when neither (an output, or not distinguishable)."""
+        return {Verdict.BETTER: True, Verdict.WORSE: False}.get(self.verdict)
 
 
 def distinguishable(row: pd.Series) -> bool:
     """Whether the 95% interval of the paired difference excludes zero."""
-    low, high = row["ci_low"], row["ci_high"]
-    return bool(math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0))
+    return verdict.distinguishable(row["ci_low"], row["ci_high"])
 
 
 def line(metric: str, row: pd.Series) -> Line:
     """The sentence for one metric of a comparison table row (``mean_a``, ``mean_b``, ``difference``, ``ci_low``,
-    ``ci_high``)."""
+    ``ci_high``): before and after, the difference, where it likely lies, and the verdict in words."""
     name = labels.name(metric)
     # the unit in words once, after the new value: "Support contacts 0.80 → 0.79 per customer per month: −0.0094"
     before, after = labels.value(metric, row["mean_a"], unit=False), labels.value(metric, row["mean_b"])
     d = row["difference"]
     if not math.isfinite(d):
-        return Line(metric, _("{name}: no data to compare.").format(name=name), False, None)
+        return Line(metric, _("{name}: no data to compare.").format(name=name), Verdict.UNCLEAR)
     diff = labels.difference(metric, d, unit=False)
     rel = labels.relative(d, row["mean_a"])
     if labels.label(metric).unit != "share" and rel:
         diff = _("{difference} ({relative})").format(difference=diff, relative=rel)
-    digits = labels.digits_for(metric, d)
-    low = labels.difference(metric, row["ci_low"], digits, unit=False)
+    digits = labels.digits_for(metric, d)  # both ends with the difference's precision, the unit once
+    low = labels.difference(metric, row["ci_low"], digits, unit=False, in_points=False)
     high = labels.difference(metric, row["ci_high"], digits, unit=False)
-    if distinguishable(row) and METRICS[metric].kind == "output":  # more output is not better for customers
-        sentence = (
-            _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (more output).")
-            if d > 0
-            else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (less output).")
+    judged = verdict.of_row(metric, row)
+    fields = dict(name=name, before=before, after=after, difference=diff, low=low, high=high)
+    if judged is Verdict.UNCLEAR:
+        text = _(
+            "{name} {before} → {after}: {difference}, not distinguishable from the noise (likely between {low} "
+            "and {high})."
+        ).format(**fields)
+    else:
+        text = _("{name} {before} → {after}: {difference}, likely between {low} and {high} ({verdict}).").format(
+            verdict=judged.text, **fields
         )
-        text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
-        return Line(metric, text, True, None)
-    if distinguishable(row):
-        better = (d > 0) == (labels.label(metric).better == "higher")
-        sentence = (
-            _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (better).")
-            if better
-            else _("{name} {before} → {after}: {difference}, 95% CI {low} to {high} (worse).")
-        )
-        text = sentence.format(name=name, before=before, after=after, difference=diff, low=low, high=high)
-        return Line(metric, text, True, better)
-    text = _("{name} {before} → {after}: {difference}, not distinguishable from zero (95% CI {low} to {high}).").format(
-        name=name, before=before, after=after, difference=diff, low=low, high=high
-    )
-    return Line(metric, text, False, None)
+    return Line(metric, text, judged)
 
 
 def lines(table: pd.DataFrame, metrics: list[str] | None = None) -> list[Line]:
@@ -92,25 +90,32 @@ def lines(table: pd.DataFrame, metrics: list[str] | None = None) -> list[Line]:
     return [line(m, table.loc[m]) for m in (metrics or HEADLINE) if m in table.index]
 
 
+def customer_results(table: pd.DataFrame) -> list[Line]:
+    """The headline's customer results (its outcome metrics, money included) with their verdicts."""
+    return [x for x in lines(table) if verdict.direction(x.metric).kind == "outcome"]
+
+
 def headline(table: pd.DataFrame, what: str, reference: str) -> str:
     """The opening sentence: how many customer results (the outcome metrics of the headline, money included) moved,
     and which way, against the reference. Outputs and the teams' figures are not counted: more output is not a
     better result by itself, which is the model's point."""
-    found = [x for x in lines(table) if METRICS[x.metric].kind == "outcome"]
-    better = sum(1 for x in found if x.distinguishable and x.better)
-    worse = sum(1 for x in found if x.distinguishable and not x.better)
+    found = customer_results(table)
+    better = sum(1 for x in found if x.verdict is Verdict.BETTER)
+    worse = sum(1 for x in found if x.verdict is Verdict.WORSE)
     if better == worse == 0:
         return _(
-            "Against {reference} on the same seeds, {what} changes none of the customer results by more than the noise."
+            "Compared with {reference}, in the same simulated markets, {what} changes none of the customer results by "
+            "more than the noise."
         ).format(reference=reference, what=what)
     return _(
-        "Against {reference} on the same seeds, {what} makes {better} of {total} customer results better "
-        "and {worse} worse."
+        "Compared with {reference}, in the same simulated markets, {what} makes {better} of {total} customer results "
+        "better and {worse} worse."
     ).format(reference=reference, what=what, better=better, worse=worse, total=len(found))
 
 
 def level_lines(summary: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
-    """Without a comparison (an unedited scenario): each headline metric's mean over seeds with its 95% CI."""
+    """Without a comparison (an unedited scenario): each headline metric's mean over seeds and where it likely lies
+    (its 95% interval), the unit written once."""
     from sim.stats import mean_ci
 
     out = []
@@ -119,46 +124,31 @@ def level_lines(summary: pd.DataFrame, metrics: list[str] | None = None) -> list
             continue
         mean, low, high = mean_ci(summary[metric])
         out.append(
-            _("{name}: {value} (95% CI {low} to {high}).").format(
+            _("{name}: {value} (likely between {low} and {high}).").format(
                 name=labels.name(metric),
                 value=labels.value(metric, mean),
-                low=labels.value(metric, low),
-                high=labels.value(metric, high),
+                low=labels.value(metric, low, unit=False),
+                high=labels.value(metric, high, unit=False),
             )
         )
     return out
 
 
-def _shown(lever, value) -> str:
-    if value is None:
-        return _("none")
-    if isinstance(value, bool):
-        return _("on") if value else _("off")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) if value else _("nobody")
-    if isinstance(value, float):
-        return number(value, 2)
-    if isinstance(value, str) and value in LABELS:
-        return labels.name(value)
-    return str(value)
-
-
 def changes(base, overrides: dict) -> list[str]:
     """What an edit changed, one readable line per lever: ``Prioritisation is a real choice: off → on``."""
-    from sim.present.levers import get_value, levers_for
+    from sim.present.levers import Lever, get_value, levers_for
 
     by_path = {lever.path: lever for lever in levers_for(base)}
     out = []
     for path, value in overrides.items():
-        lever = by_path.get(path)
-        name = lever.label if lever else path
+        lever = by_path.get(path) or Lever(path, path, "", "int", "")
         try:
             before = get_value(base, path)
         except (KeyError, TypeError):
             before = None
         out.append(
             _("{lever}: {before} → {after}").format(
-                lever=name, before=_shown(lever, before), after=_shown(lever, value)
+                lever=lever.label, before=lever.text(before), after=lever.text(value)
             )
         )
     return out
@@ -171,3 +161,26 @@ def description(base_label: str, base, overrides: dict) -> str:
     return _("{name} with these changes: {changes}.").format(
         name=base_label, changes="; ".join(changes(base, overrides))
     )
+
+
+def assumptions(scenario) -> str:
+    """The named assumptions a scenario's results rest on, in one plain sentence (for the page and the board):
+    what the work each department's KPI asks for is worth to customers, and how right beliefs are."""
+    from sim.i18n import percent
+    from sim.present.levers import ROLE_NAMES, possessive
+    from sim.scenario import KpiProxy
+
+    roles = {d.role for d in scenario.departments.values()}
+    a = scenario.assumptions
+    proxies = ", ".join(
+        f"{possessive(_(ROLE_NAMES[r]))} {percent(a.proxy(r), 0)}" for r in KpiProxy.model_fields if r in roles
+    )
+    if not proxies:
+        return _(
+            "Rests on one assumption: how right the organisation's beliefs about what works are ({folk_wisdom})."
+        ).format(folk_wisdom=percent(a.folk_wisdom, 0))
+    return _(
+        "Rests on two assumptions: what the work each department's KPI asks for is worth to customers ({proxies}), "
+        "and how right the organisation's beliefs about what works are ({folk_wisdom}). With good proxies and right "
+        "beliefs, aligning gains much less."
+    ).format(proxies=proxies, folk_wisdom=percent(a.folk_wisdom, 0))

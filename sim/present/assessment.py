@@ -37,17 +37,23 @@ QUESTIONS: dict[str, Question] = {
             "Yes": (
                 {"leadership.trump": 0.8, **_departments(0.7)},
                 N_(
-                    "one shared success criterion (activation) trumps local KPIs (trump 0.8); departments "
-                    "mostly aligned (0.7)"
+                    "one shared success criterion (30-day activation) wins most conflicts with local KPIs (80%); "
+                    "departments give the shared goal 70% of their weight"
                 ),
             ),
             "Tja (partly)": (
                 {"leadership.trump": 0.4, **_departments(0.4)},
-                N_("the shared criterion wins some conflicts (trump 0.4); departments half aligned (0.4)"),
+                N_(
+                    "the shared criterion wins some conflicts with local KPIs (40%); departments give the shared "
+                    "goal 40% of their weight"
+                ),
             ),
             "No": (
                 {"leadership.trump": 0.0, **_departments(0.1)},
-                N_("no shared criterion trumps local KPIs (trump 0); departments follow their own KPI (0.1)"),
+                N_(
+                    "no shared criterion wins over local KPIs; departments follow their own KPI (the shared goal "
+                    "gets 10% of their weight)"
+                ),
             ),
         },
     ),
@@ -63,8 +69,8 @@ QUESTIONS: dict[str, Question] = {
                     "departments.finance.plan_items": 2,
                 },
                 N_(
-                    "the team steers on outcome (alignment 0.9), is funded as a product and holds its WIP limit; "
-                    "a small milestone plan (2 items)"
+                    "the team chooses work by its effect on customers (90% of its weight), is funded as a product "
+                    "and may say no; a small milestone plan (2 items)"
                 ),
             ),
             "Tja (partly)": (
@@ -74,7 +80,7 @@ QUESTIONS: dict[str, Question] = {
                     "leadership.real_choice": True,
                     "departments.finance.plan_items": 6,
                 },
-                N_("the team weighs outcome and pressure (alignment 0.6); product funding; a 6-item plan"),
+                N_("the team weighs effect on customers (60%) against pressure; product funding; a 6-item plan"),
             ),
             "No": (
                 {
@@ -84,8 +90,8 @@ QUESTIONS: dict[str, Question] = {
                     "departments.finance.plan_items": 8,
                 },
                 N_(
-                    "the team delivers what is asked (alignment 0.2), is project-funded and cannot say no; "
-                    "an 8-item milestone plan"
+                    "the team delivers what is asked (effect on customers: 20% of its weight), is project-funded "
+                    "and cannot say no; an 8-item milestone plan"
                 ),
             ),
         },
@@ -101,8 +107,8 @@ QUESTIONS: dict[str, Question] = {
                     "teams.core.experiment_share": 0.15,
                 },
                 N_(
-                    "effects measured within about 3 weeks with little noise (maturity 0.8), good user insight "
-                    "(0.6), 15% of capacity on experiments"
+                    "effects measured within about 3 weeks with little noise (data maturity 80%), good user insight "
+                    "(60%), 15% of capacity on experiments"
                 ),
             ),
             "Tja (partly)": (
@@ -112,8 +118,8 @@ QUESTIONS: dict[str, Question] = {
                     "teams.core.experiment_share": 0.05,
                 },
                 N_(
-                    "effects measured after about 8 weeks, noisily (maturity 0.4); some insight (0.3); "
-                    "5% on experiments"
+                    "effects measured after about 8 weeks, noisily (data maturity 40%); some user insight (30%); "
+                    "5% of capacity on experiments"
                 ),
             ),
             "No": (
@@ -122,7 +128,7 @@ QUESTIONS: dict[str, Question] = {
                     "departments.ux_design.insight": 0.1,
                     "teams.core.experiment_share": 0.0,
                 },
-                N_("nothing is measured (maturity 0), little user insight (0.1), no experiments"),
+                N_("nothing is measured (data maturity 0%), little user insight (10%), no experiments"),
             ),
         },
     ),
@@ -144,4 +150,6 @@ def scenario_from_answers(answers: dict[str, str]) -> tuple[Scenario, list[str]]
         values, meaning = question.effects[answer]
         overrides.update(values)
         lines.append(f"Q{list(QUESTIONS).index(key) + 1} ({answer}): {meaning}")
-    return load_scenario(BASE).with_overrides(overrides), lines
+    scenario = load_scenario(BASE).with_overrides(overrides)
+    assert isinstance(scenario, Scenario)  # the article's B2B story is an alignment scenario
+    return scenario, lines

@@ -4,6 +4,8 @@ went, differences between scenarios, and the organisation graph. Charts only rea
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
 import altair as alt
 import networkx as nx
 import pandas as pd
@@ -11,8 +13,11 @@ import pandas as pd
 from sim import i18n
 from sim.i18n import N_, _
 from sim.metrics import METRICS
-from sim.present import labels
+from sim.present import labels, verdict
 from sim.stats import bands
+
+#: Any finished Altair chart (a chart, a layer, a facet, a concatenation).
+ChartT = TypeVar("ChartT", bound=Any)
 
 WIDTH = 320
 HEIGHT = 200
@@ -38,8 +43,6 @@ REQUESTER_COLOURS = {
     "experiments": "#17becf",
 }
 _SPARE = ("#1f77b4", "#aec7e8", "#98df8a", "#c5b0d5", "#c49c94", "#dbdb8d", "#9edae5", "#393b79", "#637939")
-#: Paired differences: better, worse, not distinguishable from zero.
-VERDICT = {"better": "#1b7837", "worse": "#c51b7d", "not distinguishable": "#9e9e9e"}
 
 
 def requester_colour(name: str) -> str:
@@ -50,11 +53,11 @@ def requester_colour(name: str) -> str:
     return _SPARE[sum(map(ord, name)) % len(_SPARE)]
 
 
-def in_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def in_locale(chart: ChartT) -> ChartT:
     """A finished chart with the current language's number format on its axes and tooltips (``0,5`` and
     ``1.234`` in Danish; ``sim.i18n.vega_locale``); English charts are returned as they are."""
     number_format = i18n.vega_locale()
-    return chart.configure(locale=number_format) if number_format else chart
+    return cast(ChartT, chart.configure(locale=number_format)) if number_format else chart
 
 
 def arm_scale(arms: list[str]) -> alt.Scale:
@@ -69,7 +72,7 @@ def _arms(frame: pd.DataFrame, by: str) -> list[str]:
 def _title(metric: str, registry: dict | None = None) -> str:
     if registry is None:
         return labels.title(metric)
-    if metric in labels.LABELS or metric in labels.REFERENCE_LABELS:  # its name and unit for people
+    if metric in labels.LABELS:  # its name and unit for people
         # a facet's axis cannot be a percentage of its own: a share is drawn as a share (0 to 1) and said so
         share = labels.label(metric).unit == "share"
         return _("{name} (share)").format(name=labels.name(metric)) if share else labels.title(metric)
@@ -132,10 +135,13 @@ def over_time(
     )
 
 
-def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = None) -> list[alt.Chart]:
-    """One chart per metric (the alignment model's), for a page to lay out in columns that stack on a phone and
-    stretch to their width: mean over seeds with its 95% band, from a zero baseline, percentages for shares."""
-    keys = ["week"] + ([by] if by else [])
+def over_time_panels(
+    weekly: pd.DataFrame, metrics: list[str], by: str | None = None, time: str = "week"
+) -> list[alt.Chart]:
+    """One chart per metric or series, for a page to lay out in columns that stack on a phone and stretch to their
+    width: mean over seeds with the band where it likely lies (95%), from a zero baseline (a change may go below),
+    percentages for shares, titled with the name and unit."""
+    keys = [time] + ([by] if by else [])
     arms = _arms(weekly, by) if by else []
     out = []
     for metric in metrics:
@@ -149,9 +155,10 @@ def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = 
             if by
             else alt.value(ARM_COLOURS[1])
         )
-        zero = METRICS[metric].agg != "change" if metric in METRICS else True
+        spec = labels.metric_spec(metric)
+        zero = getattr(spec, "agg", "") != "change"
         y = alt.Scale(zero=zero)
-        base = alt.Chart(band).encode(x=alt.X("week:Q", title=_("week")))
+        base = alt.Chart(band).encode(x=alt.X(f"{time}:Q", title=_(time)))
         area = base.mark_area(opacity=0.25).encode(
             y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color
         )
@@ -161,8 +168,8 @@ def over_time_panels(weekly: pd.DataFrame, metrics: list[str], by: str | None = 
             tooltip=[
                 *keys,
                 alt.Tooltip("mean:Q", format=fmt, title=_("mean")),
-                alt.Tooltip("low:Q", format=fmt, title=_("95% low")),
-                alt.Tooltip("high:Q", format=fmt, title=_("95% high")),
+                alt.Tooltip("low:Q", format=fmt, title=_("likely from")),
+                alt.Tooltip("high:Q", format=fmt, title=_("likely to")),
             ],
         )
         out.append((area + line).properties(width=WIDTH, height=HEIGHT + 140, title=labels.title(metric)))
@@ -177,7 +184,7 @@ def effect(
     data = bands(runs, metric, keys)
     if by:
         data[by] = data[by].astype(str)
-    color = alt.Color(f"{by}:N", title=by, legend=alt.Legend(orient="right")) if by else alt.value("#1f77b4")
+    color = alt.Color(f"{by}:N", title=by, legend=alt.Legend(orient="bottom")) if by else alt.value("#1f77b4")
     base = alt.Chart(data).encode(x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(zero=False)))
     band = base.mark_area(opacity=0.2).encode(
         y=alt.Y("low:Q", title=_title(metric, registry), scale=alt.Scale(zero=False)), y2="high:Q", color=color
@@ -213,7 +220,12 @@ def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
                 scale=alt.Scale(zero=False),
                 axis=alt.Axis(format=".0%"),
             ),
-            y=alt.Y("outcome_change:Q", title=labels.title("outcome_change")),
+            # the long axis title reads across, above the axis, so a phone's short axis never cuts it
+            y=alt.Y(
+                "outcome_change:Q",
+                title=labels.title("outcome_change"),
+                axis=alt.Axis(titleAngle=0, titleAlign="left", titleAnchor="end", titleX=-40, titleY=-14),
+            ),
             color=color,
             tooltip=[
                 "seed",
@@ -229,26 +241,31 @@ def paradox(summary: pd.DataFrame, by: str | None = None) -> alt.Chart:
     )
 
 
-#: Who asks for team work besides departments and teams (translate with ``_``).
-EXPERIMENTS = N_("experiments")
-
-
 def requester_name(requester: str) -> str:
-    """Who asked for team work, for people in the current language: a department's name, "experiments", or a
-    team's own name."""
+    """Who asked for team work, for people in the current language: a department's name, "Experiments", or a
+    team's name (``sim.present.levers.department_name``)."""
     from sim.present.levers import department_name
 
-    return _(EXPERIMENTS) if requester == "experiments" else department_name(requester)
+    return department_name(requester)
 
 
-def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
-    """Where the team's time went: mean person-weeks per week by requester, stacked."""
+def capacity(capacity_long: pd.DataFrame, by: str = "requester") -> alt.Chart:
+    """Where the team's time went: mean person-weeks per week, stacked by who asked for it (``by="requester"``:
+    each department keeps its colour) or by kind of work (``by="kind"``)."""
     seeds = capacity_long["seed"].nunique() if "seed" in capacity_long else 1
-    data = capacity_long.groupby(["week", "requester"], as_index=False)["person_weeks"].sum()
+    data = capacity_long.groupby(["week", by], as_index=False)["person_weeks"].sum()
     data["person_weeks"] = data["person_weeks"] / max(seeds, 1)
-    who = sorted(data["requester"].unique())
-    names = {w: requester_name(w) for w in who}  # departments and experiments by their names for people
-    data["who"] = data["requester"].map(names)
+    who = sorted(data[by].unique())
+    if by == "kind":
+        names = {w: labels.kind_name(w) for w in who}
+        scale = alt.Scale(domain=[names[w] for w in who], scheme="tableau20")
+        legend_title = _("kind of work")
+    else:
+        names = {w: requester_name(w) for w in who}  # departments and experiments by their names for people
+        scale = alt.Scale(domain=[names[w] for w in who], range=[requester_colour(w) for w in who])
+        legend_title = _("requested by")
+    data["who"] = data[by].map(names)
+    rows = (len(who) + 1) // 2  # the legend's rows below the chart (two columns fit a phone)
     return (
         alt.Chart(data)
         .mark_area()
@@ -257,51 +274,53 @@ def capacity(capacity_long: pd.DataFrame) -> alt.Chart:
             y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
             color=alt.Color(
                 "who:N",
-                title=_("requested by"),
-                scale=alt.Scale(domain=[names[w] for w in who], range=[requester_colour(w) for w in who]),
-                legend=alt.Legend(orient="bottom", columns=2),
+                title=legend_title,
+                scale=scale,
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=180),
             ),
-            order=alt.Order("requester:N"),
+            order=alt.Order(f"{by}:N"),
             tooltip=[
                 alt.Tooltip("week:Q", title=_("week")),
-                alt.Tooltip("who:N", title=_("requested by")),
+                alt.Tooltip("who:N", title=legend_title),
                 alt.Tooltip("person_weeks:Q", format=".2f", title=_("person-weeks per week")),
             ],
         )
-        .properties(width=WIDTH * 2, height=HEIGHT + 120, title=_("Where did the team's time go?"))
+        .properties(width=WIDTH * 2, height=HEIGHT + 60 + 22 * rows, title=_("Where did the team's time go?"))
     )
 
 
-def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
-    """Paired differences B - A with 95% CIs, each metric on its own scale (relative to |mean A|), coloured by
-    whether the difference is better, worse, or not distinguishable from zero (which way is better comes from the
-    label registry)."""
-    rows = table.loc[metrics].reset_index()
+def for_export(chart: alt.TopLevelMixin, title: str, scenario: str) -> alt.TopLevelMixin:
+    """A chart as it leaves the app (an image, the board page): its title and, under it, the scenario's name."""
+    return chart.properties(title=alt.TitleParams(title, subtitle=[scenario], anchor="start"))
+
+
+def stacked(panels: list[alt.Chart]) -> alt.VConcatChart:
+    """Panels one under another (an exported image of several metrics, each with its own axis and unit)."""
+    return alt.vconcat(*panels).resolve_scale(color="shared")
+
+
+def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compact: bool = False) -> alt.Chart:
+    """Paired differences B − A with where they likely lie (95% intervals), each metric on its own scale (relative
+    to |mean A|), coloured by the verdict (``sim.present.verdict``: better, worse, more or less output, not
+    distinguishable from the noise), which the tooltip also says in words."""
+    rows = table.loc[[m for m in metrics if m in table.index]].reset_index()
     scale = rows["mean_a"].abs().where(rows["mean_a"].abs() > 1e-9, 1.0)
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
-    higher = rows["metric"].map(lambda m: labels.label(m).better == "higher")
-    clear = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
-    rows["verdict"] = [
-        (_("better") if (d > 0) == h else _("worse")) if c else _("not distinguishable")
-        for d, h, c in zip(rows["difference"], higher, clear)
-    ]
+    rows["verdict"] = [verdict.of_row(m, row).text for m, row in zip(rows["metric"], rows.to_dict("records"))]
     rows["name"] = rows["metric"].map(labels.name)
     rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
     rows["ci"] = [
-        _("{low} to {high}").format(
-            low=labels.difference(m, lo, labels.digits_for(m, d)),
-            high=labels.difference(m, hi, labels.digits_for(m, d)),
-        )
+        labels.interval(m, d, lo, hi)
         for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])
     ]
-    order = [labels.name(m) for m in metrics]
-    verdicts = [_("better"), _("worse"), _("not distinguishable")]
-    base = alt.Chart(rows).encode(y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=150)))
+    order = [labels.name(m) for m in rows["metric"]]
+    base = alt.Chart(rows).encode(y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
     color = alt.Color(
         "verdict:N",
         title=None,
-        legend=alt.Legend(orient="bottom", direction="vertical"),
-        scale=alt.Scale(domain=verdicts, range=list(VERDICT.values())),
+        # one line on a printed page; one verdict a line on screen, where a phone is narrow
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=5 if compact else 1, labelLimit=200),
+        scale=alt.Scale(domain=[v.text for v in verdict.ORDER], range=[v.colour for v in verdict.ORDER]),
     )
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("lo:Q", title=_("difference B − A, relative to A"), axis=alt.Axis(format="%", tickCount=5)),
@@ -314,12 +333,15 @@ def differences(table: pd.DataFrame, metrics: list[str]) -> alt.Chart:
         tooltip=[
             alt.Tooltip("name:N", title=_("metric")),
             alt.Tooltip("shown:N", title=_("difference")),
-            alt.Tooltip("ci:N", title=_("95% CI")),
+            alt.Tooltip("ci:N", title=_("likely between")),
             alt.Tooltip("verdict:N", title=_("verdict")),
         ],
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
-    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=34 * len(metrics) + 150)
+    # the height holds the rows, the axis and the legend (Streamlit fits the whole chart into it); a printed page
+    # (the board's) packs the rows tighter and its legend into one line
+    height = 26 * len(rows) + 100 if compact else 34 * len(rows) + 190
+    return (zero + bars + dots).properties(width=WIDTH * 1.6, height=height, title=title)
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -350,7 +372,7 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "type": d["unit"],
                 "influence": d["influence"],
                 "alignment": d["alignment"],
-                "kpi": d["kpi"],
+                "kpi": labels.name(d["kpi"]) if d["kpi"] else "",
                 "load": round(load.get(n, 0.0), 2),
             }
             for n, d in g.nodes(data=True)
@@ -370,12 +392,14 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         ]
     )
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
+    # room around the circle of units, so that names at its edges are never cut (shell_layout spans [-1, 1])
+    x_scale, y_scale = alt.Scale(domain=[-1.35, 1.35]), alt.Scale(domain=[-1.15, 1.2])
     lines = (
         alt.Chart(edges)
         .mark_rule(strokeWidth=2, opacity=0.6)
         .encode(
-            x=alt.X("x:Q", axis=axis),
-            y=alt.Y("y:Q", axis=axis),
+            x=alt.X("x:Q", axis=axis, scale=x_scale),
+            y=alt.Y("y:Q", axis=axis, scale=y_scale),
             x2="x2:Q",
             y2="y2:Q",
             color=alt.Color(
@@ -396,32 +420,36 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             strokeWidth=alt.StrokeWidth(
                 "load:Q",
                 scale=alt.Scale(range=[0.5, 6]),
-                title=_("outline: team time used"),
+                title=_("outline: team time used (person-weeks)"),
                 legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             size=alt.Size(
                 "influence:Q",
                 scale=alt.Scale(domain=[0, 1], range=[80, 1400]),
-                title=_("size: influence"),
-                legend=alt.Legend(orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0], symbolLimit=0),
+                title=_("size: weight of its demands"),
+                legend=alt.Legend(
+                    orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0], symbolLimit=0, format=".0%"
+                ),
             ),
             color=alt.Color(
                 "alignment:Q",
                 scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
-                title=_("colour: alignment"),
-                legend=alt.Legend(orient="top", direction="horizontal", gradientLength=120),
+                title=_("colour: weight on the shared goal"),
+                legend=alt.Legend(
+                    orient="top", direction="horizontal", gradientLength=120, format=".0%", titleLimit=320
+                ),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=_("unit")),
-                "kpi",
-                alt.Tooltip("influence:Q", title=_("influence")),
-                alt.Tooltip("alignment:Q", title=_("alignment")),
+                alt.Tooltip("kpi:N", title=_("KPI")),
+                alt.Tooltip("influence:Q", title=_("weight of its demands"), format=".0%"),
+                alt.Tooltip("alignment:Q", title=_("weight on the shared goal"), format=".0%"),
                 alt.Tooltip("load:Q", title=_("team time used")),
             ],
         )
     )
-    labels = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
-    return (lines + dots + labels).properties(width=640, height=500)
+    names = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
+    return (lines + dots + names).properties(width=640, height=620)
 
 
 def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
@@ -439,7 +467,7 @@ def to_image(chart: alt.TopLevelMixin, fmt: str) -> bytes:
 VERDICT_COLOURS = {"holds": "#1b7837", "vanishes": "#bdbdbd", "reverses": "#c51b7d"}
 
 
-def claim_map(frame: pd.DataFrame) -> alt.Chart:
+def claim_map(frame: pd.DataFrame) -> alt.FacetChart:
     """Where each claim holds: its headline effect over folk wisdom x KPI proxy quality, coloured by verdict."""
     data = frame[frame["axis"] == "assumptions"].copy()
     data["kpi_proxy"] = data["kpi_proxy"].map(lambda p: "scenario's own" if pd.isna(p) else f"all {p:g}")

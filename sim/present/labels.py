@@ -1,10 +1,11 @@
-"""The one label registry: how people see each metric.
+"""The one label registry: how people see each metric, product driver and kind of work.
 
-Every metric of the alignment model has a human name, a unit kind that decides how a value and a difference are
-written (a share as a percentage and its difference in percentage points, money with its currency and thousands
-separators, counts and weeks with sensible precision), and a help text that says what it measures and which way is
-better. Tiles, charts, tables, exports meant for people and the CLI's human output all take their names and
-numbers from here; machine outputs (CSV, Parquet, JSON columns) keep the code names.
+Every metric (of the alignment model and of the reference models) has a human name, a unit kind that decides how a
+value and a difference are written (a share as a percentage and its difference in percentage points, money with its
+currency and thousands separators, counts and weeks with sensible precision), and a help text that says what it
+measures; which way is better is said from the metric registry (``direction_text``), the same registry the verdict
+(``sim.present.verdict``) judges by. Tiles, charts, tables, exports meant for people and the CLI's human output all
+take their names and numbers from here; machine outputs (CSV, Parquet, JSON columns) keep the code names.
 
 Strings are marked with ``N_`` and translated with ``_`` where shown (``sim.i18n``); numbers are formatted with
 ``sim.i18n.number/percent/money`` for the current language.
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sim.i18n import N_, _, money, number, percent
+from sim.i18n import N_, _, figure, money, number, percent
 from sim.metrics import METRICS
 
 Unit = Literal["share", "money", "count", "weeks", "days", "rate", "index"]
@@ -36,7 +37,9 @@ class Label:
 
     @property
     def better(self) -> str:
-        return METRICS[self.metric].better if self.metric in METRICS else "higher"
+        """Which way is better, from the metric's registry (``metric_spec``); "higher" for a series."""
+        spec = metric_spec(self.metric)
+        return str(spec.better) if spec is not None else "higher"
 
 
 def _l(metric: str, name: str, unit: Unit, digits: int, suffix: str, measures: str) -> Label:
@@ -53,7 +56,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of new customers whose first success came within 30 days of buying. Higher is better."),
+            N_("Share of new customers whose first success came within 30 days of buying."),
         ),
         _l(
             "median_days_to_first_success",
@@ -61,7 +64,7 @@ LABELS: dict[str, Label] = {
             "days",
             0,
             N_("days"),
-            N_("Median days from purchase to a customer's first success. Lower is better."),
+            N_("Median days from purchase to a customer's first success."),
         ),
         _l(
             "onboarding_dropoff",
@@ -69,7 +72,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of customers ending onboarding who abandoned the setup flow. Lower is better."),
+            N_("Share of customers ending onboarding who abandoned the setup flow."),
         ),
         _l(
             "support_contacts_per_customer",
@@ -77,7 +80,7 @@ LABELS: dict[str, Label] = {
             "rate",
             2,
             N_("per customer per month"),
-            N_("Support contacts per paying customer per month. Lower is better."),
+            N_("Support contacts per paying customer per month."),
         ),
         _l(
             "churn_rate",
@@ -85,7 +88,7 @@ LABELS: dict[str, Label] = {
             "share",
             1,
             N_("a year"),
-            N_("Paying customers lost in a year, as a share of paying customers. Lower is better."),
+            N_("Paying customers lost in a year, as a share of paying customers."),
         ),
         _l(
             "revenue",
@@ -93,7 +96,7 @@ LABELS: dict[str, Label] = {
             "money",
             0,
             "",
-            N_("Subscription revenue over the whole run (per week in charts over time). Higher is better."),
+            N_("Subscription revenue over the whole run (per week in charts over time)."),
         ),
         _l(
             "value",
@@ -103,7 +106,7 @@ LABELS: dict[str, Label] = {
             "",
             N_(
                 "Revenue plus what the customers who actively use the product get from it, over the whole run (per "
-                "week in charts over time). Higher is better."
+                "week in charts over time)."
             ),
         ),
         _l(
@@ -114,8 +117,7 @@ LABELS: dict[str, Label] = {
             N_("per 100 possible"),
             N_(
                 "Value for customers and the business per account in the market: paying accounts and customers "
-                "actively using the product, per 100 possible, over the last 13 weeks: the shared outcome. Higher is "
-                "better."
+                "actively using the product, per 100 possible, over the last 13 weeks: the shared outcome."
             ),
         ),
         _l(
@@ -124,7 +126,7 @@ LABELS: dict[str, Label] = {
             "index",
             2,
             N_("points"),
-            N_("How much the value created moved from the first weeks to the last 13 weeks. Higher is better."),
+            N_("How much the value created moved from the first weeks to the last 13 weeks."),
         ),
         _l(
             "active_share",
@@ -132,7 +134,7 @@ LABELS: dict[str, Label] = {
             "index",
             1,
             N_("per 100 paying"),
-            N_("Activated customers per 100 paying customers, over the last 13 weeks. Higher is better."),
+            N_("Activated customers per 100 paying customers, over the last 13 weeks."),
         ),
         # outputs: what departments deliver
         _l(
@@ -141,10 +143,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("items"),
-            N_(
-                "Work items released to customers. Higher counts as better for the departments, but it is an output: "
-                "it says nothing about what customers got."
-            ),
+            N_("Work items released to customers."),
         ),
         _l(
             "promises_on_time_rate",
@@ -152,7 +151,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of promises to key accounts delivered by their due date. Higher is better for Sales."),
+            N_("Share of promises to key accounts delivered by their due date: Sales' measure."),
         ),
         _l(
             "onboarding_calls",
@@ -160,10 +159,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("calls"),
-            N_(
-                "Onboarding calls held by Customer Success. More calls count as better for Customer Success; they cost "
-                "its time."
-            ),
+            N_("Onboarding calls held by Customer Success: its measure; the calls cost its time."),
         ),
         _l(
             "leads",
@@ -171,7 +167,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("leads"),
-            N_("New leads entering the funnel. Higher is better for Marketing."),
+            N_("New leads entering the funnel: Marketing's measure."),
         ),
         _l(
             "deals_closed",
@@ -179,7 +175,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("deals"),
-            N_("Leads that bought the product. Higher is better."),
+            N_("Leads that bought the product."),
         ),
         _l(
             "milestones_on_plan_rate",
@@ -187,7 +183,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of plan milestones delivered on time. Higher is better for Finance."),
+            N_("Share of plan milestones delivered on time: Finance's measure."),
         ),
         _l(
             "reviews_cleared",
@@ -195,7 +191,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("reviews"),
-            N_("Approval reviews passed. Higher is better for the approving unit."),
+            N_("Approval reviews passed: the approving units' measure."),
         ),
         _l(
             "output_attainment",
@@ -203,10 +199,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_(
-                "How well the departments hit their own output KPIs (mean, each capped at 100%). Higher is better for "
-                "the departments; it is not what customers get."
-            ),
+            N_("How well the departments hit their own output KPIs (mean, each capped at 100%)."),
         ),
         # organisation: how the work flows
         _l(
@@ -215,10 +208,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_(
-                "Share of the team's working time spent on work that truly serves the shared success criterion. Higher "
-                "is better."
-            ),
+            N_("Share of the team's working time spent on work that truly serves the shared success criterion."),
         ),
         _l(
             "context_switches",
@@ -226,7 +216,7 @@ LABELS: dict[str, Label] = {
             "rate",
             2,
             N_("per team-week"),
-            N_("Work streams a team serves at once beyond the first, per team-week. Lower is better."),
+            N_("Work streams a team serves at once beyond the first, per team-week."),
         ),
         _l(
             "lead_time_weeks",
@@ -234,7 +224,7 @@ LABELS: dict[str, Label] = {
             "weeks",
             1,
             N_("weeks"),
-            N_("Weeks from a request to its release, waiting in the backlog included. Lower is better."),
+            N_("Weeks from a request to its release, waiting in the backlog included."),
         ),
         _l(
             "cycle_time_weeks",
@@ -242,7 +232,7 @@ LABELS: dict[str, Label] = {
             "weeks",
             1,
             N_("weeks"),
-            N_("Weeks from starting an item to its release. Lower is better."),
+            N_("Weeks from starting an item to its release."),
         ),
         _l(
             "flow_efficiency",
@@ -250,7 +240,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of an item's cycle time in which it was worked on. Higher is better."),
+            N_("Share of an item's cycle time in which it was worked on."),
         ),
         _l(
             "handoffs_per_item",
@@ -258,7 +248,7 @@ LABELS: dict[str, Label] = {
             "rate",
             1,
             N_("per item"),
-            N_("Approvals and dependencies per released item. Lower is better."),
+            N_("Approvals and dependencies per released item."),
         ),
         _l(
             "offered_load",
@@ -266,10 +256,7 @@ LABELS: dict[str, Label] = {
             "rate",
             2,
             "",
-            N_(
-                "Person-weeks of work requested per person-week of team capacity. Above 1 the queue grows. Lower is "
-                "better."
-            ),
+            N_("Person-weeks of work requested per person-week of team capacity. Above 1 the queue grows."),
         ),
         _l(
             "wip_over_limit",
@@ -277,7 +264,7 @@ LABELS: dict[str, Label] = {
             "rate",
             2,
             N_("items per team-week"),
-            N_("Items in development beyond the team's WIP limit (forced work). Lower is better."),
+            N_("Items in development beyond the team's WIP limit (forced work)."),
         ),
         _l(
             "queue_growth",
@@ -285,7 +272,7 @@ LABELS: dict[str, Label] = {
             "rate",
             1,
             N_("items per week"),
-            N_("How fast unreleased work piles up over the second half of the run. Lower is better."),
+            N_("How fast unreleased work piles up over the second half of the run."),
         ),
         _l(
             "steady_state",
@@ -293,7 +280,7 @@ LABELS: dict[str, Label] = {
             "rate",
             0,
             "",
-            N_("1 if the queue of unreleased work settled over the second half of the run, else 0. Higher is better."),
+            N_("1 if the queue of unreleased work settled over the second half of the run, else 0."),
         ),
         _l(
             "belief_error",
@@ -301,7 +288,7 @@ LABELS: dict[str, Label] = {
             "rate",
             2,
             N_("driver points"),
-            N_("How wrong the teams' beliefs about the effect of work are (mean absolute error). Lower is better."),
+            N_("How wrong the teams' beliefs about the effect of work are (mean absolute error)."),
         ),
         _l(
             "priority_churn",
@@ -309,7 +296,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             N_("per team-week"),
-            N_("How much a team's top priorities change from one week to the next. Lower is better."),
+            N_("How much a team's top priorities change from one week to the next."),
         ),
         _l(
             "loudest_voice_share",
@@ -317,7 +304,7 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of the team's time used on the demands of the most influential department. Lower is better."),
+            N_("Share of the team's time used on the demands of the most influential department."),
         ),
         _l(
             "escalations",
@@ -325,7 +312,7 @@ LABELS: dict[str, Label] = {
             "count",
             0,
             N_("escalations"),
-            N_("Demands escalated over the team's head. Lower is better."),
+            N_("Demands escalated over the team's head."),
         ),
         _l(
             "capacity_utilisation",
@@ -333,17 +320,11 @@ LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of team capacity that produced work. Higher is better."),
+            N_("Share of team capacity that produced work."),
         ),
-    ]
-}
-
-#: The classic reference models' metrics and series (``sim.classics.march1991.model``,
-#: ``sim.classics.nk_departments.model``), for people: their names, units and help are shown in the app's language;
-#: the models' METRICS keep their English for the CLI and JSON.
-REFERENCE_LABELS: dict[str, Label] = {
-    lab.metric: lab
-    for lab in [
+        # the classic reference models' metrics and series (``sim.classics.march1991.model``,
+        # ``sim.classics.nk_departments.model``): their names, units and help in the app's language; the models'
+        # METRICS keep their English for the CLI and JSON
         # March (1991)
         _l(
             "equilibrium_knowledge",
@@ -353,7 +334,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "",
             N_(
                 "How much of reality the organisational code knows at the end of the run: from -1 to 1 (the paper's "
-                "knowledge score; at equilibrium when there is no turnover or turbulence). Higher is better."
+                "knowledge score; at equilibrium when there is no turnover or turbulence)."
             ),
         ),
         _l(
@@ -362,7 +343,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "rate",
             3,
             "",
-            N_("How much of reality the organisational code knows: from -1 to 1. Higher is better."),
+            N_("How much of reality the organisational code knows: from -1 to 1."),
         ),
         _l(
             "individual_knowledge",
@@ -370,7 +351,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "rate",
             3,
             "",
-            N_("How much of reality the individuals know on average: from -1 to 1. Higher is better."),
+            N_("How much of reality the individuals know on average: from -1 to 1."),
         ),
         _l(
             "divergence",
@@ -379,8 +360,8 @@ REFERENCE_LABELS: dict[str, Label] = {
             0,
             "",
             N_(
-                "Share of the individuals' beliefs that differ from the code (0: everyone thinks alike). Lower is "
-                "better for the code's agreement; some diversity is what lets the code learn."
+                "Share of the individuals' beliefs that differ from the code (0: everyone thinks alike); some "
+                "diversity is what lets the code learn."
             ),
         ),
         _l(
@@ -389,7 +370,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "count",
             0,
             N_("periods"),
-            N_("Periods until the run ended. Lower: the organisation settled sooner."),
+            N_("Periods until the run ended (fewer: the organisation settled sooner)."),
         ),
         _l(
             "equilibrium",
@@ -406,10 +387,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "share",
             1,
             N_("of the best possible"),
-            N_(
-                "The firm's performance at the end of the run, as a share of the best configuration there is. Higher "
-                "is better."
-            ),
+            N_("The firm's performance at the end of the run, as a share of the best configuration there is."),
         ),
         _l(
             "performance_mean",
@@ -419,7 +397,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             N_("of the best possible"),
             N_(
                 "The firm's performance averaged over all periods, as a share of the best there is (fast search "
-                "counts). Higher is better."
+                "counts)."
             ),
         ),
         _l(
@@ -428,7 +406,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "share",
             0,
             "",
-            N_("Share of runs in which the firm ends on the best configuration there is. Higher is better."),
+            N_("Share of runs in which the firm ends on the best configuration there is."),
         ),
         _l(
             "changes",
@@ -436,7 +414,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "count",
             1,
             N_("decisions"),
-            N_("Decisions changed over the run: how unstable the firm is. Lower is better."),
+            N_("Decisions changed over the run: how unstable the firm is."),
         ),
         _l(
             "cross_interaction",
@@ -446,7 +424,7 @@ REFERENCE_LABELS: dict[str, Label] = {
             "",
             N_(
                 "Share of the interactions between decisions that cross the department boundary (set by the landscape, "
-                "not by the run). Lower makes the departments easier to coordinate."
+                "not by the run); fewer make the departments easier to coordinate."
             ),
         ),
         _l(
@@ -476,9 +454,21 @@ def label(metric: str) -> Label:
     """The label of ``metric`` (of the alignment model or a reference model); any other gets its code name in words."""
     if metric in LABELS:
         return LABELS[metric]
-    if metric in REFERENCE_LABELS:
-        return REFERENCE_LABELS[metric]
     return Label(metric, metric.replace("_", " "), "rate", 3, "", "")
+
+
+def metric_spec(metric: str) -> Any:
+    """The metric's entry in its model's registry (kind, unit, better direction): the alignment model's first, then
+    the other registered models'; None for a series that is no metric."""
+    if metric in METRICS:
+        return METRICS[metric]
+    from sim.registry import MODELS
+
+    for spec in MODELS.values():
+        found = spec.metrics().get(metric)
+        if found is not None:
+            return found
+    return None
 
 
 def name(metric: str) -> str:
@@ -486,9 +476,27 @@ def name(metric: str) -> str:
     return _(label(metric).name)
 
 
+#: What the registry's direction means, said once for every metric (translate with ``_``).
+DIRECTION = {
+    "higher": N_("Higher is better."),
+    "lower": N_("Lower is better."),
+    "output": N_("An output: it counts what was delivered, not what customers got, so more is not better by itself."),
+}
+
+
+def direction_text(metric: str) -> str:
+    """Which way is better, from the metric registry (``sim.present.verdict`` judges by the same); "" for a series
+    that is no metric."""
+    spec = metric_spec(metric)
+    if spec is None:
+        return ""
+    return _(DIRECTION["output"] if spec.kind == "output" else DIRECTION[spec.better])
+
+
 def help_text(metric: str) -> str:
     """What the metric measures and which way is better, in the current language."""
-    return _(label(metric).help) if label(metric).help else ""
+    meaning = _(label(metric).help) if label(metric).help else ""
+    return " ".join(part for part in (meaning, direction_text(metric)) if part)
 
 
 def unit_text(metric: str) -> str:
@@ -507,6 +515,16 @@ def title(metric: str) -> str:
     return _("{name} ({unit})").format(name=name(metric), unit=unit) if unit else name(metric)
 
 
+def tile_title(metric: str) -> str:
+    """A tile's heading: the name with the unit in words where the number alone would not say it (``Lead time
+    (weeks)``, ``Support contacts (per customer per month)``); shares, money and counts carry their unit in the
+    number or the name."""
+    lab = label(metric)
+    if lab.suffix and lab.unit not in ("share", "money", "count"):
+        return _("{name} ({unit})").format(name=name(metric), unit=_(lab.suffix))
+    return name(metric)
+
+
 def _finite(value: float | None) -> bool:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
@@ -518,10 +536,12 @@ def value(metric: str, v: float | None, unit: bool = True) -> str:
         return "—"
     lab = label(metric)
     if lab.unit == "share":
-        return percent(v, lab.digits)
-    if lab.unit == "money":
-        return money(v, CURRENCY, lab.digits)
-    return _with_unit(lab, number(v, lab.digits), unit)
+        text = percent(v, lab.digits)
+    elif lab.unit == "money":
+        text = money(v, CURRENCY, lab.digits)
+    else:
+        text = _with_unit(lab, number(v, lab.digits), unit)
+    return text.replace("-", "−", 1) if text.startswith("-") else text  # a true minus, as differences have
 
 
 def digits_for(metric: str, d: float) -> int:
@@ -534,22 +554,47 @@ def digits_for(metric: str, d: float) -> int:
     return max(lab.digits, min(_precision(size), 6)) if size < 10**-lab.digits * 10 else lab.digits
 
 
-def difference(metric: str, d: float | None, digits: int | None = None, unit: bool = True) -> str:
+def difference(
+    metric: str, d: float | None, digits: int | None = None, unit: bool = True, in_points: bool = True
+) -> str:
     """A signed difference for people: percentage points for shares (``+2 pts``), money with its currency
     (``−€12,400``), counts and weeks with the value's precision; "—" when undefined. ``digits`` fixes the
-    decimals (e.g. a confidence interval written with its difference's precision); ``unit=False`` leaves out the
-    unit in words (percentage points and currencies stay)."""
-    if not _finite(d):
+    decimals (e.g. an interval written with its difference's precision); ``unit=False`` leaves out the unit in
+    words, ``in_points=False`` the "pts" of a share (the first end of an interval); currencies stay."""
+    if d is None or not _finite(d):
         return "—"
     lab = label(metric)
     digits = digits_for(metric, d) if digits is None else digits
-    sign = "+" if d > 0 else "−" if d < 0 else "±"
-    size = abs(d)
     if lab.unit == "share":
-        return _("{sign}{number} pts").format(sign=sign, number=number(size * 100, digits))
+        return points(d, digits) if in_points else signed(d * 100, digits)
     if lab.unit == "money":
-        return sign + money(size, CURRENCY, 0 if size >= 1 else 2)
-    return _with_unit(lab, sign + number(size, digits), unit)
+        return _sign(d) + money(abs(d), CURRENCY, 0 if abs(d) >= 1 else 2)
+    return _with_unit(lab, signed(d, digits), unit)
+
+
+def _sign(d: float) -> str:
+    """A difference's sign as people write it: ``+``, a true minus ``−``, or ``±`` for none."""
+    return "+" if d > 0 else "−" if d < 0 else "±"
+
+
+def signed(d: float, digits: int) -> str:
+    """A signed number in the current language: ``+1.2``, ``−0,8``."""
+    return _sign(d) + number(abs(d), digits)
+
+
+def points(share: float, digits: int) -> str:
+    """A difference of shares (0 to 1) in percentage points: ``+2.0 pts``, ``−0,31 pct.-point``."""
+    return _("{sign}{number} pts").format(sign=_sign(share), number=number(abs(share) * 100, digits))
+
+
+def interval(metric: str, d: float, low: float, high: float, unit: bool = True) -> str:
+    """Where a difference ``d`` likely lies (its 95% interval), with the difference's precision and the unit
+    written once, at the end: ``+1.0 to +3.0 pts``, ``−0.012 to −0.007 per customer per month``, ``−€12,400 to
+    +€3,100``; ``unit=False`` leaves out the unit in words."""
+    digits = digits_for(metric, d)
+    return _("{low} to {high}").format(
+        low=difference(metric, low, digits, unit=False, in_points=False), high=difference(metric, high, digits, unit)
+    )
 
 
 def _with_unit(lab: Label, text: str, unit: bool) -> str:
@@ -560,14 +605,13 @@ def _with_unit(lab: Label, text: str, unit: bool) -> str:
 
 def relative(d: float | None, reference: float | None) -> str:
     """A difference relative to a reference value as a signed percentage (``−3%``); "" when undefined."""
-    if not _finite(d) or not _finite(reference) or abs(reference) < 1e-12:
+    if d is None or reference is None or not _finite(d) or not _finite(reference) or abs(reference) < 1e-12:
         return ""
     share = d / abs(reference)
     if abs(share) < 0.0005:
         return ""  # would read as +0.0%
     digits = 1 if abs(share) < 0.1 else 0
-    sign = "+" if share > 0 else "−" if share < 0 else "±"
-    return sign + percent(abs(share), digits)
+    return _sign(share) + percent(abs(share), digits)
 
 
 def _precision(size: float) -> int:
@@ -575,6 +619,56 @@ def _precision(size: float) -> int:
     return min(6, max(0, 1 - math.floor(math.log10(size))))
 
 
-def human_table_names(metrics: list[str]) -> dict[str, str]:
-    """Code name -> title, to rename a table's index or columns for people."""
-    return {m: title(m) for m in metrics}
+#: The product drivers (``sim.work.DRIVERS``) named for people (translate with ``_``).
+DRIVER_NAMES = {
+    "onboarding_ease": N_("onboarding ease"),
+    "feature_fit": N_("feature fit"),
+    "reliability": N_("reliability"),
+    "self_service": N_("self-service"),
+}
+#: The kinds of work (``sim.work.DEFAULT_KINDS``) named for people (translate with ``_``).
+KIND_NAMES = {
+    "onboarding_simplification": N_("onboarding simplification"),
+    "guided_setup": N_("guided setup"),
+    "workflow_fit": N_("workflow fit"),
+    "key_account_feature": N_("key-account features"),
+    "campaign_support": N_("campaign support"),
+    "onboarding_material": N_("onboarding material"),
+    "bug_fix": N_("bug fixes"),
+    "milestone_deliverable": N_("milestone deliverables"),
+    "self_service_feature": N_("self-service features"),
+    "compliance_change": N_("compliance changes"),
+    "experiments": N_("experiments"),
+}
+
+
+def driver_name(driver: str) -> str:
+    """A product driver's name in the current language (another name in words)."""
+    return _(DRIVER_NAMES[driver]) if driver in DRIVER_NAMES else driver.replace("_", " ")
+
+
+def kind_name(kind: str) -> str:
+    """A kind of work's name in the current language (a kind a scenario adds: its name in words)."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind.replace("_", " ")
+
+
+#: The organisation graph's measures (``sim.organisation.measures``) as people read them (translate with ``_``).
+MEASURES = {
+    "units": N_("Units (departments and teams)"),
+    "longest_approval_chain": N_("Longest approval chain (sign-offs)"),
+    "requesters_per_team": N_("Departments sending demands per team"),
+    "dependencies": N_("Dependencies between teams"),
+    "bottleneck_centrality": N_("Bottleneck: share of the routes between units that pass through the busiest one"),
+}
+#: Graph measures written as a percentage (the others as numbers).
+MEASURE_SHARES = {"bottleneck_centrality"}
+
+
+def measure_name(code: str) -> str:
+    """A graph measure's name in the current language (another by its code in words)."""
+    return _(MEASURES[code]) if code in MEASURES else code.replace("_", " ")
+
+
+def measure_value(code: str, value: float) -> str:
+    """A graph measure's value: a share as a percentage, a count or mean as a number."""
+    return percent(value, 0) if code in MEASURE_SHARES else figure(value, 2)

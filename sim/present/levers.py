@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-from sim.i18n import N_, _
+from sim.i18n import N_, _, current, ngettext, number, percent
+from sim.input.paths import get_path
 from sim.metrics import METRICS
 from sim.scenario import KpiProxy, Scenario, ScenarioBase
 
@@ -29,15 +30,81 @@ class Lever:
     low: float = 0.0
     high: float = 1.0
     step: float = 0.05
-    options: tuple[str, ...] = ()
+    options: tuple[Any, ...] = ()
+    #: A share of something (0 to 1 in the scenario) that people read as a percentage: its slider runs from 0% to
+    #: 100% (or its range in percent) in whole percents.
+    percent: bool = False
+
+    def to_widget(self, value: Any) -> Any:
+        """The scenario's value as the lever's widget holds it (a percentage for a share)."""
+        if self.percent and value is not None:
+            return round(float(value) * 100)
+        return value
+
+    def from_widget(self, value: Any) -> Any:
+        """The widget's value as the scenario holds it (a share for a percentage)."""
+        if self.percent and value is not None:
+            return round(float(value) / 100, 6)
+        return value
+
+    def text(self, value: Any) -> str:
+        """A value of this lever in words, in the current language: ``80%``, ``on``, ``6.5 people``, ``3 years``,
+        ``Legal, Marketing``, a metric's or an option's name."""
+        if value is None:
+            return _("none")
+        if isinstance(value, bool):
+            return _("on") if value else _("off")
+        if isinstance(value, (list, tuple)):
+            return ", ".join(option_text(v) for v in value) if value else _("nobody")
+        if self.percent:
+            return percent(float(value), 0)
+        if self.path == HORIZON:
+            return horizon_text(int(value))
+        if isinstance(value, float):
+            return number(value, 1 if self.step >= 0.1 else 2)
+        return option_text(value)
+
+    @property
+    def slider_format(self) -> str | None:
+        """How a slider writes its numbers: whole percents, or the browser's locale for other numbers in Danish."""
+        if self.percent:
+            return "%d%%" if current() == "en" else "%d %%"
+        return "localized" if current() != "en" else None
 
 
-def get_value(scenario: Scenario, path: str) -> Any:
-    """The scenario's value at a dotted path."""
-    node: Any = scenario.model_dump(mode="python")
-    for part in path.split("."):
-        node = node[part]
-    return node
+def get_value(scenario: ScenarioBase, path: str) -> Any:
+    """The scenario's value at a dotted path (``sim.input.paths.get_path`` on its data)."""
+    return get_path(scenario.model_dump(mode="python"), path)
+
+
+#: The horizon lever's path and choices (weeks: 1, 2, 3 and 5 years).
+HORIZON = "weeks"
+HORIZONS = (52, 104, 156, 260)
+
+
+def horizon_text(weeks: int) -> str:
+    """A horizon in words: ``1 year``, ``3 years``, or weeks when it is not whole years."""
+    if weeks % 52 == 0:
+        years = weeks // 52
+        return ngettext("{n} year", "{n} years", years).format(n=years)
+    return ngettext("{n} week", "{n} weeks", weeks).format(n=weeks)
+
+
+def option_text(option: Any) -> str:
+    """A lever's choice in words: a metric's name, a department's or team's name, a funding mode, a horizon."""
+    from sim.present import labels
+
+    if isinstance(option, str) and option in labels.LABELS:
+        return labels.name(option)
+    if isinstance(option, str) and option in OPTION_NAMES:
+        return _(OPTION_NAMES[option])
+    if isinstance(option, int) and not isinstance(option, bool) and option in HORIZONS:
+        return horizon_text(option)
+    return department_name(str(option))
+
+
+#: Choices of a lever that are words rather than metrics (the scenario keeps the code; translate with ``_``).
+OPTION_NAMES = {"product": N_("product funding"), "project": N_("project funding")}
 
 
 ALL_KPIS = tuple(METRICS)
@@ -45,9 +112,12 @@ ALL_KPIS = tuple(METRICS)
 DEPARTMENT_HELP = {
     "alignment": N_(
         "How much the shared success criterion counts against this department's own KPI when it "
-        "decides what to ask for (0: only its own KPI, 1: only the shared criterion)."
+        "decides what to ask for (0%: only its own KPI, 100%: only the shared criterion)."
     ),
-    "influence": N_("How much this department's demands weigh with the product team (how loud its voice is)."),
+    "influence": N_(
+        "How much this department's demands weigh with the product team, from 0% (not heard) to 100% (the loudest "
+        "voice)."
+    ),
     "kpi": N_(
         "The metric this department is measured and steered on. Output KPIs count deliveries; outcome KPIs "
         "count what customers do."
@@ -55,8 +125,8 @@ DEPARTMENT_HELP = {
 }
 #: A department's lever labels (``{department}`` is its name in the current language).
 DEPARTMENT_LABELS = {
-    "alignment": N_("{department}: alignment"),
-    "influence": N_("{department}: influence"),
+    "alignment": N_("{department}: weight on the shared goal"),
+    "influence": N_("{department}: weight of its demands"),
     "kpi": N_("{department}: KPI"),
 }
 
@@ -77,6 +147,8 @@ DEPARTMENT_NAMES = {
     "data_analytics": N_("Data & Analytics"),
     "hr": N_("HR"),
 }
+#: Teams and other requesters of team time named in words (a team of another name is shown by its own name).
+UNIT_NAMES = {"core": N_("Product team"), "experiments": N_("Experiments")}
 #: The bundled presets' names for people (the file name is the preset's key; translate with ``_``).
 PRESET_NAMES = {
     "b2b_activation": N_("B2B activation: the article's tug of war"),
@@ -97,8 +169,12 @@ PRESET_NAMES = {
 
 
 def department_name(name: str) -> str:
-    """A department's name for people in the current language (``customer_success`` -> ``Kundesucces``)."""
-    return _(DEPARTMENT_NAMES[name]) if name in DEPARTMENT_NAMES else name
+    """A unit's name for people in the current language: a department (``customer_success`` -> ``Kundesucces``,
+    ``legal`` -> ``Legal``), the default product team (``core`` -> ``Product team``), experiments; any other
+    name (a team or department the user named) as it is."""
+    if name in DEPARTMENT_NAMES:
+        return _(DEPARTMENT_NAMES[name])
+    return _(UNIT_NAMES[name]) if name in UNIT_NAMES else name
 
 
 def preset_name(name: str) -> str:
@@ -126,13 +202,13 @@ def assumption_levers(scenario: Scenario) -> list[Lever]:
             "assumptions.folk_wisdom",
             _("How right are our beliefs about what works?"),
             _(
-                "0: the organisation believes every department's KPI is a perfect proxy for what customers "
-                "get (the premise of steering by local KPIs); 1: it knows what each kind of work truly does. "
-                "With right beliefs and good proxies, a shared success criterion gains little "
-                "(docs/CLAIMS.md)."
+                "0%: the organisation believes every department's KPI is a perfect proxy for what customers "
+                "get (the premise of steering by local KPIs); 100%: it knows what each kind of work truly does. "
+                "With right beliefs and good proxies, a shared success criterion gains little."
             ),
             "slider",
             group,
+            percent=True,
         )
     ]
     for role, field in KpiProxy.model_fields.items():
@@ -144,11 +220,12 @@ def assumption_levers(scenario: Scenario) -> list[Lever]:
                     _("How good a proxy is {whose} KPI?").format(whose=whose),
                     _(
                         "What a person-week of the work {whose} KPI asks for ({work}) is worth to customers, "
-                        "relative to a person-week of work aimed at the customer outcome. 1: a perfect proxy. "
-                        "Defaults and their sources: docs/MODEL.md."
-                    ).format(whose=whose, work=_(PROXY_WORK.get(role, field.description))),
+                        "as a percentage of a person-week of work aimed at the customer outcome. 100%: a perfect "
+                        "proxy. The defaults come from published figures (see the model's documentation)."
+                    ).format(whose=whose, work=_(PROXY_WORK.get(role) or field.description or role)),
                     "slider",
                     group,
+                    percent=True,
                 )
             )
     return levers
@@ -179,11 +256,19 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
     direction, funding, data, teams = _("Direction"), _("Funding"), _("Data and learning"), _("Teams")
     levers = [
         Lever(
+            HORIZON,
+            _("Horizon"),
+            _("How long the simulated organisation runs: results are read at the end of it."),
+            "select",
+            direction,
+            options=tuple(sorted({*HORIZONS, scenario.weeks})),
+        ),
+        Lever(
             "leadership.shared_criterion",
             _("Shared success criterion"),
             _(
-                "The one metric every unit is asked to serve. Pick an outcome (what customers do); an output metric "
-                "such as features_delivered shows what happens when the shared criterion is the wrong one."
+                "The one metric every unit is asked to serve. Pick an outcome (what customers do); an output such "
+                "as items released shows what happens when the shared criterion is the wrong one."
             ),
             "select",
             direction,
@@ -193,11 +278,12 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             "leadership.trump",
             _("How much it trumps local KPIs"),
             _(
-                "0: every department follows its own KPI. 1: the shared criterion wins every conflict, and "
+                "0%: every department follows its own KPI. 100%: the shared criterion wins every conflict, and "
                 "leadership backs the team when a department escalates."
             ),
             "slider",
             direction,
+            percent=True,
         ),
         Lever(
             "leadership.real_choice",
@@ -231,30 +317,36 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             f"departments.{by_role.get('data_analytics')}.maturity",
             _("Data maturity"),
             _(
-                "How fast and how precisely the effect of shipped work is measured. 0: not measured at all, "
-                "1: measured within a week, almost without noise."
+                "How fast and how precisely the effect of shipped work is measured. 0%: not measured at all, "
+                "100%: measured within a week, almost without noise."
             ),
             "slider",
             data,
+            percent=True,
         )
         if "data_analytics" in by_role
         else None,
         Lever(
             f"departments.{by_role.get('ux_design')}.insight",
             _("User insight (UX)"),
-            _("How close the teams' initial beliefs about what helps customers are to the truth."),
+            _(
+                "How close the teams' initial beliefs about what helps customers are to the truth (0%: folk "
+                "wisdom only, 100%: the truth)."
+            ),
             "slider",
             data,
+            percent=True,
         )
         if "ux_design" in by_role
         else None,
     ]
     for team in scenario.teams:
+        who = department_name(team)
         levers += [
             Lever(
                 f"teams.{team}.capacity",
-                _("{team}: people").format(team=team),
-                _("Person-weeks of work per week."),
+                _("{team}: people").format(team=who),
+                _("People working in the team: person-weeks of work per week."),
                 "slider",
                 teams,
                 low=1,
@@ -263,8 +355,8 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             ),
             Lever(
                 f"teams.{team}.wip_limit",
-                _("{team}: WIP limit").format(team=team),
-                _("Items in development at once."),
+                _("{team}: items in progress at once").format(team=who),
+                _("The team's WIP limit: how many items it develops at once."),
                 "int",
                 teams,
                 low=1,
@@ -273,17 +365,18 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             ),
             Lever(
                 f"teams.{team}.alignment",
-                _("{team}: alignment").format(team=team),
+                _("{team}: weight on the shared goal").format(team=who),
                 _(
                     "How much the team weighs its belief of an item's effect on the shared criterion against the "
-                    "pressure behind it."
+                    "pressure behind it (0%: only the pressure, 100%: only the shared criterion)."
                 ),
                 "slider",
                 teams,
+                percent=True,
             ),
             Lever(
                 f"teams.{team}.approval_chain",
-                _("{team}: approval chain").format(team=team),
+                _("{team}: approval chain").format(team=who),
                 _("Units that must sign off, in order. Every hop is a queue: longer chains mean longer lead times."),
                 "chain",
                 _("Approvals"),
@@ -308,13 +401,14 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             ),
             Lever(
                 f"departments.{marketing}.campaign_lift",
-                _("Campaign lift"),
-                _("Extra leads during the campaign, relative to organic inflow."),
+                _("Campaign lift: extra leads"),
+                _("Extra leads during the campaign, as a percentage of the leads that come anyway."),
                 "slider",
                 campaign,
                 low=0,
                 high=5,
                 step=0.25,
+                percent=True,
             ),
         ]
     group = _("Departments")
@@ -329,6 +423,7 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
                     _(DEPARTMENT_HELP[field]),
                     "slider",
                     group,
+                    percent=True,
                 )
             )
         kpi_label, kpi_help = DEPARTMENT_LABELS["kpi"], DEPARTMENT_HELP["kpi"]

@@ -18,6 +18,7 @@ from sim import i18n
 from sim.i18n import N_, _
 from sim.metrics import METRICS, Metric
 from sim.present.charts import capacity, to_image
+from sim.present.verdict import Verdict, judge
 from sim.workshop.replay import OWN_KPI
 from sim.workshop.store import dept_label, switch_label
 
@@ -320,11 +321,12 @@ def seeds_table(rows: dict[str, dict], metric: str) -> pd.DataFrame:
     out = []
     for table, r in rows.items():
         lo, hi = r["ci_low"], r["ci_high"]
-        better = r["higher_is_better"]
-        if lo > 0 or hi < 0:
-            verdict = _("better than own KPIs") if (lo > 0) == better else _("worse than own KPIs")
-        else:
-            verdict = _("no clear difference")
+        verdict = {  # the one verdict (sim.present.verdict): more of an output is not better
+            Verdict.BETTER: _("better than own KPIs"),
+            Verdict.WORSE: _("worse than own KPIs"),
+            Verdict.MORE_OUTPUT: _("more output than own KPIs"),
+            Verdict.LESS_OUTPUT: _("less output than own KPIs"),
+        }.get(judge(metric, r["difference"], lo, hi), _("no clear difference"))
         out.append(
             {
                 _("Table"): table,

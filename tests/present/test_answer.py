@@ -16,13 +16,14 @@ def _row(mean_a, mean_b, low, high):
 
 def test_a_clear_improvement_reads_as_before_after_difference_interval_and_better():
     line = answer.line("activation_rate_30d", _row(0.37, 0.39, 0.01, 0.03))
-    assert line.text == ("30-day activation 37% → 39%: +2.0 pts, 95% CI +1.0 pts to +3.0 pts (better).")
+    assert line.text == "30-day activation 37% → 39%: +2.0 pts, likely between +1.0 and +3.0 pts (better)."
     assert line.distinguishable and line.better
 
 
 def test_a_difference_whose_interval_spans_zero_says_so_in_words():
     line = answer.line("revenue", _row(26_000_000.0, 25_900_000.0, -250_000.0, 50_000.0))
-    assert "not distinguishable from zero" in line.text and "−€100,000 (−0.4%)" in line.text
+    assert "not distinguishable from the noise" in line.text and "−€100,000 (−0.4%)" in line.text
+    assert "likely between −€250,000 and +€50,000" in line.text  # the unit once per end: a currency sign
     assert not line.distinguishable and line.better is None
 
 
@@ -40,7 +41,7 @@ def test_the_headline_counts_customer_results_only():
         index=["activation_rate_30d", "onboarding_calls", "features_delivered"],
     )
     assert answer.headline(table, "this edit", "it") == (
-        "Against it on the same seeds, this edit makes 1 of 1 customer results better and 0 worse."
+        "Compared with it, in the same simulated markets, this edit makes 1 of 1 customer results better and 0 worse."
     )
 
 
@@ -89,6 +90,6 @@ def test_changes_list_names_levers_and_values_in_words():
         base, {"leadership.real_choice": True, "leadership.trump": 0.8, "leadership.shared_criterion": "churn_rate"}
     )
     assert lines[0] == "Prioritisation is a real choice: off → on"
-    assert lines[1].startswith("How much it trumps local KPIs: ") and lines[1].endswith("→ 0.80")
+    assert lines[1].startswith("How much it trumps local KPIs: ") and lines[1].endswith("→ 80%")
     assert lines[2].endswith("→ Churn")
     assert "with these changes" in answer.description("b2b_activation", base, {"leadership.trump": 0.8})

@@ -6,6 +6,7 @@ import pytest
 from sim import load_scenario, run_many
 from sim.organisation import build_graph
 from sim.present import charts
+from sim.present.verdict import Verdict
 from sim.runner import compare
 from sim.stats import bands
 
@@ -89,7 +90,7 @@ def test_arms_have_fixed_distinct_colours_and_levels_start_at_zero(ens):
     assert chart["title"] == "Value created (per 100 possible)"
 
 
-def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_better():
+def test_differences_colour_by_the_one_verdict_whichever_way_is_better():
     table = pd.DataFrame(
         {
             "mean_a": [10.0, 10.0, 10.0],
@@ -104,10 +105,11 @@ def test_differences_colour_better_green_and_worse_magenta_whichever_way_is_bett
     chart = charts.differences(table, list(table.index))
     data = chart.to_dict()["datasets"]
     rows = {r["metric"]: r["verdict"] for ds in data.values() for r in ds if "verdict" in r}
-    assert rows == {"lead_time_weeks": "better", "features_delivered": "worse", "leads": "not distinguishable"}
+    # fewer items released is less output, not worse: more output is not better for customers by itself
+    assert rows == {"lead_time_weeks": "better", "features_delivered": "less output", "leads": "not distinguishable"}
     spec = chart.to_dict()
-    scale = _scale(spec, "verdict")
-    assert dict(zip(scale["domain"], scale["range"]))["better"] == charts.VERDICT["better"]
+    scale = dict(zip(*_scale(spec, "verdict").values()))
+    assert scale["better"] == Verdict.BETTER.colour and scale["less output"] == Verdict.LESS_OUTPUT.colour
 
 
 def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
@@ -126,7 +128,7 @@ def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
         spec = charts.in_locale(charts.organisation(g)).to_dict()
     assert spec["config"]["locale"]["number"]["decimal"] == ","  # axes and legends: 0,5
     names = {d["name"] for ds in spec["datasets"].values() for d in ds if "name" in d}
-    assert {"Salg", "Juridisk", "Økonomi"} <= names and "sales" not in names
+    assert {"Salg", "Juridisk afdeling", "Økonomi", "Data og analyse", "Produktteam"} <= names and "sales" not in names
     kinds = next(
         layer["encoding"]["color"]["scale"]["domain"]
         for layer in spec["layer"]
@@ -143,5 +145,5 @@ def test_where_the_team_time_went_names_who_asked_in_the_language(ens):
     with language("da"):
         spec = charts.capacity(ens.extra["capacity"]).to_dict()
     domain = _scale(spec, "who")["domain"]
-    assert "Salg" in domain and "eksperimenter" in domain and "sales" not in domain
-    assert "core" in domain  # a team keeps its own name
+    assert "Salg" in domain and "Eksperimenter" in domain and "sales" not in domain
+    assert "Produktteam" in domain and "core" not in domain  # the default team by what it is

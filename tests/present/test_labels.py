@@ -10,16 +10,33 @@ from sim.metrics import METRICS
 from sim.present import labels
 
 
-def test_every_metric_has_a_label_whose_help_says_which_way_is_better():
-    assert set(labels.LABELS) == set(METRICS)
-    for name, lab in labels.LABELS.items():
+def test_every_metric_has_a_label_whose_help_says_which_way_is_better_from_the_registry():
+    assert set(METRICS) <= set(labels.LABELS)
+    for name in METRICS:
+        lab = labels.LABELS[name]
         assert lab.name and lab.name != name and "_" not in lab.name
-        assert "better" in lab.help.lower(), name
-        better = METRICS[name].better
-        if "Lower is better" in lab.help:
-            assert better == "lower", name
-        if "Higher is better" in lab.help:
-            assert better == "higher", name
+        assert "better" not in lab.help.lower(), name  # said once, from the registry, not written per metric
+        text = labels.help_text(name)
+        if METRICS[name].kind == "output":
+            assert text.endswith("so more is not better by itself."), name
+        else:
+            assert text.endswith("Higher is better." if METRICS[name].better == "higher" else "Lower is better."), name
+    with language("da"):
+        assert labels.help_text("churn_rate").endswith("Lavere er bedre.")
+
+
+def test_a_tile_heading_carries_the_unit_the_number_alone_would_not_say():
+    assert labels.tile_title("support_contacts_per_customer") == "Support contacts (per customer per month)"
+    assert labels.tile_title("lead_time_weeks") == "Lead time (weeks)"
+    assert labels.tile_title("activation_rate_30d") == "30-day activation"  # 37% says it
+    assert labels.tile_title("onboarding_calls") == "Onboarding calls"  # the name says it
+    assert labels.value("support_contacts_per_customer", 0.7412, unit=False) == "0.74"
+
+
+def test_an_interval_writes_its_unit_once():
+    assert labels.interval("activation_rate_30d", 0.02, 0.01, 0.03) == "+1.0 to +3.0 pts"
+    assert labels.interval("revenue", -100.0, -250.0, 50.0) == "−€250 to +€50"
+    assert labels.interval("lead_time_weeks", -1.0, -1.5, -0.5) == "−1.5 to −0.5 weeks"
 
 
 def test_a_share_is_a_percentage_and_its_difference_is_in_points():
@@ -74,7 +91,7 @@ def test_every_reference_model_metric_and_series_has_a_label_in_both_languages()
         series, _summary, _extra = spec.simulate(load_scenario(name), 0, 3)
         shown |= {c for c in series.columns if c != spec.time}
         for metric in shown:
-            assert metric in labels.REFERENCE_LABELS, metric
+            assert metric in labels.LABELS, metric
             assert labels.help_text(metric), metric
             with language("da"):
                 assert labels.name(metric) != labels.label(metric).name, metric  # translated

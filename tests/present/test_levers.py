@@ -70,7 +70,8 @@ def test_levers_presets_and_stories_in_danish():
         names = {n: preset_name(n) for n in bundled_scenarios()}
     assert levers["leadership.shared_criterion"].label == "Fælles succeskriterium"
     assert levers["leadership.trump"].label == "Hvor meget det trumfer de lokale KPI'er"
-    assert levers["departments.sales.alignment"].label == "Salg: alignment"
+    assert levers["departments.sales.alignment"].label == "Salg: vægt på det fælles mål"
+    assert levers["teams.core.capacity"].label == "Produktteam: personer"  # the team by what it is, not "core"
     assert levers["assumptions.kpi_proxy.sales"].label == "Hvor god en proxy er Salgs KPI?"
     assert levers["assumptions.kpi_proxy.customer_success"].label == "Hvor god en proxy er Kundesucces' KPI?"
     assert levers["assumptions.folk_wisdom"].group == "Antagelser (præmissen)"
@@ -78,7 +79,7 @@ def test_levers_presets_and_stories_in_danish():
     assert set(PRESET_NAMES) == set(bundled_scenarios())  # every preset has a name for people
     assert names["product_logic"] == "Produktlogik" and names["project_logic"] == "Projektlogik"
     assert preset_name("my_org") == "my_org" and preset_story("") == ""  # other scenarios keep their own
-    assert levers_for(load_scenario("b2b_activation"))[0].label == "Shared success criterion"  # English again
+    assert levers_for(load_scenario("b2b_activation"))[1].label == "Shared success criterion"  # English again
 
 
 def test_a_role_s_levers_edit_the_department_named_after_it_else_the_first_of_that_role():
@@ -97,3 +98,36 @@ def test_a_role_s_levers_edit_the_department_named_after_it_else_the_first_of_th
         )
     }
     assert "departments.growth.campaign_lift" in only and "departments.brand.campaign_lift" not in only
+
+
+def test_shares_are_levers_in_percent_and_values_read_in_words_with_their_unit():
+    levers = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation"))}
+    trump = levers["leadership.trump"]
+    assert trump.percent and trump.to_widget(0.8) == 80 and trump.from_widget(80) == 0.8
+    assert trump.text(0.8) == "80%" and "0%" in trump.help and "docs/" not in trump.help
+    assert levers["departments.marketing.campaign_lift"].text(1.5) == "150%"
+    assert levers["teams.core.capacity"].label == "Product team: people" and not levers["teams.core.capacity"].percent
+    assert levers["teams.core.approval_chain"].text(["legal", "finance"]) == "Legal, Finance"
+    assert levers["leadership.shared_criterion"].text("churn_rate") == "Churn"
+    assert "features_delivered" not in levers["leadership.shared_criterion"].help
+    for lever in levers.values():  # no code names or file paths in what a leader reads
+        assert "docs/" not in lever.help and "_" not in lever.label, lever.path
+
+
+def test_the_horizon_is_a_lever_of_one_two_three_or_five_years():
+    levers = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation"))}
+    horizon = levers["weeks"]
+    assert horizon.widget == "select" and horizon.options == (52, 104, 156, 260)
+    assert [horizon.text(w) for w in horizon.options] == ["1 year", "2 years", "3 years", "5 years"]
+    longer = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation", {"weeks": 80}))}
+    assert 80 in longer["weeks"].options and longer["weeks"].text(80) == "80 weeks"  # its own horizon stays
+
+
+def test_a_dotted_path_is_read_where_it_is_written():
+    from sim.input.paths import get_path, set_path
+
+    data = {"a": {"b": {"c": 1}}}
+    set_path(data, "a.b.c", 2)
+    assert get_path(data, "a.b.c") == 2
+    with pytest.raises(KeyError, match="a.x"):
+        get_path(data, "a.x")

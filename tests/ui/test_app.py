@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run_many
-from sim.present import labels
+from sim.present import labels, verdict
 from sim.runner import compare
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,8 @@ def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
     revenue = _metric(at, "Revenue")
     assert revenue.value == labels.value("revenue", expected["revenue"].mean()) and revenue.value.startswith("€")
     assert "On screen: B2B activation: the article's tug of war" in _markdown(at)
-    assert "30-day activation: " in _markdown(at) and "95% CI" in _markdown(at)
+    assert "30-day activation: " in _markdown(at) and "likely between" in _markdown(at)
+    assert "95% CI" not in _markdown(at) and "seeds" not in _markdown(at)  # plain words for leaders
     charts = _charts(at)
     assert len(charts) == 4
     data = _chart_data(charts[0])
@@ -75,32 +76,35 @@ def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
 
 def test_picking_a_preset_changes_the_numbers():
     at = _app()
-    before = _metric(at, "Context switches").value
+    before = _metric(at, "Context switches (per team-week)").value
     at.sidebar.selectbox[0].set_value("product_logic").run()
     assert not at.exception
     assert at.session_state["base_label"] == "product_logic"
-    assert _metric(at, "Context switches").value != before
+    assert _metric(at, "Context switches (per team-week)").value != before
     assert "On screen: Product logic" in _markdown(at)
 
 
 def test_a_lever_change_is_shown_against_the_preset():
     at = _app()
-    _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
+    _lever(at, "slider", "How much it trumps local KPIs").set_value(100).run()  # a share, shown in percent
     assert not at.exception
     text = _markdown(at)
     assert "On screen: edited B2B activation: the article's tug of war" in text
-    assert "How much it trumps local KPIs: 0.00 → 1.00" in text
+    assert "How much it trumps local KPIs: 0% → 100%" in text
     delta = _metric(at, "Team time on the shared goal").delta
     assert delta is not None and delta.endswith("pts") and _number(delta) > 10  # more time on the goal
     data = _chart_data(_charts(at)[0])
-    assert set(data["scenario"]) == {"edited", "preset"}
+    assert set(data["scenario"]) == {"edited", "before the edit"}
     # the answer is the paired comparison, in words
     a = run_many(load_scenario("b2b_activation"), SEEDS)
     b = run_many(load_scenario("b2b_activation", {"leadership.trump": 1.0}), SEEDS)
-    from sim.present import answer
+    from sim.present import answer, why
 
-    for line in answer.lines(compare(a, b)):
+    table = compare(a, b)
+    for line in answer.lines(table):
         assert line.text in text
+    for sentence in why.explain(a, b, table, b.scenario).sentences():  # why it moved, under the answer
+        assert sentence in text.replace("\\", "")
     link = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
     assert link["set"] == ["leadership.trump=1.0"] and link["preset"] == ["b2b_activation"]
 
@@ -110,6 +114,7 @@ def test_where_the_team_time_went_sums_to_the_capacity_used():
     data = _chart_data(_charts(at)[3])
     result = run_many(load_scenario("b2b_activation"), SEEDS)
     assert {"sales", "core"} <= set(data["requester"]) and data["week"].max() == 52
+    assert {"Sales", "Product team"} <= set(data["who"])  # by name, the default team by what it is
     total = data["person_weeks"].sum()
     expected = result.extra["capacity"]["person_weeks"].sum() / SEEDS
     assert total == pytest.approx(expected, rel=1e-6)
@@ -133,13 +138,13 @@ def test_good_pasted_scenario_becomes_the_base():
     at.sidebar.text_area[0].set_value('name = "mine"\nextends = "data_blind"\n[leadership]\ntrump = 0.3\n').run()
     at.sidebar.button[0].click().run()
     assert not at.exception and at.session_state["base_label"] == "mine"
-    assert _lever(at, "slider", "How much it trumps local KPIs").value == pytest.approx(0.3)
+    assert _lever(at, "slider", "How much it trumps local KPIs").value == 30  # percent
 
 
 def test_exports_are_offered():
     at = _app()
     labels = {b.label for b in at.get("download_button")} if at.get("download_button") else set()
-    assert {"Scenario (TOML)", "Summary per seed (CSV)", "Weekly results (Parquet)"} <= labels
+    assert {"Scenario (TOML)", "Summary per simulated market (CSV)", "Weekly results (Parquet)"} <= labels
     at.button(key="export_prepare").click().run()
     assert not at.exception
     _name, fmt, data = at.session_state["export_image"]
@@ -150,19 +155,24 @@ def test_compare_page_reports_the_paired_differences():
     at = _app()
     at.switch_page("ui/pages/compare.py").run()
     assert not at.exception
-    at.selectbox(key="cmp_b").set_value("product_logic").run()
-    table = at.dataframe[0].value
+    at.multiselect(key="cmp_others").set_value(["product_logic"]).run()
+    levels, table = at.dataframe[0].value, at.dataframe[1].value
     expected = compare(
         run_many(load_scenario("b2b_activation"), SEEDS), run_many(load_scenario("product_logic"), SEEDS)
     )
-    for m in ("activation_rate_30d", "context_switches", "outcome_change", "revenue"):
-        assert table.loc[m, "metric"] == labels.name(m)
-        assert table.loc[m, "difference"] == labels.difference(m, expected.loc[m, "difference"])
+    for m in ("activation_rate_30d", "context_switches", "revenue"):
+        assert table.loc[m, "metric"] == labels.tile_title(m) and levels.loc[m, "metric"] == labels.tile_title(m)
+        row = expected.loc[m]
+        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False)
+        shown = labels.difference(m, row["difference"], unit=False)
+        assert table.loc[m, "B − A"] == f"{shown} ({verdict.of_row(m, row).text})"
     assert (
-        "Against A (B2B activation: the article's tug of war) on the same seeds, B (Product logic) makes"
-        in _markdown(at)
+        "Compared with A (B2B activation: the article's tug of war), in the same simulated markets, B (Product "
+        "logic) makes" in _markdown(at)
     )
-    assert len(_charts(at)) == 6
+    assert len(_charts(at)) == 6  # B − A's differences, four panels over time, the delivery paradox
+    link = dict(at.query_params)
+    assert link["o1"] == "b2b_activation" and link["o2"] == "product_logic" and link["seeds"] == str(SEEDS)
 
 
 def test_organisation_page_edits_edges_and_shows_the_effect():
@@ -173,11 +183,11 @@ def test_organisation_page_edits_edges_and_shows_the_effect():
     assert "influence" in spec and "alignment" in spec
     at.multiselect(key="org_chain:core").set_value(["legal", "marketing", "finance", "leadership"]).run()
     assert not at.exception
-    lead = _metric(at, "Lead time")
-    assert _number(lead.delta) > 1.0 and lead.delta.endswith("weeks")  # a longer chain lengthens lead time
+    lead = _metric(at, "Lead time (weeks)")
+    assert _number(lead.delta) > 1.0  # a longer chain lengthens lead time
     measures = at.dataframe[0].value  # the graph measures in words and the page's number format
-    assert measures.loc["Longest approval chain", "after"] == "4"
-    assert measures.loc["Longest approval chain", "before"] == "1"
+    assert measures.loc["Longest approval chain (sign-offs)", "after"] == "4"
+    assert measures.loc["Longest approval chain (sign-offs)", "before"] == "1"
 
 
 def test_self_assessment_turns_answers_into_a_scenario_to_explore():
@@ -192,25 +202,25 @@ def test_self_assessment_turns_answers_into_a_scenario_to_explore():
     at.button(key="explore_answers").click().run()
     assert not at.exception
     assert at.session_state["base_label"] == "self-assessment"
-    assert _lever(at, "slider", "Data maturity").value == 0.0
+    assert _lever(at, "slider", "Data maturity").value == 0
 
 
 def test_the_premise_is_a_lever_and_the_page_says_what_the_results_rest_on():
     """Moving an assumption moves the note and the numbers: a world where Sales' KPI is a perfect proxy."""
     at = _app()
-    assert any("rest on named assumptions" in c.value and "Sales' 20%" in c.value for c in at.caption)
-    _lever(at, "slider", "How good a proxy is Sales' KPI?").set_value(1.0).run()
+    assert any("Rests on two assumptions" in c.value and "Sales' 20%" in c.value for c in at.caption)
+    _lever(at, "slider", "How good a proxy is Sales' KPI?").set_value(100).run()
     assert not at.exception
-    assert "How good a proxy is Sales' KPI?: 0.20 → 1.00" in _markdown(at)
+    assert "How good a proxy is Sales' KPI?: 20% → 100%" in _markdown(at)
     assert any("Sales' 100%" in c.value for c in at.caption)
 
 
 def test_compare_warns_when_the_arms_assume_different_worlds():
     at = _app()
-    _lever(at, "slider", "How right are our beliefs about what works?").set_value(1.0).run()
+    _lever(at, "slider", "How right are our beliefs about what works?").set_value(100).run()
     at.switch_page("ui/pages/compare.py").run()
     assert not at.exception
-    at.selectbox(key="cmp_b").set_value("__explore__").run()
+    assert at.multiselect(key="cmp_others").value == ["__explore__"]  # the scenario on Explore, by default
     assert any("assume different things" in w.value for w in at.warning)
 
 
@@ -283,7 +293,7 @@ def test_a_pasted_scenario_is_named_in_the_sidebar_and_the_preset_can_be_picked_
 
 def test_a_share_link_opens_the_same_what_if_with_the_same_numbers():
     by_hand = _app()
-    _lever(by_hand, "slider", "How much it trumps local KPIs").set_value(0.8).run()
+    _lever(by_hand, "slider", "How much it trumps local KPIs").set_value(80).run()
     _lever(by_hand, "toggle", "Prioritisation is a real choice").set_value(True).run()
     link = dict(by_hand.query_params)
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -291,7 +301,7 @@ def test_a_share_link_opens_the_same_what_if_with_the_same_numbers():
         fresh.query_params[key] = values
     fresh.run()
     assert not fresh.exception
-    assert _lever(fresh, "slider", "How much it trumps local KPIs").value == pytest.approx(0.8)
+    assert _lever(fresh, "slider", "How much it trumps local KPIs").value == 80
     assert _lever(fresh, "toggle", "Prioritisation is a real choice").value is True
     assert [(m.label, m.value, m.delta) for m in fresh.metric] == [(m.label, m.value, m.delta) for m in by_hand.metric]
     assert "On screen: edited B2B activation: the article's tug of war" in _markdown(fresh)
@@ -361,11 +371,11 @@ def test_switching_to_danish_keeps_the_scenario_and_the_numbers():
     from sim.present import answer
 
     at = _app()
-    _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
+    _lever(at, "slider", "How much it trumps local KPIs").set_value(100).run()
     english = _tiles(at)
     at.sidebar.radio(key="lang_choice").set_value("da").run()
     assert not at.exception
-    assert at.session_state["lever:leadership.trump"] == 1.0 and at.session_state["base_label"] == "b2b_activation"
+    assert at.session_state["lever:leadership.trump"] == 100 and at.session_state["base_label"] == "b2b_activation"
     a = run_many(load_scenario("b2b_activation"), SEEDS)
     b = run_many(load_scenario("b2b_activation", {"leadership.trump": 1.0}), SEEDS)
     with i18n.language("da"):
@@ -388,7 +398,7 @@ def test_switching_to_danish_keeps_the_scenario_and_the_numbers():
 def test_a_danish_share_link_opens_in_danish_with_the_same_numbers():
     by_hand = _app()
     by_hand.sidebar.radio(key="lang_choice").set_value("da").run()
-    _lever(by_hand, "slider", "Hvor meget det trumfer de lokale KPI'er").set_value(0.8).run()
+    _lever(by_hand, "slider", "Hvor meget det trumfer de lokale KPI'er").set_value(80).run()
     link = dict(by_hand.query_params)
     assert link["lang"] == "da" and link["set"] == "leadership.trump=0.8"
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -436,7 +446,7 @@ def test_a_share_link_with_an_unknown_language_opens_its_what_if_in_english_with
     at.query_params["lang"] = "xx"
     at.run()
     assert not at.exception
-    assert at.session_state["lever:leadership.trump"] == 1.0 and at.session_state["lang"] == "en"
+    assert at.session_state["lever:leadership.trump"] == 100 and at.session_state["lang"] == "en"
     errors = [e.value for e in at.error]  # the sidebar's included
     assert len(errors) == 1 and "allowed: en, da" in errors[0]
 
@@ -498,13 +508,12 @@ def test_in_danish_a_pasted_scenario_and_its_errors_read_in_danish_and_files_kee
 
 def test_compare_names_the_edit_by_the_presets_title_in_each_language():
     at = _app()
-    _lever(at, "slider", "How much it trumps local KPIs").set_value(1.0).run()
+    _lever(at, "slider", "How much it trumps local KPIs").set_value(100).run()
     at.switch_page("ui/pages/compare.py").run()
-    at.selectbox(key="cmp_b").set_value("__explore__").run()
-    assert not at.exception
+    assert not at.exception and at.multiselect(key="cmp_others").value == ["__explore__"]
     assert "B (edited B2B activation: the article's tug of war)" in _markdown(at)
     at.sidebar.radio(key="lang_choice").set_value("da").run()
-    assert not at.exception and at.selectbox(key="cmp_b").value == "__explore__"  # the choice stays
+    assert not at.exception and at.multiselect(key="cmp_others").value == ["__explore__"]  # the choice stays
     assert "B (ændret B2B-aktivering: artiklens tovtrækkeri)" in _markdown(at)
 
 
@@ -525,9 +534,9 @@ def test_organisation_edits_stay_through_a_language_switch_and_the_scenario_is_n
     at = _app()
     at.switch_page("ui/pages/organisation.py").run()
     at.multiselect(key="org_chain:core").set_value(["legal", "marketing", "finance", "leadership"]).run()
-    delta = _metric(at, "Lead time").delta
+    delta = _metric(at, "Lead time (weeks)").delta
     at.sidebar.radio(key="lang_choice").set_value("da").run()
     assert not at.exception and not at.warning
     assert at.multiselect(key="org_chain:core").value == ["legal", "marketing", "finance", "leadership"]
-    assert _metric(at, "Gennemløbstid").delta.replace(",", ".").split()[0] == delta.split()[0]
+    assert _metric(at, "Gennemløbstid (uger)").delta.replace(",", ".") == delta
     assert any("B2B-aktivering: artiklens tovtrækkeri" in c.value for c in at.caption)

@@ -56,75 +56,251 @@ def _cut_charts(page) -> list[str]:
         return r.right > document.documentElement.clientWidth + 1 || r.width < 50; }).map(c => c.innerText)""")
 
 
-def test_a_leader_walks_explore_compare_a_share_link_and_a_phone(server, browser, shots):
-    """Issue 13's walk: Explore -> a lever -> the answer in words -> Compare -> the share link in a fresh
-    browser shows the same scenario and numbers -> 390 px without cut charts."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server)
-    _drawn(page, 4)
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert nav.splitlines()[0].strip() == "Explore" and "Compare" in nav and "Workshop" in nav
-    assert page.get_by_text("On screen: B2B activation: the article's tug of war").is_visible()
-    assert page.get_by_text("30-day activation:", exact=False).count() >= 1
-    page.screenshot(path=str(shots / "explore.png"), full_page=False)
+#: What the walk reads and clicks, in each language.
+WORDS = {
+    "en": {
+        "on_screen": "On screen: B2B activation: the article's tug of war",
+        "edited": "On screen: edited B2B activation: the article's tug of war",
+        "toggle": "Prioritisation is a real choice",
+        "trump": "How much it trumps local KPIs",
+        "moved": "How much it trumps local KPIs: 0% → 100%",
+        "why": "Why it moved",
+        "time": "Where the team's time moved",
+        "board": "A page for the board: print it or save it as PDF",
+        "compare": "Compare",
+        "third": "Product logic",
+        "answer": "Compared with",
+        "verdicts": {
+            "better": "green",
+            "worse": "red",
+            "more output": "blue",
+            "less output": "blue",
+            "not distinguishable": "gray",
+        },
+        "noise": "not distinguishable from the noise",
+    },
+    "da": {
+        "on_screen": "På skærmen: B2B-aktivering: artiklens tovtrækkeri",
+        "edited": "På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri",
+        "toggle": "Prioritering er et reelt valg",
+        "trump": "Hvor meget det trumfer de lokale KPI'er",
+        "moved": "Hvor meget det trumfer de lokale KPI'er: 0 % → 100 %",
+        "why": "Hvorfor det flyttede sig",
+        "time": "Hvor teamets tid flyttede sig",
+        "board": "En side til bestyrelsen: udskriv den, eller gem den som PDF",
+        "compare": "Sammenlign",
+        "third": "Produktlogik",
+        "answer": "Sammenlignet med",
+        "verdicts": {
+            "bedre": "green",
+            "dårligere": "red",
+            "mere output": "blue",
+            "mindre output": "blue",
+            "kan ikke skelnes": "gray",
+        },
+        "noise": "kan ikke skelnes fra støjen",
+    },
+}
 
-    page.get_by_text("Prioritisation is a real choice").click()
-    page.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
-    _drawn(page, 4)
-    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="customer results").first.inner_text()
-    assert "Against B2B activation: the article's tug of war on the same seeds, this edit makes" in answer
-    assert page.get_by_text("Prioritisation is a real choice: off → on").is_visible()
-    assert page.get_by_text("30-day activation 3", exact=False).count() >= 1  # "30-day activation 36% → 37%: ..."
-    tiles = _tiles(page)
-    assert any(t.startswith("Revenue") and "€" in t for t in tiles)
-    page.screenshot(path=str(shots / "explore_answer.png"), full_page=False)
-    link = page.url
-    assert "preset=b2b_activation" in link and "leadership.real_choice%3Dtrue" in link
 
-    page.get_by_role("link", name="Compare").click()
-    page.get_by_text("The answer").wait_for(timeout=90_000)
+def _colour(css: str) -> str:
+    """A tile's delta colour by name: grey when its channels are about equal, else its strongest channel."""
+    r, g, b = (int(x) for x in re.findall(r"\d+", css)[:3])
+    if max(r, g, b) - min(r, g, b) < 40:
+        return "gray"
+    return {0: "red", 1: "green", 2: "blue"}[[r, g, b].index(max(r, g, b))]
+
+
+def _signals(page) -> list[dict]:
+    """Every tile with a difference: its heading, the number, the arrow's direction, the colour and the words."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stMetric"]')).flatMap(m => {
+            const d = m.querySelector('[data-testid="stMetricDelta"]');
+            if (!d) return [];
+            const icon = d.querySelector('[data-testid^="stMetricDeltaIcon"]');
+            const words = m.querySelector('[data-testid="stMetricDeltaDescription"]');
+            return [{label: m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+                     delta: d.innerText.trim(),
+                     arrow: icon ? icon.dataset.testid.replace('stMetricDeltaIcon-', '') : null,
+                     colour: getComputedStyle(d).color, words: words ? words.innerText.trim() : null}];
+        })"""
+    )
+
+
+def _check_signals(page, lang: str) -> set[str]:
+    """Each tile's arrow follows the sign of the number beside it and its colour the verdict in its words; each
+    verdict agrees with the answer's sentence for that metric. Returns the verdicts seen."""
+    words = WORDS[lang]
+    answer = page.locator('[data-testid="stMarkdownContainer"] li').all_inner_texts()
+    seen = set()
+    tiles = _signals(page)
+    assert len(tiles) >= 12, tiles
+    for tile in tiles:
+        sign = tile["delta"][0]
+        assert sign in "+−", tile  # a typographic minus: never the hyphen Streamlit reads as "down"
+        assert tile["arrow"] == ("Up" if sign == "+" else "Down"), tile
+        assert tile["words"] in words["verdicts"], tile
+        assert _colour(tile["colour"]) == words["verdicts"][tile["words"]], tile
+        seen.add(tile["words"])
+        name = tile["label"].split(" (")[0]
+        lines = [ln for ln in answer if ln.startswith(name + " ") and "→" in ln]
+        for line in lines:  # the answer says the same
+            if tile["words"] == list(words["verdicts"])[-1]:
+                assert words["noise"] in line, (tile, line)
+            else:
+                assert line.endswith(f"({tile['words']}).") or line.endswith(f"({tile['words']})."), (tile, line)
+    return seen
+
+
+def _cut_tiles(page) -> list[str]:
+    """Tile headings and numbers cut off (wider than their box)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            '[data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *'))
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+    )
+
+
+def _answer_text(page, words) -> list[str]:
+    """The Compare page's answers in words: each headline and every line under it."""
+    heads = [
+        t
+        for t in page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+        if t.startswith(words["answer"] + " A (")
+    ]
+    return heads + page.locator('[data-testid="stExpanderDetails"] li').all_inner_texts()
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, lang):
+    """Issue 24's walk, in English and in Danish: a lever move -> every tile's arrow and colour right -> the "why"
+    -> [the ranking and a goal seek: the advice panel's steps, ui/advice.py, go here] -> the page for the board
+    saved as PDF on one A4 page -> a Compare of three options -> its link in a fresh browser context with the
+    same numbers -> 390 px, nothing cut."""
+    words = WORDS[lang]
+    suffix = "" if lang == "en" else "_da"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="da-DK" if lang == "da" else "en-GB")
+    page = context.new_page()
+    page.goto(server + ("/?lang=da" if lang == "da" else ""))
+    page.get_by_text(words["on_screen"]).first.wait_for(timeout=180_000)
+    _drawn(page, 4)
+    if lang == "en":  # the Danish first look is test_explore_in_danish_and_back's
+        page.screenshot(path=str(shots / "explore.png"), full_page=False)
+
+    # a lever move: prioritisation becomes a real choice, and the shared criterion trumps every local KPI
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(words["toggle"]).click()
+    page.get_by_text(words["edited"]).first.wait_for(timeout=180_000)
+    _drawn(page, 4)
+    thumb = sidebar.locator('[data-testid="stSlider"]', has_text=words["trump"]).get_by_role("slider")
+    thumb.focus()
+    thumb.press("End")
+    page.get_by_text(words["moved"]).first.wait_for(timeout=180_000)
+    _drawn(page, 4)
+
+    # every arrow follows its number's sign, every colour and word the verdict, and the answer says the same
+    seen = _check_signals(page, lang)
+    assert len(seen) >= 3, seen  # better, worse or output, and within the noise all appear
+    assert _cut_tiles(page) == []
+    page.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / f"explore_signals{suffix}.png"), full_page=False)
+
+    # why it moved, under the answer
+    assert page.get_by_text(words["why"], exact=True).count() == 1
+    why = [
+        t
+        for t in page.locator('[data-testid="stMarkdownContainer"] li').all_inner_texts()
+        if t.startswith(words["time"])
+    ]
+    assert why and "−" in why[0] and "+" in why[0], why
+    page.get_by_text(words["why"], exact=True).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / f"explore_answer{suffix}.png"), full_page=False)
+
+    # [advice: the ranking of levers and a goal seek belong here, from the advice panel (ui/advice.py); that
+    #  helper's branch adds their steps to this walk]
+
+    # the page for the board: one A4 page, from the browser
+    explore_link = page.url
+    page.get_by_text(words["board"]).click()
+    page.wait_for_url("**/Board?**", timeout=60_000)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=180_000)
+    _drawn(page, 1)
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    assert page.get_by_text(words["moved"]).count() >= 1 and page.get_by_text(words["why"], exact=True).count() == 1
+    page.screenshot(path=str(shots / f"board{suffix}.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / f"board{suffix}.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+    # Compare: the edit on Explore against the preset, and a third option
+    page.goto(explore_link)
+    page.get_by_text(words["edited"]).first.wait_for(timeout=180_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(words["compare"], exact=True).click()
+    page.wait_for_url("**/Compare**", timeout=60_000)
     _drawn(page, 6)
-    assert page.get_by_text("B (edited B2B activation: the article's tug of war)", exact=False).count() >= 1
-    page.screenshot(path=str(shots / "compare.png"), full_page=False)
+    page.locator('[data-testid="stMultiSelect"] input').first.click()
+    page.keyboard.type(words["third"])
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**o3=product_logic**", timeout=180_000)
+    _drawn(page, 7)
+    compared = _answer_text(page, words)
+    assert len([t for t in compared if t.startswith(words["answer"] + " A (")]) == 2, compared
+    page.screenshot(path=str(shots / f"compare{suffix}.png"), full_page=False)
+    link = page.url
+    assert "o1=b2b_activation" in link and "o2.set=" in link and "o3=product_logic" in link
 
     colleague = browser.new_context(viewport={"width": 1400, "height": 1000})
     other = colleague.new_page()
     other.goto(link)
-    other.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
-    _drawn(other, 4)
-    assert other.get_by_text("Prioritisation is a real choice: off → on").is_visible()
-    assert _tiles(other) == tiles
+    _drawn(other, 7)
+    assert _answer_text(other, words) == compared  # the same options, the same numbers, the same words
     colleague.close()
 
+    # a phone: nothing cut
     phone = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
     )
     small = phone.new_page()
-    small.goto(link)
-    small.get_by_text("On screen: edited B2B activation: the article's tug of war").wait_for(timeout=90_000)
+    small.goto(explore_link)
+    small.get_by_text(words["edited"]).first.wait_for(timeout=180_000)
     _drawn(small, 4)
+    assert _cut_tiles(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
     small.wait_for_timeout(800)
     assert _cut_charts(small) == []
-    small.screenshot(path=str(shots / "explore_phone.png"), full_page=False)
-    small.locator(".vega-embed").first.scroll_into_view_if_needed()
-    small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
-    small.goto(f"{server}/Compare")
-    _drawn(small, 6)
+    small.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
+    small.screenshot(path=str(shots / f"explore_phone_signals{suffix}.png"), full_page=False)
+    if lang == "en":
+        small.locator(".vega-embed").first.scroll_into_view_if_needed()
+        small.wait_for_timeout(500)
+        small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
+    small.goto(link)
+    _drawn(small, 7)
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
+    small.wait_for_timeout(800)
     assert _cut_charts(small) == []
     small.locator(".vega-embed").first.scroll_into_view_if_needed()
-    small.screenshot(path=str(shots / "compare_phone.png"), full_page=False)
-    small.goto(f"{server}/Organisation")
-    _drawn(small, 1)
-    small.locator(".vega-embed").first.scroll_into_view_if_needed()
-    small.wait_for_timeout(500)
-    assert _cut_charts(small) == []
-    small.screenshot(path=str(shots / "organisation_phone.png"), full_page=False)
+    small.screenshot(path=str(shots / f"compare_phone{suffix}.png"), full_page=False)
+    if lang == "en":
+        small.goto(f"{server}/Organisation")
+        _drawn(small, 1)
+        small.locator(".vega-embed").first.scroll_into_view_if_needed()
+        small.wait_for_timeout(500)
+        assert _cut_charts(small) == []
+        small.screenshot(path=str(shots / "organisation_phone.png"), full_page=False)
+        small.goto(f"{server}/Reference_models")
+        _drawn(small, 1)
+        for i in range(small.locator(".vega-embed").count()):
+            small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
+        small.wait_for_timeout(500)
+        assert _cut_charts(small) == []
     phone.close()
-    page.close()
+    context.close()
 
 
 @pytest.mark.parametrize(
@@ -203,7 +379,9 @@ def test_explore_in_danish_and_back(server, browser, shots):
     page.get_by_text("På skærmen: ændret B2B-aktivering: artiklens tovtrækkeri").wait_for(timeout=90_000)
     _drawn(page, 4)
     answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="kunderesultater").first.inner_text()
-    assert answer.startswith("Over for B2B-aktivering: artiklens tovtrækkeri på de samme seeds gør denne ændring")
+    assert answer.startswith(
+        "Sammenlignet med B2B-aktivering: artiklens tovtrækkeri, i de samme simulerede markeder, gør denne ændring"
+    )
     lines = page.locator('[data-testid="stMarkdownContainer"]', has_text="sandsynligvis mellem").first.inner_text()
     assert re.search(r"\d,\d", lines) and "pct.-point" in lines  # decimal commas, percentage points
     assert page.get_by_text("Prioritering er et reelt valg: slået fra → slået til").is_visible()
@@ -224,8 +402,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     _drawn(small, 4)
     assert _tiles(small) == danish
     levers = " ".join(small.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').all_text_contents())
-    decimals = re.findall(r"\d[.,]\d", levers)  # a slider draws its numbers in the browser, in its locale
-    assert decimals and all("," in d for d in decimals), decimals
+    assert re.search(r"\d+ %", levers) and not re.search(r"\d\.\d", levers), levers  # shares in Danish percent
     small.screenshot(path=str(shots / "explore_phone_da.png"), full_page=False)
     phone.close()
 

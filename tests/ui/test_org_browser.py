@@ -6,6 +6,7 @@ ALIGNSIM_SCREENSHOTS=docs/screenshots it refreshes the page's screenshots there.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,11 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     _shot(page, "own_org_graph.png")
 
     uploads.nth(1).set_input_files(str(EXAMPLES / "own_org_monthly.csv"))
-    page.get_by_text("12 months of new_customers").wait_for(timeout=60_000)
+    page.get_by_text("12 months of new customers, 30-day activation").wait_for(timeout=60_000)
     page.get_by_role("button", name="Fit (about").click()
-    page.get_by_text("Fit: distance").wait_for(timeout=240_000)
+    page.get_by_text(re.compile(r"^The model (fits|does not fit) your numbers")).wait_for(timeout=240_000)
+    assert page.get_by_text("Dots: your numbers. Line and band: the model").count() == 1
+    assert page.get_by_text("lead_rate").count() == 0 and page.get_by_text("normalised RMSE").count() == 0
     _no_errors(page)
     page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
     page.wait_for_timeout(1000)

@@ -44,7 +44,11 @@ def test_an_imported_organisation_without_some_departments_opens_in_explore_orga
         for kind in ("slider", "selectbox", "multiselect", "number_input", "toggle")
         for w in getattr(at.sidebar, kind)
     ]
-    assert "Sales: alignment" in labels and "Campaign start week" not in labels and "Data maturity" not in labels
+    assert (
+        "Sales: weight on the shared goal" in labels
+        and "Campaign start week" not in labels
+        and "Data maturity" not in labels
+    )
     assert not any(label.startswith(("Marketing", "HR", "Customer Success")) for label in labels)
     assert at.get("vega_lite_chart")
     at.switch_page("ui/pages/organisation.py").run()
@@ -55,6 +59,7 @@ def test_an_imported_organisation_without_some_departments_opens_in_explore_orga
     nodes = {unit for f in frames if "type" in f for unit in f["unit"]}
     assert nodes == {"sales", "finance", "legal", "core"}
     assert at.multiselect(key="org_chain:core").options == ["Sales", "Finance", "Legal"]
+    assert any(m.value == "**Product team**" for m in at.markdown)  # the team by what it is, not "core"
     at.switch_page("ui/pages/compare.py").run()
     assert not at.exception
 

@@ -80,7 +80,7 @@ def test_sweeping_p1_with_lines_for_p2_draws_figure_one():
     at.text_input(key="sweep_by_values:march1991:p2").set_value("0.1, 0.9").run()
     at.button(key="sweep_run").click().run()
     assert not at.exception
-    data = _data(at.get("vega_lite_chart")[1])
+    data = _data(at.get("vega_lite_chart")[-1])  # the sweep, under the panels over periods
     assert sorted(set(data["p1"])) == [0.1, 0.5, 0.9] and set(data["p2"]) == {"0.1", "0.9"}
     assert (data["count"] == 5).all()
     direct = run_many(load_scenario("march1991", {"p1": 0.1, "p2": 0.9}), 5).summary["equilibrium_knowledge"]

@@ -1,28 +1,21 @@
 """The organisation as a graph: who requests work, who approves it, who depends on whom. Change the edges and
 see lead time and outcome move."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from sim import ScenarioError
-from sim.i18n import N_, _, figure, ngettext
+from sim.i18n import _, ngettext
 from sim.organisation import build_graph, measures
-from sim.present import charts
+from sim.present import charts, labels
 from sim.present.levers import department_name
 from ui.language import language_switch
 from ui.results import DEFAULT_SEEDS, ensemble
-from ui.state import base_scenario, edited_scenario, edited_shown
+from ui.state import alignment, base_scenario, edited_scenario, edited_shown
 from ui.text import names, plain, scenario_title
 from ui.widgets import metric_row, setup_page
-
-#: The graph measures (sim.organisation.measures) as people read them.
-MEASURES = {
-    "units": N_("Units"),
-    "longest_approval_chain": N_("Longest approval chain"),
-    "requesters_per_team": N_("Departments sending demands per team"),
-    "dependencies": N_("Dependencies"),
-    "bottleneck_centrality": N_("Bottleneck (betweenness centrality)"),
-}
 
 language_switch()
 setup_page(_("Organisation"))
@@ -31,19 +24,28 @@ start = edited_scenario() or base_scenario()
 shown_name = edited_shown() if "edited_from" in st.session_state else scenario_title(st.session_state["base_label"])
 st.caption(
     _(
-        "Starting from **{name}**. Node size: influence; colour: alignment; outline: load (team time its "
-        "demands used). Hover a node for its KPI."
+        "Starting from **{name}**. Dot size: how much a unit's demands weigh; colour: how much it weighs the "
+        "shared goal; outline: the team time its demands used. Point at a unit for its KPI."
     ).format(name=plain(shown_name))
 )
-seeds = st.slider(_("Seeds"), 5, 60, st.session_state.get("seeds", DEFAULT_SEEDS), 5, key="org_seeds")
+seeds = st.slider(
+    _("Simulated markets"),
+    5,
+    60,
+    st.session_state.get("seeds", DEFAULT_SEEDS),
+    5,
+    key="org_seeds",
+    help=_("Both organisations run in the same simulated markets, so a difference comes from the change, not luck."),
+)
 
-overrides = {}
+overrides: dict[str, Any] = {}
 departments = list(start.departments)
 for team in start.teams:
-    st.markdown(_("**Team {team}**").format(team=plain(team)))
+    who = department_name(team)
+    st.markdown(f"**{plain(who)}**")
     c1, c2 = st.columns(2)
     chain = c1.multiselect(
-        _("{team}: approval chain (in order)").format(team=team),
+        _("{team}: approval chain (in order)").format(team=who),
         departments,
         default=None if f"org_chain:{team}" in st.session_state else start.teams[team].approval_chain,
         key=f"org_chain:{team}",
@@ -54,7 +56,7 @@ for team in start.teams:
         overrides[f"teams.{team}.approval_chain"] = chain
     requesting = [d for d in departments if team in start.request_weights(d)]
     kept = c2.multiselect(
-        _("{team}: departments that send demands").format(team=team),
+        _("{team}: departments that send demands").format(team=who),
         departments,
         default=None if f"org_requests:{team}" in st.session_state else requesting,
         key=f"org_requests:{team}",
@@ -77,8 +79,8 @@ run = ensemble(changed, seeds, _("the changed organisation")) if overrides else 
 if overrides:
     st.info(
         ngettext(
-            "{n} change; differences are against the organisation as it was, on the same seeds.",
-            "{n} changes; differences are against the organisation as it was, on the same seeds.",
+            "{n} change; differences are against the organisation as it was, in the same simulated markets.",
+            "{n} changes; differences are against the organisation as it was, in the same simulated markets.",
             len(overrides),
         ).format(n=len(overrides))
     )
@@ -88,13 +90,16 @@ metric_row(
     ["lead_time_weeks", "flow_efficiency", "features_delivered", "outcome_change", "activation_rate_30d"],
 )
 
-graph = build_graph(changed)
+graph = build_graph(alignment(changed))
 cap = run.extra["capacity"]
 load = (cap.groupby("requester")["person_weeks"].sum() / seeds).to_dict()
 st.altair_chart(charts.in_locale(charts.organisation(graph, load)), width="stretch")
-before, after = measures(build_graph(start)), measures(graph)
+before, after = measures(build_graph(alignment(start))), measures(graph)
 table = pd.DataFrame(
-    {_("before"): [figure(before[m], 2) for m in before], _("after"): [figure(after[m], 2) for m in before]},
-    index=pd.Index([_(MEASURES[m]) if m in MEASURES else m for m in before], name=_("measure")),
+    {
+        _("before"): [labels.measure_value(m, before[m]) for m in before],
+        _("after"): [labels.measure_value(m, after[m]) for m in before],
+    },
+    index=pd.Index([labels.measure_name(m) for m in before], name=_("measure")),
 )
 st.dataframe(table, key="org_measures")

@@ -2,8 +2,11 @@
 through the same registry, runner and charts as the alignment model. Pick a model and a preset, set its
 parameters, see the run over seeds, and sweep one parameter (e.g. March's Figure 1)."""
 
+from typing import cast
+
 import pandas as pd
 import streamlit as st
+from cachetools import cached
 
 from sim import MODELS, Scenario, ScenarioError, bundled_scenarios, load_scenario, run_many
 from sim.i18n import N_, _, shown
@@ -13,7 +16,7 @@ from sim.present.levers import levers_for, preset_name, preset_story
 from sim.registry import APP_BUDGET_SECONDS, APP_SWEEP_BUDGET_SECONDS, cost, describe_seconds, horizon
 from sim.scenario import ScenarioBase
 from ui.language import language_switch
-from ui.results import ensemble
+from ui.results import SWEEPS, SWEEPS_LOCK, ensemble
 from ui.text import names, plain
 from ui.widgets import export_panel, lever_panel, metric_row, setup_page, upload_panel
 
@@ -28,7 +31,7 @@ st.caption(
     _(
         "Classic models of organisational learning and search, run through the same engine as the alignment "
         "model. Both speak to alignment: learning from a shared code, and departments rewarded on their own "
-        "results against the firm's. docs/CLASSICS.md shows what they reproduce."
+        "results against the firm's. The documentation shows which published figures they reproduce."
     )
 )
 
@@ -41,12 +44,15 @@ model = st.sidebar.selectbox(_("Model"), models, key="ref_model", help=_("A regi
 spec = MODELS[model]
 custom = st.session_state.get("ref_custom")  # (model, label, TOML) of an uploaded or pasted scenario
 presets = list(bundled_scenarios(model)) + ([custom[1]] if custom and custom[0] == model else [])
-preset = st.sidebar.selectbox(
-    _("Preset"),
-    presets,
-    key=f"ref_preset:{model}",
-    format_func=names(presets, preset_name),
-    help=_("A bundled scenario of this model, or the one you uploaded."),
+preset = (
+    st.sidebar.selectbox(
+        _("Preset"),
+        presets,
+        key=f"ref_preset:{model}",
+        format_func=names(presets, preset_name),
+        help=_("A bundled scenario of this model, or the one you uploaded."),
+    )
+    or presets[0]
 )
 base = scenario_from_toml(custom[2], custom[1]) if custom and preset == custom[1] else load_scenario(preset)
 
@@ -122,7 +128,10 @@ figures = {
 }
 st.subheader(_("Per {step}").format(step=_(STEPS[spec.time]) if spec.time in STEPS else spec.time))
 st.caption(_("Mean over seeds with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value."))
-st.altair_chart(charts.in_locale(figures[f"{model}_over_time"]), width="content")
+panels = charts.over_time_panels(charts.hold_last(result.weekly, spec.time), series, time=spec.time)
+for i in range(0, len(panels), 2):  # two columns on a wide screen, one under the other on a phone
+    for col, panel in zip(st.columns(2), panels[i : i + 2]):
+        col.altair_chart(charts.in_locale(panel), width="stretch")
 st.subheader(_("Per seed"))
 # the table holds the runs' raw values: a share is headed as a share (0 to 1), not as a percentage
 headers = {
@@ -165,14 +174,15 @@ by_text = c6.text_input(
 metric = c7.selectbox(_("Metric"), list(metrics), key=f"sweep_metric:{model}", format_func=names(metrics, labels.name))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cached(SWEEPS, lock=SWEEPS_LOCK)
 def _sweep(toml_text: str, x: str, xs: tuple, by: str | None, bys: tuple, seeds: int) -> pd.DataFrame:
+    """A sweep's runs (kept for the server's sessions, the last 16 sweeps; the same sweep is never run twice)."""
     scenario = scenario_from_toml(toml_text, "swept scenario")
     rows = []
     for b in bys or (None,):
         for value in xs:
             point = scenario.with_overrides({x: value, **({by: b} if by else {})})
-            rows.append(run_many(point, seeds).summary.assign(**{x: value, **({by: b} if by else {})}))
+            rows.append(run_many(cast(Scenario, point), seeds).summary.assign(**{x: value, **({by: b} if by else {})}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -221,7 +231,7 @@ if swept and swept[0] == model:
         metrics,
         title=_("{metric} against {parameter}").format(metric=labels.name(metric), parameter=sx),
     )
-    st.altair_chart(charts.in_locale(figures[f"{model}_sweep_{sx}"]), width="content")
+    st.altair_chart(charts.in_locale(figures[f"{model}_sweep_{sx}"]), width="stretch")
     st.download_button(
         _("Sweep runs (CSV)"),
         table.to_csv(index=False),

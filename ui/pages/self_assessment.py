@@ -35,7 +35,7 @@ st.subheader(_("Your organisation in the simulator"))
 for n, (key, question) in enumerate(QUESTIONS.items(), 1):  # what each answer set, in the page's language
     st.markdown(
         "- "
-        + _("Q{n} ({answer}): {meaning}").format(
+        + _("Question {n}, {answer}: {meaning}").format(
             n=n, answer=_(answers[key]), meaning=_(question.effects[answers[key]][1])
         )
     )

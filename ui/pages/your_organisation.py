@@ -8,11 +8,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from sim.i18n import N_, _, figure, ngettext, number, percent, shown
+from sim.i18n import N_, _, ngettext, percent, shown
 from sim.input import MAX_FILE_BYTES, ScenarioError, orgsheet
 from sim.input.observed import SERIES, read_observed
 from sim.organisation import build_graph, measures
-from sim.present import charts
+from sim.present import charts, fit, labels
 from sim.registry import APP_SWEEP_BUDGET_SECONDS, describe_seconds
 from sim.research import calibration
 from ui.language import language_switch
@@ -22,23 +22,8 @@ from ui.widgets import setup_page
 
 #: The page's fit: seeds per candidate, local-search and interval-design candidates per parameter, band seeds.
 SEEDS, LOCAL_EVALS, DESIGN_POINTS, BAND_SEEDS = 3, 3, 5, 10
-#: The fit's tables for people (translate with ``_``): column heads and a parameter's status.
-ESTIMATE_COLUMNS = {
-    "parameter": N_("parameter"),
-    "informed_by": N_("informed by"),
-    "default": N_("default"),
-    "estimate": N_("estimate"),
-    "low": N_("95% low"),
-    "high": N_("95% high"),
-    "status": N_("status"),
-}
-STATUS = {"fitted": N_("fitted"), "weak": N_("weakly identified"), "not identifiable": N_("not identifiable")}
-QUALITY_COLUMNS = {
-    "series": N_("series"),
-    "points": N_("points"),
-    "coverage": N_("inside 95% band"),
-    "nrmse": N_("normalised RMSE"),
-}
+#: The fit's quality table for people (translate with ``_``): column heads.
+QUALITY_COLUMNS = {"series": N_("your numbers"), "points": N_("data points"), "coverage": N_("inside the model's band")}
 
 language_switch()
 setup_page(_("Your organisation"))
@@ -109,7 +94,14 @@ for note in imported.notes:
     st.caption(plain(shown(note)))
 graph = build_graph(org)
 st.altair_chart(charts.organisation(graph), width="stretch")
-st.dataframe(pd.DataFrame({_("measure"): measures(graph)}), key="org_graph_measures")
+measured = measures(graph)
+st.dataframe(
+    pd.DataFrame(
+        {_("value"): [labels.measure_value(m, v) for m, v in measured.items()]},
+        index=pd.Index([labels.measure_name(m) for m in measured], name=_("measure")),
+    ),
+    key="org_graph_measures",
+)
 
 st.subheader(_("3. Your numbers"))
 st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
@@ -133,17 +125,18 @@ if observed is not None:
         if observed.frequency == "week"
         else ngettext("{n} month of {series}.", "{n} months of {series}.", observed.periods)
     )
-    st.caption(periods.format(n=observed.periods, series=", ".join(observed.series)))
+    st.caption(periods.format(n=observed.periods, series=", ".join(fit.series_name(s) for s in observed.series)))
     st.subheader(_("4. Fit the model to your numbers"))
     st.caption(
         _(
-            "The app fits with a small budget ({seeds} seeds per candidate) so that it answers in seconds; "
+            "The app fits with a small budget ({seeds} simulated markets per candidate) so that it answers in seconds; "
             "its intervals are rougher. For the fit you rely on, run the command line (60 candidates, 4 "
             "seeds): alignsim calibrate organisation.xlsx --observed observed.csv --out my_org.toml"
         ).format(seeds=SEEDS)
     )
     trials = st.slider(_("Candidates to try (more: a better fit, slower)"), 6, 60, 8, 2, key="fit_trials")
     seconds = calibration.estimated_seconds(org, observed, trials, SEEDS, BAND_SEEDS, LOCAL_EVALS, DESIGN_POINTS)
+    assert obs_file is not None  # the observed series came from it
     key = hashlib.sha256(org.to_toml().encode() + obs_file.getvalue() + str(trials).encode()).hexdigest()
     if seconds > APP_SWEEP_BUDGET_SECONDS:
         st.warning(
@@ -155,8 +148,14 @@ if observed is not None:
         )
     elif st.button(_("Fit (about {t})").format(t=shown(describe_seconds(seconds))), type="primary", key="fit"):
         bar = st.progress(0.0, text=_("fitting…"))
+
+        def _progress(done: int, total: int) -> None:
+            bar.progress(
+                min(1.0, done / total), text=_("fitting… {done} of {total} candidates").format(done=done, total=total)
+            )
+
         try:
-            fit = calibration.calibrate(
+            fitted = calibration.calibrate(
                 org,
                 observed,
                 trials=trials,
@@ -164,12 +163,9 @@ if observed is not None:
                 band_seeds=BAND_SEEDS,
                 local_evals=LOCAL_EVALS,
                 design_points=DESIGN_POINTS,
-                progress=lambda done, total: bar.progress(
-                    min(1.0, done / total),
-                    text=_("fitting… {done} of {total} candidates").format(done=done, total=total),
-                ),
+                progress=_progress,
             )
-            st.session_state["own_org_fit"] = (key, fit)
+            st.session_state["own_org_fit"] = (key, fitted)
         except ScenarioError as exc:
             st.error(plain(exc.shown()))
         bar.empty()
@@ -177,23 +173,21 @@ if observed is not None:
     result = stored[1] if stored and stored[0] == key else None
 
 if result is not None:
-    st.markdown(
-        _("**Fit:** distance {d} over {n} data points (about {n} at a good fit).").format(
-            d=number(result.distance, 1), n=result.points
-        )
-    )
-    estimates = result.estimates.drop(columns=["meaning"])
-    for column in ("default", "estimate", "low", "high"):  # numbers for people, in the page's language
-        estimates[column] = estimates[column].map(figure)
-    estimates["status"] = estimates["status"].map(lambda status: _(STATUS.get(status, status)))
-    st.dataframe(
-        estimates.rename(columns={k: _(v) for k, v in ESTIMATE_COLUMNS.items()}), hide_index=True, key="fit_estimates"
-    )
+    st.markdown("**" + plain(fit.verdict(result.quality)) + "**")
+    st.dataframe(fit.estimates(result.estimates), hide_index=True, key="fit_estimates", width="stretch")
     for note in result.notes:
         st.caption(plain(shown(note)))
-    st.altair_chart(calibration.chart(result.fit, result.frequency), width="content")
-    quality = result.quality.assign(
-        coverage=result.quality["coverage"].map(percent), nrmse=result.quality["nrmse"].map(lambda v: number(v, 2))
+    st.caption(_("Dots: your numbers. Line and band: the model, and where it likely lies."))
+    drawn = fit.panels(result.fit, result.frequency)
+    for i in range(0, len(drawn), 3):
+        for col, panel in zip(st.columns(3), drawn[i : i + 3]):
+            col.altair_chart(charts.in_locale(panel), width="stretch")
+    quality = pd.DataFrame(
+        {
+            "series": [_(fit.SERIES[s][0]) if s in fit.SERIES else s for s in result.quality["series"]],
+            "points": result.quality["points"],
+            "coverage": result.quality["coverage"].map(lambda v: percent(v, 0)),
+        }
     )
     st.dataframe(
         quality.rename(columns={k: _(v) for k, v in QUALITY_COLUMNS.items()}), hide_index=True, key="fit_quality"
@@ -214,7 +208,7 @@ st.subheader(_("5. What if?"))
 st.markdown(
     _(
         "Make this organisation the base of Explore and Compare: pull the levers there and compare "
-        "what-ifs on it, on the same seeds."
+        "what-ifs on it, in the same simulated markets."
     )
 )
 if st.button(_("Explore and Compare on it"), type="primary", key="explore_own_org"):
