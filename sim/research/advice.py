@@ -220,9 +220,9 @@ def _is_metric_choice(scenario: ScenarioBase, lever: Lever) -> bool:
     return bool(lever.options) and all(option in metrics for option in lever.options)
 
 
-def moves(scenario: ScenarioBase, lever: Lever, goal: str) -> list[Any]:
+def moves(scenario: ScenarioBase, lever: Lever, goal: str, validate: bool = True) -> list[Any]:
     """The settings a ranking tries for ``lever`` (its realistic range, see the module docstring); only settings
-    that differ from the scenario's and that it accepts."""
+    that differ from the scenario's and (``validate``) that it accepts."""
     current = _setting(scenario, lever.path)
     candidates: list[Any]
     if lever.widget == "toggle":
@@ -243,6 +243,9 @@ def moves(scenario: ScenarioBase, lever: Lever, goal: str) -> list[Any]:
     out: list[Any] = []
     for value in candidates:
         if value == current or value in out:
+            continue
+        if not validate:
+            out.append(value)
             continue
         try:
             scenario.with_overrides({lever.path: value})
@@ -294,7 +297,8 @@ def clear_cache() -> None:
 
 
 def _text_key(scenario: ScenarioBase) -> bytes:
-    return hashlib.blake2b(scenario.to_toml().encode(), digest_size=16).digest()
+    """A digest of everything the scenario holds (its JSON: the same for the same scenario in any process)."""
+    return hashlib.blake2b(scenario.model_dump_json().encode(), digest_size=16).digest()
 
 
 def _summary(job: tuple[ScenarioBase, int]) -> dict[str, float]:
@@ -333,7 +337,8 @@ class _Runner:
     def summaries(self, jobs: Sequence[tuple[ScenarioBase, int]]) -> list[dict[str, float]]:
         """The summary of each job, in order; cached runs are not run again."""
         self.requested += len(jobs)
-        keys = [(_text_key(s), seed) for s, seed in jobs]
+        texts: dict[int, bytes] = {}  # a batch repeats each scenario over its seeds: one digest per scenario
+        keys = [(texts[id(s)] if id(s) in texts else texts.setdefault(id(s), _text_key(s)), seed) for s, seed in jobs]
         found: dict[int, tuple[tuple[str, ...], np.ndarray]] = {}
         todo: dict[tuple[bytes, int], list[int]] = {}
         with _lock:
@@ -368,11 +373,6 @@ class _Runner:
     def values(self, scenario: ScenarioBase, seeds: Sequence[int], metrics: Iterable[str]) -> dict[str, np.ndarray]:
         summaries = self.summaries([(scenario, s) for s in seeds])
         return {m: np.array([x.get(m, np.nan) for x in summaries], dtype=float) for m in metrics}
-
-
-def _uncached(jobs: Iterable[tuple[ScenarioBase, int]]) -> int:
-    with _lock:
-        return len({key for key in ((_text_key(s), seed) for s, seed in jobs) if key not in _runs})
 
 
 # ---------------------------------------------------------------- effects
@@ -511,7 +511,9 @@ def _seeds(seed: int, n: int, fresh: bool = False) -> list[int]:
     return list(range(start, start + n))
 
 
-def _plan(scenario: ScenarioBase, goal: str, levers: Iterable[str] | None) -> list[tuple[Lever, list[Any]]]:
+def _plan(
+    scenario: ScenarioBase, goal: str, levers: Iterable[str] | None, validate: bool = True
+) -> list[tuple[Lever, list[Any]]]:
     wanted = None if levers is None else set(levers)
     all_levers = choices(scenario)
     if wanted is not None:
@@ -528,7 +530,7 @@ def _plan(scenario: ScenarioBase, goal: str, levers: Iterable[str] | None) -> li
     for lever in all_levers:
         if wanted is not None and lever.path not in wanted:
             continue
-        tried = moves(scenario, lever, goal)
+        tried = moves(scenario, lever, goal, validate)
         if tried:
             plan.append((lever, tried))
     return plan
@@ -550,27 +552,37 @@ def estimate_ranking(
     also: Iterable[str] = (),
     workers: int = 1,
 ) -> Estimate:
-    """What :func:`rank_levers` with these arguments will cost (runs not cached yet; the second look counted in
-    full)."""
-    metric = goal_of(scenario, goal).metric
-    plan = _plan(scenario, metric, levers)
-    others = _trade_off_metrics(scenario, metric, also)
-    key = _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, plan, others)
-    with _lock:
-        if key in _rankings:
-            return Estimate(0, 0.0, workers)
-    screen = [(scenario, s) for s in _seeds(seed, seeds)]
-    screen += [
-        (scenario.with_overrides({lever.path: v}), s)
-        for lever, tried in plan
-        for v in tried
-        for s in _seeds(seed, seeds)
-    ]
-    runs = _uncached(screen) + (min(confirm, len(plan)) + 1) * confirm_seeds * (confirm > 0)
+    """What :func:`rank_levers` with these arguments will cost at most (nothing when that ranking is cached; runs
+    cached from other questions are counted, and cost nothing): cheap enough to show before every click."""
+    if cached_ranking(scenario, goal, seeds, confirm_seeds, confirm, seed, levers, also) is not None:
+        return Estimate(0, 0.0, workers)
+    plan = _plan(scenario, goal_of(scenario, goal).metric, levers, validate=False)
+    runs = (1 + sum(len(tried) for _, tried in plan)) * seeds + (min(confirm, len(plan)) + 1) * confirm_seeds * (
+        confirm > 0
+    )
     return Estimate(runs, cost(scenario, runs) / max(workers, 1), workers)
 
 
-def _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, plan, also) -> tuple:
+def cached_ranking(
+    scenario: ScenarioBase,
+    goal: str | Goal,
+    seeds: int = RANK_SEEDS,
+    confirm_seeds: int = CONFIRM_SEEDS,
+    confirm: int = CONFIRM_TOP,
+    seed: int = 0,
+    levers: Iterable[str] | None = None,
+    also: Iterable[str] = (),
+) -> Ranking | None:
+    """The ranking :func:`rank_levers` would return, when it is in the cache (else None; nothing runs)."""
+    metric = goal_of(scenario, goal).metric
+    key = _ranking_key(
+        scenario, metric, seeds, confirm_seeds, confirm, seed, levers, _trade_off_metrics(scenario, metric, also)
+    )
+    with _lock:
+        return _rankings.get(key)
+
+
+def _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, levers, others) -> tuple:
     return (
         _text_key(scenario),
         metric,
@@ -578,8 +590,8 @@ def _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, plan, al
         confirm_seeds,
         confirm,
         seed,
-        tuple(lever.path for lever, _ in plan),
-        tuple(also),
+        None if levers is None else tuple(sorted(set(levers))),
+        tuple(others),
     )
 
 
@@ -628,9 +640,10 @@ def rank_levers(
     if seeds < 2 or confirm_seeds < 2 or confirm < 0:
         raise AdviceError("ranking: seeds and confirm_seeds must be at least 2, confirm at least 0")
     metric = goal_of(scenario, goal).metric
+    levers = None if levers is None else list(levers)
     plan = _plan(scenario, metric, levers)
     others = _trade_off_metrics(scenario, metric, also)
-    key = _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, plan, others)
+    key = _ranking_key(scenario, metric, seeds, confirm_seeds, confirm, seed, levers, others)
     with _lock:
         hit = _rankings.get(key)
     if hit is not None:
@@ -710,7 +723,9 @@ def _gain(effect: Effect) -> float:
 class Check:
     """How a set of changes does against the target and the keeps, at the worst sample of the assumptions:
     ``slack`` >= 0 means every condition holds robustly (it is the smallest margin, as a share of the target or of
-    the kept metric's level); ``effects`` are the paired effects at the nominal assumptions (the first sample)."""
+    the kept metric's level, at the unfavourable end of each interval); ``closeness`` is the same margin for the
+    means (how close a setting that falls short comes, less noisy than an interval's end); ``effects`` and the
+    target's interval are those at the nominal assumptions (the first sample)."""
 
     slack: float
     target_low: float
@@ -719,24 +734,40 @@ class Check:
     effects: dict[str, Effect]
     worst_sample: int
     seeds: tuple[int, ...]
+    closeness: float = 0.0
 
     @property
     def holds(self) -> bool:
         return self.slack >= 0
 
 
-def _target_slack(target: Target, values: np.ndarray) -> tuple[float, float, float, float]:
+def _finite_or_worst(value: float) -> float:
+    return value if math.isfinite(value) else -math.inf
+
+
+def _target_slack(target: Target, values: np.ndarray) -> tuple[float, float, float, float, float]:
+    """(slack at the interval's unfavourable end, slack of the mean, mean, low, high) of the changed scenario."""
     mean, low, high = mean_ci(values, LEVEL)
+    sign = 1.0 if target.op == ">=" else -1.0
     scale = max(abs(target.value), 1e-9)
     edge = low if target.op == ">=" else high
-    slack = (edge - target.value) / scale if target.op == ">=" else (target.value - edge) / scale
-    return (slack if math.isfinite(slack) else -math.inf), mean, low, high
+    return (
+        _finite_or_worst(sign * (edge - target.value) / scale),
+        _finite_or_worst(sign * (mean - target.value) / scale),
+        mean,
+        low,
+        high,
+    )
 
 
-def _keep_slack(keep: Keep, effect: Effect) -> float:
+def _keep_slack(keep: Keep, effect: Effect) -> tuple[float, float]:
+    """(slack at the interval's unfavourable end, slack of the mean) of a kept metric's paired change."""
     scale = max(abs(effect.before), 1e-9)
-    slack = (effect.gain_low + keep.margin * abs(effect.before)) / scale
-    return slack if math.isfinite(slack) else -math.inf
+    allowed = keep.margin * abs(effect.before)
+    return (
+        _finite_or_worst((effect.gain_low + allowed) / scale),
+        _finite_or_worst((effect.gain + allowed) / scale),
+    )
 
 
 def _check(
@@ -760,20 +791,22 @@ def _check(
     def block(i: int) -> dict[str, np.ndarray]:
         return {m: np.array([x.get(m, np.nan) for x in summaries[i * n : (i + 1) * n]], dtype=float) for m in names}
 
-    worst, worst_i, nominal = math.inf, 0, None
+    worst, worst_i, closeness, nominal = math.inf, 0, math.inf, None
     for i in range(len(bases)):
         before, after = block(i), block(len(bases) + i)
-        slack, mean, low, high = _target_slack(target, after[target.metric])
+        slack, close, mean, low, high = _target_slack(target, after[target.metric])
         effects = {m: _effect(m, registry[m].better, before[m], after[m]) for m in names}
         for keep in keeps:
-            slack = min(slack, _keep_slack(keep, effects[keep.metric]))
+            edge, middle = _keep_slack(keep, effects[keep.metric])
+            slack, close = min(slack, edge), min(close, middle)
         if nominal is None:
             nominal = (effects, mean, low, high)
         if slack < worst:
             worst, worst_i = slack, i
+        closeness = min(closeness, close)
     assert nominal is not None
     effects, mean, low, high = nominal
-    return Check(worst, low, high, mean, effects, worst_i, tuple(seeds))
+    return Check(worst, low, high, mean, effects, worst_i, tuple(seeds), closeness)
 
 
 def _samples(scenario: ScenarioBase, uncertainties: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -867,6 +900,7 @@ class Advice:
             "target_interval": [_number(self.check.target_low), _number(self.check.target_high)],
             "target_mean": _number(self.check.target_mean),
             "slack": _number(self.check.slack),
+            "closeness": _number(self.check.closeness),
             "effects": {m: e.as_dict() for m, e in self.check.effects.items()},
             "fresh_seeds": list(self.check.seeds),
             "uncertainty_samples": self.samples,
@@ -889,13 +923,20 @@ def estimate_goal_seek(
     levers: Iterable[str] | None = None,
     workers: int = 1,
 ) -> Estimate:
-    """What :func:`goal_seek` will cost at most: its ranking (runs not cached), every trial on every sample, and
-    the final checks (fewer when trials repeat a setting or an early check succeeds)."""
-    ranking = estimate_ranking(scenario, target.metric, seed=seed, levers=levers, confirm=0)
+    """What :func:`goal_seek` will cost at most: its screen of the levers for the goal and each kept metric, every
+    trial on every sample, and the final checks (fewer when runs are cached, trials repeat a setting or an early
+    check succeeds)."""
+    levers = None if levers is None else list(levers)
+    screened = {
+        (lever.path, repr(value))
+        for metric in (target.metric, *(k.metric for k in keep))
+        for lever, tried in _plan(scenario, metric, levers, validate=False)
+        for value in tried
+    }
     samples = len(uncertainties) if uncertainties else 1
-    search = (trials + SEEK_LEVERS + 2) * samples * seeds + samples * seeds
+    search = (trials + SEEK_LEVERS + KEEP_LEVERS * len(keep) + 1) * samples * seeds + samples * seeds
     final = (FINAL_CHECKS + 1) * samples * confirm_seeds
-    runs = ranking.runs + search + final
+    runs = (len(screened) + 1) * RANK_SEEDS + search + final
     return Estimate(runs, cost(scenario, runs) / max(workers, 1), workers)
 
 
@@ -932,6 +973,7 @@ def goal_seek(
 
     if trials < 1 or seeds < 2 or confirm_seeds < 2:
         raise AdviceError("goal seek: trials must be at least 1, seeds and confirm_seeds at least 2")
+    levers = None if levers is None else list(levers)
     target = _validated(Target, target.model_dump() if isinstance(target, Target) else target, scenario, "target")
     keeps = tuple(_validated(Keep, k.model_dump() if isinstance(k, Keep) else k, scenario, "keep") for k in keep)
     price = lever_costs(scenario, costs)
@@ -1057,13 +1099,13 @@ def goal_seek(
         tried_final.append((changes, final))
         if final.holds:
             return advice(True, changes, final, len(study.trials), rows)
-    # nothing held on fresh seeds: the closest setting (the largest slack) among the final checks and the search
+    # nothing held on fresh seeds: the closest setting (by its means) among the final checks and the search
     if not tried_final:
-        key, _ = max(seen.items(), key=lambda kv: (kv[1].slack, -_price(kv[0], price)))
+        key, _ = max(seen.items(), key=lambda kv: (kv[1].closeness, -_price(kv[0], price)))
         changes = _changes_from_key(key, domains, rows, scenario)
         tried_final.append((changes, check(changes, fresh)))
-    changes, final = max(tried_final, key=lambda cf: cf[1].slack)
-    if final.slack < unchanged.slack:
+    changes, final = max(tried_final, key=lambda cf: cf[1].closeness)
+    if final.closeness <= unchanged.closeness:
         changes, final = {}, unchanged
     return advice(False, changes, final, len(study.trials), rows)
 
@@ -1170,13 +1212,13 @@ def advice_lines(scenario: ScenarioBase, advice: Advice) -> list[str]:
         )
     elif advice.changes:
         head = _(
-            "No setting tried reaches {target}{keeping} robustly{where}. The closest found ({n} change(s), cost "
+            "No setting tried reaches {target} robustly{keeping}{where}. The closest found ({n} change(s), cost "
             "{cost}):"
         )
     else:
         return [
             _(
-                "No setting tried reaches {target}{keeping} robustly{where}, and none came closer than the scenario "
+                "No setting tried reaches {target} robustly{keeping}{where}, and none came closer than the scenario "
                 "as it is."
             ).format(
                 target=target_text(target),

@@ -10,6 +10,7 @@ from sim.present import answer, charts, labels
 from sim.research.claims import holds_when
 from sim.runner import compare
 from sim.scenario import Scenario
+from ui.advice import advice_panel
 from ui.language import language_switch
 from ui.results import ensemble, refine
 from ui.text import names, plain, scenario_title
@@ -63,6 +64,7 @@ else:
 if isinstance(choice.edited, Scenario):
     st.caption(plain(holds_when(choice.edited)))
 share_link(choice)
+advice_panel(choice)  # what to change first: the levers ranked for a goal, and a goal seek
 
 st.subheader(_("Outcome: what customers do"))
 metric_row(result, reference, OUTCOMES[:2])
