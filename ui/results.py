@@ -6,6 +6,7 @@ how fast runs went on this server (measured, not guessed).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,8 +38,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 @st.cache_resource(show_spinner=False)
 def _pool():
     """One process pool for the whole server: every session's seeds run on all cores (results are identical to a
-    serial run; sim.runner.run_many puts them together in seed order)."""
-    return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
+    serial run; sim.runner.run_many puts them together in seed order). A server started by ``ui.serve`` uses the
+    pool that ``ui.serve`` forked before the web server's threads existed (its ``PREFORKED_POOL``): forking later,
+    from one of many threads, can copy into the workers a lock another thread holds, and hang them."""
+    if WORKERS < 2:
+        return None
+    serve = sys.modules.get("ui.serve")
+    preforked = getattr(serve, "PREFORKED_POOL", None)
+    if serve is not None and preforked is not None:
+        serve.PREFORKED_POOL = None  # taken once: a broken pool is replaced by a new one
+        return preforked
+    return process_pool(WORKERS, shared=True)
 
 
 class _Waiting:
