@@ -1102,7 +1102,7 @@ def goal_seek(
     # nothing held on fresh seeds: the closest setting (by its means) among the final checks and the search
     if not tried_final:
         key, _ = max(seen.items(), key=lambda kv: (kv[1].closeness, -_price(kv[0], price)))
-        changes = _changes_from_key(key, domains, rows, scenario)
+        changes = _pruned(_changes_from_key(key, domains, rows, scenario), evaluate, price, closest=True)
         tried_final.append((changes, check(changes, fresh)))
     changes, final = max(tried_final, key=lambda cf: cf[1].closeness)
     if final.closeness <= unchanged.closeness:
@@ -1128,14 +1128,21 @@ def _changes_from_key(key: tuple, domains, rows, scenario) -> dict[str, Any]:
     return out
 
 
-def _pruned(changes: dict[str, Any], evaluate: Callable[[dict[str, Any]], Check], price: dict[str, float]) -> dict:
-    """``changes`` without every change that is not needed (the dearest is tried first)."""
+def _pruned(
+    changes: dict[str, Any],
+    evaluate: Callable[[dict[str, Any]], Check],
+    price: dict[str, float],
+    closest: bool = False,
+) -> dict:
+    """``changes`` without every change that is not needed (the dearest is tried first): one whose removal keeps
+    the target and the keeps holding, or (``closest``, for a setting that falls short) comes at least as close."""
     current = dict(changes)
     for path in sorted(current, key=lambda p: (-price[p], p)):
         if len(current) == 1:
             break
         fewer = {p: v for p, v in current.items() if p != path}
-        if evaluate(fewer).holds:
+        result = evaluate(fewer)
+        if result.holds if not closest else result.closeness >= evaluate(current).closeness:
             current = fewer
     return current
 
