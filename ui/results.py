@@ -268,7 +268,7 @@ def start_warming(report: Callable[[str], None] = lambda text: None) -> threadin
             )
             _warm(_idle, first_wait=False)
         except Exception as exc:  # the pages compute what they need themselves
-            report(f"alignsim: warming stopped: {exc}")
+            report(f"alignsim: warming stopped ({type(exc).__name__}: {exc})")
             return
         report(f"alignsim: warmed up in {time.perf_counter() - began:.1f} s")
 

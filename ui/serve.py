@@ -65,12 +65,16 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     # the pages find this module under its name (Streamlit runs each page as the program's __main__)
     sys.modules.setdefault("ui.serve", sys.modules[__name__])
-    PREFORKED_POOL = fork_pool()
+    pool = PREFORKED_POOL = fork_pool()
     threading.Thread(target=warm, args=(start,), name="alignsim-warm-start", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *argv]
-    return cli.main()
+    try:
+        return cli.main()
+    finally:  # the server stopped: runs still queued (the warming's) are dropped, so the process ends now
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 if __name__ == "__main__":
