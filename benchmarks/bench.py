@@ -65,7 +65,7 @@ def _median(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def boltzmann_rate() -> float:
+def boltzmann_rate(repeat: int = 3) -> float:
     """Agent-steps per second of Mesa's BoltzmannWealth (n=1000, 52 steps)."""
     from mesa.examples import BoltzmannWealth
 
@@ -74,13 +74,13 @@ def boltzmann_rate() -> float:
         for _ in range(52):
             m.step()
 
-    return 1000 * 52 / _median(go, 3)
+    return 1000 * 52 / _median(go, repeat)
 
 
-def customer_rate() -> float:
+def customer_rate(customers: int = 100_000, repeat: int = 3) -> float:
     """Customer-steps per second of a whole alignsim run (100 000 customers, 52 weeks)."""
-    s = load_scenario("b2b_activation", {"customers.population": 100_000})
-    return 100_000 * 52 / _median(lambda: run(s, seed=0), 3)
+    s = load_scenario("b2b_activation", {"customers.population": customers})
+    return customers * 52 / _median(lambda: run(s, seed=0), repeat)
 
 
 def sweep_efficiency(runs: int = 60, repeat: int = 3) -> tuple[float, float, float]:
@@ -112,7 +112,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=15, help="repetitions of the single run (median)")
     parser.add_argument("--quick", action="store_true", help="skip the large run and the sweep")
+    parser.add_argument(
+        "--smoke", action="store_true", help="one repetition of each case at tiny sizes, no large run or sweep"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.repeat, args.quick = 1, True
+    small = 1 if args.smoke else 3  # repetitions of the ensembles and rates
 
     b2b = load_scenario("b2b_activation")
     run(b2b, seed=0)  # warm-up: imports and caches
@@ -123,7 +129,14 @@ def main() -> None:
             "<= 0.050 s",
         )
     ]
-    rows.append(("30-seed ensemble (as the app runs it)", f"{_median(lambda: run_many(b2b, 30), 3):.3f} s", "<= 1.5 s"))
+    seeds = 2 if args.smoke else 30
+    rows.append(
+        (
+            f"{seeds}-seed ensemble (as the app runs it)",
+            f"{_median(lambda: run_many(b2b, seeds), small):.3f} s",
+            "<= 1.5 s",
+        )
+    )
     if not args.quick:
         proc = subprocess.run(
             [sys.executable, "-c", LARGE.format(root=str(ROOT))], capture_output=True, text=True, check=True, cwd=ROOT
@@ -142,12 +155,15 @@ def main() -> None:
             "",
         )
     )
-    rows.append(("  200-seed ensemble (the issue's command)", f"{_median(lambda: run_many(slow, 200), 1):.2f} s", ""))
+    many = 2 if args.smoke else 200
+    rows.append(
+        (f"  {many}-seed ensemble (the issue's command)", f"{_median(lambda: run_many(slow, many), 1):.2f} s", "")
+    )
     nk = load_scenario("nk_departments")
     rows.append(
         ("nk_departments, N = 10, 100 periods (median)", f"{_median(lambda: run(nk, seed=1), args.repeat):.4f} s", "")
     )
-    cust, boltz = customer_rate(), boltzmann_rate()
+    cust, boltz = customer_rate(2_000 if args.smoke else 100_000, small), boltzmann_rate(small)
     rows.append(("customer-steps per second (alignsim)", f"{cust:,.0f}", ""))
     rows.append(("agent-steps per second (Mesa BoltzmannWealth)", f"{boltz:,.0f}", ""))
     rows.append(("  ratio", f"{cust / boltz:.1f}x", ""))

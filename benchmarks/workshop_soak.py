@@ -376,8 +376,19 @@ def main(argv=None) -> int:
     ap.add_argument("--browsers", type=int, default=6)
     ap.add_argument("--tables", type=int, default=2)
     ap.add_argument("--seat-size", type=int, default=3)
-    ap.add_argument("--port", type=int, default=8651)
+    ap.add_argument("--port", type=int, default=None, help="port (default 8651; --smoke: a free one)")
+    ap.add_argument(
+        "--smoke", action="store_true", help="the smallest complete workshop on a free port (the test suite's run)"
+    )
     a = ap.parse_args(argv)
+    if a.smoke:
+        import socket
+
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            a.port = a.port or free.getsockname()[1]
+        a.participants, a.browsers, a.tables, a.seat_size = 6, 1, 1, 2  # as tests/ui/test_workshop_soak.py
+    a.port = a.port or 8651
     if not 1 <= a.browsers <= a.participants:
         ap.error("browsers must be from 1 to participants")
     result = run(a.participants, a.browsers, a.tables, a.seat_size, a.port)

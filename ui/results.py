@@ -1,10 +1,12 @@
-"""Ensembles for every page: one process pool and one cache of finished ensembles for the whole server,
-the first seeds shown early, and the presets warmed before the first visit.
+"""Ensembles for every page: one process pool and one cache of finished ensembles for the whole server, the first
+seeds shown early, the presets warmed in the background while the server already answers, and waits estimated from
+how fast runs went on this server (measured, not guessed).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from cachetools import LRUCache
 
-from sim import bundled_scenarios, load_scenario, run_many
+from sim import bundled_scenarios, load_scenario, run, run_many
 from sim.i18n import _, shown
 from sim.input import is_bundled, scenario_from_toml
 from sim.present.charts import to_image
@@ -37,8 +39,17 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 @st.cache_resource(show_spinner=False)
 def _pool():
     """One process pool for the whole server: every session's seeds run on all cores (results are identical to a
-    serial run; sim.runner.run_many puts them together in seed order)."""
-    return process_pool(WORKERS, shared=True) if WORKERS > 1 else None
+    serial run; sim.runner.run_many puts them together in seed order). A server started by ``ui.serve`` uses the
+    pool that ``ui.serve`` forked before the web server's threads existed (its ``PREFORKED_POOL``): forking later,
+    from one of many threads, can copy into the workers a lock another thread holds, and hang them."""
+    if WORKERS < 2:
+        return None
+    serve = sys.modules.get("ui.serve")
+    preforked = getattr(serve, "PREFORKED_POOL", None)
+    if serve is not None and preforked is not None:
+        serve.PREFORKED_POOL = None  # taken once: a broken pool is replaced by a new one
+        return preforked
+    return process_pool(WORKERS, shared=True)
 
 
 class _Waiting:
@@ -72,7 +83,8 @@ MAX_CACHED = 64
 
 
 #: On a cache miss that would keep the page waiting longer than FIRST_LOOK_AFTER_S (estimated on the pool's
-#: workers, e.g. 60 seeds), Explore first shows FIRST_SEEDS seeds, then refines to all of them. Drawing the page
+#: workers at the measured speed: 60 seeds on a quiet machine, fewer on a busy one), Explore first shows
+#: FIRST_SEEDS seeds, then refines to all of them. Drawing the page
 #: twice costs time on a busy 2-core machine, so a short wait (the default 20 seeds) is not split. Both can be set
 #: from the environment (benchmarks/app_latency.py --first-seeds, --first-look-after).
 FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
@@ -107,6 +119,41 @@ SWEEPS: LRUCache = LRUCache(maxsize=16)
 SWEEPS_LOCK = threading.Lock()
 
 
+class _Speed:
+    """How fast runs go on this server now: the measured wall time of the last ensembles against the registry's
+    estimate for them (``sim.registry.cost``, calibrated on a quiet machine), as a factor; waits the pages announce
+    are the registry's estimate times this factor. Before anything was measured the factor is 1."""
+
+    def __init__(self) -> None:
+        self.factor: float | None = None
+        self.lock = threading.Lock()
+
+    def record(self, scenario: ScenarioBase, runs: int, seconds: float, workers: int = WORKERS) -> None:
+        expected = cost(scenario, runs) / max(1, min(workers, runs))
+        if expected <= 0 or seconds <= 0:
+            return
+        with self.lock:  # the newest measurement counts most: the machine's load changes
+            self.factor = seconds / expected if self.factor is None else 0.5 * self.factor + 0.5 * seconds / expected
+
+    def seconds(self, scenario: ScenarioBase, runs: int, workers: int = WORKERS) -> float:
+        """Estimated wall seconds of ``runs`` runs of ``scenario`` on ``workers`` workers, at the measured speed."""
+        return cost(scenario, runs) / max(1, min(workers, runs)) * (self.factor or 1.0)
+
+
+_speed = _Speed()
+
+
+def wait_seconds(scenario: ScenarioBase, runs: int, workers: int | None = None) -> float:
+    """How long ``runs`` runs of ``scenario`` will take on the server's pool, at the speed measured on it."""
+    return _speed.seconds(scenario, runs, workers or WORKERS)
+
+
+#: Ensembles being computed now (key -> set when done): whoever needs one of them (the warmer, a page) waits for
+#: it instead of running it a second time.
+_in_flight: dict[tuple[str, int], threading.Event] = {}
+_in_flight_lock = threading.Lock()
+
+
 def _on_pool(run: Callable):
     """``run(pool)`` on the server's pool; when a worker has died (killed, out of memory) the pool is broken for
     good, so a new one is started for every session and the run is tried once more."""
@@ -118,13 +165,43 @@ def _on_pool(run: Callable):
 
 
 def _ensemble(toml_text: str, seeds: int) -> EnsembleResult:
+    """The ensemble from the cache, or run once for everyone who asks for it at the same time (the warmer and the
+    pages): a second caller waits for the first one's run."""
     key = (toml_text, seeds)
-    result = _results.get(key)
-    if result is None:
+    while True:
+        result = _results.get(key)
+        if result is not None:
+            return result
+        with _in_flight_lock:
+            running = _in_flight.get(key)
+            if running is None:
+                done = _in_flight[key] = threading.Event()
+                break
+        running.wait()  # another thread runs it; if it failed, run it here
+    try:
         scenario = scenario_from_toml(toml_text, "cached")
+        start = time.perf_counter()
         result = _on_pool(lambda pool: run_many(cast(Scenario, scenario), list(range(seeds)), executor=pool))
+        _speed.record(scenario, seeds, time.perf_counter() - start, WORKERS if _pool() is not None else 1)
         _results.put(key, result)
-    return result
+        return result
+    finally:
+        with _in_flight_lock:
+            _in_flight.pop(key, None)
+        done.set()
+
+
+def cached_mean(scenario: ScenarioBase, seeds: int, metric: str) -> float | None:
+    """The mean of ``metric`` over the cached ensemble of ``scenario`` (None when it is not cached)."""
+    result = _results.get((scenario.to_toml(), seeds))
+    if result is None or metric not in result.summary:
+        return None
+    return float(result.summary[metric].mean())
+
+
+def shared_pool(run: Callable):
+    """``run(pool)`` on the server's process pool (None on one core), started anew when a worker died."""
+    return _on_pool(run)
 
 
 def refine() -> None:
@@ -133,19 +210,28 @@ def refine() -> None:
     pending = st.session_state.pop("refining", None)
     if pending is None:
         return
-    key, steps = pending
+    key, steps, start = pending
     if key != (st.session_state.get("edited_toml"), st.session_state.get("seeds")):
         steps.close()  # left over from a run that was interrupted by the next lever move: drop its queued seeds
         return
-    _results.put(key, next(steps))
+    result = next(steps)
+    _speed.record(result.scenario, len(result.seeds), time.perf_counter() - start)
+    _results.put(key, result)
     st.rerun()
 
 
-def _warm(wait: Callable[[], None] = lambda: None) -> None:
+def _presets() -> list[str]:
+    """The alignment model's presets, the one the first visit opens first."""
+    return [DEFAULT_PRESET, *(n for n in bundled_scenarios("alignment") if n != DEFAULT_PRESET)]
+
+
+def _warm(wait: Callable[[], None] = lambda: None, first_wait: bool = True) -> None:
     """Every unedited preset's ensemble at the default seeds into the cache (the default preset first, each after
-    ``wait()``), then the image renderer started once, so that "Prepare image" does not wait for it."""
-    for name in [DEFAULT_PRESET, *(n for n in bundled_scenarios("alignment") if n != DEFAULT_PRESET)]:
-        wait()
+    ``wait()``, the first too unless ``first_wait`` is false), then the image renderer started once, so that
+    "Prepare image" does not wait for it."""
+    for i, name in enumerate(_presets()):
+        if i or first_wait:
+            wait()
         _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
     import altair as alt
 
@@ -153,25 +239,63 @@ def _warm(wait: Callable[[], None] = lambda: None) -> None:
 
 
 def warm_start() -> None:
-    """Before the server takes its first visitor (``ui.serve``): start the process pool (forked before the web
-    server's threads exist) and warm every preset and the renderer (``_warm``), so that neither the first visit nor
-    a preset switch waits for a run, and no background warming competes with the first visitor's lever moves."""
+    """Warm every preset and the renderer now, before returning (``_warm``); ``ui.serve`` warms in the background
+    instead (:func:`start_warming`)."""
     _warm()
+
+
+def _idle() -> None:
+    while not _waiting.idle(WARM_AFTER_IDLE_S):
+        time.sleep(0.25)
+
+
+_warmer: dict[str, threading.Thread] = {}
+
+
+def start_warming(report: Callable[[str], None] = lambda text: None) -> threading.Thread:
+    """For ``ui.serve``, while the web server starts: in a background thread, measure a run here (the model
+    imported first, so the pool's workers fork with it loaded), start the process pool, and warm the presets and
+    the renderer: the default preset at once, the others while pages are idle. ``report`` is told the estimate of
+    the warming at the speed measured (not guessed), and when it is done."""
+
+    def warm() -> None:
+        began = time.perf_counter()
+        try:
+            scenario = load_scenario(DEFAULT_PRESET)
+            run(scenario, 0)  # imports the model
+            start = time.perf_counter()
+            run(scenario, 1)
+            one = time.perf_counter() - start
+            _speed.record(scenario, 1, one, workers=1)
+            presets = [load_scenario(name) for name in _presets()]
+            estimate = sum(_speed.seconds(s, DEFAULT_SEEDS) for s in presets)
+            report(
+                f"alignsim: warming {len(presets)} presets in the background, about {describe_seconds(estimate)} "
+                f"at the speed measured here (one run took {one:.2f} s); the app answers meanwhile"
+            )
+            _warm(_idle, first_wait=False)
+        except Exception as exc:  # the pages compute what they need themselves
+            report(f"alignsim: warming stopped ({type(exc).__name__}: {exc})")
+            return
+        report(f"alignsim: warmed up in {time.perf_counter() - began:.1f} s")
+
+    thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
+    _warmer["thread"] = thread
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner=False)
 def _warm_presets() -> threading.Thread:
     """Once per server started without ``ui.serve``: warm the presets and the renderer (``_warm``) in the
-    background, each run only while pages are idle (nobody moved a lever for a few seconds); after a warm start
-    every run is a cache hit."""
-
-    def idle() -> None:
-        while not _waiting.idle(WARM_AFTER_IDLE_S):
-            time.sleep(0.25)
+    background, each run only while pages are idle (nobody moved a lever for a few seconds); a server started by
+    ``ui.serve`` warms already (:func:`start_warming`)."""
+    if "thread" in _warmer:
+        return _warmer["thread"]
 
     def warm() -> None:
         try:
-            _warm(idle)
+            _warm(_idle)
         except Exception:
             return
 
@@ -217,24 +341,42 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
     cached = _results.get((text, seeds))
     if cached is not None:
         return cached
+    with _in_flight_lock:
+        warming = _in_flight.get((text, seeds))
+    if warming is not None:  # the warmer is running it now: wait for it rather than run it twice
+        with st.spinner(
+            plain(
+                _("Warming up: running {name} over {seeds} simulated markets, about {time}…").format(
+                    name=label or scenario.name,
+                    seeds=seeds,
+                    time=shown(describe_seconds(wait_seconds(scenario, seeds))),
+                )
+            )
+        ):
+            warming.wait()
+        cached = _results.get((text, seeds))
+        if cached is not None:
+            return cached
     pool = _pool()
+    wait = wait_seconds(scenario, seeds, WORKERS if pool is not None else 1)
     with (
-        st.spinner(plain(_("Simulating {name} in {seeds} markets…").format(name=label or scenario.name, seeds=seeds))),
+        st.spinner(
+            plain(
+                _("Running {name} over {seeds} simulated markets, about {time}…").format(
+                    name=label or scenario.name, seeds=seeds, time=shown(describe_seconds(wait))
+                )
+            )
+        ),
         _waiting,
     ):
-        if (
-            progressive
-            and pool is not None
-            and 0 < FIRST_SEEDS < seeds
-            and cost(scenario, seeds) / WORKERS > FIRST_LOOK_AFTER_S
-        ):
+        if progressive and pool is not None and 0 < FIRST_SEEDS < seeds and wait > FIRST_LOOK_AFTER_S:
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
             steps = run_progressively(
                 cast(Scenario, scenario_from_toml(text, "cached")), seeds, pool, first=FIRST_SEEDS
             )
-            st.session_state["refining"] = ((text, seeds), steps)
+            st.session_state["refining"] = ((text, seeds), steps, time.perf_counter())
             return next(steps)
         result = _ensemble(text, seeds)
     _warm_presets()

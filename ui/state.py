@@ -126,8 +126,14 @@ def open_shared_link(where) -> None:
     st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
     if shared.seeds:
         st.session_state["seeds"] = shared.seeds
-    by_path = {lever.path: lever for lever in levers_for(shared.base)}
-    for path, value in shared.overrides.items():  # sim.input.share lets through only the levers' paths and ranges
+    set_levers(shared.base, shared.overrides)  # sim.input.share lets through only the levers' paths and ranges
+
+
+def set_levers(base: Scenario, overrides: dict) -> None:
+    """Put the lever widgets of ``base`` at the values of ``overrides`` (path -> value): before the widgets are
+    drawn (a share link on a session's first run, a button's callback such as applying advice)."""
+    by_path = {lever.path: lever for lever in levers_for(base)}
+    for path, value in overrides.items():
         lever = by_path[path]
         key = f"lever:{path}"
         if lever.widget == "slider":

@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from sim import provenance
-from sim.cli import research, scenarios
+from sim.cli import advice, research, scenarios
 from sim.cli.common import EXIT_USAGE, Parser, UsageError
 from sim.input import ScenarioError, clean
 from sim.output import problem
@@ -20,7 +20,7 @@ from sim.registry import BudgetError
 from sim.research.sweep import SweepError
 
 #: Each command group adds its subcommands (in the order of ``alignsim --help``) and names their functions.
-GROUPS = (scenarios, research)
+GROUPS = (scenarios, research, advice)
 COMMANDS = {name: command for group in GROUPS for name, command in group.COMMANDS.items()}
 
 

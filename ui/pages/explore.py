@@ -13,6 +13,7 @@ from sim.present import answer, charts, labels, why
 from sim.runner import compare
 from sim.scenario import Scenario
 from ui.comparison import MAX_NAME_CHARS, clean_name
+from ui.advice import advice_panel
 from ui.language import language_switch
 from ui.results import ensemble, refine
 from ui.state import explore_kept, keep
@@ -76,6 +77,7 @@ with st.expander(_("Keep this scenario for Compare")):
     if st.button(_("Keep it"), key="keep_scenario", disabled=not name) and current is not None:
         kept_as = keep(replace(current, name=name))
         st.success(_("Kept as {name}: Compare offers it next to the presets.").format(name=plain(kept_as)))
+advice_panel(choice)  # what to change first: the levers ranked for a goal, and a goal seek
 
 st.subheader(_("Outcome: what customers do"))
 metric_row(result, reference, OUTCOMES[:2])

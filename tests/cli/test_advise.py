@@ -1,0 +1,105 @@
+"""``alignsim advise``: the lever ranking and the goal seek from the command line, its cost said first, progress on
+stderr, and bad input as one line with exit code 2."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.research import advice
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["--set", "customers.population=1000", "--set", "weeks=26"]
+LEVERS = ["--lever", "departments.marketing.campaign_start_week", "--lever", "leadership.real_choice"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    advice.clear_cache()
+    yield
+    advice.clear_cache()
+
+
+def test_advise_ranks_levers_with_intervals_and_money_and_says_the_cost_first(capsys):
+    argv = ["advise", "b2b_activation", *SMALL, *LEVERS, "--seeds", "3", "--confirm-seeds", "3", "--workers", "1"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "What moves 30-day activation most in b2b_activation" in out
+    assert "Campaign start week: 8 → none" in out and "Prioritisation is a real choice: off → on" in out
+    assert "Revenue" in out and "€" in out and "Churn" in out and "[" in out  # money and intervals beside each
+    lines = err.splitlines()
+    assert lines[0].startswith("alignsim: ranking the levers: about ") and "runs, about" in lines[0]
+    assert any(line.startswith("alignsim: ranking: ") for line in lines[1:])  # progress, not on a terminal
+
+
+def test_advise_json_goal_seek_is_deterministic_and_says_when_the_target_is_out_of_reach(capsys):
+    argv = [
+        "advise",
+        "b2b_activation",
+        *SMALL,
+        *LEVERS,
+        "--target",
+        ">=99%",
+        "--keep",
+        "revenue",
+        "--cost",
+        "leadership.real_choice=2",
+        "--seeds",
+        "3",
+        "--confirm-seeds",
+        "3",
+        "--trials",
+        "4",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    seek = first["goal_seek"]
+    assert seek["reached"] is False and seek["target"] == {"metric": "activation_rate_30d", "op": ">=", "value": 0.99}
+    assert seek["keep"] == [{"metric": "revenue", "margin": 0.01}]
+    assert "ranking" not in first  # --target alone does not print the ranking
+    advice.clear_cache()
+    assert main([*argv, "--workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out) == first  # same seed, other executor: the same advice
+
+
+def test_advise_table_says_plainly_that_no_setting_reaches_the_goal(capsys):
+    argv = ["advise", "b2b_activation", *SMALL, *LEVERS, "--target", ">=99%", "--seeds", "3"]
+    assert main([*argv, "--confirm-seeds", "3", "--trials", "3", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "No setting tried reaches 30-day activation ≥ 99% robustly" in out
+    assert "likely between" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--goal", "nope"], "goal: metric: 'nope' is not a metric of this model; allowed: activation_rate_30d"),
+        (["--target", "lots"], "target: 'lots' is not a bound"),
+        (["--target", ">=0.4", "--keep", "nope"], "keep: metric: 'nope' is not a metric"),
+        (["--target", ">=0.4", "--cost", "teams.core.nope=1"], "cost 'teams.core.nope': not a lever"),
+        (["--target", ">=0.4", "--cost", "leadership.trump=-1"], "cost leadership.trump: must be a number >= 0"),
+        (["--keep", "revenue"], "--keep and --cost: need --target"),
+        (["--lever", "nope"], "levers: nope not a lever of this scenario; allowed: leadership.shared_criterion"),
+        (["--seeds", "1"], "argument --seeds: must be 2..1,000, got 1"),
+        (["--set", "weeks=0"], "overrides: weeks: Input should be greater than or equal to 1"),
+        (["--target", ">=0.4", "--trials", "100000", "--seeds", "1000"], "advice for b2b_activation"),
+    ],
+)
+def test_advise_bad_input_is_one_line_and_exit_2(args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "advise", "b2b_activation", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert message in lines[0], lines[0]

@@ -1,0 +1,81 @@
+"""What to change first in a real browser (Debian's chromium, the app as `make app` starts it): a leader pastes a
+small organisation on Explore, ranks the levers (a progress bar, then the ranking with the money beside each), runs a
+goal seek, applies its suggestion in one click, and the answer compares the applied changes with the scenario
+before. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS when set."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
+
+#: A small organisation, so that the ranking and the goal seek take seconds, not minutes, on a busy machine.
+SMALL = 'extends = "b2b_activation"\nname = "small_b2b"\nweeks = 26\n[customers]\npopulation = 1500\n'
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+  && !document.querySelector('[data-stale="true"]')
+  && !document.querySelector('[data-testid="stProgress"]')
+  && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))"""
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    path = Path(target) if target else tmp_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _idle(page, timeout: float = 300_000) -> None:
+    page.wait_for_function(IDLE, timeout=timeout, polling=100)
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_selector(".vega-embed", timeout=300_000)
+    _idle(page)
+    page.get_by_text("Upload or paste a scenario (TOML)").click()
+    page.locator(".st-key-pasted textarea").fill(SMALL)
+    page.locator(".st-key-use_pasted button").click()
+    page.get_by_text("On screen: small_b2b", exact=False).first.wait_for(timeout=300_000)
+    _idle(page)
+
+    rank = page.locator(".st-key-advice_rank button")
+    assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
+    rank.scroll_into_view_if_needed()
+    rank.click()
+    page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)  # progress while it runs
+    page.get_by_text("What moves", exact=False).first.wait_for(timeout=600_000)
+    _idle(page)
+    ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
+    assert "likely between" in ranking and "Revenue:" in ranking and "€" in ranking and "seeds" not in ranking
+    page.screenshot(path=str(shots / "advice_ranking.png"), full_page=False)
+
+    seek = page.locator(".st-key-advice_seek button")
+    assert seek.inner_text().startswith("Find the smallest change (at most about ")
+    seek.scroll_into_view_if_needed()
+    seek.click()
+    page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+    apply = page.locator(".st-key-advice_apply button")
+    apply.wait_for(timeout=900_000)  # "Apply these changes", or "Apply the closest setting" when out of reach
+    _idle(page)
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="30-day activation is then likely between")
+    assert answer.count() >= 1
+    page.screenshot(path=str(shots / "advice_goal_seek.png"), full_page=False)
+
+    apply.click()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text="Applied: ").wait_for(timeout=300_000)
+    _idle(page)
+    page.get_by_text("On screen: edited small_b2b", exact=False).first.wait_for(timeout=60_000)
+    applied = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    header = page.locator('[data-testid="stMarkdownContainer"]', has_text="On screen: edited small_b2b").first
+    changes = page.locator('[data-testid="stMarkdownContainer"] ul').first.inner_text()
+    assert header.is_visible()
+    for change in applied.removeprefix("Applied: ").split(". The answer")[0].split("; "):
+        assert change.strip() in changes  # the levers moved: the scenario on screen lists each change
+    assert page.get_by_text("this edit makes", exact=False).count() >= 1  # the answer compares it with before
+    page.screenshot(path=str(shots / "advice_applied.png"), full_page=False)
+    page.close()
