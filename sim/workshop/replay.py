@@ -29,7 +29,7 @@ from sim.i18n import N_, _, current
 from sim.input import load_scenario
 from sim.metrics import METRICS, Metric, capacity_frame, window_value
 from sim.stats import paired_difference
-from sim.workshop.store import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
+from sim.workshop.rules import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
 
 RESULT_COLUMNS = [
     "round",
