@@ -222,6 +222,26 @@ def client_address(peer: str | None, forwarded_for: Iterable[str], trusted: tupl
     return str(client)
 
 
+#: The bucket of requests whose address cannot be checked (the web server may have read X-Forwarded-For itself).
+UNVERIFIED = "forwarded:unverified"
+
+
+def server_reads_forwarded() -> bool:
+    """Whether the web server (uvicorn, under Streamlit) may already have replaced the connecting address with one
+    from ``X-Forwarded-For``: it does for this machine's own connections unless ``FORWARDED_ALLOW_IPS`` is set to
+    the empty string, as ``ui.serve`` and ``ui.gateway`` do (the app reads the header itself, ``client_address``)."""
+    return os.environ.get("FORWARDED_ALLOW_IPS") != ""
+
+
+def request_address(peer: str | None, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
+    """``client_address`` of a request to the app; when the web server may have rewritten the address (see
+    ``server_reads_forwarded``) a request that carries ``X-Forwarded-For`` cannot be told apart from a forged one,
+    so all such requests share one bucket, ``UNVERIFIED`` (a room behind a proxy still has a bucket per browser)."""
+    if forwarded_for and server_reads_forwarded():
+        return UNVERIFIED
+    return client_address(peer, forwarded_for, trusted)
+
+
 def scheme(peer: str | None, forwarded_proto: str | None, own: str, trusted: tuple[Network, ...]) -> str:
     """``https`` or ``http`` as the browser sees it: the request's own scheme, or a trusted proxy's
     ``X-Forwarded-Proto``."""
