@@ -1,8 +1,9 @@
 """`make app`: the Streamlit app, started warm.
 
-Runs ``streamlit run ui/gateway.py`` (``app.py`` with the workshop's pass endpoint) in this process after importing the app's libraries (pandas, SciPy, Altair, Mesa),
-starting the shared process pool and computing the default preset's ensemble (``ui.results.warm_start``), so the
-first visitor after a server start does not wait for them. Arguments are passed on to ``streamlit run``.
+Runs ``streamlit run ui/gateway.py`` (``app.py`` with the workshop's pass endpoint) in this process after importing
+the app's libraries (pandas, SciPy, Altair, Mesa), starting the shared process pool and computing the default
+preset's ensemble (``ui.results.warm_start``), so the first visitor after a server start does not wait for them.
+Arguments are passed on to ``streamlit run``.
 """
 
 import os
