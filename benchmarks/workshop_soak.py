@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.workshop.store import TEMPLATES, Decision, Workshop, dept_label  # noqa: E402
+from sim.workshop.rules import TEMPLATES, Decision, dept_label  # noqa: E402
+from sim.workshop.store import Workshop  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -50,23 +51,24 @@ PUSHES = ["own KPI", "balanced", "shared goal"]
 
 
 class Server:
-    """`streamlit run app.py` on a port, with the workshop database given; restartable."""
+    """The app as ``make app`` serves it (``streamlit run ui/gateway.py``: app.py with the workshop's pass
+    endpoint; X-Forwarded-For left to the workshop) on a port, with the workshop database given; restartable."""
 
-    def __init__(self, port: int, db: Path, log: Path):
-        self.port, self.db, self.log = port, db, log
+    def __init__(self, port: int, db: Path, log: Path, env: dict[str, str] | None = None):
+        self.port, self.db, self.log, self.env = port, db, log, env or {}
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> float:
         t0 = time.monotonic()
-        env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db)}
+        env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db), "FORWARDED_ALLOW_IPS": "", **self.env}
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "ui/gateway.py",
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -699,11 +699,20 @@ class Workshop:
     # ---------------------------------------------------------------- what screens read several times a minute
     def pulse(self, code: str, secret: str) -> tuple:
         """The numbers a facilitator's or presenter's screen compares to know whether it is up to date: the
-        workshop's version (every change bumps it) and its stage (round, reveal, tables, archive, logic)."""
+        workshop's stage (round, reveal, tables, archive, logic), its version (every change bumps it) and the
+        places with a screen connected now."""
         self.access(code, secret)
+        code = normal_code(code)
         with self._db() as db:
-            state = self._state(db, normal_code(code))
-        return (state.version, state.stage)
+            state = self._state(db, code)
+            connected = tuple(
+                r[0]
+                for r in db.execute(
+                    "SELECT rowid FROM members WHERE code = ? AND removed = 0 AND seen >= ? ORDER BY rowid",
+                    (code, self.clock() - CONNECTED_SECONDS),
+                )
+            )
+        return (state.stage, state.version, connected)
 
     def player_pulse(self, token: str) -> tuple:
         """What a participant's screen compares: the workshop's stage and their own seat (the team's last save for

@@ -1,10 +1,9 @@
 """What every workshop screen shares: the store, the link's parameters, errors in one plain line, the browser's id,
 the request's address, the decision form and the live watch.
 
-Live updates are cheap: a screen's ``watch`` is a fragment that reruns every few seconds and compares a few
-numbers (the store's ``pulse``: one indexed query) with what the screen shows; only when they differ does the
-screen redraw (``st.rerun``). An idle screen therefore costs one tiny fragment run per interval, not a rerun of
-its page (docs/PERFORMANCE.md has the figures).
+Live updates are cheap: a screen registers what it shows (the store's ``pulse``: a few numbers read in one indexed
+query) with the server's doorbell (``ui.workshop.doorbell``), which reruns the screen, or only its live part, when
+the pulse changes. An idle screen runs nothing (docs/PERFORMANCE.md has the figures).
 """
 
 from __future__ import annotations
@@ -34,10 +33,11 @@ from sim.workshop.rules import (
 )
 from sim.workshop.store import Workshop, default_path
 from ui.text import plain
+from ui.workshop.doorbell import doorbell
 from ui.workshop.gate import stream_path as _stream_path
 
-#: How often screens ask the store whether anything changed: the facilitator's and the presenter's screens show
-#: a decision within ~1 s, participants' screens move to a new round within ~2 s.
+#: Where the doorbell cannot serve (AppTest, another Streamlit), how often screens poll instead: the
+#: facilitator's and the presenter's screens, and participants' screens.
 POLL_SECONDS = 1.0
 POLL_PLAYER_SECONDS = 2.0
 #: How long a refused save's message stays on a participant's screen.
@@ -165,9 +165,13 @@ def round_line(state: State) -> str:
 
 
 def watch(name: str, pulse: Callable[[], tuple], seconds: float) -> None:
-    """Keep this screen up to date: remember the pulse it is drawn from and start its watch, a fragment that
-    reruns every ``seconds`` and redraws the screen only when the pulse has changed."""
-    st.session_state[f"pulse:{name}"] = pulse()
+    """Keep this screen up to date: remember the pulse it is drawn from and have the doorbell
+    (``ui.workshop.doorbell``) rerun it when the pulse changes; where the doorbell cannot serve (AppTest, another
+    Streamlit), a fragment polls every ``seconds`` instead and redraws the screen when the pulse has changed."""
+    shown = pulse()
+    st.session_state[f"pulse:{name}"] = shown
+    if doorbell().watch(pulse, shown):
+        return
 
     @st.fragment(run_every=seconds)
     def check() -> None:
@@ -182,9 +186,17 @@ def watch(name: str, pulse: Callable[[], tuple], seconds: float) -> None:
     check()
 
 
+def live_part(name: str, shown: tuple) -> None:
+    """Inside the fragment that draws a screen's live part: the doorbell reruns this fragment, not the screen,
+    while the stage of the pulse stays the same."""
+    st.session_state[f"pulse:{name}"] = shown
+    doorbell().part(shown)
+
+
 def seen(name: str, pulse: tuple) -> None:
     """This screen has drawn what ``pulse`` describes (e.g. its own save): its watch need not redraw for it."""
     st.session_state[f"pulse:{name}"] = pulse
+    doorbell().drawn(pulse)
 
 
 def show_decision(form_key: str, department: str, round_index: int, decision: Decision | None) -> None:

@@ -25,6 +25,7 @@ from ui.workshop.common import (
     decision_form,
     error,
     guarded,
+    live_part,
     round_line,
     seen,
     shop,
@@ -71,13 +72,6 @@ def participant(token: str) -> None:
             )
         )
 
-    pulse = store.player_pulse(token)
-    synced = st.session_state.get("player_synced")
-    if synced != (token, pulse):  # something changed since this screen last drew the form: show the decision in force
-        current = store.decisions(state.code, token, seat.table).get((seat.table, state.round, seat.department))
-        if state.open:
-            show_decision(token[:8], seat.department, state.round, current)
-        st.session_state["player_synced"] = (token, pulse)
     watch("player", lambda: store.player_pulse(token), POLL_PLAYER_SECONDS)
     st.info(plain(round_line(state)))
     form(token, seat, state)
@@ -107,9 +101,17 @@ def form(token: str, seat: Seat, state: State) -> None:
     """Who saved the team's decision, the form, and what became of the last save (a fragment: a save reruns
     only this)."""
     store = shop()
+    pulse = store.player_pulse(token)
+    if pulse[0] != st.session_state.get("pulse:player", (None,))[0]:
+        st.rerun(scope="app")  # the round moved on: the whole screen redraws
+    live_part("player", pulse)
     top = st.empty()
     if state.open:
         current = store.decisions(state.code, token, seat.table).get((seat.table, state.round, seat.department))
+        if st.session_state.get("player_synced") != (token, pulse):
+            # something changed since this form was drawn (a teammate's save, a refresh): show the decision in force
+            show_decision(token[:8], seat.department, state.round, current)
+            st.session_state["player_synced"] = (token, pulse)
         decision_form(token[:8], seat.department, current, state.round, lambda d, r: save(token, d, r))
     elif not state.over:
         st.warning(_("Decisions are closed."))

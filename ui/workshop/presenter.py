@@ -34,7 +34,7 @@ from sim.workshop.report import (
 )
 from sim.workshop.rules import TEMPLATES, State, dept_label, template_title
 from ui.text import plain
-from ui.workshop.common import POLL_SECONDS, guarded, round_line, shop
+from ui.workshop.common import POLL_SECONDS, guarded, live_part, round_line, shop, watch
 
 
 def seats_frame(state: State, secret: str) -> pd.DataFrame:
@@ -62,16 +62,23 @@ def seats_frame(state: State, secret: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(department)
 
 
-@st.fragment(run_every=POLL_SECONDS)
-@guarded
 def live_seats(state: State, secret: str, table_key: str, extra: Callable[[State, str], None] | None = None) -> None:
-    """The round and the seats, redrawn every ``POLL_SECONDS`` on the facilitator's and the presenter's screens
-    (a few quick reads); the whole screen is redrawn only when the round, reveal, tables or logic changed.
-    ``extra`` draws more live parts (the facilitator's requests to get a seat back)."""
+    """The round and the seats on the facilitator's and the presenter's screens, kept up to date: the doorbell
+    reruns the seats when a seat, a decision or a connection changed, and the whole screen when the round, the
+    reveal, the tables or the logic did. ``extra`` draws more live parts (the facilitator's requests to get a
+    seat back)."""
+    watch(f"seats:{table_key}", lambda: shop().pulse(state.code, secret), POLL_SECONDS)
+    seats(state, secret, table_key, extra)
+
+
+@st.fragment
+@guarded
+def seats(state: State, secret: str, table_key: str, extra: Callable[[State, str], None] | None) -> None:
     store = shop()
-    _version, stage = store.pulse(state.code, secret)
-    if stage != state.stage:
+    pulse = store.pulse(state.code, secret)
+    if pulse[0] != state.stage:
         st.rerun(scope="app")
+    live_part(f"seats:{table_key}", pulse)
     st.info(plain(round_line(state)))
     st.dataframe(seats_frame(state, secret), key=table_key)
     st.caption(_("● a screen is connected now, ○ no screen (the seat is kept)"))
