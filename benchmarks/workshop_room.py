@@ -91,16 +91,19 @@ class Screen:
     received: int = 0
     reader: object = None
     page: str = "Workshop"
+    headers: dict = field(default_factory=dict)  # more request headers (e.g. X-Forwarded-For)
+    ssl: object = None  # an SSLContext for wss:// (an https URL)
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
 
-        host = urllib.parse.urlparse(self.url).netloc
-        headers = {"Origin": self.url}
+        parts = urllib.parse.urlparse(self.url)
+        headers = {"Origin": self.url, **self.headers}
         if self.cookies:
             headers["Cookie"] = self.cookies
         self.ws = await connect(
-            f"ws://{host}/_stcore/stream",
+            f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}/_stcore/stream",
+            ssl=self.ssl if parts.scheme == "https" else None,
             subprotocols=["streamlit"],
             additional_headers=headers,
             max_size=None,
