@@ -50,8 +50,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
 from benchmarks.workshop_soak import ARGS, CHROMIUM, Server  # noqa: E402
-from sim.workshop.rules import TEMPLATES  # noqa: E402
-from sim.workshop.store import Workshop  # noqa: E402
+from sim.workshop.store import TEMPLATES, Workshop  # noqa: E402  (TEMPLATES: as in versions before the split)
 
 TEMPLATE = "b2b_activation"
 PUSHES = ["own KPI", "balanced", "shared goal"]
@@ -384,7 +383,7 @@ def run(args, out=print) -> dict:
 
     random.seed(args.seed)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="workshop_room_"))
-    server = Server(args.port, workdir / "workshop.sqlite3", workdir / "server.log")
+    server = Server(args.port, workdir / "workshop.sqlite3", workdir / "server.log", entry=args.entry)
     shop = Workshop(server.db)
     code, key = shop.create(TEMPLATE, seed=7, tables=args.tables, seat_size=args.seat_size + 1)
     load = os.getloadavg()
@@ -429,7 +428,8 @@ def run(args, out=print) -> dict:
     return figures
 
 
-def main(argv=None) -> int:
+def options(argv=None) -> argparse.Namespace:
+    """The command line's options (``--smoke`` sets the small run)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--screens", type=int, default=30, help="light participant screens (default 30)")
     ap.add_argument("--browsers", type=int, default=3, help="real chromium pages (default 3; 0 for none)")
@@ -442,6 +442,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--entry", default="ui/gateway.py", help="the script the server runs (an older app: app.py)")
     ap.add_argument("--smoke", action="store_true", help="4 screens, no browser, one round, short phases")
     a = ap.parse_args(argv)
     if a.smoke:
@@ -449,6 +450,11 @@ def main(argv=None) -> int:
     if not 1 <= a.screens <= a.tables * 5 * a.seat_size:
         ap.error(f"screens must be from 1 to tables x 5 x seat-size = {a.tables * 5 * a.seat_size}")
     a.cores_note = f"{os.cpu_count()} cores, "
+    return a
+
+
+def main(argv=None) -> int:
+    a = options(argv)
     figures = run(a)
     if a.json:
         Path(a.json).write_text(json.dumps(figures, indent=2, default=str))

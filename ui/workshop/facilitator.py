@@ -50,13 +50,15 @@ def remember_key(code: str, key: str) -> None:
     st.session_state["pass_ticket"] = shop().ticket(code, key)
 
 
-def _fetch_pass(ticket: str) -> None:
-    """The browser exchanges the ticket for the pass cookie (the gate answers with Set-Cookie, HttpOnly). Without
-    the gate (a server started as plain ``streamlit run app.py``) the key stays in this session only."""
+def _fetch_pass(code: str, ticket: str) -> None:
+    """The browser exchanges the ticket for the pass cookie (the gate answers with Set-Cookie, HttpOnly), and
+    drops the readable key cookie earlier versions set. Without the gate (a server started as plain
+    ``streamlit run app.py``) the key stays in this session only."""
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     url = ("/" + base if base else "") + PASS_PATH
     st.html(
-        f"<script>fetch({json.dumps(url)}, {{method: 'POST', body: {json.dumps(ticket)}, "
+        f"<script>document.cookie = 'alignsim_key_{code}=; path=/; max-age=0';"
+        f"fetch({json.dumps(url)}, {{method: 'POST', body: {json.dumps(ticket)}, "
         "credentials: 'same-origin', headers: {'Content-Type': 'text/plain'}});</script>",
         unsafe_allow_javascript=True,
         width="content",
@@ -76,7 +78,7 @@ def control_link(code: str, key: str) -> None:
 def facilitator(code: str) -> None:
     store = shop()
     if ticket := st.session_state.pop("pass_ticket", None):
-        _fetch_pass(ticket)
+        _fetch_pass(code, ticket)
     key = key_for(code)
     if key is None:
         error(

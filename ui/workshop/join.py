@@ -112,7 +112,7 @@ def reclaim_form(state: State, me: str, table: int, dept: str, name: str) -> Non
         typed = st.text_input(
             _("Seat code (on your old screen, e.g. K7QM-2XPA)"), key="seat_code", max_chars=12
         ).strip()
-        if st.button(_("Get my seat back"), key="reclaim", disabled=not typed):
+        if st.button(_("Get my seat back"), key="reclaim"):
             try:
                 token = store.reclaim(state.code, typed, me, client())
             except WorkshopError as exc:
@@ -125,7 +125,7 @@ def reclaim_form(state: State, me: str, table: int, dept: str, name: str) -> Non
                 "joined, and ask the facilitator to give you your seat back."
             )
         )
-        if st.button(_("Ask the facilitator for my seat"), key="ask_seat", disabled=not name.strip()):
+        if st.button(_("Ask the facilitator for my seat"), key="ask_seat"):
             try:
                 store.ask_for_seat(state.code, table, dept, name, me, client())
             except WorkshopError as exc:
