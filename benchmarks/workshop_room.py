@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,7 @@ class Screen:
             additional_headers=headers,
             max_size=None,
             ping_interval=None,
+            open_timeout=120,
         )
         self.reader = asyncio.create_task(self._read())
         await self.rerun()
@@ -170,7 +172,7 @@ class Screen:
                 now = time.monotonic()
                 self.events.append((now, shown))
                 for waiter in list(self.waiters):
-                    if waiter[0] in shown and not waiter[1].done():
+                    if _matches(waiter[0], shown) and not waiter[1].done():
                         waiter[1].set_result(now)
                         self.waiters.remove(waiter)
 
@@ -194,11 +196,12 @@ class Screen:
     def text_all(self) -> str:
         return "\n".join(_shown(e) for _f, e in self.elements.values())
 
-    def wait_for(self, text: str, since: float) -> asyncio.Future:
-        """A future that resolves (to the moment) when the screen shows ``text`` after ``since``."""
+    def wait_for(self, text: str | Callable[[str], bool], since: float) -> asyncio.Future:
+        """A future that resolves (to the moment) when the screen shows ``text`` (or something ``text(shown)``
+        accepts) after ``since``."""
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         for at, shown in self.events:
-            if at >= since and text in shown:
+            if at >= since and _matches(text, shown):
                 future.set_result(at)
                 return future
         self.waiters.append((text, future))
@@ -223,6 +226,10 @@ class Screen:
         sent = time.monotonic()
         await self.rerun(fragment)
         return sent
+
+
+def _matches(text: str | Callable[[str], bool], shown: str) -> bool:
+    return text(shown) if callable(text) else text in shown
 
 
 def _shown(element) -> str:
@@ -281,23 +288,34 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
     confirm: list[float] = []
     to_fac: list[float] = []
     lost: list[str] = []
+    # the facilitator's seats show the seat's last saver: a save is on the screen when its name, or the name of a
+    # teammate who saved after it, shows as "decided (...)"
+    sent_at: dict[tuple[int, str], list[tuple[float, str]]] = {}
+
+    def on_facilitator(table: int, dept: str, sent: float) -> Callable[[str], bool]:
+        def seen(shown: str) -> bool:
+            later = [name for at, name in sent_at.get((table, dept), []) if at >= sent]
+            return any(f"decided ({name})" in shown for name in later)
+
+        return seen
 
     async def decide(screen: Screen, player, round_index: int, delay: float) -> None:
-        name, _table, dept, token = player
+        name, table, dept, token = player
         await asyncio.sleep(delay)
-        since = time.monotonic()
+
         ok = await wait_until(lambda: _has_form(screen, token, dept, round_index), 60)
         if not ok:
             lost.append(f"{name}: no form for round {round_index + 1}")
             return
         sent = await screen.save(token, dept, round_index, PUSHES[(round_index + int(name[1:])) % 3])
+        sent_at.setdefault((table, dept), []).append((sent, name))
         try:
             at = await asyncio.wait_for(screen.wait_for("Decision saved", sent), 60)
             confirm.append(at - sent)
         except TimeoutError:
             lost.append(f"{name}: save in round {round_index + 1} not confirmed")
         try:
-            seen = await asyncio.wait_for(fac.wait_for(f"decided ({name})", max(sent, since)), 60)
+            seen = await asyncio.wait_for(fac.wait_for(on_facilitator(table, dept, sent), sent), 60)
             to_fac.append(seen - sent)
         except TimeoutError:
             lost.append(f"{name}: save in round {round_index + 1} not on the facilitator's screen")
@@ -306,6 +324,7 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         # ---- 2. decide
         confirm.clear()
         to_fac.clear()
+        sent_at.clear()
         c0, w0 = cpu_seconds(pid), time.monotonic()
         await asyncio.gather(*(decide(s, p, r, random.uniform(0, args.spread)) for s, p in zip(screens, players)))
         spent = cpu_seconds(pid) - c0

@@ -18,6 +18,7 @@ different Streamlit, AppTest) the screens fall back to a fragment that polls (``
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,11 @@ log = logging.getLogger("alignsim.workshop")
 
 #: How often the doorbell reads the pulses (a save reaches the facilitator's screen within about this long).
 TICK = 0.5
+#: A screen rung for a pulse that has not redrawn it within this many seconds is rung again (Streamlit drops a
+#: fragment's rerun that a full rerun overtakes).
+RETRY = 5.0
+#: ALIGNSIM_DOORBELL_DEBUG=1 logs every ring (for benchmarks).
+DEBUG = os.environ.get("ALIGNSIM_DOORBELL_DEBUG") == "1"
 
 
 @dataclass
@@ -37,13 +43,17 @@ class Watch:
     shown: tuple
     fragment: str | None = None  # rerun this fragment while the pulse's stage (its first item) stays the same
     page: str = ""  # the page's script hash (a rerun must run this page, not the app's default one)
+    rung: tuple | None = None  # the pulse last rung for, and when: rung again only after RETRY (a lost request)
+    rung_at: float = 0.0
 
 
 def _runtime():
     try:
         from streamlit.runtime import Runtime
 
-        return Runtime.instance() if Runtime.exists() else None
+        runtime = Runtime.instance() if Runtime.exists() else None
+        # AppTest stands in a mock for the runtime: no sessions to ring there
+        return runtime if isinstance(runtime, Runtime) and hasattr(runtime, "_session_mgr") else None
     except Exception:  # another Streamlit: no doorbell
         return None
 
@@ -141,9 +151,11 @@ class Doorbell:
                 now = watch.pulse()
             except Exception:
                 now = ("failed",)
-            if now == watch.shown:
+            if now == watch.shown or (now == watch.rung and time.monotonic() - watch.rung_at < RETRY):
                 continue
             self.rings += 1
+            if DEBUG:
+                log.warning("ring %s %s -> %s (fragment %s)", sid[:8], watch.shown, now, watch.fragment)
             self._ring(info.session, watch, now)
         return True
 
@@ -159,7 +171,7 @@ class Doorbell:
             state.page_script_hash = watch.page
             state.page_name = ""
         with self.lock:
-            watch.shown = now  # the rerun registers again what it draws
+            watch.rung, watch.rung_at = now, time.monotonic()  # the rerun registers what it draws
         session.request_rerun(state)
 
 
