@@ -313,12 +313,12 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
             at = await asyncio.wait_for(screen.wait_for("Decision saved", sent), 60)
             confirm.append(at - sent)
         except TimeoutError:
-            lost.append(f"{name}: save in round {round_index + 1} not confirmed")
+            lost.append(f"{name}: save in round {round_index + 1} not confirmed within 60 s")
         try:
             seen = await asyncio.wait_for(fac.wait_for(on_facilitator(table, dept, sent), sent), 60)
             to_fac.append(seen - sent)
         except TimeoutError:
-            lost.append(f"{name}: save in round {round_index + 1} not on the facilitator's screen")
+            lost.append(f"{name}: save in round {round_index + 1} not on the facilitator's screen within 60 s")
 
     for r in range(args.rounds):
         # ---- 2. decide
