@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.workshop.store import TEMPLATES, Decision, Workshop, dept_label  # noqa: E402
+from sim.workshop.rules import TEMPLATES, Decision, dept_label  # noqa: E402
+from sim.workshop.store import Workshop  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -50,23 +51,24 @@ PUSHES = ["own KPI", "balanced", "shared goal"]
 
 
 class Server:
-    """`streamlit run app.py` on a port, with the workshop database given; restartable."""
+    """The app as ``make app`` serves it (``streamlit run ui/gateway.py``: app.py with the workshop's pass
+    endpoint; X-Forwarded-For left to the workshop) on a port, with the workshop database given; restartable."""
 
-    def __init__(self, port: int, db: Path, log: Path):
-        self.port, self.db, self.log = port, db, log
+    def __init__(self, port: int, db: Path, log: Path, env: dict[str, str] | None = None, entry: str = "ui/gateway.py"):
+        self.port, self.db, self.log, self.env, self.entry = port, db, log, env or {}, entry
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> float:
         t0 = time.monotonic()
-        env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db)}
+        env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db), "FORWARDED_ALLOW_IPS": "", **self.env}
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                self.entry,
                 "--server.headless",
                 "true",
                 "--server.port",
@@ -281,8 +283,12 @@ def run(
                 tab_a.get_by_role("button", name=f"Play round {r + 1} of {spec['rounds']}").click()
                 tab_b.get_by_role("button", name=f"Play round {r + 1} of {spec['rounds']}").click()
                 after = "Every round has been played" if r + 1 == spec["rounds"] else f"Round {r + 2} of"
-                for tab in (tab_a, tab_b):
-                    tab.get_by_text(after).first.wait_for(timeout=WAIT)
+                for name, tab in (("a", tab_a), ("b", tab_b)):
+                    try:
+                        tab.get_by_text(after).first.wait_for(timeout=WAIT)
+                    except PlaywrightTimeout:
+                        tab.screenshot(path=str(workdir / f"stuck_tab_{name}_round{r + 1}.png"), full_page=True)
+                        raise RuntimeError(f"facilitator tab {name} did not show {after!r}; see {workdir}") from None
                 for tab in (tab_a, tab_b):
                     _idle(tab)
                 refusals = sum(t.get_by_text("already played (another screen?)").count() for t in (tab_a, tab_b))

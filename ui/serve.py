@@ -4,7 +4,8 @@ First the shared process pool is forked (here, in the main thread, before any ot
 of the web server's threads can copy into the workers a lock that another thread holds, and hang them); the workers
 import the model while the server starts. Then a background thread imports the app's libraries (pandas, SciPy,
 Altair, Mesa), measures a run and warms every preset's ensemble and the chart renderer
-(``ui.results.start_warming``), while this thread runs ``streamlit run app.py``: the port opens as soon as
+(``ui.results.start_warming``), while this thread runs ``streamlit run ui/gateway.py`` (``app.py`` with the workshop's pass
+endpoint): the port opens as soon as
 Streamlit listens. A visitor who comes before the warming is done gets the page at once: it waits only for the
 ensemble it shows (shared with the warmer, never run twice), under a spinner that says how long that takes at the
 speed measured on this machine; the estimate printed when warming starts is measured the same way, not guessed.
@@ -69,7 +70,10 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=warm, args=(start,), name="alignsim-warm-start", daemon=True).start()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *argv]
+    # the app with the workshop's pass endpoint (ui/gateway.py); the web server leaves X-Forwarded-For to the
+    # workshop, which believes it only from ALIGNSIM_TRUSTED_PROXIES (sim.workshop.access)
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    sys.argv = ["streamlit", "run", str(ROOT / "ui" / "gateway.py"), *argv]
     try:
         return cli.main()
     finally:  # the server stopped: runs still queued (the warming's) are dropped, so the process ends now

@@ -10,7 +10,7 @@ A link is one of:
 - ``?show=…``: the presenter view, safe to project (it shows, it cannot control);
 - no parameter: the landing page.
 
-Any of them may also carry ``lang=da`` (the page's language): the language switch (``ui.common``) validates it,
+Any of them may also carry ``lang=da`` (the page's language): the language switch (``ui.language``) validates it,
 so it is left out here.
 
 Anything else gets one line naming the parameter and the allowed characters and lengths; the offending text is
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sim.i18n import _
-from sim.workshop.store import CODE_ALPHABET, CODE_LENGTH, SECRET_LENGTH, WorkshopError, normal_code, valid_secret
+from sim.workshop.access import normal_code, valid_secret
+from sim.workshop.rules import WorkshopError
 
 View = Literal["landing", "join", "control_link", "control", "player", "presenter"]
 #: Parameters Streamlit itself may add to an address; they carry no workshop meaning.
@@ -78,14 +79,6 @@ def parse(params: Mapping[str, object]) -> Link:
     if names == {"code", "key"}:
         return Link("control_link", code=normal_code(values["code"]), secret=valid_secret(values["key"], "key"))
     raise WorkshopError(_("a workshop link carries one of: code; code and key; control; token; show"))
-
-
-def describe_rules() -> str:
-    """The rules in one line, for the docs."""
-    return (
-        f"code: {CODE_LENGTH} of {CODE_ALPHABET} (any case); key, token, show: {SECRET_LENGTH} of A-Z a-z 0-9 "
-        f"- _; values at most {MAX_VALUE} characters; lang: en or da"
-    )
 
 
 def join_link(base: str, code: str, lang: str) -> str:

@@ -12,7 +12,8 @@ it is made; the cache keeps one copy per language, so two sessions in two langua
 The counterfactual is "every department follows its own KPI" (push own KPI, normal demands, each role's own
 action taken) on the same seed with the same logic switches. ``over_seeds`` replays a table's decisions and the
 counterfactual over 30 seeds and reports the paired difference with its 95% interval: how much of the table's
-lesson is decisions, not the market it happened to draw. Replays are cached (same arguments, same result).
+lesson is decisions, not the market it happened to draw. Replays are cached (same arguments, same result), and
+screens asking for the same replay at once (30 of them, after a round is played) wait for one computation.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import pandas as pd
 from sim.i18n import N_, _, current
 from sim.input import load_scenario
 from sim.metrics import METRICS, Metric, capacity_frame, progress, window_value
+from sim.scenario import Scenario
 from sim.stats import paired_difference
-from sim.workshop.store import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
+from sim.workshop.rules import ACTIONS, DEMANDS, PUSH, SHARED_CRITERION_TRUMP, TEMPLATES, Decision, switch_label
 
 RESULT_COLUMNS = [
     "round",
@@ -73,11 +75,15 @@ def replay(
     players: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per played round and playable department: the department's KPI and the shared outcome."""
-    frame = _replay_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches), current()).copy()
+    with _REPLAY_LOCK:  # screens asking at once (a round just played) wait for one computation, then share it
+        frame = _replay_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches), current()).copy()
     if players:
         model = _("model")
         frame["played_by"] = frame["department"].map(lambda d: players.get(d, model))
     return frame
+
+
+_REPLAY_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=512)
@@ -87,7 +93,13 @@ def _replay_cached(template, seed, rounds, decisions_key, switches, lang) -> pd.
 
 def team_time(template: str, seed: int, rounds: int, decisions: Decisions, switches: Switches = ()) -> pd.DataFrame:
     """Where the product team's time went in the played rounds: week, requester, person_weeks."""
-    model = _play(template, int(seed), int(rounds), decisions, tuple(switches))[1]
+    with _REPLAY_LOCK:
+        return _team_time_cached(template, int(seed), int(rounds), _key(decisions), tuple(switches)).copy()
+
+
+@lru_cache(maxsize=64)
+def _team_time_cached(template, seed, rounds, decisions_key, switches) -> pd.DataFrame:
+    model = _play(template, seed, rounds, dict(decisions_key), switches)[1]
     frame = capacity_frame(model.records)
     return frame[frame["week"] <= model.week].reset_index(drop=True)
 
@@ -155,7 +167,9 @@ def _over_seeds_cached(template, rounds, decisions_key, switches, seeds) -> tupl
 
 
 def _shared(template: str) -> Metric:
-    return METRICS[load_scenario(template).leadership.shared_criterion]
+    scenario = load_scenario(template)
+    assert isinstance(scenario, Scenario)  # a workshop template is an alignment scenario
+    return METRICS[scenario.leadership.shared_criterion]
 
 
 def table_name(table: int) -> str:
@@ -254,7 +268,7 @@ def _apply_switch(model, switch: str) -> None:
 # ---------------------------------------------------------------- a workshop's tables, from the store
 def table_decisions(shop, code: str, secret: str, table: int) -> Decisions:
     """(round, department) -> decision in force, for one table."""
-    return {(r, d): dec for (t, r, d), dec in shop.decisions(code, secret).items() if t == table}
+    return {(r, d): dec for (_t, r, d), dec in shop.decisions(code, secret, table).items()}
 
 
 def table_results(shop, code: str, secret: str, table: int) -> pd.DataFrame:
@@ -262,7 +276,7 @@ def table_results(shop, code: str, secret: str, table: int) -> pd.DataFrame:
     state = shop.state(code, secret)
     names: dict[str, list[str]] = {}
     for seat in shop.players(code, secret):
-        if seat.table == table:
+        if seat.table == table:  # (a player reads only their own table's seats until the game is over)
             names.setdefault(seat.department, []).append(seat.name)
     return replay(
         state.template,

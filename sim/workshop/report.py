@@ -20,7 +20,7 @@ from sim.metrics import METRICS, Metric
 from sim.present.charts import capacity, to_image
 from sim.present.verdict import Verdict, judge
 from sim.workshop.replay import OWN_KPI
-from sim.workshop.store import dept_label, switch_label
+from sim.workshop.rules import dept_label, switch_label
 
 #: Metric names for people, in English; shown translated (``label``).
 LABELS = {

@@ -2,6 +2,7 @@
 screen, debrief; hostile links. (AppTest runs each fragment once with the page; the live updates themselves
 are checked in a real browser by tests/ui/test_workshop_soak.py.)"""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from sim.workshop.store import TEMPLATES, Decision, Workshop
+from sim.workshop.rules import TEMPLATES, Decision
+from sim.workshop.store import Workshop
 
 PAGE = str(Path(__file__).resolve().parents[2] / "ui" / "pages" / "workshop.py")
+BROWSER = "b" * 22
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
 
 
@@ -81,7 +84,7 @@ def test_a_participant_joins_decides_and_a_stale_form_is_refused(db):
 
     fac = _page(code=code, key=key)
     status = fac.dataframe[0].value
-    assert status.loc["Customer Success", "Table 1"] == "Ana · decided (Ana)"
+    assert status.loc["Customer Success", "Table 1"] == "Ana ● · decided (Ana)"  # ● her screen is connected
     assert status.loc["Sales", "Table 1"] == "model"
     _button(fac, "play").click().run()
 
@@ -122,7 +125,7 @@ def test_the_presenter_view_shows_no_controls_and_no_secret(db):
     assert f"Join with code **{code}**" in _text(at).replace("\\", "")
     assert not [b for b in at.button if str(b.key).split(":")[0] in {"play", "do_switch", "reveal", "archive"}]
     assert key not in _text(at)
-    assert at.dataframe[0].value.loc["Sales", "Table 1"] == "Ana · waiting"
+    assert at.dataframe[0].value.loc["Sales", "Table 1"] == "Ana ○ · waiting"  # ○ no screen of hers is open
 
 
 def test_the_facilitator_removes_a_player_and_frees_a_seat_from_the_page(db):
@@ -132,7 +135,7 @@ def test_the_facilitator_removes_a_player_and_frees_a_seat_from_the_page(db):
     shop.join(code, 1, "finance", "Bo")
     shop.join(code, 1, "finance", "Cy")
     at = _page(code=code, key=key)
-    at.selectbox(key="remove_who").set_value(next(s for s in shop.players(code, key) if s.token == ana)).run()
+    at.selectbox(key="remove_who").set_value(shop.seat(ana).member).run()
     at.button(key="remove").click().run()
     assert [s.name for s in shop.players(code, key)] == ["Bo", "Cy"]
     at.selectbox(key="free_dept").set_value("finance").run()
@@ -290,7 +293,7 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
             phone.get_by_label("Your name").fill("Jo")
             phone.get_by_role("button", name="Join").click()
             phone.get_by_text("You play as: Jo").wait_for(timeout=90_000)
-            fac.locator("text=Jo · waiting").first.wait_for(state="attached", timeout=10_000)  # live, no reload
+            fac.locator("text=Jo ● · waiting").first.wait_for(state="attached", timeout=10_000)  # live, no reload
             t0 = time.monotonic()
             marketing = team[(1, "marketing")][0]
             shop.decide(marketing, 0, Decision("shared goal", "few", False))
@@ -405,7 +408,7 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
             assert "lang=da" in phone.url  # the participant's own link keeps the language
             fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             fac.goto(f"{server.url}/Workshop?code={code}&key={key}")
-            fac.get_by_text("Jo · besluttet (Jo)").first.wait_for(state="attached", timeout=90_000)
+            fac.get_by_text("Jo ● · besluttet (Jo)").first.wait_for(state="attached", timeout=90_000)
             _idle(fac)
             fac.screenshot(path=str(shots / "workshop_facilitator_da.png"))
             fac.get_by_role("button", name="Spil runde 1 af 4").click()
@@ -447,3 +450,79 @@ def test_a_participant_who_typed_the_code_plays_in_the_workshops_language(db):
     at.query_params.pop("lang", None)
     at.run()
     assert "You play as: Bo" in _text(at)
+
+
+# ---------------------------------------------------------------- issue 27: what was saved, getting back in
+def test_the_form_shows_the_saved_decision_after_a_refresh_and_a_server_restart(db):
+    shop = Workshop(db)
+    code, _key = shop.create(lang="da")
+    token = shop.join(code, 1, "sales", "Ana")
+    at = _page(token=token)
+    ids = f"{token[:8]}:sales:0"
+    at.radio(key=f"push:{ids}").set_value("shared goal")
+    at.radio(key=f"demands:{ids}").set_value("many")
+    at.checkbox(key=f"action:{ids}").check()
+    at.button(key=f"save:{ids}").click().run()
+    assert shop.decisions(code, token) == {(1, 0, "sales"): Decision("shared goal", "many", True)}
+    again = _page(token=token)  # a refresh: a new session (a restarted server opens the same database)
+    assert again.radio(key=f"push:{ids}").value == "shared goal"
+    assert again.radio(key=f"demands:{ids}").value == "many" and again.checkbox(key=f"action:{ids}").value
+    teammate = shop.join(code, 1, "sales", "Bo")
+    shop.decide(teammate, 0, Decision("balanced", "few", False))
+    at.run()  # the watch saw the seat change: the form shows the decision now in force
+    assert at.radio(key=f"push:{ids}").value == "balanced" and at.radio(key=f"demands:{ids}").value == "few"
+    assert "Bo" in _text(at)
+
+
+def _join_as_new_browser(code: str, name: str = "Ana", lang: str = "en") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["code"] = code
+    at.query_params["lang"] = lang  # as the join link carries it
+    at.session_state["browser_id"] = BROWSER  # a fresh browser: its own id, no seat
+    at.run()
+    at.text_input(key="join_name").set_value(name).run()
+    at.selectbox(key="join_dept").set_value("customer_success").run()
+    return at
+
+
+def test_a_fresh_browser_gets_its_seat_back_with_the_seat_code(db):
+    shop = Workshop(db)
+    code, key = shop.create(seat_size=1, lang="da")
+    old = shop.join(code, 1, "customer_success", "Ana")
+    seat_code = shop.seat(old).rejoin
+    assert seat_code[:4] in _text(_page(token=old))  # shown on her screen
+    at = _join_as_new_browser(code, lang="da")
+    at.button(key="join").click().run()
+    assert "Kundesucces ved bord 1 er fuld" in _text(at) and "token" not in at.query_params  # the issue's refusal
+    at.text_input(key="seat_code").set_value(seat_code.lower()).run()
+    at.button(key="reclaim").click().run()
+    token = at.query_params["token"]
+    assert token != old and "Du spiller som: Ana" in _text(at)
+    assert "unknown player link" in _text(_page(token=old))  # the lost phone's link no longer plays the seat
+    assert len(shop.players(code, key)) == 1
+
+
+def test_without_the_seat_code_the_facilitator_gives_the_seat_back(db):
+    shop = Workshop(db)
+    code, key = shop.create(seat_size=1)
+    shop.join(code, 1, "customer_success", "Ana")
+    at = _join_as_new_browser(code)
+    at.button(key="ask_seat").click().run()
+    assert "the facilitator will give you your seat back" in _text(at)
+    fac = _page(code=code, key=key)
+    assert "Ana asks for the seat of Ana (Customer Success, table 1) from a new device" in _text(fac)
+    fac.button(key=f"approve:{shop.requests(code, key)[0][0]}").click().run()
+    assert shop.requests(code, key) == []
+    at.run()  # the waiting screen moves to the seat
+    assert "You play as: Ana" in _text(at) and "token" in at.query_params
+
+
+def test_the_facilitator_key_never_reaches_a_cookie_a_script_can_read(db):
+    at = _page()
+    at.button(key="create").click().run()
+    scripts = " ".join(str(h.proto) for h in at.get("html"))
+    assert "_alignsim/pass" in scripts
+    assert not re.search(r"document\.cookie = 'alignsim_key_\w+=[^;]", scripts)  # the old readable cookie: dropped
+    at.query_params["control"]
+    key = next(c.value for c in at.code if "&key=" in c.value).split("&key=")[1]
+    assert key not in scripts  # a one-time ticket goes to the gate, never the key

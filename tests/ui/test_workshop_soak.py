@@ -4,6 +4,7 @@ restart; no decision lost or duplicated, no double round, no second seat, no err
 The full soak (30 participants, 6 browsers) is run by hand; its figures are in docs/PERFORMANCE.md."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,102 @@ def test_a_small_workshop_survives_refreshes_reconnects_a_restart_and_two_facili
     } <= set(result["checks"])
     assert result["figures"]["restart"] and len(result["figures"]["latency"]) == 4
     assert result["saves"] >= 6 * 4
+
+
+def test_the_room_benchmark_smoke_run(tmp_path, free_port):
+    """benchmarks/workshop_room.py --smoke: light screens speaking Streamlit's protocol save, see their saves
+    confirmed and on the facilitator's screen, and move to the next round by themselves (timings not asserted)."""
+    from benchmarks import workshop_room
+
+    lines = []
+    args = workshop_room.options(["--smoke", "--port", str(free_port()), "--workdir", str(tmp_path)])
+    figures = workshop_room.run(args, out=lines.append)
+    assert all(figures["checks"].values()), "\n".join(lines)
+    assert figures["round1_confirm"]["n"] == 4 and figures["round1_facilitator"]["n"] == 4
+    assert figures["round1_play_all_screens"] > 0 and figures["saves_stored"] >= 4 + 2
+
+
+def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, free_port):
+    """Issue 27 in a real browser: a participant saves, refreshes and sees the saved decision; a fresh browser
+    (the lost phone) gets the seat back with the seat code; a round is played while 30 light screens and the
+    browser are connected, and every one of them moves to the next round by itself."""
+    import asyncio
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.workshop_room import Screen, wait_until
+    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _idle
+    from sim.workshop.rules import TEMPLATES
+    from sim.workshop.store import Workshop
+
+    server = Server(free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log")
+    shop = Workshop(server.db)
+    code, key = shop.create(seed=7, tables=2, seat_size=4, lang="da")
+    depts = TEMPLATES["b2b_activation"]["departments"]
+    tokens = [shop.join(code, 1 + i % 2, depts[i % 5], f"p{i:02d}") for i in range(30)]
+    server.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            phone.goto(f"{server.url}/Workshop?code={code}&lang=da", timeout=120_000)
+            phone.get_by_label("Dit navn").fill("Jo")
+            phone.get_by_role("button", name="Deltag").click()
+            phone.get_by_text("Du spiller som: Jo").wait_for(timeout=120_000)
+            _idle(phone)
+            phone.get_by_text("fælles mål").first.click()
+            phone.get_by_text("mange").first.click()
+            phone.get_by_role("button", name="Gem beslutning").click()
+            try:
+                phone.get_by_text("Beslutningen er gemt").wait_for(timeout=60_000)
+            except Exception:
+                phone.screenshot(path=str(tmp_path / "not_saved.png"), full_page=True)
+                raise
+            phone.reload()
+            phone.get_by_text("Du spiller som: Jo").wait_for(timeout=120_000)
+            _idle(phone)
+            checked = phone.locator("[data-testid=stForm] [data-testid=stRadio] input:checked").evaluate_all(
+                "els => els.map(e => e.closest('label').innerText.trim())"
+            )
+            assert checked == ["fælles mål", "mange"], checked  # the saved decision, not the defaults
+            seat_code = phone.get_by_text(re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")).first
+            phone.get_by_text("Din pladskode").first.click()
+            seat_code.wait_for(timeout=30_000)
+            code_text = seat_code.inner_text()
+
+            lost = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # no cookie: a new phone
+            lost.goto(f"{server.url}/Workshop?code={code}&lang=da", timeout=120_000)
+            lost.get_by_label("Dit navn").fill("Jo")
+            lost.get_by_role("button", name="Deltag").click()
+            lost.get_by_text("er fuld").first.wait_for(timeout=60_000)
+            lost.get_by_text("Jeg havde en plads (ny telefon").first.click()
+            lost.get_by_label("Pladskode").fill(code_text)
+            lost.get_by_role("button", name="Få min plads tilbage").click()
+            lost.get_by_text("Du spiller som: Jo").wait_for(timeout=60_000)
+            _idle(lost)
+            checked = lost.locator("[data-testid=stForm] [data-testid=stRadio] input:checked").evaluate_all(
+                "els => els.map(e => e.closest('label').innerText.trim())"
+            )
+            assert checked == ["fælles mål", "mange"], checked
+
+            async def room() -> float:
+                screens = [Screen(server.url, f"token={t}", f"p{i:02d}") for i, t in enumerate(tokens)]
+                for s in screens:
+                    await s.open()
+                assert await wait_until(lambda: all("er åben" in s.text_all() for s in screens), 120)
+                t0 = time.monotonic()
+                shop.play_round(code, key, 0)
+                moved = await asyncio.wait_for(asyncio.gather(*(s.wait_for("Runde 2 af 4", t0) for s in screens)), 120)
+                for s in screens:
+                    await s.close()
+                return max(moved) - t0
+
+            with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
+                slowest = pool.submit(asyncio.run, room()).result()
+            lost.get_by_text("Runde 2 af 4 er åben").wait_for(timeout=60_000)  # the browser too, by itself
+            assert slowest < 120
+            browser.close()
+    finally:
+        server.stop()

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.workshop.access import CODE_ALPHABET
 from sim.workshop.links import ALLOWED, MAX_VALUE, Link, parse
-from sim.workshop.store import CODE_ALPHABET, WorkshopError
+from sim.workshop.rules import WorkshopError
 
 SECRET = "A" * 11 + "b_-9" + "c" * 7
 CASES = 10_000 if os.environ.get("ALIGNSIM_FUZZ") == "long" else 300

@@ -15,7 +15,8 @@ from sim.workshop.replay import (
     table_results,
     workshop_over_seeds,
 )
-from sim.workshop.store import TEMPLATES, Decision, Workshop
+from sim.workshop.rules import TEMPLATES, Decision
+from sim.workshop.store import Workshop
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ALIGNED = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}

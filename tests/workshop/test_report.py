@@ -14,7 +14,7 @@ from sim.workshop.report import (
     seeds_table,
     target_text,
 )
-from sim.workshop.store import TEMPLATES, Decision
+from sim.workshop.rules import TEMPLATES, Decision
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 SWITCH = (("shared_criterion", 2),)

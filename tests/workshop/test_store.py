@@ -10,18 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.workshop.store import (
-    CODE_ATTEMPTS,
-    CODE_WINDOW_SECONDS,
-    OPEN_SECONDS,
-    TEMPLATES,
-    Decision,
-    RateLimited,
-    StaleError,
-    Workshop,
-    WorkshopError,
-    available_switches,
-)
+from sim.workshop.access import CODE_ATTEMPTS, CODE_WINDOW_SECONDS, RateLimited
+from sim.workshop.rules import OPEN_SECONDS, TEMPLATES, Decision, StaleError, WorkshopError, available_switches
+from sim.workshop.store import Workshop
 
 DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
@@ -127,11 +118,12 @@ def test_the_facilitator_frees_seats_and_removes_players(shop):
     code, key = shop.create(seat_size=2)
     a = shop.join(code, 1, "sales", "A")
     b = shop.join(code, 1, "sales", "B")
-    shop.remove_player(code, key, a)
+    member = shop.seat(a).member
+    shop.remove_player(code, key, member)
     with pytest.raises(WorkshopError, match="freed this place"):
         shop.decide(a, 0, Decision())
     with pytest.raises(StaleError):
-        shop.remove_player(code, key, a)
+        shop.remove_player(code, key, member)
     c = shop.join(code, 1, "sales", "C")  # the place is free again
     assert shop.free_seat(code, key, 1, "sales") == 2
     assert shop.players(code, key) == []
@@ -336,7 +328,7 @@ def test_fuzzed_joins_seat_a_plain_name_or_give_one_clean_line(shop, name, code,
             continue
         seat = shop.seat(token)
         assert seat.name.isprintable() and 0 < len(seat.name) <= 40 and seat.table in (1, 2)
-        shop.remove_player(real, key, token)  # keep the seat free for the next example
+        shop.remove_player(real, key, seat.member)  # keep the seat free for the next example
 
 
 def test_a_database_of_the_first_workshop_version_still_opens(tmp_path):

@@ -12,8 +12,8 @@ from sim.i18n import _
 from sim.present import answer, charts, labels, why
 from sim.runner import compare
 from sim.scenario import Scenario
-from ui.comparison import MAX_NAME_CHARS, clean_name
 from ui.advice import advice_panel
+from ui.comparison import MAX_NAME_CHARS, clean_name
 from ui.language import language_switch
 from ui.results import ensemble, refine
 from ui.state import explore_kept, keep
