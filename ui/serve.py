@@ -4,11 +4,11 @@ First the shared process pool is forked (here, in the main thread, before any ot
 of the web server's threads can copy into the workers a lock that another thread holds, and hang them); the workers
 import the model while the server starts. Then a background thread imports the app's libraries (pandas, SciPy,
 Altair, Mesa), measures a run and warms every preset's ensemble and the chart renderer
-(``ui.results.start_warming``), while this thread runs ``streamlit run ui/gateway.py`` (``app.py`` with the workshop's pass
-endpoint): the port opens as soon as
-Streamlit listens. A visitor who comes before the warming is done gets the page at once: it waits only for the
-ensemble it shows (shared with the warmer, never run twice), under a spinner that says how long that takes at the
-speed measured on this machine; the estimate printed when warming starts is measured the same way, not guessed.
+(``ui.results.start_warming``), while this thread runs ``streamlit run ui/gateway.py`` (``app.py`` with the
+workshop's pass endpoint): the port opens as soon as Streamlit listens. A visitor who comes before the warming is
+done gets the page at once: it waits only for the ensemble it shows (shared with the warmer, never run twice), under
+a spinner that says how long that takes at the speed measured on this machine; the estimate printed when warming
+starts is measured the same way, not guessed.
 Arguments are passed on to ``streamlit run``.
 """
 
