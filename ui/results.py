@@ -262,9 +262,9 @@ def start_warming(report: Callable[[str], None] = lambda text: None) -> threadin
         began = time.perf_counter()
         try:
             scenario = load_scenario(DEFAULT_PRESET)
-            run(scenario, 0)  # imports the model
+            run(cast(Scenario, scenario), 0)  # imports the model
             start = time.perf_counter()
-            run(scenario, 1)
+            run(cast(Scenario, scenario), 1)
             one = time.perf_counter() - start
             _speed.record(scenario, 1, one, workers=1)
             presets = [load_scenario(name) for name in _presets()]

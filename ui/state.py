@@ -126,7 +126,8 @@ def open_shared_link(where) -> None:
     st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
     if shared.seeds:
         st.session_state["seeds"] = shared.seeds
-    set_levers(shared.base, shared.overrides)  # sim.input.share lets through only the levers' paths and ranges
+    # sim.input.share lets through only the levers' paths and ranges
+    set_levers(alignment(shared.base), shared.overrides)
 
 
 def set_levers(base: Scenario, overrides: dict) -> None:

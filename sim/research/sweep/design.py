@@ -49,7 +49,7 @@ def integer_paths(spec: SweepSpec, base: ScenarioBase) -> list[str]:
 
     out = []
     for path in [*spec.levers, *spec.parameters]:
-        current = get_value(base, path)  # type: ignore[arg-type]  # any model's scenario
+        current = get_value(base, path)  # any model's scenario
         if isinstance(current, int) and not isinstance(current, bool):
             out.append(path)
     return out

@@ -172,7 +172,7 @@ def _check_paths(spec: SweepSpec, base: ScenarioBase) -> None:
 
     for path in _swept(spec):
         try:
-            get_value(base, path)  # type: ignore[arg-type]  # any model's scenario
+            get_value(base, path)  # any model's scenario
         except (KeyError, TypeError):
             problem = path_problem(base.model_dump(mode="python"), path.split("."))
             where = "levers" if path in spec.levers else "parameters"
