@@ -60,13 +60,14 @@ docs: $(STAMP)
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
-## lock: regenerate constraints.txt from a fresh venv with the newest versions pyproject.toml allows; then run
-## `rm -rf .venv && make test` (the pinned baseline says whether the new versions change results)
+## lock: regenerate constraints.txt from a fresh venv: the pins it holds stay, a new dependency gets the newest
+## version that fits them; `make lock UPGRADE=1` moves everything to the newest versions pyproject.toml allows.
+## Then run `rm -rf .venv && make test` (the pinned baseline says whether the new versions change results)
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	.lock-venv/bin/python -m pip install --quiet -e ".[$(EXTRAS)]" $(if $(UPGRADE),,$(if $(wildcard $(LOCK)),-c $(LOCK)))
 	{ echo "# The lock: exact versions with which tests/test_baseline.py reproduces the pinned results."; \
 	  echo "# Made by \`make lock\` (pip freeze of a fresh venv) with Python $$(.lock-venv/bin/python -c 'import platform; print(platform.python_version(), platform.system(), platform.machine())')."; \
 	  echo "# Used as pip constraints by make: pip install -c constraints.txt -e \".[$(EXTRAS)]\""; \
