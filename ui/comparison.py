@@ -1,9 +1,10 @@
 """What the Compare page compares: up to four options (presets, the scenario on Explore, scenarios the person named
 and kept in the session), and the link that opens the same comparison in another browser.
 
-A comparison's address carries its options in order (the first is the reference) and its seeds::
+A comparison's address carries its options in order (the first is the reference), its seeds and its horizon in
+weeks (every option runs over it)::
 
-    /Compare?o1=b2b_activation&o2.preset=b2b_activation&o2.set=leadership.trump=0.8&o2.label=Aligned&seeds=20
+    /Compare?o1=b2b_activation&o2.preset=b2b_activation&o2.set=leadership.trump=0.8&o2.label=Aligned&seeds=20&weeks=104
 
 A preset travels by its name (``oN=NAME``); any other option as a share link of its own (``sim.input.share``:
 a preset with lever edits, or a whole scenario), its keys prefixed with ``oN.``, and its name as ``oN.label``.
@@ -54,11 +55,12 @@ class Kept:
 @dataclass
 class Opened:
     """What a comparison link opens: its options in order (preset names and ``named:NAME``), the scenarios it
-    names (to keep in the session) and its seeds."""
+    names (to keep in the session), its seeds and its horizon in weeks."""
 
     options: list[str]
     kept: dict[str, Kept] = field(default_factory=dict)
     seeds: int | None = None
+    weeks: int | None = None
 
 
 def named(name: str) -> str:
@@ -77,19 +79,26 @@ def encode(
     seeds: int,
     lang: str | None = None,
     explore: Kept | None = None,
+    weeks: int | None = None,
 ) -> dict:
     """The address's query parameters for a comparison of ``options`` (preset names, ``named:NAME``, EXPLORE for
-    ``explore``, the scenario on Explore) on ``seeds`` seeds, in ``lang`` (English: left out)."""
+    ``explore``, the scenario on Explore) on ``seeds`` seeds over ``weeks`` (when given), in ``lang`` (English: left
+    out)."""
     params: dict[str, Any] = {}
     for i, option in enumerate(options[:MAX_OPTIONS], 1):
         if option.startswith(NAMED) or (option == EXPLORE and explore is not None):
             k = explore if option == EXPLORE and explore is not None else kept[option[len(NAMED) :]]
-            one = share.encode(k.label, k.overrides, None, scenario_from_toml(k.toml, k.name))
+            scenario = scenario_from_toml(k.toml, k.name)
+            own = getattr(load_scenario(k.label), "weeks", None) if preset_option(k.label) else None
+            kept_weeks = getattr(scenario, "weeks", None)  # the horizon it was kept at, when not its preset's
+            one = share.encode(k.label, k.overrides, None, scenario, None, kept_weeks if own != kept_weeks else None)
             params.update({f"o{i}.{key}": value for key, value in one.items()})
             params[f"o{i}.label"] = k.name
         else:
             params[f"o{i}"] = option
     params["seeds"] = str(int(seeds))
+    if weeks is not None:
+        params["weeks"] = str(int(weeks))
     if lang and lang != "en":
         params["lang"] = lang
     return params
@@ -113,8 +122,14 @@ def decode(params: Mapping[str, Sequence[str]]) -> Opened | None:
     groups: dict[int, dict[str, list[str]]] = {}
     presets: dict[int, str] = {}
     seeds: int | None = None
+    weeks: int | None = None
     for key, values in params.items():
         if key == "lang":
+            continue
+        if key == "weeks":
+            if len(values) != 1:
+                raise _problem(N_("link parameter {key}: given {n} times; give it once"), key=key, n=len(values))
+            weeks = share.weeks_of(values[0])
             continue
         if key == "seeds":
             checked = share.decode({"preset": [DEFAULT], "seeds": list(values)})  # the seeds' own checks
@@ -123,7 +138,10 @@ def decode(params: Mapping[str, Sequence[str]]) -> Opened | None:
         found = re.fullmatch(r"o([1-9])(?:\.(\w+))?", key)
         if found is None or int(found.group(1)) > MAX_OPTIONS:
             raise _problem(
-                N_("link parameter {key}: unknown; allowed: o1 to o{most}, oN.preset, oN.set, oN.label, seeds, lang"),
+                N_(
+                    "link parameter {key}: unknown; allowed: o1 to o{most}, oN.preset, oN.set, oN.label, seeds, "
+                    "weeks, lang"
+                ),
                 key=share.show(key[:40]),
                 most=MAX_OPTIONS,
             )
@@ -140,7 +158,7 @@ def decode(params: Mapping[str, Sequence[str]]) -> Opened | None:
             groups.setdefault(index, {})[part] = list(values)
     if not presets and not groups:
         return None
-    opened = Opened([], {}, seeds)
+    opened = Opened([], {}, seeds, weeks)
     for index in sorted(set(presets) | set(groups)):
         if index in presets and index in groups:
             raise _problem(N_("link parameter o{n}: give a preset name or oN.preset, not both"), n=index)
@@ -158,6 +176,8 @@ def decode(params: Mapping[str, Sequence[str]]) -> Opened | None:
             raise _problem(N_("link parameter o{n}: give a preset name, oN.preset or oN.scenario"), n=index)
         name = name or clean_name(one.label)
         edited = one.base.with_overrides(one.overrides)
+        if one.weeks is not None:
+            edited = edited.with_overrides({"weeks": one.weeks})
         opened.kept[name] = Kept(name, one.label, one.overrides, edited.to_toml())
         opened.options.append(named(name))
     return opened

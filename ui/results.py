@@ -20,6 +20,7 @@ from cachetools import LRUCache
 from sim import bundled_scenarios, load_scenario, run, run_many
 from sim.i18n import _, shown
 from sim.input import is_bundled, scenario_from_toml
+from sim.input.share import SEEDS_RANGE
 from sim.present.charts import to_image
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, process_pool, run_progressively
@@ -302,6 +303,59 @@ def _warm_presets() -> threading.Thread:
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     thread.start()
     return thread
+
+
+#: The app's sliders of simulated markets move in steps of this many, over the range links may ask for
+#: (``sim.input.share.SEEDS_RANGE``).
+SEEDS_STEP = 5
+
+
+def most_markets(*scenarios: ScenarioBase) -> int:
+    """The most simulated markets (a step of the sliders) the app runs each of ``scenarios`` over at once, within
+    its budget (the check :func:`ensemble` makes); 0 when not even the fewest fit."""
+    each = max(cost(s, 1) for s in scenarios) / WORKERS
+    if each <= 0:
+        return SEEDS_RANGE[1]
+    most = min(SEEDS_RANGE[1], int(APP_BUDGET_SECONDS / each) // SEEDS_STEP * SEEDS_STEP)
+    return most if most >= SEEDS_RANGE[0] else 0
+
+
+def fewer_markets(key: str, scenarios: list[ScenarioBase], what: str) -> int | None:
+    """Before the slider of simulated markets under ``key`` is drawn: when its value would take the app longer than
+    it runs at once for ``scenarios`` (e.g. five years), lower it to the most that fit and say so plainly (``what``:
+    e.g. "5 years of this scenario"); returns the most that fit (None when the slider's whole range fits)."""
+    most = most_markets(*scenarios)
+    note = f"fewer_markets:{key}"
+    if most >= SEEDS_RANGE[1]:
+        st.session_state.pop(note, None)
+        return None
+    chosen = int(st.session_state.get(key, DEFAULT_SEEDS))
+    if most and chosen > most:
+        seconds = max(cost(s, chosen) for s in scenarios) / WORKERS
+        st.session_state[key] = most
+        st.session_state[note] = (most, what, chosen, seconds)
+    said = st.session_state.get(note)
+    if said is not None and (said[0] != most or st.session_state.get(key) != most):
+        said = st.session_state.pop(note)  # the markets or the horizon changed since: nothing left to say
+        said = None
+    if said is not None:  # said until the markets or the horizon change (the page may be drawn again meanwhile)
+        chosen, seconds = said[2], said[3]
+        st.info(
+            plain(
+                _(
+                    "{what} over {seeds} simulated markets would take about {time}, more than the app runs at once "
+                    "({budget}), so it runs over {most} simulated markets. For more, pick a shorter horizon, or run "
+                    "it with the command line."
+                ).format(
+                    what=what,
+                    seeds=chosen,
+                    time=shown(describe_seconds(seconds)),
+                    budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
+                    most=most,
+                )
+            )
+        )
+    return most or None
 
 
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:

@@ -20,7 +20,8 @@ from ui.text import edited_name, edited_title, scenario_title
 
 @dataclass
 class Choice:
-    """The scenario the user works on: the base (preset or upload) and the edited version."""
+    """The scenario the user works on: the base (preset or upload) and the edited version, both over the horizon
+    chosen on the page."""
 
     base: Scenario
     edited: Scenario
@@ -40,6 +41,11 @@ class Choice:
         the code name, as the CLI and exported file names keep it)."""
         return edited_name(self.label) if self.overrides else self.label
 
+    @property
+    def weeks(self) -> int:
+        """The horizon both scenarios run over, in weeks."""
+        return self.base.weeks
+
 
 def alignment(scenario: ScenarioBase) -> Scenario:
     """``scenario`` as the alignment model's (the only model Explore and Compare run; other models' scenarios are
@@ -57,10 +63,12 @@ def base_scenario() -> Scenario:
 
 
 def set_base(scenario: Scenario, label: str) -> None:
-    """Make ``scenario`` the base everything works on, and forget lever edits made to the previous base."""
+    """Make ``scenario`` the base everything works on, over its own horizon, and forget lever edits made to the
+    previous base."""
     st.session_state["base_toml"] = scenario.to_toml()
     st.session_state["base_label"] = label
     st.session_state["sync_preset_picker"] = True
+    st.session_state.pop("horizon", None)
     reset_levers()
 
 
@@ -126,6 +134,8 @@ def open_shared_link(where) -> None:
     st.session_state["preset_choice"] = shared.label if shared.label in bundled_scenarios("alignment") else None
     if shared.seeds:
         st.session_state["seeds"] = shared.seeds
+    if shared.weeks:
+        st.session_state["horizon"] = shared.weeks
     # sim.input.share lets through only the levers' paths and ranges
     set_levers(alignment(shared.base), shared.overrides)
 
@@ -153,7 +163,7 @@ def share_params(choice: Choice) -> dict:
     """The page address's query parameters for the what-if on screen."""
     from sim import i18n
 
-    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited, i18n.current())
+    return share.encode(choice.label, choice.overrides, choice.seeds, choice.edited, i18n.current(), choice.weeks)
 
 
 def edited_scenario() -> Scenario | None:

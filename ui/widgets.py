@@ -17,11 +17,20 @@ from sim.input import MAX_FILE_BYTES, describe, scenario_from_bytes, scenario_fr
 from sim.present import labels, verdict
 from sim.present.answer import changes
 from sim.present.charts import in_locale, to_image
-from sim.present.levers import Lever, get_value, levers_for, preset_name, preset_story
+from sim.present.levers import (
+    Lever,
+    at_horizon,
+    get_value,
+    horizon_text,
+    horizons,
+    levers_for,
+    preset_name,
+    preset_story,
+)
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, compare
 from sim.scenario import Scenario, ScenarioBase
-from ui.results import DEFAULT_SEEDS
+from ui.results import DEFAULT_SEEDS, SEEDS_RANGE, SEEDS_STEP, fewer_markets
 from ui.state import Choice, alignment, base_scenario, open_shared_link, reset_levers, set_base, share_params
 from ui.text import PASTED, STEPS, chart_name, edited_name, names, option_name, plain, scenario_title, slug
 
@@ -256,20 +265,46 @@ def lever_panel(base: ScenarioBase, where=st.sidebar, prefix: str = "lever:") ->
     return overrides
 
 
+def horizon_picker(scenario: Scenario, key: str, where=st.sidebar) -> int:
+    """The horizon to run over (1, 2, 3 or 5 years, or the scenario's own), at first the scenario's own; returns
+    weeks."""
+    offered = horizons(scenario)
+    if st.session_state.get(key) not in offered:  # a new widget, or a choice the scenario does not offer
+        st.session_state[key] = scenario.weeks
+    return int(
+        where.selectbox(
+            _("Horizon"),
+            offered,
+            key=key,
+            format_func=horizon_text,
+            help=_(
+                "How long the organisation runs: money and customers are counted over it. Short runs show the first "
+                "year; longer ones what an organisation builds up, or loses, over years. Every scenario on the page "
+                "runs over the same horizon."
+            ),
+        )
+    )
+
+
 def choose(where=st.sidebar) -> Choice:
-    """Picker, seeds and levers in the sidebar; returns the base and the edited scenario. A share link in the
-    page address opens its what-if on the session's first run; afterwards the address follows the screen."""
+    """Picker, horizon, seeds and levers in the sidebar; returns the base and the edited scenario over the horizon.
+    A share link in the page address opens its what-if on the session's first run; afterwards the address follows
+    the screen."""
     open_shared_link(where)
     if st.session_state.get("share_error"):
         st.error(plain(st.session_state.pop("share_error")))
     scenario_picker()
     base = base_scenario()
+    weeks = horizon_picker(base, "horizon", where)
+    base = at_horizon(base, weeks)
+    most = fewer_markets("seeds", [base], _("{horizon} of this scenario").format(horizon=horizon_text(weeks)))
+    low, high = SEEDS_RANGE
     seeds = where.slider(
         _("Simulated markets (runs averaged)"),
-        5,
-        60,
-        DEFAULT_SEEDS,
-        5,
+        low,
+        high,
+        None if "seeds" in st.session_state else DEFAULT_SEEDS,  # a link or the horizon may have set it
+        SEEDS_STEP,
         key="seeds",
         help=_(
             "Each run simulates the same organisation in a market with its own customers and luck. Every scenario "
@@ -277,6 +312,12 @@ def choose(where=st.sidebar) -> Choice:
             "from luck."
         ),
     )
+    if most is not None:
+        where.caption(
+            _("Over {horizon}, the app runs at most {most} simulated markets at once.").format(
+                horizon=horizon_text(weeks), most=most
+            )
+        )
     where.header(_("Levers"))
     where.button(
         _("Reset: back to the base"),
@@ -304,15 +345,21 @@ def scenario_header(choice: Choice) -> None:
     """Which scenario is on screen: its name, and what differs from its base as a readable list."""
     if choice.overrides:
         st.markdown(
-            _("**On screen: {title}**. Changed from {base}, compared in the same {seeds} simulated markets:").format(
-                title=plain(choice.title), base=plain(scenario_title(choice.label)), seeds=choice.seeds
+            _(
+                "**On screen: {title}**. Changed from {base}, compared over {horizon} in the same {seeds} simulated "
+                "markets:"
+            ).format(
+                title=plain(choice.title),
+                base=plain(scenario_title(choice.label)),
+                horizon=horizon_text(choice.weeks),
+                seeds=choice.seeds,
             )
         )
         st.markdown("\n".join(f"- {plain(line)}" for line in changes(choice.base, choice.overrides)))
     else:
         st.markdown(
-            _("**On screen: {title}**, in {seeds} simulated markets.").format(
-                title=plain(choice.title), seeds=choice.seeds
+            _("**On screen: {title}**, over {horizon} in {seeds} simulated markets.").format(
+                title=plain(choice.title), horizon=horizon_text(choice.weeks), seeds=choice.seeds
             )
         )
         if choice.base.description:

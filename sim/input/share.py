@@ -2,14 +2,16 @@
 
 An edit of a bundled preset travels as readable query parameters::
 
-    ?preset=b2b_activation&seeds=20&set=leadership.real_choice=true&set=teams.core.wip_limit=4&lang=da
+    ?preset=b2b_activation&seeds=20&weeks=104&set=leadership.real_choice=true&set=teams.core.wip_limit=4&lang=da
 
 and any other scenario (an upload, a pasted file, a self-assessment) as its TOML text, compressed and base64url
 encoded (``?scenario=...``). Query parameters are hostile input: they are decoded here and only through the input
 boundary (``sim.input``: override paths and values, TOML caps and the scenario schema), with caps on their number
 and size before anything is parsed or decompressed. Whatever is wrong becomes one :class:`ShareError` line naming
-the parameter and what is allowed; nothing is executed. ``lang`` carries the language of the page (``sim.i18n``),
-so the colleague reads the same numbers in the same language; the app's language switch reads it.
+the parameter and what is allowed; nothing is executed. ``weeks`` is the horizon the what-if runs over (the scenario
+before the edit too: ``sim.present.levers.HORIZONS``, or the scenario's own). ``lang`` carries the language of the
+page (``sim.i18n``), so the colleague reads the same numbers in the same language; the app's language switch reads
+it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from sim.input import (
     show,
 )
 from sim.input.toml import toml_value
-from sim.present.levers import Lever, levers_for
+from sim.present.levers import HORIZONS, Lever, horizon_text, horizons, levers_for
 from sim.scenario import Scenario, ScenarioBase
 
 #: Most ``set`` parameters in one link, and the longest one.
@@ -47,7 +49,7 @@ MAX_CODE_CHARS = 16_000
 #: Seeds a link may ask for (the app's slider range).
 SEEDS_RANGE = (5, 60)
 #: The parameters a link may carry.
-PARAMETERS = ("preset", "seeds", "set", "scenario", "name", "lang")
+PARAMETERS = ("preset", "seeds", "weeks", "set", "scenario", "name", "lang")
 
 
 class ShareError(InputError):
@@ -56,13 +58,15 @@ class ShareError(InputError):
 
 @dataclass
 class Shared:
-    """What a link opens: the base scenario and its label, the lever overrides and the number of seeds."""
+    """What a link opens: the base scenario and its label, the lever overrides, the number of seeds and the
+    horizon in weeks (None: the scenario's own)."""
 
     base: ScenarioBase
     label: str
     overrides: dict[str, Any] = field(default_factory=dict)
     seeds: int | None = None
     lang: str | None = None
+    weeks: int | None = None
 
 
 def _value_text(value: Any) -> str:
@@ -77,13 +81,15 @@ def encode(
     seeds: int | None = None,
     scenario: ScenarioBase | None = None,
     lang: str | None = None,
+    weeks: int | None = None,
 ) -> dict[str, str | list[str]]:
     """Query parameters for a what-if: a bundled preset ``base_label`` with ``overrides`` (readable), or, when
-    the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML; ``lang`` (an offered
-    language other than English) when given."""
+    the base is not a bundled preset, the whole edited ``scenario`` as compressed TOML; ``weeks`` (the horizon, when
+    given: ``scenario`` runs over it) and ``lang`` (an offered language other than English) when given."""
     params: dict[str, str | list[str]] = {}
+    horizon = {} if weeks is None else {"weeks": int(weeks)}
     if base_label in bundled_scenarios("alignment") and (
-        scenario is None or is_bundled(scenario, base_label, dict(overrides))
+        scenario is None or is_bundled(scenario, base_label, {**overrides, **horizon})
     ):
         params["preset"] = base_label
         if overrides:
@@ -96,6 +102,8 @@ def encode(
         params["name"] = base_label[:100]
     if seeds is not None:
         params["seeds"] = str(int(seeds))
+    if weeks is not None:
+        params["weeks"] = str(int(weeks))
     if lang is not None and lang != DEFAULT:
         params["lang"] = check(lang)
     return params
@@ -128,14 +136,15 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
         return None
     if preset is not None and code is not None:
         raise ShareError(Message(N_("link parameters preset and scenario: give one of them, not both")))
-    seeds, lang = _seeds(seeds_text), _lang(_one(params, "lang"))
+    seeds, lang, weeks_text = _seeds(seeds_text), _lang(_one(params, "lang")), _one(params, "weeks")
     if code is not None:
         if sets:
             raise ShareError(
                 Message(N_("link parameter set: only with preset=NAME; a scenario= link carries its edits"))
             )
         label = clean(_one(params, "name") or "shared scenario")[:100] or "shared scenario"
-        return Shared(_scenario(code, label), label, {}, seeds, lang)
+        scenario = _scenario(code, label)
+        return Shared(scenario, label, {}, seeds, lang, weeks_of(weeks_text, scenario))
     presets = bundled_scenarios("alignment")
     if preset not in presets:
         raise ShareError(
@@ -172,7 +181,23 @@ def decode(params: Mapping[str, Sequence[str]]) -> Shared | None:
         base.with_overrides(overrides)
     except ScenarioError as exc:
         raise ShareError(Message(N_("link parameter set: {problem}"), problem=exc.message)) from None
-    return Shared(base, preset, overrides, seeds, lang)
+    return Shared(base, preset, overrides, seeds, lang, weeks_of(weeks_text, base))
+
+
+def weeks_of(text: str | None, scenario: ScenarioBase | None = None) -> int | None:
+    """The horizon a link asks for: 1, 2, 3 or 5 years in weeks, or the scenario's own."""
+    if text is None:
+        return None
+    offered = horizons(scenario) if isinstance(scenario, Scenario) else HORIZONS
+    if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) not in offered:
+        raise ShareError(
+            Message(
+                N_("link parameter weeks: {text} is not a horizon the app offers; allowed: {allowed}"),
+                text=show(text[:20]),
+                allowed=", ".join(f"{w} ({horizon_text(w)})" for w in offered),
+            )
+        )
+    return int(text)
 
 
 def _lang(text: str | None) -> str | None:

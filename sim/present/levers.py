@@ -8,7 +8,7 @@ current language (``sim.i18n``) each time ``levers_for`` is called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, cast, get_args, get_origin
 
 from sim.i18n import N_, _, current, ngettext, number, percent
 from sim.input.paths import get_path
@@ -48,7 +48,7 @@ class Lever:
         return value
 
     def text(self, value: Any) -> str:
-        """A value of this lever in words, in the current language: ``80%``, ``on``, ``6.5 people``, ``3 years``,
+        """A value of this lever in words, in the current language: ``80%``, ``on``, ``6.5 people``,
         ``Legal, Marketing``, a metric's or an option's name."""
         if value is None:
             return _("none")
@@ -58,8 +58,6 @@ class Lever:
             return ", ".join(option_text(v) for v in value) if value else _("nobody")
         if self.percent:
             return percent(float(value), 0)
-        if self.path == HORIZON:
-            return horizon_text(int(value))
         if isinstance(value, float):
             return number(value, 1 if self.step >= 0.1 else 2)
         return option_text(value)
@@ -77,7 +75,9 @@ def get_value(scenario: ScenarioBase, path: str) -> Any:
     return get_path(scenario.model_dump(mode="python"), path)
 
 
-#: The horizon lever's path and choices (weeks: 1, 2, 3 and 5 years).
+#: The horizon: the scenario field that sets how long a run lasts, and the app's choices (weeks: 1, 2, 3 and 5
+#: years). It is a setting of the page, like the number of simulated markets, not a lever: the scenario before an
+#: edit and every option compared run over the same horizon, or their money would differ by the length of the run.
 HORIZON = "weeks"
 HORIZONS = (52, 104, 156, 260)
 
@@ -90,16 +90,26 @@ def horizon_text(weeks: int) -> str:
     return ngettext("{n} week", "{n} weeks", weeks).format(n=weeks)
 
 
+def horizons(scenario: Scenario) -> tuple[int, ...]:
+    """The horizons offered for ``scenario``: 1, 2, 3 and 5 years, and its own when it is none of them."""
+    return tuple(sorted({*HORIZONS, scenario.weeks}))
+
+
+def at_horizon(scenario: Scenario, weeks: int | None) -> Scenario:
+    """``scenario`` run over ``weeks`` (itself when ``weeks`` is None or its own)."""
+    if weeks is None or weeks == scenario.weeks:
+        return scenario
+    return cast(Scenario, scenario.with_overrides({HORIZON: int(weeks)}))
+
+
 def option_text(option: Any) -> str:
-    """A lever's choice in words: a metric's name, a department's or team's name, a funding mode, a horizon."""
+    """A lever's choice in words: a metric's name, a department's or team's name, a funding mode."""
     from sim.present import labels
 
     if isinstance(option, str) and option in labels.LABELS:
         return labels.name(option)
     if isinstance(option, str) and option in OPTION_NAMES:
         return _(OPTION_NAMES[option])
-    if isinstance(option, int) and not isinstance(option, bool) and option in HORIZONS:
-        return horizon_text(option)
     return department_name(str(option))
 
 
@@ -255,14 +265,6 @@ def levers_for(scenario: ScenarioBase) -> list[Lever]:
             by_role[dept.role] = name
     direction, funding, data, teams = _("Direction"), _("Funding"), _("Data and learning"), _("Teams")
     levers = [
-        Lever(
-            HORIZON,
-            _("Horizon"),
-            _("How long the simulated organisation runs: results are read at the end of it."),
-            "select",
-            direction,
-            options=tuple(sorted({*HORIZONS, scenario.weeks})),
-        ),
         Lever(
             "leadership.shared_criterion",
             _("Shared success criterion"),

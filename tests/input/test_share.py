@@ -39,6 +39,20 @@ def test_an_uploaded_scenario_travels_whole():
     assert shared.base == mine and shared.label == "mine.toml" and shared.overrides == {}
 
 
+def test_the_horizon_travels_with_the_link_and_the_preset_stays_readable():
+    """The horizon both scenarios run over: a preset's edit over two years is still the preset and its edits (the
+    scenario is not packed whole); an upload's own horizon is offered too."""
+    over_two_years = load_scenario("b2b_activation", {"leadership.trump": 0.85, "weeks": 104})
+    params = encode("b2b_activation", {"leadership.trump": 0.85}, 20, over_two_years, weeks=104)
+    assert params["preset"] == "b2b_activation" and params["weeks"] == "104" and "scenario" not in params
+    shared = decode(_params(params))
+    assert shared.weeks == 104 and shared.base == load_scenario("b2b_activation")  # the base over its own
+    assert shared.base.with_overrides({**shared.overrides, "weeks": shared.weeks}) == over_two_years
+    assert decode(_params(encode("b2b_activation", {}, 20))).weeks is None  # none asked: the scenario's own
+    mine = load_scenario("data_blind", {"weeks": 30})
+    assert decode(_params(encode("mine.toml", {}, 20, mine, weeks=30))).weeks == 30
+
+
 def test_the_language_travels_with_the_link():
     """A Danish page's link opens in Danish; English, the default, adds nothing to the address."""
     params = encode("b2b_activation", {"leadership.trump": 0.85}, 20, lang="da")
@@ -67,7 +81,7 @@ def test_a_bad_link_reads_in_danish_with_the_parameter_names_as_they_are():
         decode({"preset": ["b2b_activation"], "evil": ["1"]})
     with i18n.language("da"):
         assert err.value.shown() == (
-            "linkparameteren 'evil': ukendt; tilladt: preset, seeds, set, scenario, name, lang"
+            "linkparameteren 'evil': ukendt; tilladt: preset, seeds, weeks, set, scenario, name, lang"
         )
 
 
@@ -83,7 +97,9 @@ def test_no_parameters_open_nothing():
         ({"preset": ["b2b_activation"], "set": ["nothing"]}, "expected PATH=VALUE"),
         ({"preset": ["b2b_activation"], "seeds": ["9999999999"]}, "seeds: '9999999999' is not a whole number from 5"),
         ({"preset": ["a", "b"]}, "given 2 times"),
-        ({"evil": ["1"]}, "unknown; allowed: preset, seeds, set, scenario, name, lang"),
+        ({"evil": ["1"]}, "unknown; allowed: preset, seeds, weeks, set, scenario, name, lang"),
+        ({"preset": ["b2b_activation"], "weeks": ["100"]}, "weeks: '100' is not a horizon the app offers; allowed: 52"),
+        ({"preset": ["b2b_activation"], "weeks": ["1e3"]}, "260 (5 years)"),
         ({"preset": ["b2b_activation"], "lang": ["de"]}, "lang: 'de' is not offered; allowed: en, da"),
         ({"set": ["leadership.trump=0.5"]}, "needs preset=NAME"),
         ({"scenario": ["!!!"]}, "not a scenario code"),

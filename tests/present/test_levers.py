@@ -79,7 +79,7 @@ def test_levers_presets_and_stories_in_danish():
     assert set(PRESET_NAMES) == set(bundled_scenarios())  # every preset has a name for people
     assert names["product_logic"] == "Produktlogik" and names["project_logic"] == "Projektlogik"
     assert preset_name("my_org") == "my_org" and preset_story("") == ""  # other scenarios keep their own
-    assert levers_for(load_scenario("b2b_activation"))[1].label == "Shared success criterion"  # English again
+    assert levers_for(load_scenario("b2b_activation"))[0].label == "Shared success criterion"  # English again
 
 
 def test_a_role_s_levers_edit_the_department_named_after_it_else_the_first_of_that_role():
@@ -114,13 +114,19 @@ def test_shares_are_levers_in_percent_and_values_read_in_words_with_their_unit()
         assert "docs/" not in lever.help and "_" not in lever.label, lever.path
 
 
-def test_the_horizon_is_a_lever_of_one_two_three_or_five_years():
-    levers = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation"))}
-    horizon = levers["weeks"]
-    assert horizon.widget == "select" and horizon.options == (52, 104, 156, 260)
-    assert [horizon.text(w) for w in horizon.options] == ["1 year", "2 years", "3 years", "5 years"]
-    longer = {lever.path: lever for lever in levers_for(load_scenario("b2b_activation", {"weeks": 80}))}
-    assert 80 in longer["weeks"].options and longer["weeks"].text(80) == "80 weeks"  # its own horizon stays
+def test_the_horizon_is_one_two_three_or_five_years_for_both_scenarios_not_a_lever():
+    """A lever edits only the edited scenario; the horizon is the page's: an edit over two years against the
+    scenario over one would double the money and call it the edit's."""
+    from sim.present.levers import at_horizon, horizon_text, horizons
+
+    base = load_scenario("b2b_activation")
+    assert "weeks" not in {lever.path for lever in levers_for(base)}
+    assert horizons(base) == (52, 104, 156, 260)
+    assert [horizon_text(w) for w in horizons(base)] == ["1 year", "2 years", "3 years", "5 years"]
+    longer = load_scenario("b2b_activation", {"weeks": 80})
+    assert 80 in horizons(longer) and horizon_text(80) == "80 weeks"  # its own horizon stays offered
+    assert at_horizon(base, 104) == load_scenario("b2b_activation", {"weeks": 104})
+    assert at_horizon(base, None) is base and at_horizon(base, 52) is base
 
 
 def test_a_dotted_path_is_read_where_it_is_written():

@@ -1,6 +1,6 @@
 """A page for the board: one printable A4 page of the what-if on screen (or in the address): the scenario's name,
-what changed, the answer with money and trade-offs, why it moved, one chart, the assumptions in a line and the
-link that opens it again. No sidebar, no widgets but a print button; the browser prints it or saves it as PDF on
+the horizon, what changed, the answer with money and trade-offs, why it moved, one chart, the assumptions in a line
+and the link that opens it again. No sidebar, no widgets but a print button; the browser prints it or saves it as PDF on
 one A4 page.
 """
 
@@ -12,11 +12,12 @@ import streamlit as st
 from sim.i18n import _, date
 from sim.input import share
 from sim.present import answer, charts, verdict, why
+from sim.present.levers import at_horizon, horizon_text
 from sim.runner import compare
 from sim.scenario import Scenario
 from ui.language import language_switch
 from ui.results import DEFAULT_SEEDS, ensemble
-from ui.state import base_scenario, edited_scenario
+from ui.state import alignment, base_scenario, edited_scenario
 from ui.text import edited_title, plain, scenario_title
 from ui.widgets import page_url
 
@@ -55,20 +56,22 @@ except share.ShareError as exc:
     st.error(plain(exc.shown()))
     st.stop()
 if shared is not None:
-    base, label, overrides = shared.base, shared.label, shared.overrides
+    label, overrides = shared.label, shared.overrides
+    base = at_horizon(alignment(shared.base), shared.weeks)
     seeds = shared.seeds or DEFAULT_SEEDS
-else:  # opened without a link: the scenario as last left on Explore
-    base = base_scenario()
+    edited = alignment(base.with_overrides(overrides))  # the link's edits were checked against the levers
+else:  # opened without a link: the scenario as last left on Explore, over its horizon
     label = st.session_state.get("base_label", "")
     overrides = dict(st.session_state.get("edited_overrides", {}))
+    base = at_horizon(base_scenario(), st.session_state.get("horizon"))
     seeds = int(st.session_state.get("seeds", DEFAULT_SEEDS))
-edited = base.with_overrides(overrides) if shared is not None else (edited_scenario() or base)
+    edited = edited_scenario() or base
 title = edited_title(label) if overrides else scenario_title(label)
 
 st.title(plain(title))
 st.caption(
-    _("alignsim · {date} · {seeds} simulated markets, the same for every scenario compared").format(
-        date=date(dt.date.today()), seeds=seeds
+    _("alignsim · {date} · over {horizon} · {seeds} simulated markets, the same for every scenario compared").format(
+        date=date(dt.date.today()), horizon=horizon_text(base.weeks), seeds=seeds
     )
 )
 
@@ -100,7 +103,7 @@ else:
 st.altair_chart(charts.in_locale(chart), width="stretch")
 if isinstance(edited, Scenario):
     st.caption(plain(answer.assumptions(edited)))
-link = page_url("", share.encode(label, overrides, seeds, edited, st.session_state.get("lang")))
+link = page_url("", share.encode(label, overrides, seeds, edited, st.session_state.get("lang"), base.weeks))
 st.caption(_("Open it again, with the same numbers:") + f" {plain(link)}")
 st.html(
     '<div class="board-print"><button onclick="window.print()" style="padding:0.3rem 0.8rem">'

@@ -1,9 +1,10 @@
-"""Compare up to four options side by side in the same simulated markets: the first is the reference (A), each of
-the others is told against it: the answer in words and why it moved, then every metric's difference with where it
-likely lies and its verdict (``sim.present.verdict``: green better, magenta worse, blue a change of output, grey
-not distinguishable from the noise). The address always holds the comparison (``ui.comparison``), so the link
-opens the same options with the same numbers; scenarios kept by name (on Explore) are offered too, and can be
-downloaded as TOML."""
+"""Compare up to four options side by side over one horizon (1, 2, 3 or 5 years) in the same simulated markets (fewer,
+said plainly, when a long horizon would take longer than the app runs at once): the first is the reference (A), each
+of the others is told against it: the answer in words and why it moved, then every metric's difference with where it
+likely lies and its verdict (``sim.present.verdict``: green better, magenta worse, blue a change of output, grey not
+distinguishable from the noise). The address always holds the comparison (``ui.comparison``), so the link opens the
+same options with the same numbers; scenarios kept by name (on Explore) are offered too, and can be downloaded as
+TOML."""
 
 import io
 import zipfile
@@ -15,14 +16,14 @@ from sim import bundled_scenarios
 from sim.i18n import _, current
 from sim.input import share
 from sim.present import answer, charts, why
-from sim.present.levers import preset_name
+from sim.present.levers import HORIZONS, at_horizon, horizon_text, preset_name
 from sim.runner import compare
 from sim.scenario import Scenario
 from ui import comparison
 from ui.comparison import EXPLORE, MAX_OPTIONS, NAMED
 from ui.language import language_switch
-from ui.results import DEFAULT_PRESET, DEFAULT_SEEDS, ensemble
-from ui.state import edited_scenario, edited_shown, explore_kept, kept
+from ui.results import DEFAULT_PRESET, DEFAULT_SEEDS, SEEDS_RANGE, SEEDS_STEP, ensemble, fewer_markets
+from ui.state import alignment, edited_scenario, edited_shown, explore_kept, kept
 from ui.text import names, plain, slug
 from ui.widgets import ORGANISATION, OUTCOMES, OUTPUTS, long_with_label, page_url, setup_page
 
@@ -53,11 +54,13 @@ def _open_link() -> None:
     st.session_state["cmp_others"] = opened.options[1:]
     if opened.seeds:
         st.session_state["cmp_seeds"] = opened.seeds
+    if opened.weeks:
+        st.session_state["cmp_weeks"] = opened.weeks
 
 
 def _reset() -> None:
-    """The page's defaults: the default preset against the product logic, at the session's seeds."""
-    for key in ("cmp_a", "cmp_others", "cmp_seeds"):
+    """The page's defaults: the default preset against the product logic, at the session's seeds and horizon."""
+    for key in ("cmp_a", "cmp_others", "cmp_seeds", "cmp_weeks"):
         st.session_state.pop(key, None)
 
 
@@ -125,27 +128,51 @@ others = col_b.multiselect(
     help=_("The scenario as you last left it on Explore, scenarios you kept there by name, or presets."),
 )
 others = [o for o in others if o != a_option]
-col_s, col_r = st.columns([3, 1])
+chosen = [a_option, *others]
+col_h, col_s, col_r = st.columns([2, 3, 1])
+if st.session_state.get("cmp_weeks") not in HORIZONS:  # at first: the horizon on Explore, or a year
+    st.session_state["cmp_weeks"] = (
+        st.session_state.get("horizon") if st.session_state.get("horizon") in HORIZONS else 52
+    )
+weeks = int(
+    col_h.selectbox(
+        _("Horizon"),
+        HORIZONS,
+        key="cmp_weeks",
+        format_func=horizon_text,
+        help=_("Every option runs over the same horizon: money and customers are counted over it."),
+    )
+)
+scenarios = {o: at_horizon(alignment(comparison.scenario_of(o, store, edited)), weeks) for o in chosen}
+if "cmp_seeds" not in st.session_state:
+    st.session_state["cmp_seeds"] = st.session_state.get("seeds", DEFAULT_SEEDS)
+most = fewer_markets(
+    "cmp_seeds",
+    list(scenarios.values()),
+    _("{horizon} of these scenarios").format(horizon=horizon_text(weeks)),
+)
 seeds = col_s.slider(
     _("Simulated markets"),
-    5,
-    60,
-    None if "cmp_seeds" in st.session_state else st.session_state.get("seeds", DEFAULT_SEEDS),
-    5,
+    *SEEDS_RANGE,
+    step=SEEDS_STEP,
     key="cmp_seeds",
     help=_("Every option runs in the same simulated markets, so differences come from the options, not from luck."),
 )
+if most is not None:
+    col_s.caption(
+        _("Over {horizon}, the app runs at most {most} simulated markets at once.").format(
+            horizon=horizon_text(weeks), most=most
+        )
+    )
 col_r.button(_("Reset"), key="cmp_reset", on_click=_reset, help=_("Back to the page's first comparison."))
 
-chosen = [a_option, *others]
-link = comparison.encode(chosen, store, seeds, current(), on_explore)
+link = comparison.encode(chosen, store, seeds, current(), on_explore, weeks)
 st.query_params.from_dict(link)  # the address bar always holds the comparison
 
 if not others:
     st.info(_("Pick at least one option to compare with A."))
     st.stop()
 
-scenarios = {o: comparison.scenario_of(o, store, edited) for o in chosen}
 titles = {o: _title(o) for o in chosen}
 results = {o: ensemble(scenarios[o], seeds, LETTERS[i]) for i, o in enumerate(chosen)}
 tables = {o: compare(results[a_option], results[o]) for o in others}
@@ -179,10 +206,10 @@ key_metrics = [*OUTCOMES, "revenue", *OUTPUTS, *ORGANISATION]
 st.subheader(_("Side by side"))
 st.caption(
     _(
-        "Each option in the same {n} simulated markets. Each difference is against A, with its verdict: better or "
-        "worse for customers and the business, more or less output (neither by itself), or not distinguishable from "
-        "the noise. Where each one likely lies: in the answer above and the charts below."
-    ).format(n=seeds)
+        "Each option over {horizon} in the same {n} simulated markets. Each difference is against A, with its "
+        "verdict: better or worse for customers and the business, more or less output (neither by itself), or not "
+        "distinguishable from the noise. Where each one likely lies: in the answer above and the charts below."
+    ).format(n=seeds, horizon=horizon_text(weeks))
 )
 rows = [m for m in key_metrics if m in results[a_option].summary]
 levels, differences = comparison.side_by_side(
