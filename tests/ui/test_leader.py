@@ -75,11 +75,9 @@ def test_the_horizon_runs_the_scenario_and_its_edit_over_the_same_years():
 def test_a_share_link_with_a_horizon_opens_the_same_what_if_over_the_same_years():
     link = share.encode("b2b_activation", {"leadership.trump": 0.8}, 10, weeks=156)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.query_params.clear()
     for key, value in link.items():
         at.query_params[key] = value
-    at.switch_page("app.py").run()
+    at.run()  # a fresh browser: the link opens on the session's first run
     assert not at.exception and not at.error
     assert at.sidebar.selectbox(key="horizon").value == 156
     assert "compared over 3 years in the same 10 simulated markets" in _markdown(at)
