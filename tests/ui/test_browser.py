@@ -70,6 +70,8 @@ WORDS = {
         "compare": "Compare",
         "third": "Product logic",
         "answer": "Compared with",
+        "ranked": "What moves",
+        "sought": ("is then likely between", "already reaches"),
         "verdicts": {
             "better": "green",
             "worse": "red",
@@ -91,6 +93,8 @@ WORDS = {
         "compare": "Sammenlign",
         "third": "Produktlogik",
         "answer": "Sammenlignet med",
+        "ranked": "Det, der flytter",
+        "sought": ("ligger så sandsynligvis mellem", "når allerede"),
         "verdicts": {
             "bedre": "green",
             "dårligere": "red",
@@ -101,6 +105,19 @@ WORDS = {
         "noise": "kan ikke skelnes fra støjen",
     },
 }
+
+
+#: The page has finished drawing: no run, no stale element, no progress bar, every chart drawn.
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+  && !document.querySelector('[data-stale="true"]')
+  && !document.querySelector('[data-testid="stProgress"]')
+  && Array.from(document.querySelectorAll('.vega-embed')).every(c => c.querySelector('canvas, svg'))"""
+
+
+def _idle(page, timeout: float = 600_000) -> None:
+    page.wait_for_function(IDLE, timeout=timeout, polling=200)
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def _colour(css: str) -> str:
@@ -174,7 +191,7 @@ def _answer_text(page, words) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, lang):
     """Issue 24's walk, in English and in Danish: a lever move -> every tile's arrow and colour right -> the "why"
-    -> [the ranking and a goal seek: the advice panel's steps, ui/advice.py, go here] -> the page for the board
+    -> the levers ranked for the goal -> a goal seek -> the page for the board
     saved as PDF on one A4 page -> a Compare of three options -> its link in a fresh browser context with the
     same numbers -> 390 px, nothing cut."""
     words = WORDS[lang]
@@ -218,8 +235,33 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / f"explore_answer{suffix}.png"), full_page=False)
 
-    # [advice: the ranking of levers and a goal seek belong here, from the advice panel (ui/advice.py); that
-    #  helper's branch adds their steps to this walk]
+    # what to change first: the levers ranked for the goal (the shared criterion), with the money beside each;
+    # the server keeps a ranking for every session, so the second language's walk may find it ranked already.
+    # The timeouts are minutes: the ranking and the goal seek run hundreds of simulations, and on the shared 2-core
+    # machine they take several times their estimate.
+    rank = page.locator(".st-key-advice_rank button")
+    if rank.count():
+        rank.scroll_into_view_if_needed()
+        rank.click()
+    page.get_by_text(words["ranked"], exact=False).first.wait_for(timeout=900_000)
+    _idle(page)
+    ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
+    assert ranking.count("\n") >= 2 and "€" in ranking, ranking  # levers in order, the money beside each
+    assert not re.search(r"\bseeds?\b|\bCI\b|_", ranking), ranking  # plain words
+    page.get_by_text(words["ranked"], exact=False).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / f"advice_ranking{suffix}.png"), full_page=False)
+
+    # a goal seek: the smallest change that reaches the goal without losing revenue (the form's defaults)
+    seek = page.locator(".st-key-advice_seek button")
+    seek.scroll_into_view_if_needed()
+    seek.click()
+    sought = page.locator('[data-testid="stMarkdownContainer"]', has_text=re.compile("|".join(words["sought"])))
+    sought.first.wait_for(timeout=900_000)
+    _idle(page)
+    sought.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / f"advice_goal_seek{suffix}.png"), full_page=False)
 
     # the page for the board: one A4 page, from the browser
     explore_link = page.url
