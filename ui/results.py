@@ -320,10 +320,11 @@ def most_markets(*scenarios: ScenarioBase) -> int:
     return most if most >= SEEDS_RANGE[0] else 0
 
 
-def fewer_markets(key: str, scenarios: list[ScenarioBase], what: str) -> int | None:
+def fewer_markets(key: str, scenarios: list[ScenarioBase], what: str, cli: str = "") -> int | None:
     """Before the slider of simulated markets under ``key`` is drawn: when its value would take the app longer than
     it runs at once for ``scenarios`` (e.g. five years), lower it to the most that fit and say so plainly (``what``:
-    e.g. "5 years of this scenario"); returns the most that fit (None when the slider's whole range fits)."""
+    e.g. "5 years of this scenario"; ``cli``: the command line's, with ``{seeds}`` for the markets asked for);
+    returns the most that fit (None when the slider's whole range fits)."""
     most = most_markets(*scenarios)
     note = f"fewer_markets:{key}"
     if most >= SEEDS_RANGE[1]:
@@ -343,9 +344,9 @@ def fewer_markets(key: str, scenarios: list[ScenarioBase], what: str) -> int | N
         st.info(
             plain(
                 _(
-                    "{what} over {seeds} simulated markets would take about {time}, more than the app runs at once "
-                    "({budget}), so it runs over {most} simulated markets. For more, pick a shorter horizon, or run "
-                    "it with the command line."
+                    "{what} over {seeds} simulated markets would take about {time}, more than the app runs at "
+                    "once ({budget}), so it runs over {most} simulated markets. For more, pick a shorter horizon, "
+                    "or run it with the command line."
                 ).format(
                     what=what,
                     seeds=chosen,
@@ -354,8 +355,19 @@ def fewer_markets(key: str, scenarios: list[ScenarioBase], what: str) -> int | N
                     most=most,
                 )
             )
+            + (f"\n\n`{cli.format(seeds=chosen)}`" if cli else "")
         )
     return most or None
+
+
+def command(scenario: ScenarioBase, seeds: int | str) -> str:
+    """The command line that runs ``scenario`` over ``seeds`` seeds (a bundled preset by its name, any other scenario
+    as the file the page offers to download)."""
+    weeks = getattr(scenario, "weeks", None)
+    if not is_bundled(scenario, scenario.name, None if weeks is None else {"weeks": weeks}):
+        return f"alignsim run scenario.toml --seeds {seeds}"  # the file carries its horizon
+    own = getattr(load_scenario(scenario.name), "weeks", None)
+    return f"alignsim run {scenario.name} --seeds {seeds}" + (f" --weeks {weeks}" if weeks != own else "")
 
 
 def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: bool = False) -> EnsembleResult:
@@ -380,8 +392,7 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
                     budget=shown(describe_seconds(APP_BUDGET_SECONDS)),
                 )
             )
-            + f"\n\n`alignsim run {scenario.name if is_bundled(scenario, scenario.name) else 'scenario.toml'} "
-            f"--seeds {seeds}`"
+            + f"\n\n`{command(scenario, seeds)}`"
         )
         st.download_button(
             _("Scenario (TOML)"),

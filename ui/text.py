@@ -34,7 +34,7 @@ MODEL_OPTION_NAMES = {
 
 def option_name(option) -> str:
     """A select box's choice in words: a reference model's option with its code, else a lever's choice
-    (``sim.present.levers.option_text``: a metric, a department, a funding mode, a horizon)."""
+    (``sim.present.levers.option_text``: a metric, a department, a funding mode)."""
     if option in MODEL_OPTION_NAMES:
         return f"{_(MODEL_OPTION_NAMES[option])} ({option})" if _(MODEL_OPTION_NAMES[option]) != option else option
     return option_text(option)

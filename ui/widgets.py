@@ -30,7 +30,7 @@ from sim.present.levers import (
 from sim.registry import APP_BUDGET_SECONDS, cost, describe_seconds
 from sim.runner import EnsembleResult, compare
 from sim.scenario import Scenario, ScenarioBase
-from ui.results import DEFAULT_SEEDS, SEEDS_RANGE, SEEDS_STEP, fewer_markets
+from ui.results import DEFAULT_SEEDS, SEEDS_RANGE, SEEDS_STEP, command, fewer_markets
 from ui.state import Choice, alignment, base_scenario, open_shared_link, reset_levers, set_base, share_params
 from ui.text import PASTED, STEPS, chart_name, edited_name, names, option_name, plain, scenario_title, slug
 
@@ -276,7 +276,7 @@ def horizon_picker(scenario: Scenario, key: str, where=st.sidebar) -> int:
             _("Horizon"),
             offered,
             key=key,
-            format_func=horizon_text,
+            format_func=names(offered, horizon_text),
             help=_(
                 "How long the organisation runs: money and customers are counted over it. Short runs show the first "
                 "year; longer ones what an organisation builds up, or loses, over years. Every scenario on the page "
@@ -297,7 +297,12 @@ def choose(where=st.sidebar) -> Choice:
     base = base_scenario()
     weeks = horizon_picker(base, "horizon", where)
     base = at_horizon(base, weeks)
-    most = fewer_markets("seeds", [base], _("{horizon} of this scenario").format(horizon=horizon_text(weeks)))
+    most = fewer_markets(
+        "seeds",
+        [base],
+        _("{horizon} of this scenario").format(horizon=horizon_text(weeks)),
+        command(base, "{seeds}"),
+    )
     low, high = SEEDS_RANGE
     seeds = where.slider(
         _("Simulated markets (runs averaged)"),

@@ -253,17 +253,27 @@ def test_hostile_pastes_show_one_message_and_keep_the_session_usable(text, fragm
     assert not at.exception and not any("larger than" in e.value for e in at.sidebar.error)
 
 
-def test_a_run_too_long_for_the_page_is_refused_with_the_cli_command():
+def test_a_run_too_long_for_the_page_runs_fewer_markets_or_is_refused_with_the_cli_command():
+    """The app's cost guard: more markets than fit its budget run as the most that fit, said plainly with the
+    command line for more; when not even the fewest fit (five years of a large market), the page refuses with the
+    command and the scenario to download, and runs nothing."""
+    from sim.input import scenario_from_toml
+    from ui.results import most_markets
+
+    text = 'name = "big"\n[customers]\npopulation = 100000\n'
     at = _app()
-    at.sidebar.text_area[0].set_value('name = "big"\n[customers]\npopulation = 100000\n').run()
-    at.sidebar.button[0].click().run()  # 5 seeds fit the budget, the page's 20 do not
-    assert not at.exception and at.session_state["base_label"] == "big"
+    at.sidebar.text_area[0].set_value(text).run()
+    at.sidebar.button[0].click().run()  # some markets fit the budget, the page's 20 do not
+    assert not at.exception and not at.error and at.session_state["base_label"] == "big"
+    most = most_markets(scenario_from_toml(text, "big"))
+    assert 5 <= most < 20 and at.sidebar.slider(key="seeds").value == most
+    said = " ".join(i.value for i in at.info)
+    assert "over 20 simulated markets would take about" in said and f"so it runs over {most} simulated" in said
+    assert "alignsim run scenario.toml --seeds 20" in said and _charts(at)
+    at.sidebar.selectbox(key="horizon").set_value(260).run()  # five years: not even 5 markets fit
     errors = [e.value for e in at.error]
-    assert (
-        errors
-        and "more than the app runs at once" in errors[0]
-        and "alignsim run scenario.toml --seeds 20" in errors[0]
-    )
+    assert len(errors) == 1 and "more than the app runs at once" in errors[0]
+    assert f"alignsim run scenario.toml --seeds {most}" in errors[0]
     assert "Scenario (TOML)" in {b.label for b in at.get("download_button")}
     assert not _charts(at)
 

@@ -139,7 +139,7 @@ weeks = int(
         _("Horizon"),
         HORIZONS,
         key="cmp_weeks",
-        format_func=horizon_text,
+        format_func=names(HORIZONS, horizon_text),
         help=_("Every option runs over the same horizon: money and customers are counted over it."),
     )
 )
