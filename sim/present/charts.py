@@ -421,14 +421,19 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "load:Q",
                 scale=alt.Scale(range=[0.5, 6]),
                 title=_("outline: team time used (person-weeks)"),
-                legend=alt.Legend(orient="bottom", direction="vertical"),
+                legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260),
             ),
             size=alt.Size(
                 "influence:Q",
                 scale=alt.Scale(domain=[0, 1], range=[80, 1400]),
                 title=_("size: weight of its demands"),
                 legend=alt.Legend(
-                    orient="bottom", direction="vertical", values=[0.25, 0.5, 1.0], symbolLimit=0, format=".0%"
+                    orient="bottom",
+                    direction="vertical",
+                    values=[0.25, 0.5, 1.0],
+                    symbolLimit=0,
+                    format=".0%",
+                    titleLimit=260,
                 ),
             ),
             color=alt.Color(
