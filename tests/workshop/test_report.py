@@ -41,12 +41,15 @@ def test_tables_have_words_not_nan():
 
 
 def test_seeds_table_gives_a_verdict_only_when_the_interval_excludes_zero():
-    row = {"difference": 0.02, "ci_low": 0.01, "ci_high": 0.03, "seeds": 30, "higher_is_better": True}
+    """Which way is better comes from the metric's registry (the one verdict): a rise of churn is worse, of an
+    output only more output."""
+    row = {"difference": 0.02, "ci_low": 0.01, "ci_high": 0.03, "seeds": 30}
     flat = dict(row, ci_low=-0.01)
-    lower = dict(row, higher_is_better=False)
-    t = seeds_table({"Table 1": row, "Table 2": flat, "Table 3": lower}, "activation_rate_30d")
-    assert t["Verdict"].tolist() == ["better than own KPIs", "no clear difference", "worse than own KPIs"]
+    t = seeds_table({"Table 1": row, "Table 2": flat}, "activation_rate_30d")
+    assert t["Verdict"].tolist() == ["better than own KPIs", "no clear difference"]
     assert t.iloc[0, 1] == "+2.0 points"
+    assert seeds_table({"Table 3": row}, "churn_rate")["Verdict"].tolist() == ["worse than own KPIs"]
+    assert seeds_table({"Table 4": row}, "features_delivered")["Verdict"].tolist() == ["more output than own KPIs"]
 
 
 def test_the_handout_is_complete_escaped_and_printable():
@@ -127,7 +130,7 @@ def test_values_and_tables_read_in_danish():
         decisions = decisions_table(r)
         assert decisions.loc[1, "Salg"].startswith("vægt: egen KPI, bestillinger: mange")
         assert decisions.loc[2, "Salg"] == "spillet af modellen"
-        row = {"difference": 0.021, "ci_low": 0.011, "ci_high": 0.031, "seeds": 30, "higher_is_better": True}
+        row = {"difference": 0.021, "ci_low": 0.011, "ci_high": 0.031, "seeds": 30}
         seeds = seeds_table({"Bord 1": row}, "activation_rate_30d")
         assert seeds.iloc[0].tolist() == [
             "Bord 1",
