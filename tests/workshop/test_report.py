@@ -27,6 +27,7 @@ def test_values_carry_human_units():
     assert target_text("milestones_on_plan_rate", 0.9) == "target: at least 90%"  # not "0.9 a week"
     assert target_text("support_contacts_per_customer", 0.45).startswith("target: at most 0.45 contacts")
     assert explain("leads").startswith("New leads: New leads entering the funnel.")
+    assert explain("leads").endswith("so more is not better by itself.")  # an output: the one verdict
 
 
 def test_tables_have_words_not_nan():
@@ -122,7 +123,11 @@ def test_values_and_tables_read_in_danish():
         assert format_value("onboarding_calls", 14.25) == "14,2 opkald om ugen"
         assert format_value("deals_closed", 1234.5) == "1.234 salg om ugen"
         assert target_text("milestones_on_plan_rate", 0.9).replace("\xa0", " ") == "mål: mindst 90 %"
-        assert explain("leads") == "Nye leads: Nye leads, der kommer ind i tragten. Højere er bedre."
+        assert explain("leads") == (
+            "Nye leads: Nye leads, der kommer ind i tragten. Et output: det tæller, hvad der blev leveret, ikke hvad "
+            "kunderne fik, så mere er ikke bedre i sig selv."
+        )
+        assert explain("churn_rate").endswith("Lavere er bedre.")
         r = replay("b2b_activation", 3, 2, {(0, "sales"): Decision("own KPI", "many", True)})
         table = kpi_table(r)
         assert list(table.columns)[:3] == ["Runde", "Afdeling", "Spillet af"]
