@@ -3,15 +3,12 @@ browser tests. The test tiers: which tests are ``browser`` and ``slow`` (markers
 
 import inspect
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
+from benchmarks.server import free_port as _free_port
 from sim import Scenario, load_scenario
 from sim.model import AlignmentModel
 
@@ -42,29 +39,9 @@ def step_through():
     return _step_through
 
 
-def _free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def free_port():
     return _free_port
-
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -73,42 +50,15 @@ def server(tmp_path_factory, free_port):
     (ALIGNSIM_BROWSER_PORT when set, where ports are shared) with a workshop database of its own; yields its URL
     once it is healthy, and stops it after the module."""
     port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
-    env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.serve",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=log,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # the warm start computes every preset's ensemble first (~10 s alone)
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start within 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    where = tmp_path_factory.mktemp("streamlit")
+    # as `make app` starts it; 120 s: the machine may be busy with the other test process
+    app = Server(port, where / "w.sqlite3", where / "server.log", entry=None, wait=120)
+    try:
+        app.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield app.url
+    app.stop()
 
 
 @pytest.fixture(scope="module")
