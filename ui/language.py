@@ -34,6 +34,9 @@ RELABELLED = {
     "ref_model",
     "cmp_a",
     "cmp_b",
+    "cmp_others",
+    "cmp_weeks",
+    "horizon",
     "export_chart",
     "template",
     "workshop_lang",
@@ -47,7 +50,7 @@ RELABELLED_PREFIXES = ("ref_preset:", "sweep_x:", "sweep_by:", "sweep_metric:", 
 
 
 #: Multiselects of the same kind (their values are lists).
-RELABELLED_LISTS = ("org_chain:", "org_requests:")
+RELABELLED_LISTS = ("org_chain:", "org_requests:", "lever:")
 
 
 def _relabel() -> None:
