@@ -44,8 +44,9 @@ ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_wee
 
 
 #: What every page adds to Streamlit's look: tile headings and a select box's choice (a preset's long title) wrap
-#: instead of being cut, tile numbers shrink on narrow screens, and a file picker shows the app's own words (Streamlit's are English and name its 1 MB transport limit,
-#: not the app's); ``{choose}`` is the picker's button in the page's language.
+#: instead of being cut, tile numbers shrink on narrow screens, and a file picker shows the app's own words
+#: (Streamlit's are English and name its 1 MB transport limit, not the app's); ``{choose}`` is the picker's button
+#: in the page's language.
 PAGE_STYLE = """
 <style>
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
