@@ -44,7 +44,7 @@ import math
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -868,7 +868,7 @@ def _samples(scenario: ScenarioBase, uncertainties: Sequence[dict[str, Any]] | N
 
 def sample_uncertainties(
     scenario: ScenarioBase,
-    ranges: dict[str, Sequence[float]],
+    ranges: Mapping[str, Sequence[float]],
     samples: int = UNCERTAINTY_SAMPLES,
     seed: int = 0,
     nominal: bool = True,
