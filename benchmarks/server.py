@@ -52,6 +52,8 @@ def app_command(port: int, entry: str | None = None) -> list[str]:
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
+        "--server.fileWatcherType",
+        "none",  # as ui.serve runs it
     ]
 
 
