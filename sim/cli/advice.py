@@ -71,6 +71,27 @@ def add_parsers(sub) -> None:
         help="consider only these levers (repeatable; default: every lever but the named assumptions)",
     )
     p.add_argument(
+        "--uncertain",
+        action="append",
+        default=[],
+        metavar="PATH=LOW..HIGH",
+        help="with --target: an assumption the answer must hold across, e.g. assumptions.folk_wisdom=0..1 "
+        "(repeatable; --samples Latin hypercube samples of them, and the scenario's own values)",
+    )
+    p.add_argument(
+        "--samples",
+        type=positive(1, 1000),
+        default=engine.UNCERTAINTY_SAMPLES,
+        help=f"with --uncertain: samples of the assumptions (default {engine.UNCERTAINTY_SAMPLES})",
+    )
+    p.add_argument(
+        "--cases",
+        metavar="DIR",
+        default=None,
+        help="with --target: hold across the cases of a sweep folder (its swept parameters' values, e.g. a "
+        "levers-versus-uncertainties sweep)",
+    )
+    p.add_argument(
         "--set", action="append", default=[], metavar="PATH=VALUE", help="override a value of the scenario first"
     )
     p.add_argument("--seed", type=positive(0, MAX_SEED - engine.FRESH_OFFSET - 10_000), default=0, help="first seed")
@@ -100,6 +121,33 @@ def add_parsers(sub) -> None:
     extends_flag(p)
     yes_flag(p)
     lang_flag(p, "table")
+
+
+def _uncertainties(scenario, args) -> list[dict[str, Any]] | None:
+    """The assumption sets the goal seek must hold across: Latin hypercube samples of ``--uncertain`` ranges (with
+    the scenario's own values), or a sweep folder's cases (``--cases``); None without either."""
+    if args.cases:
+        from sim.research.sweep import SweepError
+
+        try:
+            return engine.sweep_cases(args.cases)
+        except SweepError as exc:
+            raise UsageError(f"--cases: {exc}") from None
+    if not args.uncertain:
+        return None
+    ranges: dict[str, list[float]] = {}
+    for item in args.uncertain:
+        path, sep, bounds = item.partition("=")
+        low, dots, high = bounds.partition("..")
+        try:
+            if not (sep and dots and path.strip()):
+                raise ValueError
+            ranges[path.strip()] = [float(low), float(high)]
+        except ValueError:
+            raise UsageError(
+                f"--uncertain {clean(item)}: write PATH=LOW..HIGH, e.g. assumptions.folk_wisdom=0..1"
+            ) from None
+    return engine.sample_uncertainties(scenario, ranges, args.samples, seed=args.seed)
 
 
 def _progress(what: str):
@@ -170,12 +218,18 @@ def cmd_advise(args) -> int:
         raise UsageError("--goal: required for this scenario's model; see alignsim metrics --model " + scenario.model)
     workers = args.workers or max(1, min(4, os.cpu_count() or 1))
     rank = args.rank or not args.target
-    if not args.target and (args.keep or args.cost):
-        raise UsageError("--keep and --cost: need --target (they set the goal seek's conditions and costs)")
+    if not args.target and (args.keep or args.cost or args.uncertain or args.cases):
+        raise UsageError(
+            "--keep, --cost, --uncertain and --cases: need --target (they set the goal seek's conditions, costs and "
+            "the assumptions it must hold across)"
+        )
+    if args.uncertain and args.cases:
+        raise UsageError("--uncertain and --cases: give one (sampled ranges, or a sweep's cases)")
     try:
         target = engine.parse_target(scenario, goal, args.target) if args.target else None
         keeps = [engine.parse_keep(scenario, text) for text in args.keep]
         costs = engine.lever_costs(scenario, parse_overrides(args.cost))
+        uncertainties = _uncertainties(scenario, args)
         goal = engine.goal_of(scenario, goal).metric
         ranking_estimate = (
             engine.estimate_ranking(
@@ -195,6 +249,7 @@ def cmd_advise(args) -> int:
                 scenario,
                 target,
                 keeps,
+                uncertainties=uncertainties,
                 trials=args.trials,
                 seeds=args.seeds or engine.SEEK_SEEDS,
                 confirm_seeds=args.confirm_seeds or engine.SEEK_CONFIRM_SEEDS,
@@ -242,6 +297,7 @@ def cmd_advise(args) -> int:
                 target,
                 keeps,
                 costs=costs,
+                uncertainties=uncertainties,
                 trials=args.trials,
                 seeds=args.seeds or engine.SEEK_SEEDS,
                 confirm_seeds=args.confirm_seeds or engine.SEEK_CONFIRM_SEEDS,

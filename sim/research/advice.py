@@ -6,14 +6,14 @@ seeds, so differences are paired) and say what they will cost before they run (:
 :func:`estimate_goal_seek`, from the model registry's cost of a run).
 
 **Ranking** (:func:`rank_levers`). Each lever a leader can pull (``sim.present.levers.levers_for``, without the
-named assumptions, which are the premise and not a choice) is moved over a realistic range (:func:`moves`): a
-dial between 0 and 1 to either end, a number such as people or a WIP limit by a quarter of its value either way,
-a switch or a choice to each other setting, a department's KPI or the shared criterion to the goal itself, an
-approval chain to none, a planned campaign to none. Every move runs on ``seeds`` screening seeds; each lever's
-best move (the largest gain on the goal) is its row. The ``confirm`` best rows are then run again on fresh seeds
-that did not choose them, and their effects are those of the fresh seeds (a screen's winner looks better than it
-is; the second look removes that bias). Beside the goal, every row carries the effect on revenue and churn (the
-trade-offs, always shown) and on any other metric asked for.
+named assumptions and the horizon, which are the premise and not a choice) is moved over a realistic range
+(:func:`moves`): a dial between 0 and 1 to either end, a number such as people or a WIP limit by a quarter of its
+value either way, a switch or a choice to each other setting, a department's KPI or the shared criterion to the
+goal itself, an approval chain to none, a planned campaign to none. Every move runs on ``seeds`` screening seeds;
+each lever's best move (the largest gain on the goal) is its row. The ``confirm`` best rows are then run again on
+fresh seeds that did not choose them, and their effects are those of the fresh seeds (a screen's winner looks
+better than it is; the second look removes that bias). Beside the goal, every row carries the effect on revenue
+and churn (the trade-offs, always shown) and on any other metric asked for.
 
 **Goal seek** (:func:`goal_seek`). A :class:`Target` (e.g. 30-day activation >= 40 %) and metrics to
 :class:`Keep` (e.g. revenue must not fall by more than 1 % at the low end of its interval). The search space is
@@ -23,7 +23,15 @@ range; optuna's TPE sampler (seeded: the same inputs give the same advice) minim
 holding *robustly*: on the low end of the 95 % interval over the seeds, and in every sample of the named
 assumptions when ``uncertainties`` (a list of overrides) is given. The best candidate is pruned (a change that is
 not needed is dropped) and checked again on fresh seeds; when it fails there, the next is tried. When nothing
-reaches the target the result says so and names the closest setting found.
+reaches the target on the search's seeds, the closest setting found is checked on the fresh seeds, and is the
+answer if it holds there (reached, though its cost was not minimised); otherwise the result says plainly that
+nothing reached the target and names the closest setting.
+
+**Robust search across the uncertainty.** The assumption sets come from :func:`sample_uncertainties` (Latin
+hypercube samples of ranges, made by the sweep's design: the cases of a levers-versus-uncertainties sweep) or
+:func:`sweep_cases` (the cases of a finished sweep folder, or those inside a PRIM box of ``alignsim discover``); the
+answer is the cheapest set of changes that reaches the target in the worst of them (CLI: ``alignsim advise
+--target ... --uncertain PATH=LOW..HIGH --samples N`` or ``--cases DIR``).
 
 Runs are kept in one cache for the process (``cachetools``), keyed by the scenario's text and the seed, and
 finished rankings likewise, so the same question asked again (in the app: by any session) costs nothing.
@@ -36,9 +44,10 @@ import math
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -47,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from sim.i18n import N_, Message, _, ngettext, number
 from sim.input import InputError, ScenarioError, format_validation_error, show
-from sim.present.levers import Lever, get_value, levers_for
+from sim.present.levers import HORIZON, Lever, get_value, levers_for
 from sim.registry import cost, get_model
 from sim.runner import run
 from sim.scenario import ScenarioBase
@@ -68,6 +77,8 @@ SEEK_LEVERS = 6
 KEEP_LEVERS = 2
 #: Candidates checked on fresh seeds before the goal seek gives up.
 FINAL_CHECKS = 3
+#: Assumption samples a robust goal seek holds across by default (besides the scenario's own values).
+UNCERTAINTY_SAMPLES = 8
 #: Fresh seeds start here, far from any screening seed (seed + offset + i).
 FRESH_OFFSET = 1_000_000
 #: A number (people, WIP limit, campaign lift, go-live week) moves by this share of its value either way.
@@ -202,9 +213,12 @@ def parse_keep(scenario: ScenarioBase, text: str, margin: float = 0.01) -> Keep:
 
 
 def choices(scenario: ScenarioBase) -> list[Lever]:
-    """The levers a leader can pull in ``scenario`` (labels in the current language); the named assumptions are the
-    premise, not a choice, and are left out."""
-    return [lever for lever in levers_for(scenario) if not lever.path.startswith("assumptions.")]
+    """The levers a leader can pull in ``scenario`` (labels in the current language). The named assumptions and the
+    horizon are the premise of the question (what is believed, and when the results are read), not a choice, and
+    are left out: a longer horizon "raises" revenue without changing anything in the organisation."""
+    return [
+        lever for lever in levers_for(scenario) if not lever.path.startswith("assumptions.") and lever.path != HORIZON
+    ]
 
 
 def _snap(lever: Lever, value: float) -> float | int:
@@ -255,6 +269,34 @@ def moves(scenario: ScenarioBase, lever: Lever, goal: str, validate: bool = True
     return out
 
 
+def paths_text(paths: Iterable[str]) -> str:
+    """Lever paths for a one-line message, in order, those that differ only in their middle part written once with
+    braces as in a shell: ``leadership.trump, departments.{sales,marketing}.{alignment,kpi}`` (every department's
+    alignment, influence and KPI in one item instead of one per department and lever)."""
+    paths = list(dict.fromkeys(paths))
+    middles: dict[tuple[str, str], list[str]] = {}
+    for path in paths:
+        parts = path.split(".")
+        if len(parts) == 3:
+            middles.setdefault((parts[0], parts[2]), []).append(parts[1])
+    # the tails shared by the same two or more middles: (head, middles) -> tails
+    shared: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for (head, tail), mids in middles.items():
+        if len(mids) > 1:
+            shared.setdefault((head, tuple(mids)), []).append(tail)
+
+    def braces(names: Sequence[str]) -> str:
+        return "{" + ",".join(names) + "}" if len(names) > 1 else names[0]
+
+    braced = {
+        f"{head}.{mid}.{tail}": f"{head}.{braces(mids)}.{braces(tails)}"
+        for (head, mids), tails in shared.items()
+        for mid in mids
+        for tail in tails
+    }
+    return ", ".join(dict.fromkeys(braced.get(path, path) for path in paths))
+
+
 def lever_costs(scenario: ScenarioBase, costs: dict[str, float] | None = None) -> dict[str, float]:
     """The cost of changing each lever of ``scenario`` (default 1 each), with ``costs`` (path -> cost >= 0) applied;
     an unknown path or a bad cost is an AdviceError naming the allowed levers or values."""
@@ -265,7 +307,7 @@ def lever_costs(scenario: ScenarioBase, costs: dict[str, float] | None = None) -
                 Message(
                     N_("cost {path}: not a lever of this scenario; allowed: {allowed}"),
                     path=show(path),
-                    allowed=", ".join(out),
+                    allowed=paths_text(out),
                 )
             )
         try:
@@ -523,7 +565,7 @@ def _plan(
                 Message(
                     N_("levers: {paths} not a lever of this scenario; allowed: {allowed}"),
                     paths=", ".join(sorted(unknown)),
-                    allowed=", ".join(lever.path for lever in all_levers),
+                    allowed=paths_text(lever.path for lever in all_levers),
                 )
             )
     plan = []
@@ -824,6 +866,72 @@ def _samples(scenario: ScenarioBase, uncertainties: Sequence[dict[str, Any]] | N
     return out
 
 
+def sample_uncertainties(
+    scenario: ScenarioBase,
+    ranges: Mapping[str, Sequence[float]],
+    samples: int = UNCERTAINTY_SAMPLES,
+    seed: int = 0,
+    nominal: bool = True,
+) -> list[dict[str, Any]]:
+    """Assumption sets for a robust goal seek: ``samples`` Latin hypercube samples of ``ranges`` (path -> [low,
+    high], e.g. the named assumptions), made by the sweep's design (the cases a sweep with these ranges as
+    ``[parameters]``, ``design = "lhs"`` and ``design_seed = seed`` runs: the levers-versus-uncertainties design),
+    led by the scenario's own values (``{}``) when ``nominal``. A bad path or range is an AdviceError naming it."""
+    from sim.research.sweep import SweepError, make_plan, spec_from_dict
+    from sim.research.sweep.planning import point_overrides
+
+    if not ranges:
+        raise AdviceError("uncertain: give at least one PATH=LOW..HIGH, e.g. assumptions.folk_wisdom=0..1")
+    for path, bounds in ranges.items():
+        numbers = [b for b in bounds if isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)]
+        if len(bounds) != 2 or len(numbers) != 2 or not numbers[0] < numbers[1]:
+            raise AdviceError(
+                Message(
+                    "uncertain {path}: a range LOW..HIGH of numbers with LOW < HIGH, got {bounds}",
+                    path=show(path),
+                    bounds=show(list(bounds)),
+                )
+            )
+    try:  # the sweep's plan: its paths, ranges and values checked against the scenario as a sweep's are
+        spec = spec_from_dict(
+            {
+                "scenario": scenario.name,
+                "parameters": {path: list(bounds) for path, bounds in ranges.items()},
+                "design": "lhs",
+                "samples": samples,
+                "design_seed": seed,
+            },
+            source="uncertain",
+        )
+        points = make_plan(spec, None, base=scenario).points
+    except SweepError as exc:
+        text = re.sub(r"^(uncertain: )?parameters(, design point \d+)?: (overrides: )?", "", str(exc))
+        raise AdviceError("uncertain: " + text) from None
+    out: list[dict[str, Any]] = [{}] if nominal else []
+    return out + [point_overrides(points, i) for i in range(len(points))]
+
+
+def sweep_cases(folder: str | Path, box: Any = None) -> list[dict[str, Any]]:
+    """The cases of a sweep folder (each a set of the swept parameters' values, the uncertainties of a
+    levers-versus-uncertainties sweep) as assumption sets for a robust goal seek; with ``box`` (a
+    :class:`sim.research.discover.Discovery`'s box: parameter, low, high), only the cases inside it (e.g. where a
+    policy pays off, to ask what reaches the target there)."""
+    from sim.research.sweep import open_folder
+    from sim.research.sweep.planning import point_overrides
+
+    _folder, _manifest, plan, _layout = open_folder(folder)
+    names = list(plan.spec.parameters)
+    cases = plan.points.iloc[: plan.n_cases][names]
+    if box is not None:
+        for row in box.itertuples(index=False):
+            if row.parameter in names:
+                cases = cases[(cases[row.parameter] >= row.low) & (cases[row.parameter] <= row.high)]
+    cases = cases.drop_duplicates()
+    if cases.empty:
+        raise AdviceError(f"cases: no case of {folder} lies inside the box")
+    return [point_overrides(cases, i) for i in range(len(cases))]
+
+
 def assess(
     scenario: ScenarioBase,
     changes: dict[str, Any],
@@ -1105,6 +1213,8 @@ def goal_seek(
         changes = _pruned(_changes_from_key(key, domains, rows, scenario), evaluate, price, closest=True)
         tried_final.append((changes, check(changes, fresh)))
     changes, final = max(tried_final, key=lambda cf: cf[1].closeness)
+    if final.holds:  # nothing held on the few search seeds, but the closest setting does on the fresh ones
+        return advice(True, changes, final, len(study.trials), rows)
     if final.closeness <= unchanged.closeness:
         changes, final = {}, unchanged
     return advice(False, changes, final, len(study.trials), rows)

@@ -75,6 +75,35 @@ def test_advise_table_says_plainly_that_no_setting_reaches_the_goal(capsys):
     assert "likely between" in out
 
 
+def test_advise_holds_across_sampled_assumptions_and_says_how_many(capsys):
+    argv = [
+        "advise",
+        "b2b_activation",
+        *SMALL,
+        *LEVERS,
+        "--target",
+        ">=99%",
+        "--uncertain",
+        "assumptions.folk_wisdom=0..1",
+        "--samples",
+        "2",
+        "--seeds",
+        "3",
+        "--confirm-seeds",
+        "3",
+        "--trials",
+        "2",
+        "--workers",
+        "1",
+    ]
+    assert main([*argv, "--format", "json"]) == 0
+    seek = json.loads(capsys.readouterr().out)["goal_seek"]
+    assert seek["uncertainty_samples"] == 3  # the scenario's own assumptions and two samples
+    assert 0 <= seek["worst_sample"] < 3
+    assert main(argv) == 0
+    assert "in every one of the 3 assumption samples" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -83,7 +112,12 @@ def test_advise_table_says_plainly_that_no_setting_reaches_the_goal(capsys):
         (["--target", ">=0.4", "--keep", "nope"], "keep: metric: 'nope' is not a metric"),
         (["--target", ">=0.4", "--cost", "teams.core.nope=1"], "cost 'teams.core.nope': not a lever"),
         (["--target", ">=0.4", "--cost", "leadership.trump=-1"], "cost leadership.trump: must be a number >= 0"),
-        (["--keep", "revenue"], "--keep and --cost: need --target"),
+        (["--keep", "revenue"], "--keep, --cost, --uncertain and --cases: need --target"),
+        (["--uncertain", "assumptions.folk_wisdom=0..1"], "--keep, --cost, --uncertain and --cases: need --target"),
+        (["--target", ">=0.4", "--uncertain", "assumptions.folk_wisdom=1"], "--uncertain assumptions.folk_wisdom=1: "),
+        (["--target", ">=0.4", "--uncertain", "assumptions.nope=0..1"], "uncertain: unknown scenario path"),
+        (["--target", ">=0.4", "--uncertain", "assumptions.folk_wisdom=0..2"], "uncertain: assumptions.folk_wisdom"),
+        (["--target", ">=0.4", "--cases", "no/such/folder"], "--cases: no/such/folder: no manifest.json"),
         (["--lever", "nope"], "levers: nope not a lever of this scenario; allowed: leadership.shared_criterion"),
         (["--seeds", "1"], "argument --seeds: must be 2..1,000, got 1"),
         (["--set", "weeks=0"], "overrides: weeks: Input should be greater than or equal to 1"),

@@ -91,16 +91,29 @@ def test_ranking_is_the_same_on_a_pool_and_comes_from_the_cache_the_second_time(
     assert again.computed == 0 and again.as_dict() == serial.as_dict()
 
 
-def test_a_goal_seek_reaches_a_reachable_target_with_the_fewest_changes_and_holds_on_other_seeds(small):
-    medium = small.with_overrides({"customers.population": 3000, "weeks": 39})  # less noisy cohorts
+#: A 30-day activation target for the medium organisation (3,000 customers, 39 weeks) that the scenario misses and
+#: one change reaches, robustly on 10 seeds. Set from a pilot on seeds 3000-3015 (neither the goal seek's search
+#: seeds 0.. nor its fresh seeds 1,000,000..) after the model's yardstick became value: the scenario 0.332 (sd over
+#: seeds 0.046; the low end of a 10-seed interval about 0.299), no campaign before onboarding 0.374 (sd 0.039: low
+#: end about 0.345), trump 1 0.364 (sd 0.032: about 0.341). The target sits between, about 1.5 standard errors of a
+#: 10-seed mean from each side. (Before, the bound was the midpoint of the two low ends on the fresh seeds with 6
+#: search seeds; seed-to-seed noise is larger in the value model and 6 seeds no longer separate them.)
+MEDIUM_TARGET = 0.32
+
+
+@pytest.fixture
+def medium(small):
+    return small.with_overrides({"customers.population": 3000, "weeks": 39})  # less noisy cohorts
+
+
+def test_a_goal_seek_reaches_a_reachable_target_with_the_fewest_changes_and_holds_on_other_seeds(medium):
     campaign = {"departments.marketing.campaign_start_week": None}
     fresh = range(advice.FRESH_OFFSET, advice.FRESH_OFFSET + 10)  # the goal seek's final check
     before = mean_ci(run_many(medium, fresh).summary["activation_rate_30d"])[1]
     after = mean_ci(run_many(medium.with_overrides(campaign), fresh).summary["activation_rate_30d"])[1]
     assert after > before + 0.01  # no campaign before onboarding is easy: more activation (DESIGN.md, claim 6)
-    # a target the scenario misses and one change reaches, at the low end of the interval
-    target = advice.Target(metric="activation_rate_30d", op=">=", value=round((before + after) / 2, 3))
-    result = advice.goal_seek(medium, target, trials=12, seeds=6, confirm_seeds=10, levers=LEVERS)
+    target = advice.Target(metric="activation_rate_30d", op=">=", value=MEDIUM_TARGET)
+    result = advice.goal_seek(medium, target, trials=12, seeds=10, confirm_seeds=10, levers=LEVERS)
     assert result.reached and not result.already
     assert len(result.changes) == 1 and result.cost == 1.0  # the fewest changes
     assert result.check.holds and result.check.target_low >= target.value
@@ -145,16 +158,19 @@ def test_a_target_the_scenario_already_reaches_needs_no_change(small):
     assert "already reaches" in advice.advice_lines(small, result)[0]
 
 
-def test_costs_steer_the_goal_seek_away_from_an_expensive_lever(small):
-    base = run_many(small, range(8)).summary["activation_rate_30d"].mean()
-    target = advice.Target(metric="activation_rate_30d", value=round(base + 0.02, 3))
-    costs = {"departments.marketing.campaign_start_week": 50.0}
-    result = advice.goal_seek(small, target, costs=costs, trials=16, seeds=6, confirm_seeds=8, levers=LEVERS)
-    if result.reached:  # reachable without the campaign: its cost keeps it out of the answer
-        assert "departments.marketing.campaign_start_week" not in result.overrides
-        assert result.cost < 50
-    else:  # otherwise the closest setting is said plainly
-        assert result.check.slack < 0
+def test_costs_steer_the_goal_seek_away_from_an_expensive_lever(medium):
+    """No campaign before onboarding and trump 1 each reach the target alone (the pilot above): whichever is dear
+    is left out of the answer. The second seek reuses the first one's runs (the cache)."""
+    target = advice.Target(metric="activation_rate_30d", value=MEDIUM_TARGET)
+    answers = {}
+    for dear in ("departments.marketing.campaign_start_week", "leadership.trump"):
+        result = advice.goal_seek(
+            medium, target, costs={dear: 50.0}, trials=12, seeds=10, confirm_seeds=10, levers=LEVERS
+        )
+        assert result.reached, dear
+        assert dear not in result.overrides and result.cost < 50
+        answers[dear] = result.overrides
+    assert answers["departments.marketing.campaign_start_week"] != answers["leadership.trump"]
 
 
 def test_robust_across_uncertainty_samples_means_the_worst_sample(small):
@@ -199,3 +215,88 @@ def test_targets_are_validated_by_pydantic():
     with pytest.raises(ValueError, match="finite"):
         advice.Target(metric="revenue", value=float("nan"))
     assert advice.Target.model_validate({"metric": "revenue", "value": 1}).op == ">="
+
+
+def _expand(item: str) -> list[str]:
+    """A shell-style braced path as the paths it stands for."""
+    import itertools
+    import re
+
+    parts = [p.strip("{}").split(",") for p in re.findall(r"\{[^}]*\}|[^.]+", item)]
+    return [".".join(combo) for combo in itertools.product(*parts)]
+
+
+def test_lever_lists_in_messages_are_short_and_name_every_lever_but_the_premise(small):
+    paths = [lever.path for lever in advice.choices(small)]
+    assert "weeks" not in paths  # the horizon says when results are read: not a lever to pull for the goal
+    assert not any(p.startswith("assumptions.") for p in paths)
+    text = advice.paths_text(paths)
+    assert "departments.{sales,marketing," in text and ".{alignment,influence,kpi}" in text
+    assert len(text) < len(", ".join(paths)) / 2
+    named = [p for item in text.split(", ") for p in _expand(item)]
+    assert sorted(named) == sorted(paths)  # every lever, once
+    assert advice.paths_text(["a.x.p", "b.c", "a.y.p", "a.x.q"]) == "a.{x,y}.p, b.c, a.x.q"
+
+
+def test_sampled_uncertainties_are_the_sweeps_lhs_cases_led_by_the_scenario_itself(small):
+    from sim.research.sweep import design_points, spec_from_dict
+
+    ranges = {"assumptions.folk_wisdom": [0.0, 1.0], "teams.core.wip_limit": [2, 6]}
+    samples = advice.sample_uncertainties(small, ranges, samples=5, seed=3)
+    assert samples[0] == {} and len(samples) == 6  # the scenario's own values first
+    spec = spec_from_dict(
+        {"scenario": "b2b_activation", "parameters": ranges, "design": "lhs", "samples": 5, "design_seed": 3}
+    )
+    assert samples[1:] == design_points(spec, small).to_dict("records")  # one design: a sweep runs these cases
+    assert all(0 <= s["assumptions.folk_wisdom"] <= 1 and type(s["teams.core.wip_limit"]) is int for s in samples[1:])
+    assert advice.sample_uncertainties(small, ranges, samples=5, seed=3) == samples
+    assert advice.sample_uncertainties(small, ranges, samples=5, seed=4) != samples
+    assert advice.sample_uncertainties(small, ranges, samples=2, nominal=False)[0] != {}
+
+
+def test_a_sweeps_cases_and_those_inside_a_box_are_the_assumption_sets(tmp_path):
+    import pandas as pd
+
+    from sim.research.sweep import spec_from_dict, sweep
+
+    spec = spec_from_dict(
+        {
+            "scenario": "b2b_activation",
+            "weeks": 2,
+            "design": "lhs",
+            "samples": 6,
+            "metrics": ["leads"],
+            "levers": {"leadership.trump": [0.0, 1.0]},
+            "parameters": {"assumptions.folk_wisdom": [0.0, 1.0], "customers.lead_rate": [0.002, 0.02]},
+        }
+    )
+    runs = sweep(spec, out=tmp_path / "s", workers=1)
+    moved = tmp_path / "moved"
+    (tmp_path / "s").rename(moved)
+    cases = advice.sweep_cases(moved)
+    names = ["assumptions.folk_wisdom", "customers.lead_rate"]
+    expected = runs[runs["leadership.trump"] == 0.0].sort_values("case")[names].to_dict("records")
+    assert cases == expected and len(cases) == 6  # one set per case, not per policy
+    wisdom = sorted(c["assumptions.folk_wisdom"] for c in cases)
+    box = pd.DataFrame([{"parameter": "assumptions.folk_wisdom", "low": wisdom[0], "high": wisdom[2]}])
+    inside = advice.sweep_cases(moved, box=box)
+    assert sorted(c["assumptions.folk_wisdom"] for c in inside) == wisdom[:3]
+    empty = pd.DataFrame([{"parameter": "assumptions.folk_wisdom", "low": 2.0, "high": 3.0}])
+    with pytest.raises(advice.AdviceError, match="no case of .* lies inside the box"):
+        advice.sweep_cases(moved, box=empty)
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        ({}, "uncertain: give at least one PATH=LOW..HIGH"),
+        ({"assumptions.nope": [0, 1]}, "uncertain: unknown scenario path 'assumptions.nope'"),
+        ({"assumptions.folk_wisdom": [0, 2]}, "uncertain: assumptions.folk_wisdom: Input should be less than or"),
+        ({"assumptions.folk_wisdom": [1, 0]}, "uncertain 'assumptions.folk_wisdom': a range LOW..HIGH of numbers"),
+        ({"assumptions.folk_wisdom": ["a", "b"]}, "uncertain 'assumptions.folk_wisdom': a range LOW..HIGH"),
+    ],
+)
+def test_bad_uncertain_ranges_are_one_line_naming_the_path(small, ranges, message):
+    with pytest.raises(advice.AdviceError) as info:
+        advice.sample_uncertainties(small, ranges, samples=3)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
