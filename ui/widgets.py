@@ -43,8 +43,9 @@ OUTPUTS = ["output_attainment", "features_delivered", "onboarding_calls", "leads
 ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_weeks", "escalations"]
 
 
-#: What every page adds to Streamlit's look: tile headings and a select box's choice (a preset's long title) wrap
-#: instead of being cut, tile numbers shrink on narrow screens, and a file picker shows the app's own words
+#: What every page adds to Streamlit's look: tile headings wrap instead of being cut, the sidebar on a wide screen
+#: holds a preset's whole title (a select box's choice is an input field, which cannot wrap), tile numbers shrink on
+#: narrow screens, and a file picker shows the app's own words
 #: (Streamlit's are English and name its 1 MB transport limit, not the app's); ``{choose}`` is the picker's button
 #: in the page's language.
 PAGE_STYLE = """
@@ -53,8 +54,8 @@ PAGE_STYLE = """
   overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricValue"] { font-size: clamp(1.35rem, 2.3vw, 2.1rem); }
 [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
-[data-testid="stSelectbox"] [data-baseweb="select"] > div > div > div { white-space: normal !important;
-  text-overflow: clip !important; overflow-wrap: anywhere; }
+@media (min-width: 1000px) {
+  section[data-testid="stSidebar"] { width: 26rem !important; min-width: 26rem !important; } }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
 [data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "{choose}"; font-size: 0.875rem; }
