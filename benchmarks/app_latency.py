@@ -29,26 +29,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, app_command, free_port, wait_healthy  # noqa: E402
+
 #: The lever moved, found by its widget's key (Streamlit gives a keyed widget the class st-key-<key>, with every
 #: character but letters, digits, - and _ as "-"), not by its label, so that rewording the app does not break this.
 LEVER = "leadership.trump"
@@ -85,12 +76,6 @@ RANKED = """() => !document.querySelector('.st-key-advice_rank')
   && !document.querySelector('[data-testid="stStatusWidget"]') && performance.now()"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, first_seeds: int | None = None, first_look_after: float | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -98,33 +83,14 @@ def start_server(port: int, first_seeds: int | None = None, first_look_after: fl
         **({"ALIGNSIM_FIRST_LOOK_AFTER_S": str(first_look_after)} if first_look_after is not None else {}),
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.serve",
-            "--server.headless",
-            "true",  # as `make app` starts it
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("streamlit did not start within 120 s")
+        app_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )  # as `make app` starts it
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", 120, proc)
+    except RuntimeError as exc:
+        proc.kill()
+        raise SystemExit(str(exc)) from None
+    return proc
 
 
 def wait_drawn(page, charts: int = 1, timeout: float = 120_000) -> float:
@@ -165,7 +131,7 @@ def measure(
     print(f"port open after server start: {figures['port_open_s']:.2f} s", flush=True)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             start = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}" + (f"/?preset=b2b_activation&seeds={seeds}" if seeds else ""))

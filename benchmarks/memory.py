@@ -28,7 +28,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.server import app_command, free_port, wait_healthy  # noqa: E402
 
 RUNS_GROWTH_MIB = 20.0
 APP_TOTAL_MIB = 1536.0
@@ -96,12 +97,6 @@ def runs(n: int, out) -> bool:
 
 
 # ---------------------------------------------------------------- the app, with light clients
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -245,36 +240,14 @@ def app(minutes: float, sessions: int, out, smoke: bool = False, json_path: str 
     log = open(workdir / "server.log", "w")  # noqa: SIM115 (the server writes to it until it is stopped)
     env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(workdir / "workshop.db")}
     started = time.monotonic()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.serve",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = subprocess.Popen(app_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     samples: list[dict] = []
     tally = Tally()
     try:
-        while True:  # the server is up when it takes a connection
-            if server.poll() is not None:
-                raise SystemExit(f"the server exited; see {workdir / 'server.log'}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", 300, server)
+        except RuntimeError as exc:
+            raise SystemExit(f"{exc}; see {workdir / 'server.log'}") from None
         ready = time.monotonic() - started
         until = time.monotonic() + minutes * 60
         pace, stay = ((2.0, 5.0), (10.0, 20.0)) if smoke else ((20.0, 90.0), (600.0, 1800.0))

@@ -50,7 +50,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
-from benchmarks.workshop_soak import ARGS, CHROMIUM, Server  # noqa: E402
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 from sim.workshop.store import TEMPLATES, Workshop  # noqa: E402  (TEMPLATES: as in versions before the split)
 
 TEMPLATE = "b2b_activation"
@@ -382,7 +382,7 @@ def browsers(server: Server, shop: Workshop, code: str, key: str, count: int, st
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pages = []
         fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         fac.goto(f"{server.url}/Workshop?code={code}&key={key}", timeout=120_000)

@@ -17,14 +17,11 @@ second seat and no page showed an error, and prints the join times and the decis
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,74 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 from sim.workshop.rules import TEMPLATES, Decision, dept_label  # noqa: E402
 from sim.workshop.store import Workshop  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TEMPLATE = "b2b_activation"
 WAIT = 90_000
 PUSHES = ["own KPI", "balanced", "shared goal"]
-
-
-class Server:
-    """The app as ``make app`` serves it (``streamlit run ui/gateway.py``: app.py with the workshop's pass
-    endpoint; X-Forwarded-For left to the workshop) on a port, with the workshop database given; restartable."""
-
-    def __init__(self, port: int, db: Path, log: Path, env: dict[str, str] | None = None, entry: str = "ui/gateway.py"):
-        self.port, self.db, self.log, self.env, self.entry = port, db, log, env or {}, entry
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        t0 = time.monotonic()
-        env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(self.db), "FORWARDED_ALLOW_IPS": "", **self.env}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                self.entry,
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-        )
-        while time.monotonic() - t0 < 60:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
-                    return time.monotonic() - t0
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not start on port {self.port}; see {self.log}")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
 
 
 IDLE: list[float] = []
@@ -171,7 +107,7 @@ def run(
     server.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             fac_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             tab_a = fac_ctx.new_page()
             tab_a.goto(f"{server.url}/Workshop?code={code}&key={key}")

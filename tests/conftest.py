@@ -3,15 +3,12 @@ browser tests. The test tiers: which tests are ``browser`` and ``slow`` (markers
 
 import inspect
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
+from benchmarks.server import free_port as _free_port
 from sim import Scenario, load_scenario
 from sim.model import AlignmentModel
 
@@ -42,29 +39,9 @@ def step_through():
     return _step_through
 
 
-def _free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def free_port():
     return _free_port
-
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -73,42 +50,15 @@ def server(tmp_path_factory, free_port):
     (ALIGNSIM_BROWSER_PORT when set, where ports are shared) with a workshop database of its own; yields its URL
     once it is healthy, and stops it after the module."""
     port = int(os.environ.get("ALIGNSIM_BROWSER_PORT") or free_port())
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
-    env = {**os.environ, "ALIGNSIM_WORKSHOP_DB": str(tmp_path_factory.mktemp("workshop") / "w.sqlite3")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.serve",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=log,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # the warm start computes every preset's ensemble first (~10 s alone)
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start within 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    where = tmp_path_factory.mktemp("streamlit")
+    # as `make app` starts it; 120 s: the machine may be busy with the other test process
+    app = Server(port, where / "w.sqlite3", where / "server.log", entry=None, wait=120)
+    try:
+        app.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield app.url
+    app.stop()
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +109,56 @@ SLOW = (
     "tests/input/test_input.py::test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back",
     # a fresh interpreter per case (each imports the whole stack)
     "tests/cli/test_cli.py::test_bad_input_exits_2_with_a_message_and_no_traceback",
+    # measured with --durations on 2026-12-03 (the fast tier took 7.5 minutes): every test of 8 s or more under
+    # a load average of about 20 (about a second on a quiet machine), whole modules where most of them were
+    "tests/research/test_advice.py",
+    "tests/research/test_discover.py",
+    "tests/research/test_research_docs.py",
+    "tests/research/test_sweep_folder.py",
+    "tests/research/test_sweep_fuzz.py",
+    "tests/research/test_sweep.py::test_a_damaged_manifest_gives_one_line_and_a_way_out",
+    "tests/research/test_sweep.py::test_cli_sweep_and_analyze",
+    "tests/research/test_sweep.py::test_kill_drill_all_dask_workers_die_mid_sweep",
+    "tests/research/test_sweep.py::test_kill_drill_driver_pool_workers_and_resource_tracker_die_with_it",
+    "tests/research/test_sweep.py::test_kill_drill_worker_the_driver_says_how_to_resume_and_leaves_no_orphan",
+    "tests/research/test_sweep.py::test_resume_after_a_killed_driver_gives_the_uninterrupted_table",
+    "tests/cli/test_advise.py",
+    "tests/cli/test_cli.py::test_compare_reports_paired_differences",
+    "tests/cli/test_cli.py::test_run_and_compare_with_lang_da_write_their_tables_in_danish",
+    "tests/cli/test_cli.py::test_unwritable_out_keeps_printed_results",
+    "tests/ui/test_leader.py",
+    "tests/ui/test_advice_panel.py",
+    "tests/ui/test_workshop_soak.py",
+    "tests/workshop/test_hosting.py",
+    "tests/workshop/test_links.py::test_fuzzed_links_parse_or_give_a_clean_one_line_message_that_never_echoes_them",
+    "tests/workshop/test_links.py::test_long_values_are_refused_before_anything_else",
+    "tests/workshop/test_replay.py::test_a_switch_applies_from_its_round_and_never_rewrites_played_rounds",
+    "tests/workshop/test_report.py::test_the_handout_is_complete_escaped_and_printable",
+    "tests/test_runner.py::test_hundreds_of_runs_in_one_pool_worker_keep_memory_flat",
+    "tests/test_runner.py::test_hundreds_of_runs_in_one_process_keep_memory_flat",
+    "tests/test_runner.py::test_recycled_workers_give_the_serial_results",
+    "tests/test_output.py::test_calibrate_on_a_full_disk_gives_one_line_and_a_rerun_continues",
+    "tests/test_output.py::test_run_out_on_a_full_disk_gives_one_line_and_no_truncated_file",
+    "tests/test_model.py::test_same_seed_same_results_across_processes",
+    "tests/test_value.py::test_a_product_that_never_changes_keeps_its_value_flat_for_five_years",
+    "tests/test_value.py::test_derived_weights_agree_with_the_simulated_funnel",
+    "tests/test_value.py::test_the_expected_funnel_is_the_mean_of_the_simulated_one",
+    "tests/test_value.py::test_the_model_steers_by_the_derived_weights_only",
+    "tests/test_readme.py::test_the_python_example_runs",
+    "tests/test_provenance.py::test_cli_version_prints_version_and_fingerprint",
+    "tests/test_tiers.py::test_every_slow_entry_names_a_collected_test",
+    "tests/agents/test_customers.py::test_easier_onboarding_activates_more_customers_over_seeds",
+    "tests/agents/test_team.py::test_context_switching_costs_delivery_over_seeds",
+    "tests/agents/test_team.py::test_data_makes_beliefs_converge",
+    "tests/classics/test_march1991.py::test_equilibrium_knowledge_matches_the_recreated_figure_1",
+    "tests/classics/test_march1991.py::test_in_a_turbulent_world_knowledge_decays_without_turnover_and_holds_with_it",
+    "tests/classics/test_march1991.py::test_moderate_turnover_raises_code_knowledge_when_socialisation_is_fast",
+    "tests/classics/test_march1991.py::test_slow_socialisation_gives_more_knowledge_when_the_code_learns_fast",
+    "tests/classics/test_nk_departments.py::"
+    "test_firm_wide_incentives_are_worth_nothing_without_cross_department_interaction_and_more_with_it",
+    "tests/input/test_orgsheet.py::test_any_subset_of_departments_imports_runs_round_trips_and_its_levers_apply",
+    "tests/present/test_answer.py::test_the_answer_follows_the_paired_comparison",
+    "tests/present/test_assessment.py::test_yes_to_all_beats_no_to_all_on_outcome_over_paired_seeds",
 )
 
 

@@ -29,7 +29,9 @@ FUNNEL_SHAPE = [
 
 #: Where a constant only matters in some organisations: the setting that makes it matter.
 CONTEXT = {
-    "shared_window": {"departments.marketing.alignment": 0.9},  # only an aligned Marketing reads the criterion
+    # only an aligned Marketing reads the criterion's progress, in its launch decision, and only for a criterion a
+    # campaign does not raise by itself (30-day activation, b2b_activation's) and a launch late enough to see it
+    "shared_window": {"departments.marketing.alignment": 0.9, "departments.marketing.campaign_start_week": 20},
     "dependency_size": {"teams": {"core": {"depends_on": {"platform": 0.5}}, "platform": {}}},
     "churn_fit_slope": {"product.feature_fit": 0.3},
     "churn_reliability_slope": {"product.reliability": 0.3},

@@ -76,7 +76,7 @@ def test_run_out_writes_every_file_whole_and_leaves_no_temporary_file(tmp_path):
     out = tmp_path / "out"
     assert main([*RUN, "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["aggregate.csv", "scenario.toml", "summary.csv", "weekly.csv", "weekly.parquet"]
+    assert names == ["aggregate.csv", "provenance.json", "scenario.toml", "summary.csv", "weekly.csv", "weekly.parquet"]
 
 
 def _tiny_disk_can_be_mounted() -> bool:

@@ -21,7 +21,7 @@ def test_version_comes_from_the_package_metadata_and_citation_names_it():
     citation = (ROOT / "CITATION.cff").read_text()
     assert re.search(rf"^version: {re.escape(provenance.version())}$", citation, re.M)
     assert "MIT" in (ROOT / "LICENSE").read_text() and pyproject["project"]["license"] == "MIT"
-    assert "## Unreleased" in (ROOT / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()
 
 
 def test_cli_version_prints_version_and_fingerprint():

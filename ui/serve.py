@@ -73,7 +73,9 @@ def main(argv: list[str]) -> int:
     # the app with the workshop's pass endpoint (ui/gateway.py); the web server leaves X-Forwarded-For to the
     # workshop, which believes it only from ALIGNSIM_TRUSTED_PROXIES (sim.workshop.access)
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    sys.argv = ["streamlit", "run", str(ROOT / "ui" / "gateway.py"), *argv]
+    # no file watcher: a server for leaders and rooms reloads nothing, and watching the checkout (its .git too)
+    # costs CPU on every file event, a flood of them when git writes (measured: half a core with 5 idle screens)
+    sys.argv = ["streamlit", "run", str(ROOT / "ui" / "gateway.py"), "--server.fileWatcherType", "none", *argv]
     try:
         return cli.main()
     finally:  # the server stopped: runs still queued (the warming's) are dropped, so the process ends now

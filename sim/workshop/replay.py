@@ -152,7 +152,6 @@ def _over_seeds_cached(template, rounds, decisions_key, switches, seeds) -> tupl
     table = [np.nanmean(shared_path(template, s, rounds, decisions, switches)) for s in range(seeds)]
     base = [np.nanmean(shared_path(template, s, rounds, counter, switches)) for s in range(seeds)]
     diff = paired_difference(base, table)
-    better = _shared(template).better
     return tuple(
         {
             "table_mean": float(np.mean(table)),
@@ -161,7 +160,6 @@ def _over_seeds_cached(template, rounds, decisions_key, switches, seeds) -> tupl
             "ci_low": diff["ci_low"],
             "ci_high": diff["ci_high"],
             "seeds": seeds,
-            "higher_is_better": better == "higher",
         }.items()
     )
 

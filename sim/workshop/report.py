@@ -18,6 +18,7 @@ from sim import i18n
 from sim.i18n import N_, _
 from sim.metrics import METRICS, Metric
 from sim.present.charts import capacity, to_image
+from sim.present.labels import direction_text
 from sim.present.verdict import Verdict, judge
 from sim.workshop.replay import OWN_KPI
 from sim.workshop.rules import dept_label, switch_label
@@ -122,8 +123,7 @@ def explain(metric: str) -> str:
     """One sentence on what the metric means (from the metric registry), in the current language."""
     m = METRICS[metric]
     meaning = _(EXPLANATIONS[metric]) if metric in EXPLANATIONS else m.description
-    better = _("Higher is better.") if m.better == "higher" else _("Lower is better.")
-    return f"{label(metric)}: {meaning} {better}"
+    return f"{label(metric)}: {meaning} {direction_text(metric)}"
 
 
 #: Column names of the workshop's tables (translated where shown).

@@ -67,7 +67,7 @@ def test_run_seed_and_set(capsys):
 def test_run_out_writes_files(capsys, tmp_path):
     assert main(["run", "data_blind", "--seeds", "2", "--weeks", "6", "--out", str(tmp_path / "r")]) == 0
     files = {p.name for p in (tmp_path / "r").iterdir()}
-    assert files == {"scenario.toml", "summary.csv", "aggregate.csv", "weekly.csv", "weekly.parquet"}
+    assert files == {"scenario.toml", "summary.csv", "aggregate.csv", "weekly.csv", "weekly.parquet", "provenance.json"}
     weekly = pd.read_parquet(tmp_path / "r" / "weekly.parquet")
     assert len(weekly) == 12 and {"seed", "week"} <= set(weekly.columns)
     assert load_scenario(tmp_path / "r" / "scenario.toml").departments["data_analytics"].maturity == 0

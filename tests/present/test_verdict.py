@@ -90,7 +90,7 @@ def test_every_view_agrees_on_every_metric(case, lang):
             cli_row = next(ln for ln in cli.splitlines() if ln.startswith(metric + " "))
             assert cli_row.rstrip().endswith(expected.text), cli_row
             # the workshop debrief (its own words for its own question)
-            debrief = seeds_table({"T": {**row.to_dict(), "seeds": 20, "higher_is_better": True}}, metric)
+            debrief = seeds_table({"T": {**row.to_dict(), "seeds": 20}}, metric)
             words = debrief.iloc[0, -1]
             if expected is Verdict.UNCLEAR:
                 assert words == verdict_words_unclear(), words

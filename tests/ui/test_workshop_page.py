@@ -258,7 +258,8 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
+    from benchmarks.workshop_soak import _errors, _idle
     from sim.workshop.replay import (
         own_kpi_results,
         table_results,
@@ -283,7 +284,7 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
     server.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             fac = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             fac.goto(f"{server.url}/Workshop?code={code}&key={key}")
             fac.get_by_role("button", name="Play round 1 of 4").wait_for(timeout=90_000)
@@ -383,7 +384,8 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _errors, _idle
+    from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
+    from benchmarks.workshop_soak import _errors, _idle
 
     shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
@@ -396,7 +398,7 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
     server.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
             phone.goto(f"{server.url}/Workshop?code={code}&lang=da")
             phone.get_by_label("Dit navn").fill("Jo")

@@ -56,8 +56,9 @@ def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, fr
 
     from playwright.sync_api import sync_playwright
 
+    from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
     from benchmarks.workshop_room import Screen, wait_until
-    from benchmarks.workshop_soak import ARGS, CHROMIUM, Server, _idle
+    from benchmarks.workshop_soak import _idle
     from sim.workshop.rules import TEMPLATES
     from sim.workshop.store import Workshop
 
@@ -69,7 +70,7 @@ def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, fr
     server.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
             phone.goto(f"{server.url}/Workshop?code={code}&lang=da", timeout=120_000)
             phone.get_by_label("Dit navn").fill("Jo")

@@ -41,7 +41,7 @@ def _insecure() -> ssl.SSLContext:
 
 @pytest.fixture
 def proxied(tmp_path, free_port):
-    from benchmarks.workshop_soak import Server
+    from benchmarks.server import Server
 
     app_port, tls_port = free_port(), free_port()
     certificate = ["-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")]

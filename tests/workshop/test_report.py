@@ -27,6 +27,7 @@ def test_values_carry_human_units():
     assert target_text("milestones_on_plan_rate", 0.9) == "target: at least 90%"  # not "0.9 a week"
     assert target_text("support_contacts_per_customer", 0.45).startswith("target: at most 0.45 contacts")
     assert explain("leads").startswith("New leads: New leads entering the funnel.")
+    assert explain("leads").endswith("so more is not better by itself.")  # an output: the one verdict
 
 
 def test_tables_have_words_not_nan():
@@ -41,12 +42,15 @@ def test_tables_have_words_not_nan():
 
 
 def test_seeds_table_gives_a_verdict_only_when_the_interval_excludes_zero():
-    row = {"difference": 0.02, "ci_low": 0.01, "ci_high": 0.03, "seeds": 30, "higher_is_better": True}
+    """Which way is better comes from the metric's registry (the one verdict): a rise of churn is worse, of an
+    output only more output."""
+    row = {"difference": 0.02, "ci_low": 0.01, "ci_high": 0.03, "seeds": 30}
     flat = dict(row, ci_low=-0.01)
-    lower = dict(row, higher_is_better=False)
-    t = seeds_table({"Table 1": row, "Table 2": flat, "Table 3": lower}, "activation_rate_30d")
-    assert t["Verdict"].tolist() == ["better than own KPIs", "no clear difference", "worse than own KPIs"]
+    t = seeds_table({"Table 1": row, "Table 2": flat}, "activation_rate_30d")
+    assert t["Verdict"].tolist() == ["better than own KPIs", "no clear difference"]
     assert t.iloc[0, 1] == "+2.0 points"
+    assert seeds_table({"Table 3": row}, "churn_rate")["Verdict"].tolist() == ["worse than own KPIs"]
+    assert seeds_table({"Table 4": row}, "features_delivered")["Verdict"].tolist() == ["more output than own KPIs"]
 
 
 def test_the_handout_is_complete_escaped_and_printable():
@@ -119,7 +123,11 @@ def test_values_and_tables_read_in_danish():
         assert format_value("onboarding_calls", 14.25) == "14,2 opkald om ugen"
         assert format_value("deals_closed", 1234.5) == "1.234 salg om ugen"
         assert target_text("milestones_on_plan_rate", 0.9).replace("\xa0", " ") == "mål: mindst 90 %"
-        assert explain("leads") == "Nye leads: Nye leads, der kommer ind i tragten. Højere er bedre."
+        assert explain("leads") == (
+            "Nye leads: Nye leads, der kommer ind i tragten. Et output: det tæller, hvad der blev leveret, ikke hvad "
+            "kunderne fik, så mere er ikke bedre i sig selv."
+        )
+        assert explain("churn_rate").endswith("Lavere er bedre.")
         r = replay("b2b_activation", 3, 2, {(0, "sales"): Decision("own KPI", "many", True)})
         table = kpi_table(r)
         assert list(table.columns)[:3] == ["Runde", "Afdeling", "Spillet af"]
@@ -127,7 +135,7 @@ def test_values_and_tables_read_in_danish():
         decisions = decisions_table(r)
         assert decisions.loc[1, "Salg"].startswith("vægt: egen KPI, bestillinger: mange")
         assert decisions.loc[2, "Salg"] == "spillet af modellen"
-        row = {"difference": 0.021, "ci_low": 0.011, "ci_high": 0.031, "seeds": 30, "higher_is_better": True}
+        row = {"difference": 0.021, "ci_low": 0.011, "ci_high": 0.031, "seeds": 30}
         seeds = seeds_table({"Bord 1": row}, "activation_rate_30d")
         assert seeds.iloc[0].tolist() == [
             "Bord 1",

@@ -43,6 +43,7 @@ class Watch:
     shown: tuple
     fragment: str | None = None  # rerun this fragment while the pulse's stage (its first item) stays the same
     page: str = ""  # the page's script hash (a rerun must run this page, not the app's default one)
+    query: str = ""  # the page's address query when it was drawn (a rerun must show this screen, not the landing)
     rung: tuple | None = None  # the pulse last rung for, and when: rung again only after RETRY (a lost request)
     rung_at: float = 0.0
 
@@ -72,6 +73,15 @@ def page_hash() -> str:
     return str(getattr(ctx, "page_script_hash", "") or "") if ctx is not None else ""
 
 
+def page_query() -> str:
+    """The query string of the page's address as the script sees it now (``st.query_params``)."""
+    from urllib.parse import urlencode
+
+    import streamlit as st
+
+    return urlencode(st.query_params.to_dict())
+
+
 def fragment_id() -> str | None:
     """The fragment running now, if any."""
     try:
@@ -99,7 +109,7 @@ class Doorbell:
         if sid is None or runtime is None:
             return False
         with self.lock:
-            self.watches[sid] = Watch(pulse, shown, page=page_hash())
+            self.watches[sid] = Watch(pulse, shown, page=page_hash(), query=page_query())
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="workshop-doorbell", daemon=True)
                 self.thread.start()
@@ -170,6 +180,9 @@ class Doorbell:
         if watch.page:
             state.page_script_hash = watch.page
             state.page_name = ""
+        # the address the screen was drawn at: the client's last state may predate a change the script made to it
+        # (the control link's key moved out of the address), and a rerun without it would show the landing page
+        state.query_string = watch.query
         with self.lock:
             watch.rung, watch.rung_at = now, time.monotonic()  # the rerun registers what it draws
         session.request_rerun(state)
