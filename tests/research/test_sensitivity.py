@@ -2,6 +2,7 @@
 points and seeds, B - A per point, SALib's indices of it and where it changes sign."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.research import sensitivity
@@ -50,8 +51,6 @@ def test_both_arms_run_the_same_design_and_seeds_and_the_lesson_is_their_paired_
     assert len(diff) == 2 * (len(PARAMETERS) + 1)  # morris: samples x (inputs + 1) points
     for name, (low, high) in PARAMETERS.items():
         assert diff[name].between(low, high).all()
-    import pandas as pd
-
     a = pd.read_parquet(lesson / "a" / "runs.parquet").groupby("point")["context_switches"].mean()
     b = pd.read_parquet(lesson / "b" / "runs.parquet").groupby("point")["context_switches"].mean()
     np.testing.assert_allclose(diff["context_switches"].to_numpy(), (b - a).sort_index().to_numpy())
@@ -60,7 +59,7 @@ def test_both_arms_run_the_same_design_and_seeds_and_the_lesson_is_their_paired_
 
 def test_identical_arms_make_a_lesson_of_zero(arms, tmp_path):
     sensitivity.run(_spec(arms, weeks=4), str(arms / "a.toml"), tmp_path, workers=1)
-    _spec_, diff = sensitivity.differences(tmp_path)
+    _, diff = sensitivity.differences(tmp_path)
     assert (diff[METRICS] == 0).all().all()  # the same scenario, design point and seed give identical runs
     table = sensitivity.analyze(tmp_path, ["revenue"])
     assert (table["mu_star"] == 0).all()
@@ -71,7 +70,7 @@ def test_morris_indices_and_flips_per_input(lesson):
     assert set(table["parameter"]) == set(PARAMETERS) and set(table["metric"]) == {"revenue", "context_switches"}
     assert (table["mu_star"] >= 0).all() and table[["sigma", "mu_star_conf"]].notna().all().all()
     flips = sensitivity.flips(lesson, "revenue")
-    _spec_, diff = sensitivity.differences(lesson)
+    _, diff = sensitivity.differences(lesson)
     for name in PARAMETERS:
         parts = flips[flips["parameter"] == name]
         assert 1 <= len(parts) <= sensitivity.BINS
