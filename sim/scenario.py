@@ -193,8 +193,9 @@ class Behaviour(_Strict):
         0.5,
         ge=0.0,
         le=2.0,
-        description="KPI progress a department assumes before its KPI has any data (drives its demands only); "
-        "chosen: half-way, neither on target nor far off",
+        description="KPI progress a department assumes before its KPI has any data (drives its demands only): every "
+        "KPI in week 0, and for longer a KPI that stays undefined (promises kept, before the first is due); chosen: "
+        "half-way, neither on target nor far off",
     )
     demand_floor: Unit = Field(
         0.3,

@@ -36,6 +36,13 @@ CONTEXT = {
     "churn_fit_slope": {"product.feature_fit": 0.3},
     "churn_reliability_slope": {"product.reliability": 0.3},
     "churn_floor": {"product.feature_fit": 0.95, "product.reliability": 0.95},
+    # read only while a department's KPI has no data: Sales measured on promises kept has none before the first is due
+    "progress_without_data": {
+        "departments.sales.kpi": "promises_on_time_rate",
+        "departments.sales.promise_due_weeks": 12,
+    },
+    # a due promise outranks louder demands by its urgency alone only when its requester is quiet
+    "urgency_due_bonus": {"departments.sales.influence": 0.2},
 }
 #: Moves the default rule would not make visible (the cap on admitted work binds only when lowered).
 MOVED = {"wip_cap_factor": 1}
