@@ -182,5 +182,6 @@ def assumptions(scenario) -> str:
     return _(
         "Rests on two assumptions: what the work each department's KPI asks for is worth to customers ({proxies}), "
         "and how right the organisation's beliefs about what works are ({folk_wisdom}). With good proxies and right "
-        "beliefs, aligning gains much less."
+        "beliefs, aligning gains much less; where a KPI knows more than the shared criterion (above 100%), trumping "
+        "it costs money."
     ).format(proxies=proxies, folk_wisdom=percent(a.folk_wisdom, 0))
