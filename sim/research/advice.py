@@ -1281,7 +1281,7 @@ def likely(effect: Effect) -> str:
     digits = labels.digits_for(effect.metric, effect.difference)
     return _("{difference} (likely between {low} and {high})").format(
         difference=labels.difference(effect.metric, effect.difference),
-        low=labels.difference(effect.metric, effect.low, digits, unit=False),
+        low=labels.difference(effect.metric, effect.low, digits, unit=False, in_points=False),
         high=labels.difference(effect.metric, effect.high, digits, unit=False),
     )
 
