@@ -93,6 +93,12 @@ def start_server(port: int, first_seeds: int | None = None, first_look_after: fl
     return proc
 
 
+def lever_value(shown: str) -> float:
+    """The slider's value as the scenario holds it: a share shown in whole percents (``5%``, ``5 %``) is 0.05."""
+    number = float(shown.replace("%", "").replace("\u00a0", "").replace(",", ".").strip())
+    return number / 100 if "%" in shown else number
+
+
 def wait_drawn(page, charts: int = 1, timeout: float = 120_000) -> float:
     """Wait until the page is drawn (``DRAWN``); the page's clock (ms) when it first was."""
     page.evaluate("() => { window.__drawnSince = null; }")
@@ -155,7 +161,7 @@ def measure(
                 )
                 value = thumb.inner_text()
                 answered = page.wait_for_function(
-                    ANSWERED, arg=f"{LEVER}={float(value)!r}", timeout=180_000, polling=25
+                    ANSWERED, arg=f"{LEVER}={lever_value(value)!r}", timeout=180_000, polling=25
                 ).json_value()
                 firsts.append((float(answered) - start_ms) / 1000)  # the answer for the new value is on screen
                 times.append((wait_drawn(page, 4) - start_ms) / 1000)

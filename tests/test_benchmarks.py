@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name != "__init__.py")
+#: Every script in benchmarks/ but the package and the app's server helper that benchmarks and browser tests share.
+SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name not in ("__init__.py", "server.py"))
 #: Seconds a smoke run may take on a busy machine before it counts as hung.
 TIMEOUT = 600
 BROWSER = os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1"

@@ -94,7 +94,22 @@ def test_a_second_seed_block_can_be_run():
     assert seed_block(3, 1000) == [1000, 1001, 1002] and seed_block([5, 7]) == [5, 7]
 
 
-@pytest.mark.parametrize("claim_id", [c.id for c in CLAIMS])
+#: Claims that do not hold on the reported seeds (docs/CLAIMS.md says so): strict, so a claim that starts to hold
+#: fails here until it is taken off this list. Their bounds were written before the seeds ran and stay as written.
+NOT_HOLDING = {
+    "R1": "value falls -46k [-137k, +45k] on seeds 0..29: not distinguishable from zero (it holds on 1000..1029)",
+}
+
+
+@pytest.mark.parametrize(
+    "claim_id",
+    [
+        pytest.param(c.id, marks=pytest.mark.xfail(strict=True, reason=NOT_HOLDING[c.id]))
+        if c.id in NOT_HOLDING
+        else c.id
+        for c in CLAIMS
+    ],
+)
 def test_claim_holds_over_paired_seeds_and_fails_where_it_says(results, claim_id):
     r = results[claim_id]
     assert r.seeds == list(range(SEEDS))
@@ -136,6 +151,11 @@ def test_aligning_on_onboarding_calls_does_not_beat_the_silo(results):
         assert d["ci_high"] < bound, (metric, d)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="with value as the yardstick the premise's difference in differences is not shown on seeds 2000-2029 "
+    "(interval from -0.10); the R1 claim and docs/SENSITIVITY.md say where the lesson holds",
+)
 def test_trumping_local_kpis_pays_because_they_are_poor_proxies():
     """Difference in differences over paired seeds (2000-2029, which set no bound): the value gained by making value
     trump local KPIs is larger under the premise (KPIs poor proxies, beliefs mostly wrong) than where every KPI is a
@@ -161,8 +181,9 @@ def test_premise_overrides_set_every_proxy():
 
 def test_a_claim_fails_when_its_direction_is_wrong():
     """The judge can say no: the same data read the other way round fails."""
-    a = pd.DataFrame({"leads": [1.0, 2.0, 3.0, 4.0]})
-    b = pd.DataFrame({"leads": [2.0, 3.1, 3.9, 5.2]})
+    money = {"revenue": [10.0, 11.0, 12.0, 13.0], "churn_rate": [0.1, 0.1, 0.1, 0.1]}  # the trade-offs, unchanged
+    a = pd.DataFrame({"leads": [1.0, 2.0, 3.0, 4.0], **money})
+    b = pd.DataFrame({"leads": [2.0, 3.1, 3.9, 5.2], **money})
     up = Claim("T", "t", "t", arm("b2b_activation"), arm("product_logic"), (Check("leads", "increase"),))
     assert judge(up, a, b, [0, 1, 2, 3]).passed
     assert not judge(up, b, a, [0, 1, 2, 3]).passed
