@@ -417,6 +417,20 @@ class Workshop:
             return expected_tables + 1
 
     # ---------------------------------------------------------------- seats
+    def _seat_at(
+        self, code: str, table: int, department: str, name: str, client: str, browser: str | None
+    ) -> tuple[State, str]:
+        """The open workshop behind ``code`` and the cleaned player name, once the seat (a department at a table)
+        is checked to exist: what joining and asking for a seat back both need first."""
+        state = self.lookup(code, client, browser)
+        if state.archived:
+            raise WorkshopError(
+                _("the workshop {code} is archived: ask the facilitator for a new one").format(code=state.code)
+            )
+        check_department(state.template, department)
+        check_table(table, state.tables)
+        return state, clean_name(name, department)
+
     def join(
         self,
         code: str,
@@ -432,14 +446,7 @@ class Workshop:
         is refused with the seats still free at that table; nobody is moved to another seat."""
         if browser is not None:
             browser = valid_secret(browser, "browser id")
-        state = self.lookup(code, client, browser)
-        if state.archived:
-            raise WorkshopError(
-                _("the workshop {code} is archived: ask the facilitator for a new one").format(code=state.code)
-            )
-        check_department(state.template, department)
-        check_table(table, state.tables)
-        name = clean_name(name, department)
+        state, name = self._seat_at(code, table, department, name, client, browser)
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             if browser is not None:
@@ -605,14 +612,7 @@ class Workshop:
         """A request, from a browser without the seat code, to get back the place held by ``name`` at that seat;
         the facilitator approves or refuses it (``answer_request``). Returns the request's id."""
         browser = valid_secret(browser, "browser id")
-        state = self.lookup(code, client, browser)
-        if state.archived:
-            raise WorkshopError(
-                _("the workshop {code} is archived: ask the facilitator for a new one").format(code=state.code)
-            )
-        check_department(state.template, department)
-        check_table(table, state.tables)
-        name = clean_name(name, department)
+        state, name = self._seat_at(code, table, department, name, client, browser)
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
