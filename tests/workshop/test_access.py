@@ -20,21 +20,12 @@ from sim.workshop.access import (
     trusted_proxies,
 )
 from sim.workshop.rules import TEMPLATES, Decision, Seat, StaleError, WorkshopError
-from sim.workshop.store import Workshop
 
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
 
 
 def browser(i: int) -> str:
     return f"browser{i:03d}".ljust(22, "x")
-
-
-@pytest.fixture
-def shop(tmp_path):
-    now = [1_000_000.0]
-    w = Workshop(tmp_path / "w.sqlite3", clock=lambda: now[0])
-    w.now = now
-    return w
 
 
 # ---------------------------------------------------------------- rate limits

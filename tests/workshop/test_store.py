@@ -18,14 +18,6 @@ DEPTS = TEMPLATES["b2b_activation"]["departments"]
 ROUNDS = TEMPLATES["b2b_activation"]["rounds"]
 
 
-@pytest.fixture
-def shop(tmp_path):
-    now = [1_000_000.0]
-    w = Workshop(tmp_path / "w.sqlite3", clock=lambda: now[0])
-    w.now = now
-    return w
-
-
 def test_create_join_decide_play(shop):
     code, key = shop.create("b2b_activation", seed=3, tables=2)
     assert len(code) == 6 and code.isupper() and shop.access(code, key) == "facilitator"
