@@ -121,9 +121,10 @@ def measure(
     seeds: int | None = None,
     ranking: bool = True,
 ) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    from sim import bundled_scenarios
+    from sim.present.levers import preset_name
 
     figures: dict = {
         "load_before": uptime(),
@@ -175,8 +176,14 @@ def measure(
             figures["lever_move_first_answer_median_s"] = statistics.median(firsts)
 
             start_ms = clock(page)
-            page.locator(".st-key-preset_choice input").click()
-            page.locator("[role='option']").nth(list(bundled_scenarios("alignment")).index(PRESET)).click()
+            for attempt in range(3):  # a rerun that lands as the drop-down opens closes it again: open it anew
+                page.locator(".st-key-preset_choice input").click()
+                try:  # by its name: the drop-down draws only the options in view, so an index is no address
+                    page.get_by_role("option", name=preset_name(PRESET), exact=True).click(timeout=10_000)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
             page.wait_for_function(
                 "(p) => decodeURIComponent(location.search).includes(p)", arg=f"preset={PRESET}", timeout=60_000
             )

@@ -30,7 +30,8 @@ def test_batch_run_gives_independent_replicates_per_cell(batch_run):
     assert len(model_level) == 2 * 3 and set(model_level["Step"]) == {7}  # the last of 8 weeks
     for trump, cell in model_level.groupby("leadership.trump"):
         assert cell["seed"].nunique() == 3, f"trump={trump}: replicates share a seed"
-        outcomes = cell[["leads", "context_switches", "activation_rate_30d", "escalations"]]
+        # continuous results: eight weeks of a small model give integer counts that replicates can share by chance
+        outcomes = cell[["value", "belief_error", "support_contacts_per_customer"]]
         assert len(outcomes.drop_duplicates()) == 3, f"trump={trump}: replicates are not independent"
     # each replicate can be rerun from its recorded seed, with the same result
     first = model_level.iloc[0]
