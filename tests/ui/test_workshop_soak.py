@@ -3,6 +3,7 @@ browser, a refresh, a reconnect, an API rejoin, two facilitator tabs pressing Pl
 restart; no decision lost or duplicated, no double round, no second seat, no error on any page.
 The full soak (30 participants, 6 browsers) is run by hand; its figures are in docs/PERFORMANCE.md."""
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -58,9 +59,20 @@ def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, fr
 
     from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, Server
     from benchmarks.workshop_room import Screen, wait_until
-    from benchmarks.workshop_soak import _idle
+    from benchmarks.workshop_soak import _idle, _one_form
     from sim.workshop.rules import TEMPLATES
     from sim.workshop.store import Workshop
+
+    def _drawn_form(page) -> None:
+        """After a reload the page can be idle before its script has drawn the form: wait for the form's two
+        choices (a page that shows none fails the assertion after this wait)."""
+        _one_form(page)
+        with contextlib.suppress(Exception):
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=stForm] [data-testid=stRadio] input:checked')"
+                ".length >= 2",
+                timeout=30_000,
+            )
 
     server = Server(free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log")
     shop = Workshop(server.db)
@@ -88,6 +100,7 @@ def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, fr
             phone.reload()
             phone.get_by_text("Du spiller som: Jo").wait_for(timeout=120_000)
             _idle(phone)
+            _drawn_form(phone)
             checked = phone.locator("[data-testid=stForm] [data-testid=stRadio] input:checked").evaluate_all(
                 "els => els.map(e => e.closest('label').innerText.trim())"
             )
@@ -107,6 +120,7 @@ def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, fr
             lost.get_by_role("button", name="Få min plads tilbage").click()
             lost.get_by_text("Du spiller som: Jo").wait_for(timeout=60_000)
             _idle(lost)
+            _drawn_form(lost)
             checked = lost.locator("[data-testid=stForm] [data-testid=stRadio] input:checked").evaluate_all(
                 "els => els.map(e => e.closest('label').innerText.trim())"
             )
