@@ -16,7 +16,9 @@ da``); the JSON report and the frames stay in English for scripts.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from babel.numbers import get_decimal_symbol
+from cachetools import LRUCache
 
 from sim import i18n
 from sim.i18n import N_, _
@@ -859,6 +862,41 @@ def _map(fn, jobs: list, workers: int) -> list:
         return list(pool.map(fn, jobs))
 
 
+#: Per-seed summaries of the ensembles run in this process, least recently used out first: an arm shared between
+#: claims, or reached by two sets of overrides, or run by a second report on the same seeds, runs once.
+MAX_SUMMARIES = 512
+_summaries: LRUCache = LRUCache(maxsize=MAX_SUMMARIES)
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached ensemble summary (tests; a changed model in the same process)."""
+    with _lock:
+        _summaries.clear()
+
+
+def _key(job: tuple[Arm, tuple[str, float] | None, tuple[int, ...]]) -> tuple[bytes, tuple[int, ...]]:
+    """The scenario an arm runs (its JSON: everything it holds, perturbation included) and the seeds."""
+    a, perturb, seeds = job
+    return hashlib.blake2b(a.build(perturb).model_dump_json().encode(), digest_size=16).digest(), tuple(seeds)
+
+
+def summaries(
+    jobs: list[tuple[Arm, tuple[str, float] | None, tuple[int, ...]]], workers: int = 1
+) -> list[pd.DataFrame]:
+    """Each job's per-seed summary (``_summary``), in order: jobs that run the same scenario on the same seeds run
+    once, and ensembles this process has run before are not run again (a copy of the stored frame)."""
+    keys = [_key(job) for job in jobs]
+    with _lock:
+        found = {key: _summaries[key] for key in keys if key in _summaries}
+    todo = {key: job for key, job in zip(keys, jobs) if key not in found}
+    for key, frame in zip(todo, _map(_summary, list(todo.values()), workers)):
+        with _lock:
+            _summaries[key] = frame
+        found[key] = frame
+    return [found[key].copy() for key in keys]
+
+
 def seed_block(seeds: int | Iterable[int], start: int = 0) -> list[int]:
     """``seeds`` paired seeds from ``start`` (``start..start+seeds-1``), or the seeds given."""
     return list(range(start, start + seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
@@ -872,8 +910,8 @@ def evaluate(
     claims = list(claims)
     seed_list = seed_block(seeds, start)
     arms = list(dict.fromkeys(x for c in claims for x in arms_of(c)))
-    summaries = dict(zip(arms, _map(_summary, [(x, None, tuple(seed_list)) for x in arms], workers)))
-    return [judge(c, summaries[c.a], summaries[c.b], seed_list, summaries) for c in claims]
+    by_arm = dict(zip(arms, summaries([(x, None, tuple(seed_list)) for x in arms], workers)))
+    return [judge(c, by_arm[c.a], by_arm[c.b], seed_list, by_arm) for c in claims]
 
 
 def claim_map(claims: Iterable[Claim] = CLAIMS, seeds: int = MAP_SEEDS, workers: int = 1) -> pd.DataFrame:
@@ -888,7 +926,7 @@ def claim_map(claims: Iterable[Claim] = CLAIMS, seeds: int = MAP_SEEDS, workers:
             for x in (c.a, c.b):
                 jobs.setdefault(x.under(extra), None)
     keys = list(jobs)
-    results = dict(zip(keys, _map(_summary, [(x, None, seed_list) for x in keys], workers)))
+    results = dict(zip(keys, summaries([(x, None, seed_list) for x in keys], workers)))
     rows = []
     for setting in map_settings():
         extra = _setting_overrides(setting)
@@ -934,7 +972,7 @@ def robustness(
     settings = [(p, f) for p in parameters for f in factors]
     arms = list(dict.fromkeys(y for c in claims for y in (c.a, c.b)))
     jobs = [(x, s, tuple(seed_list)) for s in settings for x in arms]
-    results = dict(zip([(j[0], j[1]) for j in jobs], _map(_summary, jobs, workers)))
+    results = dict(zip([(j[0], j[1]) for j in jobs], summaries(jobs, workers)))
     rows = []
     for setting in settings:
         path, factor = setting

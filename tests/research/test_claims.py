@@ -24,6 +24,7 @@ from sim.research.claims import (
     judge,
     map_settings,
     premise,
+    summaries,
 )
 from sim.stats import paired_difference
 
@@ -88,6 +89,32 @@ def test_where_a_lever_improves_the_headline_and_costs_money_the_words_say_why(r
     assert not results["C2"].why.costs_money  # value trumping earns money
 
 
+def test_an_ensemble_runs_once_per_process_and_equal_scenarios_share_it(monkeypatch):
+    """The cache behind evaluate, claim_map and robustness: keyed by the scenario an arm runs and the seeds, so two
+    arms that spell the same scenario differently share one ensemble, and a second report runs nothing again."""
+    from cachetools import LRUCache
+
+    from sim.research import claims
+
+    monkeypatch.setattr(claims, "_summaries", LRUCache(maxsize=8))  # the module's results stay in the real one
+    ran = []
+    real = claims._summary
+    monkeypatch.setattr(claims, "_summary", lambda job: ran.append(job) or real(job))
+    tiny = arm("b2b_activation", weeks=4, customers__population=100)
+    same = tiny.under({"leadership.trump": 0.0})  # the preset's own value: the same scenario
+    first, second = summaries([(tiny, None, (0, 1)), (same, None, (0, 1))])
+    assert len(ran) == 1 and second.equals(first) and list(first["seed"]) == [0, 1]
+    first["leads"] = -1.0  # a caller's copy: the stored frame is not changed through it
+    (again,) = summaries([(tiny, None, (0, 1))])
+    assert len(ran) == 1 and again.equals(second)
+    other = tiny.under({"customers.population": 120})
+    summaries([(tiny, None, (0, 2)), (tiny, ("customers.population", 1.2), (0, 1)), (other, None, (0, 1))])
+    assert len(ran) == 3  # other seeds, and a perturbation that is the other scenario: run once
+    claims.clear_cache()
+    summaries([(tiny, None, (0, 1))])
+    assert len(ran) == 4
+
+
 def test_a_second_seed_block_can_be_run():
     from sim.research.claims import seed_block
 
@@ -140,12 +167,19 @@ def test_project_funding_decomposes_into_knowledge_headcount_and_measurement(res
 
 
 def test_aligning_on_onboarding_calls_does_not_beat_the_silo(results):
-    """The third vanity criterion (F1 covers features delivered, F3 leads): everyone asks for onboarding material."""
-    silo = run_many(arm("b2b_activation").build(), list(range(SEEDS))).summary
-    calls = run_many(
-        arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="onboarding_calls").build(),
-        list(range(SEEDS)),
-    ).summary
+    """The third vanity criterion (F1 covers features delivered, F3 leads): everyone asks for onboarding material.
+    The silo is an arm of the catalogue: its ensemble on these seeds comes from the claims' run (the cache)."""
+    seeds = tuple(range(SEEDS))
+    silo, calls = summaries(
+        [
+            (arm("b2b_activation"), None, seeds),
+            (
+                arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="onboarding_calls"),
+                None,
+                seeds,
+            ),
+        ]
+    )
     for metric, bound in (("outcome_change", 0.3), ("revenue", 100_000.0)):  # no more value, no more money
         d = paired_difference(silo[metric], calls[metric])
         assert d["ci_high"] < bound, (metric, d)
