@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 
 from sim.research import discover as discovery
 from sim.research.sweep import SweepError, read_runs, spec_from_dict, sweep
+from tests.inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,24 +113,7 @@ def test_without_ema_workbench_discovery_says_how_to_install_it(leads, monkeypat
 def test_cli_discover_writes_the_box_the_chart_and_their_provenance(leads, tmp_path):
     table = read_runs(leads).groupby("point").mean(numeric_only=True)
     threshold = str(float(table["leads"].median()))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "discover",
-            str(leads),
-            "--metric",
-            "leads",
-            "--threshold",
-            threshold,
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = cli("discover", str(leads), "--metric", "leads", "--threshold", threshold, "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "customers.lead_rate" in proc.stdout and "coverage" in proc.stdout
     assert (tmp_path / "discovery.png").read_bytes().startswith(b"\x89PNG")

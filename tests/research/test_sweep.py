@@ -23,6 +23,7 @@ from sim.research.sweep import (
     spec_from_dict,
     sweep,
 )
+from tests.inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = {
@@ -232,9 +233,7 @@ def test_cli_sweep_and_analyze(tmp_path):
     )
     out = tmp_path / "out"
 
-    def run(*a):
-        return subprocess.run([sys.executable, "-m", "sim.cli", *a], cwd=ROOT, capture_output=True, text=True)
-
+    run = cli  # in this process
     proc = run("sweep", str(spec), "--out", str(out), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert "6 runs" in proc.stdout
@@ -340,12 +339,7 @@ def test_a_sweep_above_the_budget_is_refused_with_the_cost_and_yes(tmp_path):
     spec_path.write_text(
         'scenario = "b2b_activation"\nweeks = 2000\n[parameters]\n"customers.population" = [1000000, 2000000]\n'
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "sweep", str(spec_path), "--out", str(tmp_path / "o")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = cli("sweep", str(spec_path), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "--yes" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
@@ -384,9 +378,7 @@ def test_a_damaged_manifest_gives_one_line_and_a_way_out(tmp_path, damage, fragm
     with pytest.raises(SweepError, match=fragment) as err:
         sweep(_spec(), out=out, workers=1, resume=True)
     assert "\n" not in str(err.value) and "another --out" in str(err.value)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "analyze", str(out)], cwd=ROOT, capture_output=True, text=True
-    )
+    proc = cli("analyze", str(out))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 

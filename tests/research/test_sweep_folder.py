@@ -20,6 +20,7 @@ import pytest
 from sim import provenance
 from sim.research.sweep import SweepError, analyze, make_plan, read_runs, spec_from_dict, sweep
 from sim.research.sweep.store import sha256
+from tests.inprocess import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = {
@@ -33,11 +34,6 @@ SPEC = {
 
 def _spec(**changes):
     return spec_from_dict({**SPEC, **changes})
-
-
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
 @pytest.fixture(scope="module")
