@@ -85,7 +85,7 @@ def test_the_band_and_the_quality_are_reported_per_series(recovered):
 
 def test_same_seed_same_fit_and_a_stored_fit_resumes(organisation, tmp_path):
     observed = _synthetic(organisation, {"activation_hazard": 0.4}, months=4, series=("activation_30d",))
-    small = organisation.with_overrides({"customers.population": 800})
+    small = organisation.with_overrides({"customers.population": 300})  # determinism and resuming: a small market
     kw = dict(trials=4, seeds=2, band_seeds=2, local_evals=2, design_points=3)
     a = calibration.calibrate(small, observed, **kw)
     b = calibration.calibrate(small, observed, **kw)
