@@ -8,6 +8,8 @@ at the speed measured on this server before it runs, and a progress bar shows ho
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +25,11 @@ from ui import results
 from ui.state import Choice, set_levers
 from ui.text import names, plain
 
-#: What the app asks of the engine (tests make it smaller). The goal seek's trials are fewer than the CLI's, so
-#: that it stays within the budget of a button.
+#: What the app asks of the engine. The goal seek's trials are fewer than the CLI's, so that it stays within the
+#: budget of a button. Tests make both smaller: in-process by setting these, and for a server they start by the
+#: environment (``ALIGNSIM_ADVICE_RANKING``, ``ALIGNSIM_ADVICE_SEEK``: a JSON object of the keys to change, e.g.
+#: ``{"seeds": 3, "levers": ["leadership.trump"]}``), so that a browser test checks the panel, not the engine's
+#: statistics, in seconds instead of minutes.
 RANKING: dict[str, Any] = {
     "seeds": advice.RANK_SEEDS,
     "confirm_seeds": advice.CONFIRM_SEEDS,
@@ -37,6 +42,22 @@ SEEK: dict[str, Any] = {
     "confirm_seeds": advice.SEEK_CONFIRM_SEEDS,
     "levers": None,
 }
+
+
+def _from_environment(settings: dict[str, Any], variable: str) -> None:
+    """``settings`` updated with the JSON object in the environment variable ``variable`` (only keys it has)."""
+    text = os.environ.get(variable)
+    if not text:
+        return
+    given = json.loads(text)
+    unknown = set(given) - set(settings) if isinstance(given, dict) else {"(not an object)"}
+    if unknown:
+        raise ValueError(f"{variable}: unknown keys {sorted(unknown)}; allowed: {sorted(settings)}")
+    settings.update(given)
+
+
+_from_environment(RANKING, "ALIGNSIM_ADVICE_RANKING")
+_from_environment(SEEK, "ALIGNSIM_ADVICE_SEEK")
 #: Rows of the ranking shown as sentences; the rest are in a table below them.
 SHOWN = 5
 

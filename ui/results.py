@@ -85,13 +85,15 @@ MAX_CACHED = 64
 
 #: On a cache miss that would keep the page waiting longer than FIRST_LOOK_AFTER_S (estimated on the pool's
 #: workers at the measured speed: 60 seeds on a quiet machine, fewer on a busy one), Explore first shows
-#: FIRST_SEEDS seeds, then refines to all of them. Drawing the page
-#: twice costs time on a busy 2-core machine, so a short wait (the default 20 seeds) is not split. Both can be set
-#: from the environment (benchmarks/app_latency.py --first-seeds, --first-look-after).
+#: FIRST_SEEDS seeds, then refines to all of them. Drawing the page twice costs a second or more in the browser
+#: of a 2-core machine (the page's run, then every chart drawn again), so a wait shorter than that is not split:
+#: the default 20 seeds of ``b2b_activation`` take about 1.2 s on two quiet workers since a run costs about
+#: 0.11 s, and with the threshold at 1 s every lever move drew the page twice (docs/PERFORMANCE.md). Both can be
+#: set from the environment (benchmarks/app_latency.py --first-seeds, --first-look-after).
 FIRST_SEEDS = int(os.environ.get("ALIGNSIM_FIRST_SEEDS", "4"))
 
 
-FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "1.0"))
+FIRST_LOOK_AFTER_S = float(os.environ.get("ALIGNSIM_FIRST_LOOK_AFTER_S", "2.0"))
 
 
 class _Results:
@@ -215,7 +217,8 @@ def refine() -> None:
     if key != (st.session_state.get("edited_toml"), st.session_state.get("seeds")):
         steps.close()  # left over from a run that was interrupted by the next lever move: drop its queued seeds
         return
-    result = next(steps)
+    with _waiting:  # a page waiting for its last seeds is waiting: the preset warmer does not queue runs now
+        result = next(steps)
     _speed.record(result.scenario, len(result.seeds), time.perf_counter() - start)
     _results.put(key, result)
     st.rerun()

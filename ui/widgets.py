@@ -499,13 +499,22 @@ def tile_delta(metric: str, row, registry: dict | None = None) -> dict:
 
 
 def metric_row(
-    result: EnsembleResult, reference: EnsembleResult | None, names: list[str], registry: dict | None = None
+    result: EnsembleResult,
+    reference: EnsembleResult | None,
+    names: list[str],
+    registry: dict | None = None,
+    table: pd.DataFrame | None = None,
 ) -> None:
     """Each metric's mean over seeds in human units (``sim.present.labels``), with a help icon saying what it
     measures and which way is better, and, against a reference ensemble on the same seeds, the difference
     (``tile_delta``: its arrow follows the sign, its colour and words the verdict). ``registry``: the model's
-    metrics (default: the alignment model's, then the reference models')."""
-    table = compare(reference, result, names) if reference is not None and reference.seeds == result.seeds else None
+    metrics (default: the alignment model's, then the reference models'). ``table``: the page's comparison of
+    ``reference`` and ``result`` when it has made it already (``sim.runner.compare`` of all metrics; each metric's
+    row is the same as when compared alone), so that six rows of tiles do not compare the ensembles six times."""
+    if reference is None or reference.seeds != result.seeds:
+        table = None
+    elif table is None or not set(names) <= set(table.index):
+        table = compare(reference, result, names)
     for col, name in zip(st.columns(len(names)), names):
         col.metric(
             labels.tile_title(name),

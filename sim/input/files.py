@@ -11,6 +11,8 @@ the registry or a model, and the import graph has no circle.
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,9 +47,47 @@ def _scenario_dir() -> Path:
 SCENARIO_DIR = _scenario_dir()
 
 
+class _Bundled:
+    """The bundled folder's listing and its files' parsed TOML, read again only when the folder or a file changed
+    (its modification time or size): the app asks for them many times a page run, and parsing every preset each
+    time was most of a lever move's own work. Callers get a copy of the data, never the cached dict."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.listing: tuple[int, dict[str, Path]] | None = None
+        self.parsed: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+    def names(self) -> dict[str, Path]:
+        stamp = SCENARIO_DIR.stat().st_mtime_ns
+        with self.lock:
+            if self.listing is None or self.listing[0] != stamp:
+                self.listing = (stamp, {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))})
+            return dict(self.listing[1])
+
+    def read(self, path: Path) -> dict[str, Any]:
+        """``read_toml(path)`` of a bundled file (other paths are read every time, through every cap)."""
+        try:
+            status = path.stat() if path.parent == SCENARIO_DIR else None
+        except OSError:
+            status = None
+        if status is None:
+            return read_toml(path)
+        stamp = (status.st_mtime_ns, status.st_size)
+        with self.lock:
+            hit = self.parsed.get(path)
+        if hit is None or hit[0] != stamp:
+            hit = (stamp, read_toml(path))
+            with self.lock:
+                self.parsed[path] = hit
+        return copy.deepcopy(hit[1])
+
+
+_bundled = _Bundled()
+
+
 def bundled_scenarios(model: str | None = None) -> dict[str, Path]:
     """Bundled scenario name -> file; with ``model``, only the presets of that model."""
-    found = {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+    found = _bundled.names()
     if model is None:
         return found
     return {name: path for name, path in found.items() if scenario_model(path) == model}
@@ -150,7 +190,7 @@ def _resolve(name_or_path: str | Path, seen: tuple[Path, ...], extends_anywhere:
     if len(seen) > MAX_EXTENDS_DEPTH:
         raise ScenarioError(f"extends: a chain of more than {MAX_EXTENDS_DEPTH} files; flatten it")
     path = _locate(name_or_path)
-    data = migrate(read_toml(path), clean(path.name))
+    data = migrate(_bundled.read(path), clean(path.name))
     path = path.resolve()
     if path in seen:
         raise ScenarioError("extends: cycle " + " -> ".join(clean(p.stem) for p in (*seen, path)))

@@ -1,6 +1,7 @@
 """The Streamlit app, page by page, with AppTest: presets, levers, compare, organisation, self-assessment,
 bad uploads and exports. Assertions read rendered values and chart data, not just the absence of errors."""
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -12,10 +13,17 @@ from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario, run_many
 from sim.present import labels, verdict
-from sim.runner import compare
+from sim.runner import EnsembleResult, compare
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 20
+
+
+@functools.cache
+def _direct(preset: str, **overrides) -> EnsembleResult:
+    """``preset`` with ``overrides`` over the page's seeds, run directly (not by the page), once for every test of
+    this module that checks the page's numbers against it (a run's results never change)."""
+    return run_many(load_scenario(preset, overrides or None), SEEDS)
 
 
 def _app() -> AppTest:
@@ -55,7 +63,7 @@ def _markdown(at) -> str:
 
 def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
     at = _app()
-    expected = run_many(load_scenario("b2b_activation"), SEEDS).summary
+    expected = _direct("b2b_activation").summary
     assert _metric(at, "30-day activation").value == labels.value(
         "activation_rate_30d", expected["activation_rate_30d"].mean()
     )
@@ -96,8 +104,8 @@ def test_a_lever_change_is_shown_against_the_preset():
     data = _chart_data(_charts(at)[0])
     assert set(data["scenario"]) == {"edited", "before the edit"}
     # the answer is the paired comparison, in words
-    a = run_many(load_scenario("b2b_activation"), SEEDS)
-    b = run_many(load_scenario("b2b_activation", {"leadership.trump": 1.0}), SEEDS)
+    a = _direct("b2b_activation")
+    b = _direct("b2b_activation", **{"leadership.trump": 1.0})
     from sim.present import answer, why
 
     table = compare(a, b)
@@ -112,7 +120,7 @@ def test_a_lever_change_is_shown_against_the_preset():
 def test_where_the_team_time_went_sums_to_the_capacity_used():
     at = _app()
     data = _chart_data(_charts(at)[3])
-    result = run_many(load_scenario("b2b_activation"), SEEDS)
+    result = _direct("b2b_activation")
     assert {"sales", "core"} <= set(data["requester"]) and data["week"].max() == 52
     assert {"Sales", "Product team"} <= set(data["who"])  # by name, the default team by what it is
     total = data["person_weeks"].sum()
@@ -157,9 +165,7 @@ def test_compare_page_reports_the_paired_differences():
     assert not at.exception
     at.multiselect(key="cmp_others").set_value(["product_logic"]).run()
     levels, table = at.dataframe[0].value, at.dataframe[1].value
-    expected = compare(
-        run_many(load_scenario("b2b_activation"), SEEDS), run_many(load_scenario("product_logic"), SEEDS)
-    )
+    expected = compare(_direct("b2b_activation"), _direct("product_logic"))
     for m in ("activation_rate_30d", "context_switches", "revenue"):
         assert table.loc[m, "metric"] == labels.tile_title(m) and levels.loc[m, "metric"] == labels.tile_title(m)
         row = expected.loc[m]
@@ -386,8 +392,8 @@ def test_switching_to_danish_keeps_the_scenario_and_the_numbers():
     at.sidebar.radio(key="lang_choice").set_value("da").run()
     assert not at.exception
     assert at.session_state["lever:leadership.trump"] == 100 and at.session_state["base_label"] == "b2b_activation"
-    a = run_many(load_scenario("b2b_activation"), SEEDS)
-    b = run_many(load_scenario("b2b_activation", {"leadership.trump": 1.0}), SEEDS)
+    a = _direct("b2b_activation")
+    b = _direct("b2b_activation", **{"leadership.trump": 1.0})
     with i18n.language("da"):
         activation = labels.value("activation_rate_30d", b.summary["activation_rate_30d"].mean())
         revenue = labels.value("revenue", b.summary["revenue"].mean())

@@ -51,8 +51,8 @@ if partial:
             "have run."
         ).format(n=len(result.seeds), seeds=choice.seeds)
     )
-if reference is not None:
-    table = compare(reference, result)
+table = compare(reference, result) if reference is not None else None
+if reference is not None and table is not None:
     st.markdown(plain(answer.headline(table, _("this edit"), scenario_title(choice.label))))
     st.markdown("\n".join(f"- {plain(line.text)}" for line in answer.lines(table)))
     st.markdown("**" + _("Why it moved") + "**")
@@ -80,14 +80,14 @@ with st.expander(_("Keep this scenario for Compare")):
 advice_panel(choice)  # what to change first: the levers ranked for a goal, and a goal seek
 
 st.subheader(_("Outcome: what customers do"))
-metric_row(result, reference, OUTCOMES[:2])
-metric_row(result, reference, OUTCOMES[2:] + MONEY)
+metric_row(result, reference, OUTCOMES[:2], table=table)
+metric_row(result, reference, OUTCOMES[2:] + MONEY, table=table)
 st.subheader(_("Output: what departments deliver"))
-metric_row(result, reference, OUTPUTS[:2])
-metric_row(result, reference, OUTPUTS[2:])
+metric_row(result, reference, OUTPUTS[:2], table=table)
+metric_row(result, reference, OUTPUTS[2:], table=table)
 st.subheader(_("How the work flows"))
-metric_row(result, reference, ORGANISATION[:2])
-metric_row(result, reference, ORGANISATION[2:])
+metric_row(result, reference, ORGANISATION[:2], table=table)
+metric_row(result, reference, ORGANISATION[2:], table=table)
 
 arms = {_("edited"): result} if reference is None else {_("before the edit"): reference, _("edited"): result}
 weekly = long_with_label({label: r.weekly for label, r in arms.items()})
