@@ -218,6 +218,18 @@ def test_the_debrief_after_the_last_round(db, monkeypatch):
     assert "archived" in _text(_page(token=token))
 
 
+def test_the_debrief_replays_30_markets_unless_the_suite_asks_for_fewer(monkeypatch):
+    from sim.workshop.replay import SEEDS
+    from ui.workshop.presenter import debrief_seeds
+
+    monkeypatch.delenv("ALIGNSIM_DEBRIEF_SEEDS", raising=False)
+    assert debrief_seeds() == SEEDS == 30  # what a workshop gets, and what the page's wording says
+    monkeypatch.setenv("ALIGNSIM_DEBRIEF_SEEDS", "4")
+    assert debrief_seeds() == 4
+    monkeypatch.setenv("ALIGNSIM_DEBRIEF_SEEDS", "1")
+    assert debrief_seeds() == 2  # a paired interval needs two
+
+
 def test_an_unexpected_error_shows_a_short_message_and_is_logged(db, monkeypatch, caplog):
     shop = Workshop(db)
     code, _key = shop.create()
