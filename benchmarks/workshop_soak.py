@@ -318,7 +318,8 @@ def _report(result: dict, out) -> None:
         out(f"  {'ok  ' if ok else 'FAIL'} {name}")
 
 
-def main(argv=None) -> int:
+def options(argv=None) -> argparse.Namespace:
+    """The command line's options (``--smoke`` sets the small run: ``SMOKE`` on a free port)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--participants", type=int, default=30)
     ap.add_argument("--browsers", type=int, default=6)
@@ -329,21 +330,25 @@ def main(argv=None) -> int:
         "--smoke", action="store_true", help="the smallest complete workshop on a free port (the test suite's run)"
     )
     a = ap.parse_args(argv)
+    a.debrief_seeds = None  # the page's 30
     if a.smoke:
         import socket
 
         with socket.socket() as free:
             free.bind(("127.0.0.1", 0))
             a.port = a.port or free.getsockname()[1]
-    smoke = SMOKE if a.smoke else {"debrief_seeds": None}
-    if a.smoke:
-        a.participants, a.browsers, a.tables, a.seat_size = (
-            SMOKE[k] for k in ("participants", "browsers", "tables", "seat_size")
+        a.participants, a.browsers, a.tables, a.seat_size, a.debrief_seeds = (
+            SMOKE[k] for k in ("participants", "browsers", "tables", "seat_size", "debrief_seeds")
         )
     a.port = a.port or 8651
     if not 1 <= a.browsers <= a.participants:
         ap.error("browsers must be from 1 to participants")
-    result = run(a.participants, a.browsers, a.tables, a.seat_size, a.port, debrief_seeds=smoke["debrief_seeds"])
+    return a
+
+
+def main(argv=None) -> int:
+    a = options(argv)
+    result = run(a.participants, a.browsers, a.tables, a.seat_size, a.port, debrief_seeds=a.debrief_seeds)
     return 0 if all(result["checks"].values()) else 1
 
 
