@@ -17,7 +17,7 @@ setting on screen by the page's address (the share link), a drawn page by Stream
 elements and drawn charts. Options: --seeds 60 opens the page with 60 seeds (through a share link); --first-seeds
 and --first-look-after set when Explore shows the first seeds before all of them (see ui.results.FIRST_SEEDS);
 --no-ranking skips the ranking; --smoke (the test suite's run, tests/test_benchmarks.py) makes one lever move and
-the preset switch on a free port, and no ranking.
+the preset switch on a free port with 5 seeds (the fewest the page offers, through a share link), and no ranking.
 
 It prints one line per measurement and a JSON summary, with the machine's load (`uptime`) at the start and end:
 the machine is shared, so figures taken under load are pessimistic. Run: `.venv/bin/python
@@ -46,6 +46,8 @@ LEVER = "leadership.trump"
 LEVER_CLASS = ".st-key-lever-leadership-trump"
 #: The preset switched to, picked by its place in the picker (the presets' order), not by its title.
 PRESET = "product_logic"
+#: Seeds of the smoke run: the fewest the page's slider offers (sim.input.share.SEEDS_RANGE).
+SMOKE_SEEDS = 5
 
 #: A page is drawn when Streamlit no longer shows its running indicator, no element is stale and every chart (at
 #: least ``n``) has its canvas or svg, and it stays so for 300 ms (a page that shows the first seeds refines in the
@@ -236,14 +238,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=None, help="seeds on the page (default: the app's 20)")
     parser.add_argument("--no-ranking", action="store_true", help="skip the lever ranking")
     parser.add_argument(
-        "--smoke", action="store_true", help="one lever move and the preset switch, no ranking (the test suite's run)"
+        "--smoke",
+        action="store_true",
+        help="one lever move and the preset switch with 5 seeds, no ranking (the test suite's run)",
     )
     args = parser.parse_args(argv)
     port = args.port or (free_port() if args.smoke else 8610)
     moves = 1 if args.smoke else args.moves
-    figures = measure(
-        port, moves, args.first_seeds, args.first_look_after, args.seeds, not (args.smoke or args.no_ranking)
-    )
+    seeds = args.seeds or (SMOKE_SEEDS if args.smoke else None)
+    figures = measure(port, moves, args.first_seeds, args.first_look_after, seeds, not (args.smoke or args.no_ranking))
     print(json.dumps(figures, indent=2))
 
 

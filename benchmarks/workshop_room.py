@@ -465,7 +465,7 @@ def options(argv=None) -> argparse.Namespace:
     ap.add_argument("--smoke", action="store_true", help="4 screens, no browser, one round, short phases")
     a = ap.parse_args(argv)
     if a.smoke:
-        a.screens, a.browsers, a.rounds, a.idle, a.spread = 4, 0, 1, 2.0, 2.0
+        a.screens, a.browsers, a.rounds, a.idle, a.spread = 4, 0, 1, 0.5, 0.5
     if not 1 <= a.screens <= a.tables * 5 * a.seat_size:
         ap.error(f"screens must be from 1 to tables x 5 x seat-size = {a.tables * 5 * a.seat_size}")
     a.cores_note = f"{os.cpu_count()} cores, "

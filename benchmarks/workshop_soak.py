@@ -36,6 +36,9 @@ from sim.workshop.store import Workshop  # noqa: E402
 TEMPLATE = "b2b_activation"
 WAIT = 90_000
 PUSHES = ["own KPI", "balanced", "shared goal"]
+#: ``--smoke`` (the test suite's run, tests/ui/test_workshop_soak.py): the smallest workshop that still takes every
+#: path (a browser, a shared seat, an API probe and an API rejoin), its debrief over 4 markets, not 30.
+SMOKE = {"participants": 6, "browsers": 1, "tables": 1, "seat_size": 2, "debrief_seeds": 4}
 
 
 IDLE: list[float] = []
@@ -74,8 +77,10 @@ def run(
     port: int = 8651,
     workdir: Path | None = None,
     out=print,
+    debrief_seeds: int | None = None,
 ) -> dict:
-    """Run the soak; returns the figures and a dict of checks (name -> passed)."""
+    """Run the soak; returns the figures and a dict of checks (name -> passed). ``debrief_seeds``: the markets the
+    debrief replays (``ALIGNSIM_DEBRIEF_SEEDS``; default the page's 30)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -86,7 +91,8 @@ def run(
         raise SystemExit(f"participants must be at most tables x 5 x seat-size = {tables * 5 * seat_size}")
     workdir = Path(workdir or tempfile.mkdtemp(prefix="workshop_soak_"))
     db = workdir / "workshop.sqlite3"
-    server = Server(port, db, workdir / "server.log")
+    env = {"ALIGNSIM_DEBRIEF_SEEDS": str(debrief_seeds)} if debrief_seeds else {}
+    server = Server(port, db, workdir / "server.log", env=env)
     shop = Workshop(db)
     code, key = shop.create(TEMPLATE, seed=7, tables=tables, seat_size=seat_size)
     figures: dict[str, list[float]] = {
@@ -312,7 +318,8 @@ def _report(result: dict, out) -> None:
         out(f"  {'ok  ' if ok else 'FAIL'} {name}")
 
 
-def main(argv=None) -> int:
+def options(argv=None) -> argparse.Namespace:
+    """The command line's options (``--smoke`` sets the small run: ``SMOKE`` on a free port)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--participants", type=int, default=30)
     ap.add_argument("--browsers", type=int, default=6)
@@ -323,17 +330,25 @@ def main(argv=None) -> int:
         "--smoke", action="store_true", help="the smallest complete workshop on a free port (the test suite's run)"
     )
     a = ap.parse_args(argv)
+    a.debrief_seeds = None  # the page's 30
     if a.smoke:
         import socket
 
         with socket.socket() as free:
             free.bind(("127.0.0.1", 0))
             a.port = a.port or free.getsockname()[1]
-        a.participants, a.browsers, a.tables, a.seat_size = 6, 1, 1, 2  # as tests/ui/test_workshop_soak.py
+        a.participants, a.browsers, a.tables, a.seat_size, a.debrief_seeds = (
+            SMOKE[k] for k in ("participants", "browsers", "tables", "seat_size", "debrief_seeds")
+        )
     a.port = a.port or 8651
     if not 1 <= a.browsers <= a.participants:
         ap.error("browsers must be from 1 to participants")
-    result = run(a.participants, a.browsers, a.tables, a.seat_size, a.port)
+    return a
+
+
+def main(argv=None) -> int:
+    a = options(argv)
+    result = run(a.participants, a.browsers, a.tables, a.seat_size, a.port, debrief_seeds=a.debrief_seeds)
     return 0 if all(result["checks"].values()) else 1
 
 

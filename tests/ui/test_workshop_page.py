@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from sim.workshop.rules import TEMPLATES, Decision
@@ -25,8 +26,24 @@ def db(tmp_path, monkeypatch):
     return path
 
 
-def _page(**query) -> AppTest:
+_COMPONENTS: BidiComponentManager | None = None
+
+
+def _app() -> AppTest:
+    """A fresh AppTest of the page that reuses one discovery of Streamlit's v2 components for the whole file: a
+    new AppTest scans every installed package's metadata for them (about half a second of CPU, most of a hostile
+    link's run), where a server scans once when it starts. The sessions stay apart: only the registry is shared."""
+    global _COMPONENTS
     at = AppTest.from_file(PAGE, default_timeout=60)
+    if _COMPONENTS is None:
+        _COMPONENTS = BidiComponentManager()
+        _COMPONENTS.discover_and_register_components(start_file_watching=False)
+    at._bidi_component_manager = _COMPONENTS  # AppTest's own attribute (streamlit is pinned in constraints.txt)
+    return at
+
+
+def _page(**query) -> AppTest:
+    at = _app()
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
@@ -173,7 +190,10 @@ def test_switch_reveal_and_a_stale_play_button(db):
     assert "Round 2 of 4 is open" in _text(b)
 
 
-def test_the_debrief_after_the_last_round(db):
+def test_the_debrief_after_the_last_round(db, monkeypatch):
+    monkeypatch.setenv(
+        "ALIGNSIM_DEBRIEF_SEEDS", "4"
+    )  # the debrief drawn over 4 markets, not 30: the page, not the replay
     shop = Workshop(db)
     code, key = shop.create(seed=5, tables=2)
     token = shop.join(code, 1, "finance", "Fi")
@@ -196,6 +216,18 @@ def test_the_debrief_after_the_last_round(db):
     assert "Every round has been played" in _text(player)
     shop.archive(code, key)
     assert "archived" in _text(_page(token=token))
+
+
+def test_the_debrief_replays_30_markets_unless_the_suite_asks_for_fewer(monkeypatch):
+    from sim.workshop.replay import SEEDS
+    from ui.workshop.presenter import debrief_seeds
+
+    monkeypatch.delenv("ALIGNSIM_DEBRIEF_SEEDS", raising=False)
+    assert debrief_seeds() == SEEDS == 30  # what a workshop gets, and what the page's wording says
+    monkeypatch.setenv("ALIGNSIM_DEBRIEF_SEEDS", "4")
+    assert debrief_seeds() == 4
+    monkeypatch.setenv("ALIGNSIM_DEBRIEF_SEEDS", "1")
+    assert debrief_seeds() == 2  # a paired interval needs two
 
 
 def test_an_unexpected_error_shows_a_short_message_and_is_logged(db, monkeypatch, caplog):
@@ -236,7 +268,7 @@ def test_hostile_links_get_one_plain_line(db, query, message):
     st.dictionaries(st.sampled_from(["code", "key", "token", "show", "control", "x"]), st.text(max_size=40), max_size=3)
 )
 def test_fuzzed_links_never_raise_on_the_page(db, query):
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = _app()
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
@@ -390,7 +422,11 @@ def test_a_round_in_danish_in_a_real_browser(tmp_path, free_port):
     shots = Path(os.environ.get("ALIGNSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     server = Server(
-        int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(), tmp_path / "w.sqlite3", tmp_path / "server.log"
+        int(os.environ.get("ALIGNSIM_TEST_PORT", 0)) or free_port(),
+        tmp_path / "w.sqlite3",
+        tmp_path / "server.log",
+        # the debrief over 4 markets, not 30 (its words are checked, not its seeds); the screenshots show 30
+        env={} if os.environ.get("ALIGNSIM_SCREENSHOTS") else {"ALIGNSIM_DEBRIEF_SEEDS": "4"},
     )
     shop = Workshop(server.db)
     code, key = shop.create(seed=7, lang="da")
@@ -477,7 +513,7 @@ def test_the_form_shows_the_saved_decision_after_a_refresh_and_a_server_restart(
 
 
 def _join_as_new_browser(code: str, name: str = "Ana", lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = _app()
     at.query_params["code"] = code
     at.query_params["lang"] = lang  # as the join link carries it
     at.session_state["browser_id"] = BROWSER  # a fresh browser: its own id, no seat

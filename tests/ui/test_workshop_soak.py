@@ -17,10 +17,12 @@ def test_a_small_workshop_survives_refreshes_reconnects_a_restart_and_two_facili
     assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it"
     from benchmarks import workshop_soak
 
-    lines = []
+    lines = []  # the benchmark's own --smoke run (tests/test_benchmarks.py leaves it to this test)
+    a = workshop_soak.options(["--smoke", "--port", str(free_port())])
     result = workshop_soak.run(
-        participants=6, browsers=1, tables=1, seat_size=2, port=free_port(), workdir=tmp_path, out=lines.append
+        a.participants, a.browsers, a.tables, a.seat_size, a.port, tmp_path, lines.append, a.debrief_seeds
     )
+    print("\n".join(lines))
     failed = [name for name, ok in result["checks"].items() if not ok]
     assert not failed, "\n".join(lines)
     assert {

@@ -4,6 +4,7 @@ the facilitator's screen, and the debrief every screen shows once the round is r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pandas as pd
@@ -13,6 +14,7 @@ from sim import i18n
 from sim.i18n import _
 from sim.present.charts import capacity
 from sim.workshop.replay import (
+    SEEDS,
     own_kpi_results,
     table_name,
     table_results,
@@ -35,6 +37,16 @@ from sim.workshop.report import (
 from sim.workshop.rules import TEMPLATES, State, dept_label, template_title
 from ui.text import plain
 from ui.workshop.common import POLL_SECONDS, guarded, live_part, round_line, shop, watch
+
+#: Markets the debrief replays every table over (``sim.workshop.replay.SEEDS``, 30, unless the environment says).
+#: ``ALIGNSIM_DEBRIEF_SEEDS`` is for the test suite and the benchmarks' smoke runs, which check that the debrief is
+#: drawn, not what 30 markets say (the page's wording keeps saying 30); a workshop never sets it.
+DEBRIEF_SEEDS_ENV = "ALIGNSIM_DEBRIEF_SEEDS"
+
+
+def debrief_seeds() -> int:
+    """The debrief's markets: ``ALIGNSIM_DEBRIEF_SEEDS`` (at least 2, for a paired interval) or 30."""
+    return max(2, int(os.environ.get(DEBRIEF_SEEDS_ENV) or SEEDS))
 
 
 def seats_frame(state: State, secret: str) -> pd.DataFrame:
@@ -127,7 +139,7 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
     paths = workshop_paths(store, state.code, secret)
     st.altair_chart(tables_chart(paths, metric, state.switches), width="content")
     with st.spinner(_("Replaying every table's decisions over 30 markets…")):
-        seeds = workshop_over_seeds(store, state.code, secret)
+        seeds = workshop_over_seeds(store, state.code, secret, debrief_seeds())
     st.markdown("##### " + plain(_("Decisions or luck? Each table over the same 30 markets, against own KPIs")))
     st.dataframe(seeds_table(seeds, metric), hide_index=True, key=f"seeds:{table}")
     time_used = workshop_team_time(store, state.code, secret, table)
