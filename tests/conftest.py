@@ -95,7 +95,7 @@ SLOW = (
     # app sessions (Streamlit's AppTest runs each page's script with its ensembles)
     "tests/ui/test_app.py",
     "tests/ui/test_reference_app.py",
-    "tests/ui/test_workshop_page.py",
+    "tests/ui/test_workshop_page.py::test_the_debrief_after_the_last_round",
     "tests/ui/test_org_page.py",
     # processes, clusters and installs: a Dask cluster, pip install, scripts over many seeds
     "tests/research/test_sweep.py::test_one_worker_two_workers_and_dask_give_identical_rows",
@@ -107,8 +107,6 @@ SLOW = (
     "tests/test_properties.py",
     "tests/input/test_fuzz.py",
     "tests/input/test_input.py::test_the_caps_never_refuse_what_the_writer_writes_and_it_reads_back",
-    # a fresh interpreter per case (each imports the whole stack)
-    "tests/cli/test_cli.py::test_bad_input_exits_2_with_a_message_and_no_traceback",
     # measured with --durations on 2026-12-03 (the fast tier took 7.5 minutes): every test of 8 s or more under
     # a load average of about 20 (about a second on a quiet machine), whole modules where most of them were
     "tests/research/test_advice.py",
@@ -125,7 +123,6 @@ SLOW = (
     "tests/cli/test_advise.py",
     "tests/cli/test_cli.py::test_compare_reports_paired_differences",
     "tests/cli/test_cli.py::test_run_and_compare_with_lang_da_write_their_tables_in_danish",
-    "tests/cli/test_cli.py::test_unwritable_out_keeps_printed_results",
     "tests/ui/test_leader.py",
     "tests/ui/test_advice_panel.py",
     "tests/ui/test_workshop_soak.py",
@@ -146,7 +143,6 @@ SLOW = (
     "tests/test_value.py::test_the_model_steers_by_the_derived_weights_only",
     "tests/test_readme.py::test_the_python_example_runs",
     "tests/test_provenance.py::test_cli_version_prints_version_and_fingerprint",
-    "tests/test_tiers.py::test_every_slow_entry_names_a_collected_test",
     "tests/agents/test_customers.py::test_easier_onboarding_activates_more_customers_over_seeds",
     "tests/agents/test_team.py::test_context_switching_costs_delivery_over_seeds",
     "tests/agents/test_team.py::test_data_makes_beliefs_converge",
