@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from sim.i18n import N_, _, figure, number, percent
+from sim.present import labels
 
 #: The fitted parameters by what they mean (translate with ``_``), and how their values read: a weekly chance as a
 #: percentage, a count as a number, a multiplier with ×.
@@ -42,8 +43,7 @@ STATUS = {"fitted": N_("fitted"), "weak": N_("your numbers say little about it")
 
 def series_name(code: str) -> str:
     """An uploaded series by its name in running text, in the current language (``new customers``)."""
-    name = _(SERIES[code][0]) if code in SERIES else code.replace("_", " ")
-    return name[:1].lower() + name[1:] if name[:2] != name[:2].upper() else name
+    return labels.in_text(_(SERIES[code][0]) if code in SERIES else code.replace("_", " "))
 
 
 def parameter_name(code: str) -> str:

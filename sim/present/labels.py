@@ -476,6 +476,12 @@ def name(metric: str) -> str:
     return _(label(metric).name)
 
 
+def in_text(words: str) -> str:
+    """A name as it reads inside a sentence: the first letter small (``Revenue`` -> ``revenue``), an abbreviation
+    kept (``NPS``)."""
+    return words[:1].lower() + words[1:] if words[:2] != words[:2].upper() else words
+
+
 #: What the registry's direction means, said once for every metric (translate with ``_``).
 DIRECTION = {
     "higher": N_("Higher is better."),
@@ -631,6 +637,7 @@ KIND_NAMES = {
     "onboarding_simplification": N_("onboarding simplification"),
     "guided_setup": N_("guided setup"),
     "workflow_fit": N_("workflow fit"),
+    "customer_need_feature": N_("customer-need features"),
     "key_account_feature": N_("key-account features"),
     "campaign_support": N_("campaign support"),
     "onboarding_material": N_("onboarding material"),

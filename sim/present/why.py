@@ -248,7 +248,9 @@ def _cause_clause(group: list[Cause]) -> str:
     """``30-day activation +2.0 pts, Customers using the product +0.8% because work on onboarding simplification
     rose (+1.2 person-weeks a week) and lifted onboarding ease (+5.0 pts)``."""
     what = ", ".join(
-        _("{metric} {difference}").format(metric=labels.name(c.metric), difference=short_difference(c.metric, c.row))
+        _("{metric} {difference}").format(
+            metric=labels.in_text(labels.name(c.metric)), difference=short_difference(c.metric, c.row)
+        )
         for c in group
     )
     driver, work = group[0].driver, group[0].work
