@@ -5,7 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.workshop.rules import Decision
+from sim.workshop.store import Workshop
+
 ROOT = Path(__file__).resolve().parent.parent.parent
+PAGE = str(ROOT / "ui" / "pages" / "workshop.py")
 
 
 def test_the_served_app_runs_no_full_garbage_collection_after_every_script_run():
@@ -37,3 +44,55 @@ def test_make_app_turns_it_off_from_any_directory(monkeypatch):
     argv = seen[0]
     assert argv[argv.index("--runner.postScriptGC") + 1] == "false"
     assert argv[-2:] == ["--server.port", "8799"]  # the caller's arguments still come last (and win)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "workshop.sqlite3"
+    monkeypatch.setenv("ALIGNSIM_WORKSHOP_DB", str(path))
+    return path
+
+
+def _page(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _specs(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+
+def test_a_revealed_rounds_chart_is_made_once_per_server_for_every_screen_that_shows_it(db, monkeypatch):
+    """After a reveal every participant's screen shows their table's chart: the first screen of a table makes it,
+    its teammates draw the same one; another table, or another language, gets its own. What is drawn is what
+    Streamlit draws of the Altair chart itself."""
+    from ui.workshop import common
+
+    shop = Workshop(db)
+    code, key = shop.create(seed=5, tables=2)
+    fi, sa = shop.join(code, 1, "finance", "Fi"), shop.join(code, 1, "sales", "Sa")
+    other = shop.join(code, 2, "finance", "Fo")
+    shop.decide(fi, 0, Decision("own KPI", "many", True))
+    shop.play_round(code, key, 0)
+    shop.reveal(code, key, True, False)
+    made: list[object] = []
+    convert = common._vega_lite
+    monkeypatch.setattr(common, "_vega_lite", lambda chart: made.append(chart) or convert(chart))
+    common.CHARTS.clear()
+
+    first = _specs(_page(token=fi))
+    assert len(first) == 1 and len(made) == 1
+    assert _specs(_page(token=sa)) == first and len(made) == 1  # a teammate: the same chart, not made again
+    assert _specs(_page(token=fi)) == first and len(made) == 1  # a refresh
+    _page(token=other)
+    assert len(made) == 2  # the other table's decisions and people
+    danish = _specs(_page(token=fi, lang="da"))
+    assert len(made) == 3 and danish != first
+
+    common.CHARTS.clear()
+    monkeypatch.setattr(common, "_vega_lite", lambda chart: None)  # a Streamlit without the conversion
+    assert _specs(_page(token=fi)) == first  # drawn as Altair: the same spec
