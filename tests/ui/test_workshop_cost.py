@@ -44,6 +44,8 @@ def test_make_app_turns_it_off_from_any_directory(monkeypatch):
     argv = seen[0]
     assert argv[argv.index("--runner.postScriptGC") + 1] == "false"
     assert argv[-2:] == ["--server.port", "8799"]  # the caller's arguments still come last (and win)
+    parsed = cli.main_run.make_context("run", argv[2:]).params  # as Streamlit's command line reads it
+    assert parsed["runner_postScriptGC"] is False
 
 
 @pytest.fixture
@@ -96,3 +98,22 @@ def test_a_revealed_rounds_chart_is_made_once_per_server_for_every_screen_that_s
     common.CHARTS.clear()
     monkeypatch.setattr(common, "_vega_lite", lambda chart: None)  # a Streamlit without the conversion
     assert _specs(_page(token=fi)) == first  # drawn as Altair: the same spec
+
+
+def test_a_charts_fingerprint_follows_its_data():
+    """The chart cache's key: equal frames give one fingerprint; a changed value, column, type or order another."""
+    import pandas as pd
+
+    from ui.workshop.common import _digest
+
+    frame = pd.DataFrame({"round": [1, 2], "shared_outcome": [0.25, float("nan")], "logic": ["local KPIs", "x"]})
+    assert _digest(frame) == _digest(frame.copy())
+    changed = [
+        frame.assign(shared_outcome=[0.25, 0.3]),
+        frame.rename(columns={"logic": "Logik"}),
+        frame.astype({"round": float}),
+        frame.iloc[::-1],
+        frame.assign(logic=[["a"], ["b"]]),  # cells pandas cannot hash still give a fingerprint
+    ]
+    assert len({_digest(frame), *(_digest(f) for f in changed)}) == 1 + len(changed)
+    assert _digest((("shared_criterion", 2),)) != _digest((("shared_criterion", 3),))

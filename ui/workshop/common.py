@@ -278,7 +278,10 @@ def decision_form(
 def _digest(value: object) -> str:
     """A fingerprint of a chart's input: a frame's columns, types, index and values, or the value's repr."""
     if isinstance(value, pd.DataFrame):
-        cells = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        try:
+            cells = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        except TypeError:  # a cell pandas cannot hash (a list): its text
+            cells = repr(value.to_dict("split")).encode()
         shape = repr((list(value.columns), [str(t) for t in value.dtypes])).encode()
         return hashlib.sha256(shape + cells).hexdigest()
     return repr(value)
