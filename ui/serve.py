@@ -75,7 +75,18 @@ def main(argv: list[str]) -> int:
     os.environ["FORWARDED_ALLOW_IPS"] = ""
     # no file watcher: a server for leaders and rooms reloads nothing, and watching the checkout (its .git too)
     # costs CPU on every file event, a flood of them when git writes (measured: half a core with 5 idle screens)
-    sys.argv = ["streamlit", "run", str(ROOT / "ui" / "gateway.py"), "--server.fileWatcherType", "none", *argv]
+    # no full garbage collection after every script run (as .streamlit/config.toml says, for a server started from
+    # another directory too): it cost 50-110 ms of CPU per run, most of a workshop save's cost (docs/PERFORMANCE.md)
+    sys.argv = [
+        "streamlit",
+        "run",
+        str(ROOT / "ui" / "gateway.py"),
+        "--server.fileWatcherType",
+        "none",
+        "--runner.postScriptGC",
+        "false",
+        *argv,
+    ]
     try:
         return cli.main()
     finally:  # the server stopped: runs still queued (the warming's) are dropped, so the process ends now

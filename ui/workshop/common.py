@@ -8,12 +8,17 @@ the pulse changes. An idle screen runs nothing (docs/PERFORMANCE.md has the figu
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
+import pandas as pd
 import streamlit as st
+from cachetools import LRUCache
 
 from sim import i18n
 from sim.i18n import _
@@ -46,6 +51,9 @@ NOTE_SECONDS = 15
 BROWSER_COOKIE_DAYS = 30
 BROWSER_COOKIE = "alignsim_browser"
 log = logging.getLogger("alignsim.workshop")
+#: Workshop charts as Vega-Lite, made once per server for the same data and language (``chart``).
+CHARTS: LRUCache[tuple, dict] = LRUCache(maxsize=64)
+CHARTS_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
@@ -265,3 +273,45 @@ def decision_form(
             action = st.checkbox(_(ACTIONS[department]), disabled=locked, key=f"action:{ids}")
         if st.form_submit_button(_("Save decision"), disabled=locked, key=f"save:{ids}"):
             submit(Decision(cast(Push, push), cast(Demands, demands), bool(action)), round_index)
+
+
+def _digest(value: object) -> str:
+    """A fingerprint of a chart's input: a frame's columns, types, index and values, or the value's repr."""
+    if isinstance(value, pd.DataFrame):
+        try:
+            cells = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        except TypeError:  # a cell pandas cannot hash (a list): its text
+            cells = repr(value.to_dict("split")).encode()
+        shape = repr((list(value.columns), [str(t) for t in value.dtypes])).encode()
+        return hashlib.sha256(shape + cells).hexdigest()
+    return repr(value)
+
+
+def _vega_lite(chart: Any) -> dict | None:
+    """The Vega-Lite spec Streamlit makes of an Altair chart (its own conversion: theme, data as Arrow), or None
+    where this Streamlit has no such function (the chart is then drawn as Altair, every time)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:
+        return None
+    return dict(_convert_altair_to_vega_lite_spec(chart))
+
+
+def chart(build: Callable[..., Any], *inputs: object) -> None:
+    """Draw the Altair chart ``build(*inputs)``, made and converted to Vega-Lite once per server for the same
+    inputs and language: every screen that shows it after a round (the facilitator's, the presenter's, each
+    participant's once the outcome is revealed) draws the stored spec. Building and converting a debrief chart
+    (Altair validates it against the Vega-Lite schema) took about 50 ms of CPU; drawing a stored one, about 1."""
+    key = (build.__module__, build.__qualname__, i18n.current(), *(_digest(i) for i in inputs))
+    made: Any = None
+    with CHARTS_LOCK:  # screens asking at once (a round just revealed) wait for one conversion, then share it
+        spec = CHARTS.get(key)
+        if spec is None:
+            made = build(*inputs)
+            spec = _vega_lite(made)
+            if spec is not None:
+                CHARTS[key] = spec
+    if spec is None:
+        st.altair_chart(made, width="content")
+    else:  # Streamlit moves the data out of the spec it is given: each screen draws a copy
+        st.vega_lite_chart(spec=copy.deepcopy(spec), width="content")

@@ -22,6 +22,7 @@ from ui.text import plain
 from ui.workshop.common import (
     NOTE_SECONDS,
     POLL_PLAYER_SECONDS,
+    chart,
     decision_form,
     error,
     guarded,
@@ -92,7 +93,7 @@ def participant(token: str) -> None:
     if state.over or state.archived:
         debrief(state, token, seat.table)
     elif state.revealed and len(results):
-        st.altair_chart(outcome_chart(results, state.switches), width="content")
+        chart(outcome_chart, results, state.switches)
 
 
 @st.fragment

@@ -36,7 +36,7 @@ from sim.workshop.report import (
 )
 from sim.workshop.rules import TEMPLATES, State, dept_label, template_title
 from ui.text import plain
-from ui.workshop.common import POLL_SECONDS, guarded, live_part, round_line, shop, watch
+from ui.workshop.common import POLL_SECONDS, chart, guarded, live_part, round_line, shop, watch
 
 #: Markets the debrief replays every table over (``sim.workshop.replay.SEEDS``, 30, unless the environment says).
 #: ``ALIGNSIM_DEBRIEF_SEEDS`` is for the test suite and the benchmarks' smoke runs, which check that the debrief is
@@ -118,7 +118,7 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
     own = own_kpi_results(state)
     metric = results["shared_metric"].iloc[0]
     st.markdown("#### " + plain(quote()))
-    st.altair_chart(outcome_chart(results, state.switches, own), width="content")
+    chart(outcome_chart, results, state.switches, own)
     st.caption(
         plain(
             _("Dashed grey: the same market if every department had followed its own KPI.")
@@ -137,13 +137,13 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
     if not (state.over or state.archived):
         return
     paths = workshop_paths(store, state.code, secret)
-    st.altair_chart(tables_chart(paths, metric, state.switches), width="content")
+    chart(tables_chart, paths, metric, state.switches)
     with st.spinner(_("Replaying every table's decisions over 30 markets…")):
         seeds = workshop_over_seeds(store, state.code, secret, debrief_seeds())
     st.markdown("##### " + plain(_("Decisions or luck? Each table over the same 30 markets, against own KPIs")))
     st.dataframe(seeds_table(seeds, metric), hide_index=True, key=f"seeds:{table}")
     time_used = workshop_team_time(store, state.code, secret, table)
-    st.altair_chart(capacity(time_used), width="content")
+    chart(capacity, time_used)
     st.markdown("##### " + plain(_("Three questions for your organisation")))
     for i, q in enumerate(questions(), 1):
         st.text(f"{i}. {q}")
