@@ -38,7 +38,8 @@ from sim.scenario import KpiProxy, Scenario
 from sim.stats import mean_ci, paired_difference
 
 DEFAULT_SEEDS = 30
-#: The seeds of the pilot run from which the catalogue's bounds were set (no reported block uses them).
+#: The seeds of the pilot run from which the catalogue's bounds were set, and each claim's seed count
+#: (``Claim.seeds``, by the power rule of ``sim.research.power``); no reported block uses them.
 PILOT_SEEDS = "500..515"
 
 
@@ -170,6 +171,10 @@ class Claim:
     fails: Failure | None = None
     #: Arms between A and B whose steps decompose B - A (e.g. headcount, then continuity), as (label, arm).
     parts: tuple[tuple[str, Arm], ...] = ()
+    #: The paired seeds the claim runs on (its registered count): what its checks need to pass with 99% power on
+    #: a fresh block, by the rule in ``sim.research.power`` applied to the pilot seeds alone (set 2026-12-04,
+    #: after the bounds; ``python -m sim.research.power`` recomputes it).
+    seeds: int = DEFAULT_SEEDS
 
     def failure_arms(self) -> tuple[Arm, Arm] | None:
         if self.fails is None:
@@ -230,6 +235,9 @@ ON_REVENUE: dict[str, Any] = {"leadership__shared_criterion": "revenue", "leader
 TRADEOFFS: tuple[str, ...] = ("revenue", "churn_rate")
 
 
+#: The catalogue. Bounds were written from the pilot (``PILOT_SEEDS``) before any reported block ran; each claim's
+#: ``seeds`` was set on 2026-12-04 by the power rule of ``sim.research.power`` on the same pilot (99% power per check,
+#: the pilot's SD at its upper 90% limit, 30..200; docs/claims/power_plan.csv), with no bound, metric or arm changed.
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         "C1",
@@ -253,6 +261,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.5), Check("revenue", "no_gain", 150_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C2",
@@ -273,6 +282,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C3",
@@ -295,6 +305,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C4",
@@ -345,6 +356,7 @@ CLAIMS: tuple[Claim, ...] = (
                 ),
             ),
         ),
+        seeds=72,
     ),
     Claim(
         "C5",
@@ -365,6 +377,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("assumptions.folk_wisdom", 1.0),),
             (Check("outcome_change", "no_gain", 0.4), Check("revenue", "no_gain", 150_000.0)),
         ),
+        seeds=64,
     ),
     Claim(
         "C6",
@@ -389,6 +402,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity", 100.0)),
             (Check("activation_rate_30d", "no_loss", 0.035), Check("revenue", "no_loss", 0.0)),
         ),
+        seeds=43,
     ),
     Claim(
         "C7",
@@ -418,6 +432,7 @@ CLAIMS: tuple[Claim, ...] = (
                 Check("revenue", "no_loss", 150_000.0),
             ),
         ),
+        seeds=30,
     ),
     Claim(
         "F1",
@@ -434,6 +449,7 @@ CLAIMS: tuple[Claim, ...] = (
             Check("features_delivered", "increase"),
         ),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "F2",
@@ -447,6 +463,7 @@ CLAIMS: tuple[Claim, ...] = (
         arm("b2b_activation", departments__data_analytics__maturity=0.9),
         (Check("outcome_change", "no_gain", 0.4), Check("belief_error", "decrease")),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "F3",
@@ -460,6 +477,7 @@ CLAIMS: tuple[Claim, ...] = (
         arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
         (Check("outcome_change", "decrease"), Check("activation_rate_30d", "no_gain", 0.01)),
         lever_fails=True,
+        seeds=41,
     ),
     Claim(
         "F4",
@@ -477,6 +495,7 @@ CLAIMS: tuple[Claim, ...] = (
             Check("revenue", "no_gain", 0.0),
         ),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "R1",
@@ -505,6 +524,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("value", "increase"), Check("revenue", "increase")),
         ),
+        seeds=40,
     ),
     Claim(
         "A1",
@@ -536,6 +556,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("revenue", "no_gain", 100_000.0), Check("activation_rate_30d", "no_loss", 0.03)),
         ),
+        seeds=47,
     ),
 )
 

@@ -4,6 +4,8 @@ Paired seeds: both arms of a claim run on seeds 0..29, and differences are taken
 effects and measurement noise draw from separate streams, so the pairs share most of their randomness.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from sim import load_scenario, run_many
 from sim.metrics import METRICS
 from sim.research.claims import (
     CLAIMS,
+    DEFAULT_SEEDS,
     ON_VALUE,
     RIGHT_WORLD,
     Check,
@@ -348,3 +351,88 @@ def test_the_report_names_the_command_that_made_it():
         "`alignsim claims --format markdown --seeds 5 --robustness --robustness-seeds 4 --confirm-start 1000`" in report
     )
     assert "## The same claims on seeds that set no bound" in report and "Seeds 1000..1004" in report
+
+
+# ---------------------------------------------------------------- seed counts: the power rule on the pilot
+
+
+def test_the_power_rule_on_a_synthetic_pilot():
+    """The rule's arithmetic: the margin from the bound on the side the check asks for, the pilot's SD at its upper
+    confidence limit, and the fewest seeds whose t-interval clears the bound with the rule's power."""
+    from scipy import stats
+
+    from sim.research import power
+
+    assert power.margin(Check("leads", "increase"), 0.3) == 0.3 and power.margin(Check("leads", "decrease"), 0.3) < 0
+    assert power.margin(Check("leads", "no_gain", 0.4), 0.27) == pytest.approx(0.13)
+    assert power.margin(Check("leads", "no_loss", 0.5), -0.2) == pytest.approx(0.3)
+    assert power.margin(Check("leads", "within", -1.5, 1.5), 1.0) == pytest.approx(0.5)
+    assert power.sd_upper(1.0, 16) == pytest.approx((15 / stats.chi2.ppf(1 - power.SD_CONFIDENCE, 15)) ** 0.5)
+    n = power.seeds_needed(0.5, 1.0)
+    # z-approximation ((1.96 + 2.326) / 0.5)^2 = 73.5; the t-quantile asks a few more
+    assert 74 <= n <= 80
+    assert np.sqrt(n) * 0.5 >= stats.t.ppf(0.975, n - 1) + stats.norm.ppf(power.POWER)
+    assert np.sqrt(n - 1) * 0.5 < stats.t.ppf(0.975, n - 2) + stats.norm.ppf(power.POWER)  # the fewest
+    assert np.isnan(power.seeds_needed(-0.1, 1.0)) and np.isnan(power.seeds_needed(0.0, 1.0))
+
+    # a pilot of 16 seeds: B - A of mean 0.2 and SD 0.5 for "leads rises"; arm A's mean far above an at_least bound
+    rng = np.random.default_rng(0)
+    d = rng.normal(size=16)
+    d = 0.2 + 0.5 * (d - d.mean()) / d.std(ddof=1)
+    a = pd.DataFrame({"leads": np.full(16, 10.0) + d, "revenue": np.full(16, 5.0)})
+    b = a.assign(leads=a["leads"] + d, revenue=a["revenue"] + 1.0)
+    claim = Claim(
+        "T",
+        "t",
+        "t",
+        arm("b2b_activation"),
+        arm("product_logic"),
+        (Check("leads", "increase"), Check("leads", "at_least", 0.0), Check("revenue", "decrease")),
+    )
+    rows = power.plan([claim], pilot={claim.a: a, claim.b: b})
+    assert list(rows["side"]) == ["claim"] * 3 and (rows["pilot_seeds"] == 16).all()
+    assert rows["mean"][0] == pytest.approx(0.2) and rows["sd"][0] == pytest.approx(0.5)
+    assert rows["needed"][0] == power.seeds_needed(0.2, power.sd_upper(0.5, 16)) > power.MAX_SEEDS
+    assert np.isnan(rows["needed"][2])  # revenue rose: no count, more seeds would not make it fall
+    assert power.counts(rows) == {"T": power.MAX_SEEDS}  # capped
+    assert power.counts(rows.iloc[1:]) == {"T": DEFAULT_SEEDS}  # at least the default
+
+
+PLAN = Path(__file__).resolve().parents[2] / "docs" / "claims" / "power_plan.csv"
+
+
+def test_every_claim_runs_on_at_least_the_seeds_the_rule_gives_on_the_pilot():
+    """docs/claims/power_plan.csv is `python -m sim.research.power --csv ...`'s plan: its per-check pilot means and
+    SDs give, through the rule, counts the catalogue meets; every check of every claim is in it."""
+    from sim.research import power
+
+    plan = pd.read_csv(PLAN)
+    expected = [(c.id, side, check.describe()) for c in CLAIMS for side, checks in _sides(c) for check in checks]
+    assert list(zip(plan["claim"], plan["side"], plan["check"])) == expected
+    again = [
+        power.seeds_needed(power.margin(check, row.mean), power.sd_upper(row.sd, row.pilot_seeds))
+        for (_c, _side, check), row in zip(_checks(), plan.itertuples())
+    ]
+    assert np.allclose(again, plan["needed"], equal_nan=True)
+    for claim_id, n in power.counts(plan).items():
+        assert next(c for c in CLAIMS if c.id == claim_id).seeds >= n, claim_id
+
+
+def test_the_plan_file_is_what_the_pilot_gives():
+    """One claim's pilot run again (F3: two arms, 16 seeds): the same means and SDs as the plan file."""
+    from sim.research import power
+
+    plan = pd.read_csv(PLAN)
+    f3 = next(c for c in CLAIMS if c.id == "F3")
+    rows = power.plan([f3])
+    ours = plan[plan["claim"] == "F3"].reset_index(drop=True)
+    for column in ("mean", "sd", "margin", "needed"):
+        assert np.allclose(rows[column], ours[column], rtol=1e-5, equal_nan=True), column
+
+
+def _sides(c):
+    return [("claim", c.checks)] + ([("fails", c.fails.checks)] if c.fails is not None else [])
+
+
+def _checks():
+    return [(c, side, check) for c in CLAIMS for side, checks in _sides(c) for check in checks]
