@@ -75,13 +75,19 @@ def add_parsers(sub) -> None:
     dis.add_argument("--out", metavar="DIR", help="where to write discovery.* (default: the sweep folder)")
 
     claims = sub.add_parser("claims", help="check DESIGN.md's claims over paired seeds")
-    claims.add_argument("--seeds", type=positive(2), default=30, help="paired seeds per arm (default 30)")
+    claims.add_argument(
+        "--seeds",
+        type=positive(2),
+        default=None,
+        help="paired seeds per arm for every claim, for a quick look (default: each claim's registered count, "
+        "30 to 200, set by a power rule on the pilot seeds; the report shows it)",
+    )
     claims.add_argument(
         "--seed-start",
         type=positive(0, MAX_SEED),
         default=0,
         metavar="N",
-        help="first seed: the claims run seeds N..N+seeds-1 (default 0)",
+        help="first seed: each claim runs seeds N..N+count-1 (default 0)",
     )
     claims.add_argument(
         "--confirm-start",
@@ -233,17 +239,22 @@ def cmd_discover(args) -> int:
 def cmd_claims(args) -> int:
     from sim.research import claims as claims_report
 
-    arms = list(dict.fromkeys(x for c in claims_report.CLAIMS for x in claims_report.arms_of(c)))
-    per_seed = sum(cost(x.build()) for x in arms)
-    seconds = per_seed * args.seeds + (
+    blocks = claims_report.arm_blocks(seeds=args.seeds)
+    per_seed = sum(cost(x.build()) for x in blocks)
+    evaluation = sum(cost(x.build()) * len(block) for x, block in blocks.items())
+    seconds = evaluation + (
         per_seed * args.robustness_seeds * 2 * len(claims_report.ROBUSTNESS_PARAMETERS) if args.robustness else 0
     )
     seconds += per_seed * args.map_seeds * len(claims_report.map_settings()) if args.map else 0
-    seconds += per_seed * args.seeds if args.confirm_start is not None else 0
+    seconds += evaluation if args.confirm_start is not None else 0
     check_cost(
         args,
         seconds / args.workers,
-        f"the claims over {args.seeds:,} seeds"
+        (
+            "the claims on their registered seed counts"
+            if args.seeds is None
+            else f"the claims over {args.seeds:,} seeds"
+        )
         + (f" (robustness: {args.robustness_seeds:,})" if args.robustness else "")
         + (f" (maps: {args.map_seeds:,})" if args.map else ""),
     )
@@ -261,7 +272,7 @@ def cmd_claims(args) -> int:
         write_bytes(check_file_path(args.map_chart, "--map-chart"), to_image(claim_map(maps), "png"))
     if args.format == "json":
         out: dict[str, Any] = {
-            "seeds": results[0].seeds,
+            "seeds": sorted({s for r in results for s in r.seeds}),
             "versions": claims_report.versions(),
             "provenance": provenance.metadata(),
             "claims": [r.as_dict() for r in results],
@@ -272,7 +283,10 @@ def cmd_claims(args) -> int:
         if robust is not None:
             out["robustness"] = json.loads(robust.to_json(orient="records"))
         if confirm is not None:
-            out["confirm"] = {"seeds": confirm[0].seeds, "claims": [r.as_dict() for r in confirm]}
+            out["confirm"] = {
+                "seeds": sorted({s for r in confirm for s in r.seeds}),
+                "claims": [r.as_dict() for r in confirm],
+            }
         print(json.dumps(out, indent=2))
     elif args.format == "markdown":
         sys.stdout.write(

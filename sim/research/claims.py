@@ -3,7 +3,9 @@
 Each claim compares arm A with arm B (a preset plus overrides) over the same seeds. Its checks say which way a
 metric must move (B - A, with a 95% CI that excludes zero) or bound one arm's mean. Some claims are *failing
 levers*: settings where alignment does not help, which the model must show rather than always rewarding it.
-The first check of a claim is its headline (metric, difference, CI); all checks must pass.
+The first check of a claim is its headline (metric, difference, CI); all checks must pass. Each claim runs on its
+registered count of paired seeds (``Claim.seeds``: what its checks need to pass with high power, by the rule of
+``sim.research.power`` applied to the pilot seeds that set the bounds); ``evaluate(seeds=N)`` forces N on all.
 
 Every claim rests on the article's premise, which the scenario states as named assumptions (``[assumptions]``:
 how good a proxy each KPI is, how right the organisation's beliefs are). A claim's ``fails`` names a setting,
@@ -38,8 +40,24 @@ from sim.scenario import KpiProxy, Scenario
 from sim.stats import mean_ci, paired_difference
 
 DEFAULT_SEEDS = 30
-#: The seeds of the pilot run from which the catalogue's bounds were set (no reported block uses them).
+#: The seeds of the pilot run from which the catalogue's bounds were set, and each claim's seed count
+#: (``Claim.seeds``, by the power rule of ``sim.research.power``); no reported block uses them.
 PILOT_SEEDS = "500..515"
+#: How the bounds and the seed counts came to be, in the order it happened (the markdown report says it).
+HISTORY = N_(
+    "on 30 seeds per claim, blocks 0..29 and 1000..1029 then showed three checks under-powered: R1's headline on "
+    "the first, C5's failure side and F3's headline on the second (effects two to two and a half standard errors "
+    "from their bounds pass a block of 30 about two times in three). Each claim's seed count (column *seeds*) was "
+    "then set by a power rule on the pilot seeds alone: enough seeds for each of its checks to pass with {power} "
+    "power, the pilot's standard deviation taken at its upper {confidence} confidence limit, at least {low} and at "
+    "most {high} (`python -m sim.research.power`, docs/claims/power_plan.csv). No bound, metric or arm was changed."
+)
+#: The first block run after the seed counts were set, and what the report says of it.
+FRESH_BLOCK = 2000
+FRESH_WORDS = N_(
+    "the claims were first run on seeds from {first} after the seed counts were set (only C2's two arms had run on "
+    "seeds 2000..2029 before, in a test of the premise's difference in differences, which set no bound and no count)"
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +188,10 @@ class Claim:
     fails: Failure | None = None
     #: Arms between A and B whose steps decompose B - A (e.g. headcount, then continuity), as (label, arm).
     parts: tuple[tuple[str, Arm], ...] = ()
+    #: The paired seeds the claim runs on (its registered count): what its checks need to pass with 99% power on
+    #: a fresh block, by the rule in ``sim.research.power`` applied to the pilot seeds alone (set 2026-12-04,
+    #: after the bounds; ``python -m sim.research.power`` recomputes it).
+    seeds: int = DEFAULT_SEEDS
 
     def failure_arms(self) -> tuple[Arm, Arm] | None:
         if self.fails is None:
@@ -230,6 +252,9 @@ ON_REVENUE: dict[str, Any] = {"leadership__shared_criterion": "revenue", "leader
 TRADEOFFS: tuple[str, ...] = ("revenue", "churn_rate")
 
 
+#: The catalogue. Bounds were written from the pilot (``PILOT_SEEDS``) before any reported block ran; each claim's
+#: ``seeds`` was set on 2026-12-04 by the power rule of ``sim.research.power`` on the same pilot (99% power per check,
+#: the pilot's SD at its upper 90% limit, 30..200; docs/claims/power_plan.csv), with no bound, metric or arm changed.
 CLAIMS: tuple[Claim, ...] = (
     Claim(
         "C1",
@@ -253,6 +278,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.5), Check("revenue", "no_gain", 150_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C2",
@@ -273,6 +299,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C3",
@@ -295,6 +322,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
+        seeds=30,
     ),
     Claim(
         "C4",
@@ -345,6 +373,7 @@ CLAIMS: tuple[Claim, ...] = (
                 ),
             ),
         ),
+        seeds=72,
     ),
     Claim(
         "C5",
@@ -365,6 +394,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("assumptions.folk_wisdom", 1.0),),
             (Check("outcome_change", "no_gain", 0.4), Check("revenue", "no_gain", 150_000.0)),
         ),
+        seeds=64,
     ),
     Claim(
         "C6",
@@ -389,6 +419,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity", 100.0)),
             (Check("activation_rate_30d", "no_loss", 0.035), Check("revenue", "no_loss", 0.0)),
         ),
+        seeds=43,
     ),
     Claim(
         "C7",
@@ -418,6 +449,7 @@ CLAIMS: tuple[Claim, ...] = (
                 Check("revenue", "no_loss", 150_000.0),
             ),
         ),
+        seeds=30,
     ),
     Claim(
         "F1",
@@ -434,6 +466,7 @@ CLAIMS: tuple[Claim, ...] = (
             Check("features_delivered", "increase"),
         ),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "F2",
@@ -447,6 +480,7 @@ CLAIMS: tuple[Claim, ...] = (
         arm("b2b_activation", departments__data_analytics__maturity=0.9),
         (Check("outcome_change", "no_gain", 0.4), Check("belief_error", "decrease")),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "F3",
@@ -460,6 +494,7 @@ CLAIMS: tuple[Claim, ...] = (
         arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
         (Check("outcome_change", "decrease"), Check("activation_rate_30d", "no_gain", 0.01)),
         lever_fails=True,
+        seeds=41,
     ),
     Claim(
         "F4",
@@ -477,6 +512,7 @@ CLAIMS: tuple[Claim, ...] = (
             Check("revenue", "no_gain", 0.0),
         ),
         lever_fails=True,
+        seeds=30,
     ),
     Claim(
         "R1",
@@ -505,6 +541,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("value", "increase"), Check("revenue", "increase")),
         ),
+        seeds=40,
     ),
     Claim(
         "A1",
@@ -536,6 +573,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("revenue", "no_gain", 100_000.0), Check("activation_rate_30d", "no_loss", 0.03)),
         ),
+        seeds=47,
     ),
 )
 
@@ -689,6 +727,11 @@ class ClaimResult:
     def passed(self) -> bool:
         return all(c.passed for c in self.checks) and all(c.passed for c in self.failure)
 
+    @property
+    def registered(self) -> bool:
+        """Whether the claim ran on its registered count of seeds (``Claim.seeds``), not a count forced on all."""
+        return len(self.seeds) == self.claim.seeds
+
     def as_dict(self) -> dict[str, Any]:
         head = self.checks[0]
         out = {
@@ -699,6 +742,8 @@ class ClaimResult:
             "ci_low": head.ci_low,
             "ci_high": head.ci_high,
             "passed": self.passed,
+            "seeds": self.seeds,
+            "registered_seeds": self.claim.seeds,
             "lever_fails": self.claim.lever_fails,
             "a": self.claim.a.label,
             "b": self.claim.b.label,
@@ -881,14 +926,28 @@ def _key(job: tuple[Arm, tuple[str, float] | None, tuple[int, ...]]) -> tuple[by
     return hashlib.blake2b(a.build(perturb).model_dump_json().encode(), digest_size=16).digest(), tuple(seeds)
 
 
+def _from_longer(key: tuple[bytes, tuple[int, ...]]) -> pd.DataFrame | None:
+    """The rows of ``key``'s seeds from a stored ensemble of the same scenario on more seeds (e.g. a claim's
+    registered block, for a quick look on fewer), in the order asked; None if there is none."""
+    digest, seeds = key
+    for (other, stored), frame in list(_summaries.items()):
+        if other == digest and set(seeds) <= set(stored):
+            return frame.set_index("seed").loc[list(seeds)].reset_index()
+    return None
+
+
 def summaries(
     jobs: list[tuple[Arm, tuple[str, float] | None, tuple[int, ...]]], workers: int = 1
 ) -> list[pd.DataFrame]:
     """Each job's per-seed summary (``_summary``), in order: jobs that run the same scenario on the same seeds run
-    once, and ensembles this process has run before are not run again (a copy of the stored frame)."""
+    once, and ensembles this process has run before, on these seeds or more, are not run again (a copy of the
+    stored frame, or of its rows for these seeds)."""
     keys = [_key(job) for job in jobs]
     with _lock:
         found = {key: _summaries[key] for key in keys if key in _summaries}
+        for key in keys:
+            if key not in found and (frame := _from_longer(key)) is not None:
+                found[key] = frame
     todo = {key: job for key, job in zip(keys, jobs) if key not in found}
     for key, frame in zip(todo, _map(_summary, list(todo.values()), workers)):
         with _lock:
@@ -902,16 +961,37 @@ def seed_block(seeds: int | Iterable[int], start: int = 0) -> list[int]:
     return list(range(start, start + seeds)) if isinstance(seeds, int) else [int(x) for x in seeds]
 
 
+def arm_blocks(
+    claims: Iterable[Claim] = CLAIMS, seeds: int | list[int] | None = None, start: int = 0
+) -> dict[Arm, list[int]]:
+    """The seeds each arm runs on: the longest block of the claims that use it (every claim's block starts at
+    ``start``, so a shorter one is its prefix)."""
+    out: dict[Arm, list[int]] = {}
+    for c in claims:
+        block = seed_block(c.seeds if seeds is None else seeds, start)
+        for x in arms_of(c):
+            if len(block) > len(out.get(x, ())):
+                out[x] = block
+    return out
+
+
 def evaluate(
-    claims: Iterable[Claim] = CLAIMS, seeds: int | list[int] = DEFAULT_SEEDS, workers: int = 1, start: int = 0
+    claims: Iterable[Claim] = CLAIMS, seeds: int | list[int] | None = None, workers: int = 1, start: int = 0
 ) -> list[ClaimResult]:
-    """Run every claim's arms on the same seeds (``seeds`` of them from ``start``, or the list given; arms shared
-    between claims run once) and judge them, failure sides and decompositions included."""
+    """Run every claim's arms and judge them, failure sides and decompositions included. Each claim runs on its
+    registered count of paired seeds from ``start`` (``claim.seeds``; ``seeds=None``), or every claim on ``seeds``
+    seeds from ``start`` (or the list given), which is not the registered count. An arm shared between claims runs
+    once, on the longest block any of them needs, and a claim with fewer seeds takes that block's first seeds."""
     claims = list(claims)
-    seed_list = seed_block(seeds, start)
-    arms = list(dict.fromkeys(x for c in claims for x in arms_of(c)))
-    by_arm = dict(zip(arms, summaries([(x, None, tuple(seed_list)) for x in arms], workers)))
-    return [judge(c, by_arm[c.a], by_arm[c.b], seed_list, by_arm) for c in claims]
+    blocks = arm_blocks(claims, seeds, start)
+    frames = dict(zip(blocks, summaries([(x, None, tuple(b)) for x, b in blocks.items()], workers)))
+    results = []
+    for c in claims:
+        seed_list = seed_block(c.seeds if seeds is None else seeds, start)
+        by_arm = {x: frames[x].iloc[: len(seed_list)].reset_index(drop=True) for x in arms_of(c)}
+        assert all(list(f["seed"]) == seed_list for f in by_arm.values()), c.id
+        results.append(judge(c, by_arm[c.a], by_arm[c.b], seed_list, by_arm))
+    return results
 
 
 def claim_map(claims: Iterable[Claim] = CLAIMS, seeds: int = MAP_SEEDS, workers: int = 1) -> pd.DataFrame:
@@ -1011,18 +1091,36 @@ def _yes(passed: bool) -> str:
     return _("yes") if passed else "**" + _("no") + "**"
 
 
+def _block(results: list[ClaimResult]) -> str:
+    """The seeds a report ran, in words: ``0..29 (30 paired seeds per arm, ...)``."""
+    first = results[0].seeds[0]
+    counts = sorted({len(r.seeds) for r in results})
+    if all(r.registered for r in results) and len(counts) > 1:
+        return _(
+            "from {first}, each claim on its registered count ({low} to {high} paired seeds per arm, set by a "
+            "power rule on the pilot)"
+        ).format(first=first, low=counts[0], high=counts[-1])
+    seeds = results[0].seeds
+    text = _("{first}..{last} ({n} paired seeds per arm)").format(first=first, last=seeds[-1], n=len(seeds))
+    if not all(r.registered for r in results):
+        text += " " + _("for every claim: not the registered counts")
+    return text
+
+
+def _seeds_of(r: ClaimResult) -> str:
+    return f"{r.seeds[0]}..{r.seeds[-1]} ({len(r.seeds)})"
+
+
 def table(results: list[ClaimResult], robust: pd.DataFrame | None = None) -> str:
     """Plain-text report, in the current language."""
-    seeds = results[0].seeds
     lines = [
-        _("claims over paired seeds {first}..{last} ({n}); difference = B - A, 95% CI").format(
-            first=seeds[0], last=seeds[-1], n=len(seeds)
-        ),
+        _("claims over paired seeds {block}; difference = B - A, 95% CI").format(block=_block(results)),
         "",
     ]
     for r in results:
         verdict = _("PASS") if r.passed else _("FAIL")
         lines.append(f"{r.claim.id}  {verdict}  {_(r.claim.title)}")
+        lines.append("      " + _("seeds:") + " " + _seeds_of(r))
         lines.append(f"      A: {r.claim.a.label}")
         lines.append(f"      B: {r.claim.b.label}")
         for c in r.checks:
@@ -1077,7 +1175,7 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 def _summary_table(results: list[ClaimResult]) -> list[str]:
     """One row per claim: whether it holds, its headline, and revenue and churn beside it."""
-    head = [_("claim"), _("holds"), _("headline metric"), _("difference"), _("95% CI")]
+    head = [_("claim"), _("holds"), _("seeds"), _("headline metric"), _("difference"), _("95% CI")]
     head += [metric_words(m) + " " + _("(B − A, 95% CI)") for m in TRADEOFFS]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lever_fails = " *(" + _("lever fails") + ")*"
@@ -1086,9 +1184,8 @@ def _summary_table(results: list[ClaimResult]) -> list[str]:
         beside = [f"{_n(d)} {_ci(lo, hi)}" for _m, d, lo, hi in r.tradeoffs]
         lines.append(
             f"| {r.claim.id} {_(r.claim.title)}{lever_fails if r.claim.lever_fails else ''} | "
-            f"{_yes(r.passed)} | {metric_words(h.check.metric)} | {_n(h.value)} | {_ci(h.ci_low, h.ci_high)} | "
-            + " | ".join(beside)
-            + " |"
+            f"{_yes(r.passed)} | {len(r.seeds)} | {metric_words(h.check.metric)} | {_n(h.value)} | "
+            f"{_ci(h.ci_low, h.ci_high)} | " + " | ".join(beside) + " |"
         )
     return lines
 
@@ -1144,10 +1241,10 @@ def _command(
     confirm: list[ClaimResult] | None,
 ) -> str:
     """The ``alignsim claims`` command that makes this report (seed counts included where they are not the
-    defaults)."""
+    defaults: ``--seeds`` where the claims did not run on their registered counts)."""
     seeds = results[0].seeds
     parts = ["alignsim claims --format markdown"]
-    if len(seeds) != DEFAULT_SEEDS:
+    if not all(r.registered for r in results):
         parts.append(f"--seeds {len(seeds)}")
     if seeds[0] != 0:
         parts.append(f"--seed-start {seeds[0]}")
@@ -1164,6 +1261,14 @@ def _command(
     return " ".join(parts)
 
 
+def _history() -> str:
+    from sim.research import power
+
+    return _(HISTORY).format(
+        power=_pct(power.POWER), confidence=_pct(power.SD_CONFIDENCE), low=DEFAULT_SEEDS, high=power.MAX_SEEDS
+    )
+
+
 def markdown(
     results: list[ClaimResult],
     robust: pd.DataFrame | None,
@@ -1174,10 +1279,7 @@ def markdown(
 ) -> str:
     """The report as Markdown in the current language (docs/CLAIMS.md is generated with it in English); with
     ``confirm``, the same claims on a second seed block that set no bound."""
-    seeds = results[0].seeds
-    seed_line = "- " + _("seeds: {first}..{last} ({n} paired seeds per arm)").format(
-        first=seeds[0], last=seeds[-1], n=len(seeds)
-    )
+    seed_line = "- " + _("seeds: {block}").format(block=_block(results))
     if robust is not None:
         seed_line += "; " + _("robustness: {n} seeds").format(n=robustness_seeds)
     holding = sum(r.passed for r in results)
@@ -1215,6 +1317,8 @@ def markdown(
             if confirm
             else _("run `alignsim claims --seed-start 1000` for a block that set no bound"),
         ),
+        "- " + _history(),
+        *(["- " + _(FRESH_WORDS).format(first=FRESH_BLOCK)] if confirm and confirm[0].seeds[0] == FRESH_BLOCK else []),
         "",
         summary,
         "",
@@ -1230,6 +1334,7 @@ def markdown(
             "",
             f"- A: `{r.claim.a.label}`",
             f"- B: `{r.claim.b.label}`",
+            "- " + _("seeds:") + " " + _seeds_of(r),
             "",
             *check_head,
         ]
@@ -1270,18 +1375,17 @@ def markdown(
         if maps is not None:
             out += ["", _map_table(maps[maps["claim"] == r.claim.id])]
     if confirm:
-        first, last = confirm[0].seeds[0], confirm[0].seeds[-1]
+        first = confirm[0].seeds[0]
         out += [
             "",
             "## " + _("The same claims on seeds that set no bound"),
             "",
             _(
-                "Seeds {first}..{last} ({n} paired seeds per arm), run after the bounds were written: {passed} of "
-                "{total} claims hold, failure sides included (`alignsim claims --seed-start {first}`)."
+                "Seeds {block}, run after the bounds were written: {passed} of {total} claims hold, failure sides "
+                "included (`alignsim claims --seed-start {first}`)."
             ).format(
+                block=_block(confirm),
                 first=first,
-                last=last,
-                n=len(confirm[0].seeds),
                 passed=sum(r.passed for r in confirm),
                 total=len(confirm),
             ),
@@ -1289,7 +1393,12 @@ def markdown(
             *_summary_table(confirm),
         ]
         failed = [
-            f"- {r.claim.id}: " + "; ".join(c.check.describe() for c in (*r.checks, *r.failure) if not c.passed)
+            f"- {r.claim.id}: "
+            + "; ".join(
+                f"{c.check.describe()}: {_n(c.value)} {_ci(c.ci_low, c.ci_high)}"
+                for c in (*r.checks, *r.failure)
+                if not c.passed
+            )
             for r in confirm
             if not r.passed
         ]

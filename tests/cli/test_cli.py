@@ -206,7 +206,7 @@ def test_unwritable_out_keeps_printed_results(tmp_path, capsys):
 
 
 def test_claims_json_shape(capsys):
-    """The report's shape on the fewest seeds (the claims themselves are checked on 30 in
+    """The report's shape on the fewest seeds (the claims themselves are checked on their registered counts in
     tests/research/test_claims.py); the markdown and table reports below reuse these runs (the claims' cache)."""
     assert main(["claims", "--seeds", "2", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -215,6 +215,7 @@ def test_claims_json_shape(capsys):
     assert ids[:7] == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"] and len(ids) >= 9
     for claim in data["claims"]:
         assert {"id", "title", "metric", "difference", "ci_low", "ci_high", "passed"} <= set(claim)
+        assert claim["seeds"] == [0, 1] and claim["registered_seeds"] >= 30  # a quick look, not the registered count
         assert claim["ci_low"] <= claim["difference"] <= claim["ci_high"]
         assert claim["metric"] in METRICS and isinstance(claim["passed"], bool)
 
@@ -223,6 +224,7 @@ def test_claims_markdown_and_table(capsys):
     assert main(["claims", "--seeds", "2", "--format", "markdown"]) == 0
     md = capsys.readouterr().out
     assert md.startswith("# The claims, checked") and "seeds: 0..1" in md and "| C1 " in md
+    assert "for every claim: not the registered counts" in md and "--seeds 2" in md.splitlines()[2]
     assert main(["claims", "--seeds", "2"]) == 0
     assert "claims hold" in capsys.readouterr().out
 
