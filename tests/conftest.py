@@ -1,8 +1,11 @@
 """Shared fixtures: small scenarios that run fast; free ports, the app's server and Debian's chromium for the
 browser tests. The test tiers: which tests are ``browser`` and ``slow`` (markers registered in pyproject.toml)."""
 
+import contextlib
 import inspect
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -178,3 +181,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason="ALIGNSIM_SKIP_BROWSER=1"))
         if any(item.nodeid == slow or item.nodeid.startswith((slow + "::", slow + "[")) for slow in SLOW):
             item.add_marker(pytest.mark.slow)
+
+
+@contextlib.contextmanager
+def advice_settings(settings: dict[str, dict]) -> Iterator[None]:
+    """The advice panel's work set small through its environment settings (``ui.advice``) for a browser module's
+    server; left as the app's own when screenshots are taken for the docs (``ALIGNSIM_SCREENSHOTS``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if not os.environ.get("ALIGNSIM_SCREENSHOTS"):
+            for name, value in settings.items():
+                patch.setenv(name, json.dumps(value))
+        yield

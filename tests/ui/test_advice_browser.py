@@ -3,11 +3,12 @@ small organisation on Explore, ranks the levers (a progress bar, then the rankin
 goal seek, applies its suggestion in one click, and the answer compares the applied changes with the scenario
 before. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS when set."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import advice_settings
 
 pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
@@ -29,10 +30,7 @@ SMALL_ADVICE = {
 @pytest.fixture(scope="module", autouse=True)
 def small_advice():
     """Set before the module's server starts (an autouse fixture of the module's scope runs before ``server``)."""
-    with pytest.MonkeyPatch.context() as patch:
-        if not os.environ.get("ALIGNSIM_SCREENSHOTS"):
-            for name, value in SMALL_ADVICE.items():
-                patch.setenv(name, json.dumps(value))
+    with advice_settings(SMALL_ADVICE):
         yield
 
 
