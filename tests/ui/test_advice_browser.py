@@ -66,16 +66,29 @@ def _idle(page, timeout: float = 300_000) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def _on_screen(page, header: str, timeout: float = 300_000) -> None:
+    """Wait for the scenario's header; a failure says what the page showed instead (its alerts, the sidebar)."""
+    try:
+        page.get_by_text(header, exact=False).first.wait_for(timeout=timeout)
+    except Exception as exc:  # Playwright's TimeoutError: say what was on the page instead
+        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        pasted = page.locator(".st-key-pasted textarea").input_value()
+        raise AssertionError(f"{header!r} not shown; alerts: {alerts}; pasted text: {pasted!r}") from exc
+    _idle(page)
+
+
 def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
     page.wait_for_selector(".vega-embed", timeout=300_000)
     _idle(page)
     page.get_by_text("Upload or paste a scenario (TOML)").click()
-    page.locator(".st-key-pasted textarea").fill(SMALL)
-    page.locator(".st-key-use_pasted button").click()
-    page.get_by_text("On screen: small_b2b", exact=False).first.wait_for(timeout=300_000)
+    pasted = page.locator(".st-key-pasted textarea")
+    pasted.fill(SMALL)
+    pasted.press("Control+Enter")  # the text committed first (Streamlit's own hint), then the button on a quiet page
     _idle(page)
+    page.locator(".st-key-use_pasted button").click()
+    _on_screen(page, "On screen: small_b2b")
 
     rank = page.locator(".st-key-advice_rank button")
     assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
