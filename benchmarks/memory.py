@@ -77,7 +77,8 @@ def runs(n: int, out) -> bool:
         for i in range(max(1, n // 5)):
             run(c, i)
     gc.collect()
-    alive = sum(isinstance(o, mesa.Model) for o in gc.get_objects())
+    # type(), not isinstance(): a dead weak proxy among the objects raises ReferenceError when asked its class
+    alive = sum(issubclass(type(o), mesa.Model) for o in gc.get_objects())
     end = rss_mib()
     print(
         f"{n} runs of b2b_activation in one process (Mesa {mesa.__version__}), then {2 * max(1, n // 5)} of the "

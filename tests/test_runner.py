@@ -99,7 +99,8 @@ def _live_models() -> int:
     import mesa
 
     gc.collect()
-    return sum(isinstance(o, mesa.Model) for o in gc.get_objects())
+    # type(), not isinstance(): a dead weak proxy among the objects raises ReferenceError when asked its class
+    return sum(issubclass(type(o), mesa.Model) for o in gc.get_objects())
 
 
 def _runs(name: str, seeds: range) -> None:
