@@ -299,7 +299,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
-        seeds=30,
+        seeds=39,
     ),
     Claim(
         "C3",
@@ -322,7 +322,7 @@ CLAIMS: tuple[Claim, ...] = (
             VANITY,
             (Check("outcome_change", "no_gain", 0.3), Check("revenue", "no_gain", 100_000.0)),
         ),
-        seeds=30,
+        seeds=42,
     ),
     Claim(
         "C4",
@@ -373,7 +373,7 @@ CLAIMS: tuple[Claim, ...] = (
                 ),
             ),
         ),
-        seeds=72,
+        seeds=153,
     ),
     Claim(
         "C5",
@@ -394,7 +394,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("assumptions.folk_wisdom", 1.0),),
             (Check("outcome_change", "no_gain", 0.4), Check("revenue", "no_gain", 150_000.0)),
         ),
-        seeds=64,
+        seeds=130,
     ),
     Claim(
         "C6",
@@ -419,7 +419,7 @@ CLAIMS: tuple[Claim, ...] = (
             (("customers.campaign_lead_quality", 1.0), ("departments.customer_success.call_capacity", 100.0)),
             (Check("activation_rate_30d", "no_loss", 0.035), Check("revenue", "no_loss", 0.0)),
         ),
-        seeds=43,
+        seeds=75,
     ),
     Claim(
         "C7",
@@ -494,7 +494,7 @@ CLAIMS: tuple[Claim, ...] = (
         arm("b2b_activation", leadership__trump=1.0, leadership__shared_criterion="leads"),
         (Check("outcome_change", "decrease"), Check("activation_rate_30d", "no_gain", 0.01)),
         lever_fails=True,
-        seeds=41,
+        seeds=69,
     ),
     Claim(
         "F4",
@@ -541,7 +541,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("value", "increase"), Check("revenue", "increase")),
         ),
-        seeds=40,
+        seeds=68,
     ),
     Claim(
         "A1",
@@ -573,7 +573,7 @@ CLAIMS: tuple[Claim, ...] = (
             ),
             (Check("revenue", "no_gain", 100_000.0), Check("activation_rate_30d", "no_loss", 0.03)),
         ),
-        seeds=47,
+        seeds=84,
     ),
 )
 

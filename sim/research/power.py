@@ -13,8 +13,14 @@ seeds as its checks need to pass with high power, computed from the pilot alone 
   count (``needed`` is NaN): more seeds would not make it pass, and the plan says so.
 * ``s`` is taken at its one-sided upper confidence limit ``s * sqrt((k - 1) / chi2_{1 - SD_CONFIDENCE}(k - 1))``,
   as 16 seeds estimate a standard deviation loosely.
+* The margin is taken at the lower limit of its two-sided ``SAFEGUARD`` confidence interval,
+  ``margin - t_{(1 + SAFEGUARD) / 2}(k - 1) * s / sqrt(k)`` ("safeguard power", Perugini, Gallucci & Costantini
+  2014, Perspectives on Psychological Science 9(3), 319-332, who recommend 60 %): a pilot's effect is a noisy
+  estimate, and a count computed as if it were the true effect is too small whenever the pilot overstated it.
+  The first counts (December 2026) took the pilot's margin as it was; R1's headline then failed on seeds 0..39,
+  its pilot's -203,062 against -51,900 there, and the rule was safeguarded for every claim (docs/CLAIMS.md says so).
 * The check's 95% t-interval must clear the bound with probability ``POWER``: the smallest ``n`` with
-  ``sqrt(n) * margin / s_upper >= t_{0.975}(n - 1) + z_{POWER}``.
+  ``sqrt(n) * safe_margin / s_upper >= t_{0.975}(n - 1) + z_{POWER}``.
 * A claim's count is the largest over its checks, at least ``DEFAULT_SEEDS`` and at most ``MAX_SEEDS``.
 
 ``python -m sim.research.power`` runs the pilot and prints the plan (``--workers 2``; ``--csv FILE`` writes it);
@@ -51,6 +57,8 @@ POWER = 0.99
 SD_CONFIDENCE = 0.90
 #: The most seeds a claim runs on (a check that needs more is reported as capped).
 MAX_SEEDS = 200
+#: The two-sided confidence level whose lower limit is taken for the pilot's margin (safeguard power).
+SAFEGUARD = 0.60
 
 
 def margin(check: Check, mean: float) -> float:
@@ -70,6 +78,12 @@ def margin(check: Check, mean: float) -> float:
 def sd_upper(sd: float, k: int, confidence: float = SD_CONFIDENCE) -> float:
     """The one-sided upper confidence limit of a standard deviation estimated from ``k`` values (chi-square)."""
     return sd * math.sqrt((k - 1) / stats.chi2.ppf(1 - confidence, k - 1))
+
+
+def safe_margin(gap: float, sd: float, k: int, level: float = SAFEGUARD) -> float:
+    """The lower limit of the two-sided ``level`` confidence interval of a margin ``gap`` estimated as a mean of
+    ``k`` values with standard deviation ``sd`` (the margin the safeguarded rule plans for)."""
+    return gap - stats.t.ppf(0.5 + level / 2, k - 1) * sd / math.sqrt(k)
 
 
 def seeds_needed(gap: float, sd: float, power: float = POWER, level: float = 0.95) -> float:
@@ -108,6 +122,7 @@ def plan_rows(claim: Claim, pilot: dict[Arm, pd.DataFrame]) -> list[dict]:
             mean, sd = float(x.mean()), float(x.std(ddof=1))
             upper = sd_upper(sd, x.size)
             gap = margin(check, mean)
+            safe = safe_margin(gap, sd, x.size)
             rows.append(
                 {
                     "claim": claim.id,
@@ -118,7 +133,9 @@ def plan_rows(claim: Claim, pilot: dict[Arm, pd.DataFrame]) -> list[dict]:
                     "sd": sd,
                     "sd_upper": upper,
                     "margin": gap,
-                    "needed": seeds_needed(gap, upper),
+                    "safe_margin": safe,
+                    # a pilot mean on the right side whose safeguarded margin is not: more than any count
+                    "needed": seeds_needed(safe, upper) if safe > 0 or not gap > 0 else math.inf,
                 }
             )
     return rows
@@ -140,7 +157,7 @@ def counts(rows: pd.DataFrame) -> dict[str, int]:
     out = {}
     for claim, group in rows.groupby("claim", sort=False):
         needed = group["needed"].dropna()
-        top = int(needed.max()) if len(needed) else DEFAULT_SEEDS
+        top = int(min(needed.max(), MAX_SEEDS)) if len(needed) else DEFAULT_SEEDS
         out[str(claim)] = min(MAX_SEEDS, max(DEFAULT_SEEDS, top))
     return out
 

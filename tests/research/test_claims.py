@@ -415,10 +415,16 @@ def test_the_power_rule_on_a_synthetic_pilot():
     rows = power.plan([claim], pilot={claim.a: a, claim.b: b})
     assert list(rows["side"]) == ["claim"] * 3 and (rows["pilot_seeds"] == 16).all()
     assert rows["mean"][0] == pytest.approx(0.2) and rows["sd"][0] == pytest.approx(0.5)
-    assert rows["needed"][0] == power.seeds_needed(0.2, power.sd_upper(0.5, 16)) > power.MAX_SEEDS
+    # safeguarded: the margin 0.2 at the lower limit of its 60 % interval, 0.2 - t_0.8(15) * 0.5 / 4
+    assert rows["safe_margin"][0] == pytest.approx(0.2 - stats.t.ppf(0.8, 15) * 0.5 / 4)
+    assert rows["needed"][0] == power.seeds_needed(rows["safe_margin"][0], power.sd_upper(0.5, 16)) > power.MAX_SEEDS
     assert np.isnan(rows["needed"][2])  # revenue rose: no count, more seeds would not make it fall
     assert power.counts(rows) == {"T": power.MAX_SEEDS}  # capped
     assert power.counts(rows.iloc[1:]) == {"T": DEFAULT_SEEDS}  # at least the default
+    # a margin the pilot puts on the right side but its safeguarded limit does not: more seeds than any count
+    tight = power.plan([claim], pilot={claim.a: a, claim.b: b.assign(leads=a["leads"] + d - 0.15)})
+    assert 0 < tight["margin"][0] < 0.1 and tight["safe_margin"][0] < 0 and tight["needed"][0] == np.inf
+    assert power.counts(tight) == {"T": power.MAX_SEEDS}
 
 
 PLAN = Path(__file__).resolve().parents[2] / "docs" / "claims" / "power_plan.csv"
@@ -433,7 +439,10 @@ def test_every_claim_runs_on_at_least_the_seeds_the_rule_gives_on_the_pilot():
     expected = [(c.id, side, check.describe()) for c in CLAIMS for side, checks in _sides(c) for check in checks]
     assert list(zip(plan["claim"], plan["side"], plan["check"])) == expected
     again = [
-        power.seeds_needed(power.margin(check, row.mean), power.sd_upper(row.sd, row.pilot_seeds))
+        power.seeds_needed(
+            power.safe_margin(power.margin(check, row.mean), row.sd, row.pilot_seeds),
+            power.sd_upper(row.sd, row.pilot_seeds),
+        )
         for (_c, _side, check), row in zip(_checks(), plan.itertuples())
     ]
     assert np.allclose(again, plan["needed"], equal_nan=True)
@@ -449,7 +458,7 @@ def test_the_plan_file_is_what_the_pilot_gives():
     f3 = next(c for c in CLAIMS if c.id == "F3")
     rows = power.plan([f3])
     ours = plan[plan["claim"] == "F3"].reset_index(drop=True)
-    for column in ("mean", "sd", "margin", "needed"):
+    for column in ("mean", "sd", "margin", "safe_margin", "needed"):
         assert np.allclose(rows[column], ours[column], rtol=1e-5, equal_nan=True), column
 
 
