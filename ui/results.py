@@ -229,23 +229,26 @@ def _presets() -> list[str]:
     return [DEFAULT_PRESET, *(n for n in bundled_scenarios("alignment") if n != DEFAULT_PRESET)]
 
 
-def _warm(wait: Callable[[], None] = lambda: None, first_wait: bool = True) -> None:
+def _warm(wait: Callable[[], None] = lambda: None, first_wait: bool = True) -> dict[str, float]:
     """Every unedited preset's ensemble at the default seeds into the cache (the default preset first, each after
     ``wait()``, the first too unless ``first_wait`` is false), then the image renderer started once, so that
-    "Prepare image" does not wait for it."""
+    "Prepare image" does not wait for it. Returns where the wall time went: seconds computing the presets, waiting
+    for pages to be idle, and starting the renderer."""
+    spent = {"presets": 0.0, "waiting": 0.0, "renderer": 0.0}
     for i, name in enumerate(_presets()):
         if i or first_wait:
+            start = time.perf_counter()
             wait()
+            spent["waiting"] += time.perf_counter() - start
+        start = time.perf_counter()
         _ensemble(load_scenario(name).to_toml(), DEFAULT_SEEDS)
+        spent["presets"] += time.perf_counter() - start
+    start = time.perf_counter()
     import altair as alt
 
     to_image(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"), "svg")
-
-
-def warm_start() -> None:
-    """Warm every preset and the renderer now, before returning (``_warm``); ``ui.serve`` warms in the background
-    instead (:func:`start_warming`)."""
-    _warm()
+    spent["renderer"] = time.perf_counter() - start
+    return spent
 
 
 def _idle() -> None:
@@ -274,14 +277,19 @@ def start_warming(report: Callable[[str], None] = lambda text: None) -> threadin
             presets = [load_scenario(name) for name in _presets()]
             estimate = sum(_speed.seconds(s, DEFAULT_SEEDS) for s in presets)
             report(
-                f"alignsim: warming {len(presets)} presets in the background, about {describe_seconds(estimate)} "
-                f"at the speed measured here (one run took {one:.2f} s); the app answers meanwhile"
+                f"alignsim: warming {len(presets)} presets in the background: about {describe_seconds(estimate)} "
+                f"of computing at the speed measured here (one run took {one:.2f} s), paused while pages are in "
+                "use; the app answers meanwhile"
             )
-            _warm(_idle, first_wait=False)
+            spent = _warm(_idle, first_wait=False)
         except Exception as exc:  # the pages compute what they need themselves
             report(f"alignsim: warming stopped ({type(exc).__name__}: {exc})")
             return
-        report(f"alignsim: warmed up in {time.perf_counter() - began:.1f} s")
+        report(
+            f"alignsim: warmed up in {time.perf_counter() - began:.1f} s: computing the presets "
+            f"{spent['presets']:.1f} s (estimated {estimate:.1f} s), paused for pages in use {spent['waiting']:.1f} s, "
+            f"the image renderer {spent['renderer']:.1f} s"
+        )
 
     thread = threading.Thread(target=warm, name="alignsim-warm-presets", daemon=True)
     _warmer["thread"] = thread

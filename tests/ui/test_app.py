@@ -4,6 +4,7 @@ bad uploads and exports. Assertions read rendered values and chart data, not jus
 import functools
 import json
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -496,8 +497,15 @@ def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
     monkeypatch.setattr(results, "DEFAULT_SEEDS", 2)  # the mechanism, not the default's 20 seeds
     keys = [(load_scenario(name).to_toml(), 2) for name in bundled_scenarios("alignment")]
     assert all(results._results.get(key) is None for key in keys)
-    results.warm_start()
+    waits = []
+    start = time.perf_counter()
+    spent = results._warm(lambda: (waits.append(1), time.sleep(0.2)))
+    wall = time.perf_counter() - start
     assert all(results._results.get(key) is not None for key in keys)  # every preset, the first visit's too
+    # what the server's finishing line reports: the wall time split into computing, waiting and the renderer
+    assert len(waits) == len(keys) and spent["waiting"] >= 0.2 * len(keys)
+    assert spent["presets"] > 0 and spent["renderer"] > 0
+    assert sum(spent.values()) == pytest.approx(wall, rel=0.05, abs=0.05)
 
 
 def test_in_danish_a_pasted_scenario_and_its_errors_read_in_danish_and_files_keep_the_code_name():
