@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_serializer, field_validator, model_validator
 
 from sim.i18n import N_, Message
 from sim.input import DEFAULT_MODEL, SCHEMA_VERSION, apply_overrides, deep_merge, dumps_toml
@@ -480,6 +480,10 @@ class SalesSettings(_DepartmentSettings):
     max_open_promises: int = Field(2, ge=0, le=100, description="key accounts that can hold a promise at once")
 
 
+#: How a scenario file says that Marketing runs no campaign (``campaign_start_week = "none"``).
+NO_CAMPAIGN = "none"
+
+
 class MarketingSettings(_DepartmentSettings):
     role: Literal["marketing"] = "marketing"
     kpi: str = "leads"
@@ -487,10 +491,23 @@ class MarketingSettings(_DepartmentSettings):
     influence: Unit = 0.6
     requests: RequestWeights = Field(default_factory=lambda: {ALL_TEAMS: 1.0})
     demand_rate: DemandRate = 0.4
-    campaign_start_week: int | None = Field(8, ge=1, description="planned campaign start (None: no campaign)")
+    campaign_start_week: int | None = Field(
+        8, ge=1, description='planned campaign start ("none" in TOML, None in Python: no campaign)'
+    )
     campaign_weeks: int = Field(8, ge=1, le=520)
     campaign_lift: float = Field(1.5, ge=0.0, le=20.0, description="extra leads during a campaign, relative")
     readiness_threshold: Unit = Field(0.9, description="share of the shared target before an aligned launch")
+
+    @field_validator("campaign_start_week", mode="before")
+    @classmethod
+    def _no_campaign(cls, v: Any) -> Any:
+        """``"none"`` is no campaign: TOML has no null, and a key left out means the default's campaign."""
+        return None if isinstance(v, str) and v.strip().lower() == NO_CAMPAIGN else v
+
+    @field_serializer("campaign_start_week", when_used="json")
+    def _write_no_campaign(self, v: int | None) -> int | str:
+        """No campaign written as ``"none"``, so that it survives a round trip through TOML."""
+        return NO_CAMPAIGN if v is None else v
 
 
 class CustomerSuccessSettings(_DepartmentSettings):
@@ -623,6 +640,16 @@ def _default_kinds() -> dict[str, Kind]:
     return {name: Kind(**spec) for name, spec in DEFAULT_KINDS.items()}
 
 
+def _without_none(value: Any) -> Any:
+    """A dumped scenario without its unset values: TOML has no null, and a key left out reads back as its default
+    (which is None for these; a value that means something when None is written as text, e.g. ``NO_CAMPAIGN``)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
 class ScenarioBase(_Strict):
     """What every model's scenario has: a name, a description and the registered model that runs it.
 
@@ -648,7 +675,7 @@ class ScenarioBase(_Strict):
 
     def to_toml(self) -> str:
         """The fully resolved scenario as TOML text, starting with the file format's ``schema_version``."""
-        return dumps_toml({"schema_version": SCHEMA_VERSION, **self.model_dump(mode="json", exclude_none=True)})
+        return dumps_toml({"schema_version": SCHEMA_VERSION, **_without_none(self.model_dump(mode="json"))})
 
 
 class Scenario(ScenarioBase):

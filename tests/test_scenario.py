@@ -301,3 +301,23 @@ def test_without_a_leadership_unit_the_shared_goal_and_its_trump_still_steer():
     assert not any(i.forced for i in items)  # every escalation backed by the trump
     untrumped = AlignmentModel(_without(trumped.with_overrides({"leadership.trump": 0.0}), "leadership"), seed=2)
     assert any(i.forced for unit in untrumped.run().departments_by_name for i in untrumped.items_of(unit))
+
+
+def test_no_campaign_survives_toml_and_the_model_runs_without_one():
+    """TOML has no null: "no campaign" is written ``campaign_start_week = "none"`` and reads back as no campaign
+    (it once read back as the default's week 8, so that switching the campaign off in the app changed nothing)."""
+    from sim import run
+    from sim.present.levers import get_value
+
+    path = "departments.marketing.campaign_start_week"
+    base = load_scenario("b2b_activation")
+    off = base.with_overrides({path: None})
+    assert 'campaign_start_week = "none"' in off.to_toml()
+    again = scenario_from_toml(off.to_toml(), "again")
+    assert get_value(again, path) is None and again == off
+    assert get_value(base.with_overrides({path: "none"}), path) is None  # --set and share links say it so
+    assert get_value(scenario_from_toml(base.to_toml(), "base"), path) == 8  # a week stays a number
+    with pytest.raises(ScenarioError, match="campaign_start_week"):
+        base.with_overrides({path: "never"})
+    leads = [run(s, 0).summary["leads"] for s in (base, off, again)]
+    assert leads[1] == leads[2] < leads[0]  # no campaign, fewer leads, after the round trip too
