@@ -169,7 +169,8 @@ def _show_ranking(scenario: Scenario, ranking: advice.Ranking) -> None:
     st.caption(
         _(
             "Each lever was tried on {seeds} simulated markets; the best {checked} were tried again on {fresh} other "
-            "simulated markets, and their numbers are from those. 'Likely between': the 95% interval."
+            "simulated markets, and their numbers are from those. 'Likely between': a range that holds the true "
+            "effect in 19 of 20 such comparisons."
         ).format(seeds=len(ranking.seeds), checked=checked, fresh=len(ranking.fresh_seeds))
     )
     if len(ranking.rows) > SHOWN:
@@ -207,22 +208,36 @@ def _goal_seek(choice: Choice, scenario: Scenario, goal: str) -> None:
     with st.form("advice_seek_form", border=True):
         c1, c2 = st.columns(2)
         default = _default_target(choice, goal)
-        value = c1.number_input(
-            (_("{goal}: at least (%)") if higher else _("{goal}: at most (%)")).format(goal=labels.name(goal))
-            if share
-            else (_("{goal}: at least") if higher else _("{goal}: at most")).format(goal=labels.name(goal)),
-            value=default * 100 if share else default,
-            step=1.0 if share else 0.01,
-            key=f"advice_target:{goal}",
-            help=_("Reached robustly: at the unfavourable end of the range where the result is likely to be."),
-        )
+        reached = _("Reached robustly: at the unfavourable end of the range where the result is likely to be.")
+        # shares in whole percents, as the levers' sliders show them: Streamlit writes a number field's decimals
+        # with a point whatever the language, and a whole number has none to write
+        if share:
+            value = c1.number_input(
+                (_("{goal}: at least (%)") if higher else _("{goal}: at most (%)")).format(goal=labels.name(goal)),
+                min_value=0,
+                max_value=100,
+                value=round(default * 100),
+                step=1,
+                format="%d",
+                key=f"advice_target:{goal}",
+                help=reached,
+            )
+        else:
+            value = c1.number_input(
+                (_("{goal}: at least") if higher else _("{goal}: at most")).format(goal=labels.name(goal)),
+                value=default,
+                step=0.01,
+                key=f"advice_target:{goal}",
+                help=reached,
+            )
         keep = c2.checkbox(_("Without losing revenue"), value=True, key="advice_keep")
         margin = c2.number_input(
             _("Revenue may fall by at most (%)"),
-            min_value=0.0,
-            max_value=100.0,
-            value=1.0,
-            step=0.5,
+            min_value=0,
+            max_value=100,
+            value=1,
+            step=1,
+            format="%d",
             key="advice_margin",
         )
         with st.expander(_("Cost of each change")):

@@ -60,7 +60,12 @@ def test_the_ranking_the_goal_seek_and_applying_its_changes():
     before = engine.assess(scenario, {}, probe, seeds=fresh).target_low
     after = engine.assess(scenario, dict.fromkeys(SEEK["levers"][:1], 1.0) | CAMPAIGN, probe, seeds=fresh).target_low
     assert after > before + 0.01
-    at.number_input(key="advice_target:activation_rate_30d").set_value(round((before + after) * 50, 1))
+    # a whole percent (the field shows shares as whole percents) above the scenario's level, below the changes'
+    target = int(before * 100) + 1
+    assert before * 100 < target < after * 100
+    field = at.number_input(key="advice_target:activation_rate_30d")
+    assert isinstance(field.value, int) and at.number_input(key="advice_margin").value == 1
+    field.set_value(target)
     at.checkbox(key="advice_keep").uncheck()
     _button(at, "Find the smallest change (at most about ").click().run()
     assert not at.exception
