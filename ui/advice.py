@@ -211,6 +211,7 @@ def _goal_seek(choice: Choice, scenario: Scenario, goal: str) -> None:
         reached = _("Reached robustly: at the unfavourable end of the range where the result is likely to be.")
         # shares in whole percents, as the levers' sliders show them: Streamlit writes a number field's decimals
         # with a point whatever the language, and a whole number has none to write
+        value: float
         if share:
             value = c1.number_input(
                 (_("{goal}: at least (%)") if higher else _("{goal}: at most (%)")).format(goal=labels.name(goal)),
