@@ -218,9 +218,15 @@ def refine() -> None:
         steps.close()  # left over from a run that was interrupted by the next lever move: drop its queued seeds
         return
     with _waiting:  # a page waiting for its last seeds is waiting: the preset warmer does not queue runs now
-        result = next(steps)
-    _speed.record(result.scenario, len(result.seeds), time.perf_counter() - start)
-    _results.put(key, result)
+        try:
+            result = next(steps)
+        except BrokenProcessPool:  # a worker died meanwhile: all seeds again, on a new pool
+            _pool.clear()
+            steps.close()
+            result = _ensemble(*key)
+        else:
+            _speed.record(result.scenario, len(result.seeds), time.perf_counter() - start)
+            _results.put(key, result)
     st.rerun()
 
 
@@ -449,11 +455,16 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
             stale = st.session_state.pop("refining", None)
             if stale is not None:
                 stale[1].close()  # an interrupted run's seeds still queued: they are not needed any more
-            steps = run_progressively(
-                cast(Scenario, scenario_from_toml(text, "cached")), seeds, pool, first=FIRST_SEEDS
-            )
+
+            def first_look(pool):  # on a pool that works: a worker that died breaks the pool for good
+                steps = run_progressively(
+                    cast(Scenario, scenario_from_toml(text, "cached")), seeds, pool, first=FIRST_SEEDS
+                )
+                return steps, next(steps)
+
+            steps, first = _on_pool(first_look)
             st.session_state["refining"] = ((text, seeds), steps, time.perf_counter())
-            return next(steps)
+            return first
         result = _ensemble(text, seeds)
     _warm_presets()
     return result

@@ -489,6 +489,28 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
     pd.testing.assert_frame_equal(again.summary.iloc[:2], first.summary)
 
 
+def test_a_killed_pool_worker_does_not_break_the_first_look_either(monkeypatch):
+    """The same on Explore's path that shows the first seeds first: the page answers on a new pool, no error box
+    (a full suite once hit a broken pool there: "BrokenProcessPool" in place of the answer)."""
+    import os
+    import signal
+
+    from ui import results
+
+    if results.WORKERS < 2:
+        pytest.skip("one core: the app runs serially, without a pool")
+    monkeypatch.setattr(results, "_results", results._Results(results.MAX_CACHED))  # nothing cached from before
+    at = _app()  # the preset's ensemble cached now: after the kill only the edit runs, on the first look's path
+    monkeypatch.setattr(results, "FIRST_LOOK_AFTER_S", 0.0)  # every answer comes in two steps
+    pool = results._pool()
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    _lever(at, "toggle", "Prioritisation is a real choice").set_value(True).run()
+    assert not at.exception
+    assert "Prioritisation is a real choice: off → on" in _markdown(at) and at.metric
+    assert results._pool() is not pool and "refining" not in at.session_state
+
+
 def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
     from sim import bundled_scenarios, load_scenario
     from ui import results
