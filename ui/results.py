@@ -220,8 +220,7 @@ def refine() -> None:
     with _waiting:  # a page waiting for its last seeds is waiting: the preset warmer does not queue runs now
         try:
             result = next(steps)
-        except BrokenProcessPool:  # a worker died meanwhile: all seeds again, on a new pool
-            _pool.clear()
+        except BrokenProcessPool:  # a worker died meanwhile: all seeds again (_ensemble starts a new pool)
             steps.close()
             result = _ensemble(*key)
         else:
