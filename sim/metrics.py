@@ -606,7 +606,10 @@ def _slope(level: np.ndarray) -> float:
     """Least-squares slope of a weekly series (per week); NaN with fewer than two weeks."""
     if level.size < 2:
         return float("nan")
-    return float(np.polyfit(np.arange(level.size), level, 1)[0])
+    # the closed form of a straight-line fit (polyfit's lstsq wakes BLAS threads every week: slow beside a pool)
+    x = np.arange(level.size, dtype=float)
+    x -= x.mean()
+    return float(x @ (level - level.mean()) / (x @ x))
 
 
 def _steady(rec: Records, start: int, stop: int) -> float:

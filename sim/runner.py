@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from sim.registry import get_model
@@ -105,9 +106,22 @@ def free_models_after_their_runs() -> None:
     mesa.Agent._ids = weak
 
 
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context in which NumPy's BLAS runs on the calling thread only. A run's linear algebra is tiny (a funnel's
+    steady state, a few dot products); OpenBLAS would still wake a thread per core and let it spin, which more than
+    doubles a run's time when two runs share the cores (two test processes, a pool beside a server)."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
 def run(scenario: Scenario, seed: int = 0, weeks: int | None = None) -> RunResult:
     """Run a scenario once. The same scenario and seed give identical results in any process."""
-    weekly, summary, extra = get_model(scenario.model).simulate(scenario, int(seed), weeks)
+    with one_blas_thread():
+        weekly, summary, extra = get_model(scenario.model).simulate(scenario, int(seed), weeks)
     return RunResult(scenario, int(seed), weekly, summary, extra)
 
 
