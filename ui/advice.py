@@ -124,21 +124,25 @@ def _ranking(scenario: Scenario, goal: str) -> None:
             st.info(plain(refusal))
             return
         wait = results.wait_seconds(scenario, estimate.runs)
-        st.caption(
-            _(
-                "Tries every lever over a realistic range on the same simulated markets, and the best ones again "
-                "on other simulated markets."
+        offer = st.empty()  # the offer goes when the ranking is there (the page is not drawn a second time)
+        with offer.container():
+            st.caption(
+                _(
+                    "Tries every lever over a realistic range on the same simulated markets, and the best ones "
+                    "again on other simulated markets."
+                )
             )
-        )
-        if not st.button(
-            _("Rank the levers (about {time})").format(time=shown(describe_seconds(wait))), key="advice_rank"
-        ):
+            clicked = st.button(
+                _("Rank the levers (about {time})").format(time=shown(describe_seconds(wait))), key="advice_rank"
+            )
+        if not clicked:
             return
         update, bar = _progress(_("Ranking the levers…"))
         ranking = results.shared_pool(
             lambda pool: advice.rank_levers(scenario, goal, **RANKING, executor=pool, progress=update)
         )
         bar.empty()
+        offer.empty()
     _show_ranking(scenario, ranking)
 
 
