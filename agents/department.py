@@ -90,8 +90,8 @@ class Department(Unit):
         drive = self.drive()
         own_utility = ((1.0 - a) * drive + a * m.goal_fit[own]) if own else 0.0
         kind = own
-        if m.shared_asks.sum() > 0:
-            candidate = m.kind_names[int(self.stream.choice(len(m.kind_names), p=m.shared_asks))]
+        if m.shared_cdf is not None:
+            candidate = m.kind_names[int(m.shared_cdf.searchsorted(self.stream.random(), side="right"))]
             if a * m.goal_fit[candidate] > own_utility + TOLERANCE:  # a tie goes to the department's own kind
                 kind = candidate
         if not kind:

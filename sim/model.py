@@ -134,6 +134,12 @@ class AlignmentModel(mesa.Model):
             [f if (f := self.goal_fit[k]) >= b.goal_fit_threshold - TOLERANCE else 0.0 for k in self.kind_names]
         )
         self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
+        #: the same as a cumulative distribution (None: no kind is worth asking for), drawn from as
+        #: ``Generator.choice(p=shared_asks)`` draws (one uniform, searched on the right): the same stream use and kind,
+        #: without choice's checks of ``p`` on every department's every week
+        self.shared_cdf = np.cumsum(self.shared_asks) if worth.sum() > 0 else None
+        if self.shared_cdf is not None:
+            self.shared_cdf /= self.shared_cdf[-1]
 
         self.customers = CustomerPopulation(
             scenario.customers, self.stream("customers"), self.drivers, scenario.assumptions.customer_value
