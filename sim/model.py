@@ -22,7 +22,7 @@ from sim.agents.department import ROLE_AGENTS, Department, progress
 from sim.agents.team import ProductTeam
 from sim.metrics import Records, metric, weekly_frame, window_value
 from sim.organisation import build_graph, measures
-from sim.runner import free_models_after_their_runs
+from sim.runner import free_models_after_their_runs, on_one_blas_thread
 from sim.scenario import DataAnalyticsSettings, HRSettings, Scenario, UXDesignSettings
 from sim.streams import named_stream, stream_root
 from sim.value import TOLERANCE, yardstick
@@ -70,6 +70,7 @@ def _last_of(departments: Iterable[object], role: type[_Role]) -> _Role | None:
 class AlignmentModel(mesa.Model):
     """An organisation steered by local KPIs or by a shared success criterion."""
 
+    @on_one_blas_thread
     def __init__(
         self,
         scenario: Scenario | str | None = None,
@@ -320,6 +321,7 @@ class AlignmentModel(mesa.Model):
                 self.records.add("promises_due" if i.promise else "milestones_due", t, 1)
 
     # ---------------------------------------------------------------- the week
+    @on_one_blas_thread
     def step(self) -> None:
         t = self.week
         self.campaign, self.calls, self.key_deals = 0.0, 0.0, 0

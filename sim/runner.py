@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from threadpoolctl import ThreadpoolController
@@ -116,6 +116,21 @@ def one_blas_thread() -> Any:
     steady state, a few dot products); OpenBLAS would still wake a thread per core and let it spin, which more than
     doubles a run's time when two runs share the cores (two test processes, a pool beside a server)."""
     return _blas().limit(limits=1, user_api="blas")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def on_one_blas_thread(method: F) -> F:
+    """``method`` run inside :func:`one_blas_thread` (a model's set-up and its week, however it is driven: ``run``,
+    Mesa's ``batch_run``, a calibration's own loop)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread():
+            return method(*args, **kwargs)
+
+    return cast(F, wrapper)
 
 
 def run(scenario: Scenario, seed: int = 0, weeks: int | None = None) -> RunResult:
