@@ -9,8 +9,9 @@ LOCK   := constraints.txt
 EXTRAS := test,docs,dev
 
 CHROMIUM := /usr/bin/chromium
-# pytest over both cores, a test file per process (module fixtures such as the app's server are started once)
-PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
+# pytest over both cores, a test file per process (module fixtures such as the app's server are started once);
+# one BLAS thread per process: two test processes already fill the two cores, and OpenBLAS's spare threads spin
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 .PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks audit
 
