@@ -57,8 +57,9 @@ PAGE_STYLE = """
 @media (min-width: 1000px) {
   section[data-testid="stSidebar"] { width: 26rem !important; min-width: 26rem !important; } }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "{choose}"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after { content: "{choose}";
+  font-size: 0.875rem; }
 </style>
 """
 
