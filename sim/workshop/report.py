@@ -253,7 +253,7 @@ def outcome_chart(
             color=alt.Color(
                 "table:N",
                 scale=alt.Scale(domain=[yours, own_kpis], range=["black", "#999999"]),
-                legend=alt.Legend(orient="bottom", title=None),
+                legend=alt.Legend(orient="bottom", title=None, labelLimit=0),  # "Every department on its own KPI"
             ),
             strokeDash=alt.StrokeDash(
                 "table:N", scale=alt.Scale(domain=[yours, own_kpis], range=[[1, 0], [5, 4]]), legend=None

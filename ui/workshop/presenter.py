@@ -125,6 +125,8 @@ def debrief(state: State, secret: str, table: int, *, handout: bool = True) -> N
             + " "
             + (_("Dashed red line: where the logic switched.") + " " if state.switches else "")
             + _("Own KPI as a share of its target (100 % = met).")
+            + " "
+            + _("No dot: that department's KPI had nothing to measure in the round (e.g. no milestone fell due).")
         )
     )
     with st.expander(_("What the numbers mean"), expanded=state.over or state.archived):
