@@ -12,6 +12,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -111,7 +112,7 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def one_blas_thread() -> Any:
+def one_blas_thread() -> AbstractContextManager[Any]:
     """A context in which NumPy's BLAS runs on the calling thread only. A run's linear algebra is tiny (a funnel's
     steady state, a few dot products); OpenBLAS would still wake a thread per core and let it spin, which more than
     doubles a run's time when two runs share the cores (two test processes, a pool beside a server)."""
