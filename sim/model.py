@@ -130,16 +130,16 @@ class AlignmentModel(mesa.Model):
         #: each kind's believed value for the shared criterion per person-week, the best kind 1 (departments' view)
         self.goal_fit = dict(zip(self.kind_names, self._kind_value(self.public_belief)))
         self._serves_goal = self._kind_value(self.kind_true) >= b.goal_fit_threshold - TOLERANCE
-        #: kinds departments believe worth asking for on behalf of the shared criterion, with their weights
+        # kinds departments believe worth asking for on behalf of the shared criterion, with their weights
         worth = np.array(
             [f if (f := self.goal_fit[k]) >= b.goal_fit_threshold - TOLERANCE else 0.0 for k in self.kind_names]
         )
-        self.shared_asks = worth / worth.sum() if worth.sum() > 0 else worth
-        #: the same as a cumulative distribution (None: no kind is worth asking for), drawn from as
-        #: ``Generator.choice(p=shared_asks)`` draws (one uniform, searched on the right): the same stream use and kind,
-        #: without choice's checks of ``p`` on every department's every week
-        self.shared_cdf = np.cumsum(self.shared_asks) if worth.sum() > 0 else None
-        if self.shared_cdf is not None:
+        #: those kinds as a cumulative distribution over ``kind_names`` (None: no kind is worth asking for), drawn
+        #: from as ``Generator.choice(p=worth / worth.sum())`` draws (one uniform, searched on the right): the same
+        #: stream use and kind, without choice's checks of ``p`` on every department's every week
+        self.shared_cdf: np.ndarray | None = None
+        if worth.sum() > 0:
+            self.shared_cdf = np.cumsum(worth / worth.sum())
             self.shared_cdf /= self.shared_cdf[-1]
 
         self.customers = CustomerPopulation(
