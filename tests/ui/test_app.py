@@ -3,7 +3,9 @@ bad uploads and exports. Assertions read rendered values and chart data, not jus
 
 import functools
 import json
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -468,11 +470,14 @@ def test_a_share_link_with_an_unknown_language_opens_its_what_if_in_english_with
     assert len(errors) == 1 and "allowed: en, da" in errors[0]
 
 
+def _kill_workers(pool) -> None:
+    """Kill every worker of the server's pool, as the system does when memory runs out."""
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+
+
 def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
     """A worker killed by the system (OOM) breaks a process pool for good; the server starts a new one."""
-    import os
-    import signal
-
     from sim import load_scenario
     from ui import results
 
@@ -482,8 +487,7 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
     text = load_scenario("b2b_activation", {"weeks": 8, "customers.population": 300}).to_toml()
     first = results._ensemble(text, 2)
     pool = results._pool()
-    for pid in list(pool._processes):
-        os.kill(pid, signal.SIGKILL)
+    _kill_workers(pool)
     again = results._ensemble(text, 3)  # a new ensemble (not cached) on a new pool
     assert results._pool() is not pool
     pd.testing.assert_frame_equal(again.summary.iloc[:2], first.summary)
@@ -492,9 +496,6 @@ def test_a_killed_pool_worker_does_not_break_later_runs(monkeypatch):
 def test_a_killed_pool_worker_does_not_break_the_first_look_either(monkeypatch):
     """The same on Explore's path that shows the first seeds first: the page answers on a new pool, no error box
     (a full suite once hit a broken pool there: "BrokenProcessPool" in place of the answer)."""
-    import os
-    import signal
-
     from ui import results
 
     if results.WORKERS < 2:
@@ -503,8 +504,7 @@ def test_a_killed_pool_worker_does_not_break_the_first_look_either(monkeypatch):
     at = _app()  # the preset's ensemble cached now: after the kill only the edit runs, on the first look's path
     monkeypatch.setattr(results, "FIRST_LOOK_AFTER_S", 0.0)  # every answer comes in two steps
     pool = results._pool()
-    for pid in list(pool._processes):
-        os.kill(pid, signal.SIGKILL)
+    _kill_workers(pool)
     _lever(at, "toggle", "Prioritisation is a real choice").set_value(True).run()
     assert not at.exception
     assert "Prioritisation is a real choice: off → on" in _markdown(at) and at.metric
