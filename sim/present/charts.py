@@ -4,6 +4,7 @@ went, differences between scenarios, and the organisation graph. Charts only rea
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar, cast
 
 import altair as alt
@@ -345,28 +346,68 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """Teams in the middle, departments around them (deterministic)."""
+    """Teams in the middle, departments around them on a circle of radius 1 (deterministic; networkx puts the
+    outer circle at 0.5 when a single team sits in the middle)."""
     teams = [n for n, u in g.nodes(data="unit") if u == "team"]
     others = [n for n in g.nodes if n not in teams]
-    return {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
+    pos = {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
+    outer = max((math.hypot(x, y) for x, y in pos.values()), default=0.0) or 1.0
+    return {n: (x / outer, y / outer) for n, (x, y) in pos.items()}
 
 
 #: The organisation graph's kinds of line, as people read them.
 EDGE_KINDS = {"requests": N_("requests"), "approval": N_("approval"), "dependency": N_("dependency")}
+#: The organisation graph's dot areas (square pixels) for a unit whose demands weigh nothing and everything.
+NODE_SIZES = (80, 1400)
+#: The widest outline of a dot (pixels), for the unit whose demands used the most team time.
+NODE_OUTLINE = 6.0
+#: Below this width (pixels) the organisation graph is on a phone: smaller names, a word a line.
+NARROW = 480
+
+
+def node_label(name: str, x: float, y: float, influence: float) -> dict[str, Any]:
+    """Where a unit's name goes in the organisation graph: just outside its dot, on the side away from the middle
+    (a unit on the left is named to its left, one at the top above it, the one in the middle below it), so that a
+    name never covers its dot or points into the circle of units. ``dx``/``dy``: pixels from the dot's centre to
+    the name's anchor; ``align``/``baseline``: which corner of the name sits there."""
+    angle = math.atan2(y, x) if abs(x) + abs(y) > 1e-9 else -math.pi / 2
+    area = NODE_SIZES[0] + (NODE_SIZES[1] - NODE_SIZES[0]) * min(max(influence, 0.0), 1.0)
+    reach = math.sqrt(area / math.pi) + NODE_OUTLINE / 2 + 3  # the dot's radius, its outline and a gap
+    cos, sin = math.cos(angle), math.sin(angle)
+    return {
+        "dx": round(cos * reach, 2),
+        "dy": round(-sin * reach, 2),  # screen y grows downwards
+        "align": "left" if cos > 0.25 else "right" if cos < -0.25 else "center",
+        "baseline": "bottom" if sin > 0.25 else "top" if sin < -0.25 else "middle",
+        # on a phone, a name of several words takes a line each (vega's lineBreak), so neighbours do not collide
+        "short": two_lines(name),
+    }
+
+
+def two_lines(name: str) -> str:
+    """A name of several words on two lines as even as can be (``Data &\nAnalytics``); one word as it is."""
+    words = name.split(" ")
+    if len(words) < 2:
+        return name
+    cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
 
 
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
     """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
-    load (the team time a unit's demands used). Two legends above and two below, so each row fits a phone."""
+    load (the team time a unit's demands used); each unit named outside its dot, away from the middle
+    (``node_label``), a word a line on a phone. Two legends above and two below, so each row fits a phone."""
     from sim.present.levers import department_name
 
     pos = layout(g)
     load = load or {}
-    nodes = pd.DataFrame(
-        [
+    rows = []
+    for n, d in g.nodes(data=True):
+        name = department_name(n)
+        rows.append(
             {
                 "unit": n,
-                "name": department_name(n),
+                "name": name,
                 "x": pos[n][0],
                 "y": pos[n][1],
                 "type": d["unit"],
@@ -374,10 +415,10 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "alignment": d["alignment"],
                 "kpi": labels.name(d["kpi"]) if d["kpi"] else "",
                 "load": round(load.get(n, 0.0), 2),
+                **node_label(name, pos[n][0], pos[n][1], d["influence"]),
             }
-            for n, d in g.nodes(data=True)
-        ]
-    )
+        )
+    nodes = pd.DataFrame(rows)
     edges = pd.DataFrame(
         [
             {
@@ -392,8 +433,9 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         ]
     )
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    # room around the circle of units, so that names at its edges are never cut (shell_layout spans [-1, 1])
-    x_scale, y_scale = alt.Scale(domain=[-1.35, 1.35]), alt.Scale(domain=[-1.15, 1.2])
+    # room around the circle of units for the names outside it (shell_layout spans [-1, 1]): more at the sides,
+    # where a name runs outwards, than above and below
+    x_scale, y_scale = alt.Scale(domain=[-2.1, 2.1]), alt.Scale(domain=[-1.3, 1.3])
     lines = (
         alt.Chart(edges)
         .mark_rule(strokeWidth=2, opacity=0.6)
@@ -419,14 +461,14 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             y="y:Q",
             strokeWidth=alt.StrokeWidth(
                 "load:Q",
-                scale=alt.Scale(range=[0.5, 6]),
-                title=_("outline: team time used (person-weeks)"),
+                scale=alt.Scale(range=[0.5, NODE_OUTLINE]),
+                title=two_lines(_("outline: team time used (person-weeks)")).split("\n"),  # fits beside the sizes
                 legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260),
             ),
             size=alt.Size(
                 "influence:Q",
-                scale=alt.Scale(domain=[0, 1], range=[80, 1400]),
-                title=_("size: weight of its demands"),
+                scale=alt.Scale(domain=[0, 1], range=list(NODE_SIZES)),
+                title=two_lines(_("size: weight of its demands")).split("\n"),
                 legend=alt.Legend(
                     orient="bottom",
                     direction="vertical",
@@ -453,7 +495,19 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             ],
         )
     )
-    names = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
+    names = (
+        alt.Chart(nodes)
+        .transform_calculate(shown=f"width < {NARROW} ? datum.short : datum.name")
+        .mark_text(
+            fontSize=alt.expr(f"width < {NARROW} ? 10 : 11"),
+            lineBreak="\n",
+            dx=alt.expr("datum.dx"),
+            dy=alt.expr("datum.dy"),
+            align=alt.expr("datum.align"),
+            baseline=alt.expr("datum.baseline"),
+        )
+        .encode(x="x:Q", y="y:Q", text="shown:N")
+    )
     return (lines + dots + names).properties(width=640, height=620)
 
 

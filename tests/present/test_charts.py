@@ -1,5 +1,6 @@
 """Charts: built from results, with the data they claim to show, and exportable as PNG and SVG."""
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -147,3 +148,83 @@ def test_where_the_team_time_went_names_who_asked_in_the_language(ens):
     domain = _scale(spec, "who")["domain"]
     assert "Salg" in domain and "Eksperimenter" in domain and "sales" not in domain
     assert "Produktteam" in domain and "core" not in domain  # the default team by what it is
+
+
+def _scene_items(scene, marktype: str) -> list[dict]:
+    """The drawn items of one mark type in the chart's layers (vl-convert's scenegraph: what Vega draws)."""
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("marktype") == marktype and str(node.get("name", "")).startswith("layer"):
+                found.extend(node["items"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(scene)
+    return found
+
+
+def _name_boxes_and_dots(chart, width: int):
+    """Each unit's name as the box it takes on screen (a sans-serif letter is at most 0.6 of the font size wide)
+    and each dot as a circle (its outline included), in the chart's own pixels as the app draws it in a column
+    ``width`` pixels wide (Streamlit fits the whole chart, legends included, into its width and height); and the
+    chart's left and right edges in the same pixels."""
+    import math
+
+    import vl_convert as vlc
+
+    fitted = chart.properties(width=width, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    scene = vlc.vegalite_to_scenegraph(fitted.to_json())
+    boxes = []
+    for t in _scene_items(scene, "text"):
+        lines = str(t["text"]).split("\n")
+        w, h = max(map(len, lines)) * t["fontSize"] * 0.6, len(lines) * t["fontSize"] * 1.15
+        x, y = t["x"] + t.get("dx", 0), t["y"] + t.get("dy", 0)
+        x0 = {"left": x, "right": x - w}.get(t["align"], x - w / 2)
+        y0 = {"top": y, "bottom": y - h}.get(t["baseline"], y - h / 2)
+        boxes.append((t["text"], x0, y0, x0 + w, y0 + h))
+    dots = [
+        (d["x"], d["y"], math.sqrt(d["size"] / math.pi) + d["strokeWidth"] / 2) for d in _scene_items(scene, "symbol")
+    ]
+    return boxes, dots, (-scene["origin"][0], scene["width"] - scene["origin"][0])
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("width", [358, 824])  # the page's column on a phone (390 px) and on a 1400 px screen
+@pytest.mark.parametrize("preset", ["b2b_activation", "own_org"])
+def test_organisation_names_cover_no_dot_and_no_other_name(lang, width, preset):
+    """Issue 24: on a phone the names sat on their dots and ran into each other. Each name now sits outside its
+    dot, away from the middle, a word a line on a phone; checked on what Vega draws."""
+    from pathlib import Path
+
+    from sim.i18n import language
+    from sim.input import orgsheet
+
+    if preset == "own_org":
+        example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "own_org.xlsx"
+        scenario = orgsheet.import_file(example.read_bytes(), "own_org.xlsx").scenario
+    else:
+        scenario = load_scenario(preset)
+    g = build_graph(scenario)
+    load = {unit: 10.0 * i for i, unit in enumerate(g.nodes)}  # outlines from thin to the thickest
+    with language(lang):
+        boxes, dots, (left, right) = _name_boxes_and_dots(charts.organisation(g, load), width)
+    assert len(boxes) == len(dots) == g.number_of_nodes()
+    clashes = []
+    for i, (name, x0, y0, x1, y1) in enumerate(boxes):
+        if x0 < left or x1 > right:
+            clashes.append((name, "cut at the side"))
+        for other in boxes[i + 1 :]:
+            if x0 < other[3] and other[1] < x1 and y0 < other[4] and other[2] < y1:
+                clashes.append((name, other[0]))
+        for cx, cy, r in dots:
+            nearest_x, nearest_y = min(max(cx, x0), x1), min(max(cy, y0), y1)
+            if (nearest_x - cx) ** 2 + (nearest_y - cy) ** 2 < r * r:
+                clashes.append((name, "a dot"))
+    assert clashes == []
+    if width < charts.NARROW:  # a word a line on a phone
+        assert any("\n" in b[0] for b in boxes)

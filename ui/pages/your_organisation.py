@@ -93,7 +93,7 @@ st.success(
 for note in imported.notes:
     st.caption(plain(shown(note)))
 graph = build_graph(org)
-st.altair_chart(charts.organisation(graph), width="stretch")
+st.altair_chart(charts.in_locale(charts.organisation(graph)), width="stretch")
 measured = measures(graph)
 st.dataframe(
     pd.DataFrame(
