@@ -217,6 +217,22 @@ def _cut_tiles(page) -> list[str]:
     )
 
 
+def _cut_pills(page) -> list[str]:
+    """A multiselect's chosen options (Compare's "Compared with") cut off: reaching out of their box (Streamlit
+    scrolled them to the end of one line, so the first was cut at the left) or their words cut short ("…")."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stMultiSelect"] .react-aria-ComboBox'))
+        .flatMap(box => {
+            const outer = box.getBoundingClientRect();
+            return Array.from(box.querySelectorAll('[data-tag]')).filter(tag => {
+                const r = tag.getBoundingClientRect(), words = tag.firstElementChild;
+                return r.left < outer.left - 1 || r.right > outer.right + 1 || r.top < outer.top - 1
+                    || r.bottom > outer.bottom + 1 || words.scrollWidth > words.clientWidth + 1;
+            }).map(tag => tag.innerText);
+        })"""
+    )
+
+
 def _answer_text(page, words) -> list[str]:
     """The Compare page's answers in words: each headline and every line under it."""
     heads = [
@@ -330,6 +346,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     _drawn(page, 7)
     compared = _answer_text(page, words)
     assert len([t for t in compared if t.startswith(words["answer"] + " A (")]) == 2, compared
+    assert _cut_pills(page) == []  # both options compared with A, whole
     page.screenshot(path=str(shots / f"compare{suffix}.png"), full_page=False)
     link = page.url
     assert "o1=b2b_activation" in link and "o2.set=" in link and "o3=product_logic" in link
@@ -363,6 +380,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
         small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
     small.goto(link)
     _drawn(small, 7)
+    assert _cut_pills(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
     small.wait_for_timeout(800)
