@@ -17,7 +17,7 @@ import pandas as pd
 from sim import i18n
 from sim.i18n import N_, _
 from sim.metrics import METRICS, Metric
-from sim.present.charts import capacity, to_image
+from sim.present.charts import capacity, requester_colour, to_image
 from sim.present.labels import direction_text
 from sim.present.verdict import Verdict, judge
 from sim.workshop.replay import OWN_KPI
@@ -218,13 +218,17 @@ def outcome_chart(
         KPI=results["kpi"].map(label),
         result=[n or format_value(k, v) for n, k, v in zip(results["kpi_note"], results["kpi"], results["kpi_value"])],
     )
+    # each department in its colour of every chart of the app (``sim.present.charts.requester_colour``), whatever
+    # the language its name is in and whichever departments are at the table
+    departments = sorted(set(results["department"]), key=dept_label)
+    colours = alt.Scale(domain=[dept_label(d) for d in departments], range=[requester_colour(d) for d in departments])
     kpis = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
             x=x,
             y=alt.Y("attainment:Q", title=_("own KPI, % of target"), scale=alt.Scale(domain=[0, 150])),
-            color=alt.Color("Department:N", legend=alt.Legend(orient="bottom", columns=2, title=None)),
+            color=alt.Color("Department:N", scale=colours, legend=alt.Legend(orient="bottom", columns=2, title=None)),
             tooltip=[
                 alt.Tooltip("round:Q", title=_("round")),
                 alt.Tooltip("Department:N", title=_("Department")),
