@@ -81,6 +81,14 @@ def _title(metric: str, registry: dict | None = None) -> str:
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
 
+def time_axis(frame: pd.DataFrame, time: str = "week", title: str | None = None) -> alt.X:
+    """The time axis of a chart over time: from the first step to the last, the horizon (Vega's "nice" rounding
+    ran a 52-week run's axis to 55), titled ``title`` or the step's name in the current language."""
+    steps = frame[time]
+    domain = [int(steps.min()), int(steps.max())]
+    return alt.X(f"{time}:Q", title=title or _(time), scale=alt.Scale(domain=domain, nice=False, zero=False))
+
+
 def hold_last(series: pd.DataFrame, time: str, by: str | None = None) -> pd.DataFrame:
     """Runs that ended early (e.g. at equilibrium) keep their last values up to the longest run's end, so that
     means over seeds compare like with like at every time step."""
@@ -114,7 +122,7 @@ def over_time(
     )
     # Levels (stocks, shares, rates) are drawn from zero, so a small move looks small; a change may go below zero.
     zero = all(registry.get(m) is None or registry[m].agg != "change" for m in metrics) if registry else True
-    base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=_(time)))
+    base = alt.Chart(data).encode(x=time_axis(data, time))
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=zero)), y2="high:Q", color=color
     )
@@ -159,7 +167,7 @@ def over_time_panels(
         spec = labels.metric_spec(metric)
         zero = getattr(spec, "agg", "") != "change"
         y = alt.Scale(zero=zero)
-        base = alt.Chart(band).encode(x=alt.X(f"{time}:Q", title=_(time)))
+        base = alt.Chart(band).encode(x=time_axis(band, time))
         area = base.mark_area(opacity=0.25).encode(
             y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color
         )
@@ -271,7 +279,7 @@ def capacity(capacity_long: pd.DataFrame, by: str = "requester") -> alt.Chart:
         alt.Chart(data)
         .mark_area()
         .encode(
-            x=alt.X("week:Q", title=_("week")),
+            x=time_axis(data, "week"),
             y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
             color=alt.Color(
                 "who:N",

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.i18n import N_, _, figure, number, percent
 from sim.present import labels
+from sim.present.charts import time_axis
 
 #: The fitted parameters by what they mean (translate with ``_``), and how their values read: a weekly chance as a
 #: percentage, a count as a number, a multiplier with ×.
@@ -112,7 +113,7 @@ def panels(fit: pd.DataFrame, frequency: str = "month") -> list[alt.Chart]:
     for series, data in fit.groupby("series", sort=False):
         name, share = SERIES.get(str(series), (str(series).replace("_", " "), False))
         fmt = ".0%" if share else ",.3~g"
-        base = alt.Chart(data).encode(x=alt.X("period:Q", title=_("week") if frequency == "week" else _("month")))
+        base = alt.Chart(data).encode(x=time_axis(data, "period", _("week") if frequency == "week" else _("month")))
         band = base.mark_area(opacity=0.25, color="#d95f02").encode(
             y=alt.Y("low:Q", title=None, axis=alt.Axis(format=fmt)), y2="high:Q"
         )

@@ -228,3 +228,21 @@ def test_organisation_names_cover_no_dot_and_no_other_name(lang, width, preset):
     assert clashes == []
     if width < charts.NARROW:  # a word a line on a phone
         assert any("\n" in b[0] for b in boxes)
+
+
+def test_charts_over_time_end_at_the_horizon(ens):
+    """Issue 24: Vega's "nice" rounding ran a 52-week run's axis to 55 on a phone. Every chart over time runs from
+    the first week to the last, the horizon (12 weeks here), and no further."""
+    from sim.present import fit
+
+    specs = [panel.to_dict() for panel in charts.over_time_panels(ens.weekly, ["activation_rate_30d", "revenue"])]
+    specs.append(charts.capacity(ens.extra["capacity"]).to_dict())
+    specs.append(charts.over_time(ens.weekly, ["leads"]).to_dict()["spec"])
+    observed = pd.DataFrame(
+        {"series": "leads", "period": range(1, 13), "observed": 1.0, "simulated": 1.0, "low": 0.5, "high": 1.5}
+    )
+    specs.extend(panel.to_dict() for panel in fit.panels(observed))
+    for spec in specs:
+        layers = spec.get("layer", [spec])
+        x = next(layer["encoding"]["x"] for layer in layers if "x" in layer.get("encoding", {}))
+        assert x["scale"]["domain"] == [1, 12] and x["scale"]["nice"] is False
