@@ -500,8 +500,9 @@ def tile_delta(metric: str, row, registry: dict | None = None) -> dict:
     if not math.isfinite(d) or abs(d) < 1e-12:
         return {}
     judged = verdict.of_row(metric, row, registry)
+    digits = labels.digits_for(metric, d, row["ci_low"], row["ci_high"])  # the precision its interval supports
     return {
-        "delta": labels.difference(metric, d, unit=False),
+        "delta": labels.difference(metric, d, digits, unit=False),
         "delta_arrow": verdict.arrow(d),
         "delta_color": judged.tile_colour,
         "delta_description": judged.text,

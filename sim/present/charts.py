@@ -317,7 +317,10 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
     rows["verdict"] = [verdict.of_row(m, row).text for m, row in zip(rows["metric"], rows.to_dict("records"))]
     rows["name"] = rows["metric"].map(labels.name)
-    rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
+    rows["shown"] = [
+        labels.difference(m, d, labels.digits_for(m, d, lo, hi))
+        for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])
+    ]
     rows["ci"] = [
         labels.interval(m, d, lo, hi)
         for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])

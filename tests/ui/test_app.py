@@ -172,8 +172,12 @@ def test_compare_page_reports_the_paired_differences():
     for m in ("activation_rate_30d", "context_switches", "revenue"):
         assert table.loc[m, "metric"] == labels.tile_title(m) and levels.loc[m, "metric"] == labels.tile_title(m)
         row = expected.loc[m]
-        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False)
-        shown = labels.difference(m, row["difference"], unit=False)
+        clear = verdict.of_row(m, row) is not verdict.Verdict.UNCLEAR  # two levels a clear difference tells apart
+        digits = labels.apart(m, row["mean_a"], [row["mean_b"]]) if clear else None
+        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False, digits=digits)
+        # the difference with the precision its interval supports
+        precision = labels.digits_for(m, row["difference"], row["ci_low"], row["ci_high"])
+        shown = labels.difference(m, row["difference"], precision, unit=False)
         assert table.loc[m, "B − A"] == f"{shown} ({verdict.of_row(m, row).text})"
     assert (
         "Compared with A (B2B activation: the article's tug of war), in the same simulated markets, B (Product "
