@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from sim import load_scenario, run_many
 from sim.present import labels, verdict
 from sim.runner import EnsembleResult, compare
+from tests.conftest import page_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 20
@@ -61,7 +62,7 @@ def _number(text: str) -> float:
 
 
 def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return page_markdown(at)
 
 
 def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
