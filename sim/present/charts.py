@@ -206,7 +206,7 @@ def effect(
             alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
             alt.Tooltip("low:Q", format=".3f", title=_("95% low")),
             alt.Tooltip("high:Q", format=".3f", title=_("95% high")),
-            alt.Tooltip("count:Q", title=_("seeds")),
+            alt.Tooltip("count:Q", title=_("runs")),
         ],
     )
     return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)

@@ -150,3 +150,19 @@ def test_two_values_a_clear_difference_lies_between_never_read_alike():
     assert labels.apart("support_contacts_per_customer", 0.8134, [0.7012]) == 2  # apart already
     assert labels.apart("activation_rate_30d", 0.3512, [0.3549]) == 1  # 35.1% and 35.5%
     assert labels.apart("lead_time_weeks", 12.0, [12.0]) == 1  # equal values stay as they are
+
+
+def test_danish_names_churn_as_the_article_does():
+    """Issue 24: Danish screens said "Churn"; the article's word is "kundeafgang" (it keeps "outcome", "output"
+    and "features" as loanwords)."""
+    from sim.i18n import _
+
+    with language("da"):
+        assert labels.name("churn_rate") == "Kundeafgang"
+        assert labels.title("churn_rate") == "Kundeafgang (% om året)"
+        moved = _(
+            "{driver} moved by {change} (worth {money} of revenue over the run, by the funnel's sensitivity); deals "
+            "closed changed by {deals}, churn by {churn} points a year and customers using the product by {active} "
+            "per 100 paying."
+        )
+    assert "kundeafgangen med {churn}" in moved and "churn" not in moved.replace("{churn}", "")
