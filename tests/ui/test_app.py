@@ -199,7 +199,7 @@ def test_organisation_page_edits_edges_and_shows_the_effect():
     assert not at.exception
     lead = _metric(at, "Lead time (weeks)")
     assert _number(lead.delta) > 1.0  # a longer chain lengthens lead time
-    measures = at.dataframe[0].value  # the graph measures in words and the page's number format
+    measures = at.table[0].value  # the graph measures in words and the page's number format
     assert measures.loc["Longest approval chain (sign-offs)", "after"] == "4"
     assert measures.loc["Longest approval chain (sign-offs)", "before"] == "1"
 
