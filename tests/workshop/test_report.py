@@ -128,6 +128,31 @@ def test_a_department_has_the_apps_colour_in_the_workshop_charts_in_every_langua
     assert seen["en"] == seen["da"] and len(set(seen["en"].values())) == len(seen["en"])
 
 
+def test_the_handouts_charts_read_on_a_phone():
+    """Issue 24: the phone handout was unreadable: both halves of the round chart in one drawing, shrunk to a
+    phone's width. Each chart is now a drawing of its own, no wider than a phone's screen (so a phone shows it at
+    its size, one under the other, and A4 two side by side), with type of at least 12 px."""
+    decisions = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}
+    r = replay("b2b_activation", 7, 4, decisions, SWITCH)
+    page = handout_html(
+        "ABC234",
+        "B2B",
+        1,
+        r,
+        team_time("b2b_activation", 7, 4, decisions, SWITCH),
+        SWITCH,
+        replay("b2b_activation", 7, 4, own_kpi_decisions("b2b_activation"), SWITCH),
+        table_paths("b2b_activation", 7, 4, {1: decisions}, SWITCH),
+    )
+    widths = [float(w) for w in re.findall(r'<svg[^>]*?width="([\d.]+)"', page)]
+    assert len(widths) == 4 and max(widths) <= 360  # own KPIs, shared outcome, tables compared, team time
+    assert 2 * max(widths[:2]) + 24 <= 190 / 25.4 * 96  # the round's two charts side by side on A4 (190 mm)
+    sizes = {float(x) for x in re.findall(r'font-size="([\d.]+)px"', page)}
+    assert sizes and min(sizes) >= 12
+    charts = page[page.index("<div class=charts>") :]
+    assert charts.index("Each department") < charts.index("The shared outcome") < charts.index("</div></div>")
+
+
 def test_a_round_without_a_decision_is_played_by_the_model_as_the_template_has_it():
     """A decision holds for its round only: in the next round without one, the model plays the template's Sales."""
     from sim.input import load_scenario
