@@ -372,8 +372,11 @@ EDGE_KINDS = {"requests": N_("requests"), "approval": N_("approval"), "dependenc
 NODE_SIZES = (80, 1400)
 #: The widest outline of a dot (pixels), for the unit whose demands used the most team time.
 NODE_OUTLINE = 6.0
-#: Below this width (pixels) the organisation graph is on a phone: smaller names, a word a line.
+#: Below this width (pixels) the organisation graph is on a phone: smaller names, in two lines where they have
+#: several words, each line this many pixels below the last (Vega writes a name's further lines below its first,
+#: whatever its baseline).
 NARROW = 480
+NARROW_TYPE, NARROW_LINE = 10, 12
 
 
 def node_label(name: str, x: float, y: float, influence: float) -> dict[str, Any]:
@@ -385,13 +388,18 @@ def node_label(name: str, x: float, y: float, influence: float) -> dict[str, Any
     area = NODE_SIZES[0] + (NODE_SIZES[1] - NODE_SIZES[0]) * min(max(influence, 0.0), 1.0)
     reach = math.sqrt(area / math.pi) + NODE_OUTLINE / 2 + 3  # the dot's radius, its outline and a gap
     cos, sin = math.cos(angle), math.sin(angle)
+    baseline = "bottom" if sin > 0.25 else "top" if sin < -0.25 else "middle"
+    short = two_lines(name)  # on a phone, so that neighbours do not collide
+    # Vega writes further lines below the first: a name above its dot starts its first line higher, one beside it
+    # half as much
+    up = {"bottom": 1.0, "middle": 0.5, "top": 0.0}[baseline] * short.count("\n") * NARROW_LINE
     return {
         "dx": round(cos * reach, 2),
         "dy": round(-sin * reach, 2),  # screen y grows downwards
+        "dy_narrow": round(-sin * reach - up, 2),
         "align": "left" if cos > 0.25 else "right" if cos < -0.25 else "center",
-        "baseline": "bottom" if sin > 0.25 else "top" if sin < -0.25 else "middle",
-        # on a phone, a name of several words takes a line each (vega's lineBreak), so neighbours do not collide
-        "short": two_lines(name),
+        "baseline": baseline,
+        "short": short,
     }
 
 
@@ -474,7 +482,10 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "load:Q",
                 scale=alt.Scale(range=[0.5, NODE_OUTLINE]),
                 title=two_lines(_("outline: team time used (person-weeks)")).split("\n"),  # fits beside the sizes
-                legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260),
+                # no legend without a run (Your organisation's graph): every outline the same, "0.000000"
+                legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260)
+                if any(load.values())
+                else None,
             ),
             size=alt.Size(
                 "influence:Q",
@@ -510,10 +521,11 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         alt.Chart(nodes)
         .transform_calculate(shown=f"width < {NARROW} ? datum.short : datum.name")
         .mark_text(
-            fontSize=alt.expr(f"width < {NARROW} ? 10 : 11"),
+            fontSize=alt.expr(f"width < {NARROW} ? {NARROW_TYPE} : 11"),
+            lineHeight=NARROW_LINE,
             lineBreak="\n",
             dx=alt.expr("datum.dx"),
-            dy=alt.expr("datum.dy"),
+            dy=alt.expr(f"width < {NARROW} ? datum.dy_narrow : datum.dy"),
             align=alt.expr("datum.align"),
             baseline=alt.expr("datum.baseline"),
         )

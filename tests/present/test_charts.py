@@ -119,6 +119,17 @@ def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
     legends = [e[ch] for e in encodings for ch in ("color", "size", "strokeWidth") if ch in e and "field" in e[ch]]
     assert {lg["field"] for lg in legends} == {"kind", "alignment", "influence", "load"}
     assert all(lg.get("title") for lg in legends)
+    # the outline's legend only when there is team time to show (Your organisation's graph has no run behind it)
+    outline = next(lg for lg in legends if lg["field"] == "load")
+    assert outline["legend"] is None
+    g = build_graph(load_scenario("b2b_activation"))
+    loaded = charts.organisation(g, {"sales": 12.0}).to_dict()
+    assert (
+        next(
+            layer["encoding"]["strokeWidth"] for layer in loaded["layer"] if "strokeWidth" in layer.get("encoding", {})
+        )["legend"]["orient"]
+        == "bottom"
+    )
 
 
 def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
@@ -169,10 +180,11 @@ def _scene_items(scene, marktype: str) -> list[dict]:
 
 
 def _name_boxes_and_dots(chart, width: int):
-    """Each unit's name as the box it takes on screen (a sans-serif letter is at most 0.6 of the font size wide)
-    and each dot as a circle (its outline included), in the chart's own pixels as the app draws it in a column
-    ``width`` pixels wide (Streamlit fits the whole chart, legends included, into its width and height); and the
-    chart's left and right edges in the same pixels."""
+    """Each unit's name as the box it takes on screen, as Vega lays out a text (its first line placed by its
+    baseline, further lines below it, each ``lineHeight`` lower; a sans-serif letter at most 0.6 of the font size
+    wide), and each dot as a circle (its outline included), in the chart's own pixels as the app draws it in a
+    column ``width`` pixels wide (Streamlit fits the whole chart, legends included, into its width and height);
+    and the chart's left and right edges in the same pixels."""
     import math
 
     import vl_convert as vlc
@@ -181,11 +193,13 @@ def _name_boxes_and_dots(chart, width: int):
     scene = vlc.vegalite_to_scenegraph(fitted.to_json())
     boxes = []
     for t in _scene_items(scene, "text"):
-        lines = str(t["text"]).split("\n")
-        w, h = max(map(len, lines)) * t["fontSize"] * 0.6, len(lines) * t["fontSize"] * 1.15
-        x, y = t["x"] + t.get("dx", 0), t["y"] + t.get("dy", 0)
+        lines, size = str(t["text"]).split("\n"), t["fontSize"]
+        w = max(map(len, lines)) * size * 0.6
+        h = size + t.get("lineHeight", size + 2) * (len(lines) - 1)
+        x = t["x"] + t.get("dx", 0)
+        first = {"top": 0.79, "middle": 0.30, "bottom": -0.21}[t["baseline"]] * size  # the first line's baseline
+        y0 = t["y"] + t.get("dy", 0) + first - 0.8 * size
         x0 = {"left": x, "right": x - w}.get(t["align"], x - w / 2)
-        y0 = {"top": y, "bottom": y - h}.get(t["baseline"], y - h / 2)
         boxes.append((t["text"], x0, y0, x0 + w, y0 + h))
     dots = [
         (d["x"], d["y"], math.sqrt(d["size"] / math.pi) + d["strokeWidth"] / 2) for d in _scene_items(scene, "symbol")
