@@ -440,7 +440,7 @@ def test_a_danish_share_link_opens_in_danish_with_the_same_numbers():
         ("ui/pages/compare.py", "Svaret"),
         ("ui/pages/organisation.py", "Organisation"),
         ("ui/pages/self_assessment.py", "Jeres organisation i simulatoren"),
-        ("ui/pages/reference_models.py", "Pr. seed"),
+        ("ui/pages/reference_models.py", "Pr. kørsel"),
     ],
 )
 def test_every_page_speaks_danish_once_chosen(page, heading):
