@@ -205,3 +205,11 @@ def advice_settings(settings: dict[str, dict]) -> Iterator[None]:
             for name, value in settings.items():
                 patch.setenv(name, json.dumps(value))
         yield
+
+
+def page_markdown(at) -> str:
+    """An AppTest page's Markdown as its words read: the spans that keep a signed amount on one line
+    (``ui.text.unbroken``) are left out, their text kept."""
+    import re
+
+    return re.sub(r'<span style="white-space: nowrap">(.*?)</span>', r"\1", "\n".join(m.value for m in at.markdown))

@@ -23,7 +23,7 @@ from sim.research import advice
 from sim.scenario import Scenario
 from ui import results
 from ui.state import Choice, set_levers
-from ui.text import names, plain
+from ui.text import names, plain, unbroken
 
 #: What the app asks of the engine. The goal seek's trials are fewer than the CLI's, so that it stays within the
 #: budget of a button. Tests make both smaller: in-process by setting these, and for a server they start by the
@@ -146,12 +146,17 @@ def _ranking(scenario: Scenario, goal: str) -> None:
     _show_ranking(scenario, ranking)
 
 
+def _likely(effect: advice.Effect) -> str:
+    """An effect and where it likely lies, with the precision its interval supports (``labels.likely``)."""
+    return labels.likely(effect.metric, effect.difference, effect.low, effect.high)
+
+
 def _line(scenario: Scenario, row: advice.Row) -> str:
-    effects = [advice.likely(row.goal)]
+    effects = [_likely(row.goal)]
     if not row.goal.distinguishable:
         effects[0] += " " + _("(could be no change)")
     effects += [
-        _("{name}: {effect}").format(name=labels.name(metric), effect=advice.likely(effect))
+        _("{name}: {effect}").format(name=labels.name(metric), effect=_likely(effect))
         for metric, effect in row.trade_offs.items()
     ]
     return "**{move}**: {effects}".format(
@@ -168,7 +173,8 @@ def _show_ranking(scenario: Scenario, ranking: advice.Ranking) -> None:
             goal=labels.name(ranking.goal)
         )
     )
-    st.markdown("\n".join(f"{i}. {_line(scenario, row)}" for i, row in enumerate(ranking.rows[:SHOWN], start=1)))
+    ranked = "\n".join(f"{i}. {_line(scenario, row)}" for i, row in enumerate(ranking.rows[:SHOWN], start=1))
+    st.markdown(unbroken(ranked), unsafe_allow_html=True)
     checked = sum(r.confirmed for r in ranking.rows)
     st.caption(
         _(
@@ -183,8 +189,8 @@ def _show_ranking(scenario: Scenario, ranking: advice.Ranking) -> None:
                 [
                     {
                         _("Change"): advice.move_text(scenario, row.path, row.after),
-                        labels.name(ranking.goal): advice.likely(row.goal),
-                        **{labels.name(m): advice.likely(e) for m, e in row.trade_offs.items()},
+                        labels.name(ranking.goal): _likely(row.goal),
+                        **{labels.name(m): _likely(e) for m, e in row.trade_offs.items()},
                         _("Tried again"): _("yes") if row.confirmed else _("no"),
                     }
                     for row in ranking.rows
@@ -295,7 +301,7 @@ def _goal_seek(choice: Choice, scenario: Scenario, goal: str) -> None:
     if stored is None or stored[0] != scenario.to_toml():
         return
     found = stored[1]
-    st.markdown(_markdown(advice.advice_lines(scenario, found)))
+    st.markdown(unbroken(_markdown(advice.advice_lines(scenario, found))), unsafe_allow_html=True)
     if found.changes:
         st.button(
             _("Apply these changes") if found.reached else _("Apply the closest setting"),

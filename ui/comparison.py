@@ -214,15 +214,30 @@ def side_by_side(
 
     index = pd.Index(list(metrics), name="code")
     names = [labels.tile_title(m) for m in metrics]
+    # a row's options with the decimals that tell apart each one whose difference from A is clear
+    shown = {
+        m: labels.apart(
+            m,
+            reference[m].mean(),
+            [t.loc[m, "mean_b"] for t in tables.values() if verdict.of_row(m, t.loc[m]) is not verdict.Verdict.UNCLEAR],
+        )
+        for m in metrics
+    }
     levels = pd.DataFrame(
-        {_("metric"): names, "A": [labels.value(m, reference[m].mean(), unit=False) for m in metrics]}, index=index
+        {_("metric"): names, "A": [labels.value(m, reference[m].mean(), False, shown[m]) for m in metrics]},
+        index=index,
     )
     differences = pd.DataFrame({_("metric"): names}, index=index)
     for letter, table in tables.items():
-        levels[letter] = [labels.value(m, table.loc[m, "mean_b"], unit=False) for m in metrics]
+        levels[letter] = [labels.value(m, table.loc[m, "mean_b"], False, shown[m]) for m in metrics]
         differences[_("{letter} − A").format(letter=letter)] = [
             _("{difference} ({verdict})").format(
-                difference=labels.difference(m, table.loc[m, "difference"], unit=False),
+                difference=labels.difference(
+                    m,
+                    table.loc[m, "difference"],
+                    labels.digits_for(m, table.loc[m, "difference"], table.loc[m, "ci_low"], table.loc[m, "ci_high"]),
+                    unit=False,
+                ),
                 verdict=verdict.of_row(m, table.loc[m]).text,
             )
             for m in metrics

@@ -440,14 +440,13 @@ def ensemble(scenario: ScenarioBase, seeds: int, label: str = "", progressive: b
             return cached
     pool = _pool()
     wait = wait_seconds(scenario, seeds, WORKERS if pool is not None else 1)
+    running = (  # a seed in plain words: a market of the alignment model, a run of a reference model
+        _("Running {name} over {seeds} simulated markets, about {time}…")
+        if isinstance(scenario, Scenario)
+        else _("Running {name} over {seeds} simulated runs, about {time}…")
+    )
     with (
-        st.spinner(
-            plain(
-                _("Running {name} over {seeds} simulated markets, about {time}…").format(
-                    name=label or scenario.name, seeds=seeds, time=shown(describe_seconds(wait))
-                )
-            )
-        ),
+        st.spinner(plain(running.format(name=label or scenario.name, seeds=seeds, time=shown(describe_seconds(wait))))),
         _waiting,
     ):
         if progressive and pool is not None and 0 < FIRST_SEEDS < seeds and wait > FIRST_LOOK_AFTER_S:

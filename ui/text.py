@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -73,6 +74,22 @@ def plain(text: str) -> str:
     text = re.sub(r"([\\`*\[\]<>#~$|!&]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_|:(?=[A-Za-z/]))", r"\\\1", text)
     text = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)  # "1." would start a list
     return re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)
+
+
+#: Every currency sign (Unicode's category "Sc": €, $, £, ...).
+CURRENCY_SIGNS = "".join(chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) == "Sc")
+#: A signed amount of money as ``sim.present.labels`` writes it (``−€19,500``, ``+€3,100``), in Markdown made by
+#: ``plain`` (a line's first "+" escaped as ``\+``): a browser may break a line between the sign and the currency
+#: sign, which left "Revenue: −" at the end of a phone's line and "€19,500" on the next.
+SIGNED_AMOUNT = re.compile(rf"\\?[+−±][{re.escape(CURRENCY_SIGNS)}]\d[\d.,]*")
+
+
+def unbroken(markdown: str) -> str:
+    """Markdown (made by ``plain``) whose signed amounts of money never break across lines: each is wrapped in a
+    ``white-space: nowrap`` span, so show it with ``st.markdown(..., unsafe_allow_html=True)`` (the escaping of
+    ``plain`` still holds for everything else). The words people read and copy are unchanged; an invisible joiner
+    would have changed them."""
+    return SIGNED_AMOUNT.sub(lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>', markdown)
 
 
 #: Export names of the result tables (the file names keep the code: weekly, per-period).

@@ -45,7 +45,9 @@ ORGANISATION = ["shared_goal_capacity_share", "context_switches", "lead_time_wee
 
 #: What every page adds to Streamlit's look: tile headings wrap instead of being cut, the sidebar on a wide screen
 #: holds a preset's whole title (a select box's choice is an input field, which cannot wrap), tile numbers shrink on
-#: narrow screens, and a file picker shows the app's own words
+#: narrow screens, a multiselect's chosen options (Compare's "Compared with") take as many lines as they need, each
+#: whole (Streamlit keeps them on one line scrolled to its end, which cut the first one at the left, and cuts a long
+#: one short with "…" on a phone), and a file picker shows the app's own words
 #: (Streamlit's are English and name its 1 MB transport limit, not the app's); ``{choose}`` is the picker's button
 #: in the page's language.
 PAGE_STYLE = """
@@ -56,6 +58,13 @@ PAGE_STYLE = """
 [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
 @media (min-width: 1000px) {
   section[data-testid="stSidebar"] { width: 26rem !important; min-width: 26rem !important; } }
+[data-testid="stMultiSelect"] .react-aria-ComboBox > [role="group"] { height: auto !important;
+  max-height: none !important; }
+[data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap !important; overflow: visible !important;
+  height: auto !important; min-width: 0 !important; row-gap: 4px; padding-top: 5px; padding-bottom: 5px; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] { height: auto !important; min-height: 28px; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span { white-space: normal !important;
+  text-overflow: clip !important; overflow-wrap: anywhere; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after { content: "{choose}";
@@ -491,8 +500,9 @@ def tile_delta(metric: str, row, registry: dict | None = None) -> dict:
     if not math.isfinite(d) or abs(d) < 1e-12:
         return {}
     judged = verdict.of_row(metric, row, registry)
+    digits = labels.digits_for(metric, d, row["ci_low"], row["ci_high"])  # the precision its interval supports
     return {
-        "delta": labels.difference(metric, d, unit=False),
+        "delta": labels.difference(metric, d, digits, unit=False),
         "delta_arrow": verdict.arrow(d),
         "delta_color": judged.tile_colour,
         "delta_description": judged.text,

@@ -188,9 +188,9 @@ def _announce(what: str, estimate: engine.Estimate) -> None:
 def _cell(effect: engine.Effect) -> str:
     from sim.present import labels
 
-    digits = labels.digits_for(effect.metric, effect.difference)
+    digits = labels.digits_for(effect.metric, effect.difference, effect.low, effect.high)
     return (
-        f"{labels.difference(effect.metric, effect.difference)} "
+        f"{labels.difference(effect.metric, effect.difference, digits)} "
         f"[{labels.difference(effect.metric, effect.low, digits, unit=False)}, "
         f"{labels.difference(effect.metric, effect.high, digits, unit=False)}]"
     )

@@ -145,6 +145,14 @@ COLUMNS = {
 }
 
 
+def _digits(frame: pd.DataFrame, metric: str) -> int:
+    """The decimals of a comparison's difference and both ends of its interval: what the interval supports."""
+    from sim.present import labels
+
+    row = frame.loc[metric]
+    return labels.digits_for(metric, row["difference"], row.get("ci_low"), row.get("ci_high"))
+
+
 def human_table(frame: pd.DataFrame, model: str) -> str:
     """A run's or comparison's table for people: each metric's name in words (from the label registry,
     ``sim.present.labels``, which names the reference models' metrics too) next to its code name, values in their
@@ -157,12 +165,7 @@ def human_table(frame: pd.DataFrame, model: str) -> str:
         if col == "unit":
             continue
         if col in DIFFERENCES or (diff and col in ("ci_low", "ci_high")):
-            out[col] = [
-                labels.difference(m, v, labels.digits_for(m, frame.at[m, "difference"]))
-                if col != "difference"
-                else labels.difference(m, v)
-                for m, v in frame[col].items()
-            ]
+            out[col] = [labels.difference(m, v, _digits(frame, str(m))) for m, v in frame[col].items()]
         elif col in LEVELS:
             out[col] = [labels.value(m, v) for m, v in frame[col].items()]
         else:

@@ -59,19 +59,23 @@ def line(metric: str, row: pd.Series) -> Line:
     """The sentence for one metric of a comparison table row (``mean_a``, ``mean_b``, ``difference``, ``ci_low``,
     ``ci_high``): before and after, the difference, where it likely lies, and the verdict in words."""
     name = labels.name(metric)
-    # the unit in words once, after the new value: "Support contacts 0.80 → 0.79 per customer per month: −0.0094"
-    before, after = labels.value(metric, row["mean_a"], unit=False), labels.value(metric, row["mean_b"])
+    judged = verdict.of_row(metric, row)
+    # the unit in words once, after the new value: "Support contacts 0.80 → 0.79 per customer per month: −0.0094";
+    # a clear difference never reads as two equal numbers beside its verdict (one more decimal where needed)
+    shown = labels.apart(metric, row["mean_a"], [row["mean_b"]]) if judged is not Verdict.UNCLEAR else None
+    before = labels.value(metric, row["mean_a"], unit=False, digits=shown)
+    after = labels.value(metric, row["mean_b"], digits=shown)
     d = row["difference"]
     if not math.isfinite(d):
         return Line(metric, _("{name}: no data to compare.").format(name=name), Verdict.UNCLEAR)
-    diff = labels.difference(metric, d, unit=False)
+    # the difference and both ends with the precision its interval supports, the unit once
+    digits = labels.digits_for(metric, d, row["ci_low"], row["ci_high"])
+    diff = labels.difference(metric, d, digits, unit=False)
     rel = labels.relative(d, row["mean_a"])
     if labels.label(metric).unit != "share" and rel:
         diff = _("{difference} ({relative})").format(difference=diff, relative=rel)
-    digits = labels.digits_for(metric, d)  # both ends with the difference's precision, the unit once
     low = labels.difference(metric, row["ci_low"], digits, unit=False, in_points=False)
     high = labels.difference(metric, row["ci_high"], digits, unit=False)
-    judged = verdict.of_row(metric, row)
     fields = dict(name=name, before=before, after=after, difference=diff, low=low, high=high)
     if judged is Verdict.UNCLEAR:
         text = _(

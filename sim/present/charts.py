@@ -4,6 +4,7 @@ went, differences between scenarios, and the organisation graph. Charts only rea
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar, cast
 
 import altair as alt
@@ -80,6 +81,14 @@ def _title(metric: str, registry: dict | None = None) -> str:
     return f"{metric.replace('_', ' ')} ({m.unit})" if m else metric.replace("_", " ")
 
 
+def time_axis(frame: pd.DataFrame, time: str = "week", title: str | None = None) -> alt.X:
+    """The time axis of a chart over time: from the first step to the last, the horizon (Vega's "nice" rounding
+    ran a 52-week run's axis to 55), titled ``title`` or the step's name in the current language."""
+    steps = frame[time]
+    domain = [int(steps.min()), int(steps.max())]
+    return alt.X(f"{time}:Q", title=title or _(time), scale=alt.Scale(domain=domain, nice=False, zero=False))
+
+
 def hold_last(series: pd.DataFrame, time: str, by: str | None = None) -> pd.DataFrame:
     """Runs that ended early (e.g. at equilibrium) keep their last values up to the longest run's end, so that
     means over seeds compare like with like at every time step."""
@@ -113,7 +122,7 @@ def over_time(
     )
     # Levels (stocks, shares, rates) are drawn from zero, so a small move looks small; a change may go below zero.
     zero = all(registry.get(m) is None or registry[m].agg != "change" for m in metrics) if registry else True
-    base = alt.Chart(data).encode(x=alt.X(f"{time}:Q", title=_(time)))
+    base = alt.Chart(data).encode(x=time_axis(data, time))
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("low:Q", title=None, scale=alt.Scale(zero=zero)), y2="high:Q", color=color
     )
@@ -158,7 +167,7 @@ def over_time_panels(
         spec = labels.metric_spec(metric)
         zero = getattr(spec, "agg", "") != "change"
         y = alt.Scale(zero=zero)
-        base = alt.Chart(band).encode(x=alt.X(f"{time}:Q", title=_(time)))
+        base = alt.Chart(band).encode(x=time_axis(band, time))
         area = base.mark_area(opacity=0.25).encode(
             y=alt.Y("low:Q", title=None, scale=y, axis=alt.Axis(format=fmt)), y2="high:Q", color=color
         )
@@ -197,7 +206,7 @@ def effect(
             alt.Tooltip("mean:Q", format=".3f", title=_("mean")),
             alt.Tooltip("low:Q", format=".3f", title=_("95% low")),
             alt.Tooltip("high:Q", format=".3f", title=_("95% high")),
-            alt.Tooltip("count:Q", title=_("seeds")),
+            alt.Tooltip("count:Q", title=_("runs")),
         ],
     )
     return (band + line).properties(width=WIDTH * 1.6, height=HEIGHT + 80, title=title)
@@ -270,7 +279,7 @@ def capacity(capacity_long: pd.DataFrame, by: str = "requester") -> alt.Chart:
         alt.Chart(data)
         .mark_area()
         .encode(
-            x=alt.X("week:Q", title=_("week")),
+            x=time_axis(data, "week"),
             y=alt.Y("person_weeks:Q", stack="zero", title=_("person-weeks per week")),
             color=alt.Color(
                 "who:N",
@@ -308,7 +317,10 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
     rows = rows.assign(rel=rows["difference"] / scale, lo=rows["ci_low"] / scale, hi=rows["ci_high"] / scale)
     rows["verdict"] = [verdict.of_row(m, row).text for m, row in zip(rows["metric"], rows.to_dict("records"))]
     rows["name"] = rows["metric"].map(labels.name)
-    rows["shown"] = [labels.difference(m, d) for m, d in zip(rows["metric"], rows["difference"])]
+    rows["shown"] = [
+        labels.difference(m, d, labels.digits_for(m, d, lo, hi))
+        for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])
+    ]
     rows["ci"] = [
         labels.interval(m, d, lo, hi)
         for m, d, lo, hi in zip(rows["metric"], rows["difference"], rows["ci_low"], rows["ci_high"])
@@ -345,28 +357,76 @@ def differences(table: pd.DataFrame, metrics: list[str], title: str = "", compac
 
 
 def layout(g: nx.DiGraph) -> dict[str, tuple[float, float]]:
-    """Teams in the middle, departments around them (deterministic)."""
+    """Teams in the middle, departments around them on a circle of radius 1 (deterministic; networkx puts the
+    outer circle at 0.5 when a single team sits in the middle)."""
     teams = [n for n, u in g.nodes(data="unit") if u == "team"]
     others = [n for n in g.nodes if n not in teams]
-    return {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
+    pos = {n: (float(x), float(y)) for n, (x, y) in nx.shell_layout(g, [teams, others]).items()}
+    outer = max((math.hypot(x, y) for x, y in pos.values()), default=0.0) or 1.0
+    return {n: (x / outer, y / outer) for n, (x, y) in pos.items()}
 
 
 #: The organisation graph's kinds of line, as people read them.
 EDGE_KINDS = {"requests": N_("requests"), "approval": N_("approval"), "dependency": N_("dependency")}
+#: The organisation graph's dot areas (square pixels) for a unit whose demands weigh nothing and everything.
+NODE_SIZES = (80, 1400)
+#: The widest outline of a dot (pixels), for the unit whose demands used the most team time.
+NODE_OUTLINE = 6.0
+#: Below this width (pixels) the organisation graph is on a phone: smaller names, in two lines where they have
+#: several words, each line this many pixels below the last (Vega writes a name's further lines below its first,
+#: whatever its baseline).
+NARROW = 480
+NARROW_TYPE, NARROW_LINE = 10, 12
+
+
+def node_label(name: str, x: float, y: float, influence: float) -> dict[str, Any]:
+    """Where a unit's name goes in the organisation graph: just outside its dot, on the side away from the middle
+    (a unit on the left is named to its left, one at the top above it, the one in the middle below it), so that a
+    name never covers its dot or points into the circle of units. ``dx``/``dy``: pixels from the dot's centre to
+    the name's anchor; ``align``/``baseline``: which corner of the name sits there."""
+    angle = math.atan2(y, x) if abs(x) + abs(y) > 1e-9 else -math.pi / 2
+    area = NODE_SIZES[0] + (NODE_SIZES[1] - NODE_SIZES[0]) * min(max(influence, 0.0), 1.0)
+    reach = math.sqrt(area / math.pi) + NODE_OUTLINE / 2 + 3  # the dot's radius, its outline and a gap
+    cos, sin = math.cos(angle), math.sin(angle)
+    baseline = "bottom" if sin > 0.25 else "top" if sin < -0.25 else "middle"
+    short = two_lines(name)  # on a phone, so that neighbours do not collide
+    # Vega writes further lines below the first: a name above its dot starts its first line higher, one beside it
+    # half as much
+    up = {"bottom": 1.0, "middle": 0.5, "top": 0.0}[baseline] * short.count("\n") * NARROW_LINE
+    return {
+        "dx": round(cos * reach, 2),
+        "dy": round(-sin * reach, 2),  # screen y grows downwards
+        "dy_narrow": round(-sin * reach - up, 2),
+        "align": "left" if cos > 0.25 else "right" if cos < -0.25 else "center",
+        "baseline": baseline,
+        "short": short,
+    }
+
+
+def two_lines(name: str) -> str:
+    """A name of several words on two lines as even as can be (``Data &\nAnalytics``); one word as it is."""
+    words = name.split(" ")
+    if len(words) < 2:
+        return name
+    cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
 
 
 def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Chart:
     """The organisation graph: edges by kind; nodes sized by influence, coloured by alignment, and outlined by
-    load (the team time a unit's demands used). Two legends above and two below, so each row fits a phone."""
+    load (the team time a unit's demands used); each unit named outside its dot, away from the middle
+    (``node_label``), a word a line on a phone. Two legends above and two below, so each row fits a phone."""
     from sim.present.levers import department_name
 
     pos = layout(g)
     load = load or {}
-    nodes = pd.DataFrame(
-        [
+    rows = []
+    for n, d in g.nodes(data=True):
+        name = department_name(n)
+        rows.append(
             {
                 "unit": n,
-                "name": department_name(n),
+                "name": name,
                 "x": pos[n][0],
                 "y": pos[n][1],
                 "type": d["unit"],
@@ -374,10 +434,10 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
                 "alignment": d["alignment"],
                 "kpi": labels.name(d["kpi"]) if d["kpi"] else "",
                 "load": round(load.get(n, 0.0), 2),
+                **node_label(name, pos[n][0], pos[n][1], d["influence"]),
             }
-            for n, d in g.nodes(data=True)
-        ]
-    )
+        )
+    nodes = pd.DataFrame(rows)
     edges = pd.DataFrame(
         [
             {
@@ -392,8 +452,9 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
         ]
     )
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    # room around the circle of units, so that names at its edges are never cut (shell_layout spans [-1, 1])
-    x_scale, y_scale = alt.Scale(domain=[-1.35, 1.35]), alt.Scale(domain=[-1.15, 1.2])
+    # room around the circle of units for the names outside it (shell_layout spans [-1, 1]): more at the sides,
+    # where a name runs outwards, than above and below
+    x_scale, y_scale = alt.Scale(domain=[-2.1, 2.1]), alt.Scale(domain=[-1.3, 1.3])
     lines = (
         alt.Chart(edges)
         .mark_rule(strokeWidth=2, opacity=0.6)
@@ -419,14 +480,17 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             y="y:Q",
             strokeWidth=alt.StrokeWidth(
                 "load:Q",
-                scale=alt.Scale(range=[0.5, 6]),
-                title=_("outline: team time used (person-weeks)"),
-                legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260),
+                scale=alt.Scale(range=[0.5, NODE_OUTLINE]),
+                title=two_lines(_("outline: team time used (person-weeks)")).split("\n"),  # fits beside the sizes
+                # no legend without a run (Your organisation's graph): every outline the same, "0.000000"
+                legend=alt.Legend(orient="bottom", direction="vertical", titleLimit=260)
+                if any(load.values())
+                else None,
             ),
             size=alt.Size(
                 "influence:Q",
-                scale=alt.Scale(domain=[0, 1], range=[80, 1400]),
-                title=_("size: weight of its demands"),
+                scale=alt.Scale(domain=[0, 1], range=list(NODE_SIZES)),
+                title=two_lines(_("size: weight of its demands")).split("\n"),
                 legend=alt.Legend(
                     orient="bottom",
                     direction="vertical",
@@ -453,7 +517,20 @@ def organisation(g: nx.DiGraph, load: dict[str, float] | None = None) -> alt.Cha
             ],
         )
     )
-    names = alt.Chart(nodes).mark_text(dy=-18, fontSize=11).encode(x="x:Q", y="y:Q", text="name:N")
+    names = (
+        alt.Chart(nodes)
+        .transform_calculate(shown=f"width < {NARROW} ? datum.short : datum.name")
+        .mark_text(
+            fontSize=alt.expr(f"width < {NARROW} ? {NARROW_TYPE} : 11"),
+            lineHeight=NARROW_LINE,
+            lineBreak="\n",
+            dx=alt.expr("datum.dx"),
+            dy=alt.expr(f"width < {NARROW} ? datum.dy_narrow : datum.dy"),
+            align=alt.expr("datum.align"),
+            baseline=alt.expr("datum.baseline"),
+        )
+        .encode(x="x:Q", y="y:Q", text="shown:N")
+    )
     return (lines + dots + names).properties(width=640, height=620)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.i18n import N_, _, figure, number, percent
 from sim.present import labels
+from sim.present.charts import time_axis
 
 #: The fitted parameters by what they mean (translate with ``_``), and how their values read: a weekly chance as a
 #: percentage, a count as a number, a multiplier with ×.
@@ -37,13 +38,26 @@ SERIES = {
 }
 #: Fit verdicts by the share of the data points inside the model's band (about 95% of them at a good fit).
 GOOD, ROUGH = 0.8, 0.5
-#: How a fitted parameter's status reads (translate with ``_``).
-STATUS = {"fitted": N_("fitted"), "weak": N_("your numbers say little about it"), "not identifiable": N_("not fitted")}
+#: What needs saying about a fitted parameter (translate with ``_``); a parameter the numbers pin down inside its
+#: search range needs no note (the column it sits in already says "fitted").
+STATUS = {"weak": N_("your numbers say little about it"), "not identifiable": N_("not fitted")}
+#: A fitted value within this share of its search range (log units for rates) from an end sits at that end: the
+#: search stopped there, and the numbers may point beyond it.
+EDGE = 0.01
+EDGES = {
+    "top": N_("at the top of the range tried ({low} to {high}): your numbers may point higher"),
+    "bottom": N_("at the bottom of the range tried ({low} to {high}): your numbers may point lower"),
+}
+
+
+def series_title(code: str) -> str:
+    """An uploaded series by its name, in the current language (``New customers``)."""
+    return _(SERIES[code][0]) if code in SERIES else code.replace("_", " ")
 
 
 def series_name(code: str) -> str:
     """An uploaded series by its name in running text, in the current language (``new customers``)."""
-    return labels.in_text(_(SERIES[code][0]) if code in SERIES else code.replace("_", " "))
+    return labels.in_text(series_title(code))
 
 
 def parameter_name(code: str) -> str:
@@ -63,19 +77,50 @@ def parameter_value(code: str, value: float | None) -> str:
     return figure(float(value), 3)
 
 
+def edge(code: str, value: float) -> str | None:
+    """ "top" or "bottom" when a fitted value sits at that end of its search range
+    (``sim.research.calibration.PARAMETERS``), else None."""
+    from sim.research.calibration import PARAMETERS as SEARCHED
+
+    searched = SEARCHED.get(code)
+    if searched is None or not math.isfinite(float(value)):
+        return None
+    place = searched.width(searched.low, float(value))  # 0 at the bottom of the range, 1 at its top
+    return "top" if place >= 1 - EDGE else "bottom" if place <= EDGE else None
+
+
 def estimates(frame: pd.DataFrame) -> pd.DataFrame:
     """The fit's estimates table for people: what each parameter means, the scenario's value, the fitted one and
-    where it likely lies, and how well the data pins it down."""
+    where it likely lies, and a note where one is needed: the numbers say little about it, it was not fitted, or
+    it sits at an end of the range the fit searched (then it reads ``≥ 1.00%``: the search stopped there)."""
+    from sim.research.calibration import PARAMETERS as SEARCHED
+
+    def bounded(code: str, value: float) -> str:  # "≥ 1.00%" at the top of the range searched, "≤ ..." at its bottom
+        at = edge(code, value)
+        return {"top": "≥\u00a0", "bottom": "≤\u00a0"}.get(at or "", "") + parameter_value(code, value)
+
+    fitted, likely, notes = [], [], []
+    for code, value, low, high, status in zip(
+        frame["parameter"], frame["estimate"], frame["low"], frame["high"], frame["status"]
+    ):
+        identified = status != "not identifiable"
+        fitted.append(bounded(code, value) if identified else parameter_value(code, value))
+        both = identified and math.isfinite(float(low)) and math.isfinite(float(high))
+        likely.append(_("{low} and {high}").format(low=bounded(code, low), high=bounded(code, high)) if both else "—")
+        at = edge(code, value) if identified else None
+        if at is not None:
+            searched = SEARCHED[code]
+            ends = dict(low=parameter_value(code, searched.low), high=parameter_value(code, searched.high))
+            notes.append(_(EDGES[at]).format(**ends))
+        else:
+            notes.append(_(STATUS[status]) if status in STATUS else "")
     return pd.DataFrame(
         {
             _("what it means"): [parameter_name(p) for p in frame["parameter"]],
             _("before"): [parameter_value(p, v) for p, v in zip(frame["parameter"], frame["default"])],
-            _("fitted"): [parameter_value(p, v) for p, v in zip(frame["parameter"], frame["estimate"])],
-            _("likely between"): [
-                _("{low} and {high}").format(low=parameter_value(p, lo), high=parameter_value(p, hi))
-                for p, lo, hi in zip(frame["parameter"], frame["low"], frame["high"])
-            ],
-            _("how sure"): [_(STATUS.get(s, s)) for s in frame["status"]],
+            _("fitted"): fitted,
+            _("likely between"): likely,
+            _("note"): notes,
         }
     )
 
@@ -112,7 +157,7 @@ def panels(fit: pd.DataFrame, frequency: str = "month") -> list[alt.Chart]:
     for series, data in fit.groupby("series", sort=False):
         name, share = SERIES.get(str(series), (str(series).replace("_", " "), False))
         fmt = ".0%" if share else ",.3~g"
-        base = alt.Chart(data).encode(x=alt.X("period:Q", title=_("week") if frequency == "week" else _("month")))
+        base = alt.Chart(data).encode(x=time_axis(data, "period", _("week") if frequency == "week" else _("month")))
         band = base.mark_area(opacity=0.25, color="#d95f02").encode(
             y=alt.Y("low:Q", title=None, axis=alt.Axis(format=fmt)), y2="high:Q"
         )

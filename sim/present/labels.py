@@ -535,29 +535,54 @@ def _finite(value: float | None) -> bool:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def value(metric: str, v: float | None, unit: bool = True) -> str:
+def value(metric: str, v: float | None, unit: bool = True, digits: int | None = None) -> str:
     """A value for people: ``37%``, ``€26,724,346``, ``346 calls``, ``4.2 weeks``, ``0.74 per customer per month``;
-    "—" when undefined. ``unit=False`` leaves out the unit in words (for a value next to one that has it)."""
+    "—" when undefined. ``unit=False`` leaves out the unit in words (for a value next to one that has it);
+    ``digits`` replaces the label's decimals (``apart``: two values that must not read alike)."""
     if not _finite(v):
         return "—"
     lab = label(metric)
+    digits = lab.digits if digits is None else digits
     if lab.unit == "share":
-        text = percent(v, lab.digits)
+        text = percent(v, digits)
     elif lab.unit == "money":
-        text = money(v, CURRENCY, lab.digits)
+        text = money(v, CURRENCY, digits)
     else:
-        text = _with_unit(lab, number(v, lab.digits), unit)
+        text = _with_unit(lab, number(v, digits), unit)
     return text.replace("-", "−", 1) if text.startswith("-") else text  # a true minus, as differences have
 
 
-def digits_for(metric: str, d: float) -> int:
-    """Decimals that show a difference of size ``d`` of ``metric`` sensibly (at least its label's precision; two
-    significant digits for a small difference), in the unit it is written in (points for shares)."""
+def apart(metric: str, reference: float, others: list[float]) -> int:
+    """Decimals with which each of ``others`` reads differently from ``reference``: the label's, or one more at a
+    time (at most three more), so that a clear difference is never shown as ``0.81 → 0.81`` beside its verdict."""
     lab = label(metric)
-    size = abs(d) * (100 if lab.unit == "share" else 1)
+    digits = lab.digits
+    while digits < lab.digits + 3 and any(
+        o != reference and value(metric, o, False, digits) == value(metric, reference, False, digits) for o in others
+    ):
+        digits += 1
+    return digits
+
+
+def digits_for(metric: str, d: float, low: float | None = None, high: float | None = None) -> int:
+    """Decimals that show a difference of size ``d`` of ``metric`` sensibly, in the unit it is written in (points
+    for shares): at least its label's precision, two significant digits for a small difference; and, given where
+    it likely lies (its 95% interval ``low`` to ``high``), no more than that interval supports: two significant
+    digits of its width (``+0.0028`` likely between ``−0.2420`` and ``+0.2475`` reads ``+0.00``, ``−0.24`` and
+    ``+0.25``), but enough that an interval excluding zero never shows an end of zero."""
+    lab = label(metric)
+    scale = 100 if lab.unit == "share" else 1
+    size = abs(d) * scale
     if lab.unit == "money" or size == 0 or not math.isfinite(size):
         return 0 if lab.unit == "money" else lab.digits
-    return max(lab.digits, min(_precision(size), 6)) if size < 10**-lab.digits * 10 else lab.digits
+    digits = max(lab.digits, min(_precision(size), 6)) if size < 10**-lab.digits * 10 else lab.digits
+    if low is None or high is None or not (_finite(low) and _finite(high)) or high <= low:
+        return digits
+    digits = min(digits, _precision((high - low) * scale))
+    if low > 0 or high < 0:  # its sign is clear: neither end may read as zero
+        while digits < 6 and round(min(abs(low), abs(high)) * scale, digits) == 0:
+            digits += 1
+    return digits
 
 
 def difference(
@@ -594,12 +619,25 @@ def points(share: float, digits: int) -> str:
 
 
 def interval(metric: str, d: float, low: float, high: float, unit: bool = True) -> str:
-    """Where a difference ``d`` likely lies (its 95% interval), with the difference's precision and the unit
-    written once, at the end: ``+1.0 to +3.0 pts``, ``−0.012 to −0.007 per customer per month``, ``−€12,400 to
-    +€3,100``; ``unit=False`` leaves out the unit in words."""
-    digits = digits_for(metric, d)
+    """Where a difference ``d`` likely lies (its 95% interval), with the precision the interval supports
+    (``digits_for``) and the unit written once, at the end: ``+1.0 to +3.0 pts``, ``−0.012 to −0.007 per customer
+    per month``, ``−€12,400 to +€3,100``; ``unit=False`` leaves out the unit in words."""
+    digits = digits_for(metric, d, low, high)
     return _("{low} to {high}").format(
         low=difference(metric, low, digits, unit=False, in_points=False), high=difference(metric, high, digits, unit)
+    )
+
+
+def likely(metric: str, d: float, low: float, high: float) -> str:
+    """A difference and where it likely lies (its 95% interval), all three with the precision the interval
+    supports: ``+2.1 pts (likely between +0.9 and +3.3 pts)``; "no data" when undefined."""
+    if not _finite(d):
+        return _("no data")
+    digits = digits_for(metric, d, low, high)
+    return _("{difference} (likely between {low} and {high})").format(
+        difference=difference(metric, d, digits),
+        low=difference(metric, low, digits, unit=False, in_points=False),
+        high=difference(metric, high, digits, unit=False),
     )
 
 

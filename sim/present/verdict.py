@@ -58,17 +58,18 @@ WORDS = {
     Verdict.LESS_OUTPUT: N_("less output"),
     Verdict.UNCLEAR: N_("not distinguishable"),
 }
-#: Chart colours: green better, magenta worse, blue for a change of output (neither good nor bad by itself), grey
-#: for a difference the noise could explain. Colour-blind safe (PRGn and a blue), and never the only cue: every
-#: view also says the verdict in words.
+#: Chart colours: green better, magenta worse, blue for a change of output (neither good nor bad by itself: dark
+#: for more, light for less, so the legend's two entries differ), grey for a difference the noise could explain.
+#: Colour-blind safe (PRGn and RdBu's blues, told apart by lightness), and never the only cue: every view also
+#: says the verdict in words.
 COLOURS = {
     Verdict.BETTER: "#1b7837",
     Verdict.WORSE: "#c51b7d",
     Verdict.MORE_OUTPUT: "#2166ac",
-    Verdict.LESS_OUTPUT: "#2166ac",
+    Verdict.LESS_OUTPUT: "#67a9cf",
     Verdict.UNCLEAR: "#9e9e9e",
 }
-#: The same on Streamlit's metric tiles (its named palette).
+#: The same on Streamlit's metric tiles (its named palette, which has one blue: a tile's arrow says more or less).
 TILE_COLOURS = {
     Verdict.BETTER: "green",
     Verdict.WORSE: "red",

@@ -17,7 +17,7 @@ import pandas as pd
 from sim import i18n
 from sim.i18n import N_, _
 from sim.metrics import METRICS, Metric
-from sim.present.charts import capacity, to_image
+from sim.present.charts import capacity, requester_colour, to_image
 from sim.present.labels import direction_text
 from sim.present.verdict import Verdict, judge
 from sim.workshop.replay import OWN_KPI
@@ -204,6 +204,16 @@ def outcome_chart(
 ) -> alt.HConcatChart:
     """Each department's KPI (share of its target) per round beside the shared outcome per round, with the
     own-KPI counterfactual on the same market (dashed) and the logic switch marked."""
+    left, right = outcome_halves(results, switches, own_kpi, width)
+    # each half has its own colours (departments; your table and the counterfactual)
+    return _in_locale(alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
+
+
+def outcome_halves(
+    results: pd.DataFrame, switches=(), own_kpi: pd.DataFrame | None = None, width: int = 320
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """The two halves of ``outcome_chart``, each a chart of its own (the handout lays them side by side on paper
+    and one under the other on a phone): each department's own KPI, and the shared outcome."""
     rounds = int(results["round"].max()) if len(results) else 1
     x = alt.X(
         "round:Q",
@@ -218,13 +228,17 @@ def outcome_chart(
         KPI=results["kpi"].map(label),
         result=[n or format_value(k, v) for n, k, v in zip(results["kpi_note"], results["kpi"], results["kpi_value"])],
     )
+    # each department in its colour of every chart of the app (``sim.present.charts.requester_colour``), whatever
+    # the language its name is in and whichever departments are at the table
+    departments = sorted(set(results["department"]), key=dept_label)
+    colours = alt.Scale(domain=[dept_label(d) for d in departments], range=[requester_colour(d) for d in departments])
     kpis = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
             x=x,
             y=alt.Y("attainment:Q", title=_("own KPI, % of target"), scale=alt.Scale(domain=[0, 150])),
-            color=alt.Color("Department:N", legend=alt.Legend(orient="bottom", columns=2, title=None)),
+            color=alt.Color("Department:N", scale=colours, legend=alt.Legend(orient="bottom", columns=2, title=None)),
             tooltip=[
                 alt.Tooltip("round:Q", title=_("round")),
                 alt.Tooltip("Department:N", title=_("Department")),
@@ -244,6 +258,9 @@ def outcome_chart(
     both = pd.concat(lines)
     both = both.assign(value=both["shared_outcome"] * scale_pct)
     title = label(metric) + (" (%)" if is_share(METRICS[metric]) else f" ({unit_text(METRICS[metric])})")
+    # one legend for colour and dash, each entry drawn as its line (solid, dashed); "Every department on its own
+    # KPI" whole
+    drawn_as_lines = alt.Legend(orient="bottom", title=None, labelLimit=0, symbolType="stroke", symbolStrokeWidth=3)
     outcome = (
         alt.Chart(both)
         .mark_line(point=True, strokeWidth=3)
@@ -253,10 +270,10 @@ def outcome_chart(
             color=alt.Color(
                 "table:N",
                 scale=alt.Scale(domain=[yours, own_kpis], range=["black", "#999999"]),
-                legend=alt.Legend(orient="bottom", title=None, labelLimit=0),  # "Every department on its own KPI"
+                legend=drawn_as_lines,
             ),
             strokeDash=alt.StrokeDash(
-                "table:N", scale=alt.Scale(domain=[yours, own_kpis], range=[[1, 0], [5, 4]]), legend=None
+                "table:N", scale=alt.Scale(domain=[yours, own_kpis], range=[[1, 0], [5, 4]]), legend=drawn_as_lines
             ),
             tooltip=[
                 alt.Tooltip("table:N", title=_("Table")),
@@ -270,8 +287,7 @@ def outcome_chart(
     rules = _rules(switches, title)
     if rules is not None:
         left, right = left + rules, right + rules
-    # each half has its own colours (departments; your table and the counterfactual)
-    return _in_locale(alt.hconcat(left, right).resolve_scale(color="independent", strokeDash="independent"))
+    return left, right
 
 
 def tables_chart(paths: pd.DataFrame, metric: str, switches=(), width: int = 420) -> alt.LayerChart:
@@ -306,6 +322,24 @@ def _in_locale(chart):
     """The chart with the current language's number format (decimal comma in Danish); a finished chart only."""
     number_format = i18n.vega_locale()
     return chart.configure(locale=number_format) if number_format else chart
+
+
+#: The handout's charts: about as wide as a phone's screen (so a phone shows them at their size, one under the
+#: other), two side by side on A4, with type a person can read on either.
+HANDOUT_WIDTH = 270
+HANDOUT_TYPE = {"axis": 12, "title": 14, "legend": 12}
+
+
+def _handout_svg(chart) -> str:
+    """A chart of the handout as SVG, in the language's number format and the handout's type sizes."""
+    size = HANDOUT_TYPE
+    readable = (
+        _in_locale(chart)
+        .configure_axis(labelFontSize=size["axis"], titleFontSize=size["axis"])
+        .configure_legend(labelFontSize=size["legend"], titleFontSize=size["legend"], labelLimit=0)
+        .configure_title(fontSize=size["title"])
+    )
+    return to_image(readable, "svg").decode()
 
 
 def seeds_table(rows: dict[str, dict], metric: str) -> pd.DataFrame:
@@ -356,7 +390,8 @@ def handout_html(
     Prints on A4 and reads on a phone."""
     metric = results["shared_metric"].iloc[0]
     when = when or dt.date.today()
-    svg = to_image(outcome_chart(results, switches, own_kpi, width=300), "svg").decode()
+    halves = outcome_halves(results, switches, own_kpi, width=HANDOUT_WIDTH)
+    outcome_svgs = "".join(f"<div class=chart>{_handout_svg(half)}</div>" for half in halves)
     rounds = int(results["round"].max())
     heading = _("Workshop {code}, table {table}: {title}").format(code=code, table=int(table), title=title)
     parts = [
@@ -388,7 +423,7 @@ def handout_html(
         )
     parts += [
         _h2(_("Own KPIs and the shared outcome")),
-        f"<div class=chart>{svg}</div>",
+        f"<div class=charts>{outcome_svgs}</div>",
         _h2(_("What the numbers mean")) + "<ul>",
     ]
     for m in [metric, *dict.fromkeys(results["kpi"])]:
@@ -405,7 +440,7 @@ def handout_html(
         _html_table(kpi_table(results).drop(columns=[column("Decision"), column("Logic")])),
     ]
     if paths is not None and len(paths):
-        chart = to_image(tables_chart(paths, metric, switches, width=320), "svg").decode()
+        chart = _handout_svg(tables_chart(paths, metric, switches, width=HANDOUT_WIDTH))
         parts += [
             _h2(_("Tables compared")),
             _p(_("Every table played the same market (the same seed), so the differences come from decisions.")),
@@ -419,7 +454,7 @@ def handout_html(
         ]
     parts += [
         _h2(_("Where the product team’s time went")),
-        f"<div class=chart>{to_image(capacity(team_time), 'svg').decode()}</div>",
+        f"<div class=chart>{_handout_svg(capacity(team_time).properties(width=HANDOUT_WIDTH))}</div>",
         _h2(_("Three questions for your organisation")) + "<ol>",
         *[f"<li>{html.escape(q)}</li>" for q in questions()],
         "</ol>",
@@ -433,6 +468,8 @@ def handout_html(
 <style>
 @page {{ size: A4; margin: 14mm; }}
 body {{ font-family: sans-serif; max-width: 190mm; margin: 1em auto; padding: 0 0.8em; line-height: 1.4; }}
+h1 {{ font-size: 1.6em; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 0 1.5em; }}
 .chart svg {{ max-width: 100%; height: auto; }}
 .scroll {{ overflow-x: auto; }}
 table {{ border-collapse: collapse; font-size: 0.85em; }}

@@ -27,6 +27,24 @@ def test_a_difference_whose_interval_spans_zero_says_so_in_words():
     assert not line.distinguishable and line.better is None
 
 
+def test_a_verdict_never_stands_beside_two_numbers_that_read_alike():
+    """Issue 24: "Supporthenvendelser 0,81 → 0,81 ... (bedre)". A clear difference shows the decimal that tells
+    the two apart; one the noise could explain keeps the label's precision; and every number of the line has the
+    precision the interval supports."""
+    from sim.i18n import language
+
+    clear = answer.line("support_contacts_per_customer", _row(0.8134, 0.8061, -0.0110, -0.0036))
+    assert clear.text.startswith("Support contacts 0.813 → 0.806 per customer per month: −0.0073 (−0.9%)")
+    assert clear.text.endswith("likely between −0.0110 and −0.0036 (better).")
+    with language("da"):
+        danish = answer.line("support_contacts_per_customer", _row(0.8134, 0.8061, -0.0110, -0.0036)).text
+    assert danish.startswith("Supporthenvendelser 0,813 → 0,806") and danish.endswith("(bedre).")
+    noise = answer.line("support_contacts_per_customer", _row(0.8134, 0.8061, -0.0200, 0.0054))
+    assert noise.text.startswith("Support contacts 0.81 → 0.81 per customer per month: −0.007 (−0.9%)")
+    churn = answer.line("churn_rate", _row(0.11900, 0.119028, -0.002420, 0.002475))
+    assert "+0.00 pts, not distinguishable from the noise (likely between −0.24 and +0.25 pts)" in churn.text
+
+
 def test_more_output_is_described_as_more_output_not_as_better():
     line = answer.line("onboarding_calls", _row(300.0, 646.0, 300.0, 390.0))
     assert line.distinguishable and line.better is None

@@ -1,5 +1,6 @@
 """Charts: built from results, with the data they claim to show, and exportable as PNG and SVG."""
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -118,6 +119,17 @@ def test_the_organisation_graph_has_a_legend_for_every_colour_and_size():
     legends = [e[ch] for e in encodings for ch in ("color", "size", "strokeWidth") if ch in e and "field" in e[ch]]
     assert {lg["field"] for lg in legends} == {"kind", "alignment", "influence", "load"}
     assert all(lg.get("title") for lg in legends)
+    # the outline's legend only when there is team time to show (Your organisation's graph has no run behind it)
+    outline = next(lg for lg in legends if lg["field"] == "load")
+    assert outline["legend"] is None
+    g = build_graph(load_scenario("b2b_activation"))
+    loaded = charts.organisation(g, {"sales": 12.0}).to_dict()
+    assert (
+        next(
+            layer["encoding"]["strokeWidth"] for layer in loaded["layer"] if "strokeWidth" in layer.get("encoding", {})
+        )["legend"]["orient"]
+        == "bottom"
+    )
 
 
 def test_charts_in_danish_name_things_in_danish_and_write_decimal_commas():
@@ -147,3 +159,104 @@ def test_where_the_team_time_went_names_who_asked_in_the_language(ens):
     domain = _scale(spec, "who")["domain"]
     assert "Salg" in domain and "Eksperimenter" in domain and "sales" not in domain
     assert "Produktteam" in domain and "core" not in domain  # the default team by what it is
+
+
+def _scene_items(scene, marktype: str) -> list[dict]:
+    """The drawn items of one mark type in the chart's layers (vl-convert's scenegraph: what Vega draws)."""
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("marktype") == marktype and str(node.get("name", "")).startswith("layer"):
+                found.extend(node["items"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(scene)
+    return found
+
+
+def _name_boxes_and_dots(chart, width: int):
+    """Each unit's name as the box it takes on screen, as Vega lays out a text (its first line placed by its
+    baseline, further lines below it, each ``lineHeight`` lower; a sans-serif letter at most 0.6 of the font size
+    wide), and each dot as a circle (its outline included), in the chart's own pixels as the app draws it in a
+    column ``width`` pixels wide (Streamlit fits the whole chart, legends included, into its width and height);
+    and the chart's left and right edges in the same pixels."""
+    import math
+
+    import vl_convert as vlc
+
+    fitted = chart.properties(width=width, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    scene = vlc.vegalite_to_scenegraph(fitted.to_json())
+    boxes = []
+    for t in _scene_items(scene, "text"):
+        lines, size = str(t["text"]).split("\n"), t["fontSize"]
+        w = max(map(len, lines)) * size * 0.6
+        h = size + t.get("lineHeight", size + 2) * (len(lines) - 1)
+        x = t["x"] + t.get("dx", 0)
+        first = {"top": 0.79, "middle": 0.30, "bottom": -0.21}[t["baseline"]] * size  # the first line's baseline
+        y0 = t["y"] + t.get("dy", 0) + first - 0.8 * size
+        x0 = {"left": x, "right": x - w}.get(t["align"], x - w / 2)
+        boxes.append((t["text"], x0, y0, x0 + w, y0 + h))
+    dots = [
+        (d["x"], d["y"], math.sqrt(d["size"] / math.pi) + d["strokeWidth"] / 2) for d in _scene_items(scene, "symbol")
+    ]
+    return boxes, dots, (-scene["origin"][0], scene["width"] - scene["origin"][0])
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("width", [358, 824])  # the page's column on a phone (390 px) and on a 1400 px screen
+@pytest.mark.parametrize("preset", ["b2b_activation", "own_org"])
+def test_organisation_names_cover_no_dot_and_no_other_name(lang, width, preset):
+    """Issue 24: on a phone the names sat on their dots and ran into each other. Each name now sits outside its
+    dot, away from the middle, a word a line on a phone; checked on what Vega draws."""
+    from pathlib import Path
+
+    from sim.i18n import language
+    from sim.input import orgsheet
+
+    if preset == "own_org":
+        example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "own_org.xlsx"
+        scenario = orgsheet.import_file(example.read_bytes(), "own_org.xlsx").scenario
+    else:
+        scenario = load_scenario(preset)
+    g = build_graph(scenario)
+    load = {unit: 10.0 * i for i, unit in enumerate(g.nodes)}  # outlines from thin to the thickest
+    with language(lang):
+        boxes, dots, (left, right) = _name_boxes_and_dots(charts.organisation(g, load), width)
+    assert len(boxes) == len(dots) == g.number_of_nodes()
+    clashes = []
+    for i, (name, x0, y0, x1, y1) in enumerate(boxes):
+        if x0 < left or x1 > right:
+            clashes.append((name, "cut at the side"))
+        for other in boxes[i + 1 :]:
+            if x0 < other[3] and other[1] < x1 and y0 < other[4] and other[2] < y1:
+                clashes.append((name, other[0]))
+        for cx, cy, r in dots:
+            nearest_x, nearest_y = min(max(cx, x0), x1), min(max(cy, y0), y1)
+            if (nearest_x - cx) ** 2 + (nearest_y - cy) ** 2 < r * r:
+                clashes.append((name, "a dot"))
+    assert clashes == []
+    if width < charts.NARROW:  # a word a line on a phone
+        assert any("\n" in b[0] for b in boxes)
+
+
+def test_charts_over_time_end_at_the_horizon(ens):
+    """Issue 24: Vega's "nice" rounding ran a 52-week run's axis to 55 on a phone. Every chart over time runs from
+    the first week to the last, the horizon (12 weeks here), and no further."""
+    from sim.present import fit
+
+    specs = [panel.to_dict() for panel in charts.over_time_panels(ens.weekly, ["activation_rate_30d", "revenue"])]
+    specs.append(charts.capacity(ens.extra["capacity"]).to_dict())
+    specs.append(charts.over_time(ens.weekly, ["leads"]).to_dict()["spec"])
+    observed = pd.DataFrame(
+        {"series": "leads", "period": range(1, 13), "observed": 1.0, "simulated": 1.0, "low": 0.5, "high": 1.5}
+    )
+    specs.extend(panel.to_dict() for panel in fit.panels(observed))
+    for spec in specs:
+        layers = spec.get("layer", [spec])
+        x = next(layer["encoding"]["x"] for layer in layers if "x" in layer.get("encoding", {}))
+        assert x["scale"]["domain"] == [1, 12] and x["scale"]["nice"] is False

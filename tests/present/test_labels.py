@@ -117,3 +117,52 @@ def test_digits_for_a_difference_never_hide_it(metric):
             continue  # less than a cent
         text = labels.difference(metric, d)
         assert any(ch in "123456789" for ch in text), (metric, d, text)
+
+
+def test_a_difference_is_written_with_the_precision_its_interval_supports():
+    """Issue 24: "Churn: +0.0028 pts (likely between −0.2420 and +0.2475 pts)" read as far more exact than it is.
+    The difference and both ends take two significant digits of the interval's width, in both languages."""
+    assert labels.likely("churn_rate", 0.000028, -0.002420, 0.002475) == (
+        "+0.00 pts (likely between −0.24 and +0.25 pts)"
+    )
+    assert labels.interval("churn_rate", -0.00066, -0.00306, 0.00174) == "−0.31 to +0.17 pts"
+    with language("da"):
+        assert labels.likely("churn_rate", 0.000028, -0.002420, 0.002475) == (
+            "+0,00 pct.-point (sandsynligvis mellem −0,24 og +0,25 pct.-point)"
+        )
+    # a narrow interval keeps what the difference needs; a wide one takes no more than the label's
+    assert labels.likely("support_contacts_per_customer", -0.0079, -0.0120, -0.0037).startswith(
+        "−0.0079 per customer per month (likely between −0.0120 and −0.0037"
+    )
+    assert labels.interval("features_delivered", 13.4, 9.1, 16.2) == "+9 to +16 items"
+    # an interval that excludes zero never shows an end of zero: one more decimal where it would
+    assert labels.interval("outcome_index", 0.14, 0.004, 0.27) == "+0.004 to +0.270 per 100 possible"
+    # without an interval, the difference's own precision (as before)
+    assert labels.digits_for("churn_rate", 0.000028) == 4
+
+
+def test_two_values_a_clear_difference_lies_between_never_read_alike():
+    """Issue 24: "0,81 → 0,81 ... (bedre)". ``apart`` adds decimals until the two read differently."""
+    digits = labels.apart("support_contacts_per_customer", 0.8134, [0.8061])
+    assert digits == 3
+    shown = [labels.value("support_contacts_per_customer", v, False, digits) for v in (0.8134, 0.8061)]
+    assert shown == ["0.813", "0.806"]
+    assert labels.apart("support_contacts_per_customer", 0.8134, [0.7012]) == 2  # apart already
+    assert labels.apart("activation_rate_30d", 0.3512, [0.3549]) == 1  # 35.1% and 35.5%
+    assert labels.apart("lead_time_weeks", 12.0, [12.0]) == 1  # equal values stay as they are
+
+
+def test_danish_names_churn_as_the_article_does():
+    """Issue 24: Danish screens said "Churn"; the article's word is "kundeafgang" (it keeps "outcome", "output"
+    and "features" as loanwords)."""
+    from sim.i18n import _
+
+    with language("da"):
+        assert labels.name("churn_rate") == "Kundeafgang"
+        assert labels.title("churn_rate") == "Kundeafgang (% om året)"
+        moved = _(
+            "{driver} moved by {change} (worth {money} of revenue over the run, by the funnel's sensitivity); deals "
+            "closed changed by {deals}, churn by {churn} points a year and customers using the product by {active} "
+            "per 100 paying."
+        )
+    assert "kundeafgangen med {churn}" in moved and "churn" not in moved.replace("{churn}", "")

@@ -137,5 +137,6 @@ def test_a_reference_model_metric_is_judged_by_its_own_registry():
 def test_the_verdicts_have_distinct_words_and_colours_where_they_mean_different_things():
     for a, b in itertools.combinations(verdict.ORDER, 2):
         assert a.text != b.text
-        if {a, b} != {Verdict.MORE_OUTPUT, Verdict.LESS_OUTPUT}:  # output's one colour: neither good nor bad
-            assert a.colour != b.colour and a.tile_colour != b.tile_colour
+        assert a.colour != b.colour  # every entry of a chart's legend its own colour (issue 24: two blues alike)
+        if {a, b} != {Verdict.MORE_OUTPUT, Verdict.LESS_OUTPUT}:  # a tile's one blue for output; its arrow says which
+            assert a.tile_colour != b.tile_colour

@@ -40,7 +40,8 @@ def test_every_kind_of_work_and_driver_of_the_model_has_a_name(lang):
         ("en", "The trade-off: revenue +0.4%, churn −0.61 pts because work on customer-need features rose"),
         (
             "da",
-            "Afvejningen: omsætning +0,4\u00a0%, churn −0,61 pct.-point, fordi arbejdet med funktioner til kundernes",
+            "Afvejningen: omsætning +0,4\u00a0%, kundeafgang −0,61 pct.-point, fordi arbejdet med funktioner til "
+            "kundernes",
         ),
     ],
 )

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from sim import load_scenario
 from sim.research import advice as engine
+from tests.conftest import page_markdown
 from ui import advice as panel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def _button(at, prefix: str):
 
 
 def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return page_markdown(at)
 
 
 def test_the_ranking_the_goal_seek_and_applying_its_changes():

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from sim import load_scenario, run_many
 from sim.present import labels, verdict
 from sim.runner import EnsembleResult, compare
+from tests.conftest import page_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 20
@@ -61,7 +62,7 @@ def _number(text: str) -> float:
 
 
 def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return page_markdown(at)
 
 
 def test_explore_shows_the_default_preset_with_its_numbers_and_charts():
@@ -172,8 +173,12 @@ def test_compare_page_reports_the_paired_differences():
     for m in ("activation_rate_30d", "context_switches", "revenue"):
         assert table.loc[m, "metric"] == labels.tile_title(m) and levels.loc[m, "metric"] == labels.tile_title(m)
         row = expected.loc[m]
-        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False)
-        shown = labels.difference(m, row["difference"], unit=False)
+        clear = verdict.of_row(m, row) is not verdict.Verdict.UNCLEAR  # two levels a clear difference tells apart
+        digits = labels.apart(m, row["mean_a"], [row["mean_b"]]) if clear else None
+        assert levels.loc[m, "B"] == labels.value(m, row["mean_b"], unit=False, digits=digits)
+        # the difference with the precision its interval supports
+        precision = labels.digits_for(m, row["difference"], row["ci_low"], row["ci_high"])
+        shown = labels.difference(m, row["difference"], precision, unit=False)
         assert table.loc[m, "B − A"] == f"{shown} ({verdict.of_row(m, row).text})"
     assert (
         "Compared with A (B2B activation: the article's tug of war), in the same simulated markets, B (Product "
@@ -194,7 +199,7 @@ def test_organisation_page_edits_edges_and_shows_the_effect():
     assert not at.exception
     lead = _metric(at, "Lead time (weeks)")
     assert _number(lead.delta) > 1.0  # a longer chain lengthens lead time
-    measures = at.dataframe[0].value  # the graph measures in words and the page's number format
+    measures = at.table[0].value  # the graph measures in words and the page's number format
     assert measures.loc["Longest approval chain (sign-offs)", "after"] == "4"
     assert measures.loc["Longest approval chain (sign-offs)", "before"] == "1"
 
@@ -435,7 +440,7 @@ def test_a_danish_share_link_opens_in_danish_with_the_same_numbers():
         ("ui/pages/compare.py", "Svaret"),
         ("ui/pages/organisation.py", "Organisation"),
         ("ui/pages/self_assessment.py", "Jeres organisation i simulatoren"),
-        ("ui/pages/reference_models.py", "Pr. seed"),
+        ("ui/pages/reference_models.py", "Pr. kørsel"),
     ],
 )
 def test_every_page_speaks_danish_once_chosen(page, heading):

@@ -217,6 +217,42 @@ def _cut_tiles(page) -> list[str]:
     )
 
 
+def _cut_pills(page) -> list[str]:
+    """A multiselect's chosen options (Compare's "Compared with") cut off: reaching out of their box (Streamlit
+    scrolled them to the end of one line, so the first was cut at the left) or their words cut short ("…")."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stMultiSelect"] .react-aria-ComboBox'))
+        .flatMap(box => {
+            const outer = box.getBoundingClientRect();
+            return Array.from(box.querySelectorAll('[data-tag]')).filter(tag => {
+                const r = tag.getBoundingClientRect(), words = tag.firstElementChild;
+                return r.left < outer.left - 1 || r.right > outer.right + 1 || r.top < outer.top - 1
+                    || r.bottom > outer.bottom + 1 || words.scrollWidth > words.clientWidth + 1;
+            }).map(tag => tag.innerText);
+        })"""
+    )
+
+
+def _broken_amounts(page) -> list[str]:
+    """Signed amounts of money in the page's sentences that a line break splits (a phone's line ending "−" and
+    the next beginning "€19,500"): the amount's text takes more than one line."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"]')).flatMap(box => {
+            const found = [], walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const m of node.textContent.matchAll(/[+−±][€$£]\\d[\\d.,]*/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, m.index);
+                    range.setEnd(node, m.index + m[0].length);
+                    const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+                    if (tops.size > 1) found.push(m[0]);
+                }
+            }
+            return found;
+        })"""
+    )
+
+
 def _answer_text(page, words) -> list[str]:
     """The Compare page's answers in words: each headline and every line under it."""
     heads = [
@@ -330,6 +366,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     _drawn(page, 7)
     compared = _answer_text(page, words)
     assert len([t for t in compared if t.startswith(words["answer"] + " A (")]) == 2, compared
+    assert _cut_pills(page) == []  # both options compared with A, whole
     page.screenshot(path=str(shots / f"compare{suffix}.png"), full_page=False)
     link = page.url
     assert "o1=b2b_activation" in link and "o2.set=" in link and "o3=product_logic" in link
@@ -350,7 +387,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     small.goto(explore_link)
     small.get_by_text(words["edited"]).first.wait_for(timeout=180_000)
     _drawn(small, 4)
-    assert _cut_tiles(small) == []
+    assert _cut_tiles(small) == [] and _broken_amounts(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
     small.wait_for_timeout(800)
@@ -363,6 +400,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
         small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
     small.goto(link)
     _drawn(small, 7)
+    assert _cut_pills(small) == [] and _broken_amounts(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
     small.wait_for_timeout(800)

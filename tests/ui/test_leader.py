@@ -10,6 +10,7 @@ from sim import load_scenario, run_many
 from sim.input import share
 from sim.present import answer, why
 from sim.runner import compare
+from tests.conftest import page_markdown
 from ui import comparison
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def _app() -> AppTest:
 
 
 def _markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return page_markdown(at)
 
 
 def _lever(at, kind, label):

@@ -54,6 +54,24 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     assert page.locator(".vega-embed").count() == 1  # the organisation graph
     _shot(page, "own_org_graph.png")
 
+    # the same graph on a phone: drawn whole, each unit's name outside its dot (tests/present/test_charts.py)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f"{server}/Your_organisation", timeout=60_000)
+    phone.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(EXAMPLES / "own_org.xlsx"))
+    graph = phone.locator(".vega-embed")
+    graph.first.wait_for(timeout=60_000)
+    phone.wait_for_function("() => document.querySelector('.vega-embed canvas, .vega-embed svg')", timeout=60_000)
+    graph.first.scroll_into_view_if_needed()
+    phone.wait_for_timeout(500)
+    box = graph.first.locator("canvas, svg").first.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1  # not cut at the side
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    if target:
+        phone.screenshot(path=str(Path(target) / "own_org_graph_phone.png"), full_page=False)
+    phone.context.close()
+
     observed = EXAMPLES / "own_org_monthly.csv"
     series = ["new_customers", "activation_30d", "churned", "support_contacts", "leads", "releases"]
     if not os.environ.get("ALIGNSIM_SCREENSHOTS"):  # the same page path with fewer fitted parameters
@@ -74,7 +92,8 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
 
     page.get_by_role("button", name="Explore and Compare on it").click()
     page.get_by_text("Explore: what if we aligned?").wait_for(timeout=60_000)
-    page.get_by_text(f"Calibrated to {12 * len(series)} observed monthly values").wait_for(timeout=120_000)
+    # said under the scenario in the sidebar and on the page
+    page.get_by_text(f"Calibrated to {12 * len(series)} observed monthly values").first.wait_for(timeout=120_000)
     page.wait_for_selector(".vega-embed", timeout=120_000)
     _no_errors(page)
     page.close()

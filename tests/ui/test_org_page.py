@@ -96,3 +96,31 @@ def test_problems_in_an_upload_are_shown_in_the_pages_language():
         "monthly.csv, række 3, kolonne month: skal være 2 (perioderne 1, 2, 3, "
         "... i rækkefølge, ingen sprunget over), ikke '3'"
     ]
+
+
+def test_the_columns_of_your_numbers_are_named_for_people_and_said_in_full():
+    """Issue 24: the page listed the series by their code names in a table that cut their meaning short. Each
+    series is now a line: its name, the column to write in the file (as code) and what a cell means, in full, in
+    the page's language."""
+    from sim.input.observed import SERIES
+
+    example = ROOT / "docs" / "examples" / "own_org.xlsx"
+    for lang, first in (
+        ("en", "- **New customers** (`new_customers`): accounts that bought in the period"),
+        ("da", "- **Nye kunder** (`new_customers`): "),
+    ):
+        at = AppTest.from_file(str(ROOT / "ui" / "pages" / "your_organisation.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.run()
+        upload = (
+            "own_org.xlsx",
+            example.read_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        at.file_uploader(key="org_upload").set_value([upload]).run()
+        assert not at.exception
+        listed = next(m.value for m in at.markdown if "`new_customers`" in m.value).split("\n")
+        assert len(listed) == len(SERIES) and listed[0].startswith(first)
+        assert all(f"(`{code}`)" in line for code, line in zip(SERIES, listed))
+        assert "among those whose 30 days ended in the period" in listed[1] or lang == "da"
+        assert not [d for d in at.dataframe if "new_customers" in d.value.to_string()]  # no table of code names

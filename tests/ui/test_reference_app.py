@@ -152,3 +152,22 @@ def test_the_page_in_danish_names_models_metrics_parameters_and_units_in_danish(
     refused = at.error[0].value
     assert "mere end siden kører ad gangen" in refused and "n=5000 dimensioner" not in refused
     assert re.search(r"omkring \d+,\d (min|t)", refused) and "(5 s)" in refused  # Danish decimals and units
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_says_runs_in_plain_words_not_seeds(lang):
+    """Issue 24: the page read "Seeds" and "Gennemsnit over seeds" in Danish. A seed is one simulated run (these
+    models have no market to simulate, as Explore's "simulated markets" do), said as the page's tiles already say
+    it ("Runs that reached equilibrium", "Kørsler, der nåede ligevægt"); the numbers behind are the same."""
+    at = _page()
+    if lang == "da":
+        at.sidebar.radio(key="lang_choice").set_value("da").run()
+    at.sidebar.number_input(key="ref:march1991:n").set_value(40).run()  # an edit: differences in the same runs
+    assert not at.exception
+    slider = at.sidebar.slider(key="ref_seeds")
+    assert slider.label == {"en": "Simulated runs (averaged)", "da": "Simulerede kørsler (i gennemsnittet)"}[lang]
+    shown = [slider.label, slider.help or "", *[t.value for t in (*at.caption, *at.markdown, *at.subheader, *at.info)]]
+    shown += [str(c) for c in at.dataframe[0].value.columns]
+    assert not [t for t in shown if re.search(r"\bseeds?\b", t, re.IGNORECASE)]
+    assert {"en": "Per run", "da": "Pr. kørsel"}[lang] in [s.value for s in at.subheader]
+    assert at.dataframe[0].value.columns[0] == {"en": "run", "da": "kørsel"}[lang]

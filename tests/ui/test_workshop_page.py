@@ -363,8 +363,13 @@ def test_live_screens_in_a_real_browser_and_screenshots(tmp_path, free_port):
                 workshop_over_seeds(shop, code, key),
             )
             (tmp_path / "handout.html").write_text(html)
+            # a wide screen, and a phone as a phone has it (390 px at three device pixels to one, as an iPhone)
             for width, name in ((1400, "workshop_handout.png"), (390, "workshop_handout_phone.png")):
-                page = browser.new_context(viewport={"width": width, "height": 1100}).new_page()
+                phone = dict(device_scale_factor=3, is_mobile=True, has_touch=True) if width < 600 else {}
+                context = browser.new_context(
+                    viewport={"width": width, "height": 1100 if width > 600 else 844}, **phone
+                )
+                page = context.new_page()
                 page.goto((tmp_path / "handout.html").as_uri())
                 assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scroll
                 page.screenshot(path=str(shots / name))

@@ -96,9 +96,61 @@ def test_each_half_of_the_round_chart_keeps_its_own_colours():
     spec = outcome_chart(r, SWITCH, r).to_dict()
     assert spec["resolve"]["scale"]["color"] == "independent"
     left = spec["hconcat"][0]["layer"][0]
-    assert left["encoding"]["color"]["field"] == "Department" and "domain" not in left["encoding"]["color"].get(
-        "scale", {}
+    assert left["encoding"]["color"]["field"] == "Department"
+    outcome = spec["hconcat"][1]["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert not set(outcome) & set(left["encoding"]["color"]["scale"]["domain"])
+
+
+def test_a_department_has_the_apps_colour_in_the_workshop_charts_in_every_language():
+    """Issue 24: the debrief's and the handout's department colours came from Vega's palette in the order of the
+    names, so Sales was green in English and pink in Danish, and neither was its colour in the app's charts. Each
+    department now keeps the app's one colour (``charts.requester_colour``), as the team-time chart has it."""
+    from sim.i18n import language
+    from sim.present.charts import capacity, requester_colour
+    from sim.workshop.report import outcome_chart
+
+    r = replay("b2b_activation", 3, 2, {})
+    spent = team_time("b2b_activation", 3, 2, {})
+    seen = {}
+    for lang in ("en", "da"):
+        with language(lang):
+            scale = outcome_chart(r, SWITCH, r).to_dict()["hconcat"][0]["layer"][0]["encoding"]["color"]["scale"]
+            team = capacity(spent).to_dict()["encoding"]["color"]["scale"]
+            names = {department_name(d): d for d in set(r["department"])}
+        colours = dict(zip(scale["domain"], scale["range"]))
+        assert set(colours) == set(names)  # every department at the table, by its name in the language
+        seen[lang] = {names[name]: colour for name, colour in colours.items()}
+        app = dict(zip(team["domain"], team["range"]))
+        for name, colour in colours.items():
+            assert colour == requester_colour(names[name])
+            if name in app:  # the same colour in the chart of where the team's time went
+                assert app[name] == colour
+    assert seen["en"] == seen["da"] and len(set(seen["en"].values())) == len(seen["en"])
+
+
+def test_the_handouts_charts_read_on_a_phone():
+    """Issue 24: the phone handout was unreadable: both halves of the round chart in one drawing, shrunk to a
+    phone's width. Each chart is now a drawing of its own, no wider than a phone's screen (so a phone shows it at
+    its size, one under the other, and A4 two side by side), with type of at least 12 px."""
+    decisions = {(r, d): Decision("shared goal", "few", False) for r in range(4) for d in DEPTS}
+    r = replay("b2b_activation", 7, 4, decisions, SWITCH)
+    page = handout_html(
+        "ABC234",
+        "B2B",
+        1,
+        r,
+        team_time("b2b_activation", 7, 4, decisions, SWITCH),
+        SWITCH,
+        replay("b2b_activation", 7, 4, own_kpi_decisions("b2b_activation"), SWITCH),
+        table_paths("b2b_activation", 7, 4, {1: decisions}, SWITCH),
     )
+    widths = [float(w) for w in re.findall(r'<svg[^>]*?width="([\d.]+)"', page)]
+    assert len(widths) == 4 and max(widths) <= 360  # own KPIs, shared outcome, tables compared, team time
+    assert 2 * max(widths[:2]) + 24 <= 190 / 25.4 * 96  # the round's two charts side by side on A4 (190 mm)
+    sizes = {float(x) for x in re.findall(r'font-size="([\d.]+)px"', page)}
+    assert sizes and min(sizes) >= 12
+    charts = page[page.index("<div class=charts>") :]
+    assert charts.index("Each department") < charts.index("The shared outcome") < charts.index("</div></div>")
 
 
 def test_a_round_without_a_decision_is_played_by_the_model_as_the_template_has_it():

@@ -18,7 +18,7 @@ from sim.scenario import Scenario
 from ui.language import language_switch
 from ui.results import DEFAULT_SEEDS, ensemble
 from ui.state import alignment, base_scenario, edited_scenario
-from ui.text import edited_title, plain, scenario_title
+from ui.text import edited_title, plain, scenario_title, unbroken
 from ui.widgets import page_url
 
 #: The page on screen and on paper: no sidebar or app chrome; A4 with a narrow margin; the content as wide as the
@@ -91,9 +91,10 @@ if overrides:
     reference = ensemble(base, seeds)
     table = compare(reference, result)
     st.markdown(plain(answer.headline(table, _("this edit"), scenario_title(label))))
-    st.markdown("\n".join(f"- {plain(line.text)}" for line in answer.lines(table)))
+    st.markdown(unbroken("\n".join(f"- {plain(line.text)}" for line in answer.lines(table))), unsafe_allow_html=True)
     st.subheader(_("Why it moved"))
-    st.markdown("\n".join(f"- {plain(text)}" for text in why.explain(reference, result, table, edited).sentences()))
+    reasons = why.explain(reference, result, table, edited).sentences()
+    st.markdown(unbroken("\n".join(f"- {plain(text)}" for text in reasons)), unsafe_allow_html=True)
     shown = [m for m in answer.HEADLINE if m in table.index and verdict.direction(m).kind != "organisation"]
     chart = charts.differences(table, shown, compact=True)
 else:

@@ -24,7 +24,7 @@ from ui.comparison import EXPLORE, MAX_OPTIONS, NAMED
 from ui.language import language_switch
 from ui.results import DEFAULT_PRESET, DEFAULT_SEEDS, SEEDS_RANGE, SEEDS_STEP, ensemble, fewer_markets
 from ui.state import alignment, edited_scenario, edited_shown, explore_kept, kept
-from ui.text import names, plain, slug
+from ui.text import names, plain, slug, unbroken
 from ui.widgets import ORGANISATION, OUTCOMES, OUTPUTS, long_with_label, page_url, setup_page
 
 LETTERS = "ABCD"
@@ -184,10 +184,11 @@ for i, option in enumerate(others, 1):
     name_a = _("{letter} ({name})").format(letter="A", name=titles[a_option])
     st.markdown(plain(answer.headline(tables[option], name_b, name_a)))
     with st.expander(_("{letter}: every result and why it moved").format(letter=LETTERS[i]), expanded=i == 1):
-        st.markdown("\n".join(f"- {plain(line.text)}" for line in answer.lines(tables[option])))
+        lines = "\n".join(f"- {plain(line.text)}" for line in answer.lines(tables[option]))
+        st.markdown(unbroken(lines), unsafe_allow_html=True)
         reasons = why.explain(results[a_option], results[option], tables[option], scenarios[option])
         st.markdown("**" + _("Why it moved") + "**")
-        st.markdown("\n".join(f"- {plain(text)}" for text in reasons.sentences()))
+        st.markdown(unbroken("\n".join(f"- {plain(text)}" for text in reasons.sentences())), unsafe_allow_html=True)
     a, b = scenarios[a_option], scenarios[option]
     if isinstance(a, Scenario) and isinstance(b, Scenario) and a.assumptions != b.assumptions:
         st.warning(

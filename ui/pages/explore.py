@@ -17,7 +17,7 @@ from ui.comparison import MAX_NAME_CHARS, clean_name
 from ui.language import language_switch
 from ui.results import ensemble, refine
 from ui.state import explore_kept, keep
-from ui.text import chart_name, names, plain, scenario_title
+from ui.text import chart_name, names, plain, scenario_title, unbroken
 from ui.widgets import (
     ORGANISATION,
     OUTCOMES,
@@ -54,10 +54,10 @@ if partial:
 table = compare(reference, result) if reference is not None else None
 if reference is not None and table is not None:
     st.markdown(plain(answer.headline(table, _("this edit"), scenario_title(choice.label))))
-    st.markdown("\n".join(f"- {plain(line.text)}" for line in answer.lines(table)))
+    st.markdown(unbroken("\n".join(f"- {plain(line.text)}" for line in answer.lines(table))), unsafe_allow_html=True)
     st.markdown("**" + _("Why it moved") + "**")
     reasons = why.explain(reference, result, table, choice.edited)
-    st.markdown("\n".join(f"- {plain(text)}" for text in reasons.sentences()))
+    st.markdown(unbroken("\n".join(f"- {plain(text)}" for text in reasons.sentences())), unsafe_allow_html=True)
 else:
     st.markdown(
         plain(

@@ -102,4 +102,4 @@ table = pd.DataFrame(
     },
     index=pd.Index([labels.measure_name(m) for m in before], name=_("measure")),
 )
-st.dataframe(table, key="org_measures")
+st.table(table)  # a static table: the long names wrap on a phone instead of being cut

@@ -67,14 +67,16 @@ def _accept(scenario: ScenarioBase, label: str) -> str:
 
 
 upload_panel("ref_", _accept, 'model = "march1991"\np1 = 0.1\np2 = 0.9')
+# a seed in plain words, as Explore's "simulated markets" (these models have no market): one simulated run, with
+# its own chance events
 seeds = st.sidebar.slider(
-    _("Seeds (runs averaged)"),
+    _("Simulated runs (averaged)"),
     5,
     200,
     40,
     5,
     key="ref_seeds",
-    help=_("Every setting runs on the same seeds, so differences are paired."),
+    help=_("Every setting is simulated in the same runs, so a difference comes from the setting, not from luck."),
 )
 overrides = lever_panel(base, st.sidebar, prefix=f"ref:{preset}:")
 try:
@@ -87,8 +89,8 @@ if cost(edited, seeds) > APP_BUDGET_SECONDS:  # larger runs belong to the CLI or
     sets = "".join(f" --set {k}={v}" for k, v in {**overrides, spec.horizon: horizon(edited)}.items())
     st.error(
         _(
-            "{seeds} seeds of this setting ({setting}) would take about {time}, more than the page runs at once "
-            "({budget}): lower the parameters or the seeds, or use `{command}`."
+            "{seeds} runs of this setting ({setting}) would take about {time}, more than the page runs at once "
+            "({budget}): lower the parameters or the runs, or use `{command}`."
         ).format(
             seeds=seeds,
             setting=plain(shown(spec.summary_line(edited))),
@@ -112,7 +114,7 @@ result = ensemble(edited, seeds)
 reference = ensemble(base, seeds, _("the preset")) if overrides else None
 if overrides:
     st.info(
-        _("Changed: {changes}. Differences are against the preset **{preset}** on the same {seeds} seeds.").format(
+        _("Changed: {changes}. Differences are against the preset **{preset}** in the same {seeds} runs.").format(
             changes=", ".join(f"`{k}` = {v}" for k, v in overrides.items()),
             preset=plain(preset_name(preset)),
             seeds=seeds,
@@ -127,26 +129,26 @@ figures = {
     )
 }
 st.subheader(_("Per {step}").format(step=_(STEPS[spec.time]) if spec.time in STEPS else spec.time))
-st.caption(_("Mean over seeds with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value."))
+st.caption(_("Mean over the runs with a 95% band. A run that ended early (e.g. at equilibrium) keeps its last value."))
 panels = charts.over_time_panels(charts.hold_last(result.weekly, spec.time), series, time=spec.time)
 for i in range(0, len(panels), 2):  # two columns on a wide screen, one under the other on a phone
     for col, panel in zip(st.columns(2), panels[i : i + 2]):
         col.altair_chart(charts.in_locale(panel), width="stretch")
-st.subheader(_("Per seed"))
+st.subheader(_("Per run"))
 # the table holds the runs' raw values: a share is headed as a share (0 to 1), not as a percentage
 headers = {
     m: _("{name} (share)").format(name=labels.name(m)) if labels.label(m).unit == "share" else labels.title(m)
     for m in metrics
 }
 st.dataframe(
-    result.summary.rename(columns={"seed": _("seed"), **headers}), width="stretch", hide_index=True, key="ref_summary"
+    result.summary.rename(columns={"seed": _("run"), **headers}), width="stretch", hide_index=True, key="ref_summary"
 )
 
 st.subheader(_("Sweep one parameter"))
 st.caption(
     _(
-        "Run a range of values of one parameter, optionally for several values of another, on the same "
-        "seeds: for March's Figure 1, sweep p1 with lines for p2."
+        "Run a range of values of one parameter, optionally for several values of another, in the same "
+        "runs: for March's Figure 1, sweep p1 with lines for p2."
     )
 )
 levers = levers_for(edited)
@@ -201,7 +203,7 @@ if st.button(_("Run the sweep"), key="sweep_run"):
         st.error(
             _(
                 "That is {runs} runs (about {time}); the app runs at most {most} runs or {budget} at once. Use "
-                "fewer points, values or seeds, or `alignsim sweep` for large sweeps."
+                "fewer points, values or runs per point, or `alignsim sweep` for large sweeps."
             ).format(
                 runs=runs,
                 time=shown(describe_seconds(runs * cost(edited))),

@@ -93,23 +93,19 @@ st.success(
 for note in imported.notes:
     st.caption(plain(shown(note)))
 graph = build_graph(org)
-st.altair_chart(charts.organisation(graph), width="stretch")
+st.altair_chart(charts.in_locale(charts.organisation(graph)), width="stretch")
 measured = measures(graph)
-st.dataframe(
+st.table(  # a static table: the long names wrap on a phone instead of being cut
     pd.DataFrame(
         {_("value"): [labels.measure_value(m, v) for m, v in measured.items()]},
         index=pd.Index([labels.measure_name(m) for m in measured], name=_("measure")),
-    ),
-    key="org_graph_measures",
+    )
 )
 
 st.subheader(_("3. Your numbers"))
 st.markdown(_("A CSV file with a `week` or a `month` column (1, 2, 3, ...) and any of these columns:"))
-st.dataframe(
-    pd.DataFrame([{_("column"): s.name, _("meaning"): _(s.meaning)} for s in SERIES.values()]),
-    hide_index=True,
-    key="series_help",
-)
+# each series by its name, the column's header to write in the file as code, and what a cell means, in full
+st.markdown("\n".join(f"- **{fit.series_title(s.name)}** (`{s.name}`): {plain(_(s.meaning))}" for s in SERIES.values()))
 obs_file = st.file_uploader(_("Observed series (.csv)"), type=["csv"], key="observed_upload")
 observed = None
 if obs_file is not None:
@@ -174,7 +170,7 @@ if observed is not None:
 
 if result is not None:
     st.markdown("**" + plain(fit.verdict(result.quality)) + "**")
-    st.dataframe(fit.estimates(result.estimates), hide_index=True, key="fit_estimates", width="stretch")
+    st.table(fit.estimates(result.estimates).set_index(_("what it means")))  # every word shown, wrapped
     for note in result.notes:
         st.caption(plain(shown(note)))
     st.caption(_("Dots: your numbers. Line and band: the model, and where it likely lies."))
@@ -184,7 +180,7 @@ if result is not None:
             col.altair_chart(charts.in_locale(panel), width="stretch")
     quality = pd.DataFrame(
         {
-            "series": [_(fit.SERIES[s][0]) if s in fit.SERIES else s for s in result.quality["series"]],
+            "series": [fit.series_title(s) for s in result.quality["series"]],
             "points": result.quality["points"],
             "coverage": result.quality["coverage"].map(lambda v: percent(v, 0)),
         }
