@@ -426,6 +426,7 @@ def run(args, out=print) -> dict:
 
     random.seed(args.seed)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="workshop_room_"))
+    workdir.mkdir(parents=True, exist_ok=True)  # --workdir may name a folder that does not exist yet
     server = Server(args.port, workdir / "workshop.sqlite3", workdir / "server.log", entry=args.entry)
     shop = Workshop(server.db)
     code, key = shop.create(TEMPLATE, seed=7, tables=args.tables, seat_size=args.seat_size + 1)

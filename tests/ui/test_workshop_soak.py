@@ -42,7 +42,8 @@ def test_the_room_benchmark_smoke_run(tmp_path, free_port):
     from benchmarks import workshop_room
 
     lines = []
-    args = workshop_room.options(["--smoke", "--port", str(free_port()), "--workdir", str(tmp_path)])
+    workdir = tmp_path / "not" / "yet"  # --workdir creates its folder
+    args = workshop_room.options(["--smoke", "--port", str(free_port()), "--workdir", str(workdir)])
     figures = workshop_room.run(args, out=lines.append)
     assert all(figures["checks"].values()), "\n".join(lines)
     assert figures["round1_confirm"]["n"] == 4 and figures["round1_facilitator"]["n"] == 4
