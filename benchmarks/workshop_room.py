@@ -31,8 +31,10 @@ as soon as its run has drawn the first lines, and the run goes on drawing (a tab
 after each round played, as in a workshop that shows it.
 
 Prints the figures (median and 95th percentile) and whether they meet the targets of issue 27 (confirmation median
-<= 1 s and p95 <= 3 s, facilitator screen <= 2 s); exit code 1 when a check fails (a save lost or not confirmed,
-a screen polling). Timing targets are reported, not asserted: the machine's load is printed beside them.
+<= 1 s and p95 <= 3 s, facilitator screen <= 2 s; the saves made while a round is played are held to the
+confirmation target too: playing a round must not stall the screens' saves); exit code 1 when a check fails (a
+save lost or not confirmed, a screen polling). Timing targets are reported, not asserted: the machine's load is
+printed beside them.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class Screen:
     waiters: list = field(default_factory=list)
     received: int = 0
     runs: int = 0  # script runs the server finished for this tab (its whole page or a fragment)
+    finished: list = field(default_factory=list)  # (monotonic, True for the whole page's run, False for a fragment's)
     auto_reruns: int = 0  # reruns this tab sent because the server asked it to poll (AutoRerun)
     reader: object = None
     page: str = "Workshop"
@@ -168,6 +171,7 @@ class Screen:
         kind = msg.WhichOneof("type")
         if kind == "script_finished":
             self.runs += 1
+            self.finished.append((time.monotonic(), msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY))
         elif kind == "navigation" and msg.navigation.page_script_hash:
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "page_info_changed":
@@ -315,6 +319,9 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
     )
 
     confirm: list[float] = []
+    form_seen: list[float] = []  # when a saver's screen showed the form it saved on
+    page_wait: list[float] = []  # saves that waited for their screen's whole-page run to end (Streamlit runs the
+    # save's fragment after the page's run, never inside it)
     to_fac: list[float] = []
     lost: list[str] = []
     # the facilitator's seats show the seat's last saver: a save is on the screen when its name, or the name of a
@@ -336,11 +343,15 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         if not ok:
             lost.append(f"{name}: no form for round {round_index + 1}")
             return
+        form_seen.append(time.monotonic())
         sent = await screen.save(token, dept, round_index, PUSHES[(round_index + int(name[1:])) % 3])
         sent_at.setdefault((table, dept), []).append((sent, name))
         try:
             at = await asyncio.wait_for(screen.wait_for("Decision saved", sent), 60)
             confirm.append(at - sent)
+            runs = [(t, page) for t, page in screen.finished if sent <= t <= at]
+            if runs and runs[0][1]:  # the first run to end after the save was the page's: the save waited for it
+                page_wait.append(runs[0][0] - sent)
         except TimeoutError:
             lost.append(f"{name}: save in round {round_index + 1} not confirmed within 60 s")
         try:
@@ -370,6 +381,8 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         # ---- 3. play the round, a third of the room saves for the next round at once
         confirm.clear()
         to_fac.clear()
+        page_wait.clear()
+        form_seen.clear()
         c0, w0 = cpu_seconds(pid), time.monotonic()
         shop.play_round(code, key, r)
         after = "Every round has been played" if r + 1 == spec["rounds"] else f"Round {r + 2} of"
@@ -386,9 +399,18 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         figures[f"round{r + 1}_play_cpu"] = cpu_seconds(pid) - c0 - idle_cpu * (time.monotonic() - w0)
         figures[f"round{r + 1}_play_cpu_raw"] = (cpu_seconds(pid) - c0, time.monotonic() - w0)
         figures[f"round{r + 1}_saves_during_play"] = stats(list(confirm))
+        figures[f"round{r + 1}_saves_during_play_waited_for_page"] = stats(list(page_wait))
+        figures[f"round{r + 1}_play_form_shown"] = stats([t - w0 for t in form_seen])  # Play to the new form
+        # when the last screen's page run after Play ended (a screen shows the new round from its first lines)
+        ends = [min((t for t, page in s.finished if page and t >= w0), default=None) for s in screens]
+        figures[f"round{r + 1}_play_pages_done"] = max((t - w0 for t in ends if t is not None), default=None)
+        pages_done = figures[f"round{r + 1}_play_pages_done"]
         out(
-            f"  round {r + 1} played: every screen on the new round after {max(done) - w0:.1f} s; saves meanwhile "
-            f"{_line(confirm)}; server CPU for the round {figures[f'round{r + 1}_play_cpu']:.1f} s"
+            f"  round {r + 1} played: every screen on the new round after {max(done) - w0:.1f} s, every page's run "
+            f"done after {pages_done or 0:.1f} s; the new form on the savers' screens after "
+            f"{_line([t - w0 for t in form_seen])}, their saves confirmed after {_line(confirm)} "
+            f"({len(page_wait)} waited for their page's run to end: {_line(page_wait)}); server CPU for the round "
+            f"{figures[f'round{r + 1}_play_cpu']:.1f} s"
         )
     figures["lost"] = lost
     figures["auto_reruns"] = sum(s.auto_reruns for s in [fac, *screens])  # polls sent over the whole run
@@ -481,12 +503,24 @@ def run(args, out=print) -> dict:
     }
     confirms = [v for k, v in figures.items() if k.endswith("_confirm") and v.get("n")]
     facs = [v for k, v in figures.items() if k.endswith("_facilitator") and v.get("n")]
+    # "playing a round for all tables does not stall the screens' saves" (issue 27): the saves sent as soon as the
+    # next round's form shows, while every other screen is still being redrawn, are held to the confirmation target
+    playing = [v for k, v in figures.items() if k.endswith("_saves_during_play") and v.get("n")]
     if confirms and facs:
         figures["targets"] = {
             "confirmation median <= 1 s": max(c["median"] for c in confirms) <= TARGETS["confirm_median"],
             "confirmation p95 <= 3 s": max(c["p95"] for c in confirms) <= TARGETS["confirm_p95"],
             "facilitator screen median <= 2 s": max(f["median"] for f in facs) <= TARGETS["facilitator_median"],
         }
+    if playing:
+        figures.setdefault("targets", {}).update(
+            {
+                "saves while a round is played: confirmation median <= 1 s": max(c["median"] for c in playing)
+                <= TARGETS["confirm_median"],
+                "saves while a round is played: confirmation p95 <= 3 s": max(c["p95"] for c in playing)
+                <= TARGETS["confirm_p95"],
+            }
+        )
     figures["checks"] = checks
     out(
         f"workshop room: {figures['screens']} light screens + {args.browsers} chromium pages, "

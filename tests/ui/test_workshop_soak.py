@@ -51,6 +51,8 @@ def test_the_room_benchmark_smoke_run(tmp_path, free_port):
     assert figures["polling_screens"] == 0 and figures["idle_script_runs"] == 0, "\n".join(lines)
     assert figures["round1_confirm"]["n"] == 4 and figures["round1_facilitator"]["n"] == 4
     assert figures["round1_play_all_screens"] > 0 and figures["saves_stored"] >= 4 + 2
+    assert figures["round1_saves_during_play"]["n"] == 2  # judged against the confirmation target (not asserted)
+    assert any(name.startswith("saves while a round is played") for name in figures["targets"])
 
 
 def test_save_refresh_reclaim_and_a_round_with_30_screens_connected(tmp_path, free_port):
