@@ -217,6 +217,24 @@ def show_decision(form_key: str, department: str, round_index: int, decision: De
         st.session_state[f"action:{ids}"] = decision.action
 
 
+def form_holds(form_key: str, department: str, round_index: int, decision: Decision | None) -> bool:
+    """The form of this round holds ``decision`` (None: the defaults) in this script run: the choices the browser
+    sent back with the run (what it showed when it asked for it, or a save's), or what this run set. False when
+    this session knows no choices for it (a new page, a new session after a server restart)."""
+    ids = f"{form_key}:{department}:{round_index}"
+    state = st.session_state
+    want = decision or Decision()
+    if f"push:{ids}" not in state or f"demands:{ids}" not in state:
+        return False
+    same = state[f"push:{ids}"] == want.push and state[f"demands:{ids}"] == want.demands
+    return same and (not ACTIONS.get(department) or bool(state.get(f"action:{ids}", False)) == want.action)
+
+
+def submitted(form_key: str, department: str, round_index: int) -> bool:
+    """This script run is the save of this round's form (its button was pressed)."""
+    return bool(st.session_state.get(f"save:{form_key}:{department}:{round_index}"))
+
+
 def decision_form(
     form_key: str,
     department: str,
