@@ -67,6 +67,9 @@ TEMPLATE = "b2b_activation"
 PUSHES = ["own KPI", "balanced", "shared goal"]
 TARGETS = {"confirm_median": 1.0, "confirm_p95": 3.0, "facilitator_median": 2.0}
 TICKS = os.sysconf("SC_CLK_TCK")
+#: A fragment rerun on a timer shorter than this is polling (the workshop's fallback polls every 1-2 s; its
+#: hourly timer, which makes a browser redraw a screen when its connection comes back, is not).
+POLL_BELOW = 60.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -95,6 +98,7 @@ class Screen:
     elements: dict = field(default_factory=dict)  # delta path -> (fragment id, Element)
     widgets: dict = field(default_factory=dict)  # widget id -> WidgetState the tab would send
     timers: dict = field(default_factory=dict)  # fragment id -> asyncio task
+    intervals: dict = field(default_factory=dict)  # fragment id -> seconds between its reruns
     text: str = ""
     events: list = field(default_factory=list)  # (monotonic, text seen)
     waiters: list = field(default_factory=list)
@@ -151,7 +155,8 @@ class Screen:
                 w.trigger_value = False
 
     async def _every(self, fragment: str, seconds: float) -> None:
-        await asyncio.sleep(random.uniform(0, seconds))  # tabs opened at different moments
+        # a poll: tabs opened at different moments; a long timer (the workshop's hourly one) as a browser sets it
+        await asyncio.sleep(random.uniform(0, seconds) if seconds < POLL_BELOW else seconds)
         while True:
             self.auto_reruns += 1
             await self.rerun(fragment, auto=True)
@@ -181,10 +186,12 @@ class Screen:
             if fragment in self.timers:
                 self.timers[fragment].cancel()
             self.timers[fragment] = asyncio.create_task(self._every(fragment, msg.auto_rerun.interval))
+            self.intervals[fragment] = msg.auto_rerun.interval
         elif kind == "stop_auto_rerun":
             for fragment in msg.stop_auto_rerun.fragment_ids:
                 if fragment in self.timers:
                     self.timers.pop(fragment).cancel()
+                    self.intervals.pop(fragment, None)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             path = tuple(msg.metadata.delta_path)
             element = msg.delta.new_element
@@ -215,6 +222,11 @@ class Screen:
         else:
             return
         self.widgets[wid] = w
+
+    def polls(self) -> bool:
+        """The server asked this tab to rerun a fragment on a timer shorter than ``POLL_BELOW`` (the fallback
+        where the doorbell cannot ring sessions)."""
+        return any(seconds < POLL_BELOW for seconds in self.intervals.values())
 
     def text_all(self) -> str:
         return "\n".join(_shown(e) for _f, e in self.elements.values())
@@ -311,7 +323,7 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
     # an idle screen runs nothing: no script run of a participant's screen while nobody acts, and no screen asked
     # to poll (the fallback where the doorbell cannot ring sessions: a run per screen every 1-2 s)
     figures["idle_script_runs"] = sum(s.runs for s in screens) - sum(runs0)
-    figures["polling_screens"] = sum(1 for s in [fac, *screens] if s.timers)
+    figures["polling_screens"] = sum(1 for s in [fac, *screens] if s.polls())
     out(
         f"  idle: server CPU {idle_cpu * 100:.1f} % of a core with {len(screens) + 1 + args.browsers} screens; "
         f"{figures['idle_script_runs']} script runs of idle participant screens, "

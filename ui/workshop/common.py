@@ -45,6 +45,8 @@ from ui.workshop.gate import stream_path as _stream_path
 #: facilitator's and the presenter's screens, and participants' screens.
 POLL_SECONDS = 1.0
 POLL_PLAYER_SECONDS = 2.0
+#: A screen the doorbell serves still reruns an empty fragment this often (``_come_back``): once an hour.
+COME_BACK_SECONDS = 3600.0
 #: How long a refused save's message stays on a participant's screen.
 NOTE_SECONDS = 15
 #: The browser id cookie lives as long as a workshop can.
@@ -172,13 +174,24 @@ def round_line(state: State) -> str:
     )
 
 
+@st.fragment(run_every=COME_BACK_SECONDS)
+def _come_back() -> None:
+    """Draws nothing; its timer is what counts. Streamlit's browser code (1.67) asks for a script run when its
+    connection comes back only if its last run was a fragment's or a fragment of the page reruns on a timer.
+    Otherwise it assumes the server kept its session; a restarted server has not, so the screen reconnected to a
+    new session that never ran: it went on showing the old page, and the doorbell, which knows only sessions that
+    ran a page, never redrew it. With this timer every reconnect redraws the screen."""
+
+
 def watch(name: str, pulse: Callable[[], tuple], seconds: float) -> None:
     """Keep this screen up to date: remember the pulse it is drawn from and have the doorbell
-    (``ui.workshop.doorbell``) rerun it when the pulse changes; where the doorbell cannot serve (AppTest, another
-    Streamlit), a fragment polls every ``seconds`` instead and redraws the screen when the pulse has changed."""
+    (``ui.workshop.doorbell``) rerun it when the pulse changes (and the screen redrawn when its connection comes
+    back: ``_come_back``); where the doorbell cannot serve (AppTest, another Streamlit), a fragment polls every
+    ``seconds`` instead and redraws the screen when the pulse has changed."""
     shown = pulse()
     st.session_state[f"pulse:{name}"] = shown
     if doorbell().watch(pulse, shown):
+        _come_back()
         return
 
     @st.fragment(run_every=seconds)
