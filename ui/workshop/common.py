@@ -3,7 +3,8 @@ the request's address, the decision form and the live watch.
 
 Live updates are cheap: a screen registers what it shows (the store's ``pulse``: a few numbers read in one indexed
 query) with the server's doorbell (``ui.workshop.doorbell``), which reruns the screen, or only its live part, when
-the pulse changes. An idle screen runs nothing (docs/PERFORMANCE.md has the figures).
+the pulse changes. An idle screen runs nothing but an empty fragment once an hour, which makes the browser redraw
+it when its connection comes back (``_come_back``); docs/PERFORMANCE.md has the figures.
 """
 
 from __future__ import annotations

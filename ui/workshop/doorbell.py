@@ -3,13 +3,13 @@ screens (or the parts of screens) that show it.
 
 Measured on Streamlit 1.67 (docs/PERFORMANCE.md), every script run costs the server tens of milliseconds of CPU,
 even a fragment that does nothing: 30 phones each rerunning a small fragment every 2 s kept most of a core busy.
-So an idle screen runs nothing at all. Each screen registers what it shows: a *pulse* (a few numbers the store
-reads in one indexed query: ``Workshop.pulse``, ``Workshop.player_pulse``) and, optionally, the fragment that
-redraws its live part. Every ``TICK`` seconds the doorbell reads the pulses of the screens connected now; when one
-has changed, it reruns that screen's fragment (the seats on the facilitator's screen, the form on a
-participant's) when only the live part moved, or the whole screen when its stage moved (a round played, a reveal).
-It asks Streamlit's runtime to rerun a session as Streamlit does itself when a source file changes
-(``AppSession.request_rerun``), with the session's last client state.
+So an idle screen runs nothing (but an empty fragment once an hour: ``ui.workshop.common._come_back``). Each screen
+registers what it shows: a *pulse* (a few numbers the store reads in one indexed query: ``Workshop.pulse``,
+``Workshop.player_pulse``) and, optionally, the fragment that redraws its live part. Every ``TICK`` seconds the
+doorbell reads the pulses of the screens connected now; when one has changed, it reruns that screen's fragment (the
+seats on the facilitator's screen, the form on a participant's) when only the live part moved, or the whole screen
+when its stage moved (a round played, a reveal). It asks Streamlit's runtime to rerun a session as Streamlit does
+itself when a source file changes (``AppSession.request_rerun``), with the session's last client state.
 
 That is Streamlit's internal API, not its public one (``Runtime._session_mgr``, ``AppSession._client_state``,
 ``AppSession.request_rerun``): ``missing()`` checks for it when a screen registers, and where it is missing (a
