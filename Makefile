@@ -9,6 +9,9 @@ LOCK   := constraints.txt
 EXTRAS := test,docs,dev
 
 CHROMIUM := /usr/bin/chromium
+NGINX    := /usr/sbin/nginx
+# Debian's switch that keeps apt-get from starting services (exit 101: refused); see the browser target
+POLICY_RC := /usr/sbin/policy-rc.d
 # pytest over both cores, a test file per process (module fixtures such as the app's server are started once);
 # one BLAS thread per process: two test processes already fill the two cores, and OpenBLAS's spare threads spin
 PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -30,12 +33,20 @@ $(STAMP): pyproject.toml $(LOCK)
 app: $(STAMP)
 	$(BIN)/python -m ui.serve --browser.gatherUsageStats false
 
-## browser: Debian's chromium for the real-browser tests (browser downloads do not work here)
+## browser: what the tests drive that pip cannot install, from Debian's archive with one apt-get update when one is
+## missing: chromium for the real-browser tests (browser downloads do not work here) and nginx for the hosting test
+## (tests/workshop/test_hosting.py runs docs/HOSTING.md's configuration). No service is started by the install: a
+## policy-rc.d that refuses every start is put in place for it when there is none (Debian's nginx would otherwise
+## start on port 80, and fail the install where that port is taken), and removed after.
 browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
+	@missing=""; [ -x $(CHROMIUM) ] || missing=" chromium"; [ -x $(NGINX) ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian's archive for the browser and hosting tests:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		$$SUDO sh -c 'own=; if [ ! -e $(POLICY_RC) ]; then \
+				printf "%s\n" "#!/bin/sh" "exit 101" >$(POLICY_RC) && chmod +x $(POLICY_RC) && own=1; fi; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" >/dev/null; rc=$$?; \
+			if [ -n "$$own" ]; then rm -f $(POLICY_RC); fi; exit $$rc' apt-install $$missing; \
 	fi
 
 ## lint: the gate `make test` runs first: ruff (lint and format) and mypy (pydantic plugin); config in pyproject.toml

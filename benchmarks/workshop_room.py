@@ -15,7 +15,9 @@ pages (the facilitator's control screen and two participants at phone width) run
 
 Phases, each timed on the server process's own CPU clock (``/proc/<pid>/stat``: every thread of the server):
 
-1. **idle**: every screen open, nobody acts; the server's CPU per second, and per screen;
+1. **idle**: every screen open, nobody acts; the server's CPU per second, and per screen; how many script runs
+   the idle participant screens got and how many screens the server asked to poll (both 0 when the doorbell rings
+   screens; the room's smoke run in the test suite requires it);
 2. **decide**: every participant saves a decision at a random moment within ``--spread`` seconds; for each save,
    the time until the participant's screen confirms it (*save to confirmation*) and until the facilitator's light
    screen shows it (*save to facilitator*);
@@ -29,8 +31,10 @@ as soon as its run has drawn the first lines, and the run goes on drawing (a tab
 after each round played, as in a workshop that shows it.
 
 Prints the figures (median and 95th percentile) and whether they meet the targets of issue 27 (confirmation median
-<= 1 s and p95 <= 3 s, facilitator screen <= 2 s); exit code 1 when a check of correctness fails (a save lost or
-not confirmed). Timing targets are reported, not asserted: the machine's load is printed beside them.
+<= 1 s and p95 <= 3 s, facilitator screen <= 2 s; the saves made while a round is played are held to the
+confirmation target too: playing a round must not stall the screens' saves); exit code 1 when a check fails (a
+save lost or not confirmed, a screen polling). Timing targets are reported, not asserted: the machine's load is
+printed beside them.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ TEMPLATE = "b2b_activation"
 PUSHES = ["own KPI", "balanced", "shared goal"]
 TARGETS = {"confirm_median": 1.0, "confirm_p95": 3.0, "facilitator_median": 2.0}
 TICKS = os.sysconf("SC_CLK_TCK")
+#: A fragment rerun on a timer shorter than this is polling (the workshop's fallback polls every 1-2 s; its
+#: hourly timer, which makes a browser redraw a screen when its connection comes back, is not).
+POLL_BELOW = 60.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -91,12 +98,17 @@ class Screen:
     elements: dict = field(default_factory=dict)  # delta path -> (fragment id, Element)
     widgets: dict = field(default_factory=dict)  # widget id -> WidgetState the tab would send
     timers: dict = field(default_factory=dict)  # fragment id -> asyncio task
+    intervals: dict = field(default_factory=dict)  # fragment id -> seconds between its reruns
     text: str = ""
     events: list = field(default_factory=list)  # (monotonic, text seen)
     waiters: list = field(default_factory=list)
     received: int = 0
+    runs: int = 0  # script runs the server finished for this tab (its whole page or a fragment)
+    finished: list = field(default_factory=list)  # (monotonic, True for the whole page's run, False for a fragment's)
+    auto_reruns: int = 0  # reruns this tab sent because the server asked it to poll (AutoRerun)
     reader: object = None
     page: str = "Workshop"
+    page_hash: str = ""  # the page's script hash once the server has said it (a browser then sends it, not the name)
     headers: dict = field(default_factory=dict)  # more request headers (e.g. X-Forwarded-For)
     ssl: object = None  # an SSLContext for wss:// (an https URL)
 
@@ -129,7 +141,10 @@ class Screen:
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
-        state.page_name = self.page
+        if self.page_hash:
+            state.page_script_hash = self.page_hash
+        else:
+            state.page_name = self.page
         state.fragment_id = fragment
         state.is_auto_rerun = auto
         for w in self.widgets.values():
@@ -140,8 +155,10 @@ class Screen:
                 w.trigger_value = False
 
     async def _every(self, fragment: str, seconds: float) -> None:
-        await asyncio.sleep(random.uniform(0, seconds))  # tabs opened at different moments
+        # a poll: tabs opened at different moments; a long timer (the workshop's hourly one) as a browser sets it
+        await asyncio.sleep(random.uniform(0, seconds) if seconds < POLL_BELOW else seconds)
         while True:
+            self.auto_reruns += 1
             await self.rerun(fragment, auto=True)
             await asyncio.sleep(seconds)
 
@@ -157,17 +174,24 @@ class Screen:
 
     def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
-        if kind == "page_info_changed":
+        if kind == "script_finished":
+            self.runs += 1
+            self.finished.append((time.monotonic(), msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY))
+        elif kind == "navigation" and msg.navigation.page_script_hash:
+            self.page_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
         elif kind == "auto_rerun":
             fragment = msg.auto_rerun.fragment_id
             if fragment in self.timers:
                 self.timers[fragment].cancel()
             self.timers[fragment] = asyncio.create_task(self._every(fragment, msg.auto_rerun.interval))
+            self.intervals[fragment] = msg.auto_rerun.interval
         elif kind == "stop_auto_rerun":
             for fragment in msg.stop_auto_rerun.fragment_ids:
                 if fragment in self.timers:
                     self.timers.pop(fragment).cancel()
+                    self.intervals.pop(fragment, None)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             path = tuple(msg.metadata.delta_path)
             element = msg.delta.new_element
@@ -198,6 +222,11 @@ class Screen:
         else:
             return
         self.widgets[wid] = w
+
+    def polls(self) -> bool:
+        """The server asked this tab to rerun a fragment on a timer shorter than ``POLL_BELOW`` (the fallback
+        where the doorbell cannot ring sessions)."""
+        return any(seconds < POLL_BELOW for seconds in self.intervals.values())
 
     def text_all(self) -> str:
         return "\n".join(_shown(e) for _f, e in self.elements.values())
@@ -285,14 +314,26 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
     await settle(pid, 0.0, most=60.0)  # on a busy machine the first pages take longer: idle means idle
 
     # ---- 1. idle
+    runs0 = [s.runs for s in screens]
     c0, w0 = cpu_seconds(pid), time.monotonic()
     await asyncio.sleep(args.idle)
     idle_cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - w0)
     figures["idle_cpu_per_second"] = idle_cpu
     figures["idle_cpu_per_screen_per_second"] = idle_cpu / (len(screens) + 1 + args.browsers)
-    out(f"  idle: server CPU {idle_cpu * 100:.1f} % of a core with {len(screens) + 1 + args.browsers} screens")
+    # an idle screen runs nothing: no script run of a participant's screen while nobody acts, and no screen asked
+    # to poll (the fallback where the doorbell cannot ring sessions: a run per screen every 1-2 s)
+    figures["idle_script_runs"] = sum(s.runs for s in screens) - sum(runs0)
+    figures["polling_screens"] = sum(1 for s in [fac, *screens] if s.polls())
+    out(
+        f"  idle: server CPU {idle_cpu * 100:.1f} % of a core with {len(screens) + 1 + args.browsers} screens; "
+        f"{figures['idle_script_runs']} script runs of idle participant screens, "
+        f"{figures['polling_screens']} screens polling"
+    )
 
     confirm: list[float] = []
+    form_seen: list[float] = []  # when a saver's screen showed the form it saved on
+    page_wait: list[float] = []  # saves that waited for their screen's whole-page run to end (Streamlit runs the
+    # save's fragment after the page's run, never inside it)
     to_fac: list[float] = []
     lost: list[str] = []
     # the facilitator's seats show the seat's last saver: a save is on the screen when its name, or the name of a
@@ -314,11 +355,15 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         if not ok:
             lost.append(f"{name}: no form for round {round_index + 1}")
             return
+        form_seen.append(time.monotonic())
         sent = await screen.save(token, dept, round_index, PUSHES[(round_index + int(name[1:])) % 3])
         sent_at.setdefault((table, dept), []).append((sent, name))
         try:
             at = await asyncio.wait_for(screen.wait_for("Decision saved", sent), 60)
             confirm.append(at - sent)
+            runs = [(t, page) for t, page in screen.finished if sent <= t <= at]
+            if runs and runs[0][1]:  # the first run to end after the save was the page's: the save waited for it
+                page_wait.append(runs[0][0] - sent)
         except TimeoutError:
             lost.append(f"{name}: save in round {round_index + 1} not confirmed within 60 s")
         try:
@@ -348,6 +393,8 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         # ---- 3. play the round, a third of the room saves for the next round at once
         confirm.clear()
         to_fac.clear()
+        page_wait.clear()
+        form_seen.clear()
         c0, w0 = cpu_seconds(pid), time.monotonic()
         shop.play_round(code, key, r)
         after = "Every round has been played" if r + 1 == spec["rounds"] else f"Round {r + 2} of"
@@ -364,11 +411,21 @@ async def room(server: Server, shop: Workshop, code: str, key: str, args, out) -
         figures[f"round{r + 1}_play_cpu"] = cpu_seconds(pid) - c0 - idle_cpu * (time.monotonic() - w0)
         figures[f"round{r + 1}_play_cpu_raw"] = (cpu_seconds(pid) - c0, time.monotonic() - w0)
         figures[f"round{r + 1}_saves_during_play"] = stats(list(confirm))
+        figures[f"round{r + 1}_saves_during_play_waited_for_page"] = stats(list(page_wait))
+        figures[f"round{r + 1}_play_form_shown"] = stats([t - w0 for t in form_seen])  # Play to the new form
+        # when the last screen's page run after Play ended (a screen shows the new round from its first lines)
+        ends = [min((t for t, page in s.finished if page and t >= w0), default=None) for s in screens]
+        figures[f"round{r + 1}_play_pages_done"] = max((t - w0 for t in ends if t is not None), default=None)
+        pages_done = figures[f"round{r + 1}_play_pages_done"]
         out(
-            f"  round {r + 1} played: every screen on the new round after {max(done) - w0:.1f} s; saves meanwhile "
-            f"{_line(confirm)}; server CPU for the round {figures[f'round{r + 1}_play_cpu']:.1f} s"
+            f"  round {r + 1} played: every screen on the new round after {max(done) - w0:.1f} s, every page's run "
+            f"done after {pages_done or 0:.1f} s; the new form on the savers' screens after "
+            f"{_line([t - w0 for t in form_seen])}, their saves confirmed after {_line(confirm)} "
+            f"({len(page_wait)} waited for their page's run to end: {_line(page_wait)}); server CPU for the round "
+            f"{figures[f'round{r + 1}_play_cpu']:.1f} s"
         )
     figures["lost"] = lost
+    figures["auto_reruns"] = sum(s.auto_reruns for s in [fac, *screens])  # polls sent over the whole run
     figures["bytes_per_screen"] = statistics.mean(s.received for s in screens)
     for s in [fac, *screens]:
         await s.close()
@@ -426,6 +483,7 @@ def run(args, out=print) -> dict:
 
     random.seed(args.seed)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="workshop_room_"))
+    workdir.mkdir(parents=True, exist_ok=True)  # --workdir may name a folder that does not exist yet
     server = Server(args.port, workdir / "workshop.sqlite3", workdir / "server.log", entry=args.entry)
     shop = Workshop(server.db)
     code, key = shop.create(TEMPLATE, seed=7, tables=args.tables, seat_size=args.seat_size + 1)
@@ -451,15 +509,30 @@ def run(args, out=print) -> dict:
     figures["cores"] = os.cpu_count()
     saves = shop.saves(code, key)
     figures["saves_stored"] = len(saves)
-    checks = {"every save confirmed and shown to the facilitator": not figures["lost"]}
+    checks = {
+        "every save confirmed and shown to the facilitator": not figures["lost"],
+        "no screen polls (the doorbell rings them)": figures["polling_screens"] == 0,
+    }
     confirms = [v for k, v in figures.items() if k.endswith("_confirm") and v.get("n")]
     facs = [v for k, v in figures.items() if k.endswith("_facilitator") and v.get("n")]
+    # "playing a round for all tables does not stall the screens' saves" (issue 27): the saves sent as soon as the
+    # next round's form shows, while every other screen is still being redrawn, are held to the confirmation target
+    playing = [v for k, v in figures.items() if k.endswith("_saves_during_play") and v.get("n")]
     if confirms and facs:
         figures["targets"] = {
             "confirmation median <= 1 s": max(c["median"] for c in confirms) <= TARGETS["confirm_median"],
             "confirmation p95 <= 3 s": max(c["p95"] for c in confirms) <= TARGETS["confirm_p95"],
             "facilitator screen median <= 2 s": max(f["median"] for f in facs) <= TARGETS["facilitator_median"],
         }
+    if playing:
+        figures.setdefault("targets", {}).update(
+            {
+                "saves while a round is played: confirmation median <= 1 s": max(c["median"] for c in playing)
+                <= TARGETS["confirm_median"],
+                "saves while a round is played: confirmation p95 <= 3 s": max(c["p95"] for c in playing)
+                <= TARGETS["confirm_p95"],
+            }
+        )
     figures["checks"] = checks
     out(
         f"workshop room: {figures['screens']} light screens + {args.browsers} chromium pages, "
@@ -495,8 +568,8 @@ def options(argv=None) -> argparse.Namespace:
     )
     ap.add_argument("--smoke", action="store_true", help="4 screens, no browser, one round, short phases")
     a = ap.parse_args(argv)
-    if a.smoke:
-        a.screens, a.browsers, a.rounds, a.idle, a.spread = 4, 0, 1, 0.5, 0.5
+    if a.smoke:  # idle long enough for a screen rerun on every doorbell tick (0.5 s) to show in the count
+        a.screens, a.browsers, a.rounds, a.idle, a.spread = 4, 0, 1, 3.0, 0.5
     if not 1 <= a.screens <= a.tables * 5 * a.seat_size:
         ap.error(f"screens must be from 1 to tables x 5 x seat-size = {a.tables * 5 * a.seat_size}")
     a.cores_note = f"{os.cpu_count()} cores, "

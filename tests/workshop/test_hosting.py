@@ -1,7 +1,8 @@
 """docs/HOSTING.md's nginx configuration, run as written on loopback with a self-signed certificate, in front of the
 app as ``make app`` serves it: a participant's screen over wss://, the facilitator's pass cookie Secure and
 HttpOnly over HTTPS, and a forged X-Forwarded-For ignored (the rate limit sees the proxy's honest address).
-Skips, saying why, where nginx or openssl is not installed (Debian: ``apt-get install nginx-light``)."""
+Skips, saying why, where nginx or openssl is not installed: ``make test`` (its ``browser`` target) installs Debian's
+nginx-light first, so CI runs it; Debian puts nginx in /usr/sbin, which a user's PATH may not hold."""
 
 import asyncio
 import re
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 pytestmark = [
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Debian: apt-get install nginx-light)"),
+    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (`make browser` installs Debian's nginx-light)"),
     pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed"),
 ]
 

@@ -3,7 +3,8 @@ the request's address, the decision form and the live watch.
 
 Live updates are cheap: a screen registers what it shows (the store's ``pulse``: a few numbers read in one indexed
 query) with the server's doorbell (``ui.workshop.doorbell``), which reruns the screen, or only its live part, when
-the pulse changes. An idle screen runs nothing (docs/PERFORMANCE.md has the figures).
+the pulse changes. An idle screen runs nothing but an empty fragment once an hour, which makes the browser redraw
+it when its connection comes back (``_come_back``); docs/PERFORMANCE.md has the figures.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from ui.workshop.gate import stream_path as _stream_path
 #: facilitator's and the presenter's screens, and participants' screens.
 POLL_SECONDS = 1.0
 POLL_PLAYER_SECONDS = 2.0
+#: A screen the doorbell serves still reruns an empty fragment this often (``_come_back``): once an hour.
+COME_BACK_SECONDS = 3600.0
 #: How long a refused save's message stays on a participant's screen.
 NOTE_SECONDS = 15
 #: The browser id cookie lives as long as a workshop can.
@@ -172,13 +175,24 @@ def round_line(state: State) -> str:
     )
 
 
+@st.fragment(run_every=COME_BACK_SECONDS)
+def _come_back() -> None:
+    """Draws nothing; its timer is what counts. Streamlit's browser code (1.67) asks for a script run when its
+    connection comes back only if its last run was a fragment's or a fragment of the page reruns on a timer.
+    Otherwise it assumes the server kept its session; a restarted server has not, so the screen reconnected to a
+    new session that never ran: it went on showing the old page, and the doorbell, which knows only sessions that
+    ran a page, never redrew it. With this timer every reconnect redraws the screen."""
+
+
 def watch(name: str, pulse: Callable[[], tuple], seconds: float) -> None:
     """Keep this screen up to date: remember the pulse it is drawn from and have the doorbell
-    (``ui.workshop.doorbell``) rerun it when the pulse changes; where the doorbell cannot serve (AppTest, another
-    Streamlit), a fragment polls every ``seconds`` instead and redraws the screen when the pulse has changed."""
+    (``ui.workshop.doorbell``) rerun it when the pulse changes (and the screen redrawn when its connection comes
+    back: ``_come_back``); where the doorbell cannot serve (AppTest, another Streamlit), a fragment polls every
+    ``seconds`` instead and redraws the screen when the pulse has changed."""
     shown = pulse()
     st.session_state[f"pulse:{name}"] = shown
     if doorbell().watch(pulse, shown):
+        _come_back()
         return
 
     @st.fragment(run_every=seconds)
@@ -215,6 +229,24 @@ def show_decision(form_key: str, department: str, round_index: int, decision: De
     st.session_state[f"demands:{ids}"] = decision.demands
     if ACTIONS.get(department):
         st.session_state[f"action:{ids}"] = decision.action
+
+
+def form_holds(form_key: str, department: str, round_index: int, decision: Decision | None) -> bool:
+    """The form of this round holds ``decision`` (None: the defaults) in this script run: the choices the browser
+    sent back with the run (what it showed when it asked for it, or a save's), or what this run set. False when
+    this session knows no choices for it (a new page, a new session after a server restart)."""
+    ids = f"{form_key}:{department}:{round_index}"
+    state = st.session_state
+    want = decision or Decision()
+    if f"push:{ids}" not in state or f"demands:{ids}" not in state:
+        return False
+    same = state[f"push:{ids}"] == want.push and state[f"demands:{ids}"] == want.demands
+    return same and (not ACTIONS.get(department) or bool(state.get(f"action:{ids}", False)) == want.action)
+
+
+def submitted(form_key: str, department: str, round_index: int) -> bool:
+    """This script run is the save of this round's form (its button was pressed)."""
+    return bool(st.session_state.get(f"save:{form_key}:{department}:{round_index}"))
 
 
 def decision_form(

@@ -3,16 +3,21 @@ screens (or the parts of screens) that show it.
 
 Measured on Streamlit 1.67 (docs/PERFORMANCE.md), every script run costs the server tens of milliseconds of CPU,
 even a fragment that does nothing: 30 phones each rerunning a small fragment every 2 s kept most of a core busy.
-So an idle screen runs nothing at all. Each screen registers what it shows: a *pulse* (a few numbers the store
-reads in one indexed query: ``Workshop.pulse``, ``Workshop.player_pulse``) and, optionally, the fragment that
-redraws its live part. Every ``TICK`` seconds the doorbell reads the pulses of the screens connected now; when one
-has changed, it reruns that screen's fragment (the seats on the facilitator's screen, the form on a
-participant's) when only the live part moved, or the whole screen when its stage moved (a round played, a reveal).
-It asks Streamlit's runtime to rerun a session as Streamlit does itself when a source file changes
-(``AppSession.request_rerun``), with the session's last client state.
+So an idle screen runs nothing (but an empty fragment once an hour: ``ui.workshop.common._come_back``). Each screen
+registers what it shows: a *pulse* (a few numbers the store reads in one indexed query: ``Workshop.pulse``,
+``Workshop.player_pulse``) and, optionally, the fragment that redraws its live part. Every ``TICK`` seconds the
+doorbell reads the pulses of the screens connected now; when one has changed, it reruns that screen's fragment (the
+seats on the facilitator's screen, the form on a participant's) when only the live part moved, or the whole screen
+when its stage moved (a round played, a reveal). It asks Streamlit's runtime to rerun a session as Streamlit does
+itself when a source file changes (``AppSession.request_rerun``), with the session's last client state.
 
-That is Streamlit's internal API, not its public one: ``available()`` checks for it, and where it is missing (a
-different Streamlit, AppTest) the screens fall back to a fragment that polls (``ui.workshop.common.watch``).
+That is Streamlit's internal API, not its public one (``Runtime._session_mgr``, ``AppSession._client_state``,
+``AppSession.request_rerun``): ``missing()`` checks for it when a screen registers, and where it is missing (a
+different Streamlit, AppTest) the screens fall back to a fragment that polls (``ui.workshop.common.watch``). On a
+served app that fallback costs the server a script run per screen every second or two, so it is logged as a
+warning, once per process and reason; under AppTest (no server, nothing to ring) it is expected and not logged.
+`benchmarks/workshop_room.py` counts the script runs of idle screens, and its smoke run in the test suite
+requires none.
 """
 
 from __future__ import annotations
@@ -49,14 +54,62 @@ class Watch:
 
 
 def _runtime():
+    """Streamlit's runtime when this process serves the app; None under AppTest (which stands in a mock for it:
+    no sessions to ring there) or outside Streamlit."""
+    from unittest.mock import NonCallableMock
+
     try:
         from streamlit.runtime import Runtime
 
         runtime = Runtime.instance() if Runtime.exists() else None
-        # AppTest stands in a mock for the runtime: no sessions to ring there
-        return runtime if isinstance(runtime, Runtime) and hasattr(runtime, "_session_mgr") else None
-    except Exception:  # another Streamlit: no doorbell
+    except Exception:  # another Streamlit: missing() says why
         return None
+    return None if runtime is None or isinstance(runtime, NonCallableMock) else runtime
+
+
+#: ClientState fields a ring sets (``Doorbell._ring``).
+RING_FIELDS = ("fragment_id", "is_auto_rerun", "page_script_hash", "page_name", "query_string")
+
+
+def missing(runtime: object, sid: str) -> str | None:
+    """What of Streamlit's internals the doorbell needs to ring session ``sid`` is missing (None: nothing)."""
+    try:
+        from streamlit.proto.ClientState_pb2 import ClientState
+    except ImportError:
+        return "streamlit.proto.ClientState_pb2 is missing"
+    absent = [f for f in RING_FIELDS if f not in ClientState.DESCRIPTOR.fields_by_name]
+    if absent:
+        return f"ClientState has no {', '.join(absent)}"
+    manager = getattr(runtime, "_session_mgr", None)
+    if manager is None:
+        return "Runtime._session_mgr is missing"
+    for name in ("list_sessions", "get_active_session_info"):
+        if not callable(getattr(manager, name, None)):
+            return f"the session manager has no {name}()"
+    info = manager.get_active_session_info(sid)
+    if info is None:  # the tab went away during this run: nothing to check (it reruns when it comes back)
+        return None
+    session = getattr(info, "session", None)
+    if not callable(getattr(session, "request_rerun", None)):
+        return "AppSession.request_rerun is missing"
+    if not isinstance(getattr(session, "_client_state", None), ClientState):
+        return "AppSession._client_state is missing"
+    return None
+
+
+_WARNED: set[str] = set()
+
+
+def _fall_back(reason: str) -> None:
+    """Say once per process and reason that screens poll instead of being rung (they cost CPU while idle)."""
+    if reason in _WARNED:
+        return
+    _WARNED.add(reason)
+    log.warning(
+        "workshop doorbell unavailable (%s, Streamlit's internals changed?): workshop screens poll instead, "
+        "a script run per open screen every 1-2 s (docs/PERFORMANCE.md, Workshop room)",
+        reason,
+    )
 
 
 def session_id() -> str | None:
@@ -106,7 +159,14 @@ class Doorbell:
         """Ring this session when ``pulse()`` differs from ``shown`` (the whole screen reruns). False when the
         doorbell cannot serve this session (the caller polls instead)."""
         sid, runtime = session_id(), _runtime()
-        if sid is None or runtime is None:
+        if sid is None or runtime is None:  # AppTest, or not in a script run: polling is expected there
+            return False
+        try:
+            reason = missing(runtime, sid)
+        except Exception as exc:  # an internal that changed shape
+            reason = f"checking Streamlit's internals failed: {exc!r}"
+        if reason is not None:
+            _fall_back(reason)
             return False
         with self.lock:
             self.watches[sid] = Watch(pulse, shown, page=page_hash(), query=page_query())

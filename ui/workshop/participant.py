@@ -25,12 +25,14 @@ from ui.workshop.common import (
     chart,
     decision_form,
     error,
+    form_holds,
     guarded,
     live_part,
     round_line,
     seen,
     shop,
     show_decision,
+    submitted,
     watch,
 )
 from ui.workshop.presenter import debrief
@@ -109,10 +111,14 @@ def form(token: str, seat: Seat, state: State) -> None:
     top = st.empty()
     if state.open:
         current = store.decisions(state.code, token, seat.table).get((seat.table, state.round, seat.department))
-        if st.session_state.get("player_synced") != (token, pulse):
-            # something changed since this form was drawn (a teammate's save, a refresh): show the decision in force
+        if not submitted(token[:8], seat.department, state.round) and not form_holds(
+            token[:8], seat.department, state.round, current
+        ):
+            # the form holds something else than the decision in force, and this run is not its save: a teammate
+            # saved, the page is new, or the browser sent back what it showed before it lost its connection (a
+            # reconnect, a server restart): show the decision in force. Choices the person has made and not saved
+            # stay in the browser (they are sent only with the save), so they stay shown unless the decision changed.
             show_decision(token[:8], seat.department, state.round, current)
-            st.session_state["player_synced"] = (token, pulse)
         decision_form(token[:8], seat.department, current, state.round, lambda d, r: save(token, d, r))
     elif not state.over:
         st.warning(_("Decisions are closed."))
@@ -145,4 +151,3 @@ def save(token: str, decision: Decision, round_index: int) -> None:
     if pulse[0] == st.session_state.get("pulse:player", (None,))[0]:
         # only the seat changed (this save): the form shows it already, so the watch need not redraw the screen
         seen("player", pulse)
-        st.session_state["player_synced"] = (token, pulse)
