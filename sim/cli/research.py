@@ -170,13 +170,18 @@ def cmd_analyze(args) -> int:
     table = analyze(out, args.metric)
     write_text(out / "analysis.csv", table.to_csv(index=False))
     write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
-    _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric)
+    notes = table.attrs["notes"]
+    _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric, notes=notes)
     print(table.attrs["supports"] + "\n")
-    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 70):
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 200):
         print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
     flagged = int(table["note"].ne("").sum())
+    if flagged or notes:
+        print()
+    for note in notes:
+        print(f"note: {note}")
     if flagged:
-        print(f"\n{flagged} of {len(table)} indices carry a note: read them before the numbers")
+        print(f"{flagged} of {len(table)} indices carry a note: read them before the numbers")
     print(f"\nwrote {shown_path(out)}/analysis.csv and analysis.png", file=sys.stderr)
     return 0
 

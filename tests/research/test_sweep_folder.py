@@ -396,24 +396,108 @@ def test_planning_time_is_in_the_cost_estimate():
 # ---------------------------------------------------------------- analysis honesty
 
 
-def test_analyze_flags_constant_metrics_and_unstable_indices_and_takes_lhs(tmp_path):
+def test_analyze_takes_lhs_with_levers_flags_constant_metrics_and_leaves_levers_to_discover(tmp_path):
     spec = _spec(
         design="lhs",
-        samples=12,
+        samples=24,  # x 2 policies: 48 design points, enough for RBD-FAST's index and its bootstrap interval
         seeds=1,
         weeks=5,
         metrics=["leads", "escalations"],
-        parameters={"leadership.trump": [0.0, 1.0], "customers.lead_rate": [0.002, 0.02]},
+        levers={"leadership.trump": [0.0, 1.0]},
+        parameters={"customers.lead_rate": [0.002, 0.02], "assumptions.folk_wisdom": [0.0, 1.0]},
     )
     sweep(spec, out=tmp_path / "l", workers=1)
     table = analyze(tmp_path / "l")
     assert {"S1", "S1_conf", "note"} <= set(table.columns) and "RBD-FAST" in table.attrs["supports"]
     constant = table[table.metric == "escalations"]
-    assert constant["note"].str.startswith("constant").all()
-    unstable = table[table["S1_conf"] > table["S1"].abs()]
-    assert unstable["note"].str.startswith(("unstable", "constant")).all()
+    assert len(constant) == 3 and constant["note"].str.startswith("constant").all()
+    leads = table[table.metric == "leads"].set_index("parameter")
+    lever = leads.loc["leadership.trump"]
+    assert pd.isna(lever["S1"]) and pd.isna(lever["S1_conf"])  # a binary column is not a range to analyse
+    assert (
+        lever["note"].startswith("a lever (0.0, 1.0): not analysed") and "alignsim discover --policy" in lever["note"]
+    )
+    rate = leads.loc["customers.lead_rate"]
+    assert rate["S1"] > 0.5 and 0 < rate["S1_conf"] < 0.5 and rate["note"] == ""  # leads follow the lead rate
     proc = cli("analyze", str(tmp_path / "l"))
-    assert proc.returncode == 0 and "RBD-FAST" in proc.stdout
+    flagged = int(table["note"].ne("").sum())
+    assert proc.returncode == 0 and "RBD-FAST" in proc.stdout and f"{flagged} of 6 indices carry a note" in proc.stdout
+
+
+def test_analyze_refuses_an_lhs_too_small_for_rbd_fast_in_one_line(tmp_path):
+    """Below 44 points SALib's RBD-FAST gives S1 = 1.0 for every input with a half-width of 0 (12 points), or
+    divides by zero (20, 40 or 41 points): there is no index to report."""
+    spec = _spec(design="lhs", samples=20, seeds=1, weeks=3, metrics=["leads"])
+    sweep(
+        spec.model_copy(update={"parameters": {"customers.lead_rate": [0.002, 0.02], "leadership.trump": [0, 1]}}),
+        out=tmp_path / "l",
+        workers=1,
+    )
+    with pytest.raises(SweepError, match=r"20 design points; RBD-FAST .* needs at least 44 .* samples >= 44"):
+        analyze(tmp_path / "l")
+    proc = cli("analyze", str(tmp_path / "l"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def sobol3(tmp_path_factory) -> Path:
+    """A Sobol sweep with 3 base samples: far too few, and not a power of 2."""
+    out = tmp_path_factory.mktemp("sobol3") / "s"
+    spec = _spec(
+        design="sobol",
+        samples=3,
+        seeds=1,
+        weeks=8,
+        metrics=["support_contacts_per_customer", "active_share", "leads"],
+        parameters={"customers.population": [600, 2000], "leadership.trump": [0.0, 1.0]},
+    )
+    sweep(spec, out=out, workers=1)
+    return out
+
+
+def test_analyze_flags_impossible_and_unstable_first_order_and_total_indices(sobol3):
+    table = analyze(sobol3)
+    outside = ((table["S1"] - table["S1_conf"] > 1) | (table["S1"] + table["S1_conf"] < 0)) | (
+        (table["ST"] - table["ST_conf"] > 1) | (table["ST"] + table["ST_conf"] < 0)
+    )
+    assert outside.any(), "this sweep should give a share of variance beyond [0, 1]: pick another"
+    assert table.loc[outside, "note"].str.startswith("impossible:").all()
+    wide_s1 = (table["S1_conf"] > table["S1"].abs()) & (table["S1_conf"] >= 0.05) & ~outside
+    assert wide_s1.any() and table.loc[wide_s1, "note"].str.contains(r"unstable: .*S1 ±").all()
+    assert table["note"].eq("").any()  # a precise zero (trump does not move the active share) is not flagged
+
+
+def test_analyze_turns_salibs_power_of_2_warning_into_one_note_and_is_reproducible(sobol3):
+    first = analyze(sobol3)
+    assert first.attrs["notes"] == [
+        "samples = 3: Sobol' points keep their balance only for a power of 2, so the indices converge more slowly; "
+        "use samples = 2 or 4"
+    ]
+    assert analyze(sobol3).equals(first)  # the bootstrap is seeded (SALib takes seed 0 for "none")
+    proc = cli("analyze", str(sobol3))
+    assert proc.returncode == 0 and "note: samples = 3: Sobol' points" in proc.stdout
+    assert "Warning" not in proc.stderr and "balance properties" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "values,note",
+    [
+        ({"S1": 0.001, "S1_conf": 0.004, "ST": 0.002, "ST_conf": 0.003}, ""),  # a precise "about none"
+        ({"S1": 0.4, "S1_conf": 0.1, "ST": 0.5, "ST_conf": 0.1}, ""),
+        (
+            {"S1": 1.33, "S1_conf": 17.3, "ST": 0.5, "ST_conf": 0.1},
+            "unstable: interval wider than the index (S1 ±17.3)",
+        ),
+        ({"S1": 2.37, "S1_conf": 0.68, "ST": 1.63, "ST_conf": 0.35}, "impossible: S1 2.37 and ST 1.63 outside [0, 1]"),
+        ({"S1": -0.3, "S1_conf": 0.1, "ST": 0.2, "ST_conf": 0.1}, "impossible: S1 -0.3 outside [0, 1]"),
+        ({"S1": 0.8, "S1_conf": 0.05, "ST": 0.5, "ST_conf": 0.05}, "impossible: S1 above ST beyond both intervals"),
+    ],
+)
+def test_what_makes_a_sobol_index_untrustworthy(values, note):
+    from sim.research.sweep.analysis import _problems
+
+    found = _problems("sobol", values)
+    assert found.startswith(note) and (found == "") == (note == "")
 
 
 def test_analyze_explains_what_a_grid_supports(clean):

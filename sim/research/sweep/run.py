@@ -25,6 +25,7 @@ import pandas as pd
 from sim import provenance
 from sim.input import ScenarioError, scenario_from_toml
 from sim.registry import CLI_BUDGET_SECONDS, get_model
+from sim.research.sweep.design import design_notes
 from sim.research.sweep.planning import Plan, make_plan
 from sim.research.sweep.spec import SweepError, SweepSpec, is_folder, load_spec
 from sim.research.sweep.store import FORMAT, Folder, Layout
@@ -140,6 +141,8 @@ def sweep(
         spec, base, out, resume = given.spec(kept), given.read_scenario(kept), folder_path, True
     spec = load_spec(spec) if isinstance(spec, (str, Path)) else spec
     p = make_plan(spec, budget, base=base)
+    for text in design_notes(spec):
+        note(f"note: {text}")
     digest = spec_hash(spec, p.base)
     workers = workers or os.cpu_count() or 1
     out_dir = Path(out) if out is not None else None
