@@ -1,5 +1,6 @@
 """Provenance: every output says which alignsim, code, packages, scenario, overrides and seeds made it."""
 
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -63,3 +64,19 @@ def test_compare_json_keeps_each_sides_overrides(capsys):
     assert data["scenarios"]["b"]["overrides"] == {"customers.population": 500, "leadership.trump": 1}
     assert data["scenarios"]["a"]["sha256"] != data["scenarios"]["b"]["sha256"]
     assert data["provenance"]["fingerprint"] == provenance.fingerprint()
+
+
+def test_research_commands_record_the_packages_that_decide_them_where_installed():
+    meta = provenance.metadata(("SALib", "no-such-package-alignsim"))
+    assert meta["packages"]["SALib"] == importlib.metadata.version("SALib")
+    assert "no-such-package-alignsim" not in meta["packages"]  # recorded where installed, never "missing"
+    assert "SALib" not in provenance.metadata()["packages"]  # a run's record lists what decides runs only
+
+
+def test_a_worker_reports_its_package_versions_and_differences_are_named():
+    who = provenance.worker()
+    assert who["packages"] == provenance.package_versions()
+    assert provenance.package_differences(who["packages"]) == []
+    theirs = {**who["packages"], "mesa": "3.0.0"}
+    assert provenance.package_differences(theirs) == [("mesa", "3.0.0", provenance.package_versions()["mesa"])]
+    assert {name for name, _, _ in provenance.package_differences(None)} == {"python", *provenance.PACKAGES}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import provenance
 from sim.cli.common import (
     MAX_SEED,
     MAX_WORKERS,
@@ -329,6 +330,8 @@ def cmd_advise(args) -> int:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     if args.format == "json":
+        overrides = parse_overrides(args.set)
+        out.update(provenance.record(scenario, overrides, also=provenance.RESEARCH_PACKAGES["advise"]))
         print(json.dumps(out, indent=2, default=_json_value))
     return 0
 

@@ -171,7 +171,14 @@ def cmd_analyze(args) -> int:
     write_text(out / "analysis.csv", table.to_csv(index=False))
     write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
     notes = table.attrs["notes"]
-    _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric, notes=notes)
+    _sweep_sidecar(
+        out,
+        "analysis",
+        [out / "analysis.csv", out / "analysis.png"],
+        also=provenance.RESEARCH_PACKAGES["analyze"],
+        metrics=args.metric,
+        notes=notes,
+    )
     print(table.attrs["supports"] + "\n")
     with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 200):
         print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
@@ -186,14 +193,16 @@ def cmd_analyze(args) -> int:
     return 0
 
 
-def _sweep_sidecar(folder: Path, stem: str, files: list[Path], **extra) -> None:
-    """``<stem>.provenance.json`` beside a sweep's derived files: what made them, and from which sweep."""
+def _sweep_sidecar(folder: Path, stem: str, files: list[Path], also: tuple[str, ...], **extra) -> None:
+    """``<stem>.provenance.json`` beside a sweep's derived files: what made them (``also``: the packages that
+    decided them, e.g. SALib), and from which sweep."""
     from sim.research.sweep import Folder
 
     manifest = Folder(folder).read_manifest()
     provenance.write_sidecar(
         files[0].with_name(f"{stem}.provenance.json"),
         files,
+        also=also,
         sweep={
             "spec_hash": manifest.get("spec_hash"),
             "runs.parquet": (manifest.get("files") or {}).get("runs.parquet"),
@@ -227,6 +236,7 @@ def cmd_discover(args) -> int:
             Path(args.dir),
             "discovery",
             files,
+            also=provenance.RESEARCH_PACKAGES["discover"],
             question=found.question(),
             chosen_box=found.chosen,
             **found.stats,

@@ -1,6 +1,7 @@
 """``alignsim advise``: the lever ranking and the goal seek from the command line, its cost said first, progress on
 stderr, and bad input as one line with exit code 2."""
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import provenance
 from sim.cli import main
 from sim.research import advice
 
@@ -62,6 +64,9 @@ def test_advise_json_goal_seek_is_deterministic_and_says_when_the_target_is_out_
     assert seek["reached"] is False and seek["target"] == {"metric": "activation_rate_30d", "op": ">=", "value": 0.99}
     assert seek["keep"] == [{"metric": "revenue", "margin": 0.01}]
     assert "ranking" not in first  # --target alone does not print the ranking
+    assert first["provenance"]["packages"]["optuna"] == importlib.metadata.version("optuna")  # optuna searched
+    assert first["provenance"]["fingerprint"] == provenance.fingerprint() and len(first["scenario_sha256"]) == 64
+    assert first["overrides"] == {"customers.population": 1000, "weeks": 26}
     advice.clear_cache()
     assert main([*argv, "--workers", "1"]) == 0
     assert json.loads(capsys.readouterr().out) == first  # same seed, other executor: the same advice

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -120,3 +121,6 @@ def test_cli_discover_writes_the_box_the_chart_and_their_provenance(leads, tmp_p
     meta = json.loads((tmp_path / "discovery.provenance.json").read_text())
     assert set(meta["files"]) >= {"discovery_box.csv", "discovery.png"} and meta["chosen_box"] >= 0
     assert meta["sweep"]["spec_hash"] == json.loads((leads / "manifest.json").read_text())["spec_hash"]
+    packages = meta["provenance"]["packages"]  # PRIM is EMA Workbench's, the feature scores scikit-learn's trees
+    assert packages["ema_workbench"] == importlib.metadata.version("ema_workbench")
+    assert packages["scikit-learn"] == importlib.metadata.version("scikit-learn")

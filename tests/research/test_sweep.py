@@ -81,6 +81,7 @@ def test_outputs_manifest_and_weekly(tmp_path):
     assert manifest["spec"]["parameters"] == GRID["parameters"] and len(manifest["spec_hash"]) == 64
     assert manifest["seeds"] == [0, 1] and manifest["completed_runs"] == len(table) == 8
     assert {"mesa", "python"} <= set(manifest["provenance"]["packages"]) and manifest["finished"]
+    assert "SALib" not in manifest["provenance"]["packages"]  # a grid's design is not SALib's
     assert manifest["provenance"]["fingerprint"] == provenance.fingerprint()
     weekly = pd.read_parquet(tmp_path / "s" / "weekly.parquet")
     assert len(weekly) == 8 * 8 and {"run", "week", "activation_rate_30d"} <= set(weekly.columns)

@@ -3,9 +3,11 @@ folder itself; executors (a local pool, Dask's executor) and worker fingerprints
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -277,6 +279,38 @@ def test_a_result_from_other_code_stops_the_sweep_naming_the_worker(tmp_path):
     assert list((tmp_path / "o" / "parts").glob("runs-*")) == []  # nothing of it was kept
 
 
+class _OtherNumpy(Executor):
+    """Runs tasks in the calling thread, as a worker with the same code but another NumPy would report them."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: Future = Future()
+        rows, weekly, who = fn(*args, **kwargs)
+        packages = {**who["packages"], "numpy": "1.26.4"}
+        fut.set_result((rows, weekly, {**who, "packages": packages, "worker": "node8 pid 7"}))
+        return fut
+
+
+def test_a_result_from_other_package_versions_stops_the_sweep_naming_the_worker_and_package(tmp_path):
+    mine = provenance.package_versions()["numpy"]
+    with pytest.raises(
+        SweepError, match=rf"^node8 pid 7 runs numpy 1\.26\.4 \(this driver {re.escape(mine)}\): "
+    ) as err:
+        sweep(_spec(), out=tmp_path / "o", executor=_OtherNumpy())
+    assert "--resume" in str(err.value) and "constraints.txt" in str(err.value) and "\n" not in str(err.value)
+    assert list((tmp_path / "o" / "parts").glob("runs-*")) == []  # nothing of it was kept
+
+
+def test_resume_refuses_a_folder_made_with_other_package_versions(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["provenance"]["packages"]["scipy"] = "1.0.0"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    mine = provenance.package_versions()["scipy"]
+    with pytest.raises(SweepError, match=rf"its runs were made with scipy 1\.0\.0 \(this is {re.escape(mine)}\)"):
+        sweep(out, workers=1)
+
+
 def _changed_copy(where: Path) -> Path:
     """alignsim's code with one model constant edited, laid out as an installed package."""
     code = where / "code"
@@ -326,6 +360,47 @@ def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_i
     message = str(err.value)
     assert message.startswith(f"Dask worker {other_address} runs alignsim") and "\n" not in message
     assert theirs[other_address] in message and provenance.fingerprint() in message
+
+
+def test_a_dask_worker_with_another_numpy_stops_the_sweep_with_one_line_naming_it_and_numpy(tmp_path):
+    """The same code on a worker whose environment has another NumPy: its rows could differ, so none is kept."""
+    from dask.distributed import Client, LocalCluster
+
+    fake = tmp_path / "site" / "numpy-1.26.4.dist-info"  # what importlib.metadata reads for numpy's version
+    fake.mkdir(parents=True)
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy\nVersion: 1.26.4\n")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        other = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                cluster.scheduler_address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(2, timeout=60)
+                theirs = client.run(lambda: __import__("sim.provenance").provenance.package_versions()["numpy"])
+            other_address = next(a for a, v in theirs.items() if v == "1.26.4")
+            assert len(set(theirs.values())) == 2, "the other worker should report another NumPy"
+            with pytest.raises(SweepError) as err:
+                sweep(_spec(seeds=8), out=tmp_path / "o", address=cluster.scheduler_address, chunk_size=1)
+        finally:
+            other.kill()
+            other.wait()
+    message = str(err.value)
+    mine = provenance.package_versions()["numpy"]
+    assert message.startswith(f"Dask worker {other_address} runs numpy 1.26.4 (this driver {mine}): ")
+    assert "\n" not in message
 
 
 # ---------------------------------------------------------------- levers crossed with cases, lazy checks
@@ -477,6 +552,11 @@ def test_analyze_turns_salibs_power_of_2_warning_into_one_note_and_is_reproducib
     proc = cli("analyze", str(sobol3))
     assert proc.returncode == 0 and "note: samples = 3: Sobol' points" in proc.stdout
     assert "Warning" not in proc.stderr and "balance properties" not in proc.stderr
+    meta = json.loads((sobol3 / "analysis.provenance.json").read_text())
+    assert meta["notes"] == first.attrs["notes"]
+    assert meta["provenance"]["packages"]["SALib"] == importlib.metadata.version("SALib")  # it decides the indices
+    made = json.loads((sobol3 / "manifest.json").read_text())["provenance"]["packages"]
+    assert made["SALib"] == importlib.metadata.version("SALib")  # and the sobol design
 
 
 @pytest.mark.parametrize(

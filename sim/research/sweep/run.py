@@ -164,7 +164,7 @@ def sweep(
     results: list[pd.DataFrame] = []
     weeklies: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
-    meta = {"spec_hash": digest, "provenance": provenance.metadata()}
+    meta = {"spec_hash": digest, "provenance": _sweep_provenance(spec)}
 
     def keep(i: int, rows: pd.DataFrame, weekly: pd.DataFrame | None, who: dict[str, str]) -> None:
         _check_worker(who, out_dir)
@@ -207,14 +207,25 @@ def _jobs(layout: Layout, i: int) -> list[Job]:
     return [(r, pt, r % layout.spec.seeds, v) for r, pt, v in zip(runs, points, values)]
 
 
-def _check_worker(who: dict[str, str], out_dir: Path | None) -> None:
+def _check_worker(who: dict[str, Any], out_dir: Path | None) -> None:
+    """Refuse a task's result computed by other code or other package versions than the driver's (one line naming
+    the worker and what differs)."""
+    then = f"rerun with --resume (finished runs are kept in {out_dir}/parts)" if out_dir else "rerun"
     mine = provenance.fingerprint()
     if who.get("fingerprint") != mine:
         raise SweepError(
             f"{who.get('worker', 'a worker')} runs alignsim {who.get('version')} with code "
             f"{who.get('fingerprint')}, this driver {provenance.version()} with code {mine}: results of other code "
-            f"are not mixed in; install the same alignsim on every worker, then "
-            + (f"rerun with --resume (finished runs are kept in {out_dir}/parts)" if out_dir else "rerun")
+            f"are not mixed in; install the same alignsim on every worker, then {then}"
+        )
+    differ = provenance.package_differences(who.get("packages"))
+    if differ:
+        raise SweepError(
+            f"{who.get('worker', 'a worker')} runs "
+            + ", ".join(f"{name} {theirs} (this driver {mine})" for name, theirs, mine in differ)
+            + ": results of other package "
+            f"versions are not mixed in; install the same versions on every worker (pip install -c "
+            f"constraints.txt), then {then}"
         )
 
 
@@ -342,6 +353,11 @@ def _execute_dask(
                 fut.cancel()
 
 
+def _sweep_provenance(spec: SweepSpec) -> dict[str, Any]:
+    """The sweep's provenance: with SALib's version when SALib made the design (lhs, sobol, morris)."""
+    return provenance.metadata(provenance.RESEARCH_PACKAGES["sweep"] if spec.design != "grid" else ())
+
+
 def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int) -> dict[str, Any]:
     out = folder.out
     if out.exists() and not out.is_dir():
@@ -360,6 +376,14 @@ def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int
                 f"--out {out}: its runs were made by alignsim code {made_by}, this is {provenance.fingerprint()}: "
                 "results of two model versions are not mixed; continue it with the alignsim that started it, or "
                 "choose another folder"
+            )
+        differ = provenance.package_differences((manifest.get("provenance") or {}).get("packages"))
+        if differ:
+            raise SweepError(
+                f"--out {out}: its runs were made with "
+                + ", ".join(f"{name} {then} (this is {now})" for name, then, now in differ)
+                + ": results of other package versions are "
+                "not mixed; continue it with the packages that started it, or choose another folder"
             )
         folder.read_scenario(manifest)
         resumed = manifest.get("resumed", 0)
@@ -390,7 +414,7 @@ def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int
         "chunk_size": chunk_size,
         "planning_seconds": round(p.planning_seconds, 3),
         "estimated_seconds": round(p.seconds, 1),
-        "provenance": provenance.metadata(),
+        "provenance": _sweep_provenance(p.spec),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "finished": None,
     }
