@@ -87,7 +87,12 @@ def test_outputs_manifest_and_weekly(tmp_path):
     assert len(weekly) == 8 * 8 and {"run", "week", "activation_rate_30d"} <= set(weekly.columns)
     assert weekly.equals(read_weekly(tmp_path / "s"))
     assert list(weekly["run"]) == sorted(weekly["run"])  # streamed from the parts in run order
-    assert provenance.parquet_record(tmp_path / "s" / "runs.parquet")["spec_hash"] == manifest["spec_hash"]
+    for name in ("runs.parquet", "weekly.parquet"):  # what made the table, as the manifest says
+        meta = provenance.parquet_record(tmp_path / "s" / name)
+        assert meta["spec_hash"] == manifest["spec_hash"] and meta["seeds"] == manifest["seeds"]
+        assert meta["scenario_sha256"] == manifest["scenario"]["sha256"] and meta["scenario"] == "b2b_activation"
+    part = provenance.parquet_record(next((tmp_path / "s" / "parts").glob("runs-*.parquet")))
+    assert part["scenario_sha256"] == manifest["scenario"]["sha256"] and "seeds" not in part  # parts stay small
 
 
 def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):

@@ -164,7 +164,8 @@ def sweep(
     results: list[pd.DataFrame] = []
     weeklies: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
-    meta = {"spec_hash": digest, "provenance": _sweep_provenance(spec)}
+    # every part's and final table's Parquet metadata: what made it (the final tables add the seeds)
+    meta = provenance.record(p.base, also=_research_packages(spec), spec_hash=digest)
 
     def keep(i: int, rows: pd.DataFrame, weekly: pd.DataFrame | None, who: dict[str, str]) -> None:
         _check_worker(who, out_dir)
@@ -196,7 +197,7 @@ def sweep(
         frame = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=layout.columns())
         return frame.sort_values("run").reset_index(drop=True)
     manifest["workers"] = {**manifest.get("workers", {}), **seen}
-    _finish(folder, manifest, layout, meta)
+    _finish(folder, manifest, layout, {**meta, "seeds": list(range(spec.seeds))})
     return folder.read_table(manifest, layout) if table else None
 
 
@@ -353,9 +354,9 @@ def _execute_dask(
                 fut.cancel()
 
 
-def _sweep_provenance(spec: SweepSpec) -> dict[str, Any]:
-    """The sweep's provenance: with SALib's version when SALib made the design (lhs, sobol, morris)."""
-    return provenance.metadata(provenance.RESEARCH_PACKAGES["sweep"] if spec.design != "grid" else ())
+def _research_packages(spec: SweepSpec) -> tuple[str, ...]:
+    """The packages besides the model's whose versions the sweep records: SALib when it made the design."""
+    return provenance.RESEARCH_PACKAGES["sweep"] if spec.design != "grid" else ()
 
 
 def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int) -> dict[str, Any]:
@@ -414,7 +415,7 @@ def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int
         "chunk_size": chunk_size,
         "planning_seconds": round(p.planning_seconds, 3),
         "estimated_seconds": round(p.seconds, 1),
-        "provenance": _sweep_provenance(p.spec),
+        "provenance": provenance.metadata(_research_packages(p.spec)),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "finished": None,
     }
