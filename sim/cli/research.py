@@ -114,13 +114,13 @@ def add_parsers(sub) -> None:
 
 def cmd_sweep(args) -> int:
     from sim.research.sweep import Folder, SweepSpec, load_spec, sweep
-    from sim.research.sweep.spec import is_folder
+    from sim.research.sweep.spec import folder_of, is_folder
 
     if args.address and not args.address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--address {args.address!r}: expected a scheduler address like tcp://HOST:PORT")
     spec: SweepSpec | Path
     if is_folder(args.spec):  # a sweep folder (or its manifest.json): continue it from what it keeps
-        folder = Path(args.spec) if Path(args.spec).is_dir() else Path(args.spec).parent
+        folder = folder_of(args.spec)
         spec, out = folder, folder
         if args.out and Path(args.out).resolve() != folder.resolve():
             raise UsageError(f"--out {clean(args.out)}: a sweep folder continues in itself; leave --out out")
@@ -165,8 +165,9 @@ def cmd_sweep(args) -> int:
 def cmd_analyze(args) -> int:
     from sim.present.charts import to_image
     from sim.research.sweep import analysis_chart, analyze
+    from sim.research.sweep.spec import folder_of
 
-    out = check_file_path(args.dir, "folder")
+    out = folder_of(check_file_path(args.dir, "folder"))  # the folder, or its manifest.json
     table = analyze(out, args.metric)
     write_text(out / "analysis.csv", table.to_csv(index=False))
     write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
@@ -215,6 +216,7 @@ def cmd_discover(args) -> int:
     from sim.cli.common import parse_overrides
     from sim.present.charts import to_image
     from sim.research.discover import discover, discovery_chart
+    from sim.research.sweep.spec import folder_of
 
     found = discover(
         args.dir,
@@ -225,7 +227,7 @@ def cmd_discover(args) -> int:
         baseline=parse_overrides(args.baseline),
         min_coverage=args.coverage,
     )
-    out = Path(args.out) if args.out else Path(args.dir)
+    out = Path(args.out) if args.out else folder_of(args.dir)
     files = [out / "discovery_box.csv", out / "discovery_trajectory.csv", out / "discovery_scores.csv"]
     try:
         write_text(files[0], found.box.to_csv(index=False))
@@ -233,7 +235,7 @@ def cmd_discover(args) -> int:
         write_text(files[2], found.scores.to_csv(index=False))
         files.append(write_bytes(out / "discovery.png", to_image(discovery_chart(found), "png")))
         _sweep_sidecar(
-            Path(args.dir),
+            folder_of(args.dir),
             "discovery",
             files,
             also=provenance.RESEARCH_PACKAGES["discover"],

@@ -108,6 +108,16 @@ def test_an_interrupted_moved_folder_continues_from_the_folder_alone(clean, tmp_
     assert read_runs(out).equals(table)
 
 
+def test_analyze_and_discover_take_the_folder_or_its_manifest_and_name_what_to_give(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    proc = cli("discover", str(out / "manifest.json"), "--metric", "leads", "--threshold", "1e9")
+    assert proc.returncode == 2 and "no case of 4 meets it" in proc.stderr  # it read the sweep
+    assert read_runs(out / "manifest.json").equals(read_runs(out))
+    proc = cli("analyze", str(out / "runs.parquet"))
+    assert proc.returncode == 2 and "not a sweep folder; give a sweep's folder (or its manifest.json)" in proc.stderr
+
+
 def test_sweep_of_a_manifest_path_without_a_folder_spec_is_explained(tmp_path):
     from sim.research.sweep import load_spec
 

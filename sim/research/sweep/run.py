@@ -27,7 +27,7 @@ from sim.input import ScenarioError, scenario_from_toml
 from sim.registry import CLI_BUDGET_SECONDS, get_model
 from sim.research.sweep.design import design_notes
 from sim.research.sweep.planning import Plan, make_plan
-from sim.research.sweep.spec import SweepError, SweepSpec, is_folder, load_spec
+from sim.research.sweep.spec import SweepError, SweepSpec, folder_of, is_folder, load_spec
 from sim.research.sweep.store import FORMAT, Folder, Layout
 from sim.runner import process_pool, run
 
@@ -133,7 +133,7 @@ def sweep(
     """
     base = None
     if isinstance(spec, (str, Path)) and is_folder(spec):
-        folder_path = Path(spec) if Path(spec).is_dir() else Path(spec).parent
+        folder_path = folder_of(spec)
         if out is not None and Path(out).resolve() != folder_path.resolve():
             raise SweepError(f"--out {out}: a sweep folder continues in itself ({folder_path}); leave --out out")
         given = Folder(folder_path)
@@ -434,9 +434,9 @@ def _finish(folder: Folder, manifest: dict[str, Any], layout: Layout, meta: dict
 
 
 def open_folder(out: str | Path) -> tuple[Folder, dict[str, Any], Plan, Layout]:
-    """A finished or unfinished sweep folder, read back and checked: its manifest, its plan (from the folder's own
-    spec and scenario copy, so a moved folder reads the same) and its layout."""
-    folder = Folder(out)
+    """A finished or unfinished sweep folder (or its manifest.json), read back and checked: its manifest, its plan
+    (from the folder's own spec and scenario copy, so a moved folder reads the same) and its layout."""
+    folder = Folder(folder_of(out))
     manifest = folder.read_manifest()
     spec = folder.spec(manifest)
     p = make_plan(spec, None, base=folder.read_scenario(manifest))

@@ -198,7 +198,10 @@ class Folder:
     def read_manifest(self) -> dict[str, Any]:
         """manifest.json, capped and checked in shape; a SweepError with a way out otherwise."""
         if not self.manifest_path.exists() and not self.manifest_path.is_symlink():
-            raise SweepError(f"{self.out}: no manifest.json, so this is not a sweep folder; choose another folder")
+            raise SweepError(
+                f"{self.out}: no manifest.json, so this is not a sweep folder; give a sweep's folder (or its "
+                "manifest.json), as --out named it"
+            )
         data = read_capped(self.manifest_path, MAX_MANIFEST_BYTES, "manifest")
         try:
             manifest = json.loads(data.decode("utf-8"))
