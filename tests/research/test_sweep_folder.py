@@ -199,6 +199,67 @@ def test_a_hostile_part_is_named_in_one_line_set_aside_and_run_again_on_resume(c
     ).is_symlink()
 
 
+def test_a_part_is_checked_against_the_plan_once_and_then_trusted_by_its_checksum(clean, tmp_path, monkeypatch):
+    """Resume and the final merge re-checked every part against the plan (about 7 ms a part: minutes for a large
+    sweep before its first task). The driver checks a chunk's rows before writing them and records the part."""
+    from sim.research.sweep import store
+
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    ledger = (out / "parts" / ".verified").read_text().split()
+    assert sorted(ledger) == sorted(p.name for p in _parts(out))  # every part the driver wrote
+    checked: list[str] = []
+    real = store.check_rows
+    monkeypatch.setattr(store, "check_rows", lambda frame, layout, runs, kind, where: checked.append(where))
+    assert sweep(out, workers=1).equals(table)  # resume (nothing to run) and merge again
+    assert checked == []  # each part's checksum was read, none was parsed and compared again
+    monkeypatch.setattr(store, "check_rows", real)
+    (out / "parts" / ".verified").unlink()  # a folder without a ledger (or an older alignsim's) is checked in full
+    monkeypatch.setattr(store, "check_rows", lambda *a: (checked.append(a[-1]), real(*a))[1])
+    assert sweep(out, workers=1).equals(table)
+    assert len(checked) == len(_parts(out))  # by the resume's scan, which records them: the merge trusts them
+    assert sorted((out / "parts" / ".verified").read_text().split()) == sorted(ledger)
+
+
+def test_a_name_written_into_the_ledger_by_hand_skips_nothing_that_reading_the_table_checks(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    forged = _altered_parameter(_parts(out)[1])  # self-consistent: a new name that matches its new content
+    with open(out / "parts" / ".verified", "a") as f:
+        f.write(forged.name + "\n")
+    with pytest.raises(SweepError, match=r"runs.parquet: its 'leadership.trump' values are not the plan's"):
+        sweep(out, workers=1)  # merged as trusted, refused when the table is read back against the plan
+
+
+def test_a_ledger_that_is_a_symlink_is_neither_read_nor_written_through(clean, tmp_path):
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    (out / "parts" / ".verified").unlink()
+    (out / "parts" / ".verified").symlink_to(outside)
+    assert sweep(out, workers=1).equals(table)  # every part checked in full instead
+    assert outside.read_text() == "keep me\n"
+
+
+class _WrongSeeds(Executor):
+    """Runs tasks in the calling thread and returns rows whose seeds are not the plan's."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: Future = Future()
+        rows, weekly, who = fn(*args, **kwargs)
+        fut.set_result((rows.assign(seed=rows["seed"] + 1), weekly, {**who, "worker": "node9 pid 1"}))
+        return fut
+
+
+def test_rows_that_are_not_the_plans_are_refused_before_they_are_written(tmp_path):
+    with pytest.raises(
+        SweepError, match=r"^node9 pid 1's rows: its 'seed' values are not the plan's for runs \d+\.\.$"
+    ):
+        sweep(_spec(), out=tmp_path / "o", executor=_WrongSeeds())
+    assert list((tmp_path / "o" / "parts").glob("runs-*")) == []
+
+
 def test_the_cli_resume_of_the_issues_part_stays_small_and_exits_0_with_the_clean_table(clean, tmp_path):
     """The issue's case: a small part holding many copies of run 0 made --resume peak at 19.7 GB and exit 0 with
     NaNs. Now its footer is read first: the part is refused before its rows are, and its runs are run again."""

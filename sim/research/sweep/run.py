@@ -28,7 +28,7 @@ from sim.registry import CLI_BUDGET_SECONDS, get_model
 from sim.research.sweep.design import design_notes
 from sim.research.sweep.planning import Plan, make_plan
 from sim.research.sweep.spec import SweepError, SweepSpec, folder_of, is_folder, load_spec
-from sim.research.sweep.store import FORMAT, Folder, Layout
+from sim.research.sweep.store import FORMAT, Folder, Layout, check_rows
 from sim.runner import process_pool, run
 
 #: Seconds a Dask sweep waits for a live worker before it stops and says how to resume (``worker_wait``,
@@ -175,9 +175,15 @@ def sweep(
             rows.insert(4, "case", rows["point"] % layout.n_cases)
         if folder is not None:
             first = i * layout.chunk_size
+            runs = layout.chunk_runs(i)
+            where = f"{who['worker']}'s rows"
+            check_rows(rows, layout, runs, "runs", where)  # checked once, here: the ledger says so afterwards
+            written = []
             if weekly is not None:
-                folder.write_part("weekly", first, weekly, {**meta, "worker": who})
-            folder.write_part("runs", first, rows, {**meta, "worker": who})
+                check_rows(weekly, layout, runs, "weekly", where)
+                written.append(folder.write_part("weekly", first, weekly, {**meta, "worker": who}))
+            written.append(folder.write_part("runs", first, rows, {**meta, "worker": who}))
+            folder.record_verified(layout, written)
         else:
             results.append(rows)
             if weekly is not None:
