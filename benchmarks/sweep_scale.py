@@ -6,6 +6,9 @@ cost of Mesa's datacollector. Prints the figures of docs/PERFORMANCE.md ("Sweeps
   with the wall time, the throughput, the time to the first finished part and runs.parquet's size;
 - planning: a 1000 x 1000 grid of the alignment model (1,000,000 points, each its own run): the plan's time and the
   time until the first part is written, in a fresh process (``alignsim sweep --yes``), which is then stopped;
+- resume: continuing a finished sweep folder of many small parts (plan, the scan of every part, the merge into
+  runs.parquet), with the ledger of parts already checked against the plan (``parts/.verified``) and without it
+  (every part parsed and compared with the plan, as before the ledger; an older folder's case);
 - datacollector: one 52-week b2b_activation run, and building its DataCollector from the records.
 
 ``--smoke`` runs each case once, tiny (seconds; figures not meaningful).
@@ -155,6 +158,24 @@ def planning_case(points_per_axis: int, folder: Path) -> dict:
     return {"points": len(p.points), "plan_s": plan_s, "first_part_s": first}
 
 
+def resume_case(parts: int, workers: int, folder: Path) -> dict:
+    """A finished NK sweep of ``parts`` parts (2 runs each), continued twice: with its ledger, then without."""
+    out = folder / f"resume-{parts}"
+    shutil.rmtree(out, ignore_errors=True)
+    spec = spec_from_dict(nk_spec(2 * parts))
+    with process_pool(workers) as pool:
+        sweep(spec, out=out, executor=pool, workers=workers, chunk_size=2, budget=None, table=False)
+    n = len(list((out / "parts").glob("runs-*.parquet")))
+    start = time.perf_counter()
+    sweep(out, workers=1, budget=None, table=False)
+    trusted = time.perf_counter() - start
+    (out / "parts" / ".verified").unlink()
+    start = time.perf_counter()
+    sweep(out, workers=1, budget=None, table=False)
+    full = time.perf_counter() - start
+    return {"parts": n, "trusted_s": trusted, "full_s": full}
+
+
 def datacollector_case() -> dict:
     from sim import load_scenario
     from sim.model import AlignmentModel
@@ -173,9 +194,11 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="one tiny repetition of each case (seconds)")
     parser.add_argument("--runs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--parts", type=int, default=2_000, help="parts of the resume case (2 runs each)")
     args = parser.parse_args()
     sizes = [20, 200] if args.smoke else args.runs
     axis = 20 if args.smoke else 1000
+    parts = 20 if args.smoke else args.parts
     with tempfile.TemporaryDirectory(prefix="alignsim-sweep-scale-") as tmp:
         folder = Path(tmp)
         print(f"sweeps of NK runs (N=4, one period) on {args.workers} local workers, into a folder")
@@ -195,6 +218,13 @@ def main() -> None:
         print(
             f"\nplanning a {pc['points']:,}-point grid of the alignment model: {pc['plan_s']:.1f} s in-process; "
             f"`alignsim sweep` to its first finished part (startup and imports included): {first}"
+        )
+        rc = resume_case(parts, args.workers, folder)
+        per = {k: rc[k] / rc["parts"] * 1000 for k in ("trusted_s", "full_s")}
+        print(
+            f"\ncontinuing a finished sweep of {rc['parts']:,} parts (plan, scan, merge into runs.parquet): "
+            f"{rc['trusted_s']:.1f} s with its ledger ({per['trusted_s']:.2f} ms a part), {rc['full_s']:.1f} s "
+            f"checking every part against the plan ({per['full_s']:.2f} ms a part)"
         )
         dc = datacollector_case()
         print(

@@ -41,10 +41,15 @@ def _parameters(
     if seed is not None and rng is not None:
         raise ValueError("give seed or rng, not both")
     given = seed if seed is not None else rng
+    field = "rng" if rng is not None else "seed"
     if isinstance(given, np.random.Generator):
         given = int(given.integers(DRAWN_SEEDS))
     if given is not None and (isinstance(given, bool) or not isinstance(given, (int, np.integer))):
         raise TypeError(f"seed/rng: a whole number or None, got {given!r}")
+    if given is not None and given < 0:
+        from sim.input import ScenarioError, show
+
+        raise ScenarioError(f"{field}: a whole number from 0 up (or None: a fresh seed is drawn), got {show(given)}")
     if isinstance(scenario, str):
         from sim.input import load_scenario
 
@@ -59,6 +64,21 @@ def _parameters(
 
 
 _Role = TypeVar("_Role")
+
+
+def _weeks(weeks: Any, scenario: Scenario) -> int:
+    """The run's horizon: ``weeks``, checked against the scenario's own field and its bounds, or the scenario's."""
+    if weeks is None:
+        return scenario.weeks
+    bounds = {k: getattr(m, k) for m in Scenario.model_fields["weeks"].metadata for k in ("ge", "le") if hasattr(m, k)}
+    if isinstance(weeks, bool) or not isinstance(weeks, (int, np.integer)) or not bounds["ge"] <= weeks <= bounds["le"]:
+        from sim.input import ScenarioError, show
+
+        raise ScenarioError(
+            f"weeks: a whole number from {bounds['ge']} to {bounds['le']} (or None: the scenario's "
+            f"{scenario.weeks}), got {show(weeks)}"
+        )
+    return int(weeks)
 
 
 def _last_of(departments: Iterable[object], role: type[_Role]) -> _Role | None:
@@ -91,7 +111,7 @@ class AlignmentModel(mesa.Model):
         self.seed = seed
         # not "self.scenario": newer Mesa reserves that name for its own scenario object
         self.setup = scenario
-        self.weeks = int(weeks or scenario.weeks)
+        self.weeks = _weeks(weeks, scenario)
         self._stream_root = stream_root(self.rng)
         self.records = Records(self.weeks)
         self.graph = build_graph(scenario)

@@ -9,6 +9,7 @@ on: every output file records it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -21,6 +22,14 @@ from typing import Any
 
 #: The distributions whose versions can change results (numbers, random streams, file formats).
 PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "mesa", "networkx", "pydantic")
+#: The distributions that decide what a research command makes of results (recorded by those commands only):
+#: SALib's designs and indices, EMA Workbench's PRIM with scikit-learn's trees for its feature scores, optuna's search.
+RESEARCH_PACKAGES = {
+    "sweep": ("SALib",),
+    "analyze": ("SALib",),
+    "discover": ("ema_workbench", "scikit-learn"),
+    "advise": ("optuna", "SALib"),
+}
 #: File kinds that decide model output; translations and docs do not.
 _CODE_SUFFIXES = (".py", ".toml")
 
@@ -94,24 +103,45 @@ def git_commit() -> str | None:
     return commit + ("-dirty" if dirty else "") if commit else None
 
 
-def package_versions() -> dict[str, str]:
-    """Python's and each result-relevant package's version."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
+def package_versions(also: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python's and each result-relevant package's version (``PACKAGES``), and those of the packages ``also``
+    names that are installed (e.g. ``RESEARCH_PACKAGES["analyze"]``)."""
+    out = dict(_package_versions())
+    for name in also:
+        with contextlib.suppress(_metadata.PackageNotFoundError):
             out[name] = _metadata.version(name)
-        except _metadata.PackageNotFoundError:
-            out[name] = "missing"
     return out
 
 
-def metadata() -> dict[str, object]:
-    """What produced a result: alignsim's version, code fingerprint and git commit, and the package versions."""
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    """``PACKAGES``' versions as this process found them (looked up once: every sweep task reports them)."""
+    out = [("python", platform.python_version())]
+    for name in PACKAGES:
+        try:
+            out.append((name, _metadata.version(name)))
+        except _metadata.PackageNotFoundError:
+            out.append((name, "missing"))
+    return tuple(out)
+
+
+def package_differences(theirs: Any) -> list[tuple[str, str, str]]:
+    """Where another process's :func:`package_versions` (``theirs``) differs from this one's, for ``PACKAGES`` and
+    Python: (name, theirs, this process's) each; empty when they agree (a missing record differs in all)."""
+    theirs = theirs if isinstance(theirs, dict) else {}
+    return [
+        (name, str(theirs.get(name, "unknown")), mine) for name, mine in _package_versions() if theirs.get(name) != mine
+    ]
+
+
+def metadata(also: tuple[str, ...] = ()) -> dict[str, object]:
+    """What produced a result: alignsim's version, code fingerprint and git commit, and the package versions
+    (with those of the packages ``also`` names, where installed)."""
     return {
         "alignsim": version(),
         "fingerprint": fingerprint(),
         "git": git_commit(),
-        "packages": package_versions(),
+        "packages": package_versions(also),
     }
 
 
@@ -135,12 +165,13 @@ def record(
     scenario: Any = None,
     overrides: dict[str, Any] | None = None,
     seeds: list[int] | None = None,
+    also: tuple[str, ...] = (),
     **extra: Any,
 ) -> dict[str, Any]:
-    """What an output file records about how it was made: :func:`metadata`, the scenario (its name, model and the
-    hash of its resolved TOML), the overrides given on top of it, the seeds, and anything in ``extra`` (JSON
-    values)."""
-    out: dict[str, Any] = {"provenance": metadata()}
+    """What an output file records about how it was made: :func:`metadata` (``also``: more packages whose versions
+    decide it), the scenario (its name, model and the hash of its resolved TOML), the overrides given on top of it,
+    the seeds, and anything in ``extra`` (JSON values)."""
+    out: dict[str, Any] = {"provenance": metadata(also)}
     if scenario is not None:
         out.update(scenario=scenario.name, model=scenario.model, scenario_sha256=scenario_hash(scenario))
     if overrides is not None:
@@ -174,9 +205,10 @@ def parquet_record(path: str | Path) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def worker() -> dict[str, str]:
-    """Who computes a task: this process's code fingerprint and version, and a label naming it (a Dask worker's
-    address, else host and process id). Sweep tasks return it so the driver can refuse results of other code."""
+def worker() -> dict[str, Any]:
+    """Who computes a task: this process's code fingerprint, version and package versions (:func:`package_versions`),
+    and a label naming it (a Dask worker's address, else host and process id). Sweep tasks return it so the driver
+    can refuse results of other code or other packages."""
     import sys
 
     label = f"{platform.node()} pid {os.getpid()}"
@@ -187,7 +219,7 @@ def worker() -> dict[str, str]:
             label = f"Dask worker {get_worker().address}"
         except ValueError:  # not inside a Dask task
             pass
-    return {"fingerprint": fingerprint(), "version": version(), "worker": label}
+    return {"fingerprint": fingerprint(), "version": version(), "worker": label, "packages": package_versions()}
 
 
 def file_sha256(path: str | Path) -> str:
@@ -205,6 +237,7 @@ def write_sidecar(
     scenario: Any = None,
     overrides: dict[str, Any] | None = None,
     seeds: list[int] | None = None,
+    also: tuple[str, ...] = (),
     **extra: Any,
 ) -> Path:
     """Write ``path`` (JSON): :func:`record` of what made ``files`` (each named with its SHA-256, so a reader can
@@ -213,4 +246,5 @@ def write_sidecar(
 
     target = Path(path)
     listed = {Path(f).name: file_sha256(f) for f in files}
-    return write_text(target, json.dumps(record(scenario, overrides, seeds, files=listed, **extra), indent=2) + "\n")
+    meta = record(scenario, overrides, seeds, also, files=listed, **extra)
+    return write_text(target, json.dumps(meta, indent=2) + "\n")

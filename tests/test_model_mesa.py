@@ -82,6 +82,30 @@ def test_parameters_flat_dotted_or_double_underscored_and_mesas_rng():
     assert len(seeds) == 5, "without a seed every model draws its own"
 
 
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"weeks": -1}, r"^weeks: a whole number from 1 to 2000 \(or None: the scenario's 52\), got -1$"),
+        ({"weeks": 0}, r"^weeks: a whole number from 1 to 2000 .*, got 0$"),  # it ran 52 weeks
+        ({"weeks": 2001}, r"^weeks: a whole number from 1 to 2000 .*, got 2001$"),
+        ({"weeks": 2.5}, r"^weeks: a whole number from 1 to 2000 .*, got 2.5$"),
+        ({"weeks": True}, r"^weeks: a whole number from 1 to 2000 .*, got True$"),
+        ({"rng": -1}, r"^rng: a whole number from 0 up \(or None: a fresh seed is drawn\), got -1$"),
+        ({"seed": -3}, r"^seed: a whole number from 0 up .*, got -3$"),
+    ],
+)
+def test_bad_weeks_and_seeds_name_the_field_and_the_allowed_values(kwargs, message):
+    from sim.input import ScenarioError
+
+    with pytest.raises(ScenarioError, match=message):
+        AlignmentModel("b2b_activation", **kwargs)
+
+
+def test_the_horizon_is_the_scenarios_unless_given():
+    assert AlignmentModel(seed=1).weeks == 52 and AlignmentModel(seed=1, weeks=np.int64(3)).weeks == 3
+    assert AlignmentModel(seed=2**40, weeks=2000).weeks == 2000  # any seed from 0 up, the field's largest horizon
+
+
 def test_reading_the_datacollector_during_a_run_changes_nothing(small):
     watched = AlignmentModel(small, seed=2)
     while watched.running:

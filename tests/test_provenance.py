@@ -1,5 +1,7 @@
 """Provenance: every output says which alignsim, code, packages, scenario, overrides and seeds made it."""
 
+import importlib.metadata
+import io
 import json
 import re
 import subprocess
@@ -63,3 +65,35 @@ def test_compare_json_keeps_each_sides_overrides(capsys):
     assert data["scenarios"]["b"]["overrides"] == {"customers.population": 500, "leadership.trump": 1}
     assert data["scenarios"]["a"]["sha256"] != data["scenarios"]["b"]["sha256"]
     assert data["provenance"]["fingerprint"] == provenance.fingerprint()
+
+
+def test_research_commands_record_the_packages_that_decide_them_where_installed():
+    meta = provenance.metadata(("SALib", "no-such-package-alignsim"))
+    assert meta["packages"]["SALib"] == importlib.metadata.version("SALib")
+    assert "no-such-package-alignsim" not in meta["packages"]  # recorded where installed, never "missing"
+    assert "SALib" not in provenance.metadata()["packages"]  # a run's record lists what decides runs only
+
+
+def test_a_worker_reports_its_package_versions_and_differences_are_named():
+    who = provenance.worker()
+    assert who["packages"] == provenance.package_versions()
+    assert provenance.package_differences(who["packages"]) == []
+    theirs = {**who["packages"], "mesa": "3.0.0"}
+    assert provenance.package_differences(theirs) == [("mesa", "3.0.0", provenance.package_versions()["mesa"])]
+    assert {name for name, _, _ in provenance.package_differences(None)} == {"python", *provenance.PACKAGES}
+
+
+def test_compare_out_writes_the_table_both_scenarios_and_their_provenance(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["compare", "b2b_activation", "b2b_activation", "--seeds", "2", "--weeks", "3", "--set-b"]
+    assert main([*argv, "leadership.trump=1", "--format", "csv", "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert (out / "comparison.csv").read_text() == stdout  # the same bare table: CSV on stdout has no header lines
+    assert pd.read_csv(io.StringIO(stdout), index_col=0).index[0] and not stdout.startswith("#")
+    meta = json.loads((out / "provenance.json").read_text())
+    assert set(meta["files"]) == {"comparison.csv", "a.toml", "b.toml"}
+    assert meta["files"]["b.toml"] == provenance.file_sha256(out / "b.toml")
+    assert meta["scenarios"]["b"]["overrides"] == {"leadership.trump": 1} and meta["seeds"] == [0, 1]
+    assert meta["scenarios"]["b"]["sha256"] == provenance.file_sha256(out / "b.toml")  # the resolved scenario's
+    assert meta["scenarios"]["a"]["sha256"] != meta["scenarios"]["b"]["sha256"]
+    assert meta["provenance"]["fingerprint"] == provenance.fingerprint()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import provenance
 from sim.cli.common import (
     MAX_SEED,
     MAX_WORKERS,
@@ -92,6 +93,13 @@ def add_parsers(sub) -> None:
         "levers-versus-uncertainties sweep)",
     )
     p.add_argument(
+        "--box",
+        metavar="FILE",
+        default=None,
+        help="with --cases: only the cases inside a PRIM box, the discovery_box.csv that alignsim discover wrote "
+        "for that sweep (e.g. where a policy pays off)",
+    )
+    p.add_argument(
         "--set", action="append", default=[], metavar="PATH=VALUE", help="override a value of the scenario first"
     )
     p.add_argument("--seed", type=positive(0, MAX_SEED - engine.FRESH_OFFSET - 10_000), default=0, help="first seed")
@@ -127,10 +135,15 @@ def _uncertainties(scenario, args) -> list[dict[str, Any]] | None:
     """The assumption sets the goal seek must hold across: Latin hypercube samples of ``--uncertain`` ranges (with
     the scenario's own values), or a sweep folder's cases (``--cases``); None without either."""
     if args.cases:
+        from sim.research.discover import read_box
         from sim.research.sweep import SweepError
 
         try:
-            return engine.sweep_cases(args.cases)
+            box = read_box(args.box) if args.box else None
+        except SweepError as exc:
+            raise UsageError(f"--box: {exc}") from None
+        try:
+            return engine.sweep_cases(args.cases, box=box, scenario=scenario)
         except SweepError as exc:
             raise UsageError(f"--cases: {exc}") from None
     if not args.uncertain:
@@ -225,6 +238,8 @@ def cmd_advise(args) -> int:
         )
     if args.uncertain and args.cases:
         raise UsageError("--uncertain and --cases: give one (sampled ranges, or a sweep's cases)")
+    if args.box and not args.cases:
+        raise UsageError("--box: needs --cases, the sweep folder the box was found in")
     try:
         target = engine.parse_target(scenario, goal, args.target) if args.target else None
         keeps = [engine.parse_keep(scenario, text) for text in args.keep]
@@ -329,6 +344,8 @@ def cmd_advise(args) -> int:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     if args.format == "json":
+        overrides = parse_overrides(args.set)
+        out.update(provenance.record(scenario, overrides, also=provenance.RESEARCH_PACKAGES["advise"]))
         print(json.dumps(out, indent=2, default=_json_value))
     return 0
 

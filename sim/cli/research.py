@@ -114,13 +114,13 @@ def add_parsers(sub) -> None:
 
 def cmd_sweep(args) -> int:
     from sim.research.sweep import Folder, SweepSpec, load_spec, sweep
-    from sim.research.sweep.spec import is_folder
+    from sim.research.sweep.spec import folder_of, is_folder
 
     if args.address and not args.address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--address {args.address!r}: expected a scheduler address like tcp://HOST:PORT")
     spec: SweepSpec | Path
     if is_folder(args.spec):  # a sweep folder (or its manifest.json): continue it from what it keeps
-        folder = Path(args.spec) if Path(args.spec).is_dir() else Path(args.spec).parent
+        folder = folder_of(args.spec)
         spec, out = folder, folder
         if args.out and Path(args.out).resolve() != folder.resolve():
             raise UsageError(f"--out {clean(args.out)}: a sweep folder continues in itself; leave --out out")
@@ -165,30 +165,45 @@ def cmd_sweep(args) -> int:
 def cmd_analyze(args) -> int:
     from sim.present.charts import to_image
     from sim.research.sweep import analysis_chart, analyze
+    from sim.research.sweep.spec import folder_of
 
-    out = check_file_path(args.dir, "folder")
+    out = folder_of(check_file_path(args.dir, "folder"))  # the folder, or its manifest.json
     table = analyze(out, args.metric)
     write_text(out / "analysis.csv", table.to_csv(index=False))
     write_bytes(out / "analysis.png", to_image(analysis_chart(table), "png"))
-    _sweep_sidecar(out, "analysis", [out / "analysis.csv", out / "analysis.png"], metrics=args.metric)
+    notes = table.attrs["notes"]
+    _sweep_sidecar(
+        out,
+        "analysis",
+        [out / "analysis.csv", out / "analysis.png"],
+        also=provenance.RESEARCH_PACKAGES["analyze"],
+        metrics=args.metric,
+        notes=notes,
+    )
     print(table.attrs["supports"] + "\n")
-    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 70):
+    with pd.option_context("display.width", 200, "display.max_rows", 500, "display.max_colwidth", 200):
         print(table.set_index(["metric", "parameter"]).to_string(float_format=lambda v: f"{v:.4f}"))
     flagged = int(table["note"].ne("").sum())
+    if flagged or notes:
+        print()
+    for note in notes:
+        print(f"note: {note}")
     if flagged:
-        print(f"\n{flagged} of {len(table)} indices carry a note: read them before the numbers")
+        print(f"{flagged} of {len(table)} indices carry a note: read them before the numbers")
     print(f"\nwrote {shown_path(out)}/analysis.csv and analysis.png", file=sys.stderr)
     return 0
 
 
-def _sweep_sidecar(folder: Path, stem: str, files: list[Path], **extra) -> None:
-    """``<stem>.provenance.json`` beside a sweep's derived files: what made them, and from which sweep."""
+def _sweep_sidecar(folder: Path, stem: str, files: list[Path], also: tuple[str, ...], **extra) -> None:
+    """``<stem>.provenance.json`` beside a sweep's derived files: what made them (``also``: the packages that
+    decided them, e.g. SALib), and from which sweep."""
     from sim.research.sweep import Folder
 
     manifest = Folder(folder).read_manifest()
     provenance.write_sidecar(
         files[0].with_name(f"{stem}.provenance.json"),
         files,
+        also=also,
         sweep={
             "spec_hash": manifest.get("spec_hash"),
             "runs.parquet": (manifest.get("files") or {}).get("runs.parquet"),
@@ -201,6 +216,7 @@ def cmd_discover(args) -> int:
     from sim.cli.common import parse_overrides
     from sim.present.charts import to_image
     from sim.research.discover import discover, discovery_chart
+    from sim.research.sweep.spec import folder_of
 
     found = discover(
         args.dir,
@@ -211,7 +227,7 @@ def cmd_discover(args) -> int:
         baseline=parse_overrides(args.baseline),
         min_coverage=args.coverage,
     )
-    out = Path(args.out) if args.out else Path(args.dir)
+    out = Path(args.out) if args.out else folder_of(args.dir)
     files = [out / "discovery_box.csv", out / "discovery_trajectory.csv", out / "discovery_scores.csv"]
     try:
         write_text(files[0], found.box.to_csv(index=False))
@@ -219,9 +235,10 @@ def cmd_discover(args) -> int:
         write_text(files[2], found.scores.to_csv(index=False))
         files.append(write_bytes(out / "discovery.png", to_image(discovery_chart(found), "png")))
         _sweep_sidecar(
-            Path(args.dir),
+            folder_of(args.dir),
             "discovery",
             files,
+            also=provenance.RESEARCH_PACKAGES["discover"],
             question=found.question(),
             chosen_box=found.chosen,
             **found.stats,

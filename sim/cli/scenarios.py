@@ -55,8 +55,12 @@ def add_parsers(sub) -> None:
         metavar="PATH=VALUE",
         help="override a value, e.g. departments.sales.alignment=0.9 (repeatable)",
     )
-    run.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    run.add_argument("--out", metavar="DIR", help="also write scenario.toml, summary.csv, weekly.csv/.parquet")
+    run.add_argument("--format", choices=["table", "json", "csv"], default="table", help=FORMAT_HELP)
+    run.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write scenario.toml, summary.csv, aggregate.csv, weekly.csv/.parquet and provenance.json",
+    )
 
     cmp_ = sub.add_parser("compare", help="compare two scenarios on the same seeds (paired differences)")
     cmp_.add_argument("a", metavar="A")
@@ -65,10 +69,19 @@ def add_parsers(sub) -> None:
     cmp_.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override in both")
     cmp_.add_argument("--set-a", action="append", default=[], metavar="PATH=VALUE", help="override in A only")
     cmp_.add_argument("--set-b", action="append", default=[], metavar="PATH=VALUE", help="override in B only")
-    cmp_.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    cmp_.add_argument("--format", choices=["table", "json", "csv"], default="table", help=FORMAT_HELP)
+    cmp_.add_argument("--out", metavar="DIR", help="also write comparison.csv, a.toml, b.toml and provenance.json")
 
     for human in (run, cmp_):  # the human-readable output may be Danish; JSON and CSV stay English
         lang_flag(human)
+
+
+#: What each output format carries (run and compare): CSV on stdout is the bare table, so any CSV reader takes it.
+FORMAT_HELP = (
+    "table (default), json (with provenance: version, code fingerprint, packages, scenario hash, overrides, "
+    "seeds) or csv (the bare table, without provenance: use json, or --out, which writes provenance.json beside "
+    "the CSV files)"
+)
 
 
 def cmd_list(args) -> int:
@@ -191,6 +204,7 @@ def _write(out: Path, scenario: ScenarioBase, ens: EnsembleResult, overrides: di
 
 
 def cmd_compare(args) -> int:
+    out_dir = check_file_path(args.out, "--out") if args.out else None  # before anything runs
     a = resolve_scenario(args.a, args.set + args.set_a, args.horizon, args.extends_anywhere)
     b = resolve_scenario(args.b, args.set + args.set_b, args.horizon, args.extends_anywhere)
     if a.model != b.model:
@@ -198,15 +212,15 @@ def cmd_compare(args) -> int:
     check_cost(args, cost(a, args.seeds) + cost(b, args.seeds), f"comparing over {args.seeds:,} seeds")
     ea, eb = ensemble(a, args.seed, args.seeds), ensemble(b, args.seed, args.seeds)
     frame = compare(ea, eb, get_model(a.model).metrics())
-    if args.format == "json":
-        sides = {
-            side: {
-                "name": x.name,
-                "overrides": parse_overrides(args.set + extra),
-                "sha256": provenance.scenario_hash(x),
-            }
-            for side, x, extra in (("a", a, args.set_a), ("b", b, args.set_b))
+    sides = {
+        side: {
+            "name": x.name,
+            "overrides": parse_overrides(args.set + extra),
+            "sha256": provenance.scenario_hash(x),
         }
+        for side, x, extra in (("a", a, args.set_a), ("b", b, args.set_b))
+    }
+    if args.format == "json":
         out = {
             "a": a.name,
             "b": b.name,
@@ -228,7 +242,23 @@ def cmd_compare(args) -> int:
             + "\n"
         )
         print(human_table(frame.drop(columns="effect_size"), a.model))
+    if out_dir is not None:
+        _write_comparison(out_dir, a, b, frame, sides, ea.seeds)
     return 0
+
+
+def _write_comparison(out: Path, a: ScenarioBase, b: ScenarioBase, frame: pd.DataFrame, sides: dict, seeds) -> None:
+    """A comparison's files in ``out`` (each written whole, sim.output) and provenance.json saying what made them:
+    both resolved scenarios, each side's overrides and hash, the seeds."""
+    try:
+        write_text(out / "a.toml", a.to_toml())
+        write_text(out / "b.toml", b.to_toml())
+        write_text(out / "comparison.csv", frame.to_csv())
+        files = [out / f for f in ("comparison.csv", "a.toml", "b.toml")]
+        provenance.write_sidecar(out / "provenance.json", files, seeds=list(seeds), scenarios=sides)
+    except OutputError as exc:
+        raise UsageError(f"cannot write results: {exc.strerror}") from None
+    print(f"wrote {shown_path(out)}/comparison.csv, a.toml, b.toml, provenance.json", file=sys.stderr)
 
 
 COMMANDS = {

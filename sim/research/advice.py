@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
+import pandas as pd
 from cachetools import LRUCache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -911,25 +912,79 @@ def sample_uncertainties(
     return out + [point_overrides(points, i) for i in range(len(points))]
 
 
-def sweep_cases(folder: str | Path, box: Any = None) -> list[dict[str, Any]]:
+def sweep_cases(folder: str | Path, box: Any = None, scenario: ScenarioBase | None = None) -> list[dict[str, Any]]:
     """The cases of a sweep folder (each a set of the swept parameters' values, the uncertainties of a
     levers-versus-uncertainties sweep) as assumption sets for a robust goal seek; with ``box`` (a
-    :class:`sim.research.discover.Discovery`'s box: parameter, low, high), only the cases inside it (e.g. where a
-    policy pays off, to ask what reaches the target there)."""
+    :class:`sim.research.discover.Discovery`'s box, or :func:`sim.research.discover.read_box` of the
+    ``discovery_box.csv`` that ``alignsim discover`` writes: parameter, low, high), only the cases inside it (e.g.
+    where a policy pays off, to ask what reaches the target there). With ``scenario`` (the one advised), the sweep
+    must have run that scenario, apart from its horizon and the paths it swept; an AdviceError names both
+    otherwise."""
     from sim.research.sweep import open_folder
     from sim.research.sweep.planning import point_overrides
 
     _folder, _manifest, plan, _layout = open_folder(folder)
     names = list(plan.spec.parameters)
+    if scenario is not None:  # the sweep must have run the scenario advised
+        _check_same_scenario(folder, plan.base, scenario, [*plan.spec.levers, *names])
     cases = plan.points.iloc[: plan.n_cases][names]
     if box is not None:
         for row in box.itertuples(index=False):
-            if row.parameter in names:
-                cases = cases[(cases[row.parameter] >= row.low) & (cases[row.parameter] <= row.high)]
+            if row.parameter in plan.spec.levers:
+                continue  # a policy, not an assumption: the goal seek chooses the levers itself
+            if row.parameter not in names:
+                raise AdviceError(
+                    f"box: {show(row.parameter)} is not swept by {folder}; its parameters: {', '.join(names)}"
+                )
+            low, high = pd.to_numeric(pd.Series([row.low, row.high]), errors="coerce")
+            column = cases[row.parameter]
+            if pd.isna(low) or pd.isna(high):  # a choice: the box keeps some of its values
+                kept = {v.strip() for v in str(row.low).split(",")}
+                cases = cases[column.astype(str).isin(kept)]
+            else:
+                cases = cases[(column >= low) & (column <= high)]
     cases = cases.drop_duplicates()
     if cases.empty:
         raise AdviceError(f"cases: no case of {folder} lies inside the box")
     return [point_overrides(cases, i) for i in range(len(cases))]
+
+
+#: Fields that do not change what a scenario's runs compute (its labels) or that a goal seek sets itself.
+_NOT_THE_ORGANISATION = frozenset({"name", "description", "weeks", "periods"})
+
+
+def _check_same_scenario(folder: str | Path, swept: ScenarioBase, advised: ScenarioBase, paths: list[str]) -> None:
+    """Refuse a sweep's cases for a scenario other than the sweep's (apart from the horizon and the swept paths)."""
+    from sim.research.sweep.spec import folder_of
+
+    def flat(data: Any, prefix: str = "") -> dict[str, Any]:
+        if not isinstance(data, dict):
+            return {prefix: data}
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(flat(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+
+    a, b = flat(swept.model_dump(mode="json")), flat(advised.model_dump(mode="json"))
+    differ = [
+        key
+        for key in sorted(a.keys() | b.keys())
+        if key.split(".")[0] not in _NOT_THE_ORGANISATION
+        and not any(key == p or key.startswith(p + ".") for p in paths)
+        and a.get(key) != b.get(key)
+    ]
+    if swept.model != advised.model or differ:
+        what = (
+            f"model {swept.model!r} against {advised.model!r}"
+            if swept.model != advised.model
+            else f"{differ[0]} ({show(a.get(differ[0]))} there, {show(b.get(differ[0]))} here)"
+            + (f" and {len(differ) - 1} more" if len(differ) > 1 else "")
+        )
+        raise AdviceError(
+            f"cases: {folder} swept scenario {show(swept.name)}, this advice is for {show(advised.name)}, and they "
+            f"differ in {what}; advise the sweep's own scenario ({folder_of(folder)}/scenario.toml) or sweep this "
+            "one"
+        )
 
 
 def assess(

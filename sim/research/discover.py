@@ -141,6 +141,12 @@ def cases(
     baseline = _parse(baseline, spec.levers, "baseline")
     if bool(policy) != bool(baseline) or set(policy) != set(baseline):
         raise SweepError("--policy and --baseline: give both, on the same levers (e.g. leadership.trump=1 and =0)")
+    if policy and policy == baseline:
+        same = " ".join(f"{k}={v}" for k, v in policy.items())
+        raise SweepError(
+            f"--policy and --baseline: both are {same}, so every gain is 0; compare two different settings (e.g. "
+            "leadership.trump=1 and =0)"
+        )
     notes: list[str] = []
     means = table.groupby("point", sort=True).agg({**{c: "first" for c in [*levers, *params]}, metric: "mean"})
     if policy:
@@ -263,6 +269,32 @@ def _box(found, chosen: int, x: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["parameter", "low", "high", "full_low", "full_high", "qp"])
+
+
+#: The largest discovery_box.csv read back (a box restricts at most a few hundred inputs).
+MAX_BOX_BYTES = 2**20
+
+
+def read_box(path: str | Path) -> pd.DataFrame:
+    """A box as ``alignsim discover`` writes it (``discovery_box.csv``: parameter, low, high per restricted input),
+    read back capped and checked, e.g. for ``advice.sweep_cases(folder, box=...)``; a SweepError names the file and
+    what is wrong."""
+    import io
+
+    from sim.research.sweep.store import read_capped
+
+    where = Path(path)
+    data = read_capped(where, MAX_BOX_BYTES, "discovery box")
+    try:
+        box = pd.read_csv(io.BytesIO(data), dtype={"parameter": str})
+    except (ValueError, UnicodeDecodeError):  # pandas' parser errors are ValueErrors
+        raise SweepError(f"{where}: not a CSV table (a discovery_box.csv from alignsim discover)") from None
+    missing = [c for c in ("parameter", "low", "high") if c not in box.columns]
+    if missing:
+        raise SweepError(
+            f"{where}: no {', '.join(missing)} column; give the discovery_box.csv that alignsim discover wrote"
+        )
+    return box
 
 
 def discovery_chart(d: Discovery):

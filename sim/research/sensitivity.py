@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.research.sweep import MORRIS_LEVELS, SweepError, SweepSpec, load_spec, problem, spec_from_dict, sweep
+from sim.research.sweep import SweepError, SweepSpec, load_spec, problem, spec_from_dict, sweep
+from sim.research.sweep.analysis import indices
 
 #: Parts of an input's range in which ``flips`` reports the lesson's mean (quantiles of the design's values).
 BINS = 4
@@ -72,37 +73,10 @@ def analyze(out: Path, metrics: list[str]) -> pd.DataFrame:
         y = means[m].to_numpy(dtype=float)
         if np.isnan(y).any():
             raise SweepError(f"{m}: undefined at {int(np.isnan(y).sum())} design points; choose another metric")
-        if spec.design == "morris":
-            from SALib.analyze import morris
-
-            r = morris.analyze(prob, x, y, num_levels=MORRIS_LEVELS, seed=spec.design_seed)
-            rows += [
-                {
-                    "metric": m,
-                    "parameter": n,
-                    "mu_star": r["mu_star"][i],
-                    "sigma": r["sigma"][i],
-                    "mu_star_conf": r["mu_star_conf"][i],
-                }
-                for i, n in enumerate(names)
-            ]
-        elif spec.design == "sobol":
-            from SALib.analyze import sobol
-
-            r = sobol.analyze(prob, y, calc_second_order=False, seed=spec.design_seed)
-            rows += [
-                {
-                    "metric": m,
-                    "parameter": n,
-                    "S1": r["S1"][i],
-                    "S1_conf": r["S1_conf"][i],
-                    "ST": r["ST"][i],
-                    "ST_conf": r["ST_conf"][i],
-                }
-                for i, n in enumerate(names)
-            ]
-        else:
+        if spec.design not in ("morris", "sobol"):
             raise SweepError(f"design {spec.design!r}: the lesson's analysis needs 'morris' or 'sobol'")
+        found = indices(spec, prob, x, y)  # the sweep analysis's own SALib calls, seeded alike
+        rows += [{"metric": m, "parameter": n, **values} for n, values in zip(names, found)]
     key = "mu_star" if spec.design == "morris" else "ST"
     return pd.DataFrame(rows).sort_values(["metric", key], ascending=[True, False]).reset_index(drop=True)
 

@@ -1,6 +1,7 @@
 """``alignsim advise``: the lever ranking and the goal seek from the command line, its cost said first, progress on
 stderr, and bad input as one line with exit code 2."""
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import provenance
 from sim.cli import main
 from sim.research import advice
 
@@ -62,6 +64,9 @@ def test_advise_json_goal_seek_is_deterministic_and_says_when_the_target_is_out_
     assert seek["reached"] is False and seek["target"] == {"metric": "activation_rate_30d", "op": ">=", "value": 0.99}
     assert seek["keep"] == [{"metric": "revenue", "margin": 0.01}]
     assert "ranking" not in first  # --target alone does not print the ranking
+    assert first["provenance"]["packages"]["optuna"] == importlib.metadata.version("optuna")  # optuna searched
+    assert first["provenance"]["fingerprint"] == provenance.fingerprint() and len(first["scenario_sha256"]) == 64
+    assert first["overrides"] == {"customers.population": 1000, "weeks": 26}
     advice.clear_cache()
     assert main([*argv, "--workers", "1"]) == 0
     assert json.loads(capsys.readouterr().out) == first  # same seed, other executor: the same advice
@@ -118,6 +123,7 @@ def test_advise_holds_across_sampled_assumptions_and_says_how_many(capsys):
         (["--target", ">=0.4", "--uncertain", "assumptions.nope=0..1"], "uncertain: unknown scenario path"),
         (["--target", ">=0.4", "--uncertain", "assumptions.folk_wisdom=0..2"], "uncertain: assumptions.folk_wisdom"),
         (["--target", ">=0.4", "--cases", "no/such/folder"], "--cases: no/such/folder: no manifest.json"),
+        (["--target", ">=0.4", "--box", "box.csv"], "--box: needs --cases, the sweep folder the box was found in"),
         (["--lever", "nope"], "levers: nope not a lever of this scenario; allowed: leadership.shared_criterion"),
         (["--seeds", "1"], "argument --seeds: must be 2..1,000, got 1"),
         (["--set", "weeks=0"], "overrides: weeks: Input should be greater than or equal to 1"),
@@ -137,3 +143,45 @@ def test_advise_bad_input_is_one_line_and_exit_2(args, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert message in lines[0], lines[0]
+
+
+def test_advise_takes_a_sweeps_cases_inside_a_box_only_for_the_sweeps_scenario(tmp_path):
+    from sim.research.sweep import spec_from_dict, sweep
+    from tests.inprocess import cli
+
+    spec = {
+        "scenario": "b2b_activation",
+        "weeks": 2,
+        "design": "lhs",
+        "samples": 4,
+        "metrics": ["leads"],
+        "parameters": {"assumptions.folk_wisdom": [0.0, 1.0]},
+    }
+    sweep(spec_from_dict(spec), out=tmp_path / "s", workers=1)
+    proc = cli("advise", "data_blind", "--target", ">=0.4", "--cases", str(tmp_path / "s"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "swept scenario 'b2b_activation', this advice is for 'data_blind'" in proc.stderr
+    (tmp_path / "box.csv").write_text("parameter,low\nassumptions.folk_wisdom,0.1\n")
+    proc = cli(
+        "advise",
+        "b2b_activation",
+        "--target",
+        ">=0.4",
+        "--cases",
+        str(tmp_path / "s"),
+        "--box",
+        str(tmp_path / "box.csv"),
+    )
+    assert proc.returncode == 2 and "--box: " in proc.stderr and "no high column" in proc.stderr
+    (tmp_path / "box.csv").write_text("parameter,low,high\nassumptions.folk_wisdom,2,3\n")
+    proc = cli(
+        "advise",
+        "b2b_activation",
+        "--target",
+        ">=0.4",
+        "--cases",
+        str(tmp_path / "s"),
+        "--box",
+        str(tmp_path / "box.csv"),
+    )
+    assert proc.returncode == 2 and "lies inside the box" in proc.stderr

@@ -149,7 +149,7 @@ def test_upload_may_extend_only_bundled_scenarios():
 
 def test_bundled_files_are_valid_toml_with_only_known_top_level_keys():
     for path in bundled_scenarios().values():
-        allowed = set(get_model(scenario_model(path)).schema().model_fields) | {"extends"}
+        allowed = set(get_model(scenario_model(path)).schema().model_fields) | {"extends", "schema_version"}
         assert set(tomllib.loads(path.read_text())) <= allowed, path.name
 
 

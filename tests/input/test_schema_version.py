@@ -60,3 +60,26 @@ def test_migrations_run_in_order_from_the_file_version(monkeypatch, tmp_path):
     assert child.weeks == 12 and child.leadership.trump == 0.75
     assert scenario_from_toml("schema_version = 3\nweeks = 9\n[leadership]\ntrump = 0.5\n").weeks == 9
     assert scenario_from_toml("horizon = 7\n").weeks == 7
+
+
+def _scenario_files():
+    from pathlib import Path
+
+    from sim import bundled_scenarios
+
+    root = Path(__file__).resolve().parents[2]
+    examples = [p for p in (root / "docs" / "examples").rglob("*.toml") if "scenario =" not in p.read_text()]
+    assert len(examples) >= 2, "the scenario files among docs/examples (the rest are sweep specs)"
+    return [*bundled_scenarios().values(), *examples]
+
+
+@pytest.mark.parametrize("path", _scenario_files(), ids=lambda p: p.name)
+def test_shipped_scenario_files_carry_the_version_and_it_changes_nothing(path, tmp_path):
+    """Each bundled preset and example scenario says its format version; without the line it is the same scenario
+    (so scenario hashes, sweep spec hashes, share links and "is this the shipped preset" checks are unchanged)."""
+    text = path.read_text()
+    assert f"\nschema_version = {SCHEMA_VERSION}\n" in text
+    copy = tmp_path / path.name
+    for sibling in path.parent.glob("*.toml"):  # an example extends its neighbour
+        (tmp_path / sibling.name).write_text(sibling.read_text().replace(f"schema_version = {SCHEMA_VERSION}\n", ""))
+    assert load_scenario(copy).to_toml() == load_scenario(path).to_toml()

@@ -290,6 +290,28 @@ def test_a_sweeps_cases_and_those_inside_a_box_are_the_assumption_sets(tmp_path)
     with pytest.raises(advice.AdviceError, match="no case of .* lies inside the box"):
         advice.sweep_cases(moved, box=empty)
 
+    # the box as alignsim discover writes it, read back; a lever's row is the policy, not an assumption
+    from sim.research.discover import read_box
+
+    written = pd.concat([box, pd.DataFrame([{"parameter": "leadership.trump", "low": "1.0", "high": "1.0"}])])
+    written.assign(full_low=0.0, full_high=1.0, qp=0.01).to_csv(tmp_path / "discovery_box.csv", index=False)
+    assert advice.sweep_cases(moved, box=read_box(tmp_path / "discovery_box.csv")) == inside
+    with pytest.raises(advice.AdviceError, match=r"box: 'customers.population' is not swept by .*; its parameters"):
+        advice.sweep_cases(moved, box=pd.DataFrame([{"parameter": "customers.population", "low": 1, "high": 2}]))
+
+    # the sweep's scenario is the one advised: the horizon and the swept paths may differ, nothing else
+    base = load_scenario("b2b_activation").with_overrides({"assumptions.folk_wisdom": 0.9, "weeks": 30})
+    assert advice.sweep_cases(moved / "manifest.json", scenario=base) == cases
+    other = base.with_overrides({"customers.population": 1234})
+    message = (
+        r"^cases: .*moved swept scenario 'b2b_activation', this advice is for 'b2b_activation', and they differ in "
+        r"customers.population \(\d+ there, 1234 here\); advise the sweep's own scenario \(.*moved/scenario.toml\)"
+    )
+    with pytest.raises(advice.AdviceError, match=message):
+        advice.sweep_cases(moved, scenario=other)
+    with pytest.raises(advice.AdviceError, match=r"this advice is for 'data_blind', and they differ in .* more;"):
+        advice.sweep_cases(moved, scenario=load_scenario("data_blind"))
+
 
 @pytest.mark.parametrize(
     ("ranges", "message"),

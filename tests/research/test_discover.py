@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -93,6 +94,11 @@ def test_a_policy_is_paired_with_its_baseline_on_every_case_and_seed(tmp_path):
         discovery.cases(out, "context_switches", policy={"leadership.trump": 1.0})
     with pytest.raises(SweepError, match=r"--baseline leadership.trump=0.5: not one of the lever's values"):
         discovery.cases(out, "context_switches", {"leadership.trump": 1.0}, {"leadership.trump": 0.5})
+    with pytest.raises(SweepError, match=r"^--policy and --baseline: both are leadership.trump=1.0, so every gain"):
+        discovery.cases(out, "context_switches", {"leadership.trump": 1}, {"leadership.trump": 1.0})
+    same = ["--policy", "leadership.trump=1", "--baseline", "leadership.trump=1.0"]
+    proc = cli("discover", str(out), "--metric", "context_switches", "--threshold", "0", *same)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "both are" in proc.stderr
 
 
 def test_without_ema_workbench_discovery_says_how_to_install_it(leads, monkeypatch):
@@ -120,3 +126,6 @@ def test_cli_discover_writes_the_box_the_chart_and_their_provenance(leads, tmp_p
     meta = json.loads((tmp_path / "discovery.provenance.json").read_text())
     assert set(meta["files"]) >= {"discovery_box.csv", "discovery.png"} and meta["chosen_box"] >= 0
     assert meta["sweep"]["spec_hash"] == json.loads((leads / "manifest.json").read_text())["spec_hash"]
+    packages = meta["provenance"]["packages"]  # PRIM is EMA Workbench's, the feature scores scikit-learn's trees
+    assert packages["ema_workbench"] == importlib.metadata.version("ema_workbench")
+    assert packages["scikit-learn"] == importlib.metadata.version("scikit-learn")

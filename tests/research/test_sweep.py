@@ -81,12 +81,18 @@ def test_outputs_manifest_and_weekly(tmp_path):
     assert manifest["spec"]["parameters"] == GRID["parameters"] and len(manifest["spec_hash"]) == 64
     assert manifest["seeds"] == [0, 1] and manifest["completed_runs"] == len(table) == 8
     assert {"mesa", "python"} <= set(manifest["provenance"]["packages"]) and manifest["finished"]
+    assert "SALib" not in manifest["provenance"]["packages"]  # a grid's design is not SALib's
     assert manifest["provenance"]["fingerprint"] == provenance.fingerprint()
     weekly = pd.read_parquet(tmp_path / "s" / "weekly.parquet")
     assert len(weekly) == 8 * 8 and {"run", "week", "activation_rate_30d"} <= set(weekly.columns)
     assert weekly.equals(read_weekly(tmp_path / "s"))
     assert list(weekly["run"]) == sorted(weekly["run"])  # streamed from the parts in run order
-    assert provenance.parquet_record(tmp_path / "s" / "runs.parquet")["spec_hash"] == manifest["spec_hash"]
+    for name in ("runs.parquet", "weekly.parquet"):  # what made the table, as the manifest says
+        meta = provenance.parquet_record(tmp_path / "s" / name)
+        assert meta["spec_hash"] == manifest["spec_hash"] and meta["seeds"] == manifest["seeds"]
+        assert meta["scenario_sha256"] == manifest["scenario"]["sha256"] and meta["scenario"] == "b2b_activation"
+    part = provenance.parquet_record(next((tmp_path / "s" / "parts").glob("runs-*.parquet")))
+    assert part["scenario_sha256"] == manifest["scenario"]["sha256"] and "seeds" not in part  # parts stay small
 
 
 def test_resume_after_a_killed_driver_gives_the_uninterrupted_table(tmp_path):

@@ -3,9 +3,11 @@ folder itself; executors (a local pool, Dask's executor) and worker fingerprints
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +108,16 @@ def test_an_interrupted_moved_folder_continues_from_the_folder_alone(clean, tmp_
     assert read_runs(out).equals(table)
 
 
+def test_analyze_and_discover_take_the_folder_or_its_manifest_and_name_what_to_give(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    proc = cli("discover", str(out / "manifest.json"), "--metric", "leads", "--threshold", "1e9")
+    assert proc.returncode == 2 and "no case of 4 meets it" in proc.stderr  # it read the sweep
+    assert read_runs(out / "manifest.json").equals(read_runs(out))
+    proc = cli("analyze", str(out / "runs.parquet"))
+    assert proc.returncode == 2 and "not a sweep folder; give a sweep's folder (or its manifest.json)" in proc.stderr
+
+
 def test_sweep_of_a_manifest_path_without_a_folder_spec_is_explained(tmp_path):
     from sim.research.sweep import load_spec
 
@@ -185,6 +197,67 @@ def test_a_hostile_part_is_named_in_one_line_set_aside_and_run_again_on_resume(c
     assert (out / "parts" / "damaged" / damaged.name).exists() or (
         out / "parts" / "damaged" / damaged.name
     ).is_symlink()
+
+
+def test_a_part_is_checked_against_the_plan_once_and_then_trusted_by_its_checksum(clean, tmp_path, monkeypatch):
+    """Resume and the final merge re-checked every part against the plan (about 7 ms a part: minutes for a large
+    sweep before its first task). The driver checks a chunk's rows before writing them and records the part."""
+    from sim.research.sweep import store
+
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    ledger = (out / "parts" / ".verified").read_text().split()
+    assert sorted(ledger) == sorted(p.name for p in _parts(out))  # every part the driver wrote
+    checked: list[str] = []
+    real = store.check_rows
+    monkeypatch.setattr(store, "check_rows", lambda frame, layout, runs, kind, where: checked.append(where))
+    assert sweep(out, workers=1).equals(table)  # resume (nothing to run) and merge again
+    assert checked == []  # each part's checksum was read, none was parsed and compared again
+    monkeypatch.setattr(store, "check_rows", real)
+    (out / "parts" / ".verified").unlink()  # a folder without a ledger (or an older alignsim's) is checked in full
+    monkeypatch.setattr(store, "check_rows", lambda *a: (checked.append(a[-1]), real(*a))[1])
+    assert sweep(out, workers=1).equals(table)
+    assert len(checked) == len(_parts(out))  # by the resume's scan, which records them: the merge trusts them
+    assert sorted((out / "parts" / ".verified").read_text().split()) == sorted(ledger)
+
+
+def test_a_name_written_into_the_ledger_by_hand_skips_nothing_that_reading_the_table_checks(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    forged = _altered_parameter(_parts(out)[1])  # self-consistent: a new name that matches its new content
+    with open(out / "parts" / ".verified", "a") as f:
+        f.write(forged.name + "\n")
+    with pytest.raises(SweepError, match=r"runs.parquet: its 'leadership.trump' values are not the plan's"):
+        sweep(out, workers=1)  # merged as trusted, refused when the table is read back against the plan
+
+
+def test_a_ledger_that_is_a_symlink_is_neither_read_nor_written_through(clean, tmp_path):
+    clean_out, table = clean
+    out = _copy(clean_out, tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    (out / "parts" / ".verified").unlink()
+    (out / "parts" / ".verified").symlink_to(outside)
+    assert sweep(out, workers=1).equals(table)  # every part checked in full instead
+    assert outside.read_text() == "keep me\n"
+
+
+class _WrongSeeds(Executor):
+    """Runs tasks in the calling thread and returns rows whose seeds are not the plan's."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: Future = Future()
+        rows, weekly, who = fn(*args, **kwargs)
+        fut.set_result((rows.assign(seed=rows["seed"] + 1), weekly, {**who, "worker": "node9 pid 1"}))
+        return fut
+
+
+def test_rows_that_are_not_the_plans_are_refused_before_they_are_written(tmp_path):
+    with pytest.raises(
+        SweepError, match=r"^node9 pid 1's rows: its 'seed' values are not the plan's for runs \d+\.\.$"
+    ):
+        sweep(_spec(), out=tmp_path / "o", executor=_WrongSeeds())
+    assert list((tmp_path / "o" / "parts").glob("runs-*")) == []
 
 
 def test_the_cli_resume_of_the_issues_part_stays_small_and_exits_0_with_the_clean_table(clean, tmp_path):
@@ -277,6 +350,38 @@ def test_a_result_from_other_code_stops_the_sweep_naming_the_worker(tmp_path):
     assert list((tmp_path / "o" / "parts").glob("runs-*")) == []  # nothing of it was kept
 
 
+class _OtherNumpy(Executor):
+    """Runs tasks in the calling thread, as a worker with the same code but another NumPy would report them."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: Future = Future()
+        rows, weekly, who = fn(*args, **kwargs)
+        packages = {**who["packages"], "numpy": "1.26.4"}
+        fut.set_result((rows, weekly, {**who, "packages": packages, "worker": "node8 pid 7"}))
+        return fut
+
+
+def test_a_result_from_other_package_versions_stops_the_sweep_naming_the_worker_and_package(tmp_path):
+    mine = provenance.package_versions()["numpy"]
+    with pytest.raises(
+        SweepError, match=rf"^node8 pid 7 runs numpy 1\.26\.4 \(this driver {re.escape(mine)}\): "
+    ) as err:
+        sweep(_spec(), out=tmp_path / "o", executor=_OtherNumpy())
+    assert "--resume" in str(err.value) and "constraints.txt" in str(err.value) and "\n" not in str(err.value)
+    assert list((tmp_path / "o" / "parts").glob("runs-*")) == []  # nothing of it was kept
+
+
+def test_resume_refuses_a_folder_made_with_other_package_versions(clean, tmp_path):
+    clean_out, _ = clean
+    out = _copy(clean_out, tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["provenance"]["packages"]["scipy"] = "1.0.0"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    mine = provenance.package_versions()["scipy"]
+    with pytest.raises(SweepError, match=rf"its runs were made with scipy 1\.0\.0 \(this is {re.escape(mine)}\)"):
+        sweep(out, workers=1)
+
+
 def _changed_copy(where: Path) -> Path:
     """alignsim's code with one model constant edited, laid out as an installed package."""
     code = where / "code"
@@ -326,6 +431,47 @@ def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_i
     message = str(err.value)
     assert message.startswith(f"Dask worker {other_address} runs alignsim") and "\n" not in message
     assert theirs[other_address] in message and provenance.fingerprint() in message
+
+
+def test_a_dask_worker_with_another_numpy_stops_the_sweep_with_one_line_naming_it_and_numpy(tmp_path):
+    """The same code on a worker whose environment has another NumPy: its rows could differ, so none is kept."""
+    from dask.distributed import Client, LocalCluster
+
+    fake = tmp_path / "site" / "numpy-1.26.4.dist-info"  # what importlib.metadata reads for numpy's version
+    fake.mkdir(parents=True)
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy\nVersion: 1.26.4\n")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        other = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                cluster.scheduler_address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(2, timeout=60)
+                theirs = client.run(lambda: __import__("sim.provenance").provenance.package_versions()["numpy"])
+            other_address = next(a for a, v in theirs.items() if v == "1.26.4")
+            assert len(set(theirs.values())) == 2, "the other worker should report another NumPy"
+            with pytest.raises(SweepError) as err:
+                sweep(_spec(seeds=8), out=tmp_path / "o", address=cluster.scheduler_address, chunk_size=1)
+        finally:
+            other.kill()
+            other.wait()
+    message = str(err.value)
+    mine = provenance.package_versions()["numpy"]
+    assert message.startswith(f"Dask worker {other_address} runs numpy 1.26.4 (this driver {mine}): ")
+    assert "\n" not in message
 
 
 # ---------------------------------------------------------------- levers crossed with cases, lazy checks
@@ -396,24 +542,113 @@ def test_planning_time_is_in_the_cost_estimate():
 # ---------------------------------------------------------------- analysis honesty
 
 
-def test_analyze_flags_constant_metrics_and_unstable_indices_and_takes_lhs(tmp_path):
+def test_analyze_takes_lhs_with_levers_flags_constant_metrics_and_leaves_levers_to_discover(tmp_path):
     spec = _spec(
         design="lhs",
-        samples=12,
+        samples=24,  # x 2 policies: 48 design points, enough for RBD-FAST's index and its bootstrap interval
         seeds=1,
         weeks=5,
         metrics=["leads", "escalations"],
-        parameters={"leadership.trump": [0.0, 1.0], "customers.lead_rate": [0.002, 0.02]},
+        levers={"leadership.trump": [0.0, 1.0]},
+        parameters={"customers.lead_rate": [0.002, 0.02], "assumptions.folk_wisdom": [0.0, 1.0]},
     )
     sweep(spec, out=tmp_path / "l", workers=1)
     table = analyze(tmp_path / "l")
     assert {"S1", "S1_conf", "note"} <= set(table.columns) and "RBD-FAST" in table.attrs["supports"]
     constant = table[table.metric == "escalations"]
-    assert constant["note"].str.startswith("constant").all()
-    unstable = table[table["S1_conf"] > table["S1"].abs()]
-    assert unstable["note"].str.startswith(("unstable", "constant")).all()
+    assert len(constant) == 3 and constant["note"].str.startswith("constant").all()
+    leads = table[table.metric == "leads"].set_index("parameter")
+    lever = leads.loc["leadership.trump"]
+    assert pd.isna(lever["S1"]) and pd.isna(lever["S1_conf"])  # a binary column is not a range to analyse
+    assert (
+        lever["note"].startswith("a lever (0.0, 1.0): not analysed") and "alignsim discover --policy" in lever["note"]
+    )
+    rate = leads.loc["customers.lead_rate"]
+    assert rate["S1"] > 0.5 and 0 < rate["S1_conf"] < 0.5 and rate["note"] == ""  # leads follow the lead rate
     proc = cli("analyze", str(tmp_path / "l"))
-    assert proc.returncode == 0 and "RBD-FAST" in proc.stdout
+    flagged = int(table["note"].ne("").sum())
+    assert proc.returncode == 0 and "RBD-FAST" in proc.stdout and f"{flagged} of 6 indices carry a note" in proc.stdout
+
+
+def test_analyze_refuses_an_lhs_too_small_for_rbd_fast_in_one_line(tmp_path):
+    """Below 44 points SALib's RBD-FAST gives S1 = 1.0 for every input with a half-width of 0 (12 points), or
+    divides by zero (20, 40 or 41 points): there is no index to report."""
+    spec = _spec(design="lhs", samples=20, seeds=1, weeks=3, metrics=["leads"])
+    sweep(
+        spec.model_copy(update={"parameters": {"customers.lead_rate": [0.002, 0.02], "leadership.trump": [0, 1]}}),
+        out=tmp_path / "l",
+        workers=1,
+    )
+    with pytest.raises(SweepError, match=r"20 design points; RBD-FAST .* needs at least 44 .* samples >= 44"):
+        analyze(tmp_path / "l")
+    proc = cli("analyze", str(tmp_path / "l"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def sobol3(tmp_path_factory) -> Path:
+    """A Sobol sweep with 3 base samples: far too few, and not a power of 2."""
+    out = tmp_path_factory.mktemp("sobol3") / "s"
+    spec = _spec(
+        design="sobol",
+        samples=3,
+        seeds=1,
+        weeks=8,
+        metrics=["support_contacts_per_customer", "active_share", "leads"],
+        parameters={"customers.population": [600, 2000], "leadership.trump": [0.0, 1.0]},
+    )
+    sweep(spec, out=out, workers=1)
+    return out
+
+
+def test_analyze_flags_impossible_and_unstable_first_order_and_total_indices(sobol3):
+    table = analyze(sobol3)
+    outside = ((table["S1"] - table["S1_conf"] > 1) | (table["S1"] + table["S1_conf"] < 0)) | (
+        (table["ST"] - table["ST_conf"] > 1) | (table["ST"] + table["ST_conf"] < 0)
+    )
+    assert outside.any(), "this sweep should give a share of variance beyond [0, 1]: pick another"
+    assert table.loc[outside, "note"].str.startswith("impossible:").all()
+    wide_s1 = (table["S1_conf"] > table["S1"].abs()) & (table["S1_conf"] >= 0.05) & ~outside
+    assert wide_s1.any() and table.loc[wide_s1, "note"].str.contains(r"unstable: .*S1 ±").all()
+    assert table["note"].eq("").any()  # a precise zero (trump does not move the active share) is not flagged
+
+
+def test_analyze_turns_salibs_power_of_2_warning_into_one_note_and_is_reproducible(sobol3):
+    first = analyze(sobol3)
+    assert first.attrs["notes"] == [
+        "samples = 3: Sobol' points keep their balance only for a power of 2, so the indices converge more slowly; "
+        "use samples = 2 or 4"
+    ]
+    assert analyze(sobol3).equals(first)  # the bootstrap is seeded (SALib takes seed 0 for "none")
+    proc = cli("analyze", str(sobol3))
+    assert proc.returncode == 0 and "note: samples = 3: Sobol' points" in proc.stdout
+    assert "Warning" not in proc.stderr and "balance properties" not in proc.stderr
+    meta = json.loads((sobol3 / "analysis.provenance.json").read_text())
+    assert meta["notes"] == first.attrs["notes"]
+    assert meta["provenance"]["packages"]["SALib"] == importlib.metadata.version("SALib")  # it decides the indices
+    made = json.loads((sobol3 / "manifest.json").read_text())["provenance"]["packages"]
+    assert made["SALib"] == importlib.metadata.version("SALib")  # and the sobol design
+
+
+@pytest.mark.parametrize(
+    "values,note",
+    [
+        ({"S1": 0.001, "S1_conf": 0.004, "ST": 0.002, "ST_conf": 0.003}, ""),  # a precise "about none"
+        ({"S1": 0.4, "S1_conf": 0.1, "ST": 0.5, "ST_conf": 0.1}, ""),
+        (
+            {"S1": 1.33, "S1_conf": 17.3, "ST": 0.5, "ST_conf": 0.1},
+            "unstable: interval wider than the index (S1 ±17.3)",
+        ),
+        ({"S1": 2.37, "S1_conf": 0.68, "ST": 1.63, "ST_conf": 0.35}, "impossible: S1 2.37 and ST 1.63 outside [0, 1]"),
+        ({"S1": -0.3, "S1_conf": 0.1, "ST": 0.2, "ST_conf": 0.1}, "impossible: S1 -0.3 outside [0, 1]"),
+        ({"S1": 0.8, "S1_conf": 0.05, "ST": 0.5, "ST_conf": 0.05}, "impossible: S1 above ST beyond both intervals"),
+    ],
+)
+def test_what_makes_a_sobol_index_untrustworthy(values, note):
+    from sim.research.sweep.analysis import _problems
+
+    found = _problems("sobol", values)
+    assert found.startswith(note) and (found == "") == (note == "")
 
 
 def test_analyze_explains_what_a_grid_supports(clean):

@@ -11,7 +11,15 @@ so that an interrupted sweep loses no finished run.
 """
 
 from sim.research.sweep.analysis import SUPPORTS, analysis_chart, analyze, vega_field
-from sim.research.sweep.design import MORRIS_LEVELS, count_cases, count_points, count_policies, design_points, problem
+from sim.research.sweep.design import (
+    MORRIS_LEVELS,
+    count_cases,
+    count_points,
+    count_policies,
+    design_notes,
+    design_points,
+    problem,
+)
 from sim.research.sweep.planning import MAX_RUNS, Plan, make_plan, plan
 from sim.research.sweep.run import (
     DASK_WORKER_TIMEOUT,
@@ -40,6 +48,7 @@ __all__ = [
     "count_cases",
     "count_points",
     "count_policies",
+    "design_notes",
     "design_points",
     "load_spec",
     "make_plan",

@@ -8,6 +8,7 @@ design point = policy x cases + case, so the same case under two policies differ
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,19 @@ def problem(spec: SweepSpec) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, spec.parameters[n])) for n in names]}
 
 
+def design_notes(spec: SweepSpec) -> list[str]:
+    """What a researcher should know about the design before reading its results, one line each (the CLI prints
+    them; SALib's and SciPy's own warnings about the same are silenced in :func:`design_points`)."""
+    n = spec.samples
+    if spec.design == "sobol" and n & (n - 1):
+        below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
+        return [
+            f"samples = {n}: Sobol' points keep their balance only for a power of 2, so the indices converge more "
+            f"slowly; use samples = {below if below > 1 else above} or {above}"
+        ]
+    return []
+
+
 def integer_paths(spec: SweepSpec, base: ScenarioBase) -> list[str]:
     """The swept paths whose scenario field holds whole numbers (their values are rounded)."""
     from sim.present.levers import get_value
@@ -76,7 +90,9 @@ def design_points(spec: SweepSpec, base: ScenarioBase) -> pd.DataFrame:
         if spec.design == "lhs":
             x = latin.sample(prob, spec.samples, seed=spec.design_seed)
         elif spec.design == "sobol":
-            x = sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.design_seed)
+            with warnings.catch_warnings():  # said once, in words, by design_notes
+                warnings.filterwarnings("ignore", message=".*balance properties of Sobol' points.*")
+                x = sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.design_seed)
         else:
             x = morris.sample(prob, spec.samples, num_levels=MORRIS_LEVELS, seed=spec.design_seed)
         cases = pd.DataFrame(x, columns=names)

@@ -25,9 +25,10 @@ import pandas as pd
 from sim import provenance
 from sim.input import ScenarioError, scenario_from_toml
 from sim.registry import CLI_BUDGET_SECONDS, get_model
+from sim.research.sweep.design import design_notes
 from sim.research.sweep.planning import Plan, make_plan
-from sim.research.sweep.spec import SweepError, SweepSpec, is_folder, load_spec
-from sim.research.sweep.store import FORMAT, Folder, Layout
+from sim.research.sweep.spec import SweepError, SweepSpec, folder_of, is_folder, load_spec
+from sim.research.sweep.store import FORMAT, Folder, Layout, check_rows
 from sim.runner import process_pool, run
 
 #: Seconds a Dask sweep waits for a live worker before it stops and says how to resume (``worker_wait``,
@@ -132,7 +133,7 @@ def sweep(
     """
     base = None
     if isinstance(spec, (str, Path)) and is_folder(spec):
-        folder_path = Path(spec) if Path(spec).is_dir() else Path(spec).parent
+        folder_path = folder_of(spec)
         if out is not None and Path(out).resolve() != folder_path.resolve():
             raise SweepError(f"--out {out}: a sweep folder continues in itself ({folder_path}); leave --out out")
         given = Folder(folder_path)
@@ -140,6 +141,8 @@ def sweep(
         spec, base, out, resume = given.spec(kept), given.read_scenario(kept), folder_path, True
     spec = load_spec(spec) if isinstance(spec, (str, Path)) else spec
     p = make_plan(spec, budget, base=base)
+    for text in design_notes(spec):
+        note(f"note: {text}")
     digest = spec_hash(spec, p.base)
     workers = workers or os.cpu_count() or 1
     out_dir = Path(out) if out is not None else None
@@ -161,7 +164,8 @@ def sweep(
     results: list[pd.DataFrame] = []
     weeklies: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
-    meta = {"spec_hash": digest, "provenance": provenance.metadata()}
+    # every part's and final table's Parquet metadata: what made it (the final tables add the seeds)
+    meta = provenance.record(p.base, also=_research_packages(spec), spec_hash=digest)
 
     def keep(i: int, rows: pd.DataFrame, weekly: pd.DataFrame | None, who: dict[str, str]) -> None:
         _check_worker(who, out_dir)
@@ -171,9 +175,15 @@ def sweep(
             rows.insert(4, "case", rows["point"] % layout.n_cases)
         if folder is not None:
             first = i * layout.chunk_size
+            runs = layout.chunk_runs(i)
+            where = f"{who['worker']}'s rows"
+            check_rows(rows, layout, runs, "runs", where)  # checked once, here: the ledger says so afterwards
+            written = []
             if weekly is not None:
-                folder.write_part("weekly", first, weekly, {**meta, "worker": who})
-            folder.write_part("runs", first, rows, {**meta, "worker": who})
+                check_rows(weekly, layout, runs, "weekly", where)
+                written.append(folder.write_part("weekly", first, weekly, {**meta, "worker": who}))
+            written.append(folder.write_part("runs", first, rows, {**meta, "worker": who}))
+            folder.record_verified(layout, written)
         else:
             results.append(rows)
             if weekly is not None:
@@ -193,7 +203,7 @@ def sweep(
         frame = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=layout.columns())
         return frame.sort_values("run").reset_index(drop=True)
     manifest["workers"] = {**manifest.get("workers", {}), **seen}
-    _finish(folder, manifest, layout, meta)
+    _finish(folder, manifest, layout, {**meta, "seeds": list(range(spec.seeds))})
     return folder.read_table(manifest, layout) if table else None
 
 
@@ -204,14 +214,25 @@ def _jobs(layout: Layout, i: int) -> list[Job]:
     return [(r, pt, r % layout.spec.seeds, v) for r, pt, v in zip(runs, points, values)]
 
 
-def _check_worker(who: dict[str, str], out_dir: Path | None) -> None:
+def _check_worker(who: dict[str, Any], out_dir: Path | None) -> None:
+    """Refuse a task's result computed by other code or other package versions than the driver's (one line naming
+    the worker and what differs)."""
+    then = f"rerun with --resume (finished runs are kept in {out_dir}/parts)" if out_dir else "rerun"
     mine = provenance.fingerprint()
     if who.get("fingerprint") != mine:
         raise SweepError(
             f"{who.get('worker', 'a worker')} runs alignsim {who.get('version')} with code "
             f"{who.get('fingerprint')}, this driver {provenance.version()} with code {mine}: results of other code "
-            f"are not mixed in; install the same alignsim on every worker, then "
-            + (f"rerun with --resume (finished runs are kept in {out_dir}/parts)" if out_dir else "rerun")
+            f"are not mixed in; install the same alignsim on every worker, then {then}"
+        )
+    differ = provenance.package_differences(who.get("packages"))
+    if differ:
+        raise SweepError(
+            f"{who.get('worker', 'a worker')} runs "
+            + ", ".join(f"{name} {theirs} (this driver {mine})" for name, theirs, mine in differ)
+            + ": results of other package "
+            f"versions are not mixed in; install the same versions on every worker (pip install -c "
+            f"constraints.txt), then {then}"
         )
 
 
@@ -339,6 +360,11 @@ def _execute_dask(
                 fut.cancel()
 
 
+def _research_packages(spec: SweepSpec) -> tuple[str, ...]:
+    """The packages besides the model's whose versions the sweep records: SALib when it made the design."""
+    return provenance.RESEARCH_PACKAGES["sweep"] if spec.design != "grid" else ()
+
+
 def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int) -> dict[str, Any]:
     out = folder.out
     if out.exists() and not out.is_dir():
@@ -357,6 +383,14 @@ def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int
                 f"--out {out}: its runs were made by alignsim code {made_by}, this is {provenance.fingerprint()}: "
                 "results of two model versions are not mixed; continue it with the alignsim that started it, or "
                 "choose another folder"
+            )
+        differ = provenance.package_differences((manifest.get("provenance") or {}).get("packages"))
+        if differ:
+            raise SweepError(
+                f"--out {out}: its runs were made with "
+                + ", ".join(f"{name} {then} (this is {now})" for name, then, now in differ)
+                + ": results of other package versions are "
+                "not mixed; continue it with the packages that started it, or choose another folder"
             )
         folder.read_scenario(manifest)
         resumed = manifest.get("resumed", 0)
@@ -387,7 +421,7 @@ def _prepare(folder: Folder, p: Plan, digest: str, resume: bool, chunk_size: int
         "chunk_size": chunk_size,
         "planning_seconds": round(p.planning_seconds, 3),
         "estimated_seconds": round(p.seconds, 1),
-        "provenance": provenance.metadata(),
+        "provenance": provenance.metadata(_research_packages(p.spec)),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "finished": None,
     }
@@ -406,9 +440,9 @@ def _finish(folder: Folder, manifest: dict[str, Any], layout: Layout, meta: dict
 
 
 def open_folder(out: str | Path) -> tuple[Folder, dict[str, Any], Plan, Layout]:
-    """A finished or unfinished sweep folder, read back and checked: its manifest, its plan (from the folder's own
-    spec and scenario copy, so a moved folder reads the same) and its layout."""
-    folder = Folder(out)
+    """A finished or unfinished sweep folder (or its manifest.json), read back and checked: its manifest, its plan
+    (from the folder's own spec and scenario copy, so a moved folder reads the same) and its layout."""
+    folder = Folder(folder_of(out))
     manifest = folder.read_manifest()
     spec = folder.spec(manifest)
     p = make_plan(spec, None, base=folder.read_scenario(manifest))

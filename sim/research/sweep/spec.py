@@ -104,12 +104,18 @@ def is_folder(path: str | Path) -> bool:
         return False
 
 
+def folder_of(path: str | Path) -> Path:
+    """The sweep folder ``path`` names: the folder itself, or the folder of its manifest.json."""
+    p = Path(path)
+    return p.parent if p.name == "manifest.json" and is_folder(p) and not p.is_dir() else p
+
+
 def load_spec(path: str | Path) -> SweepSpec:
     """A sweep spec from a TOML file, validated. A sweep folder or its manifest.json is refused with the command
     that continues that sweep (``sweep(folder)`` takes the folder itself)."""
     p = Path(path)
     if is_folder(p):
-        folder = p if p.is_dir() else p.parent
+        folder = folder_of(p)
         raise SweepError(
             f"{show(str(p))}: a sweep folder's manifest, not a sweep spec; continue that sweep with "
             f"`alignsim sweep {show(str(folder))}` (its spec and scenario are kept in the folder)"
