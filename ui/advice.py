@@ -146,17 +146,12 @@ def _ranking(scenario: Scenario, goal: str) -> None:
     _show_ranking(scenario, ranking)
 
 
-def _likely(effect: advice.Effect) -> str:
-    """An effect and where it likely lies, with the precision its interval supports (``labels.likely``)."""
-    return labels.likely(effect.metric, effect.difference, effect.low, effect.high)
-
-
 def _line(scenario: Scenario, row: advice.Row) -> str:
-    effects = [_likely(row.goal)]
+    effects = [advice.likely(row.goal)]
     if not row.goal.distinguishable:
         effects[0] += " " + _("(could be no change)")
     effects += [
-        _("{name}: {effect}").format(name=labels.name(metric), effect=_likely(effect))
+        _("{name}: {effect}").format(name=labels.name(metric), effect=advice.likely(effect))
         for metric, effect in row.trade_offs.items()
     ]
     return "**{move}**: {effects}".format(
@@ -189,8 +184,8 @@ def _show_ranking(scenario: Scenario, ranking: advice.Ranking) -> None:
                 [
                     {
                         _("Change"): advice.move_text(scenario, row.path, row.after),
-                        labels.name(ranking.goal): _likely(row.goal),
-                        **{labels.name(m): _likely(e) for m, e in row.trade_offs.items()},
+                        labels.name(ranking.goal): advice.likely(row.goal),
+                        **{labels.name(m): advice.likely(e) for m, e in row.trade_offs.items()},
                         _("Tried again"): _("yes") if row.confirmed else _("no"),
                     }
                     for row in ranking.rows

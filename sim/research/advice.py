@@ -1328,17 +1328,11 @@ def move_text(scenario: ScenarioBase, path: str, value: Any) -> str:
 
 
 def likely(effect: Effect) -> str:
-    """``+2.1 pts (likely between +0.9 and +3.3)``: a paired difference and its 95 % interval in plain words."""
+    """``+2.1 pts (likely between +0.9 and +3.3 pts)``: a paired difference and its 95 % interval in plain words, with
+    the precision the interval supports (``labels.likely``)."""
     from sim.present import labels
 
-    if not math.isfinite(effect.difference):
-        return _("no data")
-    digits = labels.digits_for(effect.metric, effect.difference)
-    return _("{difference} (likely between {low} and {high})").format(
-        difference=labels.difference(effect.metric, effect.difference),
-        low=labels.difference(effect.metric, effect.low, digits, unit=False, in_points=False),
-        high=labels.difference(effect.metric, effect.high, digits, unit=False),
-    )
+    return labels.likely(effect.metric, effect.difference, effect.low, effect.high)
 
 
 def target_text(target: Target) -> str:
