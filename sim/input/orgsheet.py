@@ -41,7 +41,7 @@ from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengt
 from sim.input.errors import check_file_path
 from sim.input.names import name_problem
 from sim.input.observed import as_typed
-from sim.input.workbook import read_sheets
+from sim.input.workbook import UNPACK_ERRORS, MemberError, open_member, read_sheets
 from sim.metrics import METRICS
 from sim.present.levers import DEPARTMENT_NAMES
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
@@ -150,7 +150,7 @@ def read_tables(data: bytes, filename: str) -> Tables:
             for info in zf.infolist():
                 if info.is_dir() or not info.filename.lower().endswith(".csv"):
                     continue
-                tables.update(_read_csv(zf.read(info), Path(info.filename).name))
+                tables.update(_read_csv(_read_member(zf, info, source), Path(info.filename).name))
         return tables
     if suffix == ".csv":
         return _read_csv(data, source)
@@ -255,6 +255,24 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
             )
         )
     return zf
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> bytes:
+    """One CSV file of a ZIP, or one line naming the ZIP and the file: encrypted, or damaged (a broken deflate
+    stream, a wrong checksum)."""
+    try:
+        with open_member(zf, info) as stream:
+            return stream.read()
+    except MemberError as exc:
+        raise ScenarioError(Message(N_("{source}: {problem}"), source=source, problem=exc.problem)) from None
+    except UNPACK_ERRORS:
+        raise ScenarioError(
+            Message(
+                N_("{source}: {part} cannot be unpacked (the ZIP file is damaged); zip the CSV files again"),
+                source=source,
+                part=clean(info.filename)[:80],
+            )
+        ) from None
 
 
 def _read_xlsx(data: bytes, source: str) -> Tables:

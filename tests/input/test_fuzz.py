@@ -9,6 +9,7 @@ docs/RELIABILITY.md to ``ALIGNSIM_FUZZ_REPORT`` (cases, clean errors, tracebacks
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -29,13 +30,22 @@ from sim.research.sweep import SweepError, plan, spec_from_dict, sweep
 
 LONG = os.environ.get("ALIGNSIM_FUZZ") == "long"
 CASES = {
-    "quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150, "workbooks": 200, "paths": 150},
+    "quick": {
+        "files": 300,
+        "overrides": 300,
+        "specs": 300,
+        "uploads": 150,
+        "workbooks": 200,
+        "zips": 200,
+        "paths": 150,
+    },
     "long": {
         "files": 10_000,
         "overrides": 10_000,
         "specs": 10_000,
         "uploads": 10_000,
         "workbooks": 10_000,
+        "zips": 10_000,
         "paths": 10_000,
     },
 }["long" if LONG else "quick"]
@@ -447,6 +457,67 @@ def test_fuzz_organisation_workbooks(data):
         _count("workbooks", "tracebacks", time.perf_counter() - started)
         raise
     _count("workbooks", outcome, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- workbooks and ZIPs of CSV files damaged below the XML
+
+
+def _zips() -> dict[str, bytes]:
+    from sim.input import orgsheet
+    from tests.input.test_workbook import _zip
+
+    return {"org.xlsx": _zip(WORKBOOK), "org.zip": orgsheet.template_csv_zip()}
+
+
+ZIPS = _zips()
+
+
+@st.composite
+def _damaged_zips(draw) -> tuple[bytes, str]:
+    """A workbook or a ZIP of CSV files whose bytes are damaged after zipping, where the XML fuzzer cannot reach:
+    bytes flipped in a member's compressed data, its encryption flag set, its checksum or compression method
+    changed, or bytes flipped anywhere in the file."""
+    import zipfile
+
+    from tests.input.test_workbook import damaged_member
+
+    name = draw(st.sampled_from(sorted(ZIPS)))
+    data = ZIPS[name]
+    members = [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist()]
+    for _ in range(draw(st.integers(1, 3))):
+        member = draw(st.sampled_from(members))
+        how = draw(st.sampled_from(["deflate", "deflate", "deflate", "encrypted", "crc", "method", "anywhere"]))
+        if how == "deflate":
+            flips = draw(st.binary(min_size=1, max_size=16).filter(any))
+            data = damaged_member(data, member, "deflate", at=draw(st.floats(0, 1)), flips=flips)
+        elif how == "method":  # stored, bzip2, LZMA or a method zipfile does not know, in the central directory
+            data = damaged_member(data, member, "method", method=draw(st.sampled_from([0, 12, 14, 99])))
+        elif how == "anywhere":
+            at = draw(st.integers(0, len(data) - 1))
+            data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
+        else:
+            data = damaged_member(data, member, how)
+    return data, name
+
+
+@_fuzz("zips")
+@given(case=_damaged_zips())
+def test_fuzz_zip_damage_below_the_xml(case):
+    """A workbook or ZIP of CSV files damaged after zipping imports or gives one line; never a traceback."""
+    from sim.input import orgsheet
+
+    data, name = case
+    started = time.perf_counter()
+    try:
+        orgsheet.organisation(orgsheet.read_tables(data, name))
+        outcome = "ok"
+    except ScenarioError as exc:
+        outcome = "clean_errors"
+        assert "\n" not in str(exc) and str(exc).isprintable(), str(exc)
+    except BaseException:
+        _count("zips", "tracebacks", time.perf_counter() - started)
+        raise
+    _count("zips", outcome, time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- paths given on the command line
