@@ -15,7 +15,7 @@ from sim.cli.common import MAX_SEED, MAX_WORKERS, UsageError, check_cost, lang_f
 from sim.i18n import _, shown
 from sim.input import clean
 from sim.input.errors import check_file_path
-from sim.output import problem, shown_path, write_bytes, write_text
+from sim.output import check_target, problem, shown_path, write_bytes, write_text
 from sim.registry import CLI_BUDGET_SECONDS, cost
 
 
@@ -346,7 +346,7 @@ def cmd_calibrate(args) -> int:
             seconds,
             _("fitting with {trials} candidates x {seeds} seeds").format(trials=args.trials, seeds=args.seeds),
         )
-        study = out.with_suffix(".study.log")
+        study = check_target(out.with_suffix(".study.log"))  # a link or a folder: one line before any work
         periods = (
             ngettext("{n} week", "{n} weeks", observed.periods)
             if observed.frequency == "week"
