@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from sim.i18n import N_, Message
 from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show, validation_problems
 from sim.input.errors import check_file_path
-from sim.input.names import name_problem
+from sim.input.names import LookAlikes, name_problem
 from sim.input.observed import as_typed
 from sim.input.workbook import UNPACK_ERRORS, MemberError, open_member, read_sheets
 from sim.metrics import METRICS
@@ -479,6 +479,9 @@ def _departments(rows: list[dict[str, Any]], origin: dict[str, _Cell]) -> dict[s
 
 def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict[str, _Cell]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    names = LookAlikes()
+    for department in departments:
+        names.add(department)  # role names: plain and distinct
     for row in rows:
         n = row["_row"]
         name = _name(row.get("team"), _Cell("teams", n, "team"))
@@ -490,6 +493,9 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
             raise _Cell("teams", n, "team").error(
                 Message(N_("{name} is a department's name; give the team another name"), name=repr(name))
             )
+        look_alike = names.add(name)
+        if look_alike is not None:  # looks like a department or an earlier team (its row names the later one)
+            raise _Cell("teams", n, "team").error(look_alike[1])
         team: dict[str, Any] = {}
         origin[f"teams.{name}"] = _Cell("teams", n, "team")
         if row.get("people") is not None:
