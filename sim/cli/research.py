@@ -126,7 +126,7 @@ def cmd_sweep(args) -> int:
             raise UsageError(f"--out {clean(args.out)}: a sweep folder continues in itself; leave --out out")
     else:
         spec = load_spec(args.spec)
-        out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
+        out = check_file_path(args.out, "--out") if args.out else Path("results") / Path(args.spec).stem
     try:
         sweep(
             spec,
@@ -152,7 +152,7 @@ def cmd_sweep(args) -> int:
     except OSError as exc:
         if "connect" in str(exc).lower() or isinstance(exc, TimeoutError):
             raise UsageError(f"--address {args.address}: cannot reach the Dask scheduler ({exc})") from None
-        raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
+        raise UsageError(problem(exc, f"--out {out}")) from None
     manifest = Folder(out).read_manifest()
     print(
         f"{manifest['completed_runs']} runs in {out}/runs.parquet"

@@ -82,3 +82,15 @@ def test_advise_prints_the_scenarios_name_escaped(flags, tmp_path, capsys):
     for text in (captured.out, captured.err):
         assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "evil\\x1b[31mred\\x1b]0;pwned\\x07" in captured.out
+
+
+def test_a_very_long_sweep_out_path_is_one_short_line(tmp_path, capsys, monkeypatch):
+    """The sweep --out message repeated the whole 5,000-character path; it is shortened like the others."""
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        'scenario = "b2b_activation"\nweeks = 2\nseeds = 1\n[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
+    )
+    assert main(["sweep", str(spec), "--out", LONG]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and len(err) < 200 and "path is too long" in err, err
