@@ -5,6 +5,7 @@ Each case must end in a result or a clean one-line error (exit code 2, a Scenari
 the page), never a traceback. The quick profile runs in the normal test command (a few hundred cases per surface);
 the long one (``make fuzz``: ``ALIGNSIM_FUZZ=long``, >= 10,000 cases per surface) also writes the figures of
 docs/RELIABILITY.md to ``ALIGNSIM_FUZZ_REPORT`` (cases, clean errors, tracebacks, slowest case, peak memory).
+``ALIGNSIM_FUZZ_CASES`` sets another number of cases per surface.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ CASES = {
         "paths": 10_000,
     },
 }["long" if LONG else "quick"]
+if os.environ.get("ALIGNSIM_FUZZ_CASES"):  # one count for every surface (as the sweep-folder fuzzer takes it)
+    CASES = dict.fromkeys(CASES, int(os.environ["ALIGNSIM_FUZZ_CASES"]))
 #: A valid fuzzed scenario is also run for one week when one seed costs less than this (estimated seconds).
 RUN_BELOW_SECONDS = 0.5
 TALLY: dict[str, dict[str, float]] = {}
