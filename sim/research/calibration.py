@@ -55,7 +55,7 @@ from scipy.stats import chi2
 from sim.i18n import N_, Message
 from sim.input import ScenarioError
 from sim.input.observed import Observed, simulated, to_csv
-from sim.output import OutputError, check_target, shown_path
+from sim.output import check_target
 from sim.registry import cost
 from sim.scenario import Scenario
 
@@ -353,10 +353,8 @@ def _journal(path: Path) -> Iterator[str]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:  # made a link since the check
-            raise OutputError(
-                errno.ELOOP, f"{shown_path(path)}: is a symbolic link; alignsim does not write through links"
-            ) from None
+        if exc.errno == errno.ELOOP:  # made a link since the check: refused by the same rule, in its words
+            check_target(path)
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         _keep_whole_lines(fd)
