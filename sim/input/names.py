@@ -125,6 +125,7 @@ def _prototypes() -> dict[str, str]:
     return prototype
 
 
+@functools.lru_cache(maxsize=4096)  # a scenario's names come back with every validation (a sweep's points)
 def skeleton(name: str) -> str:
     """The confusable skeleton of ``name`` (TS #39): ``NFD(prototypes(NFD(name)))``; two names with one skeleton
     look alike (``skeleton("ѕаlеѕ") == skeleton("sales")``)."""
