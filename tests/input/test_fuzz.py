@@ -475,31 +475,45 @@ def _zips() -> dict[str, bytes]:
 ZIPS = _zips()
 
 
+def _offsets() -> dict[str, dict[str, tuple[int, int, int, int]]]:
+    """Where each member of each clean ZIP is: damage keeps the length, so these hold after it too."""
+    import zipfile
+
+    from tests.input.test_workbook import _member_offsets
+
+    return {
+        name: {i.filename: _member_offsets(data, i.filename) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+        for name, data in ZIPS.items()
+    }
+
+
+OFFSETS = _offsets()
+
+
 @st.composite
 def _damaged_zips(draw) -> tuple[bytes, str]:
     """A workbook or a ZIP of CSV files whose bytes are damaged after zipping, where the XML fuzzer cannot reach:
     bytes flipped in a member's compressed data, its encryption flag set, its checksum or compression method
     changed, or bytes flipped anywhere in the file."""
-    import zipfile
-
     from tests.input.test_workbook import damaged_member
 
     name = draw(st.sampled_from(sorted(ZIPS)))
     data = ZIPS[name]
-    members = [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist()]
     for _ in range(draw(st.integers(1, 3))):
-        member = draw(st.sampled_from(members))
+        member = draw(st.sampled_from(sorted(OFFSETS[name])))
+        where = OFFSETS[name][member]  # the first damage may leave a ZIP that zipfile cannot even list
         how = draw(st.sampled_from(["deflate", "deflate", "deflate", "encrypted", "crc", "method", "anywhere"]))
         if how == "deflate":
             flips = draw(st.binary(min_size=1, max_size=16).filter(any))
-            data = damaged_member(data, member, "deflate", at=draw(st.floats(0, 1)), flips=flips)
+            data = damaged_member(data, member, "deflate", at=draw(st.floats(0, 1)), flips=flips, offsets=where)
         elif how == "method":  # stored, bzip2, LZMA or a method zipfile does not know, in the central directory
-            data = damaged_member(data, member, "method", method=draw(st.sampled_from([0, 12, 14, 99])))
+            method = draw(st.sampled_from([0, 12, 14, 99]))
+            data = damaged_member(data, member, "method", method=method, offsets=where)
         elif how == "anywhere":
             at = draw(st.integers(0, len(data) - 1))
             data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
         else:
-            data = damaged_member(data, member, how)
+            data = damaged_member(data, member, how, offsets=where)
     return data, name
 
 

@@ -54,12 +54,19 @@ def _member_offsets(data: bytes, member: str) -> tuple[int, int, int, int]:
 
 
 def damaged_member(
-    data: bytes, member: str, how: str, at: float = 0.5, flips: bytes = b"\xff" * 8, method: int = 14
+    data: bytes,
+    member: str,
+    how: str,
+    at: float = 0.5,
+    flips: bytes = b"\xff" * 8,
+    method: int = 14,
+    offsets: tuple[int, int, int, int] | None = None,
 ) -> bytes:
     """The ZIP ``data`` with one member damaged below the XML: ``deflate`` XORs ``flips`` into its compressed bytes
     (from share ``at`` of them), ``encrypted`` sets its encryption flag, ``crc`` changes its checksum, ``method``
-    says it is compressed with ``method`` (central directory)."""
-    local, start, end, central = _member_offsets(data, member)
+    says it is compressed with ``method`` (central directory). ``offsets``: where the member is (from the ZIP before
+    it was damaged, which zipfile may no longer read), else found in ``data``."""
+    local, start, end, central = offsets or _member_offsets(data, member)
     out = bytearray(data)
     if how == "deflate":
         first = start + int(at * max(0, end - start - len(flips)))
