@@ -243,7 +243,7 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except UNPACK_ERRORS:  # e.g. a central directory naming a ZIP version zipfile does not read
         raise ScenarioError(Message(N_("{source}: not a valid .xlsx or .zip file"), source=source)) from None
     if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise ScenarioError(

@@ -354,6 +354,19 @@ def test_zip_damage_on_the_page_shows_one_line_and_no_traceback(case):
     assert [e.value for e in at.error] == [expected]
 
 
+@pytest.mark.parametrize("name", ["org.xlsx", "org.zip"])
+def test_a_zip_of_a_version_zipfile_cannot_read_is_one_line(name):
+    """Found by the long fuzz profile: zipfile refuses a member needing ZIP version 8.4 with NotImplementedError
+    while it lists the file, before any member is read."""
+    data = bytearray(orgsheet.template_xlsx() if name.endswith(".xlsx") else orgsheet.template_csv_zip())
+    data[data.index(b"PK\x01\x02") + 6] = 84  # the first member's "version needed to extract"
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(io.BytesIO(bytes(data)))
+    with pytest.raises(ScenarioError) as info:
+        orgsheet.read_tables(bytes(data), name)
+    assert str(info.value) == f"{name}: not a valid .xlsx or .zip file"
+
+
 def test_an_upload_is_parsed_once_across_reruns(monkeypatch):
     calls = []
     real = orgsheet.read_tables
