@@ -146,3 +146,36 @@ def test_calibrate_on_a_full_disk_gives_one_line_and_a_rerun_continues(tmp_path)
     assert "rerun the same command to continue" in first_error[0]
     assert "Traceback" not in result.stderr
     assert {"org.toml", "org_fit.csv", "org_estimates.csv"} <= set(out)
+
+
+def test_a_new_file_gets_the_permissions_of_a_plain_open_and_a_replaced_one_keeps_its_own(tmp_path):
+    """mkstemp makes 0600 files: results a colleague should read came out private (issue 26)."""
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "new.csv", "x\n")
+        (tmp_path / "plain.csv").write_text("x\n")
+        assert (tmp_path / "new.csv").stat().st_mode & 0o777 == (tmp_path / "plain.csv").stat().st_mode & 0o777 == 0o644
+        os.umask(0o027)
+        write_text(tmp_path / "group.csv", "x\n")
+        assert (tmp_path / "group.csv").stat().st_mode & 0o777 == 0o640
+        (tmp_path / "new.csv").chmod(0o600)  # made private by its owner: a rewrite keeps it so
+        write_text(tmp_path / "new.csv", "y\n")
+        assert (tmp_path / "new.csv").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_an_out_folder_that_is_a_symlink_is_refused(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(OutputError, match=r"out: is a symbolic link; alignsim does not write through links$"):
+        write_text(out / "summary.csv", "x\n")
+    assert main([*RUN, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == f"alignsim: error: cannot write results: {out}: is a symbolic link; alignsim does not write through links"
+    )
+    assert list(elsewhere.iterdir()) == []

@@ -325,7 +325,7 @@ def cmd_advise(args) -> int:
             if args.format == "table":
                 if ranking_estimate is not None:
                     print()
-                print("\n".join(engine.advice_lines(scenario, result)))
+                print("\n".join(clean(line) for line in engine.advice_lines(scenario, result)))
                 print(
                     "\n"
                     + _(
@@ -366,7 +366,7 @@ def _print_ranking(scenario, ranking: engine.Ranking) -> None:
             "[low, high]: 95% interval."
         ).format(
             goal=labels.name(ranking.goal),
-            scenario=ranking.scenario,
+            scenario=clean(ranking.scenario),
             first=ranking.seeds[0],
             last=ranking.seeds[-1],
             confirmed=sum(r.confirmed for r in ranking.rows),

@@ -15,7 +15,7 @@ from sim.cli.common import MAX_SEED, MAX_WORKERS, UsageError, check_cost, lang_f
 from sim.i18n import _, shown
 from sim.input import clean
 from sim.input.errors import check_file_path
-from sim.output import problem, shown_path, write_bytes, write_text
+from sim.output import check_target, problem, shown_path, write_bytes, write_text
 from sim.registry import CLI_BUDGET_SECONDS, cost
 
 
@@ -126,7 +126,7 @@ def cmd_sweep(args) -> int:
             raise UsageError(f"--out {clean(args.out)}: a sweep folder continues in itself; leave --out out")
     else:
         spec = load_spec(args.spec)
-        out = Path(args.out) if args.out else Path("results") / Path(args.spec).stem
+        out = check_file_path(args.out, "--out") if args.out else Path("results") / Path(args.spec).stem
     try:
         sweep(
             spec,
@@ -152,7 +152,7 @@ def cmd_sweep(args) -> int:
     except OSError as exc:
         if "connect" in str(exc).lower() or isinstance(exc, TimeoutError):
             raise UsageError(f"--address {args.address}: cannot reach the Dask scheduler ({exc})") from None
-        raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
+        raise UsageError(problem(exc, f"--out {out}")) from None
     manifest = Folder(out).read_manifest()
     print(
         f"{manifest['completed_runs']} runs in {out}/runs.parquet"
@@ -363,7 +363,7 @@ def cmd_calibrate(args) -> int:
             seconds,
             _("fitting with {trials} candidates x {seeds} seeds").format(trials=args.trials, seeds=args.seeds),
         )
-        study = out.with_suffix(".study.log")
+        study = check_target(out.with_suffix(".study.log"))  # a link or a folder: one line before any work
         periods = (
             ngettext("{n} week", "{n} weeks", observed.periods)
             if observed.frequency == "week"

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from sim.i18n import N_, Message
 from sim.input.errors import MAX_EXTENDS_DEPTH, MAX_NAME_CHARS, MAX_PATH_CHARS, ScenarioError, clean, show
+from sim.input.names import look_alike_problem
 from sim.input.paths import deep_merge, set_path
 from sim.input.toml import decode, parse_toml, read_toml
 from sim.input.validation import format_validation_error
@@ -256,13 +257,29 @@ def validate(data: dict[str, Any], source: str) -> ScenarioBase:
 def validate_as(schema: type[ScenarioBase], data: dict[str, Any], source: str) -> ScenarioBase:
     """``data`` completed and validated as ``schema``; a ScenarioError names the fields and allowed values."""
     try:
-        return schema.model_validate(schema.complete(data))
+        full = schema.complete(data)
+    except (ValueError, TypeError, RecursionError) as exc:  # complete() on data of the wrong shape
+        raise ScenarioError(f"{source}: {exc}") from None
+    _check_look_alikes(full, source)
+    try:
+        return schema.model_validate(full)
     except ValidationError as exc:
         raise ScenarioError(
             Message("{source}: {problem}", source=source, problem=format_validation_error(exc, schema))
         ) from None
-    except (ValueError, TypeError, RecursionError) as exc:  # complete() on data of the wrong shape
+    except (ValueError, TypeError, RecursionError) as exc:
         raise ScenarioError(f"{source}: {exc}") from None
+
+
+def _check_look_alikes(data: dict[str, Any], source: str) -> None:
+    """No department or team name of the whole scenario (``extends`` and defaults included) looks like another
+    (``sim.input.names``): a Cyrillic ``ѕаӏеѕ`` beside ``sales`` is refused."""
+    units = {table: data.get(table) for table in ("departments", "teams")}
+    named = [(key, table) for table, units_ in units.items() if isinstance(units_, dict) for key in units_]
+    found = look_alike_problem(str(key) for key, _ in named)
+    if found is not None:
+        table = next(table for key, table in named if key == found[0])
+        raise ScenarioError(Message(N_("{source}: {field}: {problem}"), source=source, field=table, problem=found[1]))
 
 
 def apply_overrides(scenario: ScenarioBase, overrides: dict[str, Any]) -> ScenarioBase:

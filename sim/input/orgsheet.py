@@ -39,9 +39,9 @@ from pydantic import ValidationError
 from sim.i18n import N_, Message
 from sim.input import MAX_FILE_BYTES, MAX_NAME_CHARS, ScenarioError, check_lengths, clean, show, validation_problems
 from sim.input.errors import check_file_path
-from sim.input.names import name_problem
+from sim.input.names import LookAlikes, name_problem
 from sim.input.observed import as_typed
-from sim.input.workbook import read_sheets
+from sim.input.workbook import UNPACK_ERRORS, MemberError, open_member, read_sheets
 from sim.metrics import METRICS
 from sim.present.levers import DEPARTMENT_NAMES
 from sim.scenario import ALL_TEAMS, ROLES, WITHOUT_ROLE, Scenario
@@ -150,7 +150,7 @@ def read_tables(data: bytes, filename: str) -> Tables:
             for info in zf.infolist():
                 if info.is_dir() or not info.filename.lower().endswith(".csv"):
                     continue
-                tables.update(_read_csv(zf.read(info), Path(info.filename).name))
+                tables.update(_read_csv(_read_member(zf, info, source), Path(info.filename).name))
         return tables
     if suffix == ".csv":
         return _read_csv(data, source)
@@ -243,7 +243,7 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except UNPACK_ERRORS:  # e.g. a central directory naming a ZIP version zipfile does not read
         raise ScenarioError(Message(N_("{source}: not a valid .xlsx or .zip file"), source=source)) from None
     if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise ScenarioError(
@@ -255,6 +255,24 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
             )
         )
     return zf
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> bytes:
+    """One CSV file of a ZIP, or one line naming the ZIP and the file: encrypted, or damaged (a broken deflate
+    stream, a wrong checksum)."""
+    try:
+        with open_member(zf, info) as stream:
+            return stream.read()
+    except MemberError as exc:
+        raise ScenarioError(Message(N_("{source}: {problem}"), source=source, problem=exc.problem)) from None
+    except UNPACK_ERRORS:
+        raise ScenarioError(
+            Message(
+                N_("{source}: {part} cannot be unpacked (the ZIP file is damaged); zip the CSV files again"),
+                source=source,
+                part=clean(info.filename)[:80],
+            )
+        ) from None
 
 
 def _read_xlsx(data: bytes, source: str) -> Tables:
@@ -461,6 +479,9 @@ def _departments(rows: list[dict[str, Any]], origin: dict[str, _Cell]) -> dict[s
 
 def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict[str, _Cell]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    names = LookAlikes()
+    for department in departments:
+        names.add(department)  # role names: plain and distinct
     for row in rows:
         n = row["_row"]
         name = _name(row.get("team"), _Cell("teams", n, "team"))
@@ -472,6 +493,9 @@ def _teams(rows: list[dict[str, Any]], departments: dict[str, Any], origin: dict
             raise _Cell("teams", n, "team").error(
                 Message(N_("{name} is a department's name; give the team another name"), name=repr(name))
             )
+        look_alike = names.add(name)
+        if look_alike is not None:  # looks like a department or an earlier team (its row names the later one)
+            raise _Cell("teams", n, "team").error(look_alike[1])
         team: dict[str, Any] = {}
         origin[f"teams.{name}"] = _Cell("teams", n, "team")
         if row.get("people") is not None:

@@ -12,11 +12,13 @@ where there is no cell yet). Cells are read as values: a formula's cached result
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler, feature_namespaces
 
@@ -34,6 +36,18 @@ MAX_CELLS = 20_000
 MAX_TEXT_CHARS = 10_000
 #: Columns read from a row (later ones are ignored, as a template has at most seven).
 MAX_COLUMNS = 20
+
+#: What reading a damaged ZIP member raises: zipfile's own errors, a broken deflate or LZMA stream (bzip2's is an
+#: OSError), a member cut short, a name that does not decode, a compression method zipfile does not know.
+UNPACK_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+)
 
 MAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
@@ -146,6 +160,28 @@ class _Handler(ContentHandler):
         pass
 
 
+class MemberError(Exception):
+    """A ZIP member that cannot be read, and why (a :class:`~sim.i18n.Message`)."""
+
+    def __init__(self, problem: Message):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def open_member(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> IO[bytes]:
+    """``member`` of ``zf`` opened for reading; a :class:`MemberError` when it is encrypted (zipfile would ask for
+    a password with a RuntimeError). Reading it may raise any of :data:`UNPACK_ERRORS`."""
+    info = member if isinstance(member, zipfile.ZipInfo) else zf.getinfo(member)
+    if info.flag_bits & 0x1:
+        raise MemberError(
+            Message(
+                N_("{part} is encrypted (protected by a password); save the file again without a password"),
+                part=clean(info.filename)[:80],
+            )
+        )
+    return zf.open(info)
+
+
 def _parse(zf: zipfile.ZipFile, part: str, handler: _Handler) -> None:
     """Stream ``part`` of the workbook through ``handler``; DTDs, entities and external references are refused."""
     parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -153,7 +189,7 @@ def _parse(zf: zipfile.ZipFile, part: str, handler: _Handler) -> None:
     parser.setContentHandler(handler)
     where = handler.where
     try:
-        with zf.open(part) as stream:
+        with open_member(zf, part) as stream:
             parser.parse(stream)
     except _Stop as stop:
         if stop.error is not None:
@@ -176,7 +212,9 @@ def _parse(zf: zipfile.ZipFile, part: str, handler: _Handler) -> None:
                 problem=clean(exc.getMessage())[:80],
             )
         ) from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+    except MemberError as exc:
+        raise where.error(exc.problem) from None
+    except UNPACK_ERRORS:
         raise where.error(
             Message(N_("{part} cannot be unpacked; save the file again as .xlsx"), part=clean(part)[:80])
         ) from None

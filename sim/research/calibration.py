@@ -37,11 +37,14 @@ the same inputs continues where it stopped.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import math
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +55,7 @@ from scipy.stats import chi2
 from sim.i18n import N_, Message
 from sim.input import ScenarioError
 from sim.input.observed import Observed, simulated, to_csv
+from sim.output import check_target
 from sim.registry import cost
 from sim.scenario import Scenario
 
@@ -323,23 +327,48 @@ def _fingerprint(scenario: Scenario, observed: Observed, seeds: int, seed: int) 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _keep_whole_lines(journal: Path) -> None:
-    """Cut a study journal back to its last whole, readable entry: a write cut short (a full disk, a kill) leaves
-    a partial line, which Optuna would otherwise glue the next entry to and then refuse to read."""
+def _keep_whole_lines(fd: int) -> None:
+    """Cut the study journal open at ``fd`` back to its last whole, readable entry: a write cut short (a full disk,
+    a kill) leaves a partial line, which Optuna would otherwise glue the next entry to and then refuse to read."""
+    with os.fdopen(os.dup(fd), "rb+") as f:
+        keep = 0
+        for line in f:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                json.loads(line)
+            except ValueError:
+                break
+            keep += len(line)
+        f.truncate(keep)
+
+
+@contextlib.contextmanager
+def _journal(path: Path) -> Iterator[str]:
+    """The study journal at ``path`` as the name Optuna opens it by: refused when it is a symbolic link or a folder
+    (the rule of every file alignsim writes, ``sim.output``), opened once without following a link, and handed to
+    Optuna as that open file (``/proc/self/fd/N``), so a link put in its place later is not followed either.
+    Where there is no ``/proc``, the checked path itself."""
+    check_target(path)
     try:
-        with journal.open("rb+") as f:
-            keep = 0
-            for line in f:
-                if not line.endswith(b"\n"):
-                    break
-                try:
-                    json.loads(line)
-                except ValueError:
-                    break
-                keep += len(line)
-            f.truncate(keep)
-    except FileNotFoundError:
-        return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # made a link since the check: refused by the same rule, in its words
+            check_target(path)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        _keep_whole_lines(fd)
+        alias = f"/proc/self/fd/{fd}"
+        yield alias if os.path.exists(alias) else str(path)
+    finally:
+        os.close(fd)
+
+
+def _named(exc: BaseException, alias: str, path: str | Path | None) -> BaseException:
+    """``exc`` naming the study journal by its path where it names the open file Optuna was given."""
+    if isinstance(exc, OSError) and alias and exc.filename == alias:
+        return OSError(exc.errno, exc.strerror, str(path))
+    return exc
 
 
 def _first_os_error(exc: BaseException) -> BaseException:
@@ -388,32 +417,36 @@ def calibrate(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=max(5, min(15, trials // 3)), multivariate=True)
     key = _fingerprint(base, observed, seeds, seed)
-    store = None
+    journal = contextlib.ExitStack()  # the study journal's open file, while Optuna uses it
+    store, name = None, ""
     if storage is not None:
         from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
+        from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 
-        _keep_whole_lines(Path(storage))
-        store = JournalStorage(JournalFileBackend(str(storage)))
-    study = optuna.create_study(
-        study_name=f"{STUDY}-{key}", storage=store, sampler=sampler, direction="minimize", load_if_exists=True
-    )
-    for t in study.trials:  # a resumed fit: the stored candidates count as evaluated
-        if t.state == optuna.trial.TrialState.COMPLETE:
-            search.seen.append((dict(t.params), float(t.value)))
-    done = len(search.seen)
+        name = journal.enter_context(_journal(Path(storage)))
+        lock = JournalFileSymlinkLock(str(storage))  # beside the journal, where Optuna puts it
+        store = JournalStorage(JournalFileBackend(name, lock_obj=lock))
+    with journal:
+        study = optuna.create_study(
+            study_name=f"{STUDY}-{key}", storage=store, sampler=sampler, direction="minimize", load_if_exists=True
+        )
+        for t in study.trials:  # a resumed fit: the stored candidates count as evaluated
+            if t.state == optuna.trial.TrialState.COMPLETE:
+                search.seen.append((dict(t.params), float(t.value)))
+        done = len(search.seen)
 
-    def objective(trial: optuna.Trial) -> float:
-        return search({p.name: trial.suggest_float(p.name, p.low, p.high, log=p.log) for p in params})
+        def objective(trial: optuna.Trial) -> float:
+            return search({p.name: trial.suggest_float(p.name, p.low, p.high, log=p.log) for p in params})
 
+        if params:
+            if done == 0:  # the first candidate is the organisation as it is: the fit can only improve on it
+                study.enqueue_trial({p.name: min(max(p.value(base), p.low), p.high) for p in params})
+            if trials - done > 0:
+                try:
+                    study.optimize(objective, n_trials=trials - done)
+                except Exception as exc:  # Optuna hides a failed journal write (a full disk) behind an AssertionError
+                    raise _named(_first_os_error(exc), name, storage) from None
     if params:
-        if done == 0:  # the first candidate is the organisation as it is: the fit can only improve on it
-            study.enqueue_trial({p.name: min(max(p.value(base), p.low), p.high) for p in params})
-        if trials - done > 0:
-            try:
-                study.optimize(objective, n_trials=trials - done)
-            except Exception as exc:  # Optuna hides a failed journal write (a full disk) behind an AssertionError
-                raise _first_os_error(exc) from None
         search.local(local_evals)
         intervals = search.intervals(design_points, seed, [BAND_SEED_OFFSET + seed + i for i in range(band_seeds)])
     else:

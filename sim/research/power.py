@@ -39,6 +39,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.input import ScenarioError
+from sim.input.errors import check_file_path
+from sim.output import check_target, problem, write_text
 from sim.research.claims import (
     CLAIMS,
     DEFAULT_SEEDS,
@@ -167,9 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--csv", metavar="FILE", help="also write the plan as CSV")
     args = parser.parse_args(argv)
+    try:  # a target that cannot be written is said before the pilot runs, not after
+        csv_path = check_target(check_file_path(args.csv, "--csv")) if args.csv else None
+    except (OSError, ScenarioError) as exc:
+        print(f"alignsim: error: {problem(exc) if isinstance(exc, OSError) else exc}", file=sys.stderr)
+        return 2
     rows = plan(workers=args.workers)
-    if args.csv:
-        rows.to_csv(args.csv, index=False, float_format="%.6g")
     with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", None):
         print(rows.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     registered = {c.id: c.seeds for c in CLAIMS}
@@ -180,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         note = "; capped" if capped else ""
         note += f"; no count (pilot mean on the wrong side): {', '.join(wrong)}" if wrong else ""
         print(f"{claim}: {n} seeds (catalogue: {registered.get(claim)}){note}")
+    if csv_path is not None:
+        try:  # whole or not at all, never through a link (sim.output); the plan is printed above either way
+            write_text(csv_path, rows.to_csv(index=False, float_format="%.6g"))
+        except OSError as exc:
+            print(f"alignsim: error: {problem(exc)}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import output
 from sim.research.sweep import SweepError, SweepSpec, load_spec, problem, spec_from_dict, sweep
 from sim.research.sweep.analysis import indices
 
@@ -123,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as exc:
         print(f"alignsim: {exc}", file=sys.stderr)
         return 2
-    table.to_csv(out / "analysis.csv", index=False)
-    flips(out, metrics[0]).to_csv(out / "flips.csv", index=False)
     with pd.option_context("display.width", 160, "display.max_rows", 500):
-        print(table.to_string(float_format=lambda v: f"{v:.4g}"))
-    print(f"\nwrote {out}/analysis.csv and {out}/flips.csv", file=sys.stderr)
+        print(table.to_string(float_format=lambda v: f"{v:.4g}"))  # shown before it is written: never lost
+    try:  # whole or not at all, never through a link (sim.output)
+        output.write_text(out / "analysis.csv", table.to_csv(index=False))
+        output.write_text(out / "flips.csv", flips(out, metrics[0]).to_csv(index=False))
+    except OSError as exc:
+        print(f"alignsim: error: {output.problem(exc)}", file=sys.stderr)
+        return 2
+    print(f"\nwrote {output.shown_path(out)}/analysis.csv and flips.csv", file=sys.stderr)
     return 0
 
 

@@ -166,3 +166,69 @@ def test_the_imported_organisation_s_missing_departments_stay_missing_in_run_and
         None,
     )
     assert set(base.departments) == {"sales", "finance"} and len(points) == 2
+
+
+def _tiny_fit_args(tmp_path: Path) -> tuple[list[str], Path]:
+    org = _small_org(tmp_path / "org")
+    observed = tmp_path / "obs.csv"
+    pd.read_csv(EXAMPLES / "own_org_monthly.csv")[["month", "releases"]].head(3).to_csv(observed, index=False)
+    out = tmp_path / "fit.toml"
+    flags = ["--trials", "2", "--seeds", "2", "--band-seeds", "2"]
+    return ["calibrate", str(org), "--observed", str(observed), "--out", str(out), *flags], out
+
+
+def test_a_study_log_that_is_a_symlink_is_refused_before_any_work(tmp_path, capsys):
+    """Issue 26: with fit.study.log a link to precious.txt, the journal's repair cut precious.txt to nothing and
+    Optuna appended its log to it. Now: one line naming the file, exit 2, precious.txt untouched."""
+    args, out = _tiny_fit_args(tmp_path)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("a colleague's notes\n")
+    (tmp_path / "fit.study.log").symlink_to(precious)
+    assert main(args) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        err[-1]
+        == f"alignsim: error: {tmp_path}/fit.study.log: is a symbolic link; alignsim does not write through links"
+    )
+    assert precious.read_text() == "a colleague's notes\n"
+    assert not out.exists()
+
+
+def test_a_study_log_replaced_by_a_link_mid_fit_is_not_followed(tmp_path):
+    """The journal is opened once without following links and Optuna writes to that open file: a link put in its
+    place while the fit runs leads nowhere."""
+    from sim.input.observed import read_observed_path
+    from sim.input.orgsheet import organisation, read_path
+    from sim.research import calibration
+
+    org = organisation(read_path(_small_org(tmp_path / "org"))).scenario
+    observed = tmp_path / "obs.csv"
+    pd.read_csv(EXAMPLES / "own_org_monthly.csv")[["month", "releases"]].head(3).to_csv(observed, index=False)
+    precious, journal = tmp_path / "precious.txt", tmp_path / "fit.study.log"
+    precious.write_text("a colleague's notes\n")
+    swapped = []
+
+    def swap(done: int, total: int) -> None:
+        if not swapped:  # after the first candidate: the journal holds it; now a link takes its place
+            assert journal.stat().st_size > 0
+            link = tmp_path / "link"
+            link.symlink_to(precious)
+            link.replace(journal)
+            swapped.append(done)
+
+    calibration.calibrate(
+        org,
+        read_observed_path(observed),
+        trials=3,
+        seeds=2,
+        band_seeds=2,
+        storage=journal,
+        progress=swap,
+        local_evals=1,
+        design_points=2,
+    )
+    assert swapped and journal.is_symlink()
+    assert precious.read_text() == "a colleague's notes\n"
+    with pytest.raises(OSError, match="is a symbolic link"):  # the library refuses it too
+        calibration.calibrate(org, read_observed_path(observed), trials=2, seeds=2, band_seeds=2, storage=journal)
+    assert precious.read_text() == "a colleague's notes\n"

@@ -5,10 +5,12 @@ Each case must end in a result or a clean one-line error (exit code 2, a Scenari
 the page), never a traceback. The quick profile runs in the normal test command (a few hundred cases per surface);
 the long one (``make fuzz``: ``ALIGNSIM_FUZZ=long``, >= 10,000 cases per surface) also writes the figures of
 docs/RELIABILITY.md to ``ALIGNSIM_FUZZ_REPORT`` (cases, clean errors, tracebacks, slowest case, peak memory).
+``ALIGNSIM_FUZZ_CASES`` sets another number of cases per surface.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -29,16 +31,27 @@ from sim.research.sweep import SweepError, plan, spec_from_dict, sweep
 
 LONG = os.environ.get("ALIGNSIM_FUZZ") == "long"
 CASES = {
-    "quick": {"files": 300, "overrides": 300, "specs": 300, "uploads": 150, "workbooks": 200, "paths": 150},
+    "quick": {
+        "files": 300,
+        "overrides": 300,
+        "specs": 300,
+        "uploads": 150,
+        "workbooks": 200,
+        "zips": 200,
+        "paths": 150,
+    },
     "long": {
         "files": 10_000,
         "overrides": 10_000,
         "specs": 10_000,
         "uploads": 10_000,
         "workbooks": 10_000,
+        "zips": 10_000,
         "paths": 10_000,
     },
 }["long" if LONG else "quick"]
+if os.environ.get("ALIGNSIM_FUZZ_CASES"):  # one count for every surface (as the sweep-folder fuzzer takes it)
+    CASES = dict.fromkeys(CASES, int(os.environ["ALIGNSIM_FUZZ_CASES"]))
 #: A valid fuzzed scenario is also run for one week when one seed costs less than this (estimated seconds).
 RUN_BELOW_SECONDS = 0.5
 TALLY: dict[str, dict[str, float]] = {}
@@ -447,6 +460,81 @@ def test_fuzz_organisation_workbooks(data):
         _count("workbooks", "tracebacks", time.perf_counter() - started)
         raise
     _count("workbooks", outcome, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- workbooks and ZIPs of CSV files damaged below the XML
+
+
+def _zips() -> dict[str, bytes]:
+    from sim.input import orgsheet
+    from tests.input.test_workbook import _zip
+
+    return {"org.xlsx": _zip(WORKBOOK), "org.zip": orgsheet.template_csv_zip()}
+
+
+ZIPS = _zips()
+
+
+def _offsets() -> dict[str, dict[str, tuple[int, int, int, int]]]:
+    """Where each member of each clean ZIP is: damage keeps the length, so these hold after it too."""
+    import zipfile
+
+    from tests.input.test_workbook import _member_offsets
+
+    return {
+        name: {i.filename: _member_offsets(data, i.filename) for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+        for name, data in ZIPS.items()
+    }
+
+
+OFFSETS = _offsets()
+
+
+@st.composite
+def _damaged_zips(draw) -> tuple[bytes, str]:
+    """A workbook or a ZIP of CSV files whose bytes are damaged after zipping, where the XML fuzzer cannot reach:
+    bytes flipped in a member's compressed data, its encryption flag set, its checksum or compression method
+    changed, or bytes flipped anywhere in the file."""
+    from tests.input.test_workbook import damaged_member
+
+    name = draw(st.sampled_from(sorted(ZIPS)))
+    data = ZIPS[name]
+    for _ in range(draw(st.integers(1, 3))):
+        member = draw(st.sampled_from(sorted(OFFSETS[name])))
+        where = OFFSETS[name][member]  # the first damage may leave a ZIP that zipfile cannot even list
+        how = draw(st.sampled_from(["deflate", "deflate", "deflate", "encrypted", "crc", "method", "anywhere"]))
+        if how == "deflate":
+            flips = draw(st.binary(min_size=1, max_size=16).filter(any))
+            data = damaged_member(data, member, "deflate", at=draw(st.floats(0, 1)), flips=flips, offsets=where)
+        elif how == "method":  # stored, bzip2, LZMA or a method zipfile does not know, in the central directory
+            method = draw(st.sampled_from([0, 12, 14, 99]))
+            data = damaged_member(data, member, "method", method=method, offsets=where)
+        elif how == "anywhere":
+            at = draw(st.integers(0, len(data) - 1))
+            data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
+        else:
+            data = damaged_member(data, member, how, offsets=where)
+    return data, name
+
+
+@_fuzz("zips")
+@given(case=_damaged_zips())
+def test_fuzz_zip_damage_below_the_xml(case):
+    """A workbook or ZIP of CSV files damaged after zipping imports or gives one line; never a traceback."""
+    from sim.input import orgsheet
+
+    data, name = case
+    started = time.perf_counter()
+    try:
+        orgsheet.organisation(orgsheet.read_tables(data, name))
+        outcome = "ok"
+    except ScenarioError as exc:
+        outcome = "clean_errors"
+        assert "\n" not in str(exc) and str(exc).isprintable(), str(exc)
+    except BaseException:
+        _count("zips", "tracebacks", time.perf_counter() - started)
+        raise
+    _count("zips", outcome, time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- paths given on the command line

@@ -60,3 +60,37 @@ def test_very_long_paths_give_one_short_line_and_exit_2(argv, capsys, tmp_path, 
     assert len(err.splitlines()) == 1 and "Traceback" not in err and err.startswith("alignsim: error: "), err
     assert "path is too long" in err and len(err) < 400
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--rank", "--lever", "leadership.real_choice", "--seeds", "2", "--confirm-seeds", "2"],
+        ["--target", "<=100%", "--set", "weeks=26", "--set", "customers.population=1000", "--seeds", "2"],
+    ],
+    ids=["rank", "goal-seek"],
+)
+def test_advise_prints_the_scenarios_name_escaped(flags, tmp_path, capsys):
+    """``advise --rank`` ("What moves ... in NAME") and the goal seek ("NAME already reaches ...") print the name."""
+    from sim.research import advice
+
+    path = tmp_path / "evil.toml"
+    path.write_text(EVIL)
+    advice.clear_cache()
+    assert main(["advise", str(path), *flags, "--trials", "2", "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "evil\\x1b[31mred\\x1b]0;pwned\\x07" in captured.out
+
+
+def test_a_very_long_sweep_out_path_is_one_short_line(tmp_path, capsys, monkeypatch):
+    """The sweep --out message repeated the whole 5,000-character path; it is shortened like the others."""
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        'scenario = "b2b_activation"\nweeks = 2\nseeds = 1\n[parameters]\n"leadership.trump" = [0.0, 1.0]\n'
+    )
+    assert main(["sweep", str(spec), "--out", LONG]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and len(err) < 200 and "path is too long" in err, err

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import time
 import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,57 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         for name, data in parts.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+def _member_offsets(data: bytes, member: str) -> tuple[int, int, int, int]:
+    """Where ``member`` of the ZIP ``data`` is: its local header, its compressed bytes (start, end) and its entry
+    in the central directory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(member)
+        entries = zf.infolist()
+    local = info.header_offset
+    name_len, extra_len = struct.unpack("<HH", data[local + 26 : local + 30])
+    start = local + 30 + name_len + extra_len
+    central = data.index(b"PK\x01\x02")
+    for entry in entries:  # central entries are in the order of infolist()
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[central + 28 : central + 34])
+        if entry.filename == member:
+            break
+        central += 46 + name_len + extra_len + comment_len
+    return local, start, start + info.compress_size, central
+
+
+def damaged_member(
+    data: bytes,
+    member: str,
+    how: str,
+    at: float = 0.5,
+    flips: bytes = b"\xff" * 8,
+    method: int = 14,
+    offsets: tuple[int, int, int, int] | None = None,
+) -> bytes:
+    """The ZIP ``data`` with one member damaged below the XML: ``deflate`` XORs ``flips`` into its compressed bytes
+    (from share ``at`` of them), ``encrypted`` sets its encryption flag, ``crc`` changes its checksum, ``method``
+    says it is compressed with ``method`` (central directory). ``offsets``: where the member is (from the ZIP before
+    it was damaged, which zipfile may no longer read), else found in ``data``."""
+    local, start, end, central = offsets or _member_offsets(data, member)
+    out = bytearray(data)
+    if how == "deflate":
+        first = start + int(at * max(0, end - start - len(flips)))
+        for i, flip in enumerate(flips):
+            if first + i < end:
+                out[first + i] ^= flip
+    elif how == "encrypted":
+        out[local + 6] |= 1
+        out[central + 8] |= 1
+    elif how == "crc":
+        for offset in (local + 14, central + 16):
+            out[offset] ^= 0x5A
+    elif how == "method":
+        out[central + 10 : central + 12] = struct.pack("<H", method)
+    else:
+        raise ValueError(how)
+    return bytes(out)
 
 
 def _with_shared_strings(data: bytes) -> bytes:
@@ -229,6 +282,89 @@ def test_hostile_workbooks_on_the_page_show_one_line_and_no_traceback(case):
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith(HOSTILE[case][1][:30]) and "\n" not in errors[0], errors
     assert "/work" not in errors[0] and "Traceback" not in errors[0]
+
+
+def _zip_damage() -> dict[str, tuple[bytes, str, type[Exception], str]]:
+    """Workbooks and ZIPs of CSV files damaged below the XML (issue 26): the file, its name, what zipfile raises
+    reading the damaged member, and the one line the import gives."""
+    xlsx, csvs = orgsheet.template_xlsx(), orgsheet.template_csv_zip()
+    sheet = f"org.xlsx: sheet teams: {TEAMS}"
+    return {
+        "a sheet's broken deflate stream": (
+            damaged_member(xlsx, TEAMS, "deflate", at=0.1, flips=b"\xff" * 30),
+            "org.xlsx",
+            zlib.error,
+            f"{sheet} cannot be unpacked; save the file again as .xlsx",
+        ),
+        "a sheet with the encryption flag": (
+            damaged_member(xlsx, TEAMS, "encrypted"),
+            "org.xlsx",
+            RuntimeError,
+            f"{sheet} is encrypted (protected by a password); save the file again without a password",
+        ),
+        "a CSV file's broken deflate stream": (
+            damaged_member(csvs, "teams.csv", "deflate", at=0.1, flips=b"\xff" * 30),
+            "org.zip",
+            zlib.error,
+            "org.zip: teams.csv cannot be unpacked (the ZIP file is damaged); zip the CSV files again",
+        ),
+        "a CSV file's wrong checksum": (
+            damaged_member(csvs, "teams.csv", "crc"),
+            "org.zip",
+            zipfile.BadZipFile,
+            "org.zip: teams.csv cannot be unpacked (the ZIP file is damaged); zip the CSV files again",
+        ),
+    }
+
+
+ZIP_DAMAGE = _zip_damage()
+
+
+@pytest.mark.parametrize("case", list(ZIP_DAMAGE))
+def test_zip_damage_below_the_xml_gives_one_line_naming_the_file_and_sheet(case):
+    data, name, raw, expected = ZIP_DAMAGE[case]
+    member = TEAMS if name.endswith(".xlsx") else "teams.csv"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, pytest.raises(raw):  # the damage zipfile itself trips over
+        zf.read(member)
+    with pytest.raises(ScenarioError) as info:
+        orgsheet.read_tables(data, name)
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("case", list(ZIP_DAMAGE))
+def test_zip_damage_on_the_command_line_exits_2_with_one_line(case, tmp_path, capsys):
+    data, name, _, expected = ZIP_DAMAGE[case]
+    path = tmp_path / name
+    path.write_bytes(data)
+    code = main(["calibrate", str(path), "--out", str(tmp_path / "org.toml")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == f"alignsim: error: {expected}", err
+    assert not (tmp_path / "org.toml").exists()
+
+
+@pytest.mark.parametrize("case", ["a sheet's broken deflate stream", "a CSV file's wrong checksum"])
+def test_zip_damage_on_the_page_shows_one_line_and_no_traceback(case):
+    from streamlit.testing.v1 import AppTest
+
+    data, name, _, expected = ZIP_DAMAGE[case]
+    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "your_organisation.py"), default_timeout=60)
+    at.run()
+    at.file_uploader(key="org_upload").set_value([(name, data, "application/octet-stream")]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [expected]
+
+
+@pytest.mark.parametrize("name", ["org.xlsx", "org.zip"])
+def test_a_zip_of_a_version_zipfile_cannot_read_is_one_line(name):
+    """Found by the long fuzz profile: zipfile refuses a member needing ZIP version 8.4 with NotImplementedError
+    while it lists the file, before any member is read."""
+    data = bytearray(orgsheet.template_xlsx() if name.endswith(".xlsx") else orgsheet.template_csv_zip())
+    data[data.index(b"PK\x01\x02") + 6] = 84  # the first member's "version needed to extract"
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(io.BytesIO(bytes(data)))
+    with pytest.raises(ScenarioError) as info:
+        orgsheet.read_tables(bytes(data), name)
+    assert str(info.value) == f"{name}: not a valid .xlsx or .zip file"
 
 
 def test_an_upload_is_parsed_once_across_reruns(monkeypatch):

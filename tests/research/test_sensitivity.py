@@ -97,3 +97,46 @@ def test_an_unfinished_lesson_and_a_grid_are_refused_in_one_line(arms, tmp_path,
     assert sensitivity.main([str(grid), "--b", str(arms / "b.toml"), "--out", str(tmp_path / "g")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("alignsim: design 'grid'")
+
+
+def _spec_file(arms, folder) -> str:
+    from sim.input import dumps_toml
+
+    path = folder / "lesson.toml"
+    data = {"scenario": str(arms / "a.toml"), "weeks": 12, "seeds": 2, "design": "morris", "samples": 2}
+    path.write_text(dumps_toml({**data, "design_seed": 5, "metrics": METRICS, "parameters": PARAMETERS}))
+    return str(path)
+
+
+def test_the_command_writes_its_tables_whole_and_never_through_a_link(arms, lesson, tmp_path, capsys):
+    """python -m sim.research.sensitivity wrote with plain to_csv: through a symlink, and cut short on a full disk."""
+    argv = [_spec_file(arms, tmp_path), "--b", str(arms / "b.toml"), "--out", str(lesson), "--resume"]
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    (lesson / "flips.csv").unlink(missing_ok=True)
+    (lesson / "flips.csv").symlink_to(precious)
+    try:
+        assert sensitivity.main([*argv, "--workers", "1"]) == 2
+    finally:
+        (lesson / "flips.csv").unlink()
+    captured = capsys.readouterr()
+    assert "mu_star" in captured.out  # the analysis is shown before anything is written
+    assert captured.err.strip().endswith("flips.csv: is a symbolic link; alignsim does not write through links")
+    assert precious.read_text() == "keep me\n"
+    assert sensitivity.main([*argv, "--workers", "1"]) == 0
+    assert (lesson / "flips.csv").is_file() and not (lesson / "flips.csv").is_symlink()
+    assert not list(lesson.glob(".*.tmp"))
+
+
+def test_the_power_plan_refuses_a_csv_it_cannot_write_before_the_pilot(tmp_path, monkeypatch, capsys):
+    from sim.research import power
+
+    monkeypatch.setattr(power, "plan", lambda workers: pytest.fail("the pilot ran"))
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    (tmp_path / "plan.csv").symlink_to(precious)
+    assert power.main(["--csv", str(tmp_path / "plan.csv")]) == 2
+    assert (
+        capsys.readouterr().err.strip().endswith("plan.csv: is a symbolic link; alignsim does not write through links")
+    )
+    assert precious.read_text() == "keep me\n"

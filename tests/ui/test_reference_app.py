@@ -148,6 +148,7 @@ def test_the_page_in_danish_names_models_metrics_parameters_and_units_in_danish(
     columns = list(at.dataframe[0].value.columns)
     assert "Kodens viden ved slutningen" in columns and "Kørte perioder (perioder)" in columns
     assert "Forskellighed i opfattelser (andel)" in columns  # raw values from 0 to 1, said so
+    at.sidebar.number_input(key="ref:march1991:m").set_value(300).run()  # minutes: a decimal comma to see
     at.sidebar.number_input(key="ref:march1991:n").set_value(5000).run()
     refused = at.error[0].value
     assert "mere end siden kører ad gangen" in refused and "n=5000 dimensioner" not in refused
