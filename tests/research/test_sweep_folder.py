@@ -395,28 +395,26 @@ def _changed_copy(where: Path) -> Path:
     return code
 
 
+def _other_worker(scheduler: str, cwd: Path, pythonpath: str) -> subprocess.Popen:
+    """A Dask worker of its own, outside the cluster's, importing from ``pythonpath`` (another code or
+    environment)."""
+    command = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler]
+    return subprocess.Popen(
+        [*command, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": pythonpath},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_it(tmp_path):
     """The issue's case: one Dask worker ran a changed model and half the rows differed, unnoticed."""
     from dask.distributed import Client, LocalCluster
 
     code = _changed_copy(tmp_path)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        other = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                cluster.scheduler_address,
-                "--nthreads",
-                "1",
-                "--no-nanny",
-                "--no-dashboard",
-            ],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(code)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        other = _other_worker(cluster.scheduler_address, tmp_path, str(code))
         try:
             with Client(cluster) as client:
                 client.wait_for_workers(2, timeout=60)
@@ -441,22 +439,7 @@ def test_a_dask_worker_with_another_numpy_stops_the_sweep_with_one_line_naming_i
     fake.mkdir(parents=True)
     (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy\nVersion: 1.26.4\n")
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        other = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                cluster.scheduler_address,
-                "--nthreads",
-                "1",
-                "--no-nanny",
-                "--no-dashboard",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        other = _other_worker(cluster.scheduler_address, ROOT, os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
         try:
             with Client(cluster) as client:
                 client.wait_for_workers(2, timeout=60)
