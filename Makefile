@@ -18,15 +18,19 @@ PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n
 
 .PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks audit
 
-# uv installs the locked packages into .venv: about 10 s from an empty cache on the 2-core machine, where pip took
+# uv installs the locked packages into .venv: about 13 s from an empty cache on the 2-core machine, where pip took
 # one to three minutes (pip stays in .venv for `make lock` and the install tests). The version is pinned here.
+# uv does not read pip's configuration: where it cannot install (no uv wheel, or an index only pip.conf names),
+# pip installs the same lock.
 UV     := uv==0.13.9
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alignsim needs Python >= 3.11 (set PYTHON=python3.11 or newer)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(UV)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK) -e ".[$(EXTRAS)]"
+	{ $(BIN)/python -m pip install --quiet --disable-pip-version-check $(UV) && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK) -e ".[$(EXTRAS)]"; } || \
+	{ echo "uv could not install; installing with pip"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK) -e ".[$(EXTRAS)]"; }
 	@touch $(STAMP)
 
 ## app: the browser app (http://localhost:8501), started warm (ui/serve.py)
