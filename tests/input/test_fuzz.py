@@ -447,19 +447,25 @@ def _workbooks(draw) -> bytes:
 @given(data=_workbooks())
 def test_fuzz_organisation_workbooks(data):
     """A damaged or hostile workbook imports or gives one line; never a traceback, never a slow or costly parse."""
+    _import_counted("workbooks", data, "org.xlsx")
+
+
+def _import_counted(surface: str, data: bytes, name: str) -> None:
+    """Import an organisation file as the app and ``alignsim calibrate`` do; count its outcome under ``surface``
+    (imported, one clean line, or a traceback, which fails the test)."""
     from sim.input import orgsheet
 
     started = time.perf_counter()
     try:
-        orgsheet.organisation(orgsheet.read_tables(data, "org.xlsx"))
+        orgsheet.organisation(orgsheet.read_tables(data, name))
         outcome = "ok"
     except ScenarioError as exc:
         outcome = "clean_errors"
         assert "\n" not in str(exc) and str(exc).isprintable(), str(exc)
     except BaseException:
-        _count("workbooks", "tracebacks", time.perf_counter() - started)
+        _count(surface, "tracebacks", time.perf_counter() - started)
         raise
-    _count("workbooks", outcome, time.perf_counter() - started)
+    _count(surface, outcome, time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- workbooks and ZIPs of CSV files damaged below the XML
@@ -521,20 +527,8 @@ def _damaged_zips(draw) -> tuple[bytes, str]:
 @given(case=_damaged_zips())
 def test_fuzz_zip_damage_below_the_xml(case):
     """A workbook or ZIP of CSV files damaged after zipping imports or gives one line; never a traceback."""
-    from sim.input import orgsheet
-
     data, name = case
-    started = time.perf_counter()
-    try:
-        orgsheet.organisation(orgsheet.read_tables(data, name))
-        outcome = "ok"
-    except ScenarioError as exc:
-        outcome = "clean_errors"
-        assert "\n" not in str(exc) and str(exc).isprintable(), str(exc)
-    except BaseException:
-        _count("zips", "tracebacks", time.perf_counter() - started)
-        raise
-    _count("zips", outcome, time.perf_counter() - started)
+    _import_counted("zips", data, name)
 
 
 # ---------------------------------------------------------------- paths given on the command line
