@@ -3,6 +3,7 @@ folder itself; executors (a local pool, Dask's executor) and worker fingerprints
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import io
 import json
@@ -11,8 +12,10 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -395,37 +398,40 @@ def _changed_copy(where: Path) -> Path:
     return code
 
 
-def _other_worker(scheduler: str, cwd: Path, pythonpath: str) -> subprocess.Popen:
-    """A Dask worker of its own, outside the cluster's, importing from ``pythonpath`` (another code or
-    environment)."""
-    command = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler]
-    return subprocess.Popen(
-        [*command, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": pythonpath},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+@contextlib.contextmanager
+def _cluster_with_another_worker(cwd: Path, pythonpath: str, probe: Callable[[], Any]) -> Iterator[tuple[str, dict]]:
+    """A one-worker Dask cluster joined by a worker of its own that imports from ``pythonpath`` (another code or
+    environment): the scheduler's address and what ``probe`` returns on each worker, keyed by address."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address]
+        other = subprocess.Popen(
+            [*command, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": pythonpath},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(2, timeout=60)
+                theirs = client.run(probe)
+            yield cluster.scheduler_address, theirs
+        finally:
+            other.kill()
+            other.wait()
 
 
 def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_it(tmp_path):
     """The issue's case: one Dask worker ran a changed model and half the rows differed, unnoticed."""
-    from dask.distributed import Client, LocalCluster
-
     code = _changed_copy(tmp_path)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        other = _other_worker(cluster.scheduler_address, tmp_path, str(code))
-        try:
-            with Client(cluster) as client:
-                client.wait_for_workers(2, timeout=60)
-                theirs = client.run(lambda: __import__("sim.provenance").provenance.fingerprint())
-            assert len(set(theirs.values())) == 2, "the changed worker should have another fingerprint"
-            other_address = next(a for a, f in theirs.items() if f != provenance.fingerprint())
-            with pytest.raises(SweepError) as err:
-                sweep(_spec(seeds=8), out=tmp_path / "o", address=cluster.scheduler_address, chunk_size=1)
-        finally:
-            other.kill()
-            other.wait()
+    probe = lambda: __import__("sim.provenance").provenance.fingerprint()  # noqa: E731  (sent to the workers)
+    with _cluster_with_another_worker(tmp_path, str(code), probe) as (address, theirs):
+        assert len(set(theirs.values())) == 2, "the changed worker should have another fingerprint"
+        other_address = next(a for a, f in theirs.items() if f != provenance.fingerprint())
+        with pytest.raises(SweepError) as err:
+            sweep(_spec(seeds=8), out=tmp_path / "o", address=address, chunk_size=1)
     message = str(err.value)
     assert message.startswith(f"Dask worker {other_address} runs alignsim") and "\n" not in message
     assert theirs[other_address] in message and provenance.fingerprint() in message
@@ -433,24 +439,16 @@ def test_a_dask_worker_running_other_code_stops_the_sweep_with_one_line_naming_i
 
 def test_a_dask_worker_with_another_numpy_stops_the_sweep_with_one_line_naming_it_and_numpy(tmp_path):
     """The same code on a worker whose environment has another NumPy: its rows could differ, so none is kept."""
-    from dask.distributed import Client, LocalCluster
-
     fake = tmp_path / "site" / "numpy-1.26.4.dist-info"  # what importlib.metadata reads for numpy's version
     fake.mkdir(parents=True)
     (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: numpy\nVersion: 1.26.4\n")
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        other = _other_worker(cluster.scheduler_address, ROOT, os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
-        try:
-            with Client(cluster) as client:
-                client.wait_for_workers(2, timeout=60)
-                theirs = client.run(lambda: __import__("sim.provenance").provenance.package_versions()["numpy"])
-            other_address = next(a for a, v in theirs.items() if v == "1.26.4")
-            assert len(set(theirs.values())) == 2, "the other worker should report another NumPy"
-            with pytest.raises(SweepError) as err:
-                sweep(_spec(seeds=8), out=tmp_path / "o", address=cluster.scheduler_address, chunk_size=1)
-        finally:
-            other.kill()
-            other.wait()
+    path = os.pathsep.join([str(tmp_path / "site"), str(ROOT)])
+    probe = lambda: __import__("sim.provenance").provenance.package_versions()["numpy"]  # noqa: E731
+    with _cluster_with_another_worker(ROOT, path, probe) as (address, theirs):
+        other_address = next(a for a, v in theirs.items() if v == "1.26.4")
+        assert len(set(theirs.values())) == 2, "the other worker should report another NumPy"
+        with pytest.raises(SweepError) as err:
+            sweep(_spec(seeds=8), out=tmp_path / "o", address=address, chunk_size=1)
     message = str(err.value)
     mine = provenance.package_versions()["numpy"]
     assert message.startswith(f"Dask worker {other_address} runs numpy 1.26.4 (this driver {mine}): ")
