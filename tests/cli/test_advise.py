@@ -162,26 +162,9 @@ def test_advise_takes_a_sweeps_cases_inside_a_box_only_for_the_sweeps_scenario(t
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "swept scenario 'b2b_activation', this advice is for 'data_blind'" in proc.stderr
     (tmp_path / "box.csv").write_text("parameter,low\nassumptions.folk_wisdom,0.1\n")
-    proc = cli(
-        "advise",
-        "b2b_activation",
-        "--target",
-        ">=0.4",
-        "--cases",
-        str(tmp_path / "s"),
-        "--box",
-        str(tmp_path / "box.csv"),
-    )
+    with_box = ("advise", "b2b_activation", "--target", ">=0.4", "--cases", str(tmp_path / "s"), "--box")
+    proc = cli(*with_box, str(tmp_path / "box.csv"))
     assert proc.returncode == 2 and "--box: " in proc.stderr and "no high column" in proc.stderr
     (tmp_path / "box.csv").write_text("parameter,low,high\nassumptions.folk_wisdom,2,3\n")
-    proc = cli(
-        "advise",
-        "b2b_activation",
-        "--target",
-        ">=0.4",
-        "--cases",
-        str(tmp_path / "s"),
-        "--box",
-        str(tmp_path / "box.csv"),
-    )
+    proc = cli(*with_box, str(tmp_path / "box.csv"))
     assert proc.returncode == 2 and "lies inside the box" in proc.stderr
