@@ -3,8 +3,6 @@ stderr, and bad input as one line with exit code 2."""
 
 import importlib.metadata
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -131,13 +129,11 @@ def test_advise_holds_across_sampled_assumptions_and_says_how_many(capsys):
     ],
 )
 def test_advise_bad_input_is_one_line_and_exit_2(args, message):
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "advise", "b2b_activation", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """In this process (a traceback fails the test; tests/cli/test_cli.py runs the entry point in a fresh
+    interpreter): a fresh one per case cost about 3 CPU-seconds of imports each."""
+    from tests.inprocess import cli
+
+    proc = cli("advise", "b2b_activation", *args)
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
