@@ -59,18 +59,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## test: everything CI runs (.ci/run): the gate, the docs build, every test; then the coverage figure
+## test: everything CI runs (.ci/run): the gate, the docs build, every test (no coverage: `make coverage`)
 test: $(STAMP) browser lint docs
-	$(PYTEST) --cov --cov-report=
-	@echo "coverage: $$($(BIN)/coverage report --format=total)% of the lines in sim/, agents/ and ui/ (make coverage: per file)"
+	$(PYTEST)
 
 ## test-fast: the inner loop: every test but the slow and browser ones (markers in pyproject.toml, tests/conftest.py)
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow and not browser"
 
-## coverage: the per-file report of the last `make test`
-coverage: $(STAMP)
+## coverage: every test under coverage's tracer, then the share of the lines run and the per-file report; apart from
+## `make test` because on Python 3.11 the tracer costs the in-process tests about 60 % more CPU (docs/development.md)
+coverage: $(STAMP) browser
+	$(PYTEST) --cov --cov-report=
 	$(BIN)/coverage report --skip-covered --sort=cover
+	@echo "coverage: $$($(BIN)/coverage report --format=total)% of the lines in sim/, agents/ and ui/"
 
 ## docs: the docs site (mkdocs.yml) built strictly into site/: a broken link or nav entry fails
 docs: $(STAMP)
