@@ -7,6 +7,8 @@ than reshuffling draws (common random numbers across scenarios).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sim.metrics import MAX_DAYS, Records
@@ -107,6 +109,23 @@ def steady_state(p, drivers) -> np.ndarray:
     return pi / pi.sum()
 
 
+def starting_shares(p, drivers) -> np.ndarray:
+    """:func:`steady_state`, solved once per process for the same funnel parameters and product (read-only): the
+    solve is most of a model's set-up, and every seed of an ensemble starts from the same one."""
+    if not hasattr(p, "model_dump_json"):  # parameters that are not a scenario's: solved every time
+        return steady_state(p, drivers)
+    return _solved_steady_state(p.model_dump_json(), tuple(float(d) for d in drivers))
+
+
+@lru_cache(maxsize=64)
+def _solved_steady_state(params_json: str, drivers: tuple[float, ...]) -> np.ndarray:
+    from sim.scenario import Customers
+
+    pi = steady_state(Customers.model_validate_json(params_json), np.array(drivers))
+    pi.setflags(write=False)
+    return pi
+
+
 class CustomerPopulation:
     """All accounts of the market and their funnel state, starting in the steady state of the week-0 product."""
 
@@ -116,7 +135,7 @@ class CustomerPopulation:
         self.customer_value = customer_value
         self.rng = rng
         n = params.population
-        pi = steady_state(params, drivers)
+        pi = starting_shares(params, drivers)
         position = rng.choice(pi.size, size=n, p=pi)
         self.state = np.select(
             [
