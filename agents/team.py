@@ -94,8 +94,11 @@ class ProductTeam(Unit):
         self.learn(t)
         self.discover()
         cap = self.capacity()
-        experiments = self.experiment(cap)
-        self.pull(t)
+        # what each untested kind is believed worth at this week's beliefs and drivers: the tests and the ranking
+        # value the same kinds, and neither changes in between
+        by_kind: dict[str, float] = {}
+        experiments = self.experiment(cap, by_kind)
+        self.pull(t, by_kind)
         cost = m.behaviour.experiment_cost
         used = self.work(cap - experiments * cost, t) + experiments * cost
         rec.add("capacity", t, cap)
@@ -140,12 +143,12 @@ class ProductTeam(Unit):
             return np.asarray(m.effect_value(self.belief)) / m.kind_size
         return np.array([m.counts_for_shared(k) for k in m.kind_names]) / m.kind_size
 
-    def experiment(self, cap: float) -> int:
+    def experiment(self, cap: float, by_kind: dict[str, float] | None = None) -> int:
         """Build-measure-learn: test the most promising untested waiting items before building them.
 
         Each test costs ``behaviour.experiment_cost`` person-weeks and reveals the item's own effect, with noise,
         after the data lag; it needs data (maturity > 0), an outcome criterion to learn about, and a team that is not a
-        project past its go-live.
+        project past its go-live. ``by_kind``: as for :meth:`values_per_week_of_work`.
         """
         m = self.model
         self.tested_now = []
@@ -155,7 +158,7 @@ class ProductTeam(Unit):
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
         if budget == 0 or not candidates:
             return 0
-        believed = self.values_per_week_of_work(candidates)
+        believed = self.values_per_week_of_work(candidates, by_kind)
         chosen = [candidates[k] for k in np.argsort(-np.array(believed), kind="stable")[:budget]]
         self.tested_now = chosen
         for item in chosen:
@@ -197,11 +200,12 @@ class ProductTeam(Unit):
             self.precision[k] = total
 
     # ---------------------------------------------------------------- choosing
-    def scores(self, items: list[WorkItem]) -> np.ndarray:
-        """Priority of each waiting item: pressure blended with believed value, by alignment and evidence."""
+    def scores(self, items: list[WorkItem], by_kind: dict[str, float] | None = None) -> np.ndarray:
+        """Priority of each waiting item: pressure blended with believed value, by alignment and evidence
+        (``by_kind``: as for :meth:`values_per_week_of_work`)."""
         m = self.model
         pressure = np.array([i.pressure * self.urgency(i) for i in items])
-        value = self.values_per_week_of_work(items)
+        value = self.values_per_week_of_work(items, by_kind)
         pressure = pressure / pressure.max() if pressure.max() > 0 else pressure
         value = np.clip(value, 0.0, None)
         value = value / value.max() if value.max() > 0 else value
@@ -210,9 +214,12 @@ class ProductTeam(Unit):
         age = np.array([m.week - i.created for i in items])
         return (1.0 - w) * pressure + w * value + m.behaviour.age_bonus * age
 
-    def values_per_week_of_work(self, items: list[WorkItem]) -> np.ndarray:
-        """Believed value of each item per person-week; untested items of one kind share their kind's value."""
-        m, by_kind = self.model, dict[str, float]()
+    def values_per_week_of_work(self, items: list[WorkItem], by_kind: dict[str, float] | None = None) -> np.ndarray:
+        """Believed value of each item per person-week; untested items of one kind share their kind's value.
+        ``by_kind``: the values of kinds already computed at today's beliefs and drivers, and where those computed
+        here are kept (None: computed afresh)."""
+        m = self.model
+        by_kind = {} if by_kind is None else by_kind
         values = np.empty(len(items))
         for n, item in enumerate(items):
             if item.estimate is not None:
@@ -241,14 +248,15 @@ class ProductTeam(Unit):
         loud = sum(1 for i in self.backlog if i.pressure >= b.loud_pressure)
         return min(self.cfg.wip_limit + loud, b.wip_cap_factor * self.cfg.wip_limit)
 
-    def pull(self, t: int) -> None:
-        """Start the best waiting items while WIP is below the limit; forced and planned work goes first."""
+    def pull(self, t: int, by_kind: dict[str, float] | None = None) -> None:
+        """Start the best waiting items while WIP is below the limit; forced and planned work goes first
+        (``by_kind``: as for :meth:`values_per_week_of_work`)."""
         m = self.model
         waiting = [i for i in self.backlog if i.started is None and not (i.tested and i.estimate is None)]
         if not waiting:
             self.last_top = []
             return
-        s = self.scores(waiting)
+        s = self.scores(waiting, by_kind)
         rigid_plan = m.funding_mode() == "project" and t < m.setup.funding.go_live_week
         key = [(-(i.forced), -(rigid_plan and i.plan), -s[k], i.id) for k, i in enumerate(waiting)]
         ranked = [waiting[k] for k in sorted(range(len(waiting)), key=lambda k: key[k])]
@@ -258,10 +266,12 @@ class ProductTeam(Unit):
         if still:
             m.records.add("priority_churn_sum", t, sum(1 for i in still if i not in top) / len(still))
         self.last_top = top
+        developing = self.in_development()
         for item in ranked:
-            if self.in_development() >= limit and not item.forced:
+            if developing >= limit and not item.forced:
                 continue
             self.start(item, t)
+            developing += 1  # the started item is in development now
 
     def in_development(self) -> int:
         """Items started and not yet built (work waiting for approval no longer holds a WIP slot)."""
