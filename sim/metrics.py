@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -489,7 +489,7 @@ class Records:
         #: the same per requester and kind of work (an experiment counts under the kind of the item it tests)
         self.by_kind: dict[tuple[str, str], np.ndarray] = {}
 
-    def add(self, name: str, t: int, value: float) -> None:
+    def add(self, name: str, t: int, value: float | np.number[Any]) -> None:
         self.c[name][t] += value
 
     def add_work(self, requester: str, kind: str, t: int, person_weeks: float) -> None:
