@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.agents.unit import Unit
 from sim.scenario import Team
+from sim.streams import choose
 from sim.work import WorkItem
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class ProductTeam(Unit):
         guided = value / value.sum() if value.sum() > 0 else np.full(k, 1.0 / k)
         e = self.evidence()
         p = (1.0 - e) / k + e * guided
-        for kind in self.stream.choice(k, size=n, p=p / p.sum()):
+        for kind in choose(self.stream, p / p.sum(), n):
             m.new_item(m.kind_names[kind], self.name, self.name, self.cfg.influence)
 
     def kind_values(self) -> np.ndarray:
