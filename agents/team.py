@@ -95,9 +95,9 @@ class ProductTeam(Unit):
         self.learn(t)
         self.discover()
         cap = self.capacity()
-        # what each untested kind is believed worth at this week's beliefs and drivers: the tests and the ranking
-        # value the same kinds, and neither changes in between
-        by_kind: dict[str, float] = {}
+        # what an untested item of each kind is believed worth at this week's beliefs and drivers, which do not
+        # change between the tests and the ranking
+        by_kind = m.kind_item_values(self.belief)
         experiments = self.experiment(cap, by_kind)
         self.pull(t, by_kind)
         cost = m.behaviour.experiment_cost
@@ -216,19 +216,14 @@ class ProductTeam(Unit):
         return (1.0 - w) * pressure + w * value + m.behaviour.age_bonus * age
 
     def values_per_week_of_work(self, items: list[WorkItem], by_kind: dict[str, float] | None = None) -> np.ndarray:
-        """Believed value of each item per person-week; untested items of one kind share their kind's value.
-        ``by_kind``: the values of kinds already computed at today's beliefs and drivers, and where those computed
-        here are kept (None: computed afresh)."""
+        """Believed value of each item per person-week; untested items of one kind share their kind's value
+        (``by_kind``: those values, ``AlignmentModel.kind_item_values`` at today's beliefs and drivers; None:
+        computed here)."""
         m = self.model
-        by_kind = {} if by_kind is None else by_kind
+        by_kind = m.kind_item_values(self.belief) if by_kind is None else by_kind
         values = np.empty(len(items))
         for n, item in enumerate(items):
-            if item.estimate is not None:
-                v = m.item_value(item, self.belief)
-            elif item.kind in by_kind:
-                v = by_kind[item.kind]
-            else:
-                v = by_kind[item.kind] = m.item_value(item, self.belief)
+            v = m.item_value(item, self.belief) if item.estimate is not None else by_kind[item.kind]
             values[n] = v / item.size
         return values
 

@@ -237,6 +237,13 @@ class AlignmentModel(mesa.Model):
             return float(self.effect_value(effect))
         return self.counts_for_shared(item.kind)
 
+    def kind_item_values(self, belief: np.ndarray) -> dict[str, float]:
+        """:meth:`item_value` of an untested item of every kind for a team with ``belief``, at today's drivers."""
+        if self.goal_drivers is None:
+            return {k: self.counts_for_shared(k) for k in self.kind_names}
+        gains = realised(belief, self.drivers)  # each row as effect_value computes it for that kind's belief
+        return {k: float(gains[n] @ self.goal_drivers) for n, k in enumerate(self.kind_names)}
+
     def counts_for_shared(self, kind: str) -> float:
         """For an output criterion: 1 if an item of this kind counts towards it, else 0."""
         return 1.0 if self.shared.kinds is None or kind in self.shared.kinds else 0.0
