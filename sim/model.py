@@ -156,11 +156,13 @@ class AlignmentModel(mesa.Model):
         )
         #: those kinds as a cumulative distribution over ``kind_names`` (None: no kind is worth asking for), drawn
         #: from as ``Generator.choice(p=worth / worth.sum())`` draws (one uniform, searched on the right): the same
-        #: stream use and kind, without choice's checks of ``p`` on every department's every week
-        self.shared_cdf: np.ndarray | None = None
+        #: stream use and kind, without choice's checks of ``p`` on every department's every week (plain floats, which
+        #: Python's bisect searches faster than NumPy searches so short an array)
+        self.shared_cdf: tuple[float, ...] | None = None
         if worth.sum() > 0:
-            self.shared_cdf = np.cumsum(worth / worth.sum())
-            self.shared_cdf /= self.shared_cdf[-1]
+            cdf = np.cumsum(worth / worth.sum())
+            cdf /= cdf[-1]
+            self.shared_cdf = tuple(cdf.tolist())
 
         self.customers = CustomerPopulation(
             scenario.customers, self.stream("customers"), self.drivers, scenario.assumptions.customer_value
