@@ -254,8 +254,8 @@ class ProductTeam(Unit):
             return
         s = self.scores(waiting, by_kind)
         rigid_plan = m.funding_mode() == "project" and t < m.setup.funding.go_live_week
-        key = [(-(i.forced), -(rigid_plan and i.plan), -s[k], i.id) for k, i in enumerate(waiting)]
-        ranked = [waiting[k] for k in sorted(range(len(waiting)), key=lambda k: key[k])]
+        key = [(-(i.forced), -(rigid_plan and i.plan), -score, i.id) for score, i in zip(s.tolist(), waiting)]
+        ranked = [waiting[k] for k in sorted(range(len(waiting)), key=key.__getitem__)]
         limit = self.limit()
         top = ranked[:limit]
         still = [i for i in self.last_top if i.started is None]
