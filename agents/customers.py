@@ -259,9 +259,9 @@ class CustomerPopulation:
         rec.add("revenue", t, paying * p.acv / 52.0)
         lam = self.customer_value
         rec.add("value", t, (paying + lam * n_active) * p.acv / 52.0)
-        after = np.bincount(new, minlength=len(STATES))
-        paying_end = after[ONBOARDING] + after[ACTIVATED] + after[STALLED]
-        rec.add("active_users", t, after[ACTIVATED])
+        active_end = np.count_nonzero(new == ACTIVATED)
+        paying_end = np.count_nonzero(new == ONBOARDING) + active_end + np.count_nonzero(new == STALLED)
+        rec.add("active_users", t, active_end)
         rec.add("paying_end", t, paying_end)
-        rec.add("value_accounts", t, paying_end + lam * after[ACTIVATED])
+        rec.add("value_accounts", t, paying_end + lam * active_end)
         rec.add("value_potential", t, (1.0 + lam) * n)
