@@ -7,6 +7,8 @@ than reshuffling draws (common random numbers across scenarios).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sim.metrics import MAX_DAYS, Records
@@ -107,6 +109,23 @@ def steady_state(p, drivers) -> np.ndarray:
     return pi / pi.sum()
 
 
+def starting_shares(p, drivers) -> np.ndarray:
+    """:func:`steady_state`, solved once per process for the same funnel parameters and product (read-only): the
+    solve is most of a model's set-up, and every seed of an ensemble starts from the same one."""
+    if not hasattr(p, "model_dump_json"):  # parameters that are not a scenario's: solved every time
+        return steady_state(p, drivers)
+    return _solved_steady_state(p.model_dump_json(), tuple(float(d) for d in drivers))
+
+
+@lru_cache(maxsize=64)
+def _solved_steady_state(params_json: str, drivers: tuple[float, ...]) -> np.ndarray:
+    from sim.scenario import Customers
+
+    pi = steady_state(Customers.model_validate_json(params_json), np.array(drivers))
+    pi.setflags(write=False)
+    return pi
+
+
 class CustomerPopulation:
     """All accounts of the market and their funnel state, starting in the steady state of the week-0 product."""
 
@@ -116,7 +135,7 @@ class CustomerPopulation:
         self.customer_value = customer_value
         self.rng = rng
         n = params.population
-        pi = steady_state(params, drivers)
+        pi = starting_shares(params, drivers)
         position = rng.choice(pi.size, size=n, p=pi)
         self.state = np.select(
             [
@@ -145,13 +164,16 @@ class CustomerPopulation:
         return np.bincount(self.state, minlength=len(STATES))
 
     def step(self, t: int, drivers: np.ndarray, campaign: float, calls: float, key_deals: int, rec: Records) -> None:
-        """Advance every account by one week and record the funnel counters for week ``t``."""
+        """Advance every account by one week and record the funnel counters for week ``t``.
+
+        Accounts in onboarding and stalled accounts are handled by index (``onb``, ``stalled``): only they can reach
+        a first success, and each account's numbers are the same as if every account were computed."""
         p, n = self.p, self.state.size
         feature_fit = drivers[1]
         u = self.rng.random(n, dtype=np.float32)
         u_day = self.rng.random(n, dtype=np.float32)
         u_call = self.rng.random(n, dtype=np.float32)
-        state, age = self.state, t - self.entered
+        state = self.state
         new = state.copy()
 
         # prospects -> leads (campaigns lift inflow; their leads fit less well)
@@ -160,7 +182,7 @@ class CustomerPopulation:
         to_lead = is_prospect & (u < p.lead_rate * (1.0 + lift))
         new[to_lead] = LEAD
         self.from_campaign[to_lead] = u_day[to_lead] < (lift / (1.0 + lift))
-        rec.add("leads", t, to_lead.sum())
+        rec.add("leads", t, np.count_nonzero(to_lead))
 
         # leads -> onboarding (bought) or back to prospects (gone cold)
         is_lead = state == LEAD
@@ -183,41 +205,43 @@ class CustomerPopulation:
 
         # onboarding: first success, abandoned setup, or stalled at the end of the window
         hazard = activation_hazard(p, drivers)
-        is_onb = state == ONBOARDING
-        onb_idx = np.flatnonzero(is_onb)
-        n_calls = int(min(calls, onb_idx.size))
-        called = np.zeros(n, dtype=bool)
+        onb = np.flatnonzero(state == ONBOARDING)
+        u_onb = u[onb]
+        n_calls = int(min(calls, onb.size))
+        called = np.zeros(onb.size, dtype=bool)
         if n_calls:
-            order = np.argsort(u_call[onb_idx], kind="stable")[:n_calls]
-            called[onb_idx[order]] = True
+            called[np.argsort(u_call[onb], kind="stable")[:n_calls]] = True
         rec.add("calls", t, n_calls)
-        h = np.where(self.from_campaign, hazard * p.campaign_lead_quality, hazard) + p.call_boost * called
+        h = np.where(self.from_campaign[onb], hazard * p.campaign_lead_quality, hazard) + p.call_boost * called
         p_abandon = abandon_chance(p, drivers)
-        success = is_onb & (u < h)
-        abandon = is_onb & ~success & (u < h + p_abandon)
-        days = np.clip(7 * (t - self.bought) + (7 * u_day).astype(np.int32), 0, MAX_DAYS)
-        in_time = success & (days <= ACTIVATION_DAYS)
-        window_over = is_onb & ~success & ~abandon & (age >= ONBOARDING_WEEKS - 1)
-        new[success] = ACTIVATED
-        new[abandon | window_over] = STALLED
-        rec.add("abandoned", t, abandon.sum())
-        rec.add("cohort_closed", t, success.sum() + abandon.sum() + window_over.sum())
-        rec.add("activated30", t, in_time.sum())
+        success = u_onb < h
+        abandon = ~success & (u_onb < h + p_abandon)
+        window_over = ~success & ~abandon & (t - self.entered[onb] >= ONBOARDING_WEEKS - 1)
+        new[onb[success]] = ACTIVATED
+        new[onb[abandon | window_over]] = STALLED
+        n_success, n_abandon = np.count_nonzero(success), np.count_nonzero(abandon)
+        rec.add("abandoned", t, n_abandon)
+        rec.add("cohort_closed", t, n_success + n_abandon + np.count_nonzero(window_over))
 
         # stalled: late first success or churn; activated: churn driven by fit and reliability
-        is_stalled = state == STALLED
-        p_late = late_activation(p, hazard, age)
-        late = is_stalled & (u < p_late)
-        stalled_churn = is_stalled & ~late & (u < p_late + p.churn_stalled)
-        new[late] = ACTIVATED
-        first = (success | late) & self.tracked
+        stalled = np.flatnonzero(state == STALLED)
+        u_stalled = u[stalled]
+        p_late = late_activation(p, hazard, t - self.entered[stalled])
+        late = u_stalled < p_late
+        stalled_churn = ~late & (u_stalled < p_late + p.churn_stalled)
+        new[stalled[late]] = ACTIVATED
+        # first successes (onboarding's first), and the days from purchase to each
+        succeeded = np.concatenate([onb[success], stalled[late]])
+        days = np.clip(7 * (t - self.bought[succeeded]) + (7 * u_day[succeeded]).astype(np.int32), 0, MAX_DAYS)
+        rec.add("activated30", t, np.count_nonzero(days[:n_success] <= ACTIVATION_DAYS))
+        first = self.tracked[succeeded]
         np.add.at(rec.success_days[t], days[first], 1)
-        rec.add("first_successes", t, first.sum())
+        rec.add("first_successes", t, np.count_nonzero(first))
         is_active = state == ACTIVATED
         lost = is_active & (u < active_churn(p, drivers))
-        churned = stalled_churn | lost
-        new[churned] = CHURNED
-        rec.add("churned", t, churned.sum())
+        new[stalled[stalled_churn]] = CHURNED
+        new[lost] = CHURNED
+        rec.add("churned", t, np.count_nonzero(stalled_churn) + np.count_nonzero(lost))
         back = (state == CHURNED) & (u < p.winback)
         new[back] = PROSPECT
         self.from_campaign[back] = False
@@ -226,18 +250,18 @@ class CustomerPopulation:
         self.state = new
 
         # support contacts and revenue from the paying accounts at the start of the week
-        counts = np.bincount(state, minlength=len(STATES))
-        paying = counts[ONBOARDING] + counts[ACTIVATED] + counts[STALLED]
-        load = counts[ACTIVATED] + p.contacts_onboarding * counts[ONBOARDING] + p.contacts_stalled * counts[STALLED]
+        n_onboarding, n_active, n_stalled = onb.size, np.count_nonzero(is_active), stalled.size
+        paying = n_onboarding + n_active + n_stalled
+        load = n_active + p.contacts_onboarding * n_onboarding + p.contacts_stalled * n_stalled
         lam = p.contact_rate * load * contact_factor(p, drivers)
         rec.add("contacts", t, self.rng.poisson(lam))
         rec.add("paying", t, paying)
         rec.add("revenue", t, paying * p.acv / 52.0)
         lam = self.customer_value
-        rec.add("value", t, (paying + lam * counts[ACTIVATED]) * p.acv / 52.0)
-        after = np.bincount(new, minlength=len(STATES))
-        paying_end = after[ONBOARDING] + after[ACTIVATED] + after[STALLED]
-        rec.add("active_users", t, after[ACTIVATED])
+        rec.add("value", t, (paying + lam * n_active) * p.acv / 52.0)
+        active_end = np.count_nonzero(new == ACTIVATED)
+        paying_end = np.count_nonzero(new == ONBOARDING) + active_end + np.count_nonzero(new == STALLED)
+        rec.add("active_users", t, active_end)
         rec.add("paying_end", t, paying_end)
-        rec.add("value_accounts", t, paying_end + lam * after[ACTIVATED])
+        rec.add("value_accounts", t, paying_end + lam * active_end)
         rec.add("value_potential", t, (1.0 + lam) * n)

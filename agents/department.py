@@ -7,6 +7,7 @@ Each role adds its own actions in its own domain (campaigns, calls, promises, pl
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,7 @@ class Department(Unit):
         own_utility = ((1.0 - a) * drive + a * m.goal_fit[own]) if own else 0.0
         kind = own
         if m.shared_cdf is not None:
-            candidate = m.kind_names[int(m.shared_cdf.searchsorted(self.stream.random(), side="right"))]
+            candidate = m.kind_names[bisect.bisect_right(m.shared_cdf, self.stream.random())]
             if a * m.goal_fit[candidate] > own_utility + TOLERANCE:  # a tie goes to the department's own kind
                 kind = candidate
         if not kind:
@@ -108,6 +109,8 @@ class Department(Unit):
 
     def escalate(self) -> None:
         """Take the oldest long-waiting demand over the team's head, the less aligned the more likely."""
+        if not self.open_demands:
+            return
         t = self.model.week
         self.open_demands = [i for i in self.open_demands if i.started is None]
         waiting = [i for i in self.open_demands if not i.escalated and t - i.created >= self.patience(i)]

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.agents.unit import Unit
 from sim.scenario import Team
+from sim.streams import choose
 from sim.work import WorkItem
 
 if TYPE_CHECKING:
@@ -94,8 +95,11 @@ class ProductTeam(Unit):
         self.learn(t)
         self.discover()
         cap = self.capacity()
-        experiments = self.experiment(cap)
-        self.pull(t)
+        # what an untested item of each kind is believed worth at this week's beliefs and drivers, which do not
+        # change between the tests and the ranking
+        by_kind = m.kind_item_values(self.belief)
+        experiments = self.experiment(cap, by_kind)
+        self.pull(t, by_kind)
         cost = m.behaviour.experiment_cost
         used = self.work(cap - experiments * cost, t) + experiments * cost
         rec.add("capacity", t, cap)
@@ -130,7 +134,7 @@ class ProductTeam(Unit):
         guided = value / value.sum() if value.sum() > 0 else np.full(k, 1.0 / k)
         e = self.evidence()
         p = (1.0 - e) / k + e * guided
-        for kind in self.stream.choice(k, size=n, p=p / p.sum()):
+        for kind in choose(self.stream, p / p.sum(), n):
             m.new_item(m.kind_names[kind], self.name, self.name, self.cfg.influence)
 
     def kind_values(self) -> np.ndarray:
@@ -140,12 +144,12 @@ class ProductTeam(Unit):
             return np.asarray(m.effect_value(self.belief)) / m.kind_size
         return np.array([m.counts_for_shared(k) for k in m.kind_names]) / m.kind_size
 
-    def experiment(self, cap: float) -> int:
+    def experiment(self, cap: float, by_kind: dict[str, float] | None = None) -> int:
         """Build-measure-learn: test the most promising untested waiting items before building them.
 
         Each test costs ``behaviour.experiment_cost`` person-weeks and reveals the item's own effect, with noise,
         after the data lag; it needs data (maturity > 0), an outcome criterion to learn about, and a team that is not a
-        project past its go-live.
+        project past its go-live. ``by_kind``: as for :meth:`values_per_week_of_work`.
         """
         m = self.model
         self.tested_now = []
@@ -155,7 +159,7 @@ class ProductTeam(Unit):
         candidates = [i for i in self.backlog if i.started is None and not i.tested]
         if budget == 0 or not candidates:
             return 0
-        believed = self.values_per_week_of_work(candidates)
+        believed = self.values_per_week_of_work(candidates, by_kind)
         chosen = [candidates[k] for k in np.argsort(-np.array(believed), kind="stable")[:budget]]
         self.tested_now = chosen
         for item in chosen:
@@ -197,11 +201,12 @@ class ProductTeam(Unit):
             self.precision[k] = total
 
     # ---------------------------------------------------------------- choosing
-    def scores(self, items: list[WorkItem]) -> np.ndarray:
-        """Priority of each waiting item: pressure blended with believed value, by alignment and evidence."""
+    def scores(self, items: list[WorkItem], by_kind: dict[str, float] | None = None) -> np.ndarray:
+        """Priority of each waiting item: pressure blended with believed value, by alignment and evidence
+        (``by_kind``: as for :meth:`values_per_week_of_work`)."""
         m = self.model
         pressure = np.array([i.pressure * self.urgency(i) for i in items])
-        value = self.values_per_week_of_work(items)
+        value = self.values_per_week_of_work(items, by_kind)
         pressure = pressure / pressure.max() if pressure.max() > 0 else pressure
         value = np.clip(value, 0.0, None)
         value = value / value.max() if value.max() > 0 else value
@@ -210,17 +215,15 @@ class ProductTeam(Unit):
         age = np.array([m.week - i.created for i in items])
         return (1.0 - w) * pressure + w * value + m.behaviour.age_bonus * age
 
-    def values_per_week_of_work(self, items: list[WorkItem]) -> np.ndarray:
-        """Believed value of each item per person-week; untested items of one kind share their kind's value."""
-        m, by_kind = self.model, dict[str, float]()
+    def values_per_week_of_work(self, items: list[WorkItem], by_kind: dict[str, float] | None = None) -> np.ndarray:
+        """Believed value of each item per person-week; untested items of one kind share their kind's value
+        (``by_kind``: those values, ``AlignmentModel.kind_item_values`` at today's beliefs and drivers; None:
+        computed here)."""
+        m = self.model
+        by_kind = m.kind_item_values(self.belief) if by_kind is None else by_kind
         values = np.empty(len(items))
         for n, item in enumerate(items):
-            if item.estimate is not None:
-                v = m.item_value(item, self.belief)
-            elif item.kind in by_kind:
-                v = by_kind[item.kind]
-            else:
-                v = by_kind[item.kind] = m.item_value(item, self.belief)
+            v = m.item_value(item, self.belief) if item.estimate is not None else by_kind[item.kind]
             values[n] = v / item.size
         return values
 
@@ -241,27 +244,30 @@ class ProductTeam(Unit):
         loud = sum(1 for i in self.backlog if i.pressure >= b.loud_pressure)
         return min(self.cfg.wip_limit + loud, b.wip_cap_factor * self.cfg.wip_limit)
 
-    def pull(self, t: int) -> None:
-        """Start the best waiting items while WIP is below the limit; forced and planned work goes first."""
+    def pull(self, t: int, by_kind: dict[str, float] | None = None) -> None:
+        """Start the best waiting items while WIP is below the limit; forced and planned work goes first
+        (``by_kind``: as for :meth:`values_per_week_of_work`)."""
         m = self.model
         waiting = [i for i in self.backlog if i.started is None and not (i.tested and i.estimate is None)]
         if not waiting:
             self.last_top = []
             return
-        s = self.scores(waiting)
+        s = self.scores(waiting, by_kind)
         rigid_plan = m.funding_mode() == "project" and t < m.setup.funding.go_live_week
-        key = [(-(i.forced), -(rigid_plan and i.plan), -s[k], i.id) for k, i in enumerate(waiting)]
-        ranked = [waiting[k] for k in sorted(range(len(waiting)), key=lambda k: key[k])]
+        key = [(-(i.forced), -(rigid_plan and i.plan), -score, i.id) for score, i in zip(s.tolist(), waiting)]
+        ranked = [waiting[k] for k in sorted(range(len(waiting)), key=key.__getitem__)]
         limit = self.limit()
         top = ranked[:limit]
         still = [i for i in self.last_top if i.started is None]
         if still:
             m.records.add("priority_churn_sum", t, sum(1 for i in still if i not in top) / len(still))
         self.last_top = top
+        developing = self.in_development()
         for item in ranked:
-            if self.in_development() >= limit and not item.forced:
+            if developing >= limit and not item.forced:
                 continue
             self.start(item, t)
+            developing += 1  # the started item is in development now
 
     def in_development(self) -> int:
         """Items started and not yet built (work waiting for approval no longer holds a WIP slot)."""

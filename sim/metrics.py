@@ -7,9 +7,10 @@ serves the weekly table, the run summary and the departments' view of their KPI 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -489,7 +490,7 @@ class Records:
         #: the same per requester and kind of work (an experiment counts under the kind of the item it tests)
         self.by_kind: dict[tuple[str, str], np.ndarray] = {}
 
-    def add(self, name: str, t: int, value: float) -> None:
+    def add(self, name: str, t: int, value: float | np.number[Any]) -> None:
         self.c[name][t] += value
 
     def add_work(self, requester: str, kind: str, t: int, person_weeks: float) -> None:
@@ -520,6 +521,15 @@ def _median_from_hist(hist: np.ndarray) -> float:
     return float(np.searchsorted(np.cumsum(hist), (total + 1) / 2))
 
 
+def _medians_from_hists(hists: np.ndarray) -> np.ndarray:
+    """:func:`_median_from_hist` of every row at once (whole counts: the same numbers)."""
+    cumulative = np.cumsum(hists, axis=1)
+    total = cumulative[:, -1]
+    # a search on the left is the number of cumulative counts below the middle (they never decrease)
+    below = np.count_nonzero(cumulative < ((total + 1) / 2)[:, None], axis=1)
+    return np.where(total > 0, below, np.nan)
+
+
 def window_value(m: Metric, rec: Records, start: int, stop: int) -> float:
     """The metric over weeks [start, stop): per-week mean for sums, ratio of sums otherwise; NaN if undefined."""
     start = max(start, 0)
@@ -546,7 +556,7 @@ def weekly_frame(rec: Records, weeks: int | None = None) -> pd.DataFrame:
     first_index = None
     for m in METRICS.values():
         if m.agg == "median":
-            values = np.array([_median_from_hist(rec.success_days[t]) for t in range(n)])
+            values = _medians_from_hists(rec.success_days[:n])
         elif m.agg == "trend":
             level = rec.c[m.num][:n]
             values = np.full(n, np.nan)
@@ -607,9 +617,18 @@ def _slope(level: np.ndarray) -> float:
     if level.size < 2:
         return float("nan")
     # the closed form of a straight-line fit (polyfit's lstsq wakes BLAS threads every week: slow beside a pool)
-    x = np.arange(level.size, dtype=float)
+    x, xx = _centred_weeks(level.size)
+    return float(x @ (level - level.mean()) / xx)
+
+
+@functools.lru_cache(maxsize=1024)
+def _centred_weeks(size: int) -> tuple[np.ndarray, float]:
+    """Weeks 0 .. size - 1 less their mean, and their sum of squares: the half of a straight-line fit that depends
+    on the number of weeks only (read-only)."""
+    x = np.arange(size, dtype=float)
     x -= x.mean()
-    return float(x @ (level - level.mean()) / (x @ x))
+    x.setflags(write=False)
+    return x, x @ x
 
 
 def _steady(rec: Records, start: int, stop: int) -> float:

@@ -156,11 +156,13 @@ class AlignmentModel(mesa.Model):
         )
         #: those kinds as a cumulative distribution over ``kind_names`` (None: no kind is worth asking for), drawn
         #: from as ``Generator.choice(p=worth / worth.sum())`` draws (one uniform, searched on the right): the same
-        #: stream use and kind, without choice's checks of ``p`` on every department's every week
-        self.shared_cdf: np.ndarray | None = None
+        #: stream use and kind, without choice's checks of ``p`` on every department's every week (plain floats, which
+        #: Python's bisect searches faster than NumPy searches so short an array)
+        self.shared_cdf: tuple[float, ...] | None = None
         if worth.sum() > 0:
-            self.shared_cdf = np.cumsum(worth / worth.sum())
-            self.shared_cdf /= self.shared_cdf[-1]
+            cdf = np.cumsum(worth / worth.sum())
+            cdf /= cdf[-1]
+            self.shared_cdf = tuple(cdf.tolist())
 
         self.customers = CustomerPopulation(
             scenario.customers, self.stream("customers"), self.drivers, scenario.assumptions.customer_value
@@ -236,6 +238,13 @@ class AlignmentModel(mesa.Model):
             effect = item.estimate if item.estimate is not None else belief[self.kind_index[item.kind]]
             return float(self.effect_value(effect))
         return self.counts_for_shared(item.kind)
+
+    def kind_item_values(self, belief: np.ndarray) -> dict[str, float]:
+        """:meth:`item_value` of an untested item of every kind for a team with ``belief``, at today's drivers."""
+        if self.goal_drivers is None:
+            return {k: self.counts_for_shared(k) for k in self.kind_names}
+        gains = realised(belief, self.drivers)  # each row as effect_value computes it for that kind's belief
+        return {k: float(gains[n] @ self.goal_drivers) for n, k in enumerate(self.kind_names)}
 
     def counts_for_shared(self, kind: str) -> float:
         """For an output criterion: 1 if an item of this kind counts towards it, else 0."""

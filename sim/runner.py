@@ -12,7 +12,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -112,11 +112,28 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def one_blas_thread() -> AbstractContextManager[Any]:
+#: Per thread: whether the thread is inside :func:`one_blas_thread` already.
+_one_blas_thread = threading.local()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
     """A context in which NumPy's BLAS runs on the calling thread only. A run's linear algebra is tiny (a funnel's
     steady state, a few dot products); OpenBLAS would still wake a thread per core and let it spin, which more than
-    doubles a run's time when two runs share the cores (two test processes, a pool beside a server)."""
-    return _blas().limit(limits=1, user_api="blas")
+    doubles a run's time when two runs share the cores (two test processes, a pool beside a server).
+
+    Inside another such context on the same thread (a model's week within ``run``) BLAS is already limited and
+    nothing more is done: limiting it again would cost threadpoolctl's look-up of every library, about 8 µs, each
+    week."""
+    if getattr(_one_blas_thread, "inside", False):
+        yield
+        return
+    with _blas().limit(limits=1, user_api="blas"):
+        _one_blas_thread.inside = True
+        try:
+            yield
+        finally:
+            _one_blas_thread.inside = False
 
 
 F = TypeVar("F", bound=Callable[..., Any])

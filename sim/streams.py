@@ -19,3 +19,12 @@ def stream_root(rng: np.random.Generator) -> int:
 def named_stream(root: int, *key: str) -> np.random.Generator:
     """An independent random stream for one subsystem, fixed by the root and the key only."""
     return np.random.default_rng([root, zlib.crc32("/".join(key).encode())])
+
+
+def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    """``size`` indices drawn with probabilities ``p`` exactly as ``rng.choice(len(p), size=size, p=p)`` draws them
+    (one uniform each, searched on the right in the cumulative distribution): the same draws from the same stream,
+    without choice's checks of ``p``, which cost more than the draw. ``p`` must be probabilities summing to 1."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
