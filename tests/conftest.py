@@ -19,7 +19,7 @@ from sim.model import AlignmentModel
 
 
 def _untraced_child() -> None:
-    """In a process forked from a test (a pool's worker): no trace function. Coverage (``make test``) traces the
+    """In a process forked from a test (a pool's worker): no trace function. Coverage (``make coverage``) traces the
     test processes; a forked worker would inherit its tracer, and pay for it, without ever saving what it saw (it
     ends with ``os._exit``): the claims' pool took 62 % longer for nothing."""
     sys.settrace(None)
