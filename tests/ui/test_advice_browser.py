@@ -66,6 +66,32 @@ def _idle(page, timeout: float = 300_000) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+#: Notes in the page when a progress bar is drawn (in the page and with a size, as Playwright's "visible"), from now
+#: on: a small ranking or goal seek can draw its bar and finish between two polls of a busy machine, so waiting for
+#: the bar after the click could miss it.
+NOTE_PROGRESS = """() => {
+  window.__progressShown = false;
+  const seen = () => {
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    const box = bar && bar.getBoundingClientRect();
+    if (box && box.width > 0 && box.height > 0 && bar.checkVisibility({visibilityProperty: true})) {
+      window.__progressShown = true;
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document.body, {childList: true, subtree: true, attributes: true});
+  seen();
+}"""
+
+
+def _click_shows_progress(page, button) -> None:
+    """Click ``button`` and wait until a progress bar has been drawn since the click (progress while it runs)."""
+    page.evaluate(NOTE_PROGRESS)
+    button.click()
+    page.wait_for_function("() => window.__progressShown", timeout=60_000)
+
+
 def _on_screen(page, header: str, timeout: float = 300_000) -> None:
     """Wait for the scenario's header; a failure says what the page showed instead (its alerts, the sidebar)."""
     try:
@@ -93,8 +119,7 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     rank = page.locator(".st-key-advice_rank button")
     assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
     rank.scroll_into_view_if_needed()
-    rank.click()
-    page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)  # progress while it runs
+    _click_shows_progress(page, rank)  # progress while it runs
     page.get_by_text("What moves", exact=False).first.wait_for(timeout=600_000)
     _idle(page)
     ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
@@ -104,8 +129,7 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     seek = page.locator(".st-key-advice_seek button")
     assert seek.inner_text().startswith("Find the smallest change (at most about ")
     seek.scroll_into_view_if_needed()
-    seek.click()
-    page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+    _click_shows_progress(page, seek)
     apply = page.locator(".st-key-advice_apply button")
     apply.wait_for(timeout=900_000)  # "Apply these changes", or "Apply the closest setting" when out of reach
     _idle(page)
