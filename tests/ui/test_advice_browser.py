@@ -13,17 +13,14 @@ from tests.conftest import advice_settings
 pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
 #: The panel's work in this module's server (ui.advice's environment knobs): a ranking of three levers on three
-#: simulated markets, and a short goal seek over every lever, so that the test checks what the panel does (cost said
-#: before, progress while, the ranking with the money, the answer in words, the changes applied) in seconds; the
-#: engine's statistics are tests/research/test_advice.py's. Left at the app's own for the docs' screenshots.
+#: simulated markets, and a short goal seek over two of them (what test_browser.py's walk asks, and
+#: tests/ui/test_advice_panel.py's), so that the test checks what the panel does (cost said before, progress while,
+#: the ranking with the money, the answer in words, the changes applied) in seconds; the engine's statistics are
+#: tests/research/test_advice.py's. Left at the app's own for the docs' screenshots.
+LEVERS = ["departments.marketing.campaign_start_week", "leadership.real_choice", "leadership.trump"]
 SMALL_ADVICE = {
-    "ALIGNSIM_ADVICE_RANKING": {
-        "seeds": 3,
-        "confirm_seeds": 3,
-        "confirm": 2,
-        "levers": ["departments.marketing.campaign_start_week", "leadership.real_choice", "leadership.trump"],
-    },
-    "ALIGNSIM_ADVICE_SEEK": {"trials": 10, "seeds": 4, "confirm_seeds": 8},
+    "ALIGNSIM_ADVICE_RANKING": {"seeds": 3, "confirm_seeds": 3, "confirm": 2, "levers": LEVERS},
+    "ALIGNSIM_ADVICE_SEEK": {"trials": 6, "seeds": 4, "confirm_seeds": 8, "levers": [LEVERS[2], LEVERS[0]]},
 }
 
 
