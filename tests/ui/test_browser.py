@@ -1,24 +1,37 @@
 """A real browser: Playwright drives Debian's chromium against the app as `make app` starts it (ui/serve.py).
 
 It loads the app, changes a lever, and checks that charts render and no error element shows; then it visits the
-other pages. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e.g. docs/screenshots) when set.
-`make test` installs chromium when it is missing.
+other pages. A leader asks what to change first (the levers ranked, a goal seek applied), and "Your organisation"
+is walked from the template to a fit. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e.g.
+docs/screenshots) when set. `make test` installs chromium when it is missing.
+
+Every test here that needs the app as users get it is in this module, so that they share one server (conftest's
+``server``, module scope) and one chromium: a module of its own would start and warm the app again (its imports
+and every preset's ensemble, about 20 CPU-seconds). tests/ui/test_serve.py has a server of its own on purpose: its
+point is the very first visit.
 """
 
 import os
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from sim.input import orgsheet
 from tests.conftest import advice_settings
 
 pytestmark = pytest.mark.skipif(os.environ.get("ALIGNSIM_SKIP_BROWSER") == "1", reason="ALIGNSIM_SKIP_BROWSER=1")
 
-#: The advice panel's work in the walk (ui.advice's environment knobs, read by the server this module starts): a
-#: few levers on a few simulated markets, so that the walk checks the panel (the ranking in order with the money,
-#: a goal seek's answer in words) in seconds; the engine's statistics are tests/research/test_advice.py's. Left at
-#: the app's own when screenshots are taken for the docs (ALIGNSIM_SCREENSHOTS).
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples"
+
+#: The advice panel's work in this module's server (ui.advice's environment knobs, read by the server when it starts):
+#: a ranking of three levers on three simulated markets and a short goal seek over two of them (as
+#: tests/ui/test_advice_panel.py asks), so that the walks check the panel (the cost said before, progress while, the
+#: ranking in order with the money, a goal seek's answer in words, its changes applied) in seconds; the engine's
+#: statistics are tests/research/test_advice.py's. Left at the app's own when screenshots are taken for the docs
+#: (ALIGNSIM_SCREENSHOTS).
 LEVERS = ["departments.marketing.campaign_start_week", "leadership.real_choice", "leadership.trump"]
 SMALL_ADVICE = {
     "ALIGNSIM_ADVICE_RANKING": {"seeds": 3, "confirm_seeds": 3, "confirm": 2, "levers": LEVERS},
@@ -534,6 +547,209 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert picker.input_value() == "B2B activation: the article's tug of war"
     english = _tiles(page)
     assert _numbers(english, "en") == _numbers(danish, "da") and english != danish
+    page.close()
+
+
+# ---------------------------------------------------------------- what to change first: the advice panel
+
+#: A small organisation, so that the ranking and the goal seek take seconds, not minutes, on a busy machine.
+SMALL = 'extends = "b2b_activation"\nname = "small_b2b"\nweeks = 26\n[customers]\npopulation = 1500\n'
+
+
+#: Notes in the page when a progress bar is drawn (in the page and with a size, as Playwright's "visible"), from now
+#: on: a small ranking or goal seek can draw its bar and finish between two polls of a busy machine, so waiting for
+#: the bar after the click could miss it.
+NOTE_PROGRESS = """() => {
+  window.__progressShown = false;
+  const seen = () => {
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    const box = bar && bar.getBoundingClientRect();
+    if (box && box.width > 0 && box.height > 0 && bar.checkVisibility({visibilityProperty: true})) {
+      window.__progressShown = true;
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document.body, {childList: true, subtree: true, attributes: true});
+  seen();
+}"""
+
+
+def _click_shows_progress(page, button) -> None:
+    """Click ``button`` and wait until a progress bar has been drawn since the click (progress while it runs)."""
+    page.evaluate(NOTE_PROGRESS)
+    button.click()
+    page.wait_for_function("() => window.__progressShown", timeout=60_000)
+
+
+def _on_screen(page, header: str, timeout: float = 300_000) -> None:
+    """Wait for the scenario's header; a failure says what the page showed instead (its alerts, the sidebar)."""
+    try:
+        page.get_by_text(header, exact=False).first.wait_for(timeout=timeout)
+    except Exception as exc:  # Playwright's TimeoutError: say what was on the page instead
+        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        pasted = page.locator(".st-key-pasted textarea").input_value()
+        raise AssertionError(f"{header!r} not shown; alerts: {alerts}; pasted text: {pasted!r}") from exc
+    _idle(page, timeout=300_000)
+
+
+def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
+    """A leader pastes a small organisation on Explore, ranks the levers (a progress bar, then the ranking with the
+    money beside each), runs a goal seek, applies its suggestion in one click, and the answer compares the applied
+    changes with the scenario before."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_selector(".vega-embed", timeout=300_000)
+    _idle(page, timeout=300_000)
+    page.get_by_text("Upload or paste a scenario (TOML)").click()
+    pasted = page.locator(".st-key-pasted textarea")
+    pasted.fill(SMALL)
+    pasted.press("Control+Enter")  # the text committed first (Streamlit's own hint), then the button on a quiet page
+    _idle(page, timeout=300_000)
+    page.locator(".st-key-use_pasted button").click()
+    _on_screen(page, "On screen: small_b2b")
+
+    rank = page.locator(".st-key-advice_rank button")
+    assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
+    rank.scroll_into_view_if_needed()
+    _click_shows_progress(page, rank)  # progress while it runs
+    page.get_by_text("What moves", exact=False).first.wait_for(timeout=600_000)
+    _idle(page, timeout=300_000)
+    ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
+    assert "likely between" in ranking and "Revenue:" in ranking and "€" in ranking and "seeds" not in ranking
+    page.screenshot(path=str(shots / "advice_ranking.png"), full_page=False)
+
+    seek = page.locator(".st-key-advice_seek button")
+    assert seek.inner_text().startswith("Find the smallest change (at most about ")
+    seek.scroll_into_view_if_needed()
+    _click_shows_progress(page, seek)
+    apply = page.locator(".st-key-advice_apply button")
+    apply.wait_for(timeout=900_000)  # "Apply these changes", or "Apply the closest setting" when out of reach
+    _idle(page, timeout=300_000)
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="30-day activation is then likely between")
+    assert answer.count() >= 1
+    page.screenshot(path=str(shots / "advice_goal_seek.png"), full_page=False)
+
+    apply.click()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text="Applied: ").wait_for(timeout=300_000)
+    _idle(page, timeout=300_000)
+    page.get_by_text("On screen: edited small_b2b", exact=False).first.wait_for(timeout=60_000)
+    applied = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    header = page.locator('[data-testid="stMarkdownContainer"]', has_text="On screen: edited small_b2b").first
+    changes = page.locator('[data-testid="stMarkdownContainer"] ul').first.inner_text()
+    assert header.is_visible()
+    for change in applied.removeprefix("Applied: ").split(". The answer")[0].split("; "):
+        assert change.strip() in changes  # the levers moved: the scenario on screen lists each change
+    assert page.get_by_text("this edit makes", exact=False).count() >= 1  # the answer compares it with before
+    page.screenshot(path=str(shots / "advice_applied.png"), full_page=False)
+    page.close()
+
+
+# ---------------------------------------------------------------- "Your organisation": the template to a fit
+#
+# Download the template, upload the example organisation, see its graph, upload its observed series, fit with a
+# small budget, then open Explore on the calibrated organisation. The suite's run uploads two of the example's six
+# series (two fitted parameters, about a third of the six's candidates); the screenshot run uploads all six.
+
+
+def _shot_if_asked(page, name):
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / name), full_page=True)
+
+
+def _no_errors(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/Your_organisation", timeout=60_000)
+    page.get_by_text("1. The template").wait_for(timeout=60_000)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Template (Excel, with an example)").click()
+    saved = tmp_path / "template.xlsx"
+    download.value.save_as(saved)
+    template = orgsheet.import_file(saved.read_bytes(), "template.xlsx").scenario
+    assert set(template.teams) == {"onboarding", "platform"}
+
+    uploads = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploads.first.set_input_files(str(EXAMPLES / "own_org.xlsx"))
+    page.get_by_text("Imported nordlys").wait_for(timeout=60_000)
+    page.wait_for_selector(".vega-embed", timeout=60_000)
+    _no_errors(page)
+    assert page.locator(".vega-embed").count() == 1  # the organisation graph
+    _shot_if_asked(page, "own_org_graph.png")
+
+    # the same graph on a phone: drawn whole, each unit's name outside its dot (tests/present/test_charts.py)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f"{server}/Your_organisation", timeout=60_000)
+    phone.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(EXAMPLES / "own_org.xlsx"))
+    graph = phone.locator(".vega-embed")
+    graph.first.wait_for(timeout=60_000)
+    phone.wait_for_function("() => document.querySelector('.vega-embed canvas, .vega-embed svg')", timeout=60_000)
+    graph.first.scroll_into_view_if_needed()
+    phone.wait_for_timeout(500)
+    box = graph.first.locator("canvas, svg").first.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1  # not cut at the side
+    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
+    if target:
+        phone.screenshot(path=str(Path(target) / "own_org_graph_phone.png"), full_page=False)
+    phone.context.close()
+
+    observed = EXAMPLES / "own_org_monthly.csv"
+    series = ["new_customers", "activation_30d", "churned", "support_contacts", "leads", "releases"]
+    if not os.environ.get("ALIGNSIM_SCREENSHOTS"):  # the same page path with fewer fitted parameters
+        series = ["new_customers", "leads"]
+        table = pd.read_csv(observed)
+        observed = tmp_path / "own_org_monthly.csv"
+        table[["month", *series]].to_csv(observed, index=False)
+    uploads.nth(1).set_input_files(str(observed))
+    page.get_by_text("12 months of new customers, ").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Fit (about").click()
+    page.get_by_text(re.compile(r"^The model (fits|does not fit) your numbers")).wait_for(timeout=240_000)
+    assert page.get_by_text("Dots: your numbers. Line and band: the model").count() == 1
+    assert page.get_by_text("lead_rate").count() == 0 and page.get_by_text("normalised RMSE").count() == 0
+    _no_errors(page)
+    page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    page.wait_for_timeout(1000)
+    _shot_if_asked(page, "own_org_fit.png")
+
+    page.get_by_role("button", name="Explore and Compare on it").click()
+    page.get_by_text("Explore: what if we aligned?").wait_for(timeout=60_000)
+    # said under the scenario in the sidebar and on the page
+    page.get_by_text(f"Calibrated to {12 * len(series)} observed monthly values").first.wait_for(timeout=120_000)
+    page.wait_for_selector(".vega-embed", timeout=120_000)
+    _no_errors(page)
+    page.close()
+
+
+def test_an_organisation_without_some_departments_is_imported_with_only_them(server, browser, tmp_path):
+    """CSV sheets of three departments: the page says three, and a note says what each one left out means."""
+    sheets = {
+        "organisation": "setting,value\nname,tiny\naccounts,400\n",
+        "departments": "department\nsales\nfinance\nlegal\n",
+        "teams": "team,approvals\ncore,legal\n",
+    }
+    for sheet, text in sheets.items():
+        (tmp_path / f"{sheet}.csv").write_text(text)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/Your_organisation", timeout=60_000)
+    page.get_by_text("1. The template").wait_for(timeout=60_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        [str(tmp_path / f"{sheet}.csv") for sheet in sheets]
+    )
+    page.get_by_text("Imported tiny: 3 departments, 1 team(s)").wait_for(timeout=60_000)
+    page.get_by_text("no Marketing in your departments sheet, so none in the model (no campaigns").wait_for(
+        timeout=10_000
+    )
+    page.wait_for_selector(".vega-embed", timeout=60_000)
+    _no_errors(page)
     page.close()
 
 
