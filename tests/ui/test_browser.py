@@ -3,7 +3,7 @@
 It loads the app, changes a lever, and checks that charts render and no error element shows; then it visits the
 other pages. A leader asks what to change first (the levers ranked, a goal seek applied), and "Your organisation"
 is walked from the template to a fit. Screenshots go to a temporary folder, or to ALIGNSIM_SCREENSHOTS (e.g.
-docs/screenshots) when set. `make test` installs chromium when it is missing.
+docs/screenshots) when set; the suite's run takes none. `make test` installs chromium when it is missing.
 
 Every test here that needs the app as users get it is in this module, so that they share one server (conftest's
 ``server``, module scope) and one chromium: a module of its own would start and warm the app again (its imports
@@ -47,11 +47,27 @@ def small_advice():
 
 
 @pytest.fixture
-def shots(tmp_path) -> Path:
+def shots() -> Path | None:
+    """Where the docs' screenshots go (ALIGNSIM_SCREENSHOTS, e.g. docs/screenshots), or None: the suite's run takes
+    none (nobody looks at them, and each is a PNG that chromium draws and encodes, after a pause to settle)."""
     target = os.environ.get("ALIGNSIM_SCREENSHOTS")
-    path = Path(target) if target else tmp_path
+    if not target:
+        return None
+    path = Path(target)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _shoot(page, shots: Path | None, name: str, at=None, settle_ms: int = 0, full_page: bool = False) -> None:
+    """The screenshot ``name`` when screenshots are asked for (``shots``), else nothing: ``at`` (a locator) scrolled
+    into view first, then ``settle_ms`` for the page to settle (a chart scrolled into view may be drawn again)."""
+    if shots is None:
+        return
+    if at is not None:
+        at.scroll_into_view_if_needed()
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    page.screenshot(path=str(shots / name), full_page=full_page)
 
 
 #: ``condition`` (a JavaScript expression of ``n``) has held for ``ms`` milliseconds: a page that has finished its
@@ -96,6 +112,26 @@ def _drawn(page, charts: int = 1):
         n=charts,
     )
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+#: Every chart is drawn and none has changed its size since the last poll.
+CHARTS_STILL = """(() => {
+  const charts = Array.from(document.querySelectorAll('.vega-embed'));
+  const sizes = JSON.stringify(charts.map(c => {
+    const r = (c.querySelector('canvas, svg') || c).getBoundingClientRect();
+    return [r.left, r.width, r.height];
+  }));
+  const same = sizes === window.__chartSizes;
+  window.__chartSizes = sizes;
+  return same && charts.every(c => c.querySelector('canvas, svg'));
+})()"""
+
+
+def _charts_still(page) -> None:
+    """Wait until every chart is drawn and no chart has changed its place or size for 400 ms (charts just scrolled
+    into view may be drawn again at their width), instead of a fixed pause before they are measured."""
+    page.evaluate("() => { window.__chartSizes = null; }")
+    _holds(page, CHARTS_STILL)
 
 
 def _tiles(page) -> list[str]:
@@ -291,7 +327,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     page.get_by_text(words["on_screen"]).first.wait_for(timeout=180_000)
     _drawn(page, 4)
     if lang == "en":  # the Danish first look is test_explore_in_danish_and_back's
-        page.screenshot(path=str(shots / "explore.png"), full_page=False)
+        _shoot(page, shots, "explore.png")
 
     # a lever move: prioritisation becomes a real choice, and the shared criterion trumps every local KPI
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -308,9 +344,9 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     seen = _check_signals(page, lang)
     assert len(seen) >= 3, seen  # better, worse or output, and within the noise all appear
     assert _cut_tiles(page) == []
-    page.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(shots / f"explore_signals{suffix}.png"), full_page=False)
+    _shoot(
+        page, shots, f"explore_signals{suffix}.png", at=page.locator('[data-testid="stMetric"]').first, settle_ms=500
+    )
 
     # why it moved, under the answer
     assert page.get_by_text(words["why"], exact=True).count() == 1
@@ -320,9 +356,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
         if t.startswith(words["time"])
     ]
     assert why and "−" in why[0] and "+" in why[0], why
-    page.get_by_text(words["why"], exact=True).scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(shots / f"explore_answer{suffix}.png"), full_page=False)
+    _shoot(page, shots, f"explore_answer{suffix}.png", at=page.get_by_text(words["why"], exact=True), settle_ms=500)
 
     # what to change first: the levers ranked for the goal (the shared criterion), with the money beside each;
     # the server keeps a ranking for every session, so the second language's walk may find it ranked already.
@@ -337,9 +371,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
     assert ranking.count("\n") >= 2 and "€" in ranking, ranking  # levers in order, the money beside each
     assert not re.search(r"\bseeds?\b|\bCI\b|_", ranking), ranking  # plain words
-    page.get_by_text(words["ranked"], exact=False).first.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / f"advice_ranking{suffix}.png"), full_page=False)
+    _shoot(page, shots, f"advice_ranking{suffix}.png", at=page.get_by_text(words["ranked"]).first, settle_ms=300)
 
     # a goal seek: the smallest change that reaches the goal without losing revenue (the form's defaults)
     seek = page.locator(".st-key-advice_seek button")
@@ -348,9 +380,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     sought = page.locator('[data-testid="stMarkdownContainer"]', has_text=re.compile("|".join(words["sought"])))
     sought.first.wait_for(timeout=900_000)
     _idle(page)
-    sought.first.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / f"advice_goal_seek{suffix}.png"), full_page=False)
+    _shoot(page, shots, f"advice_goal_seek{suffix}.png", at=sought.first, settle_ms=300)
 
     # the page for the board: one A4 page, from the browser
     explore_link = page.url
@@ -360,7 +390,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     _drawn(page, 1)
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
     assert page.get_by_text(words["moved"]).count() >= 1 and page.get_by_text(words["why"], exact=True).count() == 1
-    page.screenshot(path=str(shots / f"board{suffix}.png"), full_page=True)
+    _shoot(page, shots, f"board{suffix}.png", full_page=True)
     pdf = page.pdf(format="A4", print_background=True)
     (tmp_path / f"board{suffix}.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
@@ -380,7 +410,7 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     compared = _answer_text(page, words)
     assert len([t for t in compared if t.startswith(words["answer"] + " A (")]) == 2, compared
     assert _cut_pills(page) == []  # both options compared with A, whole
-    page.screenshot(path=str(shots / f"compare{suffix}.png"), full_page=False)
+    _shoot(page, shots, f"compare{suffix}.png")
     link = page.url
     assert "o1=b2b_activation" in link and "o2.set=" in link and "o3=product_logic" in link
 
@@ -403,35 +433,31 @@ def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, la
     assert _cut_tiles(small) == [] and _broken_amounts(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
-    small.wait_for_timeout(800)
+    _charts_still(small)
     assert _cut_charts(small) == []
-    small.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
-    small.screenshot(path=str(shots / f"explore_phone_signals{suffix}.png"), full_page=False)
+    _shoot(small, shots, f"explore_phone_signals{suffix}.png", at=small.locator('[data-testid="stMetric"]').first)
     if lang == "en":
-        small.locator(".vega-embed").first.scroll_into_view_if_needed()
-        small.wait_for_timeout(500)
-        small.screenshot(path=str(shots / "explore_phone_chart.png"), full_page=False)
+        _shoot(small, shots, "explore_phone_chart.png", at=small.locator(".vega-embed").first, settle_ms=500)
     small.goto(link)
     _drawn(small, 7)
     assert _cut_pills(small) == [] and _broken_amounts(small) == []
     for i in range(small.locator(".vega-embed").count()):
         small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
-    small.wait_for_timeout(800)
+    _charts_still(small)
     assert _cut_charts(small) == []
-    small.locator(".vega-embed").first.scroll_into_view_if_needed()
-    small.screenshot(path=str(shots / f"compare_phone{suffix}.png"), full_page=False)
+    _shoot(small, shots, f"compare_phone{suffix}.png", at=small.locator(".vega-embed").first)
     if lang == "en":
         small.goto(f"{server}/Organisation")
         _drawn(small, 1)
         small.locator(".vega-embed").first.scroll_into_view_if_needed()
-        small.wait_for_timeout(500)
+        _charts_still(small)
         assert _cut_charts(small) == []
-        small.screenshot(path=str(shots / "organisation_phone.png"), full_page=False)
+        _shoot(small, shots, "organisation_phone.png")
         small.goto(f"{server}/Reference_models")
         _drawn(small, 1)
         for i in range(small.locator(".vega-embed").count()):
             small.locator(".vega-embed").nth(i).scroll_into_view_if_needed()
-        small.wait_for_timeout(500)
+        _charts_still(small)
         assert _cut_charts(small) == []
     phone.close()
     context.close()
@@ -453,7 +479,7 @@ def test_other_pages_render(server, browser, shots, path, name, text):
         page.wait_for_selector("text=Explore this organisation", timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text(text, exact=False).count() >= 1
-    page.screenshot(path=str(shots / name), full_page=False)
+    _shoot(page, shots, name)
     page.close()
 
 
@@ -462,15 +488,15 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     page.goto(f"{server}/Reference_models")
     _settle(page)
     assert page.get_by_text("Exploration and exploitation", exact=False).count() >= 1
-    page.screenshot(path=str(shots / "reference_models.png"), full_page=False)
+    _shoot(page, shots, "reference_models.png")
     page.get_by_role("button", name="Run the sweep").click()
     page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=120_000)
     _settle(page)
     chart = page.locator(".vega-embed").nth(1)
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    _charts_still(page)
     assert chart.locator("canvas, svg").count() >= 1
-    page.screenshot(path=str(shots / "reference_sweep.png"), full_page=False)
+    _shoot(page, shots, "reference_sweep.png")
     english = _tiles(page)
 
     # Issue 15: in Danish the same run and the same sweep stay on screen, in Danish words and numbers
@@ -483,7 +509,7 @@ def test_reference_models_page_runs_a_sweep(server, browser, shots):
     assert _numbers(danish, "da") == _numbers(english, "en") and danish != english
     assert page.get_by_text("Gensidig læring mellem individer", exact=False).count() >= 1
     assert page.get_by_role("button", name="Kør variationen").count() == 1
-    page.screenshot(path=str(shots / "reference_models_da.png"), full_page=False)
+    _shoot(page, shots, "reference_models_da.png")
     page.close()
 
 
@@ -521,9 +547,8 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert page.get_by_text("Prioritering er et reelt valg: slået fra → slået til").is_visible()
     danish = _tiles(page)
     assert any(t.startswith("Omsætning") and "€" in t for t in danish)
-    page.locator('[data-testid="stSidebar"]').get_by_text("Sprog").scroll_into_view_if_needed()  # the switch
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / "explore_da.png"), full_page=False)
+    switch = page.locator('[data-testid="stSidebar"]').get_by_text("Sprog")  # the language switch in view
+    _shoot(page, shots, "explore_da.png", at=switch, settle_ms=300)
     link = page.url
     assert "lang=da" in link and "leadership.real_choice%3Dtrue" in link
 
@@ -537,7 +562,7 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert _tiles(small) == danish
     levers = " ".join(small.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').all_text_contents())
     assert re.search(r"\d+ %", levers) and not re.search(r"\d\.\d", levers), levers  # shares in Danish percent
-    small.screenshot(path=str(shots / "explore_phone_da.png"), full_page=False)
+    _shoot(small, shots, "explore_phone_da.png")
     phone.close()
 
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
@@ -617,7 +642,7 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     _idle(page, timeout=300_000)
     ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
     assert "likely between" in ranking and "Revenue:" in ranking and "€" in ranking and "seeds" not in ranking
-    page.screenshot(path=str(shots / "advice_ranking.png"), full_page=False)
+    _shoot(page, shots, "advice_ranking.png")
 
     seek = page.locator(".st-key-advice_seek button")
     assert seek.inner_text().startswith("Find the smallest change (at most about ")
@@ -628,7 +653,7 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     _idle(page, timeout=300_000)
     answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="30-day activation is then likely between")
     assert answer.count() >= 1
-    page.screenshot(path=str(shots / "advice_goal_seek.png"), full_page=False)
+    _shoot(page, shots, "advice_goal_seek.png")
 
     apply.click()
     page.locator('[data-testid="stAlertContentSuccess"]', has_text="Applied: ").wait_for(timeout=300_000)
@@ -641,7 +666,7 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
     for change in applied.removeprefix("Applied: ").split(". The answer")[0].split("; "):
         assert change.strip() in changes  # the levers moved: the scenario on screen lists each change
     assert page.get_by_text("this edit makes", exact=False).count() >= 1  # the answer compares it with before
-    page.screenshot(path=str(shots / "advice_applied.png"), full_page=False)
+    _shoot(page, shots, "advice_applied.png")
     page.close()
 
 
@@ -652,19 +677,12 @@ def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
 # series (two fitted parameters, about a third of the six's candidates); the screenshot run uploads all six.
 
 
-def _shot_if_asked(page, name):
-    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(target) / name), full_page=True)
-
-
 def _no_errors(page):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
-def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
+def test_template_upload_graph_data_fit_then_explore(server, browser, shots, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/Your_organisation", timeout=60_000)
     page.get_by_text("1. The template").wait_for(timeout=60_000)
@@ -682,7 +700,7 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     page.wait_for_selector(".vega-embed", timeout=60_000)
     _no_errors(page)
     assert page.locator(".vega-embed").count() == 1  # the organisation graph
-    _shot_if_asked(page, "own_org_graph.png")
+    _shoot(page, shots, "own_org_graph.png", full_page=True)
 
     # the same graph on a phone: drawn whole, each unit's name outside its dot (tests/present/test_charts.py)
     phone = browser.new_context(
@@ -694,12 +712,10 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     graph.first.wait_for(timeout=60_000)
     phone.wait_for_function("() => document.querySelector('.vega-embed canvas, .vega-embed svg')", timeout=60_000)
     graph.first.scroll_into_view_if_needed()
-    phone.wait_for_timeout(500)
+    _charts_still(phone)
     box = graph.first.locator("canvas, svg").first.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1  # not cut at the side
-    target = os.environ.get("ALIGNSIM_SCREENSHOTS")
-    if target:
-        phone.screenshot(path=str(Path(target) / "own_org_graph_phone.png"), full_page=False)
+    _shoot(phone, shots, "own_org_graph_phone.png")
     phone.context.close()
 
     observed = EXAMPLES / "own_org_monthly.csv"
@@ -717,8 +733,7 @@ def test_template_upload_graph_data_fit_then_explore(server, browser, tmp_path):
     assert page.get_by_text("lead_rate").count() == 0 and page.get_by_text("normalised RMSE").count() == 0
     _no_errors(page)
     page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
-    page.wait_for_timeout(1000)
-    _shot_if_asked(page, "own_org_fit.png")
+    _shoot(page, shots, "own_org_fit.png", settle_ms=1000, full_page=True)
 
     page.get_by_role("button", name="Explore and Compare on it").click()
     page.get_by_text("Explore: what if we aligned?").wait_for(timeout=60_000)
