@@ -1,4 +1,4 @@
-"""The page "Your organisation" before any upload (AppTest cannot upload files; tests/ui/test_org_browser.py walks
+"""The page "Your organisation" before any upload (AppTest cannot upload files; tests/ui/test_browser.py walks
 the whole page in a real browser)."""
 
 from pathlib import Path
