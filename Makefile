@@ -12,9 +12,10 @@ CHROMIUM := /usr/bin/chromium
 NGINX    := /usr/sbin/nginx
 # Debian's switch that keeps apt-get from starting services (exit 101: refused); see the browser target
 POLICY_RC := /usr/sbin/policy-rc.d
-# pytest over both cores, a test file per process (module fixtures such as the app's server are started once);
+# pytest over both cores, a test file per process (module fixtures such as the app's server are started once),
+# handed out longest first (tests/conftest.py's LONGEST_FIRST; xdist would order files by their number of tests);
 # one BLAS thread per process: two test processes already fill the two cores, and OpenBLAS's spare threads spin
-PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: app test test-fast lint docs docs-serve coverage bench clean browser fuzz messages lock hooks audit
 
