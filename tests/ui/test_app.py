@@ -535,6 +535,17 @@ def test_a_warm_start_puts_the_first_visits_ensemble_in_the_cache(monkeypatch):
     assert sum(spent.values()) == pytest.approx(wall, rel=0.05, abs=0.05)
 
 
+def test_the_presets_warmed_are_all_unless_the_environment_names_some(monkeypatch):
+    from sim import bundled_scenarios
+    from ui import results
+
+    monkeypatch.delenv("ALIGNSIM_WARM_PRESETS", raising=False)
+    every = results._presets()
+    assert every[0] == results.DEFAULT_PRESET and sorted(every) == sorted(bundled_scenarios("alignment"))
+    monkeypatch.setenv("ALIGNSIM_WARM_PRESETS", "product_logic, b2b_activation,no_such_preset")
+    assert results._presets() == ["b2b_activation", "product_logic"]  # in the app's order, the first visit's first
+
+
 def test_in_danish_a_pasted_scenario_and_its_errors_read_in_danish_and_files_keep_the_code_name():
     """Issue 15: a pasted scenario is "indsat scenarie", a malformed paste names line and column in Danish, a
     pydantic problem is a Danish sentence with the field's name; Compare names the edit by the preset's Danish

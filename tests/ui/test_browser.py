@@ -39,10 +39,17 @@ SMALL_ADVICE = {
 }
 
 
+#: The presets the walks open (Explore's first look, Compare's third option): the module's server warms these
+#: (``ALIGNSIM_WARM_PRESETS``), not seven more that no test here opens (about 8 CPU-seconds of ensembles).
+WARMED = ["b2b_activation", "product_logic"]
+
+
 @pytest.fixture(scope="module", autouse=True)
-def small_advice():
-    """Set before the module's server starts (an autouse fixture of the module's scope runs before ``server``)."""
-    with advice_settings(SMALL_ADVICE):
+def server_settings():
+    """Set before the module's server starts (an autouse fixture of the module's scope runs before ``server``): the
+    advice panel's small work and the presets warmed."""
+    with advice_settings(SMALL_ADVICE), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALIGNSIM_WARM_PRESETS", ",".join(WARMED))
         yield
 
 
