@@ -319,6 +319,101 @@ def _answer_text(page, words) -> list[str]:
     return heads + page.locator('[data-testid="stExpanderDetails"] li').all_inner_texts()
 
 
+# ---------------------------------------------------------------- what to change first: the advice panel
+
+#: A small organisation, so that the ranking and the goal seek take seconds, not minutes, on a busy machine.
+SMALL = 'extends = "b2b_activation"\nname = "small_b2b"\nweeks = 26\n[customers]\npopulation = 1500\n'
+
+
+#: Notes in the page when a progress bar is drawn (in the page and with a size, as Playwright's "visible"), from now
+#: on: a small ranking or goal seek can draw its bar and finish between two polls of a busy machine, so waiting for
+#: the bar after the click could miss it.
+NOTE_PROGRESS = """() => {
+  window.__progressShown = false;
+  const seen = () => {
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    const box = bar && bar.getBoundingClientRect();
+    if (box && box.width > 0 && box.height > 0 && bar.checkVisibility({visibilityProperty: true})) {
+      window.__progressShown = true;
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document.body, {childList: true, subtree: true, attributes: true});
+  seen();
+}"""
+
+
+def _click_shows_progress(page, button) -> None:
+    """Click ``button`` and wait until a progress bar has been drawn since the click (progress while it runs)."""
+    page.evaluate(NOTE_PROGRESS)
+    button.click()
+    page.wait_for_function("() => window.__progressShown", timeout=60_000)
+
+
+def _on_screen(page, header: str, timeout: float = 300_000) -> None:
+    """Wait for the scenario's header; a failure says what the page showed instead (its alerts, the sidebar)."""
+    try:
+        page.get_by_text(header, exact=False).first.wait_for(timeout=timeout)
+    except Exception as exc:  # Playwright's TimeoutError: say what was on the page instead
+        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        pasted = page.locator(".st-key-pasted textarea").input_value()
+        raise AssertionError(f"{header!r} not shown; alerts: {alerts}; pasted text: {pasted!r}") from exc
+    _idle(page, timeout=300_000)
+
+
+def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
+    """A leader pastes a small organisation on Explore, ranks the levers (a progress bar, then the ranking with the
+    money beside each), runs a goal seek, applies its suggestion in one click, and the answer compares the applied
+    changes with the scenario before."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_selector(".vega-embed", timeout=300_000)
+    _idle(page, timeout=300_000)
+    page.get_by_text("Upload or paste a scenario (TOML)").click()
+    pasted = page.locator(".st-key-pasted textarea")
+    pasted.fill(SMALL)
+    pasted.press("Control+Enter")  # the text committed first (Streamlit's own hint), then the button on a quiet page
+    _idle(page, timeout=300_000)
+    page.locator(".st-key-use_pasted button").click()
+    _on_screen(page, "On screen: small_b2b")
+
+    rank = page.locator(".st-key-advice_rank button")
+    assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
+    rank.scroll_into_view_if_needed()
+    _click_shows_progress(page, rank)  # progress while it runs
+    page.get_by_text("What moves", exact=False).first.wait_for(timeout=600_000)
+    _idle(page, timeout=300_000)
+    ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
+    assert "likely between" in ranking and "Revenue:" in ranking and "€" in ranking and "seeds" not in ranking
+    _shoot(page, shots, "advice_ranking.png")
+
+    seek = page.locator(".st-key-advice_seek button")
+    assert seek.inner_text().startswith("Find the smallest change (at most about ")
+    seek.scroll_into_view_if_needed()
+    _click_shows_progress(page, seek)
+    apply = page.locator(".st-key-advice_apply button")
+    apply.wait_for(timeout=900_000)  # "Apply these changes", or "Apply the closest setting" when out of reach
+    _idle(page, timeout=300_000)
+    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="30-day activation is then likely between")
+    assert answer.count() >= 1
+    _shoot(page, shots, "advice_goal_seek.png")
+
+    apply.click()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text="Applied: ").wait_for(timeout=300_000)
+    _idle(page, timeout=300_000)
+    page.get_by_text("On screen: edited small_b2b", exact=False).first.wait_for(timeout=60_000)
+    applied = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    header = page.locator('[data-testid="stMarkdownContainer"]', has_text="On screen: edited small_b2b").first
+    changes = page.locator('[data-testid="stMarkdownContainer"] ul').first.inner_text()
+    assert header.is_visible()
+    for change in applied.removeprefix("Applied: ").split(". The answer")[0].split("; "):
+        assert change.strip() in changes  # the levers moved: the scenario on screen lists each change
+    assert page.get_by_text("this edit makes", exact=False).count() >= 1  # the answer compares it with before
+    _shoot(page, shots, "advice_applied.png")
+    page.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_a_leaders_decision_in_five_minutes(server, browser, shots, tmp_path, lang):
     """Issue 24's walk, in English and in Danish: a lever move -> every tile's arrow and colour right -> the "why"
@@ -579,101 +674,6 @@ def test_explore_in_danish_and_back(server, browser, shots):
     assert picker.input_value() == "B2B activation: the article's tug of war"
     english = _tiles(page)
     assert _numbers(english, "en") == _numbers(danish, "da") and english != danish
-    page.close()
-
-
-# ---------------------------------------------------------------- what to change first: the advice panel
-
-#: A small organisation, so that the ranking and the goal seek take seconds, not minutes, on a busy machine.
-SMALL = 'extends = "b2b_activation"\nname = "small_b2b"\nweeks = 26\n[customers]\npopulation = 1500\n'
-
-
-#: Notes in the page when a progress bar is drawn (in the page and with a size, as Playwright's "visible"), from now
-#: on: a small ranking or goal seek can draw its bar and finish between two polls of a busy machine, so waiting for
-#: the bar after the click could miss it.
-NOTE_PROGRESS = """() => {
-  window.__progressShown = false;
-  const seen = () => {
-    const bar = document.querySelector('[data-testid="stProgress"]');
-    const box = bar && bar.getBoundingClientRect();
-    if (box && box.width > 0 && box.height > 0 && bar.checkVisibility({visibilityProperty: true})) {
-      window.__progressShown = true;
-      observer.disconnect();
-    }
-  };
-  const observer = new MutationObserver(seen);
-  observer.observe(document.body, {childList: true, subtree: true, attributes: true});
-  seen();
-}"""
-
-
-def _click_shows_progress(page, button) -> None:
-    """Click ``button`` and wait until a progress bar has been drawn since the click (progress while it runs)."""
-    page.evaluate(NOTE_PROGRESS)
-    button.click()
-    page.wait_for_function("() => window.__progressShown", timeout=60_000)
-
-
-def _on_screen(page, header: str, timeout: float = 300_000) -> None:
-    """Wait for the scenario's header; a failure says what the page showed instead (its alerts, the sidebar)."""
-    try:
-        page.get_by_text(header, exact=False).first.wait_for(timeout=timeout)
-    except Exception as exc:  # Playwright's TimeoutError: say what was on the page instead
-        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
-        pasted = page.locator(".st-key-pasted textarea").input_value()
-        raise AssertionError(f"{header!r} not shown; alerts: {alerts}; pasted text: {pasted!r}") from exc
-    _idle(page, timeout=300_000)
-
-
-def test_rank_the_levers_seek_a_goal_and_apply_it(server, browser, shots):
-    """A leader pastes a small organisation on Explore, ranks the levers (a progress bar, then the ranking with the
-    money beside each), runs a goal seek, applies its suggestion in one click, and the answer compares the applied
-    changes with the scenario before."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server)
-    page.wait_for_selector(".vega-embed", timeout=300_000)
-    _idle(page, timeout=300_000)
-    page.get_by_text("Upload or paste a scenario (TOML)").click()
-    pasted = page.locator(".st-key-pasted textarea")
-    pasted.fill(SMALL)
-    pasted.press("Control+Enter")  # the text committed first (Streamlit's own hint), then the button on a quiet page
-    _idle(page, timeout=300_000)
-    page.locator(".st-key-use_pasted button").click()
-    _on_screen(page, "On screen: small_b2b")
-
-    rank = page.locator(".st-key-advice_rank button")
-    assert rank.inner_text().startswith("Rank the levers (about ")  # the cost is said before it runs
-    rank.scroll_into_view_if_needed()
-    _click_shows_progress(page, rank)  # progress while it runs
-    page.get_by_text("What moves", exact=False).first.wait_for(timeout=600_000)
-    _idle(page, timeout=300_000)
-    ranking = page.locator('[data-testid="stMarkdownContainer"] ol').first.inner_text()
-    assert "likely between" in ranking and "Revenue:" in ranking and "€" in ranking and "seeds" not in ranking
-    _shoot(page, shots, "advice_ranking.png")
-
-    seek = page.locator(".st-key-advice_seek button")
-    assert seek.inner_text().startswith("Find the smallest change (at most about ")
-    seek.scroll_into_view_if_needed()
-    _click_shows_progress(page, seek)
-    apply = page.locator(".st-key-advice_apply button")
-    apply.wait_for(timeout=900_000)  # "Apply these changes", or "Apply the closest setting" when out of reach
-    _idle(page, timeout=300_000)
-    answer = page.locator('[data-testid="stMarkdownContainer"]', has_text="30-day activation is then likely between")
-    assert answer.count() >= 1
-    _shoot(page, shots, "advice_goal_seek.png")
-
-    apply.click()
-    page.locator('[data-testid="stAlertContentSuccess"]', has_text="Applied: ").wait_for(timeout=300_000)
-    _idle(page, timeout=300_000)
-    page.get_by_text("On screen: edited small_b2b", exact=False).first.wait_for(timeout=60_000)
-    applied = page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
-    header = page.locator('[data-testid="stMarkdownContainer"]', has_text="On screen: edited small_b2b").first
-    changes = page.locator('[data-testid="stMarkdownContainer"] ul').first.inner_text()
-    assert header.is_visible()
-    for change in applied.removeprefix("Applied: ").split(". The answer")[0].split("; "):
-        assert change.strip() in changes  # the levers moved: the scenario on screen lists each change
-    assert page.get_by_text("this edit makes", exact=False).count() >= 1  # the answer compares it with before
-    _shoot(page, shots, "advice_applied.png")
     page.close()
 
 
