@@ -29,10 +29,15 @@ def _page(token: str) -> AppTest:
     return at
 
 
-def test_a_run_that_is_not_a_save_shows_the_decision_in_force_not_what_the_browser_sent_back(db):
+def _teammates(db):
+    """A workshop with two people, Ana and Bo, on table 1's Sales seat: the shop, its code and their tokens."""
     shop = Workshop(db)
     code, _key = shop.create()
-    ana, bo = shop.join(code, 1, "sales", "Ana"), shop.join(code, 1, "sales", "Bo")
+    return shop, code, shop.join(code, 1, "sales", "Ana"), shop.join(code, 1, "sales", "Bo")
+
+
+def test_a_run_that_is_not_a_save_shows_the_decision_in_force_not_what_the_browser_sent_back(db):
+    shop, code, ana, bo = _teammates(db)
     shop.decide(ana, 0, Decision("shared goal", "many", False))
     at = _page(ana)
     ids = f"{ana[:8]}:sales:0"
@@ -54,9 +59,7 @@ def test_a_run_that_is_not_a_save_shows_the_decision_in_force_not_what_the_brows
 
 def test_a_save_saves_what_the_person_chose(db):
     """The form is set to the decision in force only in runs that are not its save."""
-    shop = Workshop(db)
-    code, _key = shop.create()
-    ana, bo = shop.join(code, 1, "sales", "Ana"), shop.join(code, 1, "sales", "Bo")
+    shop, code, ana, bo = _teammates(db)
     shop.decide(bo, 0, Decision("own KPI", "few", False))
     at = _page(ana)
     ids = f"{ana[:8]}:sales:0"
